@@ -1,0 +1,35 @@
+"""Shared fixtures: paths to ../shared data (CI has it beside the checkout) and the bundled example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SEEDS = SHARED / "seeds"
+FULLTEXT_DEV = SHARED / "data" / "fulltext-dev.jsonl"
+VALIDATION = SHARED / "data" / "multinews" / "validation.jsonl.gz"
+EXAMPLE = ROOT / "examples" / "port-halvard-fire"
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"{path} is not here (CI has ../shared beside the checkout)")
+    return path
+
+
+@pytest.fixture
+def seed_paths() -> list[str]:
+    return sorted(str(p) for p in _need(SEEDS).glob("*.txt"))
+
+
+@pytest.fixture
+def example_paths() -> list[str]:
+    return sorted(str(p) for p in EXAMPLE.iterdir())
+
+
+@pytest.fixture
+def fulltext_dev() -> Path:
+    return _need(FULLTEXT_DEV)

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from newsfuse.errors import InputError
+from newsfuse.ingest import decode, read_paths, read_text, story_from_record
+
+
+def test_txt_first_line_is_headline_and_text_kept_whole(tmp_path):
+    text = "Storm closes harbor\n\nThe harbor was closed on Monday. Ships waited offshore.\n"
+    (tmp_path / "a.txt").write_text(text)
+    pile = read_paths([str(tmp_path / "a.txt")])
+    [article] = pile.articles
+    assert article.title == "Storm closes harbor"
+    assert article.text == text  # offsets must point into the original
+
+
+def test_non_utf8_text_is_decoded(tmp_path):
+    text = "Le président a déclaré que la réunion était reportée à jeudi, selon l'agence."
+    (tmp_path / "latin.txt").write_bytes(text.encode("cp1252"))
+    [article] = read_paths([str(tmp_path / "latin.txt")]).articles
+    assert "président" in article.text and "déclaré" in article.text
+
+
+@pytest.mark.parametrize("data,reason", [(b"", "empty"), (b"   \n", "empty"), (b"\x00\x01\x02PK\x03", "binary")])
+def test_empty_and_binary_files_are_problems_naming_the_file(tmp_path, data, reason):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(data)
+    good = tmp_path / "good.txt"
+    good.write_text("Headline\n\nA real sentence about the harbor closing today.\n")
+    pile = read_paths([str(bad), str(good)])
+    assert len(pile.articles) == 1
+    [problem] = pile.problems
+    assert problem.where == str(bad) and reason in problem.message
+
+
+def test_missing_path_is_reported():
+    pile = read_paths(["/nonexistent/x.txt"])
+    assert pile.problems and "no such file" in pile.problems[0].message
+
+
+def test_jsonl_records_bad_lines_named_by_line(tmp_path):
+    lines = [
+        json.dumps({"id": "s1", "documents": ["One article here. It has two sentences.", "Another one."]}),
+        "{not json",
+        json.dumps({"id": "s3", "docs": []}),
+        json.dumps({"id": "a1", "text": "A loose article sentence.", "outlet": "Wire"}),
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    pile = read_paths([str(path)])
+    assert [s.id for s in pile.stories] == ["s1"]
+    assert [a.outlet for a in pile.articles] == ["Wire"]
+    wheres = [p.where for p in pile.problems]
+    assert f"{path}:2" in wheres
+    assert any(w.startswith(f"{path}:3") and "s3" in w for w in wheres)
+    assert any("documents" in p.message for p in pile.problems)
+
+
+def test_story_record_keeps_document_indices_when_one_is_empty():
+    story, problems = story_from_record({"id": 7, "documents": ["First text.", "", {"text": "Third.", "outlet": "X"}],
+                                         "topic": "t"}, "f:1")
+    assert len(story.articles) == 3 and story.articles[2].outlet == "X"
+    assert story.extra == {"topic": "t"} and story.id == "7"
+    assert len(problems) == 1 and "document 1" in problems[0].where
+
+
+def test_multinews_text_is_one_story(tmp_path):
+    path = tmp_path / "cluster.txt"
+    path.write_text("first article text . ||||| second article text . ||||| ")
+    pile = read_paths([str(path)])
+    assert len(pile.stories) == 1 and len(pile.stories[0].articles) == 2
+
+
+def test_html_page_extracted_with_metadata(example_paths):
+    html = next(p for p in example_paths if p.endswith(".html"))
+    [article] = read_paths([html]).articles
+    assert article.outlet == "Harbourline News"
+    assert article.published is not None and article.published.year == 2026
+    assert "Cookie" not in article.text and "warehouse" in article.text
+
+
+def test_rss_feed_entries_become_articles():
+    feed = """<?xml version="1.0"?><rss version="2.0"><channel><title>Coast Wire</title>
+    <item><title>Bridge closed</title><link>https://example.org/1</link>
+    <pubDate>Tue, 03 Mar 2026 10:00:00 GMT</pubDate>
+    <description>&lt;p&gt;The bridge was closed on Tuesday.&lt;/p&gt;&lt;p&gt;Traffic was diverted.&lt;/p&gt;</description></item>
+    <item><title>Empty</title><description></description></item></channel></rss>"""
+    pile = read_text(feed, "feed.xml")
+    [article] = pile.articles
+    assert article.outlet == "Coast Wire" and article.url == "https://example.org/1"
+    assert "Traffic was diverted." in article.text and article.published.day == 3
+    assert pile.problems and pile.problems[0].where == "feed.xml#2"
+
+
+def test_decode_refuses_binary():
+    with pytest.raises(InputError, match="binary"):
+        decode(b"\x89PNG\r\n\x1a\n\x00\x00\x00", "img.txt")
