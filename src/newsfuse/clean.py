@@ -1,0 +1,108 @@
+"""Find the article's body paragraphs, leaving page furniture out; offsets stay in the original."""
+
+from __future__ import annotations
+
+import re
+
+from .model import Block
+
+__all__ = ["clean", "clean_text", "is_furniture"]
+
+# Lines that are page furniture whatever their punctuation. Each pattern was written from a kind
+# seen in ../shared/seeds or the full-text dev pages (browser notices, credits, sign-offs, embeds).
+_FURNITURE = [
+    r"ie ?\d+ is not supported\b.*",
+    r"(for an optimal experience|please (enable|update) (javascript|your browser)).*",
+    r"(advertisement|advertising|sponsored( content)?)\b.{0,40}",
+    r"continue reading( the main story)?.*",
+    r"(photo|image|picture|video)s?( by| credit| copyright| courtesy)?\s*[:©].{0,80}",
+    r"(photo|image|video|watch|play|listen|share|tweet|email|print|comments?|twitter|facebook)\W{0,3}",
+    r"play (facebook|twitter|video).*",
+    r"top of page",
+    r"\d{1,3}\s*/\s*\d{1,3}",  # carousel counter "1 / 2"
+    r"(updated|published|posted|last modified)\b.{0,60}\d{4}.{0,20}",
+    r"(?-i:By [A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3}( and [A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3})?(,.{0,60})?)",
+    r"(?-i:[A-Z][\w'-]+( [A-Z][\w'-]+)? reported from [A-Z][\w .,'-]{1,60}\.)",
+    r"(reporting|additional reporting|writing|editing) by .{1,200}",
+    r".{0,80}\bcontributed (to )?(this )?report(ing)?\b.{0,80}",
+    r"[\w .-]{1,40} and agencies\.?",
+    r"(see also|read more|related|more|recommended|most popular|sign up|subscribe|follow us)\b\s*:.*",
+    r"(just watched|must watch)\b.*",
+    r"tweet with a location",
+    r"you can add location information to your tweets.*",
+    r"(copyright|©|all rights reserved).{0,120}",
+    r"[_—–=*-]{3,}",
+]
+_FURNITURE_RE = re.compile(r"^(?:" + "|".join(_FURNITURE) + r")$", re.IGNORECASE)
+# Photo captions carry a credit at their end, whatever else they say.
+_CREDIT_RE = re.compile(
+    r"(\((\w+ )?(photo|photograph|image)s?\s*[/:][^)]{1,60}\)|\b[A-Z]{2,}/[A-Z][\w .-]{1,40}"
+    r"|\((getty images|ap|afp|reuters)[^)]{0,40}\)|—\s*\S.{0,40}\(@\w+\)\s+\w+ \d{1,2}, \d{4})\s*$",
+    re.IGNORECASE,
+)
+_ENDS_SENTENCE_RE = re.compile(r"[.!?…][\"'”’)\]]*\s*$|[\"”’]\s*$|[.!?][\"'”’)\]]*\s*\[\d+\]\s*$")
+_LINE_RE = re.compile(r"[^\n]+")
+
+
+def is_furniture(line: str) -> bool:
+    """True for a line that is not article prose (a notice, credit, counter, byline, sign-off)."""
+    line = line.strip()
+    return bool(_FURNITURE_RE.match(line) or _CREDIT_RE.search(line))
+
+
+def clean(text: str) -> list[Block]:
+    """Body paragraphs of `text` as blocks of original offsets, furniture and repeats left out.
+
+    A paragraph ends at a line that ends a sentence; a line without final punctuation whose
+    next line starts in lower case is a hard-wrapped line and joins the next one.
+    """
+    lines = [(m.start(), m.end()) for m in _LINE_RE.finditer(text) if m.group().strip()]
+    lines = [_strip(text, s, e) for s, e in lines]
+    blocks: list[Block] = []
+    seen: set[str] = set()
+    i = 0
+    while i < len(lines):
+        j = _paragraph_end(text, lines, i)
+        start, end = lines[i][0], lines[j][1]
+        body = text[start:end]
+        if _keep(body, seen):
+            blocks.append(Block(start, end))
+        seen.add(_key(body))
+        i = j + 1
+    return blocks
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _paragraph_end(text: str, lines: list[tuple[int, int]], i: int) -> int:
+    """Index of the last line of the hard-wrapped paragraph that starts at line i."""
+    j = i
+    while j + 1 < len(lines):
+        line = text[lines[j][0]:lines[j][1]]
+        following = text[lines[j + 1][0]:lines[j + 1][1]]
+        gap = text[lines[j][1]:lines[j + 1][0]]
+        if gap.count("\n") > 1 or _ENDS_SENTENCE_RE.search(line) or not following[:1].islower():
+            break
+        j += 1
+    return j
+
+
+def _keep(body: str, seen: set[str]) -> bool:
+    if _key(body) in seen or is_furniture(body):
+        return False
+    return bool(_ENDS_SENTENCE_RE.search(body))
+
+
+def _key(body: str) -> str:
+    return " ".join(body.lower().split())
+
+
+def clean_text(text: str) -> str:
+    """The body text alone, paragraphs separated by blank lines (trafilatura-style text in/out)."""
+    return "\n\n".join(text[b.start:b.end] for b in clean(text))

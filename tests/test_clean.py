@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+
+from newsfuse.clean import clean, clean_text, is_furniture
+
+FURNITURE = [
+    "IE 11 is not supported. For an optimal experience visit our site on another browser.",
+    "Photo by: AFP",
+    "1 / 2",
+    "Updated Oct 1, 2015",
+    "TRTWorld and agencies",
+    "Vasilyeva reported from Moscow.",
+    "By Jane Doe",
+    "Reporting by Ana Lima; Editing by Tom Reed",
+    "A US Air Force B-1 Lancer bomber flies above Kobane on October 18, 2014 (AFP Photo/Aris Messinis)",
+    "Ellen Pao leaves court in San Francisco, California March 25, 2015. REUTERS/Stephen Lam",
+    "Advertisement",
+]
+PROSE = [
+    "By contrast, the ministry said the strikes hit eight targets.",
+    "The official said the jet came within a handful of miles of the drone.",
+    '"That\'s it," Carter said.',
+]
+
+
+@pytest.mark.parametrize("line", FURNITURE)
+def test_furniture_lines(line):
+    assert is_furniture(line)
+
+
+@pytest.mark.parametrize("line", PROSE)
+def test_prose_is_not_furniture(line):
+    assert not is_furniture(line)
+
+
+def test_clean_keeps_offsets_and_drops_headings_captions_repeats():
+    text = (
+        "Storm shuts harbor\n\nBy Jane Doe\n1 / 3\n\nA crane stands idle at the port\n\n"
+        "The harbor closed on Monday after the storm. Ships waited offshore.\n\n- Damage -\n\n"
+        "Officials said repairs would take a week.\n\nOfficials said repairs would take a week.\n"
+    )
+    blocks = clean(text)
+    bodies = [text[b.start:b.end] for b in blocks]
+    assert bodies == ["The harbor closed on Monday after the storm. Ships waited offshore.",
+                      "Officials said repairs would take a week."]
+
+
+def test_hard_wrapped_lines_join_into_one_paragraph():
+    text = "The committee voted on Monday to release the memo, which\nthe president then reviewed.\n"
+    assert clean_text(text) == text.strip()
+
+
+def test_seed_furniture_removed_and_prose_kept(seed_paths):
+    texts = {p.rsplit("/", 1)[-1][:3]: open(p, encoding="utf-8").read() for p in seed_paths}
+    cleaned = {k: clean_text(v) for k, v in texts.items()}
+    assert "IE 11" not in cleaned["002"]
+    assert "Photo by" not in cleaned["004"] and "TRTWorld and agencies" not in cleaned["004"]
+    assert "Military meeting on air strikes\n" not in cleaned["004"] + "\n"
+    assert "1 / 2" not in cleaned["000"] and "Intensified campaign" not in cleaned["000"]
+    assert "Thomas Watkins" not in cleaned["000"] and "AFP Photo" not in cleaned["000"]
+    assert "Vasilyeva reported" not in cleaned["003"]
+    assert "Rome (AFP) - The United States will not cooperate" in cleaned["000"]
+    assert cleaned["001"].count("\n\n") >= 15  # every AP paragraph survives
