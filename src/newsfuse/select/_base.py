@@ -1,0 +1,96 @@
+"""The selector protocol, the registry of selectors by name, and the shared budget packing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import numpy as np
+
+from ..model import Sentence, Story
+
+__all__ = ["Selector", "register", "get_selector", "available", "default_budget", "pack"]
+
+# Default length rule: 40% of the story's body words, between 60 and 260 words. 260 is the
+# mean length of Multi-News reference summaries; 40% keeps a two-short-article story from
+# being "summarized" by nearly all of its text.
+BUDGET_SHARE = 0.4
+BUDGET_MIN = 60
+BUDGET_MAX = 260
+# Stop packing once the summary is this close to its budget.
+BUDGET_SLACK = 5
+
+
+class Selector(Protocol):
+    """Chooses the summary's sentences: `(story, budget in words) -> sentences`, best first."""
+
+    name: str
+
+    def __call__(self, story: Story, budget: int) -> list[Sentence]: ...
+
+
+_REGISTRY: dict[str, Callable[[], Selector]] = {}
+
+
+def register(name: str) -> Callable[[Callable[[], Selector]], Callable[[], Selector]]:
+    """Class decorator: make a selector available to the CLI, the service and the API by name."""
+
+    def add(factory: Callable[[], Selector]) -> Callable[[], Selector]:
+        _REGISTRY[name] = factory
+        return factory
+
+    return add
+
+
+def available() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def get_selector(name: str) -> Selector:
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown selector {name!r}; choose one of {', '.join(available())}")
+    return _REGISTRY[name]()
+
+
+def default_budget(story: Story) -> int:
+    """The summary length in words when the caller gives none (rule documented above)."""
+    body_words = sum(s.words for s in story.sentences)
+    return int(min(BUDGET_MAX, max(BUDGET_MIN, round(BUDGET_SHARE * body_words))))
+
+
+def pack(
+    sentences: Sequence[Sentence],
+    ranked: Sequence[int],
+    budget: int,
+    is_redundant: Callable[[int, list[int]], bool] | None = None,
+) -> list[int]:
+    """Take ranked sentences while they fit the word budget, skipping redundant ones.
+
+    A sentence that does not fit is still taken, as the last one, when it brings the length
+    closer to the budget than stopping would: so a summary exceeds its budget by at most
+    one sentence, and is never cut mid-sentence.
+    """
+    chosen: list[int] = []
+    total = 0
+    for i in ranked:
+        if total >= budget - BUDGET_SLACK:
+            break
+        n = sentences[i].words
+        if is_redundant is not None and is_redundant(i, chosen):
+            continue
+        if total + n <= budget:
+            chosen.append(i)
+            total += n
+        elif total + n - budget < budget - total:
+            chosen.append(i)
+            break
+    return chosen
+
+
+def similarity_redundancy(similarity: np.ndarray, threshold: float) -> Callable[[int, list[int]], bool]:
+    """A redundancy test: candidate i repeats a chosen sentence when their cosine >= threshold."""
+
+    def is_redundant(i: int, chosen: list[int]) -> bool:
+        return bool(chosen) and float(similarity[i, chosen].max()) >= threshold
+
+    return is_redundant

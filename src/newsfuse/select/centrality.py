@@ -1,0 +1,82 @@
+"""Unsupervised selector: salience from cross-origin agreement, centrality and lead position."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model import Sentence, Story
+from ..textsim import cosine_matrix, sentence_vectors
+from ._base import pack, register, similarity_redundancy
+
+# Candidates: shorter sentences are fragments or datelines, longer ones run-ons or lists.
+MIN_WORDS = 6
+MAX_WORDS = 70
+# Only an article's first sentences are candidates: news puts what matters first, and this keeps
+# the cost linear in article length (a 5 MB article has tens of thousands of sentences).
+MAX_POSITION = 100
+
+
+@dataclass(frozen=True)
+class CentralityWeights:
+    """Weights of the salience terms and the redundancy threshold, tuned on validation."""
+
+    agreement: float = 1.0
+    centrality: float = 1.0
+    position: float = 1.0
+    redundancy: float = 0.5
+
+
+def candidates(story: Story) -> np.ndarray:
+    """Indices of the sentences a selector may choose from."""
+    return np.array([i for i, s in enumerate(story.sentences) if s.position < MAX_POSITION], dtype=int)
+
+
+def origin_ids(story: Story) -> np.ndarray:
+    """The independent origin of each sentence (its article's, when syndication has not run)."""
+    return np.array([story.origins[s.document] if story.origins else s.document for s in story.sentences])
+
+
+def salience(story: Story, similarity: np.ndarray, cands: np.ndarray, weights: CentralityWeights) -> np.ndarray:
+    """Scores of the candidates: how widely other origins state it, how central, how early.
+
+    `similarity` holds cosines of the candidates (rows) against every sentence (columns)."""
+    centrality = similarity.mean(axis=1)
+    agreement = _agreement(similarity, origin_ids(story), cands)
+    position = 1.0 / np.sqrt(1.0 + np.array([story.sentences[i].position for i in cands]))
+    return weights.agreement * agreement + weights.centrality * centrality + weights.position * position
+
+
+def _agreement(similarity: np.ndarray, origins: np.ndarray, cands: np.ndarray) -> np.ndarray:
+    """Mean, over the other origins, of the best match a candidate has in that origin."""
+    labels = np.unique(origins)
+    if len(labels) < 2:
+        return np.zeros(len(cands))
+    best = np.stack([similarity[:, origins == o].max(axis=1) for o in labels], axis=1)
+    best[origins[cands][:, None] == labels[None, :]] = 0.0
+    return best.sum(axis=1) / (len(labels) - 1)
+
+
+@register("centrality")
+class CentralitySelector:
+    """Rank by salience, then pack to the budget leaving out sentences that repeat a chosen one."""
+
+    name = "centrality"
+
+    def __init__(self, weights: CentralityWeights | None = None) -> None:
+        self.weights = weights or CentralityWeights()
+
+    def __call__(self, story: Story, budget: int) -> list[Sentence]:
+        if not story.sentences:
+            return []
+        cands = candidates(story)
+        vectors = sentence_vectors([s.text for s in story.sentences])
+        similarity = cosine_matrix(vectors[cands], vectors)
+        scores = salience(story, similarity, cands, self.weights)
+        fits = np.array([MIN_WORDS <= story.sentences[i].words <= MAX_WORDS for i in cands])
+        scores = np.where(fits, scores, scores - 10.0)  # misfits only when nothing else is left
+        ranked = np.argsort(-scores, kind="stable")
+        local = [story.sentences[i] for i in cands]
+        redundant = similarity_redundancy(similarity[:, cands], self.weights.redundancy)
+        return [local[i] for i in pack(local, ranked, budget, redundant)]

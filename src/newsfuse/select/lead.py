@@ -1,0 +1,18 @@
+"""Lead baseline: the first sentences of each article, taken in turn."""
+
+from __future__ import annotations
+
+from ..model import Sentence, Story
+from ._base import pack, register
+
+
+@register("lead")
+class LeadSelector:
+    """Round-robin over articles: every lead sentence, then every second sentence, and so on."""
+
+    name = "lead"
+
+    def __call__(self, story: Story, budget: int) -> list[Sentence]:
+        order = sorted(range(len(story.sentences)),
+                       key=lambda i: (story.sentences[i].position, story.sentences[i].document))
+        return [story.sentences[i] for i in pack(story.sentences, order, budget)]
