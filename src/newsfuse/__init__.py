@@ -1,0 +1,26 @@
+"""newsfuse: many news reports about the same events, fused into one short, attributed account."""
+
+from .errors import EmptyStoryError, InputError, ModelError, NewsfuseError
+from .model import Article, Options, Problem, Sentence, Source, Story, Summary, SummarySentence, WireCopy
+from .pipeline import compare_articles, summarize, summarize_story
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Article",
+    "EmptyStoryError",
+    "InputError",
+    "ModelError",
+    "NewsfuseError",
+    "Options",
+    "Problem",
+    "Sentence",
+    "Source",
+    "Story",
+    "Summary",
+    "SummarySentence",
+    "WireCopy",
+    "compare_articles",
+    "summarize",
+    "summarize_story",
+]

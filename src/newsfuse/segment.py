@@ -1,0 +1,271 @@
+"""Sentence segmentation of news text into character-offset spans."""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+Span = tuple[int, int]
+
+# Hand-written: rule-based splitter tuned for news abbreviations, quotes and lower-cased
+# tokenized text; dependency-free and linear time (see docs/bench_segment.md for the measurement).
+
+_TITLES = frozenset(
+    "mr mrs ms messrs mmes dr gen sen rep gov lt col capt sgt cpl pvt adm maj cmdr prof rev "
+    "hon pres supt det insp fr sr jr st mt ft gens sens reps brig mme mlle atty amb".split()
+)
+_NUMBERED = frozenset("no nos vol vols art arts p pp fig figs ch sec secs op par para".split())
+_MONTHS = frozenset("jan feb mar apr jun jul aug sep sept oct nov dec".split())
+_CORP = frozenset(
+    "inc corp co ltd llc plc bros cos assn dept univ ave blvd rd vs v approx est etc al".split()
+)
+_STATES = frozenset(
+    "Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan Kans Ky La Md Mass Mich Minn Miss Mo "
+    "Mont Neb Nev Okla Ore Pa Tenn Tex Va Vt Wash Wis Wyo".split()
+)
+_STARTERS = frozenset(
+    "the a an he she it they we i you this that these those there but and or so yet in on at by "
+    "for from with after before when while if as although though because since meanwhile however "
+    "still now then also its his her their our my some many most what who why how where which "
+    "one two three both each all not only even just last next several such under over during "
+    "despite according asked earlier later instead here yes no officials police nobody everyone "
+    "everybody someone somebody none".split()
+)
+_TIME_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday et est edt ct cst cdt pt pst pdt "
+    "gmt utc bst cet local january february march april may june july august september october "
+    "november december".split()
+)
+_SPEECH = frozenset(
+    "said says say told tells asked asks added adds wrote writes explained replied continued "
+    "noted stated insisted argued warned declared recalled tweeted posted shouted remarked "
+    "responded joked admitted acknowledged claimed suggested concluded cautioned announced "
+    "according".split()
+)
+_CONNECTIVES = frozenset("then and but so however now later also meanwhile".split())
+
+_CLOSERS = "\"”’'»)]"
+_OPENERS = "\"“‘'([«"
+_CAND = re.compile(r"[.!?…][.!?…]*[%s]*(?=\s|\Z)" % re.escape(_CLOSERS))
+_NEXT = re.compile(r"\s*(?P<open>[%s]*)(?P<next>\S*)" % re.escape(_OPENERS))
+_HARD = re.compile(r"\n[ \t\r\f\v]*\n\s*|\n")
+_LINE_SOFT = re.compile(r"(?:[.!?…][%s]*|[,;\-–—])$" % re.escape(_CLOSERS))
+_ACRONYM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]$")
+_TOKEN = re.compile(r"\S+")
+_NO_BREAK_NEXT = frozenset(",;:)]%")
+_QUOTES = frozenset("\"”’'»")
+_SINGLE_TOKEN = re.compile(r"(?<!\S)'(?!\S)")
+
+
+class _Quotes:
+    """Incremental open-quote state of a segment, advanced only when a rule asks for it."""
+
+    def __init__(self, text: str, start: int) -> None:
+        self.text, self.last, self.straight, self.curly, self.single = text, start, 0, 0, 0
+
+    def inside(self, at: int, single: bool = False) -> bool:
+        """True if position `at` is inside an open "…" / “…” quote (or a tokenized ' … ')."""
+        t, a = self.text, self.last
+        at = max(at, a)
+        self.straight += t.count('"', a, at)
+        self.curly += t.count("“", a, at) - t.count("”", a, at)
+        self.single += len(_SINGLE_TOKEN.findall(t, a, at))
+        self.last = at
+        return self.single % 2 == 1 if single else self.straight % 2 == 1 or self.curly > 0
+
+
+def _hard_segments(text: str, start: int, end: int) -> list[Span]:
+    """Blocks split at blank lines and at newlines after lines lacking terminal punctuation."""
+    segs: list[Span] = []
+    seg_start = start
+    for m in _HARD.finditer(text, start, end):
+        tail = text[max(seg_start, m.start() - 8) : m.start()].rstrip()
+        if m.group().count("\n") > 1 or not _LINE_SOFT.search(tail):
+            segs.append((seg_start, m.start()))
+            seg_start = m.end()
+    segs.append((seg_start, end))
+    return segs
+
+
+def _next_words(text: str, pos: int, end: int, n: int = 3) -> list[str]:
+    """Up to n lower-cased word tokens after pos, stopping at a punctuation-only token."""
+    words: list[str] = []
+    for m in _TOKEN.finditer(text, pos, min(end, pos + 80)):
+        tok = m.group().strip("\"“”‘’'()[],.;:!?").lower()
+        if not tok or len(words) >= n:
+            break
+        words.append(tok)
+    return words
+
+
+def _attribution(words: list[str], lower: bool) -> bool:
+    """True if the words after a closing quote look like an attribution ("he said")."""
+    if not words or (not lower and words[0] in _STARTERS):
+        return False
+    for i, w in enumerate(words[:3]):
+        if w in _SPEECH:
+            return i == 0 or words[0] not in _CONNECTIVES
+    return False
+
+
+def _period_boundary(word: str, nxt: str, lower: bool) -> bool:
+    """Decide a boundary after `word.` followed by token `nxt` (leading quotes removed)."""
+    w = word.lower()
+    first = nxt[:1]
+    if not first:
+        return True
+    if first in _NO_BREAK_NEXT:
+        return False
+    if first.isdigit():
+        return not (w in _NUMBERED or w in _MONTHS or w in _TITLES or "." in w)
+    if first.islower() or lower:
+        return lower and not (w in _TITLES or w in _NUMBERED or w in _MONTHS or w in _CORP
+                              or "." in w or len(w) == 1)
+    n = nxt.lower().strip("\"“”‘’'()[],.;:!?")
+    if w in ("a.m", "p.m"):
+        return n not in _TIME_WORDS
+    if w == "etc" or w in _MONTHS:
+        return True
+    if w in _TITLES or w in _CORP or word in _STATES or _ACRONYM.match(word) or word.isupper() and len(word) == 1:
+        return n in _STARTERS
+    return True
+
+
+def _word_before(text: str, at: int) -> str:
+    """The token ending at `at`, without leading quotes or brackets."""
+    chunk = text[max(0, at - 40) : at]
+    if not chunk or chunk[-1].isspace():
+        return ""
+    return chunk.split()[-1].lstrip(_OPENERS)
+
+
+def _tokenized_closer(text: str, bpos: int, end: int, quotes: _Quotes) -> int:
+    """End of a space-separated closing quote token right after bpos, or -1 if there is none."""
+    nm = _NEXT.match(text, bpos, end)
+    q = nm["open"][:1]
+    if q in ('"', "'") and nm.end("open") == nm.start("open") + 1 and nm["next"] == "":
+        if quotes.inside(nm.start("open"), single=q == "'"):
+            return nm.end("open")
+    return -1
+
+
+def _decide(text: str, m: re.Match[str], end: int, lower: bool, quotes: _Quotes) -> int:
+    """Return the boundary position for candidate m, or -1 if it is not a boundary."""
+    tok, bpos = m.group(), m.end()
+    punct = tok.rstrip(_CLOSERS)
+    word = _word_before(text, m.start())
+    if not word or lower:
+        closer = _tokenized_closer(text, bpos, end, quotes)
+        tok, bpos = (tok + '"', closer) if closer > 0 else (tok, bpos)
+    nm = _NEXT.match(text, bpos, end)
+    opener, nxt = nm["open"], nm["next"]
+    if not nxt and not opener:
+        return bpos
+    quoted = any(c in _QUOTES for c in tok[len(punct) :])
+    if quoted and (nxt[:1].isupper() or lower) and _attribution(_next_words(text, bpos, end), lower):
+        return -1
+    if len(punct) > 1 and "." in punct or "…" in punct:
+        ok = quoted or nxt.lower() in _STARTERS and not quotes.inside(m.start())
+        return bpos if not lower and nxt[:1].isupper() and ok else -1
+    if "!" in punct or "?" in punct:
+        return -1 if nxt[:1].islower() and not lower or nxt[:1] in _NO_BREAK_NEXT else bpos
+    return bpos if not word or _period_boundary(word, nxt, lower) else -1
+
+
+def _strip_span(text: str, s: int, e: int) -> Span | None:
+    """Shrink [s, e) to exclude surrounding whitespace; None if nothing is left."""
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return (s, e) if s < e else None
+
+
+def _split_segment(text: str, start: int, end: int) -> list[Span]:
+    """Sentence spans of one hard segment (no blank lines or headline breaks inside)."""
+    seg = text[start:end]
+    lower = seg == seg.lower()
+    cuts: list[int] = [start]
+    quotes = _Quotes(text, start)
+    for m in _CAND.finditer(text, start, end):
+        pos = _decide(text, m, end, lower, quotes)
+        if pos > cuts[-1]:
+            cuts.append(pos)
+    cuts.append(end)
+    spans = (_strip_span(text, a, b) for a, b in zip(cuts, cuts[1:]))
+    return [sp for sp in spans if sp]
+
+
+def _newsfuse(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """The hand-written rule splitter over text[start:end]."""
+    end = len(text) if end is None else end
+    spans: list[Span] = []
+    for a, b in _hard_segments(text, start, end):
+        spans.extend(_split_segment(text, a, b))
+    return spans
+
+
+_NAIVE = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+|\n\s*\n")
+
+
+def _naive(text: str) -> list[Span]:
+    """Baseline: break after . ! ? (plus closers) before whitespace, and at blank lines."""
+    spans, pos = [], 0
+    for m in _NAIVE.finditer(text):
+        spans.append(_strip_span(text, pos, m.start() + len(m.group().rstrip())))
+        pos = m.end()
+    spans.append(_strip_span(text, pos, len(text)))
+    return [sp for sp in spans if sp]
+
+
+def _pysbd(text: str) -> list[Span]:
+    """pysbd (rule-based, Golden Rules) with character spans."""
+    import pysbd  # dev-only extra
+
+    seg = pysbd.Segmenter(language="en", clean=False, char_span=True)
+    spans = (_strip_span(text, t.start, t.end) for t in seg.segment(text))
+    return [sp for sp in spans if sp]
+
+
+def _syntok(text: str) -> list[Span]:
+    """syntok tokenizer-based segmenter; spans from first to last token offsets."""
+    from syntok import segmenter  # dev-only extra
+
+    spans: list[Span] = []
+    for para in segmenter.analyze(text):
+        for sent in para:
+            toks = list(sent)
+            if toks:
+                spans.append((toks[0].offset, toks[-1].offset + len(toks[-1].value)))
+    return [sp for sp in (_strip_span(text, a, b) for a, b in spans) if sp]
+
+
+def _blingfire(text: str) -> list[Span]:
+    """BlingFire (compiled FSM) sentence breaker with character offsets."""
+    import blingfire  # dev-only extra
+
+    if not text.strip():
+        return []
+    _, offsets = blingfire.text_to_sentences_and_offsets(text)
+    return [sp for sp in (_strip_span(text, a, b) for a, b in offsets) if sp]
+
+
+SPLITTERS: dict[str, Callable[[str], list[Span]]] = {
+    "newsfuse": lambda text: _newsfuse(text),
+    "naive-regex": _naive,
+    "pysbd": _pysbd,
+    "syntok": _syntok,
+    "blingfire": _blingfire,
+}
+DEFAULT_SPLITTER: str = "newsfuse"
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Stripped, ordered, non-empty, non-overlapping sentence spans inside text[start:end]."""
+    end = len(text) if end is None else min(end, len(text))
+    start = max(0, start)
+    if start >= end:
+        return []
+    if DEFAULT_SPLITTER == "newsfuse":
+        return _newsfuse(text, start, end)
+    return [(a + start, b + start) for a, b in SPLITTERS[DEFAULT_SPLITTER](text[start:end])]
