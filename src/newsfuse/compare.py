@@ -1,0 +1,379 @@
+"""Compare sources: corroborated and single-source facts, quotes with speakers, disagreements."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from .clean import clean
+from .model import Sentence, Story
+from .textsim import cosine_matrix, sentence_vectors, words
+
+__all__ = ["compare", "find_quotes", "Quote"]
+
+# Facts: sentences of two articles state the same fact at this TF-IDF cosine (as in attribute).
+SAME_FACT = 0.45
+FACT_MIN_WORDS = 8
+MAX_POSITION = 100  # as the selectors: an article's first sentences only, so cost stays linear
+# Disagreements compare only sentences this similar: the same fact told with one value changed.
+SAME_CLAIM = 0.5
+# Quotes: merged across outlets when this share of the shorter one's word bigrams is in the other.
+QUOTE_CONTAINMENT = 0.6
+QUOTE_MIN_WORDS = 2
+# ...or, for two quotes of one speaker, when this share of the shorter one's words is in the other.
+SAME_SPEAKER_CONTAINMENT = 0.8
+_CONTRACTIONS = [("n't", " not"), ("'re", " are"), ("'ll", " will"), ("'ve", " have"), ("'m", " am")]
+
+_SAY = r"(?:said|says|say|told|tells|added|adds|asked|warned|explained|wrote|declared|stated|insisted|noted|argued|according to)"
+_NAME = r"(?:[A-Z][\w.'’-]+(?:\s+(?:al|bin|de|van|von|der|la)?\s*[A-Z][\w.'’-]+){0,4})"
+_ROLE = r"(?:(?:the|a|an)\s+(?:[\w-]+\s+){0,3}(?:official|officials|spokesman|spokeswoman|spokesperson|minister|secretary|source|sources|statement|police|ministry|president|mayor|chief))"
+_PRONOUN = r"(?:he|she|He|She)"
+_SPEAKER = rf"(?P<who>{_NAME}|{_ROLE}|{_PRONOUN})"
+_AFTER = re.compile(rf"^[\s,;:—–-]*(?:{_SPEAKER}\s+(?:{_SAY}|also {_SAY})\b|{_SAY}\s+{_SPEAKER.replace('who', 'who2')})")
+_BEFORE = re.compile(rf"{_SPEAKER}\s+(?:{_SAY}|also {_SAY})(?:\s+[\w ]{{0,30}})?[,:]?\s*$")
+_CITED = re.compile(rf"cited\s+(?P<who>{_NAME})\s+as\s+saying")
+_QUOTE = re.compile(r"“([^”]+)”|\"([^\"]+)\"|«([^»]+)»")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+_TOKEN = re.compile(r"[A-Za-z][\w'’.-]*[A-Za-z]|[A-Za-z]|\d[\d,.]*\d|\d")
+
+
+@dataclass
+class Quote:
+    """A direct quotation in one article, with its speaker when the attribution names one."""
+
+    document: int
+    start: int
+    end: int
+    text: str
+    speaker: str | None
+    inherited: bool  # speaker taken from the previous quote, not from an attribution of its own
+
+
+def compare(story: Story) -> dict:
+    """The comparison of a prepared story's sources, in the JSON shape of the batch output."""
+    cands = [s for s in story.sentences if s.position < MAX_POSITION]
+    vectors = sentence_vectors([s.text for s in cands]) if cands else None
+    similarity = cosine_matrix(vectors, vectors) if cands else np.zeros((0, 0))
+    quotes = find_quotes(story)
+    return {
+        "facts": _facts(story, cands, similarity),
+        "quotes": _quote_groups(story, quotes),
+        "disagreements": _disagreements(story, cands, similarity) + _attribution_conflicts(story, quotes),
+        "syndication": [{"documents": list(w.documents), "shared_fraction": w.shared_fraction}
+                        for w in story.wire_copies],
+    }
+
+
+def _source(story: Story, document: int, start: int, end: int) -> dict:
+    return {"document": document, "outlet": story.articles[document].outlet, "start": start, "end": end}
+
+
+def _origin_count(story: Story, documents: set[int]) -> int:
+    origins = story.origins or tuple(range(len(story.articles)))
+    return len({origins[d] for d in documents})
+
+
+# ---- facts ---------------------------------------------------------------------------------
+
+
+def _facts(story: Story, cands: list[Sentence], similarity: np.ndarray) -> list[dict]:
+    """Group sentences stating one fact: each unassigned sentence, in lead order, takes the best
+    unassigned match of every other article (a star, so unrelated facts never chain)."""
+    order = sorted(range(len(cands)), key=lambda i: (cands[i].position, cands[i].document))
+    documents = np.array([s.document for s in cands])
+    free = np.ones(len(cands), dtype=bool)
+    facts = []
+    for i in order:
+        if not free[i] or cands[i].words < FACT_MIN_WORDS:
+            continue
+        members = [i] + _best_per_document(similarity[i], documents, free, cands[i].document)
+        free[members] = False
+        docs = {cands[m].document for m in members}
+        origins = _origin_count(story, docs)
+        facts.append({
+            "text": cands[i].text,
+            "sources": [_source(story, cands[m].document, cands[m].start, cands[m].end) for m in members],
+            "origins": origins,
+            "status": "corroborated" if origins >= 2 else "single-source",
+        })
+    facts.sort(key=lambda f: -f["origins"])
+    return facts
+
+
+def _best_per_document(row: np.ndarray, documents: np.ndarray, free: np.ndarray, own: int) -> list[int]:
+    chosen = []
+    for doc in np.unique(documents):
+        if doc == own:
+            continue
+        scores = np.where((documents == doc) & free, row, -1.0)
+        best = int(scores.argmax())
+        if scores[best] >= SAME_FACT:
+            chosen.append(best)
+    return chosen
+
+
+# ---- quotes --------------------------------------------------------------------------------
+
+
+def find_quotes(story: Story) -> list[Quote]:
+    """Every direct quotation of every article, with its speaker where the text says who."""
+    quotes: list[Quote] = []
+    for doc, article in enumerate(story.articles):
+        last_speaker: str | None = None
+        for block in clean(article.text) if article.text.strip() else []:
+            found = _quotes_in_paragraph(article.text, block.start, block.end, doc, last_speaker)
+            quotes += found
+            named = [q.speaker for q in found if q.speaker and not _is_pronoun(q.speaker)]
+            last_speaker = named[-1] if named else (None if _has_other_prose(article.text, block, found) else last_speaker)
+    return quotes
+
+
+def _quotes_in_paragraph(text: str, start: int, end: int, doc: int, previous: str | None) -> list[Quote]:
+    paragraph = text[start:end]
+    found: list[Quote] = []
+    for m in _QUOTE.finditer(paragraph):
+        inner = next(g for g in m.groups() if g is not None)
+        if len(inner.split()) < QUOTE_MIN_WORDS:
+            continue
+        speaker = _attribution(paragraph[m.end():], paragraph[:m.start()])
+        found.append(Quote(doc, start + m.start(), start + m.end(), inner.strip(" ,"), speaker, False))
+    opens_with_quote = paragraph.lstrip()[:1] in "\"“«"
+    return _resolve_speakers(found, previous if opens_with_quote else None)
+
+
+def _attribution(after: str, before: str) -> str | None:
+    m = _AFTER.match(after[:120]) or _CITED.search(after[:160])
+    if m:
+        return (m.groupdict().get("who") or m.groupdict().get("who2")).rstrip(".,;:")
+    m = _BEFORE.search(before[-120:]) or _CITED.search(before[-160:])
+    return m.group("who").rstrip(".,;:") if m else None
+
+
+def _resolve_speakers(found: list[Quote], previous: str | None) -> list[Quote]:
+    """Pronouns and quotes without an attribution take the last named speaker: in the same
+    paragraph, or the previous paragraph's when this one continues the quotation."""
+    last = previous
+    for q in found:
+        if q.speaker and not _is_pronoun(q.speaker):
+            last = q.speaker
+        elif last is not None:
+            q.speaker, q.inherited = last, True
+        elif q.speaker and _is_pronoun(q.speaker):
+            q.speaker = None
+    return found
+
+
+def _is_pronoun(speaker: str) -> bool:
+    return speaker.lower() in ("he", "she")
+
+
+def _has_other_prose(text: str, block, found: list[Quote]) -> bool:
+    """True when a paragraph has prose besides its quotes: the quote run has ended there."""
+    rest = text[block.start:block.end]
+    for q in found:
+        rest = rest.replace(text[q.start:q.end], "")
+    return len(rest.split()) > 12
+
+
+def _speaker_key(speaker: str | None) -> str | None:
+    if not speaker:
+        return None
+    tokens = speaker.split()
+    return tokens[-1].lower().strip(".,'’") if speaker[:1].isupper() else " ".join(tokens[-1:]).lower()
+
+
+def _bigrams(text: str) -> set[tuple[str, str]]:
+    tokens = words(text)
+    return set(zip(tokens, tokens[1:])) or {(t, "") for t in tokens}
+
+
+def _quote_groups(story: Story, quotes: list[Quote]) -> list[dict]:
+    groups = _group_quotes(quotes)
+    result = []
+    for members in groups:
+        speaker = _group_speaker([quotes[i] for i in members])
+        texts = [quotes[i].text for i in members]
+        main = max(texts, key=len)
+        result.append({
+            "speaker": speaker,
+            "text": main,
+            "sources": [_source(story, quotes[i].document, quotes[i].start, quotes[i].end) for i in members],
+            "variants": sorted(set(texts) - {main}),
+        })
+    result.sort(key=lambda q: (-len({s["document"] for s in q["sources"]}), q["sources"][0]["document"]))
+    return result
+
+
+def _group_quotes(quotes: list[Quote]) -> list[list[int]]:
+    """Union of quotes whose word bigrams mostly overlap (variants, partial and split quotes)."""
+    grams = [_bigrams(q.text) for q in quotes]
+    unigrams = [set(words(_expand_contractions(q.text))) for q in quotes]
+    keys = [_speaker_key(q.speaker) for q in quotes]
+    parent = list(range(len(quotes)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i in range(len(quotes)):
+        for j in range(i + 1, len(quotes)):
+            if _overlap(grams[i], grams[j]) >= QUOTE_CONTAINMENT or (
+                keys[i] and keys[i] == keys[j] and _overlap(unigrams[i], unigrams[j]) >= SAME_SPEAKER_CONTAINMENT
+            ):  # the same speaker's words, contracted or reworded ("We're" / "We are")
+                parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(quotes)):
+        groups[find(i)].append(i)
+    return [sorted(g, key=lambda i: (quotes[i].document, quotes[i].start)) for g in groups.values()]
+
+
+def _expand_contractions(text: str) -> str:
+    text = text.replace("’", "'")
+    for short, full in _CONTRACTIONS:
+        text = text.replace(short, full)
+    return text
+
+
+def _overlap(a: set, b: set) -> float:
+    shorter = min(len(a), len(b))
+    return len(a & b) / shorter if shorter else 0.0
+
+
+def _group_speaker(members: list[Quote]) -> str | None:
+    """The most cited speaker, shown by the fullest form of the name any outlet gives."""
+    keys = Counter(_speaker_key(q.speaker) for q in members if q.speaker)
+    if not keys:
+        return None
+    key = keys.most_common(1)[0][0]
+    names = [q.speaker for q in members if q.speaker and _speaker_key(q.speaker) == key]
+    return max(names, key=len)
+
+
+def _attribution_conflicts(story: Story, quotes: list[Quote]) -> list[dict]:
+    """One quote put in two different named speakers' mouths by different outlets."""
+    conflicts = []
+    for members in _group_quotes(quotes):
+        own = [quotes[i] for i in members if quotes[i].speaker and not quotes[i].inherited
+               and quotes[i].speaker[:1].isupper()]
+        by_key: dict[str, list[Quote]] = defaultdict(list)
+        for q in own:
+            by_key[_speaker_key(q.speaker)].append(q)
+        if len(by_key) >= 2 and len({q.document for q in own}) >= 2:
+            conflicts.append({
+                "kind": "attribution",
+                "topic": max((q.text for q in own), key=len)[:80],
+                "claims": [{"value": max((q.speaker for q in qs), key=len), "text": qs[0].text,
+                            "sources": [_source(story, q.document, q.start, q.end) for q in qs]}
+                           for qs in by_key.values()],
+            })
+    return conflicts
+
+
+# ---- number, date and name disagreements ---------------------------------------------------
+
+
+def _disagreements(story: Story, cands: list[Sentence], similarity: np.ndarray) -> list[dict]:
+    found: dict[tuple, dict] = {}
+    pairs = np.argwhere(np.triu(similarity >= SAME_CLAIM, k=1))
+    for i, j in pairs:
+        a, b = cands[i], cands[j]
+        if a.document == b.document:
+            continue
+        for kind, topic, value_a, value_b in _differences(a.text, b.text):
+            key = (kind, topic, frozenset((value_a, value_b)))
+            entry = found.setdefault(key, _disagreement(kind, topic))
+            _add_claim(story, entry, value_a, a)
+            _add_claim(story, entry, value_b, b)
+    return list(found.values())
+
+
+def _disagreement(kind: str, topic: str) -> dict:
+    return {"kind": kind, "topic": topic, "claims": []}
+
+
+def _add_claim(story: Story, entry: dict, value: str, sentence: Sentence) -> None:
+    source = _source(story, sentence.document, sentence.start, sentence.end)
+    for claim in entry["claims"]:
+        if claim["value"] == value:
+            if source not in claim["sources"]:
+                claim["sources"].append(source)
+            return
+    entry["claims"].append({"value": value, "text": sentence.text, "sources": [source]})
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.replace("’", "'"))
+
+
+def _differences(a: str, b: str) -> list[tuple[str, str, str, str]]:
+    """(kind, topic, value in a, value in b) for each value that differs in two tellings of one
+    fact: the tokens around it match, only the value changed."""
+    from difflib import SequenceMatcher
+
+    ta, tb = _tokens(a), _tokens(b)
+    la, lb = [t.lower() for t in ta], [t.lower() for t in tb]
+    out = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, la, lb, autojunk=False).get_opcodes():
+        if op != "replace" or i2 - i1 > 2 or j2 - j1 > 2:
+            continue
+        if not _anchored(la, lb, i1, i2, j1, j2):
+            continue
+        kind = _kind_of_change(ta[i1:i2], tb[j1:j2])
+        if kind:
+            topic = " ".join(la[max(0, i1 - 3):i1] + ["…"] + la[i2:i2 + 3])
+            out.append((kind, topic, " ".join(ta[i1:i2]), " ".join(tb[j1:j2])))
+    return out
+
+
+def _anchored(la: list[str], lb: list[str], i1: int, i2: int, j1: int, j2: int) -> bool:
+    """The two tokens before and after the change are the same words in both sentences."""
+    before = la[max(0, i1 - 2):i1] == lb[max(0, j1 - 2):j1] and i1 >= 1
+    after = la[i2:i2 + 2] == lb[j2:j2 + 2] and i2 < len(la)
+    return before and after
+
+
+def _kind_of_change(a: list[str], b: list[str]) -> str | None:
+    if len(a) == len(b) == 1 and _number(a[0]) is not None and _number(b[0]) is not None:
+        na, nb = _number(a[0]), _number(b[0])
+        return "number" if na != nb and not (_is_year(a[0]) or _is_year(b[0])) else None
+    if len(a) == len(b) == 1 and a[0].lower() in _WEEKDAYS and b[0].lower() in _WEEKDAYS:
+        return "date"
+    if all(t[:1].isupper() and not _is_acronym(t) for t in a + b) and not _same_name(a, b):
+        return "name"
+    return None
+
+
+def _number(token: str) -> float | None:
+    if token.lower() in _NUMBER_WORDS:
+        return float(_NUMBER_WORDS[token.lower()])
+    try:
+        return float(token.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _is_acronym(token: str) -> bool:
+    return "." in token or token.isupper()
+
+
+def _is_year(token: str) -> bool:
+    return bool(re.fullmatch(r"(19|20)\d\d", token))
+
+
+def _same_name(a: list[str], b: list[str]) -> bool:
+    """Spelling variants of one name ("Ash"/"Ashton", "Russia"/"Russian Federation"),
+    weekdays, months and sentence-initial words are not a name disagreement."""
+    months = {"january", "february", "march", "april", "may", "june", "july", "august",
+              "september", "october", "november", "december"}
+    la, lb = [t.lower() for t in a], [t.lower() for t in b]
+    if any(t in _WEEKDAYS or t in months or t in _NUMBER_WORDS for t in la + lb):
+        return True
+    return any(x[:4] == y[:4] for x in la for y in lb)
