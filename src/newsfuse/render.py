@@ -1,0 +1,187 @@
+"""Render a story's summary as text, Markdown, JSON or a standalone HTML page."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+from .model import Story, Summary, SummarySentence
+
+__all__ = ["to_dict", "render", "render_text", "render_markdown", "render_json", "render_html", "outlet_name"]
+
+
+def outlet_name(story: Story, document: int) -> str:
+    """The outlet's name, or a stand-in that still tells the reader which article it is."""
+    article = story.articles[document]
+    return article.outlet or (article.origin_file or f"document {document}")
+
+
+def to_dict(summary: Summary) -> dict:
+    """The JSON shape of the batch format: summary lines, sentences with sources and origins."""
+    data = {
+        "id": summary.story_id,
+        "summary": summary.text,
+        "sentences": [
+            {"text": s.text, "origins": s.origins,
+             "sources": [{"document": src.document, "outlet": src.outlet, "start": src.start, "end": src.end}
+                         for src in s.sources]}
+            for s in summary.sentences
+        ],
+        "words": summary.words,
+        "budget": summary.budget,
+        "selector": summary.selector,
+    }
+    if summary.problems:
+        data["problems"] = [str(p) for p in summary.problems]
+    if summary.comparison is not None:
+        data.update(summary.comparison)
+    return data
+
+
+def render_json(summary: Summary, story: Story) -> str:
+    return json.dumps(to_dict(summary), ensure_ascii=False, indent=2)
+
+
+def _header(summary: Summary, story: Story) -> str:
+    n = len(story.articles)
+    origins = len(set(story.origins)) if story.origins else n
+    copies = "; ".join(
+        " = ".join(outlet_name(story, d) for d in w.documents) + f" ({w.shared_fraction:.0%} shared)"
+        for w in story.wire_copies
+    )
+    line = f"{n} articles, {origins} independent origins, {summary.words} words"
+    return line + (f"; wire copies: {copies}" if copies else "")
+
+
+def _sources_label(story: Story, sentence: SummarySentence) -> str:
+    names = ", ".join(dict.fromkeys(outlet_name(story, s.document) for s in sentence.sources))
+    plural = "s" if sentence.origins != 1 else ""
+    return f"{names} ({sentence.origins} origin{plural})"
+
+
+# How many items of a long comparison section the text, Markdown and HTML views show.
+SHOWN_FACTS = 8
+
+
+def _names(story: Story, sources: list[dict]) -> str:
+    return ", ".join(dict.fromkeys(outlet_name(story, s["document"]) for s in sources))
+
+
+def comparison_sections(comparison: dict, story: Story) -> list[tuple[str, list[str]]]:
+    """The comparison as titled lists of plain-text lines, shared by the text views."""
+    facts = comparison["facts"]
+    corroborated = [f for f in facts if f["status"] == "corroborated"][:SHOWN_FACTS]
+    single = [f for f in facts if f["status"] == "single-source"][:SHOWN_FACTS]
+    return [
+        ("Corroborated", [f"{f['text']} — {_names(story, f['sources'])} ({f['origins']} origins)" for f in corroborated]),
+        ("Single source", [f"{f['text']} — {_names(story, f['sources'])}" for f in single]),
+        ("Quotes", [f"{q['speaker'] or 'unattributed'}: “{q['text']}” — {_names(story, q['sources'])}"
+                    for q in comparison["quotes"] if len(q["text"].split()) >= 4][:SHOWN_FACTS * 2]),
+        ("Disagreements", [f"{d['kind']} ({d['topic']}): " + " vs ".join(
+            f"{c['value']} [{_names(story, c['sources'])}]" for c in d["claims"]) for d in comparison["disagreements"]]),
+        ("Wire copies", [" = ".join(outlet_name(story, d) for d in w["documents"])
+                         + f" ({w['shared_fraction']:.0%} shared)" for w in comparison["syndication"]]),
+    ]
+
+
+def render_text(summary: Summary, story: Story) -> str:
+    lines = [f"{story.id or 'Story'}: {_header(summary, story)}", ""]
+    for i, sentence in enumerate(summary.sentences, 1):
+        lines += [f"{i}. {sentence.text}", f"   — {_sources_label(story, sentence)}"]
+    lines += [f"! {p}" for p in summary.problems]
+    for title, items in comparison_sections(summary.comparison, story) if summary.comparison else []:
+        lines += ["", f"{title}:"] + ([f"  - {item}" for item in items] or ["  (none)"])
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(summary: Summary, story: Story) -> str:
+    lines = [f"## {story.id or 'Summary'}", "", f"*{_header(summary, story)}*", ""]
+    for i, sentence in enumerate(summary.sentences, 1):
+        lines.append(f"{i}. {sentence.text} <sub>{_sources_label(story, sentence)}</sub>")
+    if summary.problems:
+        lines += ["", "**Input problems**", ""] + [f"- {p}" for p in summary.problems]
+    for title, items in comparison_sections(summary.comparison, story) if summary.comparison else []:
+        lines += ["", f"### {title}", ""] + ([f"- {item}" for item in items] or ["- (none)"])
+    return "\n".join(lines) + "\n"
+
+
+_STYLE = """
+body{font:17px/1.55 Georgia,serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}
+h1{font:700 1.6rem system-ui,sans-serif}.meta{color:#666;font:0.9rem system-ui,sans-serif}
+ol.summary li{margin:.6rem 0}.src{font:0.78rem system-ui,sans-serif;color:#555}
+.src a{display:inline-block;margin:0 .25rem .2rem 0;padding:0 .45rem;border-radius:.7rem;
+background:#eef2f7;color:#234;text-decoration:none}.src a:hover{background:#d6e2f0}
+.origins{font-weight:600}article{border-top:1px solid #ddd;margin-top:1.5rem}
+article h3{font:600 1rem system-ui,sans-serif}article p{white-space:pre-wrap;font-size:.92rem}
+mark{background:#fff1a8}mark:target{background:#ffd24d;outline:2px solid #e0a800}
+.problems{color:#8a3b00;font:0.85rem system-ui,sans-serif}
+"""
+
+
+def render_html(summary: Summary, story: Story) -> str:
+    """A standalone page: the summary, each sentence's sources linked to the marked spans."""
+    items = "\n".join(_html_sentence(story, i, s) for i, s in enumerate(summary.sentences))
+    marks = _marks_by_document(summary)
+    articles = "\n".join(_html_article(story, d, marks.get(d, [])) for d in range(len(story.articles)))
+    problems = "".join(f"<li>{escape(str(p))}</li>" for p in summary.problems)
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        f"<title>{escape(story.id or 'newsfuse summary')}</title><style>{_STYLE}</style></head><body>"
+        f"<h1>{escape(story.id or 'Summary')}</h1><p class=meta>{escape(_header(summary, story))}</p>"
+        f"<ol class=summary>{items}</ol>"
+        + (f"<ul class=problems>{problems}</ul>" if problems else "")
+        + (_html_comparison(summary.comparison, story) if summary.comparison else "")
+        + f"<h2>Articles</h2>{articles}</body></html>\n"
+    )
+
+
+def _html_sentence(story: Story, i: int, sentence: SummarySentence) -> str:
+    links = "".join(
+        f'<a href="#s{i}-d{src.document}" title="{escape(story.articles[src.document].text[src.start:src.end])}">'
+        f"{escape(outlet_name(story, src.document))}</a>"
+        for src in sentence.sources
+    )
+    plural = "s" if sentence.origins != 1 else ""
+    return (f"<li>{escape(sentence.text)}<div class=src><span class=origins>{sentence.origins} "
+            f"origin{plural}:</span> {links}</div></li>")
+
+
+def _marks_by_document(summary: Summary) -> dict[int, list[tuple[int, int, str]]]:
+    marks: dict[int, list[tuple[int, int, str]]] = {}
+    for i, sentence in enumerate(summary.sentences):
+        for src in sentence.sources:
+            marks.setdefault(src.document, []).append((src.start, src.end, f"s{i}-d{src.document}"))
+    return marks
+
+
+def _html_article(story: Story, document: int, marks: list[tuple[int, int, str]]) -> str:
+    article = story.articles[document]
+    text, parts, cursor = article.text, [], 0
+    for start, end, anchor in sorted(marks):
+        if start < cursor:  # a span already marked for an earlier summary sentence
+            continue
+        parts += [escape(text[cursor:start]), f'<mark id="{anchor}">{escape(text[start:end])}</mark>']
+        cursor = end
+    parts.append(escape(text[cursor:]))
+    title = escape(article.title or outlet_name(story, document))
+    safe_url = article.url and article.url.startswith(("http://", "https://"))
+    link = f' · <a href="{escape(article.url)}">original</a>' if safe_url else ""
+    return (f"<article id=d{document}><h3>{document}. {title}</h3><p class=meta>"
+            f"{escape(outlet_name(story, document))}{link}</p><p>{''.join(parts)}</p></article>")
+
+
+def _html_comparison(comparison: dict, story: Story) -> str:
+    parts = []
+    for title, items in comparison_sections(comparison, story):
+        body = "".join(f"<li>{escape(item)}</li>" for item in items) or "<li>(none)</li>"
+        parts.append(f"<h2>{escape(title)}</h2><ul class=cmp>{body}</ul>")
+    return "".join(parts)
+
+
+_RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json, "html": render_html}
+
+
+def render(summary: Summary, story: Story, fmt: str = "text") -> str:
+    if fmt not in _RENDERERS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(_RENDERERS)}")
+    return _RENDERERS[fmt](summary, story)

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from newsfuse import Article, Options, Story
+from newsfuse.pipeline import summarize_story
+from newsfuse.render import render
+
+HOSTILE = ('The mayor said <script>alert("x")</script> the bridge reopened on Friday. '
+           'Drivers <img src=x onerror=alert(1)> were relieved, officials said.')
+
+
+@pytest.fixture
+def summarized():
+    story = Story([Article(HOSTILE, outlet="<b>Evil</b> Daily", url="javascript:alert(1)"),
+                   Article("The bridge reopened on Friday, the mayor said. Drivers were relieved.", outlet="Wire")],
+                  id="bridge")
+    return summarize_story(story, Options(words=40)), story
+
+
+def test_html_escapes_article_text_and_outlet(summarized):
+    page = render(*summarized, fmt="html")
+    assert "<script>" not in page and "<img src=x" not in page and "<b>Evil</b>" not in page
+    assert "&lt;script&gt;" in page and "javascript:" not in page
+    assert page.startswith("<!doctype html>") and "<mark id=" in page
+
+
+def test_json_matches_batch_shape(summarized):
+    summary, story = summarized
+    data = json.loads(render(summary, story, fmt="json"))
+    assert data["summary"] == "\n".join(s["text"] for s in data["sentences"])
+    for sentence in data["sentences"]:
+        for src in sentence["sources"]:
+            assert set(src) == {"document", "outlet", "start", "end"}
+            assert story.articles[src["document"]].text[src["start"]:src["end"]]
+        assert sentence["origins"] >= 1
+
+
+def test_text_and_markdown_list_each_sentence_with_sources(summarized):
+    summary, story = summarized
+    for fmt in ("text", "markdown"):
+        out = render(summary, story, fmt=fmt)
+        for sentence in summary.sentences:
+            assert sentence.text in out
+        assert "origin" in out
+
+
+def test_unknown_format_is_refused(summarized):
+    with pytest.raises(ValueError, match="unknown format"):
+        render(*summarized, fmt="pdf")
