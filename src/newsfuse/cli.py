@@ -1,0 +1,189 @@
+"""The `newsfuse` command line: summarize, compare, batch, eval."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from .errors import NewsfuseError
+from .model import FORMATS, Options
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Fuse many news reports about the same events into one attributed summary.")
+err = Console(stderr=True, soft_wrap=True)
+
+WORDS_HELP = "Summary length in words (default: a rule from the input size)."
+
+
+def _options(words: Optional[int], selector: str, compare: bool = False) -> Options:
+    from .select import available
+
+    if selector not in available():
+        raise typer.BadParameter(f"unknown selector {selector!r}; choose one of {', '.join(available())}")
+    try:
+        return Options(words=words, selector=selector, compare=compare)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+
+
+def _check_format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return fmt
+
+
+@contextmanager
+def _progress(total: Optional[int], label: str) -> Iterator:
+    """A rich progress bar on a terminal; nothing when stderr is a file or a pipe."""
+    columns = [TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
+    with Progress(*columns, console=err, disable=not err.is_terminal, transient=False) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda: bar.advance(task)
+
+
+def _write(text: str, output: Optional[Path]) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}")
+
+
+@app.command()
+def summarize(
+    paths: List[str] = typer.Argument(..., help="Files or directories (.txt .html .jsonl .json, feeds, Multi-News text); - for stdin."),
+    words: Optional[int] = typer.Option(None, "--words", "-w", help=WORDS_HELP),
+    fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, json or html."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+    selector: str = typer.Option(Options.selector, help="Content selector (see `newsfuse selectors`)."),
+    compare: bool = typer.Option(True, "--compare/--no-compare", help="Add the comparison of sources."),
+) -> None:
+    """Summarize the articles given (loose articles form one story; batch records are their own)."""
+    _summarize_paths(paths, _options(words, selector, compare), _check_format(fmt), output)
+
+
+@app.command("compare")
+def compare_cmd(
+    paths: List[str] = typer.Argument(..., help="Files or directories, as for summarize; - for stdin."),
+    fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, json or html."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+) -> None:
+    """Compare the sources: corroborated and single-source facts, quotes, disagreements, wire copies."""
+    _summarize_paths(paths, Options(compare=True), _check_format(fmt), output)
+
+
+def _summarize_paths(paths: List[str], options: Options, fmt: str, output: Optional[Path]) -> None:
+    from .ingest import read_paths
+    from .pipeline import summarize_story
+    from .render import render, to_dict
+
+    pile = read_paths(paths)
+    for problem in pile.problems:
+        err.print(f"[yellow]warning[/]: {problem}", highlight=False)
+    rendered, results = [], []
+    for story in pile.all_stories():
+        try:
+            summary = summarize_story(story, options)
+        except NewsfuseError as error:
+            err.print(f"[red]error[/]: {error}", highlight=False)
+            continue
+        rendered.append(render(summary, story, fmt))
+        results.append(to_dict(summary))
+    if not results:
+        err.print("[red]error[/]: nothing to summarize", highlight=False)
+        raise typer.Exit(1)
+    if fmt == "json":
+        _write(json.dumps(results[0] if len(results) == 1 else results, ensure_ascii=False, indent=2) + "\n", output)
+    else:
+        _write("\n".join(rendered), output)
+
+
+def _count_lines(path: Path) -> Optional[int]:
+    from .batch import open_text
+
+    try:
+        with open_text(path) as handle:
+            return sum(1 for line in handle if line.strip())
+    except OSError:
+        return None
+
+
+@app.command()
+def batch(
+    input: Path = typer.Argument(..., help="JSONL (optionally .gz): one story a line, {id, documents}."),
+    output: Path = typer.Option(..., "--output", "-o", help="Output JSONL, one summary a line."),
+    words: Optional[int] = typer.Option(None, "--words", "-w", help=WORDS_HELP),
+    workers: int = typer.Option(0, help="Processes (0: one per core)."),
+    selector: str = typer.Option(Options.selector, help="Content selector."),
+    compare: bool = typer.Option(False, "--compare", help="Add facts, quotes, disagreements, syndication."),
+) -> None:
+    """Summarize a corpus, one story a line; a bad line is reported and the rest completes."""
+    from .batch import run_batch
+
+    options = _options(words, selector, compare)
+    if not input.exists():
+        raise typer.BadParameter(f"{input}: no such file")
+    with _progress(_count_lines(input), "summarizing") as advance, output.open("w", encoding="utf-8") as out:
+        report = run_batch(input, out, options, workers=workers or None, advance=advance)
+    for message in report.failed:
+        err.print(f"[red]failed[/]: {message}", highlight=False)
+    err.print(f"{report.done} summarized, {len(report.failed)} failed, {report.warnings} warnings -> {output}")
+    if report.done == 0:
+        raise typer.Exit(1)
+
+
+@app.command("eval")
+def evaluate_cmd(
+    input: Path = typer.Argument(..., help="Multi-News style JSONL (.gz) with documents and summary."),
+    limit: Optional[int] = typer.Option(None, help="Evaluate the first N clusters only."),
+    words: Optional[int] = typer.Option(None, "--words", "-w", help=WORDS_HELP),
+    selector: str = typer.Option(Options.selector, help="Content selector to evaluate."),
+    json_out: bool = typer.Option(False, "--json", help="Print the table as JSON."),
+) -> None:
+    """ROUGE (rouge-score, stemming, F1) of newsfuse beside lead and sumy LexRank, same length."""
+    from rich.table import Table
+
+    from .evaluate import ROUGE_TYPES, dump, evaluate, load_clusters
+
+    options = _options(words, selector)
+    clusters = list(load_clusters(input, limit))
+    with _progress(len(clusters), "evaluating") as advance:
+        scores = evaluate(clusters, options, progress=advance)
+    if json_out:
+        print(dump(scores))
+        return
+    table = Table(title=f"{input.name}: {scores.clusters} clusters (ROUGE F1 x100, stemming)")
+    for column in ("system", *ROUGE_TYPES, "words", "ms/cluster"):
+        table.add_column(column, justify="left" if column == "system" else "right")
+    for row in scores.table():
+        table.add_row(row["system"], *(f"{row[k]:.2f}" for k in ROUGE_TYPES), f"{row['words']:.0f}",
+                      f"{row['ms_per_cluster']:.1f}")
+    Console().print(table)
+    prepare = 1000 * scores.seconds.get("prepare", 0.0) / max(1, scores.clusters)
+    Console().print(f"shared preparation (clean, segment, syndicate): {prepare:.1f} ms/cluster")
+    for message in scores.skipped:
+        err.print(f"[yellow]skipped[/]: {message}", highlight=False)
+
+
+@app.command()
+def selectors() -> None:
+    """List the content selectors."""
+    from .select import available
+
+    for name in available():
+        print(name)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from newsfuse.cli import app
+
+runner = CliRunner()
+
+
+def test_summarize_seeds_text(seed_paths):
+    result = runner.invoke(app, ["summarize", *seed_paths])
+    assert result.exit_code == 0, result.output
+    assert "5 articles, 4 independent origins" in result.stdout
+    assert "IE 11" not in result.stdout and "Photo by" not in result.stdout
+    assert "tragically flawed" in result.stdout
+
+
+def test_summarize_json_words_and_output_file(example_paths, tmp_path):
+    out = tmp_path / "s.json"
+    result = runner.invoke(app, ["summarize", *example_paths, "--words", "80", "--format", "json", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["budget"] == 80 and data["words"] <= 80 + 45
+    assert all(s["origins"] >= 1 for s in data["sentences"])
+
+
+def test_summarize_directory_html_format(tmp_path, example_paths):
+    directory = example_paths[0].rsplit("/", 1)[0]
+    result = runner.invoke(app, ["summarize", directory, "-f", "html"])
+    assert result.exit_code == 0 and result.stdout.startswith("<!doctype html>")
+
+
+def test_summarize_stdin():
+    text = "Dam holds after storm\n\nThe dam held overnight, engineers said. Water levels fell by morning.\n"
+    result = runner.invoke(app, ["summarize", "-", "-w", "20"], input=text)
+    assert result.exit_code == 0 and "The dam held overnight" in result.stdout
+
+
+def test_bad_input_messages_and_exit_codes(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    result = runner.invoke(app, ["summarize", str(empty)])
+    assert result.exit_code == 1 and "empty.txt: empty file" in result.output
+    good = tmp_path / "good.txt"
+    good.write_text("Headline here\n\nThe council met on Monday. It approved the plan.\n")
+    result = runner.invoke(app, ["summarize", str(empty), str(good)])
+    assert result.exit_code == 0 and "empty.txt: empty file" in result.output
+
+
+def test_unknown_option_values_are_refused():
+    assert runner.invoke(app, ["summarize", "x.txt", "--format", "pdf"]).exit_code != 0
+    assert runner.invoke(app, ["summarize", "x.txt", "--words", "3"]).exit_code != 0
+
+
+def test_batch_command(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": 1, "documents": ["The port reopened on Monday. Ships unloaded.",
+                                                       "Ships unloaded as the port reopened on Monday."]})
+                   + "\n{bad\n")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["batch", str(src), "-o", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "1 summarized, 1 failed" in result.output and "in.jsonl:2" in result.output
+    assert len(out.read_text().splitlines()) == 2
+
+
+def test_console_script_is_installed():
+    result = subprocess.run([sys.executable, "-m", "newsfuse.cli", "selectors"], capture_output=True, text=True)
+    assert result.returncode == 0 and "centrality" in result.stdout and "lexrank" in result.stdout

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import pytest
+
+import newsfuse
+from newsfuse import Article, Options, Story
+from newsfuse.errors import EmptyStoryError
+from newsfuse.ingest import read_paths
+from newsfuse.pipeline import prepare, segment_article, summarize_story
+
+
+def _seed_story(seed_paths) -> Story:
+    return read_paths(seed_paths).all_stories()[0]
+
+
+def test_sentence_offsets_are_slices_of_the_original(seed_paths):
+    story, _ = prepare(_seed_story(seed_paths))
+    assert len(story.sentences) > 60
+    for s in story.sentences:
+        assert story.articles[s.document].text[s.start:s.end] == s.text
+    positions = [s.position for s in story.sentences if s.document == 0]
+    assert positions == list(range(len(positions)))
+
+
+def test_seed_wire_copy_is_one_origin(seed_paths):
+    story, _ = prepare(_seed_story(seed_paths))
+    assert story.origins[1] == story.origins[3]  # 001 and 003 carry the same AP text
+    assert len(set(story.origins)) == 4
+    [copy] = story.wire_copies
+    assert copy.documents == (1, 3) and 0.2 < copy.shared_fraction < 0.6
+
+
+def test_example_story_syndication(example_paths):
+    story, _ = prepare(read_paths(example_paths).all_stories()[0])
+    assert len(set(story.origins)) == 5
+    assert [w.documents for w in story.wire_copies] == [(1, 4)]  # Northshore = Harbourline (Coastal Press)
+
+
+def test_summary_is_extractive_within_budget_and_attributed(seed_paths):
+    story = _seed_story(seed_paths)
+    summary = summarize_story(story, Options(words=120))
+    assert 60 <= summary.words
+    longest = max(len(s.text.split()) for s in summary.sentences)
+    assert summary.words <= 120 + longest  # over by one sentence at most
+    texts = [s.text for s in summary.sentences]
+    assert len(set(texts)) == len(texts)
+    for sentence in summary.sentences:
+        first = sentence.sources[0]
+        assert story.articles[first.document].text[first.start:first.end] == sentence.text
+        for src in sentence.sources:
+            assert 0 <= src.start < src.end <= len(story.articles[src.document].text)
+        assert 1 <= sentence.origins <= len({src.document for src in sentence.sources})
+
+
+def test_shared_quote_is_attributed_to_every_outlet_and_origins_count_once(seed_paths):
+    story, _ = prepare(_seed_story(seed_paths))
+    from newsfuse.attribute import attribute
+
+    quote = next(s for s in story.sentences if s.document == 1 and s.text.startswith('"Despite what the Russians say'))
+    [attributed] = attribute(story, [quote])
+    docs = {src.document for src in attributed.sources}
+    assert {0, 1, 2} <= docs
+    assert attributed.origins == len({story.origins[d] for d in docs})
+
+
+def test_syndicated_sentence_counts_one_origin(seed_paths):
+    story, _ = prepare(_seed_story(seed_paths))
+    from newsfuse.attribute import attribute
+
+    wire = next(s for s in story.sentences if s.document == 1 and s.text.startswith("The U.S.-led coalition has been"))
+    [attributed] = attribute(story, [wire])
+    assert {src.document for src in attributed.sources} >= {1, 3}
+    assert attributed.origins == 1
+
+
+def test_no_fact_twice_in_seed_summary(seed_paths):
+    from newsfuse.textsim import cosine_matrix, sentence_vectors
+
+    summary = newsfuse.summarize(_seed_story(seed_paths))
+    vectors = sentence_vectors([s.text for s in summary.sentences])
+    sims = cosine_matrix(vectors, vectors)
+    off_diagonal = sims[~__import__("numpy").eye(len(sims), dtype=bool)]
+    assert off_diagonal.max() < 0.6
+
+
+def test_python_api_accepts_strings_and_dicts():
+    summary = newsfuse.summarize(
+        ["The port reopened on Monday after a week of repairs, officials said.",
+         {"text": "Officials said the port reopened on Monday after repairs.", "outlet": "Coast Wire"}],
+        words=20,
+    )
+    assert isinstance(summary, newsfuse.Summary) and summary.sentences
+    assert all(isinstance(s, newsfuse.SummarySentence) for s in summary.sentences)
+    assert summary.sentences[0].origins == 2
+
+
+def test_story_with_no_sentences_raises_named_error():
+    with pytest.raises(EmptyStoryError):
+        summarize_story(Story([Article("Photo by: AFP\n\n1 / 2\n")], id="bad"))
+
+
+def test_single_article_story_is_summarized_with_a_note():
+    text = ("The council approved the budget on Tuesday. It includes money for new buses. "
+            "Critics said the plan came too late. The mayor will sign it next week.")
+    summary = summarize_story(Story([Article(text)], id="one"), Options(words=15))
+    assert summary.sentences and any("only one article" in p.message for p in summary.problems)
+
+
+def test_article_with_no_sentence_is_reported_not_dropped_silently():
+    story = Story([Article("Advertisement\n\nPhoto by: AFP\n", origin_file="noise.txt"),
+                   Article("The bridge reopened on Friday. Drivers were relieved.", origin_file="ok.txt")])
+    summary = summarize_story(story)
+    assert any(p.where == "noise.txt" for p in summary.problems)
+
+
+def test_five_megabyte_article_completes():
+    paragraph = ("The storm flooded the lower town on Monday. Officials said 40 homes were damaged. "
+                 "Repairs will take weeks, the mayor said.\n\n")
+    text = paragraph * (5_000_000 // len(paragraph))
+    story = Story([Article(text, outlet="Big"), Article(paragraph * 3, outlet="Small")])
+    summary = summarize_story(story, Options(words=40))
+    assert summary.sentences and summary.words <= 40 + 20
+
+
+def test_every_stage_output_offsets_on_example(example_paths):
+    story = read_paths(example_paths).all_stories()[0]
+    for doc, article in enumerate(story.articles):
+        for s in segment_article(article, doc):
+            assert article.text[s.start:s.end] == s.text and s.text == s.text.strip()
