@@ -54,7 +54,7 @@ def test_hard_wrapped_lines_join_into_one_paragraph():
 def test_seed_furniture_removed_and_prose_kept(seed_paths):
     texts = {p.rsplit("/", 1)[-1][:3]: open(p, encoding="utf-8").read() for p in seed_paths}
     cleaned = {k: clean_text(v) for k, v in texts.items()}
-    assert "IE 11" not in cleaned["002"]
+    assert "IE 11" not in cleaned["002"] and "Ash Carter\n" not in cleaned["002"]
     assert "Photo by" not in cleaned["004"] and "TRTWorld and agencies" not in cleaned["004"]
     assert "Military meeting on air strikes\n" not in cleaned["004"] + "\n"
     assert "1 / 2" not in cleaned["000"] and "Intensified campaign" not in cleaned["000"]
@@ -62,3 +62,10 @@ def test_seed_furniture_removed_and_prose_kept(seed_paths):
     assert "Vasilyeva reported" not in cleaned["003"]
     assert "Rome (AFP) - The United States will not cooperate" in cleaned["000"]
     assert cleaned["001"].count("\n\n") >= 15  # every AP paragraph survives
+
+
+def test_truncated_paragraph_without_final_period_is_still_prose():
+    text = ("the u.s. military said on tuesday it would send more troops to the region , officials said , "
+            "adding that the deployment would begin next month and last until the end of the year as part "
+            "of a wider plan to reassure allies who have asked for")
+    assert clean_text(text) == text

@@ -42,6 +42,9 @@ _CREDIT_RE = re.compile(
 )
 _ENDS_SENTENCE_RE = re.compile(r"[.!?…][\"'”’)\]]*\s*$|[\"”’]\s*$|[.!?][\"'”’)\]]*\s*\[\d+\]\s*$")
 _LINE_RE = re.compile(r"[^\n]+")
+_INNER_SENTENCE_END_RE = re.compile(r"[a-z]{2}[.!?][\"'”’)]*\s+[\"“'‘(]*[A-Z]")
+# Captions and headlines in the seeds and dev pages run to 35 words; prose paragraphs run longer.
+PROSE_MIN_WORDS = 40
 
 
 def is_furniture(line: str) -> bool:
@@ -96,7 +99,10 @@ def _paragraph_end(text: str, lines: list[tuple[int, int]], i: int) -> int:
 def _keep(body: str, seen: set[str]) -> bool:
     if _key(body) in seen or is_furniture(body):
         return False
-    return bool(_ENDS_SENTENCE_RE.search(body))
+    # A paragraph cut short (truncated text, a page that ends mid-sentence) is still prose when
+    # it is long or holds a sentence end inside; headlines and captions are neither.
+    return bool(_ENDS_SENTENCE_RE.search(body) or len(body.split()) >= PROSE_MIN_WORDS
+                or _INNER_SENTENCE_END_RE.search(body))
 
 
 def _key(body: str) -> str:
