@@ -105,37 +105,53 @@ def _summarize_paths(paths: List[str], options: Options, fmt: str, output: Optio
         _write("\n".join(rendered), output)
 
 
-def _count_lines(path: Path) -> Optional[int]:
-    from .batch import open_text
-
-    try:
-        with open_text(path) as handle:
-            return sum(1 for line in handle if line.strip())
-    except OSError:
-        return None
-
-
 @app.command()
 def batch(
-    input: Path = typer.Argument(..., help="JSONL (optionally .gz): one story a line, {id, documents}."),
-    output: Path = typer.Option(..., "--output", "-o", help="Output JSONL, one summary a line."),
+    input: List[str] = typer.Argument(..., help="JSONL (optionally .gz) or Parquet files, globs or directories "
+                                      "of them: one story a record, {id, documents}."),
+    output: Path = typer.Option(..., "--output", "-o", help="A .jsonl or .parquet file, or else a directory "
+                                "of part files (part-00000.jsonl ...)."),
     words: Optional[int] = typer.Option(None, "--words", "-w", help=WORDS_HELP),
-    workers: int = typer.Option(0, help="Processes (0: one per core)."),
+    workers: int = typer.Option(0, help="Processes, or Dask workers of a local cluster (0: one per core)."),
     selector: str = typer.Option(Options.selector, help="Content selector."),
     compare: bool = typer.Option(False, "--compare", help="Add facts, quotes, disagreements, syndication."),
+    engine: str = typer.Option("local", help="local (process pool) or dask (needs the dask extra)."),
+    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://host:8786 "
+                                            "(default: a LocalCluster on this machine)."),
+    partitions: Optional[int] = typer.Option(None, help="Split the corpus into N partitions "
+                                             "(default: 100 records each); a rerun skips finished ones."),
 ) -> None:
-    """Summarize a corpus, one story a line; a bad line is reported and the rest completes."""
-    from .batch import run_batch
+    """Summarize a corpus, one story a record; a bad record is reported and the rest completes."""
+    from rich.markup import escape
+
+    from .distributed import count_records, discover_inputs, run_dask, run_local
 
     options = _options(words, selector, compare)
-    if not input.exists():
-        raise typer.BadParameter(f"{input}: no such file")
-    with _progress(_count_lines(input), "summarizing") as advance, output.open("w", encoding="utf-8") as out:
-        report = run_batch(input, out, options, workers=workers or None, advance=advance)
+    if engine not in ("local", "dask"):
+        raise typer.BadParameter(f"unknown engine {engine!r}; choose local or dask")
+    if scheduler and engine != "dask":
+        raise typer.BadParameter("--scheduler needs --engine dask")
+    try:
+        paths = discover_inputs(input)
+        total = sum(count_records(p) for p in paths)
+        with _progress(total, "summarizing") as advance:
+            if engine == "dask":
+                report = run_dask(paths, output, options, scheduler=scheduler, workers=workers or None,
+                                  partitions=partitions, advance=advance,
+                                  log=lambda m: err.print(m, highlight=False))
+            else:
+                report = run_local(paths, output, options, workers=workers or None, partitions=partitions,
+                                   advance=advance)
+    except NewsfuseError as error:
+        err.print(f"[red]error[/]: {escape(str(error))}", highlight=False)
+        raise typer.Exit(1)
     for message in report.failed:
-        err.print(f"[red]failed[/]: {message}", highlight=False)
-    err.print(f"{report.done} summarized, {len(report.failed)} failed, {report.warnings} warnings -> {output}")
-    if report.done == 0:
+        err.print(f"[red]failed[/]: {escape(message)}", highlight=False)
+    for message in report.crashed_parts or []:
+        err.print(f"[red]crashed[/]: {escape(message)}; rerun the same command to finish", highlight=False)
+    reused = f", {report.reused_parts} of {report.parts} parts reused" if report.reused_parts else ""
+    err.print(f"{report.done} summarized, {len(report.failed)} failed, {report.warnings} warnings{reused} -> {output}")
+    if report.done == 0 or report.crashed_parts:
         raise typer.Exit(1)
 
 
