@@ -42,7 +42,7 @@ def test_speaker_patterns_and_continued_quotes():
     assert quotes["It will take a year."] == "Mayor Elena Varga"  # a quote-only paragraph continues
     assert quotes["It is a good start"] == "Tom Reyes"
     assert quotes["Nothing was hidden"] == "the spokeswoman"
-    assert quotes["constructive ideas"] is None  # not inherited into a prose paragraph
+    assert quotes["constructive ideas"] == "Officials"  # indirect speech, not the spokeswoman
 
 
 def test_example_disagreements_found_with_both_values(example_paths):

@@ -27,13 +27,19 @@ QUOTE_MIN_WORDS = 2
 SAME_SPEAKER_CONTAINMENT = 0.8
 _CONTRACTIONS = [("n't", " not"), ("'re", " are"), ("'ll", " will"), ("'ve", " have"), ("'m", " am")]
 
-_SAY = r"(?:said|says|say|told|tells|added|adds|asked|warned|explained|wrote|declared|stated|insisted|noted|argued|according to)"
+_SAY = (r"(?:said|says|say|told|tells|added|adds|asked|warned|explained|wrote|declared|stated|insisted|noted|"
+        r"argued|recalled|described|called|tweeted|according to)")
 _NAME = r"(?:[A-Z][\w.'’-]+(?:\s+(?:al|bin|de|van|von|der|la)?\s*[A-Z][\w.'’-]+){0,4})"
-_ROLE = r"(?:(?:the|a|an)\s+(?:[\w-]+\s+){0,3}(?:official|officials|spokesman|spokeswoman|spokesperson|minister|secretary|source|sources|statement|police|ministry|president|mayor|chief))"
+_ROLE = r"(?:(?:[Tt]he|[Aa]n?)\s+(?:[\w-]+\s+){0,3}(?:official|officials|spokesman|spokeswoman|spokesperson|minister|secretary|source|sources|statement|police|ministry|president|mayor|chief))"
 _PRONOUN = r"(?:he|she|He|She)"
 _SPEAKER = rf"(?P<who>{_NAME}|{_ROLE}|{_PRONOUN})"
 _AFTER = re.compile(rf"^[\s,;:—–-]*(?:{_SPEAKER}\s+(?:{_SAY}|also {_SAY})\b|{_SAY}\s+{_SPEAKER.replace('who', 'who2')})")
-_BEFORE = re.compile(rf"{_SPEAKER}\s+(?:{_SAY}|also {_SAY})(?:\s+[\w ]{{0,30}})?[,:]?\s*$")
+_BEFORE = re.compile(rf"{_SPEAKER}\s+(?:{_SAY}|also {_SAY})(?:\s+[\w ]{{0,30}})?[,:?]?\s*$")
+# "Khoja, the head of the coalition, stated that": the name, not the organisation, is the speaker.
+_APPOSITIVE = re.compile(rf"(?P<who>{_NAME}),\s+(?:the|a|an)\s+[^,\"“”]{{1,60}}?,?\s+(?:also\s+)?{_SAY}\b")
+# Indirect speech earlier in the sentence: "Dujarric said the situation was “fraught with danger”".
+_SPEECH = re.compile(rf"{_SPEAKER}\s+(?:also\s+|had\s+|has\s+)?{_SAY}\b")
+_SENTENCE_START = re.compile(r"[.!?][\"”’]?\s+(?=[A-Z\"“])")
 _CITED = re.compile(rf"cited\s+(?P<who>{_NAME})\s+as\s+saying")
 _QUOTE = re.compile(r"“([^”]+)”|\"([^\"]+)\"|«([^»]+)»")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -130,7 +136,8 @@ def find_quotes(story: Story) -> list[Quote]:
             found = _quotes_in_paragraph(article.text, block.start, block.end, doc, last_speaker)
             quotes += found
             named = [q.speaker for q in found if q.speaker and not _is_pronoun(q.speaker)]
-            last_speaker = named[-1] if named else (None if _has_other_prose(article.text, block, found) else last_speaker)
+            prose = _prose_speaker(article.text[block.start:block.end])
+            last_speaker = named[-1] if named else (prose or last_speaker)
     return quotes
 
 
@@ -144,28 +151,38 @@ def _quotes_in_paragraph(text: str, start: int, end: int, doc: int, previous: st
         speaker = _attribution(paragraph[m.end():], paragraph[:m.start()])
         found.append(Quote(doc, start + m.start(), start + m.end(), inner.strip(" ,"), speaker, False))
     opens_with_quote = paragraph.lstrip()[:1] in "\"“«"
-    return _resolve_speakers(found, previous if opens_with_quote else None)
+    return _resolve_speakers(found, previous, continues=opens_with_quote)
 
 
 def _attribution(after: str, before: str) -> str | None:
     m = _AFTER.match(after[:120]) or _CITED.search(after[:160])
     if m:
         return (m.groupdict().get("who") or m.groupdict().get("who2")).rstrip(".,;:")
-    m = _BEFORE.search(before[-120:]) or _CITED.search(before[-160:])
+    sentence = _SENTENCE_START.split(before)[-1]
+    m = (_APPOSITIVE.search(sentence) or _BEFORE.search(sentence[-120:]) or _CITED.search(sentence)
+         or _last(_SPEECH.finditer(sentence)))
     return m.group("who").rstrip(".,;:") if m else None
 
 
-def _resolve_speakers(found: list[Quote], previous: str | None) -> list[Quote]:
-    """Pronouns and quotes without an attribution take the last named speaker: in the same
-    paragraph, or the previous paragraph's when this one continues the quotation."""
-    last = previous
+def _last(matches):
+    found = None
+    for found in matches:
+        pass
+    return found
+
+
+def _resolve_speakers(found: list[Quote], previous: str | None, continues: bool) -> list[Quote]:
+    """A pronoun takes the last named speaker; a quote with no attribution takes the speaker of
+    an earlier quote in its paragraph, or the previous paragraph's when this one opens with a
+    quotation (the news convention for a quote running on)."""
+    last_named, last_quoted = previous, previous if continues else None
     for q in found:
         if q.speaker and not _is_pronoun(q.speaker):
-            last = q.speaker
-        elif last is not None:
-            q.speaker, q.inherited = last, True
-        elif q.speaker and _is_pronoun(q.speaker):
-            q.speaker = None
+            last_named = last_quoted = q.speaker
+        elif q.speaker:  # a pronoun
+            q.speaker, q.inherited = last_named, True
+        elif last_quoted is not None:
+            q.speaker, q.inherited = last_quoted, True
     return found
 
 
@@ -173,12 +190,12 @@ def _is_pronoun(speaker: str) -> bool:
     return speaker.lower() in ("he", "she")
 
 
-def _has_other_prose(text: str, block, found: list[Quote]) -> bool:
-    """True when a paragraph has prose besides its quotes: the quote run has ended there."""
-    rest = text[block.start:block.end]
-    for q in found:
-        rest = rest.replace(text[q.start:q.end], "")
-    return len(rest.split()) > 12
+def _prose_speaker(paragraph: str) -> str | None:
+    """The last person a paragraph reports as speaking ("Medlin said it was hard..."), who is
+    who "he said" means in the next paragraph's quote."""
+    names = [m.group("who") for m in _SPEECH.finditer(paragraph)
+             if m.group("who")[:1].isupper() and not _is_pronoun(m.group("who"))]
+    return names[-1].rstrip(".,;:") if names else None
 
 
 def _speaker_key(speaker: str | None) -> str | None:
