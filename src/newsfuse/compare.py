@@ -155,6 +155,27 @@ def _quotes_in_paragraph(text: str, start: int, end: int, doc: int, previous: st
 
 
 def _attribution(after: str, before: str) -> str | None:
+    return _plausible_speaker(_attribution_phrase(after, before))
+
+
+# Capitalized words that open a clause but name nobody ("On Wednesday, officials said").
+_NOT_NAMES = frozenset("on in at the but and when last this that it they we i as after before "
+                       "while if so then also monday tuesday wednesday thursday friday saturday sunday "
+                       "january february march april may june july august september october november "
+                       "december".split())
+
+
+def _plausible_speaker(who: str | None) -> str | None:
+    """The speaker phrase with leading non-name words dropped; None when nothing is left."""
+    if who is None:
+        return None
+    tokens = who.split()
+    while tokens and tokens[0].lower().strip(",") in _NOT_NAMES and tokens[0][:1].isupper():
+        tokens = tokens[1:]
+    return " ".join(tokens) or None
+
+
+def _attribution_phrase(after: str, before: str) -> str | None:
     m = _AFTER.match(after[:120]) or _CITED.search(after[:160])
     if m:
         return (m.groupdict().get("who") or m.groupdict().get("who2")).rstrip(".,;:")
@@ -351,13 +372,21 @@ def _differences(a: str, b: str) -> list[tuple[str, str, str, str]]:
 
 
 def _anchored(la: list[str], lb: list[str], i1: int, i2: int, j1: int, j2: int) -> bool:
-    """The two tokens before and after the change are the same words in both sentences."""
-    before = la[max(0, i1 - 2):i1] == lb[max(0, j1 - 2):j1] and i1 >= 1
-    after = la[i2:i2 + 2] == lb[j2:j2 + 2] and i2 < len(la)
-    return before and after
+    """The words around the change are the same in both sentences: two on each side, where
+    the change sits inside the sentence; three on the one side, where it opens or ends it."""
+    before = la[max(0, i1 - 2):i1] == lb[max(0, j1 - 2):j1]
+    after = la[i2:i2 + 2] == lb[j2:j2 + 2]
+    if not (before and after):
+        return False
+    if i1 == 0 or j1 == 0:
+        return i1 == j1 == 0 and len(la[i2:i2 + 3]) == 3 and la[i2:i2 + 3] == lb[j2:j2 + 3]
+    if i2 == len(la) or j2 == len(lb):
+        return i2 == len(la) and j2 == len(lb) and i1 >= 3 and la[i1 - 3:i1] == lb[j1 - 3:j1]
+    return True
 
 
 def _kind_of_change(a: list[str], b: list[str]) -> str | None:
+    a, b = [_unpossessive(t) for t in a], [_unpossessive(t) for t in b]
     if len(a) == len(b) == 1 and _number(a[0]) is not None and _number(b[0]) is not None:
         na, nb = _number(a[0]), _number(b[0])
         return "number" if na != nb and not (_is_year(a[0]) or _is_year(b[0])) else None
@@ -366,6 +395,10 @@ def _kind_of_change(a: list[str], b: list[str]) -> str | None:
     if all(t[:1].isupper() and not _is_acronym(t) for t in a + b) and not _same_name(a, b):
         return "name"
     return None
+
+
+def _unpossessive(token: str) -> str:
+    return token[:-2] if token.lower().endswith("'s") else token
 
 
 def _number(token: str) -> float | None:
