@@ -1,0 +1,444 @@
+"""A persistent story store in SQLite: articles join stories as they arrive; summaries are cached."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from .errors import NewsfuseError
+from .model import Article, Options, Problem, Source, Story, Summary, SummarySentence, WireCopy
+from . import stories as _stories
+from .stories import ArticleVector, StoryClusterer, StoryState, vectorize_many
+
+__all__ = ["Store", "StoreError", "SqliteIndex", "StoryInfo", "Ingested", "text_hash", "SCHEMA_VERSION"]
+
+# Marks the file as a newsfuse store (PRAGMA application_id; "NFUS" in ASCII).
+APPLICATION_ID = 0x4E465553
+# Articles per write transaction: a writer holds the lock for a few milliseconds, so another
+# process interleaves; 16 amortizes the commit (measured in bench/bench_stories.py).
+BATCH = 16
+# How long a writer waits for another process's transaction before it gives up (seconds).
+BUSY_TIMEOUT_S = 60.0
+HEADLINE_CHARS = 100
+# Stories `SqliteIndex.partial_scores` returns, best first (the clusterer rescores the top 5).
+PARTIAL_LIMIT = 20
+# Page cache per connection (KiB): the postings of common terms stay in memory.
+CACHE_KIB = 65536
+# Checkpoint the WAL into the database every this many pages (4 KiB): each checkpoint syncs the
+# file, and a batch rewrites a few hundred postings pages, so the default 1000 checkpoints often.
+CHECKPOINT_PAGES = 16384
+# Summary fields of `render.to_dict` that are not the comparison.
+_SUMMARY_KEYS = {"id", "summary", "sentences", "words", "budget", "selector", "problems", "origins", "error"}
+
+
+class StoreError(NewsfuseError):
+    """The database file cannot be used as a newsfuse store (`where` names the file)."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.where = where
+        self.reason = reason
+
+    def __reduce__(self):
+        return type(self), (self.where, self.reason)
+
+
+# ---- schema and migrations ---------------------------------------------------------------------
+
+_V1 = (
+    """CREATE TABLE stories (
+        id INTEGER PRIMARY KEY,
+        size INTEGER NOT NULL,
+        first TEXT, last TEXT,
+        terms BLOB NOT NULL, sums BLOB NOT NULL,  -- the clusterer's top term sums
+        headline TEXT, titled INTEGER NOT NULL DEFAULT 0)""",
+    """CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL,                        -- the article's id, else where it was read
+        url TEXT, text_hash TEXT NOT NULL,
+        title TEXT, outlet TEXT, published TEXT, origin_file TEXT,
+        text TEXT NOT NULL, added TEXT NOT NULL)""",
+    "CREATE UNIQUE INDEX articles_url ON articles(url) WHERE url IS NOT NULL",
+    "CREATE UNIQUE INDEX articles_text ON articles(text_hash)",
+    """CREATE TABLE membership (
+        article INTEGER PRIMARY KEY REFERENCES articles(id),
+        story INTEGER NOT NULL REFERENCES stories(id))""",
+    "CREATE INDEX membership_story ON membership(story)",
+    """CREATE TABLE postings (                    -- inverted index: term -> story centroid weight
+        term INTEGER NOT NULL, story INTEGER NOT NULL, weight REAL NOT NULL,
+        PRIMARY KEY (term, story)) WITHOUT ROWID""",
+    """CREATE TABLE summaries (
+        story INTEGER PRIMARY KEY REFERENCES stories(id),
+        size INTEGER NOT NULL,                    -- the story's size when it was computed
+        data TEXT NOT NULL, computed TEXT NOT NULL)""",
+)
+
+
+def _migrate_1(db: sqlite3.Connection) -> None:
+    for statement in _V1:
+        db.execute(statement)
+
+
+# Ordered: MIGRATIONS[i] takes schema version i to i + 1.
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# ---- small helpers ------------------------------------------------------------------------------
+
+
+def text_hash(text: str) -> str:
+    """SHA-256 of the text, NFKC-normalized, case-folded, whitespace collapsed."""
+    normal = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
+
+
+def _key(article: Article) -> str:
+    return article.id or article.origin_file or ""
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _headline(article: Article) -> str:
+    if article.title and article.title.strip():
+        return article.title.strip()
+    head = " ".join(article.text.split())
+    return head if len(head) <= HEADLINE_CHARS else head[: HEADLINE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+# ---- the clusterer's state in SQLite ------------------------------------------------------------
+
+
+def partial_sql(terms: int) -> str:
+    """Partial scores of the stories sharing any of `terms` query terms (postings by term index)."""
+    values = ",".join("(?, ?)" for _ in range(terms))
+    return (f"WITH q(term, w) AS (VALUES {values}) SELECT p.story, SUM(q.w * p.weight) AS s "
+            "FROM q JOIN postings p ON p.term = q.term GROUP BY p.story ORDER BY s DESC LIMIT ?")
+
+
+class SqliteIndex:
+    """`StoryIndex` over the store's tables. It keeps nothing in memory, so every read sees the
+    state of the caller's current transaction (another process's stories included)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def partial_scores(self, query: list[tuple[int, float]]) -> Counter[int]:
+        """The best-scoring stories only (the clusterer rescores its top `RESCORED`): the sums
+        are done in SQLite over the postings of the query terms, read through the term index."""
+        if not query:
+            return Counter()
+        rows = self.db.execute(partial_sql(len(query)),
+                               [x for pair in query for x in pair] + [max(PARTIAL_LIMIT, _stories.RESCORED)])
+        return Counter(dict(rows.fetchall()))
+
+    def get(self, story: int) -> StoryState:
+        row = self.db.execute("SELECT size, first, last, terms, sums FROM stories WHERE id = ?", (story,)).fetchone()
+        if row is None:
+            raise KeyError(story)
+        size, first, last, terms, sums = row
+        state = StoryState(size=size, first=_when(first), last=_when(last))
+        state.sums = dict(zip(np.frombuffer(terms, np.int32).tolist(), np.frombuffer(sums, np.float64).tolist()))
+        norm = float(np.sqrt(sum(w * w for w in state.sums.values()))) or 1.0
+        state.centroid = {t: w / norm for t, w in state.sums.items()}
+        return state
+
+    def put(self, story: int, old: StoryState | None, new: StoryState) -> None:
+        if old is not None:
+            self.db.executemany("DELETE FROM postings WHERE term = ? AND story = ?", ((t, story) for t in old.centroid))
+        self.db.executemany("INSERT INTO postings (term, story, weight) VALUES (?, ?, ?)",
+                            ((t, story, w) for t, w in new.centroid.items()))
+        terms = np.fromiter(new.sums.keys(), np.int32, len(new.sums)).tobytes()
+        sums = np.fromiter(new.sums.values(), np.float64, len(new.sums)).tobytes()
+        self.db.execute(
+            "INSERT INTO stories (id, size, first, last, terms, sums) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET size = excluded.size, first = excluded.first, "
+            "last = excluded.last, terms = excluded.terms, sums = excluded.sums",
+            (story, new.size, _iso(new.first), _iso(new.last), terms, sums))
+
+    def new_id(self) -> int:
+        return self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM stories").fetchone()[0]
+
+
+# ---- results --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What became of one input article: its row, its story, and whether it was new."""
+
+    key: str  # the article's id, else where it was read
+    article: int  # row id in the store
+    story: int
+    added: bool  # False: already stored (same URL or same normalized text); nothing changed
+
+
+@dataclass(frozen=True)
+class StoryInfo:
+    """One line of the story list."""
+
+    id: int
+    headline: str
+    articles: int
+    outlets: int
+    first: datetime | None
+    last: datetime | None
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data.update(first=_iso(self.first), last=_iso(self.last))
+        return data
+
+
+# ---- the store --------------------------------------------------------------------------------------
+
+
+class Store:
+    """Articles, stories, membership, cached summaries and the clusterer's state in one SQLite
+    file (WAL). Safe to share between processes: each batch of articles is one `BEGIN IMMEDIATE`
+    transaction that reads the latest stories, so a killed process leaves whole articles only."""
+
+    def __init__(self, path: str | Path, options: Options = Options(compare=True)) -> None:
+        self.path = str(path)
+        self.options = options
+        self.db = _connect(self.path)
+        self.clusterer = StoryClusterer(index=SqliteIndex(self.db))
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing
+
+    def ingest(self, articles: Iterable[Article], summarize: bool = True) -> list[Ingested]:
+        """Store new articles and assign each to a story; then refresh the touched stories'
+        summaries (with `summarize`; otherwise they are computed on first `summary`)."""
+        results: list[Ingested] = []
+        batch: list[Article] = []
+        for article in articles:
+            if not article.text.strip():  # a story record's placeholder for an empty document
+                continue
+            batch.append(article)
+            if len(batch) == BATCH:
+                results += self._ingest_batch(batch)
+                batch = []
+        if batch:
+            results += self._ingest_batch(batch)
+        if summarize:
+            for story in dict.fromkeys(r.story for r in results if r.added):
+                self._refresh(story)
+        return results
+
+    def _refresh(self, story: int) -> None:
+        try:
+            self.summary(story)
+        except NewsfuseError:  # e.g. no body sentence yet: `show` reports it
+            pass
+
+    def _ingest_batch(self, articles: list[Article]) -> list[Ingested]:
+        fresh = [i for i, a in enumerate(articles) if self._existing(a) is None]
+        texts = [f"{articles[i].title or ''}\n{articles[i].text}" for i in fresh]
+        vectors = dict(zip(fresh, vectorize_many(texts))) if texts else {}
+        with self._write():
+            return [self._ingest_one(a, vectors.get(i)) for i, a in enumerate(articles)]
+
+    def _ingest_one(self, article: Article, vector: ArticleVector | None) -> Ingested:
+        found = self._existing(article)
+        if found is not None:
+            return Ingested(_key(article), found[0], found[1], False)
+        if vector is None:  # seen as present before the transaction; gone since (cannot happen)
+            vector = vectorize_many([f"{article.title or ''}\n{article.text}"])[0]
+        published = _aware(article.published)
+        story = self.clusterer.assign(vector, published)
+        row = self.db.execute(
+            "INSERT INTO articles (key, url, text_hash, title, outlet, published, origin_file, text, added) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (_key(article), _url(article), text_hash(article.text), article.title, article.outlet,
+             _iso(published), article.origin_file, article.text, _now())).lastrowid
+        self.db.execute("INSERT INTO membership (article, story) VALUES (?, ?)", (row, story))
+        self._set_headline(story, article)
+        return Ingested(_key(article), row, story, True)
+
+    def _existing(self, article: Article) -> tuple[int, int] | None:
+        url = _url(article)
+        found = None
+        if url is not None:
+            found = self.db.execute("SELECT a.id, m.story FROM articles a JOIN membership m ON m.article = a.id "
+                                    "WHERE a.url = ?", (url,)).fetchone()
+        if found is None:
+            found = self.db.execute("SELECT a.id, m.story FROM articles a JOIN membership m ON m.article = a.id "
+                                    "WHERE a.text_hash = ?", (text_hash(article.text),)).fetchone()
+        return found
+
+    def _set_headline(self, story: int, article: Article) -> None:
+        titled = int(bool(article.title and article.title.strip()))
+        self.db.execute("UPDATE stories SET headline = ?, titled = ? WHERE id = ? AND "
+                        "(headline IS NULL OR (titled = 0 AND ? = 1))", (_headline(article), titled, story, titled))
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- reading
+
+    def stories(self) -> list[StoryInfo]:
+        """Every story, the most recently active first."""
+        rows = self.db.execute(
+            "SELECT s.id, s.headline, s.size, COUNT(DISTINCT a.outlet), s.first, s.last FROM stories s "
+            "JOIN membership m ON m.story = s.id JOIN articles a ON a.id = m.article "
+            "GROUP BY s.id ORDER BY COALESCE(s.last, '') DESC, s.id DESC").fetchall()
+        return [StoryInfo(r[0], r[1] or "", r[2], r[3], _when(r[4]), _when(r[5])) for r in rows]
+
+    def info(self, story: int) -> StoryInfo:
+        row = self.db.execute(
+            "SELECT s.id, s.headline, s.size, COUNT(DISTINCT a.outlet), s.first, s.last FROM stories s "
+            "JOIN membership m ON m.story = s.id JOIN articles a ON a.id = m.article WHERE s.id = ? "
+            "GROUP BY s.id", (story,)).fetchone()
+        if row is None:
+            raise KeyError(story)
+        return StoryInfo(row[0], row[1] or "", row[2], row[3], _when(row[4]), _when(row[5]))
+
+    def story(self, story: int) -> Story:
+        """The story's articles in the order they were added."""
+        rows = self.db.execute(
+            "SELECT a.text, a.outlet, a.url, a.title, a.published, a.key, a.origin_file FROM membership m "
+            "JOIN articles a ON a.id = m.article WHERE m.story = ? ORDER BY a.id", (story,)).fetchall()
+        if not rows:
+            raise KeyError(story)
+        articles = [Article(text=r[0], outlet=r[1], url=r[2], title=r[3], published=_when(r[4]), id=r[5],
+                            origin_file=r[6]) for r in rows]
+        return Story(articles=articles, id=str(story))
+
+    def article_stories(self) -> dict[str, int]:
+        """Article key -> story, for every stored article."""
+        rows = self.db.execute("SELECT a.key, m.story FROM articles a JOIN membership m ON m.article = a.id")
+        return dict(rows.fetchall())
+
+    def summary(self, story: int) -> tuple[Summary, Story]:
+        """The story's summary and comparison: the cached one, recomputed when missing or stale."""
+        size = self.db.execute("SELECT size FROM stories WHERE id = ?", (story,)).fetchone()
+        if size is None:
+            raise KeyError(story)
+        cached = self.db.execute("SELECT size, data FROM summaries WHERE story = ?", (story,)).fetchone()
+        if cached is not None and cached[0] == size[0]:
+            return _from_cache(json.loads(cached[1]), self.story(story))
+        return self._summarize(story)
+
+    def _summarize(self, story_id: int) -> tuple[Summary, Story]:
+        from .pipeline import summarize_story
+        from .render import to_dict
+
+        story = self.story(story_id)
+        summary = summarize_story(story, self.options)  # EmptyStoryError propagates; nothing cached
+        data = to_dict(summary)
+        data["origins"] = list(story.origins)
+        with self._write():  # the size it was computed at: a later article makes it stale
+            self.db.execute("INSERT OR REPLACE INTO summaries (story, size, data, computed) VALUES (?, ?, ?, ?)",
+                            (story_id, len(story.articles), json.dumps(data, ensure_ascii=False), _now()))
+        return summary, story
+
+    def integrity(self) -> str:
+        return self.db.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _url(article: Article) -> str | None:
+    return article.url.strip() if article.url and article.url.strip() else None
+
+
+def _from_cache(data: dict, story: Story) -> tuple[Summary, Story]:
+    """Rebuild the Summary (and the story's origins and wire copies) from `to_dict` JSON."""
+    sentences = tuple(
+        SummarySentence(s["text"], tuple(Source(x["document"], x["outlet"], x["start"], x["end"]) for x in s["sources"]),
+                        s["origins"]) for s in data["sentences"])
+    problems = tuple(Problem(*p.split(": ", 1)) if ": " in p else Problem("story", p) for p in data.get("problems", []))
+    comparison = {k: v for k, v in data.items() if k not in _SUMMARY_KEYS} or None
+    story.origins = tuple(data.get("origins", ()))
+    story.wire_copies = tuple(WireCopy(tuple(w["documents"]), w["shared_fraction"])
+                              for w in (comparison or {}).get("syndication", []))
+    return Summary(sentences, data["budget"], data["id"], data["selector"], problems, comparison), story
+
+
+# ---- opening --------------------------------------------------------------------------------------
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+    try:
+        _check_file(db, path)
+        db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        db.execute("PRAGMA journal_mode = WAL")
+        # WAL + NORMAL: a committed transaction survives the process being killed; a power cut
+        # may lose the last commits but never corrupts the file.
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        db.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
+        _migrate(db, path)
+    except sqlite3.DatabaseError as error:
+        db.close()
+        raise StoreError(path, f"not a newsfuse store ({error})") from error
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _check_file(db: sqlite3.Connection, path: str) -> None:
+    app = db.execute("PRAGMA application_id").fetchone()[0]
+    tables = db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+    if app != APPLICATION_ID and (app != 0 or tables):
+        raise StoreError(path, "not a newsfuse store (an SQLite database of another application)")
+
+
+def _migrate(db: sqlite3.Connection, path: str) -> None:
+    """Apply the missing migrations in one transaction (another process may race to do it)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(path, f"schema version {version} is newer than this newsfuse ({SCHEMA_VERSION}); upgrade")
+        for migration in MIGRATIONS[version:]:
+            migration(db)
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

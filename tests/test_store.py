@@ -1,0 +1,219 @@
+"""The SQLite story store: schema, dedup, cached summaries, crash safety and two writers."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from newsfuse.cli import app
+from newsfuse.model import Article
+from newsfuse.store import SCHEMA_VERSION, SqliteIndex, Store, StoreError, partial_sql
+from newsfuse.stories import MemoryIndex, StoryClusterer, vectorize_many
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src"
+runner = CliRunner()
+
+# A synthetic stream: TOPICS stories, each with its own rare words; generated, so no data is needed.
+TOPICS = 12
+
+
+def synthetic(n: int, seed: int = 0, prefix: str = "a") -> list[Article]:
+    rng = random.Random(seed)
+    common = [f"word{c}" for c in "abcdefghijklmnopqrst"]
+    vocab = {t: [f"topic{chr(97 + t)}{chr(97 + k)}name" for k in range(8)] for t in range(TOPICS)}
+    articles = []
+    for i in range(n):
+        topic = rng.randrange(TOPICS)
+        words = [rng.choice(vocab[topic] if rng.random() < 0.5 else common) for _ in range(60)]
+        articles.append(Article(text=" ".join(words) + f". Serial marker {prefix}{i}x.", outlet=f"outlet{i % 5}",
+                                id=f"{prefix}{i}", title=f"Topic {topic} report"))
+    return articles
+
+
+def check_consistent(path: Path) -> sqlite3.Connection:
+    """integrity_check ok; story sizes, memberships and postings agree."""
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    sizes = dict(db.execute("SELECT id, size FROM stories"))
+    members = dict(db.execute("SELECT story, COUNT(*) FROM membership GROUP BY story"))
+    assert sizes == members
+    assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == sum(sizes.values())
+    terms = dict(db.execute("SELECT id, length(terms) / 4 FROM stories"))
+    postings = dict(db.execute("SELECT story, COUNT(*) FROM postings GROUP BY story"))
+    assert terms == postings
+    return db
+
+
+def test_schema_wal_and_version(tmp_path):
+    path = tmp_path / "s.db"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"articles", "stories", "membership", "postings", "summaries"} <= tables
+    Store(path).close()  # reopening migrates nothing
+
+
+def test_refuses_files_that_are_not_stores(tmp_path):
+    text = tmp_path / "notes.db"
+    text.write_text("not a database at all, just words\n" * 100)
+    with pytest.raises(StoreError, match="not a newsfuse store"):
+        Store(text)
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)")
+    with pytest.raises(StoreError, match="another application"):
+        Store(other)
+    newer = tmp_path / "newer.db"
+    Store(newer).close()
+    db = sqlite3.connect(newer)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(StoreError, match="newer"):
+        Store(newer)
+
+
+def test_assignment_reads_candidates_through_the_term_index(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        plan = " ".join(r[3] for r in store.db.execute(f"EXPLAIN QUERY PLAN {partial_sql(3)}", [1, 1.0] * 3 + [20]))
+    assert "SEARCH p USING PRIMARY KEY (term=?)" in plan and "SCAN p" not in plan
+
+
+def test_sqlite_index_assigns_as_the_memory_index(tmp_path):
+    articles = synthetic(80)
+    vectors = vectorize_many([f"{a.title}\n{a.text}" for a in articles])
+    memory = StoryClusterer(index=MemoryIndex())
+    expected = [memory.assign(v) for v in vectors]
+    with Store(tmp_path / "s.db") as store:
+        got = [d.story for d in store.ingest(articles, summarize=False)]
+    relabel = lambda labels: [dict(zip(dict.fromkeys(labels), range(len(labels))))[x] for x in labels]  # noqa: E731
+    assert relabel(got) == relabel(expected)
+    check_consistent(tmp_path / "s.db")
+
+
+def test_dedup_by_url_and_normalized_text(tmp_path):
+    a = Article(text="Rain closed the mountain pass on Friday, police said.", url="https://x.test/1", id="a")
+    with Store(tmp_path / "s.db") as store:
+        first = store.ingest([a])
+        again = store.ingest([
+            a,
+            Article(text="Another text entirely about a pass.", url="https://x.test/1", id="same-url"),
+            Article(text="  RAIN closed the mountain pass\non Friday,   police said. ", id="same-text"),
+        ])
+        assert first[0].added and not any(d.added for d in again)
+        assert {d.story for d in again} == {first[0].story}
+        assert store.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 1
+
+
+def test_summary_cache_goes_stale_and_is_recomputed(tmp_path):
+    articles = [
+        Article(text="The council approved the new bridge on Monday. Construction starts in May, the mayor said.",
+                title="Council approves bridge", outlet="A"),
+        Article(text="The new bridge was approved by the council on Monday. Work begins in May, the mayor said.",
+                title="Bridge approved", outlet="B"),
+    ]
+    with Store(tmp_path / "s.db") as store:
+        story = store.ingest(articles[:1], summarize=False)[0].story
+        assert store.db.execute("SELECT COUNT(*) FROM summaries").fetchone()[0] == 0
+        summary, _ = store.summary(story)  # computed lazily, then cached
+        assert summary.sentences and store.db.execute("SELECT size FROM summaries").fetchone()[0] == 1
+        assert store.ingest(articles[1:], summarize=False)[0].story == story
+        summary, fused = store.summary(story)
+        assert len(fused.articles) == 2 and store.db.execute("SELECT size FROM summaries").fetchone()[0] == 2
+        cached, again = store.summary(story)
+        assert cached == summary and again.origins == fused.origins and cached.comparison is not None
+
+
+CHILD = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {tests!r})
+    from test_store import synthetic
+    from newsfuse.store import Store
+    store = Store(sys.argv[1])
+    articles = synthetic(int(sys.argv[3]), seed=int(sys.argv[4]), prefix=sys.argv[2])
+    step = int(sys.argv[5])
+    for i in range(0, len(articles), step):
+        for done in store.ingest(articles[i:i + step], summarize=sys.argv[6] == "1"):
+            print(done.key, flush=True)
+""")
+
+
+def _child(tmp_path: Path, db: Path, prefix: str, n: int, seed: int, step: int, summarize: bool) -> subprocess.Popen:
+    script = tmp_path / "child.py"
+    script.write_text(CHILD.format(tests=str(Path(__file__).parent)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.Popen([sys.executable, str(script), str(db), prefix, str(n), str(seed), str(step),
+                             "1" if summarize else "0"], stdout=subprocess.PIPE, text=True, env=env)
+
+
+def test_kill_9_mid_ingest_loses_no_acknowledged_article(tmp_path):
+    db = tmp_path / "s.db"
+    child = _child(tmp_path, db, "k", 5000, 1, 3, summarize=False)
+    acknowledged = []
+    deadline = time.monotonic() + 120
+    while len(acknowledged) < 60 and time.monotonic() < deadline:
+        line = child.stdout.readline()
+        if not line:
+            break
+        acknowledged.append(line.strip())
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert len(acknowledged) >= 60, "the child stopped early"
+    with Store(db) as store:  # reopening recovers the WAL
+        keys = set(store.article_stories())
+    assert set(acknowledged) <= keys and len(keys) < 5000
+    check_consistent(db)
+
+
+def test_two_processes_ingest_at_once(tmp_path):
+    db = tmp_path / "s.db"
+    Store(db).close()
+    children = [_child(tmp_path, db, "p", 60, 2, 4, summarize=False),
+                _child(tmp_path, db, "p", 60, 2, 1, summarize=True),  # the same articles, racing
+                _child(tmp_path, db, "q", 60, 3, 2, summarize=False)]
+    outputs = [c.communicate(timeout=300)[0].split() for c in children]
+    assert [c.returncode for c in children] == [0, 0, 0]
+    assert all(len(o) == 60 for o in outputs)
+    with Store(db) as store:
+        stored = store.article_stories()
+    assert set(stored) == {f"p{i}" for i in range(60)} | {f"q{i}" for i in range(60)}
+    check_consistent(db)
+
+
+def test_cli_ingest_stories_show(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": a.id, "text": a.text, "title": a.title, "outlet": a.outlet}) + "\n"
+                           for a in synthetic(20)))
+    db = tmp_path / "s.db"
+    result = runner.invoke(app, ["ingest", str(src), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "20 added, 0 already stored" in result.output
+    result = runner.invoke(app, ["ingest", str(src), "--db", str(db)])
+    assert "0 added, 20 already stored" in result.output
+    listed = runner.invoke(app, ["stories", "--db", str(db), "--json"])
+    assert listed.exit_code == 0
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert sum(r["articles"] for r in rows) == 20 and all(r["headline"] for r in rows)
+    table = runner.invoke(app, ["stories", "--db", str(db)])
+    assert table.exit_code == 0 and "headline" in table.stdout
+    biggest = max(rows, key=lambda r: r["articles"])["id"]
+    shown = runner.invoke(app, ["show", str(biggest), "--db", str(db), "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.stdout)
+    assert data["sentences"] and "facts" in data
+    for fmt in ("text", "markdown", "html"):
+        assert runner.invoke(app, ["show", str(biggest), "--db", str(db), "-f", fmt]).exit_code == 0
+    missing = runner.invoke(app, ["show", "999", "--db", str(db)])
+    assert missing.exit_code == 1 and "no story 999" in missing.output

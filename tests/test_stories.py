@@ -1,0 +1,116 @@
+"""Story clustering: quality on mixed Multi-News clusters, the time window, idempotent ingest, `cluster`."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from newsfuse.cli import app
+from newsfuse.model import Article
+from newsfuse.store import Store
+from newsfuse.stories import b_cubed, cluster_articles
+
+VALIDATION = Path(__file__).resolve().parents[2] / "shared" / "data" / "multinews" / "validation.jsonl.gz"
+runner = CliRunner()
+# bench/bench_stories.py --limit 1500 measured P 0.968, R 0.963, F1 0.965; every article alone
+# scores R 0.908, F1 0.952 on this subset, so the floors sit above that baseline.
+F1_FLOOR = 0.955
+RECALL_FLOOR = 0.94
+SEED = 13  # as bench/bench_stories.py
+
+
+def mixed_articles(limit: int) -> tuple[list[Article], list[int]]:
+    """The kept non-empty documents of all validation clusters, shuffled (as the bench)."""
+    pairs = []
+    with gzip.open(VALIDATION, "rt", encoding="utf-8") as handle:
+        for number, line in enumerate(handle):
+            record = json.loads(line)
+            pairs += [(Article(text=record["documents"][i], id=f"{record['id']}-{i}"), number)
+                      for i in record["cleansed_keep"] if record["documents"][i].strip()]
+    random.Random(SEED).shuffle(pairs)
+    return [a for a, _ in pairs[:limit]], [t for _, t in pairs[:limit]]
+
+
+def test_b_cubed_on_mixed_validation_clusters():
+    if not VALIDATION.exists():
+        pytest.skip(f"{VALIDATION} is not here (CI has ../shared beside the checkout)")
+    articles, truth = mixed_articles(1500)
+    precision, recall, f1 = b_cubed(cluster_articles(articles), truth)
+    assert f1 >= F1_FLOOR and recall >= RECALL_FLOOR, (precision, recall, f1)
+
+
+def test_b_cubed_small_cases():
+    assert b_cubed([0, 0, 1], [5, 5, 6]) == (1.0, 1.0, 1.0)
+    p, r, _ = b_cubed([0, 0, 0], [1, 1, 2])
+    assert p == pytest.approx(5 / 9) and r == 1.0
+
+
+FIRE = ("A fire tore through the Brackwater warehouse on Pier 9 in Port Halvard overnight, injuring "
+        "fourteen people; Fire Chief Tomas Reyburn said crews kept it from the fuel depot.")
+FIRE_2 = ("Fourteen people were hurt when fire ripped through a Brackwater warehouse at Pier 9 in Port "
+          "Halvard; Chief Tomas Reyburn said the fuel depot was saved.")
+
+
+def _at(day: int) -> datetime:
+    return datetime(2024, 3, 1, tzinfo=timezone.utc) + timedelta(days=day)
+
+
+def test_time_gap_keeps_days_apart_articles_apart():
+    near = cluster_articles([Article(FIRE, published=_at(0)), Article(FIRE_2, published=_at(1))])
+    far = cluster_articles([Article(FIRE, published=_at(0)), Article(FIRE_2, published=_at(10))])
+    undated = cluster_articles([Article(FIRE), Article(FIRE_2)])
+    assert near[0] == near[1] and undated[0] == undated[1]
+    assert far[0] != far[1]
+
+
+def test_time_gap_in_the_store(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        done = store.ingest([Article(FIRE, published=_at(0), id="a"), Article(FIRE_2, published=_at(10), id="b"),
+                             Article(FIRE_2 + " Update.", published=_at(11), id="c")], summarize=False)
+    assert done[0].story != done[1].story and done[1].story == done[2].story
+
+
+def test_reingest_is_idempotent(tmp_path):
+    articles = [Article(FIRE, url="https://a.test/fire", outlet="A", id="a"), Article(FIRE_2, outlet="B", id="b"),
+                Article("The city council approved the harbour budget for next year on Monday.", outlet="C", id="c")]
+    path = tmp_path / "s.db"
+    with Store(path) as store:
+        first = store.ingest(articles, summarize=False)
+        before = [store.db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+                  for t in ("articles", "stories", "membership", "postings")]
+        again = store.ingest(articles + [Article(FIRE.upper(), id="shouting copy")], summarize=False)
+        after = [store.db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+                 for t in ("articles", "stories", "membership", "postings")]
+    assert all(d.added for d in first) and not any(d.added for d in again)
+    assert [d.story for d in again[:3]] == [d.story for d in first] and again[3].story == first[0].story
+    assert before == after
+    assert first[0].story == first[1].story != first[2].story
+
+
+def test_cluster_cli_output_shape(tmp_path):
+    src = tmp_path / "in.jsonl"
+    records = [{"id": "fire-1", "text": FIRE, "outlet": "Ledger", "title": "Warehouse fire",
+                "published": "2024-03-01T08:00:00Z"},
+               {"id": "fire-2", "text": FIRE_2, "outlet": "Times", "published": "2024-03-01T10:00:00Z"},
+               {"text": "The city council approved the harbour budget for next year on Monday.", "outlet": "Post"}]
+    src.write_text("".join(json.dumps(r) + "\n" for r in records))
+    out, stories = tmp_path / "out.jsonl", tmp_path / "stories.jsonl"
+    result = runner.invoke(app, ["cluster", str(src), "-o", str(out), "--stories", str(stories)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [set(line) for line in lines] == [{"id", "story"}] * 3
+    assert [line["id"] for line in lines[:2]] == ["fire-1", "fire-2"] and lines[2]["id"].endswith("in.jsonl:3")
+    assert lines[0]["story"] == lines[1]["story"] != lines[2]["story"]
+    listed = [json.loads(line) for line in stories.read_text().splitlines()]
+    fire = next(s for s in listed if s["story"] == lines[0]["story"])
+    assert fire["headline"] == "Warehouse fire" and fire["articles"] == ["fire-1", "fire-2"]
+    assert fire["outlets"] == ["Ledger", "Times"] and fire["first"].startswith("2024-03-01T08")
+    assert fire["last"].startswith("2024-03-01T10")
+    on_stderr = runner.invoke(app, ["cluster", str(src), "-o", str(out)])
+    assert on_stderr.exit_code == 0 and "Warehouse fire (2 articles, 2 outlets)" in on_stderr.output
