@@ -1,0 +1,180 @@
+// newsfuse pages: source highlighting on the story page, the paste/upload form on the index.
+// Article text only ever reaches the page through textContent / text nodes, never as HTML.
+"use strict";
+document.documentElement.classList.add("js");
+
+(function () {
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
+
+  // ---- story page: the source reader ----
+  function storyPage() {
+    const data = $("#nf-texts");
+    if (!data) return;
+    const texts = JSON.parse(data.textContent);
+
+    function showDoc(doc) {
+      $$(".doc").forEach((el) => el.classList.toggle("active", el.dataset.doc === String(doc)));
+      $$(".reader-tab").forEach((el) => {
+        const on = el.dataset.doc === String(doc);
+        el.classList.toggle("active", on);
+        el.setAttribute("aria-selected", on ? "true" : "false");
+      });
+    }
+
+    function clearMarks() {
+      $$(".doc-text").forEach((el) => {
+        if (el.querySelector("mark")) el.textContent = texts[Number(el.dataset.doc)];
+      });
+      $$(".chip.active, .dot.active").forEach((el) => el.classList.remove("active"));
+    }
+
+    function highlight(button) {
+      const doc = Number(button.dataset.doc);
+      const start = Number(button.dataset.start);
+      const end = Number(button.dataset.end);
+      const text = texts[doc];
+      if (text === undefined || !(start >= 0 && end <= text.length && start < end)) return;
+      clearMarks();
+      showDoc(doc);
+      const mark = document.createElement("mark");
+      mark.className = "hl";
+      mark.textContent = text.slice(start, end);
+      $(`.doc-text[data-doc="${doc}"]`).replaceChildren(text.slice(0, start), mark, text.slice(end));
+      button.classList.add("active");
+      const hint = $("#reader-hint");
+      if (hint) hint.textContent = "Highlighted where " + (button.title.split(":")[0] || "the source") + " says it.";
+      const reduce = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+      mark.scrollIntoView({ block: "center", behavior: reduce ? "auto" : "smooth" });
+    }
+
+    document.addEventListener("click", (event) => {
+      const source = event.target.closest("button.chip, button.dot");
+      if (source) return highlight(source);
+      const tab = event.target.closest(".reader-tab, button.read");
+      if (tab) {
+        clearMarks();
+        showDoc(tab.dataset.doc);
+        if (tab.classList.contains("read")) $("#reader").scrollIntoView({ block: "start", behavior: "smooth" });
+      }
+    });
+
+    const table = $("#coverage");
+    const toggle = $("#grid-toggle");
+    if (table && toggle) {
+      toggle.addEventListener("click", () => {
+        const collapsed = table.classList.toggle("collapsed");
+        toggle.textContent = collapsed ? toggle.dataset.more : toggle.dataset.less;
+      });
+    }
+  }
+
+  // ---- index page: paste and upload ----
+  function indexPage() {
+    const paste = $("#paste-form");
+    if (!paste) return;
+    const status = $("#form-status");
+    const entries = $("#entries");
+    const token = $("#token");
+    if (token) token.value = sessionStorage.getItem("newsfuse-token") || "";
+
+    function say(message, kind) {
+      status.textContent = message;
+      status.className = "form-status " + (kind || "");
+    }
+
+    function renumber() {
+      $$(".entry", entries).forEach((el, i) => { $(".entry-number", el).textContent = String(i + 1); });
+    }
+
+    $$(".tab").forEach((tab) => tab.addEventListener("click", () => {
+      $$(".tab").forEach((t) => { t.classList.toggle("active", t === tab); t.setAttribute("aria-selected", t === tab); });
+      $$(".tab-panel").forEach((p) => p.classList.toggle("active", p.dataset.panel === tab.dataset.tab));
+    }));
+
+    $("#add-entry").addEventListener("click", () => {
+      const copy = $(".entry", entries).cloneNode(true);
+      $$("input, textarea", copy).forEach((el) => { el.value = ""; });
+      entries.appendChild(copy);
+      renumber();
+      $("textarea", copy).focus();
+    });
+
+    entries.addEventListener("click", (event) => {
+      const remove = event.target.closest(".remove-entry");
+      if (remove && $$(".entry", entries).length > 1) {
+        remove.closest(".entry").remove();
+        renumber();
+      }
+    });
+
+    function headers(extra) {
+      const h = Object.assign({}, extra || {});
+      if (token && token.value) {
+        sessionStorage.setItem("newsfuse-token", token.value);
+        h.Authorization = "Bearer " + token.value;
+      }
+      return h;
+    }
+
+    async function send(body, extraHeaders) {
+      const buttons = $$("button[type=submit]");
+      buttons.forEach((b) => { b.disabled = true; });
+      say("Reading, grouping and summarizing…");
+      try {
+        const response = await fetch("/api/articles", { method: "POST", headers: headers(extraHeaders), body });
+        const result = await response.json().catch(() => ({}));
+        if (!response.ok) {
+          say(errorText(response.status, result), "error");
+          return;
+        }
+        const added = result.stored.filter((s) => s.new).length;
+        const stories = Array.from(new Set(result.stored.map((s) => s.story_id)));
+        if (stories.length === 1) {
+          window.location.assign("/stories/" + encodeURIComponent(stories[0]));
+        } else {
+          window.location.assign("/?added=" + added + "#stories");
+        }
+      } catch (error) {
+        say("Could not reach the server: " + error.message, "error");
+      } finally {
+        buttons.forEach((b) => { b.disabled = false; });
+      }
+    }
+
+    function errorText(code, result) {
+      const detail = typeof result.detail === "string" ? result.detail : JSON.stringify(result.detail || "");
+      if (code === 401) return "This server needs a valid access token to add articles.";
+      if (code === 413) return "Too large: " + detail;
+      return "Not added (" + code + "): " + detail;
+    }
+
+    paste.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const articles = [];
+      for (const entry of $$(".entry", entries)) {
+        const text = $("textarea", entry).value;
+        if (!text.trim()) continue;
+        const article = { text };
+        for (const name of ["outlet", "url", "published"]) {
+          const value = $(`[name=${name}]`, entry).value.trim();
+          if (value) article[name] = value;
+        }
+        articles.push(article);
+      }
+      if (!articles.length) return say("Paste the text of at least one article.", "error");
+      send(JSON.stringify(articles), { "Content-Type": "application/json" });
+    });
+
+    $("#upload-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const input = $("input[type=file]", event.target);
+      if (!input.files.length) return say("Choose at least one file.", "error");
+      const form = new FormData();
+      for (const file of input.files) form.append("files", file, file.name);
+      send(form);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => { storyPage(); indexPage(); });
+})();
