@@ -3,6 +3,8 @@
 from .errors import EmptyStoryError, InputError, ModelError, NewsfuseError
 from .model import Article, Options, Problem, Sentence, Source, Story, Summary, SummarySentence, WireCopy
 from .pipeline import compare_articles, summarize, summarize_story
+from .store import Store, StoreError
+from .stories import cluster_articles
 
 __version__ = "0.1.0"
 
@@ -17,9 +19,12 @@ __all__ = [
     "Sentence",
     "Source",
     "Story",
+    "Store",
+    "StoreError",
     "Summary",
     "SummarySentence",
     "WireCopy",
+    "cluster_articles",
     "compare_articles",
     "summarize",
     "summarize_story",

@@ -197,6 +197,172 @@ def selectors() -> None:
         print(name)
 
 
+# ---- stories: clustering a stream, and the persistent store -----------------------------------
+
+
+def _read_articles(paths: List[str]) -> list:
+    """Every article of the inputs, loose ones and those of story records, in input order."""
+    from .ingest import read_paths
+
+    pile = read_paths(paths)
+    for problem in pile.problems:
+        err.print(f"[yellow]warning[/]: {problem}", highlight=False)
+    articles = [a for a in pile.articles + [a for s in pile.stories for a in s.articles] if a.text.strip()]
+    if not articles:
+        err.print("[red]error[/]: no article to read", highlight=False)
+        raise typer.Exit(1)
+    return articles
+
+
+def _span(first, last) -> str:
+    if first is None:
+        return "-"
+    days = (last - first).total_seconds() / 86400
+    return f"{first:%Y-%m-%d %H:%M}" + (f" +{days:.1f}d" if days >= 0.05 else "")
+
+
+@app.command()
+def cluster(
+    paths: List[str] = typer.Argument(..., help="Files or directories, as for summarize (JSONL: one article a line)."),
+    output: Path = typer.Option(..., "--output", "-o", help="JSONL: one line per article, {id, story}."),
+    stories_out: Optional[Path] = typer.Option(None, "--stories", help="Write the story list here (JSONL) "
+                                               "instead of stderr."),
+) -> None:
+    """Group articles into stories in one pass (in memory); nothing is stored."""
+    from .stories import cluster_articles
+
+    articles = _read_articles(paths)
+    labels = cluster_articles(articles)
+    keys = [a.id or a.origin_file or str(i) for i, a in enumerate(articles)]
+    with output.open("w", encoding="utf-8") as handle:
+        for key, label in zip(keys, labels):
+            handle.write(json.dumps({"id": key, "story": label}, ensure_ascii=False) + "\n")
+    records = _story_records(articles, keys, labels)
+    if stories_out is not None:
+        stories_out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    else:
+        for r in records:
+            err.print(f"story {r['story']}: {r['headline']} ({len(r['articles'])} articles, "
+                      f"{len(r['outlets'])} outlets)", highlight=False, markup=False)
+    err.print(f"{len(articles)} articles in {len(records)} stories -> {output}")
+
+
+def _story_records(articles: list, keys: list, labels: list) -> list:
+    from .store import _aware, _headline, _iso
+
+    members: dict = {}
+    for i, label in enumerate(labels):
+        members.setdefault(label, []).append(i)
+    records = []
+    for label, idx in members.items():
+        dates = sorted(_aware(articles[i].published) for i in idx if articles[i].published)
+        titled = [articles[i] for i in idx if articles[i].title] or [articles[idx[0]]]
+        records.append({"story": label, "headline": _headline(titled[0]), "articles": [keys[i] for i in idx],
+                        "outlets": sorted({articles[i].outlet for i in idx if articles[i].outlet}),
+                        "first": _iso(dates[0]) if dates else None, "last": _iso(dates[-1]) if dates else None})
+    return records
+
+
+def _open_store(db: Path):
+    from rich.markup import escape
+
+    from .store import Store
+
+    try:
+        return Store(db)
+    except NewsfuseError as error:
+        err.print(f"[red]error[/]: {escape(str(error))}", highlight=False)
+        raise typer.Exit(1)
+
+
+@app.command("ingest")
+def ingest_cmd(
+    paths: List[str] = typer.Argument(..., help="Files or directories, as for summarize."),
+    db: Path = typer.Option(..., "--db", help="The store (an SQLite file; created when missing)."),
+    summarize: bool = typer.Option(True, "--summarize/--no-summarize",
+                                   help="Refresh the touched stories' summaries now (else on first show)."),
+) -> None:
+    """Add articles to the store: each joins a story or starts one; a re-ingested article changes nothing."""
+    articles = _read_articles(paths)
+    with _open_store(db) as store:
+        done = store.ingest(articles, summarize=summarize)
+    added = [d for d in done if d.added]
+    err.print(f"{len(added)} added, {len(done) - len(added)} already stored; "
+              f"{len({d.story for d in added})} stories touched -> {db}")
+
+
+@app.command("stories")
+def stories_cmd(
+    db: Path = typer.Option(..., "--db", help="The store."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON lines instead of a table."),
+    limit: Optional[int] = typer.Option(None, help="The N most recent stories only."),
+) -> None:
+    """List the stored stories, the most recently active first."""
+    from rich.table import Table
+
+    with _open_store(db) as store:
+        infos = store.stories()[:limit] if limit else store.stories()
+    if json_out:
+        for info in infos:
+            print(json.dumps(info.to_dict(), ensure_ascii=False))
+        return
+    table = Table(title=f"{db.name}: {len(infos)} stories")
+    for column in ("story", "headline", "articles", "outlets", "time span"):
+        table.add_column(column, justify="right" if column in ("story", "articles", "outlets") else "left")
+    for info in infos:
+        table.add_row(str(info.id), info.headline, str(info.articles), str(info.outlets), _span(info.first, info.last))
+    Console().print(table)
+
+
+@app.command()
+def show(
+    story: int = typer.Argument(..., help="Story id (see `newsfuse stories`)."),
+    db: Path = typer.Option(..., "--db", help="The store."),
+    fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, json or html."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+) -> None:
+    """Print one story's summary and comparison (cached; recomputed when stale)."""
+    from rich.markup import escape
+
+    from .render import render
+
+    fmt = _check_format(fmt)
+    with _open_store(db) as store:
+        try:
+            summary, articles = store.summary(story)
+            info = store.info(story)
+        except KeyError:
+            err.print(f"[red]error[/]: no story {story} in {escape(str(db))}", highlight=False)
+            raise typer.Exit(1)
+        except NewsfuseError as error:
+            err.print(f"[red]error[/]: {escape(str(error))}", highlight=False)
+            raise typer.Exit(1)
+    articles.id = f"{story}: {info.headline}"
+    _write(render(summary, articles, fmt) + ("\n" if fmt == "json" else ""), output)
+
+
+@app.command()
+def serve(
+    db: Path = typer.Option(Path("newsfuse.db"), "--db", help="SQLite store file (created when missing)."),
+    host: str = typer.Option("127.0.0.1", help="Interface to bind; the default answers this machine only."),
+    port: int = typer.Option(8000, help="TCP port."),
+    token: Optional[str] = typer.Option(None, envvar="NEWSFUSE_TOKEN",
+                                        help="Bearer token that POST /api/articles needs (or $NEWSFUSE_TOKEN)."),
+    workers: int = typer.Option(0, help="Processes for /api/summarize (0: threads of the server process)."),
+) -> None:
+    """Serve the web pages and the JSON API (/api, documented at /docs) over a story store."""
+    try:
+        import uvicorn
+
+        from .serve import create_app
+    except ImportError as error:
+        err.print(f"[red]error[/]: {error.name} is missing; install the serve extra: pip install 'newsfuse[serve]'")
+        raise typer.Exit(1)
+    if host not in ("127.0.0.1", "localhost", "::1") and not token:
+        err.print(f"[yellow]warning[/]: listening on {host} without --token: anyone who reaches it can add articles")
+    uvicorn.run(create_app(db, token=token, workers=workers), host=host, port=port, log_level="info")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 
