@@ -25,6 +25,20 @@ MIN_SHARED_FRACTION = 0.5
 MIN_WORDS = 8
 MAX_QUOTED_SHARE = 0.5
 _NUM_PERM = 64
+# LSH bands x rows for COPY_JACCARD and _NUM_PERM: datasketch's own optimum (its _optimal_param),
+# fixed here because datasketch recomputes it by numerical integration (~35 ms) for every index.
+_LSH_BANDS_ROWS = (8, 8)
+_TEMPLATE: MinHash | None = None
+
+
+def _minhash(tokens: set[str]) -> MinHash:
+    """A MinHash sharing one set of permutations: building them costs more than hashing a sentence."""
+    global _TEMPLATE
+    if _TEMPLATE is None:
+        _TEMPLATE = MinHash(num_perm=_NUM_PERM, seed=1)
+    mh = MinHash(num_perm=_NUM_PERM, seed=1, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
+    mh.update_batch([t.encode() for t in tokens])
+    return mh
 
 
 def is_quote_heavy(text: str) -> bool:
@@ -42,13 +56,10 @@ def find_copies(sentences: Sequence[Sentence]) -> list[tuple[int, int, float]]:
     """Pairs (i, j, jaccard) of near-identical sentences from different articles (MinHash LSH)."""
     eligible = [i for i, s in enumerate(sentences) if s.words >= MIN_WORDS and not is_quote_heavy(s.text)]
     sets = {i: shingles(sentences[i].text) for i in eligible}
-    lsh = MinHashLSH(threshold=COPY_JACCARD, num_perm=_NUM_PERM)
-    hashes = {}
+    lsh = MinHashLSH(num_perm=_NUM_PERM, params=_LSH_BANDS_ROWS)
+    hashes = {i: _minhash(sets[i]) for i in eligible}
     for i in eligible:
-        mh = MinHash(num_perm=_NUM_PERM, seed=1)
-        mh.update_batch([s.encode() for s in sets[i]])
-        hashes[i] = mh
-        lsh.insert(i, mh)
+        lsh.insert(i, hashes[i])
     pairs = []
     for i in eligible:
         for j in lsh.query(hashes[i]):
