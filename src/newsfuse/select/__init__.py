@@ -4,3 +4,4 @@ from ._base import Selector, available, default_budget, get_selector, pack, regi
 from . import centrality, lead, lexrank  # noqa: F401  (registers the selectors)
 
 __all__ = ["Selector", "available", "default_budget", "get_selector", "pack", "register"]
+from . import learned  # noqa: E402,F401  (registers the learned selector)

@@ -1,0 +1,161 @@
+"""Evaluate the learned selector beside centrality, lead and LexRank; ablations and length study.
+
+Usage (from the repo root):
+    PYTHONPATH=src python3 bench/bench_selection.py results            # main table
+    PYTHONPATH=src python3 bench/bench_selection.py tune               # selection settings on validation
+    PYTHONPATH=src python3 bench/bench_selection.py ablation           # feature groups (retrains)
+    PYTHONPATH=src python3 bench/bench_selection.py length             # learned vs fixed length
+Options: --val N (validation clusters, default 500), --train N (ablation training clusters).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from newsfuse.evaluate import ROUGE_TYPES, load_clusters, rouge
+from newsfuse.features import FEATURES, GROUPS
+from newsfuse.pipeline import prepare
+from newsfuse.select import default_budget, get_selector
+from newsfuse.select import learned as learned_mod
+from newsfuse.train import _speed_up_lsh, build_rows, fit, load_multinews, save_model
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+FULLTEXT = DATA / "fulltext-dev.jsonl"
+VALIDATION = DATA / "multinews" / "validation.jsonl.gz"
+TRAIN = DATA / "multinews" / "train.jsonl.gz"
+
+
+def prepared(kind: str, limit: int | None) -> list[tuple]:
+    """(prepared story, reference) pairs of fulltext-dev or a validation sample."""
+    _speed_up_lsh()
+    pairs = load_clusters(FULLTEXT, limit) if kind == "fulltext" else load_multinews(VALIDATION, limit)
+    out = []
+    for story, reference in pairs:
+        try:
+            story, _ = prepare(story)
+        except Exception:  # noqa: BLE001 - evaluate() skips such clusters too
+            continue
+        out.append((story, reference))
+    return out
+
+
+def run(systems: dict, clusters: list[tuple], budget_of=default_budget) -> dict:
+    """Mean ROUGE, words and ms/cluster of each system on the same prepared stories and budgets."""
+    totals = {name: dict.fromkeys(ROUGE_TYPES, 0.0) | {"words": 0.0, "ms": 0.0} for name in systems}
+    for story, reference in clusters:
+        budget = budget_of(story)
+        for name, selector in systems.items():
+            start = time.perf_counter()
+            chosen = selector(story, budget)
+            elapsed = time.perf_counter() - start
+            for k, v in rouge("\n".join(s.text for s in chosen), reference).items():
+                totals[name][k] += v
+            totals[name]["words"] += sum(s.words for s in chosen)
+            totals[name]["ms"] += 1000 * elapsed
+    n = max(1, len(clusters))
+    return {name: {k: round(v / n, 2) for k, v in t.items()} for name, t in totals.items()}
+
+
+def table(title: str, scores: dict) -> str:
+    lexrank_ms = scores.get("lexrank", {}).get("ms")
+    lines = [f"\n{title}", "| system | rouge1 | rouge2 | rougeL | rougeLsum | words | ms/cluster | x faster than LexRank |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, s in scores.items():
+        ratio = f"{lexrank_ms / s['ms']:.1f}" if lexrank_ms and s["ms"] else "-"
+        lines.append(f"| {name} | {s['rouge1']:.2f} | {s['rouge2']:.2f} | {s['rougeL']:.2f} | {s['rougeLsum']:.2f} "
+                     f"| {s['words']:.0f} | {s['ms']:.1f} | {ratio} |")
+    return "\n".join(lines)
+
+
+def cmd_results(args) -> None:
+    start = time.perf_counter()
+    model = learned_mod.load_model(args.model)
+    load_ms = 1000 * (time.perf_counter() - start)
+    learned = learned_mod.LearnedSelector(model_path=args.model)
+    learned(prepared("fulltext", 1)[0][0], 100)  # warm-up (imports), excluded like the model load
+    systems = {"learned": learned, **{n: get_selector(n) for n in ("centrality", "lead", "lexrank")}}
+    print(f"model load: {load_ms:.0f} ms (once per process, excluded from ms/cluster)")
+    for kind, limit in (("fulltext", None), ("validation", args.val)):
+        clusters = prepared(kind, limit)
+        for label, budget_of in (("default length rule", default_budget),
+                                 ("learned length", lambda s: learned_mod.learned_budget(s, model))):
+            print(table(f"{kind} ({len(clusters)} clusters, {label})", run(systems, clusters, budget_of)))
+            if kind == "validation":
+                break
+
+
+def cmd_tune(args) -> None:
+    """Selection settings on validation (fulltext shown for reference only, not used to choose)."""
+    model = learned_mod.load_model(args.model)
+    grid = [{"trigram_block": 0, "mmr": 0.0}, {"trigram_block": 1, "mmr": 0.0}, {"trigram_block": 1, "block_share": 0.2},
+            {"trigram_block": 1, "mmr": 0.05}, {"trigram_block": 1, "mmr": 0.1}, {"trigram_block": 0, "mmr": 0.1},
+            {"trigram_block": 1, "min_words": 8}, {"trigram_block": 1, "max_words": 50}]
+    offsets = [{"max_offset": m} for m in (150, 200, 300, 500, 100000)]
+    for kind, limit in (("validation", args.val), ("fulltext", None)):
+        clusters = prepared(kind, limit)
+        for setting in grid + (offsets if kind == "fulltext" else []):
+            systems = {json.dumps(setting): learned_mod.LearnedSelector(model_path=args.model, selection=setting)}
+            s = next(iter(run(systems, clusters).values()))
+            print(kind, json.dumps(setting), s["rouge1"], s["rouge2"], s["rougeL"], s["rougeLsum"], s["words"], flush=True)
+    del model
+
+
+def cmd_ablation(args) -> None:
+    """Retrain without each feature group (and with each label), score validation and fulltext."""
+    if args.rows:  # rows saved from build_rows (np.savez) of the first clusters of train
+        data = dict(np.load(args.rows))
+        n = int(data["groups"][:args.train].sum())
+        data = {"X": data["X"][:n], "soft": data["soft"][:n], "oracle": data["oracle"][:n],
+                "groups": data["groups"][:args.train]}
+    else:
+        data = build_rows(TRAIN, args.train, True, "ablation rows")
+    val, full = prepared("validation", args.val), prepared("fulltext", None)
+    runs = [("all features", FEATURES, args.target), ("all, soft labels (regression)", FEATURES, "soft")]
+    runs += [(f"- {g}", [f for f in FEATURES if f not in names], args.target) for g, names in GROUPS.items()]
+    for label, feats, target in runs:
+        booster = fit(data, seed=0, target=target, features=feats, rounds=args.rounds)
+        path = save_model(booster, Path(args.tmp) / label.replace(" ", "_").replace(",", ""))
+        learned_mod._CACHE.pop(path.resolve(), None)
+        selector = {"learned": learned_mod.LearnedSelector(model_path=path)}
+        v, f = run(selector, val)["learned"], run(selector, full)["learned"]
+        print(f"| {label} | {v['rouge1']:.2f} | {v['rouge2']:.2f} | {f['rouge1']:.2f} | {f['rouge2']:.2f} |", flush=True)
+
+
+def cmd_length(args) -> None:
+    """ROUGE at fixed lengths, the default rule and the learned length, on both sets."""
+    model = learned_mod.load_model(args.model)
+    learned = learned_mod.LearnedSelector(model_path=args.model)
+    print("length model:", model.length)
+    for kind, limit in (("validation", args.val), ("fulltext", None)):
+        clusters = prepared(kind, limit)
+        refs = [len(r.split()) for _, r in clusters]
+        print(f"{kind}: reference words mean {np.mean(refs):.0f}, median {np.median(refs):.0f}")
+        rules = {f"fixed {w}": (lambda s, w=w: w) for w in (200, 230, 260, 300)}
+        rules |= {"default rule": default_budget, "learned": lambda s: learned_mod.learned_budget(s, model)}
+        for label, budget_of in rules.items():
+            s = run({"learned": learned}, clusters, budget_of)["learned"]
+            print(f"| {kind} | {label} | {s['rouge1']:.2f} | {s['rouge2']:.2f} | {s['rougeLsum']:.2f} | {s['words']:.0f} |",
+                  flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["results", "tune", "ablation", "length"])
+    parser.add_argument("--val", type=int, default=500)
+    parser.add_argument("--train", type=int, default=15000)
+    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--rows", default=None, help="np.savez of build_rows output, to skip feature building")
+    parser.add_argument("--target", default="oracle", help="ablation objective: oracle (binary), rank, soft")
+    parser.add_argument("--tmp", default="/tmp/newsfuse-ablation")
+    args = parser.parse_args()
+    {"results": cmd_results, "tune": cmd_tune, "ablation": cmd_ablation, "length": cmd_length}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

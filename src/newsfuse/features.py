@@ -1,0 +1,199 @@
+"""Sentence features of a prepared Story for the learned selector (case-free: train text is lower-cased)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from .model import Story
+from .textsim import QUOTE_CHARS, words
+
+__all__ = ["FEATURES", "GROUPS", "StoryFeatures", "story_features", "word_offsets", "candidate_indices"]
+
+# Only sentences that start within this many words of their article's start are candidates.
+# Multi-News training text holds ~500 tokens a cluster, so the model never saw later sentences.
+MAX_OFFSET = 300
+MAX_POSITION = 100
+
+GROUPS: dict[str, list[str]] = {
+    "position": ["position", "inv_position", "is_lead", "word_offset", "log_offset"],
+    "length": ["words", "log_words", "content_share", "mean_word_len"],
+    "centrality": ["centrality", "centrality_other", "topic_share", "topic_mass", "max_sim_other"],
+    "agreement": ["agreement", "origins_agree_02", "origins_agree_04", "near_copy", "lead_sim"],
+    "numbers": ["numbers", "has_year", "has_money_pct"],
+    "entities": ["rare_share", "rare_topic"],
+    "quotes": ["quote_chars", "starts_quote", "said", "first_person", "question"],
+    "noise": ["noise_words", "colon", "within_doc_dup"],
+    "story": ["n_docs", "n_origins", "n_cands", "doc_cands"],
+}
+FEATURES: list[str] = [name for names in GROUPS.values() for name in names]
+
+_STOP = None
+_YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_MONEY_RE = re.compile(r"[$£€%]|\b(percent|million|billion|dollars?)\b", re.IGNORECASE)
+_NUMBER_RE = re.compile(r"\d")
+_FIRST_PERSON = frozenset({"i", "we", "my", "our", "me", "us", "you", "your", "i'm", "we're"})
+_SAID = frozenset({"said", "says", "told", "according", "stated", "added"})
+_NOISE = frozenset({"click", "http", "https", "www", "com", "photo", "video", "subscribe", "newsletter",
+                    "cookies", "javascript", "browser", "email", "image", "caption", "advertisement",
+                    "share", "tweet", "facebook", "twitter", "getty", "ap", "reuters", "copyright"})
+
+
+def _stop_words() -> frozenset[str]:
+    global _STOP
+    if _STOP is None:
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        _STOP = frozenset(ENGLISH_STOP_WORDS | {"said", "says", "told", "s", "t", "mr", "ms", "mrs"})
+    return _STOP
+
+
+@dataclass
+class StoryFeatures:
+    """Candidates (indices into story.sentences), their feature rows, TF-IDF rows and tokens."""
+
+    candidates: np.ndarray
+    matrix: np.ndarray
+    vectors: sparse.csr_matrix
+    tokens: list[list[str]]
+
+
+def word_offsets(story: Story) -> np.ndarray:
+    """Words of the same article's body before each sentence."""
+    offsets = np.zeros(len(story.sentences), dtype=np.int64)
+    running: dict[int, int] = {}
+    for i, s in enumerate(story.sentences):
+        offsets[i] = running.get(s.document, 0)
+        running[s.document] = offsets[i] + s.words
+    return offsets
+
+
+def candidate_indices(story: Story, max_offset: int = MAX_OFFSET) -> np.ndarray:
+    """Sentences early enough in their article: near the lead, within the training text's reach."""
+    offsets = word_offsets(story)
+    positions = np.array([s.position for s in story.sentences])
+    keep = ((offsets < max_offset) | (positions == 0)) & (positions < MAX_POSITION)
+    return np.flatnonzero(keep)
+
+
+def _tfidf(tokens: list[list[str]]) -> sparse.csr_matrix:
+    """L2-normalized sublinear TF-IDF rows of the candidates, stop words out."""
+    stop = _stop_words()
+    vocab: dict[str, int] = {}
+    rows, cols = [], []
+    for r, toks in enumerate(tokens):
+        for t in toks:
+            if t not in stop:
+                rows.append(r)
+                cols.append(vocab.setdefault(t, len(vocab)))
+    n = len(tokens)
+    counts = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, max(1, len(vocab))))
+    counts.sum_duplicates()
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    idf = np.log((1 + n) / (1 + df)) + 1.0
+    counts.data = (1.0 + np.log(counts.data)) * idf[counts.indices]
+    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ counts)
+
+
+def _agreement(sim: np.ndarray, origins: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per candidate: mean best match over other origins, how many pass 0.2 / 0.4, and the max."""
+    labels = np.unique(origins)
+    if len(labels) < 2:
+        zero = np.zeros(len(origins))
+        return zero, zero, zero, zero
+    best = np.stack([np.where(origins[None, :] == o, sim, 0.0).max(axis=1) for o in labels], axis=1)
+    best[origins[:, None] == labels[None, :]] = 0.0
+    return (best.sum(axis=1) / (len(labels) - 1), (best >= 0.2).sum(axis=1) / (len(labels) - 1),
+            (best >= 0.4).sum(axis=1) / (len(labels) - 1), best.max(axis=1))
+
+
+def _text_features(text: str, toks: list[str]) -> list[float]:
+    """Features read from one sentence's text and tokens alone."""
+    stop = _stop_words()
+    n = max(1, len(toks))
+    content = [t for t in toks if t not in stop]
+    stripped = text.lstrip()
+    return [
+        len(toks), np.log1p(len(toks)), len(content) / n, sum(map(len, toks)) / n,
+        len(_NUMBER_RE.findall(text)), float(bool(_YEAR_RE.search(text))), float(bool(_MONEY_RE.search(text))),
+        sum(text.count(q) for q in QUOTE_CHARS) + text.count("''") + text.count("``"),
+        float(stripped[:1] in QUOTE_CHARS or stripped[:2] in ("''", "``")),
+        float(any(t in _SAID for t in toks)), sum(t in _FIRST_PERSON for t in toks) / n,
+        float(text.rstrip().rstrip("\"'”’ ").endswith("?")),
+        sum(t in _NOISE for t in toks), float(":" in text),
+    ]
+
+
+def story_features(story: Story, max_offset: int = MAX_OFFSET) -> StoryFeatures:
+    """The feature matrix (rows: candidates, columns: FEATURES) of a prepared story."""
+    cands = candidate_indices(story, max_offset)
+    sents = [story.sentences[i] for i in cands]
+    tokens = [words(s.text) for s in sents]
+    vectors = _tfidf(tokens)
+    n = len(cands)
+    sim = (vectors @ vectors.T).toarray()
+    np.fill_diagonal(sim, 0.0)
+    docs = np.array([s.document for s in sents])
+    origins = np.array([story.origins[d] if story.origins else d for d in docs])
+    other_doc = docs[:, None] != docs[None, :]
+    same_doc = ~other_doc
+    np.fill_diagonal(same_doc, False)
+    agreement, agree2, agree4, max_other = _agreement(sim, origins)
+    positions = np.array([s.position for s in sents], dtype=float)
+    offsets = word_offsets(story)[cands].astype(float)
+    leads = positions == 0
+    topic = _topic_stats(tokens, docs)
+    text_rows = np.array([_text_features(s.text, t) for s, t in zip(sents, tokens)], dtype=float).reshape(n, 14)
+    doc_counts = np.bincount(docs, minlength=len(story.articles))[docs]
+    cols = {
+        "position": positions, "inv_position": 1.0 / np.sqrt(1.0 + positions), "is_lead": leads.astype(float),
+        "word_offset": offsets, "log_offset": np.log1p(offsets),
+        "words": text_rows[:, 0], "log_words": text_rows[:, 1], "content_share": text_rows[:, 2],
+        "mean_word_len": text_rows[:, 3],
+        "centrality": sim.sum(axis=1) / max(1, n - 1),
+        "centrality_other": (sim * other_doc).sum(axis=1) / np.maximum(1, other_doc.sum(axis=1)),
+        "topic_share": topic[:, 0], "topic_mass": topic[:, 1],
+        "max_sim_other": (sim * other_doc).max(axis=1) if n else np.zeros(0),
+        "agreement": agreement, "origins_agree_02": agree2, "origins_agree_04": agree4,
+        "near_copy": (max_other >= 0.8).astype(float),
+        "lead_sim": (sim[:, leads] * other_doc[:, leads]).sum(axis=1) / max(1, leads.sum()),
+        "numbers": text_rows[:, 4], "has_year": text_rows[:, 5], "has_money_pct": text_rows[:, 6],
+        "rare_share": topic[:, 2], "rare_topic": topic[:, 3],
+        "quote_chars": text_rows[:, 7], "starts_quote": text_rows[:, 8], "said": text_rows[:, 9],
+        "first_person": text_rows[:, 10], "question": text_rows[:, 11],
+        "noise_words": text_rows[:, 12], "colon": text_rows[:, 13],
+        "within_doc_dup": (sim * same_doc).max(axis=1) if n else np.zeros(0),
+        "n_docs": np.full(n, float(len(set(docs.tolist())))), "n_origins": np.full(n, float(len(set(origins.tolist())))),
+        "n_cands": np.full(n, float(n)), "doc_cands": doc_counts.astype(float),
+    }
+    matrix = np.column_stack([cols[f] for f in FEATURES]) if n else np.zeros((0, len(FEATURES)))
+    return StoryFeatures(cands, np.nan_to_num(matrix.astype(np.float32)), vectors, tokens)
+
+
+def _topic_stats(tokens: list[list[str]], docs: np.ndarray) -> np.ndarray:
+    """Per sentence: share and mean story frequency of its topic words (content words in >= 2
+    articles), share of words rare in English news (long, non-stop) and of those that are topical."""
+    stop = _stop_words()
+    doc_sets: dict[str, set[int]] = {}
+    freq: dict[str, int] = {}
+    for toks, d in zip(tokens, docs.tolist()):
+        for t in toks:
+            if t not in stop:
+                doc_sets.setdefault(t, set()).add(d)
+                freq[t] = freq.get(t, 0) + 1
+    total = max(1, sum(freq.values()))
+    out = np.zeros((len(tokens), 4))
+    for r, toks in enumerate(tokens):
+        content = [t for t in toks if t not in stop]
+        if not content:
+            continue
+        topical = [len(doc_sets[t]) >= 2 for t in content]
+        rare = [len(t) >= 7 or any(c.isdigit() for c in t) for t in content]
+        out[r] = (sum(topical) / len(content), sum(freq[t] for t in content) / len(content) / total * 100,
+                  sum(rare) / len(content), sum(a and b for a, b in zip(rare, topical)) / len(content))
+    return out
