@@ -188,6 +188,28 @@ def evaluate_cmd(
         err.print(f"[yellow]skipped[/]: {message}", highlight=False)
 
 
+@app.command("train")
+def train_cmd(
+    train_path: Path = typer.Option(Path("../shared/data/multinews/train.jsonl.gz"), "--train",
+                                    help="Multi-News training clusters (JSONL .gz)."),
+    validation_path: Path = typer.Option(Path("../shared/data/multinews/validation.jsonl.gz"), "--validation",
+                                         help="Multi-News validation clusters, for the printed evaluation."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Where to write learned.json (default: the package's models/)."),
+    seed: int = typer.Option(0, help="Random seed (the shipped model uses 0)."),
+    limit: Optional[int] = typer.Option(None, help="Training clusters (default 20,000, as shipped)."),
+) -> None:
+    """Reproduce the learned selector's model from the Multi-News data, then evaluate it."""
+    from .select.learned import MODEL_PATH
+    from .train import train
+
+    for path in (train_path, validation_path):
+        if not path.exists():
+            raise typer.BadParameter(f"{path}: no such file")
+    metrics = train(train_path, validation_path, out_dir or MODEL_PATH.parent, seed=seed, limit=limit)
+    err.print(f"model {metrics['model']} ({metrics['model_bytes'] / 1e6:.1f} MB), "
+              f"{metrics['train_clusters']} clusters, {metrics['seconds_total']:.0f} s")
+
+
 @app.command()
 def selectors() -> None:
     """List the content selectors."""

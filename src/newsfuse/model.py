@@ -142,7 +142,7 @@ class Options:
     """Settings shared by the CLI, the batch runner, the service and the API; validated once."""
 
     words: int | None = None  # None: the default length rule of `select.default_budget`
-    selector: str = "centrality"
+    selector: str = "learned"
     compare: bool = False
 
     def __post_init__(self) -> None:
