@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .batch import open_text
 from .ingest import iter_records, story_from_record
 from .model import Options, Story
 from .pipeline import prepare
@@ -48,8 +48,7 @@ def _scorer(module):
 def load_clusters(path: str | Path, limit: int | None = None) -> Iterator[tuple[Story, str]]:
     """(story, reference) pairs from a Multi-News style .jsonl or .jsonl.gz file."""
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as lines:
+    with open_text(path) as lines:
         count = 0
         for at, record in iter_records(lines, str(path)):
             if limit is not None and count >= limit:

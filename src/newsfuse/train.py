@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .batch import open_text
 from .errors import NewsfuseError
 from .features import FEATURES, story_features
 from .ingest import story_from_record
@@ -63,8 +63,7 @@ def multinews_story(record: dict, where: str = "multinews") -> Story | None:
 def load_multinews(path: str | Path, limit: int | None = None) -> Iterator[tuple[Story, str]]:
     """(story, reference) pairs of a Multi-News .jsonl(.gz) file, truncated texts repaired."""
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as lines:
+    with open_text(path) as lines:
         count = 0
         for line in lines:
             if limit is not None and count >= limit:
