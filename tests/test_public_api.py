@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import newsfuse
+from newsfuse.model import Options
+from newsfuse.select import available
+
+
+def test_public_surface_is_exactly_what_the_docs_promise():
+    assert set(newsfuse.__all__) == {
+        "Article", "EmptyStoryError", "InputError", "ModelError", "NewsfuseError", "Options", "Problem",
+        "Sentence", "Source", "Story", "Store", "StoreError", "Summary", "SummarySentence", "WireCopy",
+        "cluster_articles", "compare_articles", "summarize", "summarize_story",
+    }
+    for name in newsfuse.__all__:
+        assert getattr(newsfuse, name) is not None
+
+
+def test_selectors_registered_and_default_is_learned():
+    assert {"learned", "centrality", "lead", "lexrank"} <= set(available())
+    assert Options().selector == "learned"
