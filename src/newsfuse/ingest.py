@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ __all__ = [
     "Pile",
     "read_paths",
     "read_text",
+    "headline_of",
     "decode",
     "article_from_record",
     "story_from_record",
@@ -150,15 +150,20 @@ def read_text(text: str, where: str, kind: str | None = None) -> Pile:
 def _article_from_plain(text: str, where: str, outlet: str | None = None) -> Article:
     if not text.strip():
         raise InputError(where, "empty article")
-    first = text.lstrip().split("\n", 1)[0].strip()
-    title = first if _looks_like_headline(first) else None
+    title = headline_of(text)
     stem = Path(where).stem if where != "<stdin>" else None
     return Article(text=text, outlet=outlet or stem, title=title, origin_file=where)
 
 
-def _looks_like_headline(line: str) -> bool:
-    words = line.split()
-    return 0 < len(words) <= HEADLINE_MAX_WORDS and not re.search(r"[.!?]$", line)
+def headline_of(text: str) -> str | None:
+    """The first line, when it reads as a headline: short, not ending a sentence or a quote,
+    and followed by a body."""
+    first, _, rest = text.strip().partition("\n")
+    first = first.strip()
+    words = len(first.split())
+    if rest.strip() and 0 < words <= HEADLINE_MAX_WORDS and first[-1] not in ".!?\"”":
+        return first
+    return None
 
 
 def _read_multinews(text: str, where: str) -> Pile:

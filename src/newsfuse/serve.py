@@ -311,20 +311,12 @@ def _article(doc: str | DocumentIn, where: str) -> Article:
     """An article of a JSON body; a missing title is the headline line, a missing outlet the site."""
     from dataclasses import replace
 
-    from .ingest import article_from_record
+    from .ingest import article_from_record, headline_of
 
     record = doc if isinstance(doc, str) else doc.model_dump(exclude_none=True)
     article = article_from_record(record, where)
-    return replace(article, title=article.title or _headline(article.text),
+    return replace(article, title=article.title or headline_of(article.text),
                    outlet=article.outlet or _site(article.url))
-
-
-def _headline(text: str) -> str | None:
-    from .ingest import HEADLINE_MAX_WORDS
-
-    first, _, rest = text.strip().partition("\n")
-    words = len(first.split())
-    return first.strip() if rest.strip() and 0 < words <= HEADLINE_MAX_WORDS and first[-1] not in ".!?\"”" else None
 
 
 def _site(url: str | None) -> str | None:
