@@ -270,14 +270,15 @@ def cluster(
 
 
 def _story_records(articles: list, keys: list, labels: list) -> list:
-    from .store import _aware, _headline, _iso
+    from .store import _headline, _iso
+    from .stories import as_utc
 
     members: dict = {}
     for i, label in enumerate(labels):
         members.setdefault(label, []).append(i)
     records = []
     for label, idx in members.items():
-        dates = sorted(_aware(articles[i].published) for i in idx if articles[i].published)
+        dates = sorted(as_utc(articles[i].published) for i in idx if articles[i].published)
         titled = [articles[i] for i in idx if articles[i].title] or [articles[idx[0]]]
         records.append({"story": label, "headline": _headline(titled[0]), "articles": [keys[i] for i in idx],
                         "outlets": sorted({articles[i].outlet for i in idx if articles[i].outlet}),

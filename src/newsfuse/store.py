@@ -18,7 +18,7 @@ import numpy as np
 from .errors import NewsfuseError
 from .model import Article, Options, Problem, Source, Story, Summary, SummarySentence, WireCopy
 from . import stories as _stories
-from .stories import ArticleVector, StoryClusterer, StoryState, vectorize_many
+from .stories import ArticleVector, StoryClusterer, StoryState, as_utc, vectorize_many
 
 __all__ = ["Store", "StoreError", "SqliteIndex", "StoryInfo", "Ingested", "text_hash", "SCHEMA_VERSION"]
 
@@ -105,12 +105,6 @@ def text_hash(text: str) -> str:
 
 def _key(article: Article) -> str:
     return article.id or article.origin_file or ""
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -279,7 +273,7 @@ class Store:
             return Ingested(_key(article), found[0], found[1], False)
         if vector is None:  # seen as present before the transaction; gone since (cannot happen)
             vector = vectorize_many([f"{article.title or ''}\n{article.text}"])[0]
-        published = _aware(article.published)
+        published = as_utc(article.published)
         story = self.clusterer.assign(vector, published)
         row = self.db.execute(
             "INSERT INTO articles (key, url, text_hash, title, outlet, published, origin_file, text, added) "

@@ -13,7 +13,7 @@ import numpy as np
 
 from .model import Article
 
-__all__ = ["StoryClusterer", "StoryState", "StoryIndex", "MemoryIndex", "ArticleVector", "vectorize", "vectorize_many", "fit_idf", "idf_table", "b_cubed",
+__all__ = ["StoryClusterer", "StoryState", "StoryIndex", "MemoryIndex", "as_utc", "ArticleVector", "vectorize", "vectorize_many", "fit_idf", "idf_table", "b_cubed",
            "cluster_articles"]
 
 # Hashed vocabulary size: collisions are rare enough at 2^18 for news vocabularies.
@@ -181,7 +181,7 @@ class StoryClusterer:
 
     def assign(self, vector: ArticleVector, published: datetime | None = None) -> int:
         """The story the article joins (a new id when none is close enough)."""
-        published = _aware(published) if published else None
+        published = as_utc(published)
         best, score = self.best_story(vector, published)
         if best is None or score < self.threshold:
             best, old = self.index.new_id(), None
@@ -206,7 +206,10 @@ class StoryClusterer:
         return best, best_score
 
 
-def _aware(moment: datetime) -> datetime:
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A timezone-aware moment (a naive one is taken as UTC), so dates of any source compare."""
+    if moment is None:
+        return None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
@@ -214,7 +217,7 @@ def cluster_articles(articles: Sequence[Article], clusterer: StoryClusterer | No
     """Story ids for articles in arrival order (one pass)."""
     clusterer = clusterer or StoryClusterer()
     vectors = vectorize_many([f"{a.title or ''}\n{a.text}" for a in articles])
-    return [clusterer.assign(v, _aware(a.published) if a.published else None) for a, v in zip(articles, vectors)]
+    return [clusterer.assign(v, as_utc(a.published)) for a, v in zip(articles, vectors)]
 
 
 def b_cubed(predicted: Sequence[int], truth: Sequence[int]) -> tuple[float, float, float]:
