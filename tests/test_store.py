@@ -11,6 +11,8 @@ import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,7 @@ from typer.testing import CliRunner
 from newsfuse.cli import app
 from newsfuse.model import Article
 from newsfuse.store import SCHEMA_VERSION, SqliteIndex, Store, StoreError, partial_sql
-from newsfuse.stories import MemoryIndex, StoryClusterer, vectorize_many
+from newsfuse.stories import UNDATED_DAY, MemoryIndex, StoryClusterer, vectorize_many
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
@@ -53,6 +55,10 @@ def check_consistent(path: Path) -> sqlite3.Connection:
     terms = dict(db.execute("SELECT id, length(terms) / 4 FROM stories"))
     postings = dict(db.execute("SELECT story, COUNT(*) FROM postings GROUP BY story"))
     assert terms == postings
+    for story, last, days in db.execute("SELECT s.id, s.last, GROUP_CONCAT(DISTINCT p.day) FROM stories s "
+                                        "JOIN postings p ON p.story = s.id GROUP BY s.id"):
+        filed = datetime.fromisoformat(last).date().toordinal() if last else UNDATED_DAY
+        assert days == str(filed), f"story {story}: postings filed under day {days}, story day {filed}"
     return db
 
 
@@ -87,8 +93,50 @@ def test_refuses_files_that_are_not_stores(tmp_path):
 
 def test_assignment_reads_candidates_through_the_term_index(tmp_path):
     with Store(tmp_path / "s.db") as store:
-        plan = " ".join(r[3] for r in store.db.execute(f"EXPLAIN QUERY PLAN {partial_sql(3)}", [1, 1.0] * 3 + [20]))
-    assert "SEARCH p USING PRIMARY KEY (term=?)" in plan and "SCAN p" not in plan
+        plan = " ".join(r[3] for r in store.db.execute(f"EXPLAIN QUERY PLAN {partial_sql(3)}", [1, 1.0] * 3 + [700000, 20]))
+    assert "SEARCH p USING PRIMARY KEY (term=? AND day>?)" in plan and "SCAN p" not in plan
+
+
+def dated(articles: list[Article], days: list[int]) -> list[Article]:
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    return [replace(a, published=start + timedelta(days=d)) for a, d in zip(articles, days)]
+
+
+def test_dated_article_reads_only_postings_of_stories_in_its_window(tmp_path):
+    """Stories last touched long before an article's date are not read by its query."""
+    old = dated(synthetic(60, seed=1, prefix="old"), [0] * 60)
+    with Store(tmp_path / "s.db") as store:
+        store.ingest(old, summarize=False)
+        index = SqliteIndex(store.db)
+        vector = vectorize_many([old[0].text])[0]
+        query = list(zip(vector.terms.tolist(), vector.weights.tolist()))
+        within = date(2024, 1, 3).toordinal()
+        assert index.partial_scores(query, within - 3)  # in the window: the old stories are found
+        assert not index.partial_scores(query, within + 30)  # a month later: none of them is read
+        late = store.ingest(dated([replace(old[0], id="late", text=old[0].text + " Later.")], [40]), summarize=False)
+        assert late[0].story not in {d.story for d in store.ingest(old, summarize=False)}
+
+
+def test_migration_from_schema_1_keeps_the_index(tmp_path):
+    """A version-1 store (postings without days) opens, is migrated, and clusters as before."""
+    path = tmp_path / "v1.db"
+    articles = dated(synthetic(40), [i % 3 for i in range(40)])
+    with Store(path) as store:
+        store.ingest(articles[:30], summarize=False)
+    db = sqlite3.connect(path)  # rebuild the version-1 postings table from the current one
+    db.executescript("""
+        CREATE TABLE p1 (term INTEGER NOT NULL, story INTEGER NOT NULL, weight REAL NOT NULL,
+                         PRIMARY KEY (term, story)) WITHOUT ROWID;
+        INSERT INTO p1 SELECT term, story, weight FROM postings;
+        DROP TABLE postings; ALTER TABLE p1 RENAME TO postings; PRAGMA user_version = 1;""")
+    db.close()
+    with Store(path) as store:
+        rest = store.ingest(articles[30:], summarize=False)
+    with Store(tmp_path / "fresh.db") as fresh:
+        expected = fresh.ingest(articles, summarize=False)[30:]
+    assert [d.story for d in rest] == [d.story for d in expected]
+    db = check_consistent(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
 
 
 def test_sqlite_index_assigns_as_the_memory_index(tmp_path):

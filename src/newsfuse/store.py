@@ -89,8 +89,23 @@ def _migrate_1(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
+def _migrate_2(db: sqlite3.Connection) -> None:
+    """Postings filed by the story's newest day (`StoryState.day`), so a dated article's query
+    seeks past the stories outside its time window instead of reading them."""
+    db.execute("""CREATE TABLE postings_by_day (
+        term INTEGER NOT NULL, day INTEGER NOT NULL, story INTEGER NOT NULL, weight REAL NOT NULL,
+        PRIMARY KEY (term, day, story)) WITHOUT ROWID""")
+    days = {story: (_when(last).date().toordinal() if last else _stories.UNDATED_DAY)
+            for story, last in db.execute("SELECT id, last FROM stories")}
+    db.executemany("INSERT INTO postings_by_day (term, day, story, weight) VALUES (?, ?, ?, ?)",
+                   ((term, days[story], story, weight)
+                    for term, story, weight in db.execute("SELECT term, story, weight FROM postings").fetchall()))
+    db.execute("DROP TABLE postings")
+    db.execute("ALTER TABLE postings_by_day RENAME TO postings")
+
+
 # Ordered: MIGRATIONS[i] takes schema version i to i + 1.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1,)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -130,10 +145,11 @@ def _headline(article: Article) -> str:
 
 
 def partial_sql(terms: int) -> str:
-    """Partial scores of the stories sharing any of `terms` query terms (postings by term index)."""
+    """Partial scores of the stories in the window that share any of `terms` query terms
+    (postings read by a range seek on the primary key (term, day))."""
     values = ",".join("(?, ?)" for _ in range(terms))
     return (f"WITH q(term, w) AS (VALUES {values}) SELECT p.story, SUM(q.w * p.weight) AS s "
-            "FROM q JOIN postings p ON p.term = q.term GROUP BY p.story ORDER BY s DESC LIMIT ?")
+            "FROM q JOIN postings p ON p.term = q.term AND p.day >= ? GROUP BY p.story ORDER BY s DESC LIMIT ?")
 
 
 class SqliteIndex:
@@ -143,13 +159,13 @@ class SqliteIndex:
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
 
-    def partial_scores(self, query: list[tuple[int, float]]) -> Counter[int]:
+    def partial_scores(self, query: list[tuple[int, float]], since_day: int = 0) -> Counter[int]:
         """The best-scoring stories only (the clusterer rescores its top `RESCORED`): the sums
         are done in SQLite over the postings of the query terms, read through the term index."""
         if not query:
             return Counter()
         rows = self.db.execute(partial_sql(len(query)),
-                               [x for pair in query for x in pair] + [max(PARTIAL_LIMIT, _stories.RESCORED)])
+                               [x for pair in query for x in pair] + [since_day, max(PARTIAL_LIMIT, _stories.RESCORED)])
         return Counter(dict(rows.fetchall()))
 
     def get(self, story: int) -> StoryState:
@@ -165,9 +181,10 @@ class SqliteIndex:
 
     def put(self, story: int, old: StoryState | None, new: StoryState) -> None:
         if old is not None:
-            self.db.executemany("DELETE FROM postings WHERE term = ? AND story = ?", ((t, story) for t in old.centroid))
-        self.db.executemany("INSERT INTO postings (term, story, weight) VALUES (?, ?, ?)",
-                            ((t, story, w) for t, w in new.centroid.items()))
+            self.db.executemany("DELETE FROM postings WHERE term = ? AND day = ? AND story = ?",
+                                ((t, old.day, story) for t in old.centroid))
+        self.db.executemany("INSERT INTO postings (term, day, story, weight) VALUES (?, ?, ?, ?)",
+                            ((t, new.day, story, w) for t, w in new.centroid.items()))
         terms = np.fromiter(new.sums.keys(), np.int32, len(new.sums)).tobytes()
         sums = np.fromiter(new.sums.values(), np.float64, len(new.sums)).tobytes()
         self.db.execute(

@@ -33,6 +33,9 @@ JOIN_THRESHOLD = 0.25
 MAX_GAP = timedelta(days=3)
 # Proper names (capitalized mid-sentence in raw text) identify events better than common words.
 ENTITY_BOOST = 2.0
+# The window day of a story with no dated article: later than any real day, so it is in every
+# article's window (an undated story can take any article, as `StoryState.in_time` says).
+UNDATED_DAY = 1 << 40
 IDF_FILE = "idf-v1.npz"
 _CAPITALIZED = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]{2,}")
 _IDF: np.ndarray | None = None
@@ -125,6 +128,11 @@ class StoryState:
             self.first = min(self.first or published, published)
             self.last = max(self.last or published, published)
 
+    @property
+    def day(self) -> int:
+        """The day of its newest dated article (the index files the story's terms under it)."""
+        return self.last.date().toordinal() if self.last else UNDATED_DAY
+
     def in_time(self, published: datetime | None, max_gap: timedelta) -> bool:
         if published is None or self.first is None or self.last is None:
             return True
@@ -132,26 +140,30 @@ class StoryState:
 
 
 class StoryIndex(Protocol):
-    """Where the clusterer keeps stories: in memory here, in SQLite in the store."""
+    """Where the clusterer keeps stories: in memory here, in SQLite in the store. Postings are
+    filed by the story's newest day, so a dated article reads only the postings of stories still
+    in its time window: the cost of a query follows the stories of recent days, not all kept."""
 
-    def partial_scores(self, query: list[tuple[int, float]]) -> Counter[int]: ...
+    def partial_scores(self, query: list[tuple[int, float]], since_day: int = 0) -> Counter[int]: ...
     def get(self, story: int) -> StoryState: ...
     def put(self, story: int, old: StoryState | None, new: StoryState) -> None: ...
     def new_id(self) -> int: ...
 
 
 class MemoryIndex:
-    """Stories in dicts, with an inverted index term -> {story: centroid weight}."""
+    """Stories in dicts, with an inverted index term -> story day -> {story: centroid weight}."""
 
     def __init__(self) -> None:
         self.stories: dict[int, StoryState] = {}
-        self.postings: dict[int, dict[int, float]] = defaultdict(dict)
+        self.postings: dict[int, dict[int, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
 
-    def partial_scores(self, query: list[tuple[int, float]]) -> Counter[int]:
+    def partial_scores(self, query: list[tuple[int, float]], since_day: int = 0) -> Counter[int]:
         scores: Counter[int] = Counter()
         for t, w in query:
-            for story, cw in self.postings.get(t, {}).items():
-                scores[story] += w * cw
+            for day, stories in self.postings.get(t, {}).items():
+                if day >= since_day:
+                    for story, cw in stories.items():
+                        scores[story] += w * cw
         return scores
 
     def get(self, story: int) -> StoryState:
@@ -159,9 +171,12 @@ class MemoryIndex:
 
     def put(self, story: int, old: StoryState | None, new: StoryState) -> None:
         for t in old.centroid if old else ():
-            self.postings[t].pop(story, None)
+            filed = self.postings[t][old.day]
+            filed.pop(story, None)
+            if not filed:
+                del self.postings[t][old.day]
         for t, w in new.centroid.items():
-            self.postings[t][story] = w
+            self.postings[t][new.day][story] = w
         self.stories[story] = new
 
     def new_id(self) -> int:
@@ -196,8 +211,9 @@ class StoryClusterer:
         heaviest = np.argsort(-vector.weights)[:QUERY_TERMS]
         query = list(zip(vector.terms[heaviest].tolist(), vector.weights[heaviest].tolist()))
         article = vector.as_dict()
+        since_day = (published - self.max_gap).date().toordinal() if published else 0
         best, best_score = None, 0.0
-        for story, _ in self.index.partial_scores(query).most_common(RESCORED):
+        for story, _ in self.index.partial_scores(query, since_day).most_common(RESCORED):
             state = self.index.get(story)
             if state.in_time(published, self.max_gap):
                 score = sum(w * state.centroid.get(t, 0.0) for t, w in article.items())
