@@ -22,7 +22,7 @@ from newsfuse.features import FEATURES, GROUPS
 from newsfuse.pipeline import prepare
 from newsfuse.select import default_budget, get_selector
 from newsfuse.select import learned as learned_mod
-from newsfuse.train import _speed_up_lsh, build_rows, fit, load_multinews, save_model
+from newsfuse.train import build_rows, fit, load_multinews, save_model
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 FULLTEXT = DATA / "fulltext-dev.jsonl"
@@ -32,7 +32,6 @@ TRAIN = DATA / "multinews" / "train.jsonl.gz"
 
 def prepared(kind: str, limit: int | None) -> list[tuple]:
     """(prepared story, reference) pairs of fulltext-dev or a validation sample."""
-    _speed_up_lsh()
     pairs = load_clusters(FULLTEXT, limit) if kind == "fulltext" else load_multinews(VALIDATION, limit)
     out = []
     for story, reference in pairs:
