@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from newsfuse.cli import app
 from newsfuse.model import Article
 from newsfuse.store import SCHEMA_VERSION, SqliteIndex, Store, StoreError, partial_sql
-from newsfuse.stories import UNDATED_DAY, MemoryIndex, StoryClusterer, vectorize_many
+from newsfuse.stories import POSTED_TERMS, UNDATED_DAY, MemoryIndex, StoryClusterer, vectorize_many
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
@@ -52,7 +52,7 @@ def check_consistent(path: Path) -> sqlite3.Connection:
     members = dict(db.execute("SELECT story, COUNT(*) FROM membership GROUP BY story"))
     assert sizes == members
     assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == sum(sizes.values())
-    terms = dict(db.execute("SELECT id, length(terms) / 4 FROM stories"))
+    terms = dict(db.execute(f"SELECT id, MIN(length(terms) / 4, {POSTED_TERMS}) FROM stories"))
     postings = dict(db.execute("SELECT story, COUNT(*) FROM postings GROUP BY story"))
     assert terms == postings
     for story, last, days in db.execute("SELECT s.id, s.last, GROUP_CONCAT(DISTINCT p.day) FROM stories s "
@@ -118,7 +118,8 @@ def test_dated_article_reads_only_postings_of_stories_in_its_window(tmp_path):
 
 
 def test_migration_from_schema_1_keeps_the_index(tmp_path):
-    """A version-1 store (postings without days) opens, is migrated, and clusters as before."""
+    """A version-1 store (all 100 terms a story posted, without days) opens, is migrated, and
+    clusters as a store that never was version 1."""
     path = tmp_path / "v1.db"
     articles = dated(synthetic(40), [i % 3 for i in range(40)])
     with Store(path) as store:
@@ -128,6 +129,7 @@ def test_migration_from_schema_1_keeps_the_index(tmp_path):
         CREATE TABLE p1 (term INTEGER NOT NULL, story INTEGER NOT NULL, weight REAL NOT NULL,
                          PRIMARY KEY (term, story)) WITHOUT ROWID;
         INSERT INTO p1 SELECT term, story, weight FROM postings;
+        INSERT OR IGNORE INTO p1 SELECT term + 1, story, weight FROM postings;  -- the terms v1 also posted
         DROP TABLE postings; ALTER TABLE p1 RENAME TO postings; PRAGMA user_version = 1;""")
     db.close()
     with Store(path) as store:

@@ -92,17 +92,15 @@ def _migrate_1(db: sqlite3.Connection) -> None:
 
 def _migrate_2(db: sqlite3.Connection) -> None:
     """Postings filed by the story's newest day (`StoryState.day`), so a dated article's query
-    seeks past the stories outside its time window instead of reading them."""
-    db.execute("""CREATE TABLE postings_by_day (
+    seeks past the stories outside its time window instead of reading them; and only a story's
+    POSTED_TERMS heaviest terms are filed (rebuilt from the stories' term sums)."""
+    db.execute("DROP TABLE postings")
+    db.execute("""CREATE TABLE postings (
         term INTEGER NOT NULL, day INTEGER NOT NULL, story INTEGER NOT NULL, weight REAL NOT NULL,
         PRIMARY KEY (term, day, story)) WITHOUT ROWID""")
-    days = {story: (_when(last).date().toordinal() if last else _stories.UNDATED_DAY)
-            for story, last in db.execute("SELECT id, last FROM stories")}
-    db.executemany("INSERT INTO postings_by_day (term, day, story, weight) VALUES (?, ?, ?, ?)",
-                   ((term, days[story], story, weight)
-                    for term, story, weight in db.execute("SELECT term, story, weight FROM postings").fetchall()))
-    db.execute("DROP TABLE postings")
-    db.execute("ALTER TABLE postings_by_day RENAME TO postings")
+    index = SqliteIndex(db)
+    for (story,) in db.execute("SELECT id FROM stories").fetchall():
+        index.put(story, None, index.get(story))
 
 
 # Ordered: MIGRATIONS[i] takes schema version i to i + 1.
@@ -183,9 +181,9 @@ class SqliteIndex:
     def put(self, story: int, old: StoryState | None, new: StoryState) -> None:
         if old is not None:
             self.db.executemany("DELETE FROM postings WHERE term = ? AND day = ? AND story = ?",
-                                ((t, old.day, story) for t in old.centroid))
+                                ((t, old.day, story) for t, _ in old.posted()))
         self.db.executemany("INSERT INTO postings (term, day, story, weight) VALUES (?, ?, ?, ?)",
-                            ((t, new.day, story, w) for t, w in new.centroid.items()))
+                            ((t, new.day, story, w) for t, w in new.posted()))
         terms = np.fromiter(new.sums.keys(), np.int32, len(new.sums)).tobytes()
         sums = np.fromiter(new.sums.values(), np.float64, len(new.sums)).tobytes()
         self.db.execute(

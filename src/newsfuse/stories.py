@@ -21,6 +21,9 @@ N_FEATURES = 1 << 18
 # A story centroid keeps its heaviest terms: noise words and long articles then cannot pull
 # unrelated stories together (no chaining through one long article).
 STORY_TERMS = 100
+# Only a story's heaviest terms go into the inverted index, which serves the candidate search
+# alone (rescoring reads all STORY_TERMS): fewer postings to rewrite when a story grows.
+POSTED_TERMS = 30
 # The article's heaviest terms query the inverted index; the best partial scores are rescored
 # exactly. Measured on the validation mix: 12 terms and 3 rescored stories cluster as well as 30
 # and 5 (B-cubed F1 0.839 both) at 3.7x the speed.
@@ -128,6 +131,10 @@ class StoryState:
             self.first = min(self.first or published, published)
             self.last = max(self.last or published, published)
 
+    def posted(self) -> list[tuple[int, float]]:
+        """The (term, centroid weight) pairs the index files: the POSTED_TERMS heaviest."""
+        return sorted(self.centroid.items(), key=lambda kv: -kv[1])[:POSTED_TERMS]
+
     @property
     def day(self) -> int:
         """The day of its newest dated article (the index files the story's terms under it)."""
@@ -170,12 +177,12 @@ class MemoryIndex:
         return self.stories[story]
 
     def put(self, story: int, old: StoryState | None, new: StoryState) -> None:
-        for t in old.centroid if old else ():
+        for t, _ in old.posted() if old else ():
             filed = self.postings[t][old.day]
             filed.pop(story, None)
             if not filed:
                 del self.postings[t][old.day]
-        for t, w in new.centroid.items():
+        for t, w in new.posted():
             self.postings[t][new.day][story] = w
         self.stories[story] = new
 
