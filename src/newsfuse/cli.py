@@ -23,11 +23,10 @@ WORDS_HELP = "Summary length in words (default: a rule from the input size)."
 
 
 def _options(words: Optional[int], selector: str, compare: bool = False) -> Options:
-    from .select import available
+    from .select import get_selector
 
-    if selector not in available():
-        raise typer.BadParameter(f"unknown selector {selector!r}; choose one of {', '.join(available())}")
     try:
+        get_selector(selector)  # an unknown name raises ValueError naming the choices
         return Options(words=words, selector=selector, compare=compare)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from error
