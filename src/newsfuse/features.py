@@ -9,7 +9,7 @@ import numpy as np
 from scipy import sparse
 
 from .model import Story
-from .textsim import QUOTE_CHARS, words
+from .textsim import QUOTE_CHARS, stop_words, words
 
 __all__ = ["FEATURES", "GROUPS", "StoryFeatures", "story_features", "word_offsets", "candidate_indices"]
 
@@ -31,7 +31,6 @@ GROUPS: dict[str, list[str]] = {
 }
 FEATURES: list[str] = [name for names in GROUPS.values() for name in names]
 
-_STOP = None
 _YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _MONEY_RE = re.compile(r"[$£€%]|\b(percent|million|billion|dollars?)\b", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"\d")
@@ -40,15 +39,6 @@ _SAID = frozenset({"said", "says", "told", "according", "stated", "added"})
 _NOISE = frozenset({"click", "http", "https", "www", "com", "photo", "video", "subscribe", "newsletter",
                     "cookies", "javascript", "browser", "email", "image", "caption", "advertisement",
                     "share", "tweet", "facebook", "twitter", "getty", "ap", "reuters", "copyright"})
-
-
-def _stop_words() -> frozenset[str]:
-    global _STOP
-    if _STOP is None:
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-        _STOP = frozenset(ENGLISH_STOP_WORDS | {"said", "says", "told", "s", "t", "mr", "ms", "mrs"})
-    return _STOP
 
 
 @dataclass
@@ -81,7 +71,7 @@ def candidate_indices(story: Story, max_offset: int = MAX_OFFSET) -> np.ndarray:
 
 def _tfidf(tokens: list[list[str]]) -> sparse.csr_matrix:
     """L2-normalized sublinear TF-IDF rows of the candidates, stop words out."""
-    stop = _stop_words()
+    stop = stop_words()
     vocab: dict[str, int] = {}
     rows, cols = [], []
     for r, toks in enumerate(tokens):
@@ -114,7 +104,7 @@ def _agreement(sim: np.ndarray, origins: np.ndarray) -> tuple[np.ndarray, np.nda
 
 def _text_features(text: str, toks: list[str]) -> list[float]:
     """Features read from one sentence's text and tokens alone."""
-    stop = _stop_words()
+    stop = stop_words()
     n = max(1, len(toks))
     content = [t for t in toks if t not in stop]
     stripped = text.lstrip()
@@ -178,7 +168,7 @@ def story_features(story: Story, max_offset: int = MAX_OFFSET) -> StoryFeatures:
 def _topic_stats(tokens: list[list[str]], docs: np.ndarray) -> np.ndarray:
     """Per sentence: share and mean story frequency of its topic words (content words in >= 2
     articles), share of words rare in English news (long, non-stop) and of those that are topical."""
-    stop = _stop_words()
+    stop = stop_words()
     doc_sets: dict[str, set[int]] = {}
     freq: dict[str, int] = {}
     for toks, d in zip(tokens, docs.tolist()):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
 
-__all__ = ["words", "normalize", "shingles", "sentence_vectors", "cosine_matrix", "QUOTE_CHARS"]
+__all__ = ["words", "normalize", "shingles", "sentence_vectors", "cosine_matrix", "stop_words", "QUOTE_CHARS"]
 
 QUOTE_CHARS = "\"“”«»„"
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
@@ -44,7 +45,7 @@ def sentence_vectors(texts: Sequence[str]) -> sparse.csr_matrix:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vectorizer = TfidfVectorizer(
-        tokenizer=words, lowercase=False, token_pattern=None, stop_words=_stop_words(), sublinear_tf=True
+        tokenizer=words, lowercase=False, token_pattern=None, stop_words=sorted(stop_words()), sublinear_tf=True
     )
     try:
         return vectorizer.fit_transform(texts).tocsr()
@@ -57,7 +58,9 @@ def cosine_matrix(a: sparse.csr_matrix, b: sparse.csr_matrix) -> np.ndarray:
     return np.asarray((a @ b.T).todense())
 
 
-def _stop_words() -> list[str]:
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """English stop words plus the reporting verbs and honorifics every news sentence carries."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return sorted(ENGLISH_STOP_WORDS | {"said", "says", "told", "s", "t", "mr", "ms", "mrs"})
+    return frozenset(ENGLISH_STOP_WORDS | {"said", "says", "told", "s", "t", "mr", "ms", "mrs"})
