@@ -177,17 +177,14 @@ def _similarities(texts: list[str]):
 
 def _postings_read(store: Store, articles: list[Article]) -> float:
     """Mean posting rows an article's query terms (its QUERY_TERMS heaviest) read from the index."""
-    import numpy as np
-
     from newsfuse import stories
 
     rows = 0
-    for article, vector in zip(articles, stories.vectorize_many([f"{a.title or ''}\n{a.text}" for a in articles])):
-        terms = vector.terms[np.argsort(-vector.weights)[:stories.QUERY_TERMS]].tolist()
-        marks = ",".join("?" * len(terms))
-        since = (article.published - stories.MAX_GAP).date().toordinal() if article.published else 0
+    for article, vector in zip(articles, stories.vectorize_articles(articles)):
+        query, since_day = store.clusterer.query(vector, article.published)
+        marks = ",".join("?" * len(query))
         rows += store.db.execute(f"SELECT COUNT(*) FROM postings WHERE term IN ({marks}) AND day >= ?",
-                                 terms + [since]).fetchone()[0]
+                                 [t for t, _ in query] + [since_day]).fetchone()[0]
     return rows / max(1, len(articles))
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from .errors import NewsfuseError
 from .model import Article, Options, Problem, Source, Story, Summary, SummarySentence, WireCopy
 from . import stories as _stories
-from .stories import ArticleVector, StoryClusterer, StoryState, as_utc, vectorize_many
+from .stories import ArticleVector, StoryClusterer, StoryState, as_utc, vectorize_articles
 
 __all__ = ["Store", "StoreError", "SqliteIndex", "StoryInfo", "Ingested", "text_hash", "SCHEMA_VERSION"]
 
@@ -31,7 +31,7 @@ BATCH = 64
 # How long a writer waits for another process's transaction before it gives up (seconds).
 BUSY_TIMEOUT_S = 60.0
 HEADLINE_CHARS = 100
-# Stories `SqliteIndex.partial_scores` returns, best first (the clusterer rescores the top 5).
+# Stories `SqliteIndex.partial_scores` returns, best first (the clusterer rescores the top `RESCORED`).
 PARTIAL_LIMIT = 20
 # Page cache per connection (KiB): the postings of common terms stay in memory.
 CACHE_KIB = 65536
@@ -172,11 +172,8 @@ class SqliteIndex:
         if row is None:
             raise KeyError(story)
         size, first, last, terms, sums = row
-        state = StoryState(size=size, first=_when(first), last=_when(last))
-        state.sums = dict(zip(np.frombuffer(terms, np.int32).tolist(), np.frombuffer(sums, np.float64).tolist()))
-        norm = float(np.sqrt(sum(w * w for w in state.sums.values()))) or 1.0
-        state.centroid = {t: w / norm for t, w in state.sums.items()}
-        return state
+        kept = dict(zip(np.frombuffer(terms, np.int32).tolist(), np.frombuffer(sums, np.float64).tolist()))
+        return StoryState.from_sums(kept, size, _when(first), _when(last))
 
     def put(self, story: int, old: StoryState | None, new: StoryState) -> None:
         if old is not None:
@@ -278,8 +275,7 @@ class Store:
 
     def _ingest_batch(self, articles: list[Article]) -> list[Ingested]:
         fresh = [i for i, a in enumerate(articles) if self._existing(a) is None]
-        texts = [f"{articles[i].title or ''}\n{articles[i].text}" for i in fresh]
-        vectors = dict(zip(fresh, vectorize_many(texts))) if texts else {}
+        vectors = dict(zip(fresh, vectorize_articles([articles[i] for i in fresh]))) if fresh else {}
         with self._write():
             return [self._ingest_one(a, vectors.get(i)) for i, a in enumerate(articles)]
 
@@ -288,7 +284,7 @@ class Store:
         if found is not None:
             return Ingested(_key(article), found[0], found[1], False)
         if vector is None:  # seen as present before the transaction; gone since (cannot happen)
-            vector = vectorize_many([f"{article.title or ''}\n{article.text}"])[0]
+            vector = vectorize_articles([article])[0]
         published = as_utc(article.published)
         story = self.clusterer.assign(vector, published)
         row = self.db.execute(

@@ -13,7 +13,7 @@ import numpy as np
 
 from .model import Article
 
-__all__ = ["StoryClusterer", "StoryState", "StoryIndex", "MemoryIndex", "as_utc", "ArticleVector", "vectorize", "vectorize_many", "fit_idf", "idf_table", "b_cubed",
+__all__ = ["StoryClusterer", "StoryState", "StoryIndex", "MemoryIndex", "as_utc", "ArticleVector", "vectorize", "vectorize_many", "vectorize_articles", "fit_idf", "idf_table", "b_cubed",
            "cluster_articles"]
 
 # Hashed vocabulary size: collisions are rare enough at 2^18 for news vocabularies.
@@ -106,6 +106,11 @@ def vectorize(text: str, title: str | None = None) -> ArticleVector:
     return vectorize_many([f"{title or ''}\n{text}"])[0]
 
 
+def vectorize_articles(articles: Sequence[Article]) -> list[ArticleVector]:
+    """`vectorize_many` over each article's title and text: what the clusterer compares."""
+    return vectorize_many([f"{a.title or ''}\n{a.text}" for a in articles])
+
+
 @dataclass
 class StoryState:
     """What the clusterer keeps of a story: its top term sums, centroid, size and time span."""
@@ -116,6 +121,13 @@ class StoryState:
     first: datetime | None = None
     last: datetime | None = None
 
+    @classmethod
+    def from_sums(cls, sums: dict[int, float], size: int, first: datetime | None = None,
+                  last: datetime | None = None) -> StoryState:
+        """A story from its kept term sums; the centroid is their L2-normalized copy."""
+        norm = float(np.sqrt(sum(w * w for w in sums.values()))) or 1.0
+        return cls(sums, {t: w / norm for t, w in sums.items()}, size, first, last)
+
     def copy(self) -> StoryState:
         return StoryState(dict(self.sums), dict(self.centroid), self.size, self.first, self.last)
 
@@ -123,10 +135,8 @@ class StoryState:
         """Add an article: sums, then the centroid of the top STORY_TERMS terms."""
         for t, w in zip(vector.terms.tolist(), vector.weights.tolist()):
             self.sums[t] = self.sums.get(t, 0.0) + w
-        self.size += 1
-        self.sums = dict(sorted(self.sums.items(), key=lambda kv: -kv[1])[:STORY_TERMS])
-        norm = float(np.sqrt(sum(w * w for w in self.sums.values()))) or 1.0
-        self.centroid = {t: w / norm for t, w in self.sums.items()}
+        grown = StoryState.from_sums(dict(sorted(self.sums.items(), key=lambda kv: -kv[1])[:STORY_TERMS]), self.size + 1)
+        self.sums, self.centroid, self.size = grown.sums, grown.centroid, grown.size
         if published is not None:
             self.first = min(self.first or published, published)
             self.last = max(self.last or published, published)
@@ -214,11 +224,16 @@ class StoryClusterer:
         self.index.put(best, old, new)
         return best
 
-    def best_story(self, vector: ArticleVector, published: datetime | None) -> tuple[int | None, float]:
+    def query(self, vector: ArticleVector, published: datetime | None) -> tuple[list[tuple[int, float]], int]:
+        """What the index is asked: the article's QUERY_TERMS heaviest (term, weight) pairs, and
+        the first day a story's newest article may have to take it (0: any, when undated)."""
         heaviest = np.argsort(-vector.weights)[:QUERY_TERMS]
-        query = list(zip(vector.terms[heaviest].tolist(), vector.weights[heaviest].tolist()))
-        article = vector.as_dict()
         since_day = (published - self.max_gap).date().toordinal() if published else 0
+        return list(zip(vector.terms[heaviest].tolist(), vector.weights[heaviest].tolist())), since_day
+
+    def best_story(self, vector: ArticleVector, published: datetime | None) -> tuple[int | None, float]:
+        query, since_day = self.query(vector, published)
+        article = vector.as_dict()
         best, best_score = None, 0.0
         for story, _ in self.index.partial_scores(query, since_day).most_common(RESCORED):
             state = self.index.get(story)
@@ -239,8 +254,7 @@ def as_utc(moment: datetime | None) -> datetime | None:
 def cluster_articles(articles: Sequence[Article], clusterer: StoryClusterer | None = None) -> list[int]:
     """Story ids for articles in arrival order (one pass)."""
     clusterer = clusterer or StoryClusterer()
-    vectors = vectorize_many([f"{a.title or ''}\n{a.text}" for a in articles])
-    return [clusterer.assign(v, as_utc(a.published)) for a, v in zip(articles, vectors)]
+    return [clusterer.assign(v, a.published) for a, v in zip(articles, vectorize_articles(articles))]
 
 
 def b_cubed(predicted: Sequence[int], truth: Sequence[int]) -> tuple[float, float, float]:
