@@ -276,7 +276,7 @@ class Store:
     def _ingest_batch(self, articles: list[Article]) -> list[Ingested]:
         fresh = [i for i, a in enumerate(articles) if self._existing(a) is None]
         vectors = dict(zip(fresh, vectorize_articles([articles[i] for i in fresh]))) if fresh else {}
-        with self._write():
+        with _transaction(self.db):
             return [self._ingest_one(a, vectors.get(i)) for i, a in enumerate(articles)]
 
     def _ingest_one(self, article: Article, vector: ArticleVector | None) -> Ingested:
@@ -311,16 +311,6 @@ class Store:
         titled = int(bool(article.title and article.title.strip()))
         self.db.execute("UPDATE stories SET headline = ?, titled = ? WHERE id = ? AND "
                         "(headline IS NULL OR (titled = 0 AND ? = 1))", (_headline(article), titled, story, titled))
-
-    @contextmanager
-    def _write(self) -> Iterator[None]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
 
     # -- reading
 
@@ -375,7 +365,7 @@ class Store:
         summary = summarize_story(story, self.options)  # EmptyStoryError propagates; nothing cached
         data = to_dict(summary)
         data["origins"] = list(story.origins)
-        with self._write():  # the size it was computed at: a later article makes it stale
+        with _transaction(self.db):  # the size it was computed at: a later article makes it stale
             self.db.execute("INSERT OR REPLACE INTO summaries (story, size, data, computed) VALUES (?, ?, ?, ?)",
                             (story_id, len(story.articles), json.dumps(data, ensure_ascii=False), _now()))
         return summary, story
@@ -435,8 +425,7 @@ def _check_file(db: sqlite3.Connection, path: str) -> None:
 
 def _migrate(db: sqlite3.Connection, path: str) -> None:
     """Apply the missing migrations in one transaction (another process may race to do it)."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with _transaction(db):
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError(path, f"schema version {version} is newer than this newsfuse ({SCHEMA_VERSION}); upgrade")
@@ -444,6 +433,14 @@ def _migrate(db: sqlite3.Connection, path: str) -> None:
             migration(db)
         db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """A write transaction taken at once (BEGIN IMMEDIATE), committed, or rolled back on any error."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
     except BaseException:
         db.execute("ROLLBACK")
         raise
