@@ -403,13 +403,13 @@ def load_story(store: Any, story_id: int) -> tuple[Story, dict | None, Any]:
     from .render import to_dict
 
     try:
-        info, story = store.info(story_id), store.story(story_id)
+        info = store.info(story_id)
     except KeyError:
         raise HTTPException(404, f"no story {story_id}") from None
     try:
         summary, story = store.summary(story_id)
-    except NewsfuseError:
-        return story, None, info
+    except NewsfuseError:  # no body sentence yet: the page still shows the articles
+        return store.story(story_id), None, info
     return story, to_dict(summary), info
 
 
@@ -461,7 +461,7 @@ def _api_routes(app: FastAPI, store: StoreThread) -> None:
     @app.get("/healthz", tags=["service"])
     async def healthz() -> dict:
         """Liveness: the process answers and the store opens."""
-        count = await store.run(lambda s: len(s.stories()))
+        count = await store.run(lambda s: s.count())
         return {"status": "ok", "stories": count}
 
     @app.post("/api/summarize", response_model=SummaryOut, tags=["api"])

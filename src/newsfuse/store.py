@@ -193,6 +193,15 @@ class SqliteIndex:
         return self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM stories").fetchone()[0]
 
 
+# A story-list line per story: headline, size, outlets, time span (`where` narrows it).
+_INFO_SQL = ("SELECT s.id, s.headline, s.size, COUNT(DISTINCT a.outlet), s.first, s.last FROM stories s "
+             "JOIN membership m ON m.story = s.id JOIN articles a ON a.id = m.article {where} GROUP BY s.id")
+
+
+def _story_info(row: tuple) -> StoryInfo:
+    return StoryInfo(row[0], row[1] or "", row[2], row[3], _when(row[4]), _when(row[5]))
+
+
 # ---- results --------------------------------------------------------------------------------------
 
 
@@ -316,20 +325,18 @@ class Store:
 
     def stories(self) -> list[StoryInfo]:
         """Every story, the most recently active first."""
-        rows = self.db.execute(
-            "SELECT s.id, s.headline, s.size, COUNT(DISTINCT a.outlet), s.first, s.last FROM stories s "
-            "JOIN membership m ON m.story = s.id JOIN articles a ON a.id = m.article "
-            "GROUP BY s.id ORDER BY COALESCE(s.last, '') DESC, s.id DESC").fetchall()
-        return [StoryInfo(r[0], r[1] or "", r[2], r[3], _when(r[4]), _when(r[5])) for r in rows]
+        rows = self.db.execute(_INFO_SQL.format(where="") + " ORDER BY COALESCE(s.last, '') DESC, s.id DESC")
+        return [_story_info(r) for r in rows]
 
     def info(self, story: int) -> StoryInfo:
-        row = self.db.execute(
-            "SELECT s.id, s.headline, s.size, COUNT(DISTINCT a.outlet), s.first, s.last FROM stories s "
-            "JOIN membership m ON m.story = s.id JOIN articles a ON a.id = m.article WHERE s.id = ? "
-            "GROUP BY s.id", (story,)).fetchone()
+        row = self.db.execute(_INFO_SQL.format(where="WHERE s.id = ?"), (story,)).fetchone()
         if row is None:
             raise KeyError(story)
-        return StoryInfo(row[0], row[1] or "", row[2], row[3], _when(row[4]), _when(row[5]))
+        return _story_info(row)
+
+    def count(self) -> int:
+        """How many stories the store keeps (each is made with its first article's membership)."""
+        return self.db.execute("SELECT COUNT(*) FROM stories").fetchone()[0]
 
     def story(self, story: int) -> Story:
         """The story's articles in the order they were added."""
