@@ -95,6 +95,11 @@ def test_summarize_no_usable_sentence_is_422(client):
 # ---- size limits -------------------------------------------------------------------------------
 
 
+def test_upload_page_states_the_limit_the_service_enforces(tmp_path):
+    with TestClient(create_app(tmp_path / "s.db", max_body=3 * 1048576)) as c:
+        assert "Up to 3 MB in all" in c.get("/").text
+
+
 def test_declared_oversize_body_is_413(tmp_path):
     with TestClient(create_app(tmp_path / "s.db", max_body=2000)) as c:
         response = c.post("/api/summarize", json={"documents": ["word " * 1000]})

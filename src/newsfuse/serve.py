@@ -443,6 +443,7 @@ def create_app(db_path: str | Path = DEFAULT_DB, token: str | None = None, max_b
     # Summaries computed at once: one per worker process, else one (threads share the GIL).
     app.state.gate = asyncio.Semaphore(max(1, workers))
     app.state.store = store
+    app.state.max_body = max_body
     app.add_middleware(BodyLimit, max_body=max_body)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(NewsfuseError, _input_error)  # type: ignore[arg-type]
@@ -537,7 +538,7 @@ def _page_routes(app: FastAPI, store: StoreThread) -> None:
     async def index(added: int | None = None) -> HTMLResponse:
         infos = [_info(i) for i in await store.run(lambda s: s.stories())]
         return _page(env.get_template("index.html").render(
-            stories=infos, added=added, needs_token=app.state.token is not None, max_body=MAX_BODY))
+            stories=infos, added=added, needs_token=app.state.token is not None, max_body=app.state.max_body))
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     async def story_page(story_id: int) -> HTMLResponse:
