@@ -43,11 +43,13 @@ _NOISE = frozenset({"click", "http", "https", "www", "com", "photo", "video", "s
 
 @dataclass
 class StoryFeatures:
-    """Candidates (indices into story.sentences), their feature rows, TF-IDF rows and tokens."""
+    """Candidates (indices into story.sentences), their feature rows, TF-IDF rows, their cosines
+    (zero diagonal) and tokens."""
 
     candidates: np.ndarray
     matrix: np.ndarray
     vectors: sparse.csr_matrix
+    similarity: np.ndarray
     tokens: list[list[str]]
 
 
@@ -61,9 +63,10 @@ def word_offsets(story: Story) -> np.ndarray:
     return offsets
 
 
-def candidate_indices(story: Story, max_offset: int = MAX_OFFSET) -> np.ndarray:
-    """Sentences early enough in their article: near the lead, within the training text's reach."""
-    offsets = word_offsets(story)
+def candidate_indices(story: Story, max_offset: int = MAX_OFFSET, offsets: np.ndarray | None = None) -> np.ndarray:
+    """Sentences early enough in their article: near the lead, within the training text's reach
+    (`offsets`: the story's `word_offsets`, when the caller has them)."""
+    offsets = word_offsets(story) if offsets is None else offsets
     positions = np.array([s.position for s in story.sentences])
     keep = ((offsets < max_offset) | (positions == 0)) & (positions < MAX_POSITION)
     return np.flatnonzero(keep)
@@ -121,7 +124,8 @@ def _text_features(text: str, toks: list[str]) -> list[float]:
 
 def story_features(story: Story, max_offset: int = MAX_OFFSET) -> StoryFeatures:
     """The feature matrix (rows: candidates, columns: FEATURES) of a prepared story."""
-    cands = candidate_indices(story, max_offset)
+    all_offsets = word_offsets(story)
+    cands = candidate_indices(story, max_offset, all_offsets)
     sents = [story.sentences[i] for i in cands]
     tokens = [words(s.text) for s in sents]
     vectors = _tfidf(tokens)
@@ -135,7 +139,7 @@ def story_features(story: Story, max_offset: int = MAX_OFFSET) -> StoryFeatures:
     np.fill_diagonal(same_doc, False)
     agreement, agree2, agree4, max_other = _agreement(sim, origins)
     positions = np.array([s.position for s in sents], dtype=float)
-    offsets = word_offsets(story)[cands].astype(float)
+    offsets = all_offsets[cands].astype(float)
     leads = positions == 0
     topic = _topic_stats(tokens, docs)
     text_rows = np.array([_text_features(s.text, t) for s, t in zip(sents, tokens)], dtype=float).reshape(n, 14)
@@ -162,7 +166,7 @@ def story_features(story: Story, max_offset: int = MAX_OFFSET) -> StoryFeatures:
         "n_cands": np.full(n, float(n)), "doc_cands": doc_counts.astype(float),
     }
     matrix = np.column_stack([cols[f] for f in FEATURES]) if n else np.zeros((0, len(FEATURES)))
-    return StoryFeatures(cands, np.nan_to_num(matrix.astype(np.float32)), vectors, tokens)
+    return StoryFeatures(cands, np.nan_to_num(matrix.astype(np.float32)), vectors, sim, tokens)
 
 
 def _topic_stats(tokens: list[list[str]], docs: np.ndarray) -> np.ndarray:

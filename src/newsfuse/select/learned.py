@@ -94,9 +94,8 @@ def select(story: Story, budget: int, model: LearnedModel, selection: dict | Non
     lengths = np.array([s.words for s in sents])
     fits = (lengths >= opts["min_words"]) & (lengths <= opts["max_words"])
     scores = np.where(fits, scores, scores - 10.0)  # misfits only when nothing else is left
-    similarity = (feats.vectors @ feats.vectors.T).toarray()
     trigrams = _trigram_matrix(feats.tokens) if opts["trigram_block"] else None
-    chosen = _greedy(scores, lengths, similarity, trigrams, budget, float(opts["mmr"]),
+    chosen = _greedy(scores, lengths, feats.similarity, trigrams, budget, float(opts["mmr"]),
                      float(opts.get("block_share", 0.0)))
     return [sents[i] for i in chosen]
 
