@@ -10,6 +10,7 @@ import numpy as np
 
 from .clean import clean
 from .model import Sentence, Story
+from .syndicate import find_root
 from .textsim import cosine_matrix, sentence_vectors, words
 
 __all__ = ["compare", "find_quotes", "Quote"]
@@ -67,10 +68,11 @@ def compare(story: Story) -> dict:
     vectors = sentence_vectors([s.text for s in cands]) if cands else None
     similarity = cosine_matrix(vectors, vectors) if cands else np.zeros((0, 0))
     quotes = find_quotes(story)
+    groups = _group_quotes(quotes)
     return {
         "facts": _facts(story, cands, similarity),
-        "quotes": _quote_groups(story, quotes),
-        "disagreements": _disagreements(story, cands, similarity) + _attribution_conflicts(story, quotes),
+        "quotes": _quote_groups(story, quotes, groups),
+        "disagreements": _disagreements(story, cands, similarity) + _attribution_conflicts(story, quotes, groups),
         "syndication": [{"documents": list(w.documents), "shared_fraction": w.shared_fraction}
                         for w in story.wire_copies],
     }
@@ -231,8 +233,7 @@ def _bigrams(text: str) -> set[tuple[str, str]]:
     return set(zip(tokens, tokens[1:])) or {(t, "") for t in tokens}
 
 
-def _quote_groups(story: Story, quotes: list[Quote]) -> list[dict]:
-    groups = _group_quotes(quotes)
+def _quote_groups(story: Story, quotes: list[Quote], groups: list[list[int]]) -> list[dict]:
     result = []
     for members in groups:
         speaker = _group_speaker([quotes[i] for i in members])
@@ -254,22 +255,15 @@ def _group_quotes(quotes: list[Quote]) -> list[list[int]]:
     unigrams = [set(words(_expand_contractions(q.text))) for q in quotes]
     keys = [_speaker_key(q.speaker) for q in quotes]
     parent = list(range(len(quotes)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
     for i in range(len(quotes)):
         for j in range(i + 1, len(quotes)):
             if _overlap(grams[i], grams[j]) >= QUOTE_CONTAINMENT or (
                 keys[i] and keys[i] == keys[j] and _overlap(unigrams[i], unigrams[j]) >= SAME_SPEAKER_CONTAINMENT
             ):  # the same speaker's words, contracted or reworded ("We're" / "We are")
-                parent[find(i)] = find(j)
+                parent[find_root(parent, i)] = find_root(parent, j)
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(quotes)):
-        groups[find(i)].append(i)
+        groups[find_root(parent, i)].append(i)
     return [sorted(g, key=lambda i: (quotes[i].document, quotes[i].start)) for g in groups.values()]
 
 
@@ -295,10 +289,10 @@ def _group_speaker(members: list[Quote]) -> str | None:
     return max(names, key=len)
 
 
-def _attribution_conflicts(story: Story, quotes: list[Quote]) -> list[dict]:
+def _attribution_conflicts(story: Story, quotes: list[Quote], groups: list[list[int]]) -> list[dict]:
     """One quote put in two different named speakers' mouths by different outlets."""
     conflicts = []
-    for members in _group_quotes(quotes):
+    for members in groups:
         own = [quotes[i] for i in members if quotes[i].speaker and not quotes[i].inherited
                and quotes[i].speaker[:1].isupper()]
         by_key: dict[str, list[Quote]] = defaultdict(list)

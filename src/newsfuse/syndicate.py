@@ -10,7 +10,7 @@ from datasketch import MinHash, MinHashLSH
 from .model import Sentence, Story, WireCopy
 from .textsim import QUOTE_CHARS, shingles
 
-__all__ = ["find_copies", "syndicate", "is_quote_heavy"]
+__all__ = ["find_copies", "syndicate", "is_quote_heavy", "find_root"]
 
 # Two sentences are copies when their word-3-shingle Jaccard reaches this. In the seeds, light
 # wire edits ("Russia" -> "Russian Federation") keep the AP copy's sentences at 0.73-1.0, while
@@ -86,9 +86,9 @@ def syndicate(story: Story) -> Story:
                     sum(story.sentences[m].document == b for m in members))
         fraction = count / max(1, min(eligible[a], eligible[b]))
         if count >= MIN_COPIED or (count >= MIN_COPIED_SHORT and fraction >= MIN_SHARED_FRACTION):
-            parent[_find(parent, a)] = _find(parent, b)
+            parent[find_root(parent, a)] = find_root(parent, b)
             groups.append((a, b, min(1.0, fraction)))
-    story.origins = _relabel([_find(parent, d) for d in range(n)])
+    story.origins = _relabel([find_root(parent, d) for d in range(n)])
     story.wire_copies = _wire_copies(story.origins, groups)
     return story
 
@@ -101,7 +101,8 @@ def _eligible_counts(story: Story) -> list[int]:
     return counts
 
 
-def _find(parent: list[int], x: int) -> int:
+def find_root(parent: list[int], x: int) -> int:
+    """The root of x in a union-find forest (`parent[x] == x` at a root), halving the path."""
     while parent[x] != x:
         parent[x] = parent[parent[x]]
         x = parent[x]
