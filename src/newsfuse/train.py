@@ -296,7 +296,6 @@ def train(train_path: str | Path, validation_path: str | Path, out_dir: str | Pa
           limit: int | None = None, progress: bool = True) -> dict:
     """Build features and labels from `train_path`, fit the scorer, save it to `out_dir`, and
     return validation ROUGE with timings. `limit` caps the training clusters (default 20,000)."""
-    np.random.seed(seed)
     limit = limit or DEFAULT_TRAIN_LIMIT
     started = time.perf_counter()
     data = build_rows(train_path, limit, progress, "features + labels")
@@ -320,10 +319,12 @@ def _print_scores(scores: dict, seconds: float) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from .evaluate import ROUGE_TYPES
+
     table = Table(title=f"validation ({scores['clusters']} clusters, {VALIDATION_BUDGET} words); trained in {seconds:.0f} s")
     table.add_column("system")
-    for key in ("rouge1", "rouge2", "rougeL", "rougeLsum"):
+    for key in ROUGE_TYPES:
         table.add_column(key, justify="right")
     for name in ("learned", "lead"):
-        table.add_row(name, *(f"{scores[name][k]:.2f}" for k in ("rouge1", "rouge2", "rougeL", "rougeLsum")))
+        table.add_row(name, *(f"{scores[name][k]:.2f}" for k in ROUGE_TYPES))
     Console().print(table)

@@ -12,7 +12,7 @@ from scipy import sparse
 from ..errors import ModelError
 from ..features import FEATURES, story_features
 from ..model import Sentence, Story
-from ._base import BUDGET_SLACK, default_budget, register
+from ._base import BUDGET_MIN, BUDGET_SHARE, BUDGET_SLACK, default_budget, register
 
 MODEL_VERSION = "learned-1"
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "learned.json"
@@ -71,14 +71,13 @@ def learned_budget(story: Story, model: LearnedModel | None = None) -> int:
     """The default length when the learned selector runs: the length model of the model file,
     capped by the same share-of-input rule as `default_budget` (falls back to it without one)."""
     model = model or load_model()
-    rule = default_budget(story)
     if not model.length:
-        return rule
+        return default_budget(story)
     n_docs = max(1, sum(1 for a in story.articles if a.text.strip()))
     guess = model.length["intercept"] + model.length["log_docs"] * np.log(n_docs)
     guess = min(model.length["max"], max(model.length["min"], guess))
     body = sum(s.words for s in story.sentences)
-    return int(round(min(guess, max(60, 0.4 * body))))
+    return int(round(min(guess, max(BUDGET_MIN, BUDGET_SHARE * body))))
 
 
 def select(story: Story, budget: int, model: LearnedModel, selection: dict | None = None,
