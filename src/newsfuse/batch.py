@@ -18,7 +18,7 @@ from .model import Options
 from .pipeline import summarize_story
 from .render import to_dict
 
-__all__ = ["BatchReport", "process_record", "run_batch", "open_text"]
+__all__ = ["BatchReport", "process_record", "result_line", "run_batch", "open_text"]
 
 # Records in flight per worker: enough to keep every core busy, few enough that memory
 # stays flat however long the input is.
@@ -59,6 +59,11 @@ def process_record(at: str, record: dict | Exception, options: Options) -> dict:
     return out
 
 
+def result_line(result: dict) -> str:
+    """One output record as a JSONL line (UTF-8 text kept as written)."""
+    return json.dumps(result, ensure_ascii=False) + "\n"
+
+
 def _ordered_map(executor: Executor | None, fn: Callable, items: Iterable, window: int) -> Iterator:
     """Map in parallel, yielding results in input order, with at most `window` items in flight."""
     if executor is None:
@@ -89,7 +94,7 @@ def run_batch(
         try:
             for result in _ordered_map(executor, process_record, items, workers * WINDOW_PER_WORKER):
                 _account(report, result)
-                out.write(json.dumps(result, ensure_ascii=False) + "\n")
+                out.write(result_line(result))
                 if advance:
                     advance()
         finally:

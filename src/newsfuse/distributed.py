@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from .batch import BatchReport, _account, open_text, process_record, run_batch
+from .batch import BatchReport, _account, open_text, process_record, result_line, run_batch
 from .errors import NewsfuseError
 from .ingest import iter_records
 from .model import Options
@@ -162,9 +162,14 @@ def part_path(directory: Path, index: int) -> Path:
     return directory / f"part-{index:05d}.jsonl"
 
 
+def _tmp_beside(path: Path) -> Path:
+    """A hidden name beside `path`, per process, to write to before the rename that commits."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
 def _write_atomic(path: Path, lines: Iterable[str]) -> None:
     """Write to a hidden temporary name beside `path`, then rename: the rename is the commit."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = _tmp_beside(path)
     with open(tmp, "w", encoding="utf-8") as handle:
         handle.writelines(lines)
         handle.flush()
@@ -172,13 +177,8 @@ def _write_atomic(path: Path, lines: Iterable[str]) -> None:
     os.replace(tmp, path)
 
 
-def _dumps(result: dict) -> str:
-    return json.dumps(result, ensure_ascii=False) + "\n"
-
-
 def _read_part(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+    return [json.loads(line) for line in _read_part_lines(path)]
 
 
 def _manifest(inputs: Sequence[Path], total: int, size: int, options: Options) -> dict:
@@ -243,7 +243,7 @@ def _write_parquet(records: list[dict], path: Path) -> None:
             columns[key] = pa.array(values)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
             columns[key] = pa.array([None if v is None else json.dumps(v, ensure_ascii=False) for v in values])
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = _tmp_beside(path)
     pa.parquet.write_table(pa.table(columns), tmp)
     os.replace(tmp, path)
 
@@ -270,7 +270,7 @@ def _jsonl_copy(path: Path, directory: str) -> Path:
     """A Parquet input rewritten as JSONL so run_batch (which streams JSONL) can read it."""
     copy = Path(directory) / (path.name + ".jsonl")
     with open(copy, "w", encoding="utf-8") as handle:
-        handle.writelines(_dumps(record) for _, record in _iter_parquet(path) if isinstance(record, dict))
+        handle.writelines(result_line(record) for _, record in _iter_parquet(path) if isinstance(record, dict))
     return copy
 
 
@@ -292,7 +292,7 @@ def run_local(inputs: Sequence[Path], out: Path, options: Options = Options(), w
     """The local engine over several inputs: one output file, or a directory of part files."""
     if _single_file(out) and out.suffix == ".jsonl":
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+        tmp = _tmp_beside(out)
         with open(tmp, "w", encoding="utf-8") as sink:
             report = _run_batches(inputs, sink, options, workers, advance)
         os.replace(tmp, out)
@@ -335,7 +335,7 @@ def _require_dask() -> Any:
 def process_partition(items: list[Item], options: Options) -> list[str]:
     """One partition on a worker: its output lines, in input order. Any model a selector loads is
     cached at module level in the worker process, so it is read once per worker, not per record."""
-    return [_dumps(process_record(at, record, options)) for at, record in items]
+    return [result_line(process_record(at, record, options)) for at, record in items]
 
 
 def _client(scheduler: str | None, workers: int | None, log: Callable[[str], None]) -> Any:
