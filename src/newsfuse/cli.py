@@ -136,11 +136,11 @@ def batch(
         with _progress(total, "summarizing") as advance:
             if engine == "dask":
                 report = run_dask(paths, output, options, scheduler=scheduler, workers=workers or None,
-                                  partitions=partitions, advance=advance,
+                                  partitions=partitions, advance=advance, total=total,
                                   log=lambda m: err.print(m, highlight=False))
             else:
                 report = run_local(paths, output, options, workers=workers or None, partitions=partitions,
-                                   advance=advance)
+                                   advance=advance, total=total)
     except NewsfuseError as error:
         err.print(f"[red]error[/]: {escape(str(error))}", highlight=False)
         raise typer.Exit(1)

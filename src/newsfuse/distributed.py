@@ -288,8 +288,10 @@ def _run_batches(inputs: Sequence[Path], sink: IO[str] | _PartWriter, options: O
 
 
 def run_local(inputs: Sequence[Path], out: Path, options: Options = Options(), workers: int | None = None,
-              partitions: int | None = None, advance: Callable[[], None] | None = None) -> RunReport:
-    """The local engine over several inputs: one output file, or a directory of part files."""
+              partitions: int | None = None, advance: Callable[[], None] | None = None,
+              total: int | None = None) -> RunReport:
+    """The local engine over several inputs: one output file, or a directory of part files
+    (`total`: the inputs' record count, when the caller has counted them already)."""
     if _single_file(out) and out.suffix == ".jsonl":
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = _tmp_beside(out)
@@ -297,7 +299,7 @@ def run_local(inputs: Sequence[Path], out: Path, options: Options = Options(), w
             report = _run_batches(inputs, sink, options, workers, advance)
         os.replace(tmp, out)
         return report
-    total = sum(count_records(p) for p in inputs)
+    total = sum(count_records(p) for p in inputs) if total is None else total
     size = plan_partitions(total, partitions)
     directory = out
     if _single_file(out):  # the local engine does not resume: start its staging parts afresh
@@ -376,11 +378,12 @@ def _account_part(report: RunReport, lines: Iterable[str]) -> int:
 def run_dask(inputs: Sequence[Path], out: Path, options: Options = Options(), scheduler: str | None = None,
              workers: int | None = None, partitions: int | None = None,
              advance: Callable[[], None] | None = None, log: Callable[[str], None] = lambda _: None,
-             client: Any = None) -> RunReport:
+             client: Any = None, total: int | None = None) -> RunReport:
     """The dask engine: partitions of records summarized by `process_partition` on the workers;
-    each part file is committed by a rename as it arrives, and parts already there are skipped."""
+    each part file is committed by a rename as it arrives, and parts already there are skipped
+    (`total` as for `run_local`)."""
     distributed = _require_dask()
-    total = sum(count_records(p) for p in inputs)
+    total = sum(count_records(p) for p in inputs) if total is None else total
     size = plan_partitions(total, partitions)
     manifest = _manifest(inputs, total, size, options)
     directory = _staging_dir(out) if _single_file(out) else out
