@@ -39,11 +39,10 @@ def _attribute_one(story: Story, sentence: Sentence, row: np.ndarray, documents:
         best = int(scores.argmax())
         if scores[best] >= SAME_CONTENT:
             sources.append(_source(story, story.sentences[best]))
-    origins = story.origins or tuple(range(len(story.articles)))
     return SummarySentence(
         text=sentence.text,
         sources=tuple(sources),
-        origins=len({origins[s.document] for s in sources}),
+        origins=len({story.origin_of(s.document) for s in sources}),
     )
 
 

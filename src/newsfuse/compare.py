@@ -83,8 +83,7 @@ def _source(story: Story, document: int, start: int, end: int) -> dict:
 
 
 def _origin_count(story: Story, documents: set[int]) -> int:
-    origins = story.origins or tuple(range(len(story.articles)))
-    return len({origins[d] for d in documents})
+    return len({story.origin_of(d) for d in documents})
 
 
 # ---- facts ---------------------------------------------------------------------------------

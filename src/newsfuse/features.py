@@ -133,7 +133,7 @@ def story_features(story: Story, max_offset: int = MAX_OFFSET) -> StoryFeatures:
     sim = (vectors @ vectors.T).toarray()
     np.fill_diagonal(sim, 0.0)
     docs = np.array([s.document for s in sents])
-    origins = np.array([story.origins[d] if story.origins else d for d in docs])
+    origins = np.array([story.origin_of(d) for d in docs])
     other_doc = docs[:, None] != docs[None, :]
     same_doc = ~other_doc
     np.fill_diagonal(same_doc, False)

@@ -85,6 +85,10 @@ class Story:
     def sentences_of(self, document: int) -> list[Sentence]:
         return [s for s in self.sentences if s.document == document]
 
+    def origin_of(self, document: int) -> int:
+        """The independent origin of an article (before syndication runs, each is its own)."""
+        return self.origins[document] if self.origins else document
+
 
 @dataclass(frozen=True)
 class Source:

@@ -44,7 +44,7 @@ def render_json(summary: Summary, story: Story) -> str:
 
 def _header(summary: Summary, story: Story) -> str:
     n = len(story.articles)
-    origins = len(set(story.origins)) if story.origins else n
+    origins = len({story.origin_of(d) for d in range(n)})
     copies = "; ".join(
         " = ".join(outlet_name(story, d) for d in w.documents) + f" ({w.shared_fraction:.0%} shared)"
         for w in story.wire_copies

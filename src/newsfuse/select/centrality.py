@@ -35,7 +35,7 @@ def candidates(story: Story) -> np.ndarray:
 
 def origin_ids(story: Story) -> np.ndarray:
     """The independent origin of each sentence (its article's, when syndication has not run)."""
-    return np.array([story.origins[s.document] if story.origins else s.document for s in story.sentences])
+    return np.array([story.origin_of(s.document) for s in story.sentences])
 
 
 def salience(story: Story, similarity: np.ndarray, cands: np.ndarray, weights: CentralityWeights) -> np.ndarray:
