@@ -151,8 +151,12 @@ def _article_from_plain(text: str, where: str, outlet: str | None = None) -> Art
     if not text.strip():
         raise InputError(where, "empty article")
     title = headline_of(text)
-    stem = Path(where).stem if where != "<stdin>" else None
-    return Article(text=text, outlet=outlet or stem, title=title, origin_file=where)
+    return Article(text=text, outlet=outlet or _file_outlet(where), title=title, origin_file=where)
+
+
+def _file_outlet(where: str) -> str | None:
+    """The outlet a file names when nothing in it does: its name without the extension."""
+    return Path(where).stem if where != "<stdin>" else None
 
 
 def headline_of(text: str) -> str | None:
@@ -188,7 +192,7 @@ def _article_from_html(html: str, where: str) -> Article:
         raise InputError(where, "no article text found in the HTML page")
     return Article(
         text=doc.text,
-        outlet=doc.sitename or (Path(where).stem if where != "<stdin>" else None),
+        outlet=doc.sitename or _file_outlet(where),
         url=doc.url,
         title=doc.title,
         published=_parse_date(doc.date),
@@ -224,9 +228,9 @@ def _entry_text(entry) -> str:
         return html
     import lxml.html
 
-    paragraphs = [p.text_content().strip() for p in lxml.html.fromstring(f"<div>{html}</div>").iter("p")]
-    paragraphs = [p for p in paragraphs if p]
-    return "\n\n".join(paragraphs) if paragraphs else lxml.html.fromstring(f"<div>{html}</div>").text_content()
+    root = lxml.html.fromstring(f"<div>{html}</div>")
+    paragraphs = [p for p in (node.text_content().strip() for node in root.iter("p")) if p]
+    return "\n\n".join(paragraphs) if paragraphs else root.text_content()
 
 
 def iter_records(text: str | Iterable[str], where: str) -> Iterator[tuple[str, dict | InputError]]:
