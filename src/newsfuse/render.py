@@ -45,16 +45,17 @@ def render_json(summary: Summary, story: Story) -> str:
 def _header(summary: Summary, story: Story) -> str:
     n = len(story.articles)
     origins = len({story.origin_of(d) for d in range(n)})
-    copies = "; ".join(
-        " = ".join(outlet_name(story, d) for d in w.documents) + f" ({w.shared_fraction:.0%} shared)"
-        for w in story.wire_copies
-    )
+    copies = "; ".join(_copies_line(story, w.documents, w.shared_fraction) for w in story.wire_copies)
     line = f"{n} articles, {origins} independent origins, {summary.words} words"
     return line + (f"; wire copies: {copies}" if copies else "")
 
 
+def _copies_line(story: Story, documents, shared_fraction: float) -> str:
+    return " = ".join(outlet_name(story, d) for d in documents) + f" ({shared_fraction:.0%} shared)"
+
+
 def _sources_label(story: Story, sentence: SummarySentence) -> str:
-    names = ", ".join(dict.fromkeys(outlet_name(story, s.document) for s in sentence.sources))
+    names = _outlets(story, [s.document for s in sentence.sources])
     plural = "s" if sentence.origins != 1 else ""
     return f"{names} ({sentence.origins} origin{plural})"
 
@@ -63,8 +64,13 @@ def _sources_label(story: Story, sentence: SummarySentence) -> str:
 SHOWN_FACTS = 8
 
 
+def _outlets(story: Story, documents) -> str:
+    """Outlet names of the documents, each once, in order."""
+    return ", ".join(dict.fromkeys(outlet_name(story, d) for d in documents))
+
+
 def _names(story: Story, sources: list[dict]) -> str:
-    return ", ".join(dict.fromkeys(outlet_name(story, s["document"]) for s in sources))
+    return _outlets(story, [s["document"] for s in sources])
 
 
 def comparison_sections(comparison: dict, story: Story) -> list[tuple[str, list[str]]]:
@@ -79,8 +85,7 @@ def comparison_sections(comparison: dict, story: Story) -> list[tuple[str, list[
                     for q in comparison["quotes"] if len(q["text"].split()) >= 4][:SHOWN_FACTS * 2]),
         ("Disagreements", [f"{d['kind']} ({d['topic']}): " + " vs ".join(
             f"{c['value']} [{_names(story, c['sources'])}]" for c in d["claims"]) for d in comparison["disagreements"]]),
-        ("Wire copies", [" = ".join(outlet_name(story, d) for d in w["documents"])
-                         + f" ({w['shared_fraction']:.0%} shared)" for w in comparison["syndication"]]),
+        ("Wire copies", [_copies_line(story, w["documents"], w["shared_fraction"]) for w in comparison["syndication"]]),
     ]
 
 
