@@ -52,9 +52,15 @@ def is_quote_heavy(text: str) -> bool:
     return quoted > MAX_QUOTED_SHARE * len(text)
 
 
-def find_copies(sentences: Sequence[Sentence]) -> list[tuple[int, int, float]]:
-    """Pairs (i, j, jaccard) of near-identical sentences from different articles (MinHash LSH)."""
-    eligible = [i for i, s in enumerate(sentences) if s.words >= MIN_WORDS and not is_quote_heavy(s.text)]
+def eligible_sentences(sentences: Sequence[Sentence]) -> list[int]:
+    """Indices of the sentences long enough, and not mostly quotation, to tell a copy by."""
+    return [i for i, s in enumerate(sentences) if s.words >= MIN_WORDS and not is_quote_heavy(s.text)]
+
+
+def find_copies(sentences: Sequence[Sentence], eligible: Sequence[int] | None = None) -> list[tuple[int, int, float]]:
+    """Pairs (i, j, jaccard) of near-identical sentences from different articles (MinHash LSH),
+    among the `eligible_sentences` (computed here when not given)."""
+    eligible = eligible_sentences(sentences) if eligible is None else eligible
     sets = {i: shingles(sentences[i].text) for i in eligible}
     lsh = MinHashLSH(num_perm=_NUM_PERM, params=_LSH_BANDS_ROWS)
     hashes = {i: _minhash(sets[i]) for i in eligible}
@@ -74,11 +80,14 @@ def syndicate(story: Story) -> Story:
     """Fill `story.origins` and `story.wire_copies` from the copied sentences between articles."""
     n = len(story.articles)
     copied: dict[tuple[int, int], set[int]] = defaultdict(set)
-    for i, j, _ in find_copies(story.sentences):
+    eligible_ids = eligible_sentences(story.sentences)
+    for i, j, _ in find_copies(story.sentences, eligible_ids):
         a, b = story.sentences[i], story.sentences[j]
         key = (min(a.document, b.document), max(a.document, b.document))
         copied[key] |= {i, j}
-    eligible = _eligible_counts(story)
+    eligible = [0] * n
+    for i in eligible_ids:
+        eligible[story.sentences[i].document] += 1
     parent = list(range(n))
     groups: list[tuple[int, int, float]] = []
     for (a, b), members in copied.items():
@@ -91,14 +100,6 @@ def syndicate(story: Story) -> Story:
     story.origins = _relabel([find_root(parent, d) for d in range(n)])
     story.wire_copies = _wire_copies(story.origins, groups)
     return story
-
-
-def _eligible_counts(story: Story) -> list[int]:
-    counts = [0] * len(story.articles)
-    for s in story.sentences:
-        if s.words >= MIN_WORDS and not is_quote_heavy(s.text):
-            counts[s.document] += 1
-    return counts
 
 
 def find_root(parent: list[int], x: int) -> int:
