@@ -394,8 +394,8 @@ def _info(info: Any) -> StoryInfoOut:
                         outlets=info.outlets, first=_iso(info.first), last=_iso(info.last))
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if isinstance(value, datetime) else (str(value) if value else None)
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def load_story(store: Any, story_id: int) -> tuple[Story, dict | None, Any]:
@@ -597,7 +597,7 @@ def _peers(syndication: list[dict]) -> dict[int, list[int]]:
 
 def _docs_view(story: Story, peers: dict[int, list[int]]) -> list[dict]:
     return [{"doc": d, "outlet": outlet_name(story, d), "title": a.title, "url": safe_url(a.url),
-             "when": _when(a.published), "published": a.published.isoformat() if a.published else None,
+             "when": _when(a.published), "published": _iso(a.published),
              "copy_of": [outlet_name(story, p) for p in peers.get(d, [])], "text": a.text}
             for d, a in enumerate(story.articles)]
 
