@@ -30,27 +30,153 @@ QUOTE_MIN_WORDS = 5
 KINDS = {"number": {"number"}, "date": {"date"}, "name": {"name", "attribution"}}
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = {m.lower() for m in (
-    "January February March April May June July August September October November December "
-    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec").split()}
-_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty".split())}
-_NOT_NOUNS = {"and", "the", "for", "with", "from", "into", "than", "that", "this", "was", "were", "are",
-              "has", "had", "have", "other", "more", "less", "out", "per", "but", "who", "which", "after",
-              "before", "when", "while", "over", "under", "all", "our", "their", "his", "her", "its"}
+MONTHS = {
+    m.lower()
+    for m in (
+        "January February March April May June July August September October November December "
+        "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec"
+    ).split()
+}
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+_NOT_NOUNS = {
+    "and",
+    "the",
+    "for",
+    "with",
+    "from",
+    "into",
+    "than",
+    "that",
+    "this",
+    "was",
+    "were",
+    "are",
+    "has",
+    "had",
+    "have",
+    "other",
+    "more",
+    "less",
+    "out",
+    "per",
+    "but",
+    "who",
+    "which",
+    "after",
+    "before",
+    "when",
+    "while",
+    "over",
+    "under",
+    "all",
+    "our",
+    "their",
+    "his",
+    "her",
+    "its",
+}
 # A number followed by a lowercase word (its noun): not part of a time, decimal, ordinal or range.
 _NUMBER_NOUN = re.compile(r"(?<![\w.,:/-])(\$?)(\d{1,3}(?:,\d{3})+|\d+)(?![\w%:/-]|[.,]\d)\s+([a-z]{3,})\b")
-_NOT_FIRST = {"Then", "But", "And", "If", "As", "In", "On", "At", "For", "With", "So", "Parents", "When", "While",
-              "After", "Before", "The", "This", "That", "Assistant", "Deputy", "Medical", "World", "Police",
-              "Hurricane", "Storm", "Saint", "Lord", "God", "Fire", "State", "County", "City", "Former", "Acting",
-              *WEEKDAYS}
-_NOT_LAST = {"Chief", "Officer", "Director", "President", "Secretary", "Minister", "Examiner", "Association", "Department",
-             "County", "Court", "News", "Times", "Post", "Journal", "University", "Institute", "Center", "Council",
-             "Committee", "Police", "Office", "House", "Street", "Company", "Group", "Party", "Press", "Agency",
-             "Service", "Foundation", "Commission", "Bank", "Fund", "Union", "Network", "Senate", "Congress", "Chairman",
-             "Governor", "Senator", "Judge", "Mayor", "General", "Sheriff", "Commissioner", "Professor", "Coach",
-             "Captain", "Sergeant", "Spokesman", "Spokeswoman", "God", *WEEKDAYS}
+_NOT_FIRST = {
+    "Then",
+    "But",
+    "And",
+    "If",
+    "As",
+    "In",
+    "On",
+    "At",
+    "For",
+    "With",
+    "So",
+    "Parents",
+    "When",
+    "While",
+    "After",
+    "Before",
+    "The",
+    "This",
+    "That",
+    "Assistant",
+    "Deputy",
+    "Medical",
+    "World",
+    "Police",
+    "Hurricane",
+    "Storm",
+    "Saint",
+    "Lord",
+    "God",
+    "Fire",
+    "State",
+    "County",
+    "City",
+    "Former",
+    "Acting",
+    *WEEKDAYS,
+}
+_NOT_LAST = {
+    "Chief",
+    "Officer",
+    "Director",
+    "President",
+    "Secretary",
+    "Minister",
+    "Examiner",
+    "Association",
+    "Department",
+    "County",
+    "Court",
+    "News",
+    "Times",
+    "Post",
+    "Journal",
+    "University",
+    "Institute",
+    "Center",
+    "Council",
+    "Committee",
+    "Police",
+    "Office",
+    "House",
+    "Street",
+    "Company",
+    "Group",
+    "Party",
+    "Press",
+    "Agency",
+    "Service",
+    "Foundation",
+    "Commission",
+    "Bank",
+    "Fund",
+    "Union",
+    "Network",
+    "Senate",
+    "Congress",
+    "Chairman",
+    "Governor",
+    "Senator",
+    "Judge",
+    "Mayor",
+    "General",
+    "Sheriff",
+    "Commissioner",
+    "Professor",
+    "Coach",
+    "Captain",
+    "Sergeant",
+    "Spokesman",
+    "Spokeswoman",
+    "God",
+    *WEEKDAYS,
+}
 
 CompareFn = Callable[[object], dict]
 
@@ -182,8 +308,11 @@ def quote_matches(pred: dict, gold: dict) -> bool:
 def score_quotes(predicted: list[dict], gold: list[dict], borderline: list[dict] = ()) -> Tally:
     """P/R of quotes (a prediction may match any gold quote) and speaker hits of matched predictions;
     predictions under 5 words or matching only a borderline quote are not scored."""
-    scored = [q for q in predicted if len(words_of(q.get("text", ""))) >= QUOTE_MIN_WORDS
-              and not any(quote_matches(q, b) for b in borderline)]
+    scored = [
+        q
+        for q in predicted
+        if len(words_of(q.get("text", ""))) >= QUOTE_MIN_WORDS and not any(quote_matches(q, b) for b in borderline)
+    ]
     tally = Tally(pred=len(scored), gold=len(gold), extra={"speaker_ok": 0, "matched": 0})
     hit_gold: set[int] = set()
     for q in scored:
@@ -197,8 +326,10 @@ def score_quotes(predicted: list[dict], gold: list[dict], borderline: list[dict]
         ok = any(gold[i]["speaker_last_name"].lower() in speaker for i in matched)
         tally.extra["speaker_ok"] += ok
         if not ok:
-            tally.notes.append(f"speaker {q.get('speaker')!r}, gold {gold[matched[0]]['speaker_last_name']!r}: "
-                               f"{q.get('text', '')[:60]}")
+            tally.notes.append(
+                f"speaker {q.get('speaker')!r}, gold {gold[matched[0]]['speaker_last_name']!r}: "
+                f"{q.get('text', '')[:60]}"
+            )
     tally.tp_gold = len(hit_gold)
     return tally
 
@@ -221,7 +352,7 @@ def pairs_of(groups: Iterable[Iterable[int]]) -> set[tuple[int, int]]:
     out = set()
     for group in groups:
         docs = sorted(set(group))
-        out |= {(a, b) for i, a in enumerate(docs) for b in docs[i + 1:]}
+        out |= {(a, b) for i, a in enumerate(docs) for b in docs[i + 1 :]}
     return out
 
 
@@ -242,8 +373,11 @@ def evaluate_gold(compare: CompareFn, gold_path: Path = GOLD) -> dict[str, Tally
             continue
         result = compare(prepared(gold_story(entry, by_id)))
         totals["quotes"].add(score_quotes(result["quotes"], entry["quotes"], entry.get("borderline_quotes", [])))
-        totals["disagreements"].add(score_disagreements(
-            result["disagreements"], entry["disagreements"], entry.get("borderline_disagreements", [])))
+        totals["disagreements"].add(
+            score_disagreements(
+                result["disagreements"], entry["disagreements"], entry.get("borderline_disagreements", [])
+            )
+        )
         totals["syndication"].add(score_syndication(result["syndication"], entry["syndication"]))
     return totals
 
@@ -291,7 +425,7 @@ def plant_number(text: str, spans: list[tuple[int, int]], taken: set[str], rng: 
     found = []
     for start, end in spans:
         for m in _NUMBER_NOUN.finditer(text, start, end):
-            before = text[max(start, m.start() - 12):m.start()].lower().split()
+            before = text[max(start, m.start() - 12) : m.start()].lower().split()
             value = int(m.group(2).replace(",", ""))
             if m.group(3) in _NOT_NOUNS or (before and before[-1].strip(".,") in MONTHS):
                 continue
@@ -323,8 +457,8 @@ def speaks_alone(last: str, text: str) -> bool:
     if re.search(rf"(?:\b(?:said|says|told)|\b(?:Mr|Ms|Mrs|Dr)\.?) {name}\b(?! [A-Z])", text):
         return True
     for m in re.finditer(rf"\b{name},? (?:said|says|told|added|explained|recalled)\b", text):
-        before = text[max(0, m.start() - 20):m.start()].split()
-        if not before or not before[-1][:1].isupper() or before[-1][-1] in ".,;:\"“”":
+        before = text[max(0, m.start() - 20) : m.start()].split()
+        if not before or not before[-1][:1].isupper() or before[-1][-1] in '.,;:"“”':
             return True
     return False
 
@@ -370,7 +504,7 @@ def plant(kind: str, record: dict, rng: random.Random) -> tuple[str, Perturbatio
         change = plant_name(article.text, spans, cluster, rng)
     if change is None:
         return None
-    return article.text[:change.start] + change.new + article.text[change.end:], change
+    return article.text[: change.start] + change.new + article.text[change.end :], change
 
 
 def with_copy(record: dict, copy_text: str):
@@ -466,13 +600,16 @@ def gold_table(totals: dict[str, Tally]) -> str:
 
 
 def perturb_table(tallies: dict[str, PerturbTally]) -> str:
-    lines = ["| perturbation | clusters | recall | precision | disagreements with copy | copy grouped with 0 |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| perturbation | clusters | recall | precision | disagreements with copy | copy grouped with 0 |",
+        "|---|---|---|---|---|---|",
+    ]
     for kind, t in tallies.items():
         recall = "-" if kind == "control" else pct(t.recall)
         precision = "-" if kind == "control" else pct(t.precision)
-        lines.append(f"| {kind} | {t.clusters} | {recall} | {precision} | {t.involving} | "
-                     f"{t.syndicated}/{t.clusters} |")
+        lines.append(
+            f"| {kind} | {t.clusters} | {recall} | {precision} | {t.involving} | {t.syndicated}/{t.clusters} |"
+        )
     return "\n".join(lines)
 
 
@@ -496,9 +633,11 @@ def main(argv: list[str] | None = None) -> None:
     print(perturb_table(tallies))
     if args.show:
         print("\n" + "\n".join(f"- {kind}: {note}" for kind, t in tallies.items() for note in t.notes))
-    print("\nrecall: share of perturbed clusters with a disagreement of the right kind holding the old and new value; "
-          "precision: planted / disagreements where the copy has a claim of its own (not shared with article 0); "
-          "control: an unchanged copy (should be 0).")
+    print(
+        "\nrecall: share of perturbed clusters with a disagreement of the right kind holding the old and new value; "
+        "precision: planted / disagreements where the copy has a claim of its own (not shared with article 0); "
+        "control: an unchanged copy (should be 0)."
+    )
 
 
 if __name__ == "__main__":

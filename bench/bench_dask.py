@@ -39,8 +39,12 @@ def _dask(path: Path, out: Path, workers: int, partitions: int | None, options: 
     import distributed
 
     start = time.perf_counter()
-    with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         client.wait_for_workers(workers)
         ready = time.perf_counter()
         run_dask([path], out, options, partitions=partitions, client=client)
@@ -61,16 +65,24 @@ def main() -> None:
         path, n = _sample(args.input, args.limit, tmp)
         default_parts = -(-n // DEFAULT_PARTITION_SIZE)
         for workers in (1, 2):
-            rows.append((f"local, {workers} process{'es' if workers > 1 else ''}", 0, 0.0,
-                         _local(path, tmp / f"local{workers}.jsonl", workers, options)))
+            rows.append(
+                (
+                    f"local, {workers} process{'es' if workers > 1 else ''}",
+                    0,
+                    0.0,
+                    _local(path, tmp / f"local{workers}.jsonl", workers, options),
+                )
+            )
             print(rows[-1], flush=True)
         runs = [(1, None, default_parts), (2, None, default_parts), (2, n, n), (2, 2, 2)]
         for workers, partitions, count in runs:
             startup, seconds = _dask(path, tmp / f"dask{workers}-{count}", workers, partitions, options)
             rows.append((f"dask, {workers} worker{'s' if workers > 1 else ''}", count, startup, seconds))
             print(rows[-1], flush=True)
-    print(f"\n{n} clusters from {args.input.name}; cluster start-up is not in clusters/s; "
-          f"{os.cpu_count()} CPUs, load average {load} at the start, {os.getloadavg()[0]:.1f} at the end\n")
+    print(
+        f"\n{n} clusters from {args.input.name}; cluster start-up is not in clusters/s; "
+        f"{os.cpu_count()} CPUs, load average {load} at the start, {os.getloadavg()[0]:.1f} at the end\n"
+    )
     print("| engine | partitions | records/partition | start-up s | run s | clusters/s |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for engine, parts, startup, seconds in rows:
@@ -78,8 +90,10 @@ def main() -> None:
         print(f"| {engine} | {parts or '-'} | {size} | {startup:.1f} | {seconds:.1f} | {n / seconds:.2f} |")
     tiny, large = rows[-2], rows[-1]
     per_part = (tiny[3] - large[3]) / (tiny[1] - large[1])
-    print(f"\noverhead per dask partition: ({tiny[3]:.1f} s - {large[3]:.1f} s) / ({tiny[1]} - {large[1]}) "
-          f"partitions = {1000 * per_part:.1f} ms")
+    print(
+        f"\noverhead per dask partition: ({tiny[3]:.1f} s - {large[3]:.1f} s) / ({tiny[1]} - {large[1]}) "
+        f"partitions = {1000 * per_part:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -105,15 +105,21 @@ def print_table(rows: list[tuple], records: list[dict], text: str, repeat: int) 
     where libraries are not penalized for not implementing the headline-line rule or tokenized text.
     """
     fastest = max(row[-1] for row in rows)
-    print(f"Gold: {len(records)} paragraphs, {sum(len(r['spans']) for r in records)} sentences "
-          f"(held-out: {len(records) - HELD_OUT_FROM} paragraphs); "
-          f"speed text: {len(text):,} chars, best of {repeat}.\n")
-    print("| splitter | boundary P | boundary R | boundary F1 | exact paragraphs "
-          "| held-out F1 | held-out exact | cased one-line F1 | chars/s | time vs fastest |")
+    print(
+        f"Gold: {len(records)} paragraphs, {sum(len(r['spans']) for r in records)} sentences "
+        f"(held-out: {len(records) - HELD_OUT_FROM} paragraphs); "
+        f"speed text: {len(text):,} chars, best of {repeat}.\n"
+    )
+    print(
+        "| splitter | boundary P | boundary R | boundary F1 | exact paragraphs "
+        "| held-out F1 | held-out exact | cased one-line F1 | chars/s | time vs fastest |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for name, a, h, c, cps in sorted(rows, key=lambda r: -r[1]["f1"]):
-        print(f"| {name} | {a['precision']:.3f} | {a['recall']:.3f} | {a['f1']:.3f} | {a['exact']:.3f} "
-              f"| {h['f1']:.3f} | {h['exact']:.3f} | {c['f1']:.3f} | {cps:,.0f} | {fastest / cps:.1f}x |")
+        print(
+            f"| {name} | {a['precision']:.3f} | {a['recall']:.3f} | {a['f1']:.3f} | {a['exact']:.3f} "
+            f"| {h['f1']:.3f} | {h['exact']:.3f} | {c['f1']:.3f} | {cps:,.0f} | {fastest / cps:.1f}x |"
+        )
 
 
 if __name__ == "__main__":

@@ -62,12 +62,17 @@ def run(systems: dict, clusters: list[tuple], budget_of=default_budget) -> dict:
 
 def table(title: str, scores: dict) -> str:
     lexrank_ms = scores.get("lexrank", {}).get("ms")
-    lines = [f"\n{title}", "| system | rouge1 | rouge2 | rougeL | rougeLsum | words | ms/cluster | x faster than LexRank |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"\n{title}",
+        "| system | rouge1 | rouge2 | rougeL | rougeLsum | words | ms/cluster | x faster than LexRank |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for name, s in scores.items():
         ratio = f"{lexrank_ms / s['ms']:.1f}" if lexrank_ms and s["ms"] else "-"
-        lines.append(f"| {name} | {s['rouge1']:.2f} | {s['rouge2']:.2f} | {s['rougeL']:.2f} | {s['rougeLsum']:.2f} "
-                     f"| {s['words']:.0f} | {s['ms']:.1f} | {ratio} |")
+        lines.append(
+            f"| {name} | {s['rouge1']:.2f} | {s['rouge2']:.2f} | {s['rougeL']:.2f} | {s['rougeLsum']:.2f} "
+            f"| {s['words']:.0f} | {s['ms']:.1f} | {ratio} |"
+        )
     return "\n".join(lines)
 
 
@@ -81,8 +86,10 @@ def cmd_results(args) -> None:
     print(f"model load: {load_ms:.0f} ms (once per process, excluded from ms/cluster)")
     for kind, limit in (("fulltext", None), ("validation", args.val)):
         clusters = prepared(kind, limit)
-        for label, budget_of in (("default length rule", default_budget),
-                                 ("learned length", lambda s: learned_mod.learned_budget(s, model))):
+        for label, budget_of in (
+            ("default length rule", default_budget),
+            ("learned length", lambda s: learned_mod.learned_budget(s, model)),
+        ):
             print(table(f"{kind} ({len(clusters)} clusters, {label})", run(systems, clusters, budget_of)))
             if kind == "validation":
                 break
@@ -91,16 +98,25 @@ def cmd_results(args) -> None:
 def cmd_tune(args) -> None:
     """Selection settings on validation (fulltext shown for reference only, not used to choose)."""
     model = learned_mod.load_model(args.model)
-    grid = [{"trigram_block": 0, "mmr": 0.0}, {"trigram_block": 1, "mmr": 0.0}, {"trigram_block": 1, "block_share": 0.2},
-            {"trigram_block": 1, "mmr": 0.05}, {"trigram_block": 1, "mmr": 0.1}, {"trigram_block": 0, "mmr": 0.1},
-            {"trigram_block": 1, "min_words": 8}, {"trigram_block": 1, "max_words": 50}]
+    grid = [
+        {"trigram_block": 0, "mmr": 0.0},
+        {"trigram_block": 1, "mmr": 0.0},
+        {"trigram_block": 1, "block_share": 0.2},
+        {"trigram_block": 1, "mmr": 0.05},
+        {"trigram_block": 1, "mmr": 0.1},
+        {"trigram_block": 0, "mmr": 0.1},
+        {"trigram_block": 1, "min_words": 8},
+        {"trigram_block": 1, "max_words": 50},
+    ]
     offsets = [{"max_offset": m} for m in (150, 200, 300, 500, 100000)]
     for kind, limit in (("validation", args.val), ("fulltext", None)):
         clusters = prepared(kind, limit)
         for setting in grid + (offsets if kind == "fulltext" else []):
             systems = {json.dumps(setting): learned_mod.LearnedSelector(model_path=args.model, selection=setting)}
             s = next(iter(run(systems, clusters).values()))
-            print(kind, json.dumps(setting), s["rouge1"], s["rouge2"], s["rougeL"], s["rougeLsum"], s["words"], flush=True)
+            print(
+                kind, json.dumps(setting), s["rouge1"], s["rouge2"], s["rougeL"], s["rougeLsum"], s["words"], flush=True
+            )
     del model
 
 
@@ -108,9 +124,13 @@ def cmd_ablation(args) -> None:
     """Retrain without each feature group (and with each label), score validation and fulltext."""
     if args.rows:  # rows saved from build_rows (np.savez) of the first clusters of train
         data = dict(np.load(args.rows))
-        n = int(data["groups"][:args.train].sum())
-        data = {"X": data["X"][:n], "soft": data["soft"][:n], "oracle": data["oracle"][:n],
-                "groups": data["groups"][:args.train]}
+        n = int(data["groups"][: args.train].sum())
+        data = {
+            "X": data["X"][:n],
+            "soft": data["soft"][:n],
+            "oracle": data["oracle"][:n],
+            "groups": data["groups"][: args.train],
+        }
     else:
         data = build_rows(TRAIN, args.train, True, "ablation rows")
     val, full = prepared("validation", args.val), prepared("fulltext", None)
@@ -122,7 +142,9 @@ def cmd_ablation(args) -> None:
         learned_mod._CACHE.pop(path.resolve(), None)
         selector = {"learned": learned_mod.LearnedSelector(model_path=path)}
         v, f = run(selector, val)["learned"], run(selector, full)["learned"]
-        print(f"| {label} | {v['rouge1']:.2f} | {v['rouge2']:.2f} | {f['rouge1']:.2f} | {f['rouge2']:.2f} |", flush=True)
+        print(
+            f"| {label} | {v['rouge1']:.2f} | {v['rouge2']:.2f} | {f['rouge1']:.2f} | {f['rouge2']:.2f} |", flush=True
+        )
 
 
 def cmd_length(args) -> None:
@@ -138,8 +160,10 @@ def cmd_length(args) -> None:
         rules |= {"default rule": default_budget, "learned": lambda s: learned_mod.learned_budget(s, model)}
         for label, budget_of in rules.items():
             s = run({"learned": learned}, clusters, budget_of)["learned"]
-            print(f"| {kind} | {label} | {s['rouge1']:.2f} | {s['rouge2']:.2f} | {s['rougeLsum']:.2f} | {s['words']:.0f} |",
-                  flush=True)
+            print(
+                f"| {kind} | {label} | {s['rouge1']:.2f} | {s['rouge2']:.2f} | {s['rougeLsum']:.2f} | {s['words']:.0f} |",
+                flush=True,
+            )
 
 
 def main() -> None:

@@ -41,9 +41,24 @@ def free_port() -> int:
 
 def start_server(db: Path, workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "newsfuse.cli", "serve", "--db", str(db), "--port", str(port),
-                             "--host", "127.0.0.1", "--workers", str(workers)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "newsfuse.cli",
+            "serve",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+            "--workers",
+            str(workers),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -55,8 +70,9 @@ def start_server(db: Path, workers: int) -> tuple[subprocess.Popen, str]:
     raise SystemExit("the server did not start")
 
 
-async def worker(client: httpx.AsyncClient, body: dict, stop_at: float, budget: list[int],
-                 latencies: list[float], errors: list[str]) -> None:
+async def worker(
+    client: httpx.AsyncClient, body: dict, stop_at: float, budget: list[int], latencies: list[float], errors: list[str]
+) -> None:
     while time.monotonic() < stop_at and budget[0] > 0:
         budget[0] -= 1
         start = time.perf_counter()
@@ -78,18 +94,27 @@ async def run(url: str, body: dict, seconds: float, max_requests: int, concurren
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
         await asyncio.gather(*(client.post("/api/summarize", json=body) for _ in range(concurrency)))  # warm-up
         start = time.monotonic()
-        await asyncio.gather(*(worker(client, body, start + seconds, budget, latencies, errors)
-                               for _ in range(concurrency)))
+        await asyncio.gather(
+            *(worker(client, body, start + seconds, budget, latencies, errors) for _ in range(concurrency))
+        )
         elapsed = time.monotonic() - start
     ordered = sorted(latencies)
 
     def pct(p: float) -> float:
         return 1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))]
 
-    return {"requests": len(latencies), "errors": len(errors), "seconds": round(elapsed, 2),
-            "throughput_rps": round(len(latencies) / elapsed, 2), "concurrency": concurrency,
-            "p50_ms": round(pct(0.50), 1), "p90_ms": round(pct(0.90), 1), "p99_ms": round(pct(0.99), 1),
-            "mean_ms": round(1000 * statistics.fmean(latencies), 1), "first_errors": errors[:3]}
+    return {
+        "requests": len(latencies),
+        "errors": len(errors),
+        "seconds": round(elapsed, 2),
+        "throughput_rps": round(len(latencies) / elapsed, 2),
+        "concurrency": concurrency,
+        "p50_ms": round(pct(0.50), 1),
+        "p90_ms": round(pct(0.90), 1),
+        "p99_ms": round(pct(0.99), 1),
+        "mean_ms": round(1000 * statistics.fmean(latencies), 1),
+        "first_errors": errors[:3],
+    }
 
 
 def main() -> None:
@@ -114,8 +139,9 @@ def main() -> None:
             if proc is not None:
                 proc.terminate()
                 proc.wait(timeout=30)
-    result.update(input=str(args.input), documents=len(body["documents"]), input_words=words,
-                  bytes=len(json.dumps(body)))
+    result.update(
+        input=str(args.input), documents=len(body["documents"]), input_words=words, bytes=len(json.dumps(body))
+    )
     print(json.dumps(result, indent=2))
     if result["errors"]:
         raise SystemExit(1)

@@ -35,8 +35,9 @@ DATED_SPREAD = 2.0  # days over which one simulated story's articles are publish
 SLICE = 2000
 
 
-def mixed_articles(path: Path = VALIDATION, seed: int = SEED, limit: int | None = None,
-                   dated: bool = False) -> tuple[list[Article], list[int]]:
+def mixed_articles(
+    path: Path = VALIDATION, seed: int = SEED, limit: int | None = None, dated: bool = False
+) -> tuple[list[Article], list[int]]:
     """The kept, non-empty documents of every cluster, shuffled; and each one's cluster number.
     `dated`: Multi-News has no dates, so each story gets a random day of one year and its
     articles times within DATED_SPREAD of it; the stream then arrives in time order."""
@@ -53,8 +54,13 @@ def mixed_articles(path: Path = VALIDATION, seed: int = SEED, limit: int | None 
     if dated:
         rng = random.Random(seed)
         days = {n: rng.uniform(0, 365) for n in sorted({n for _, n in pairs})}
-        pairs = sorted(((replace(a, published=YEAR_START + timedelta(days=days[n] + rng.uniform(0, DATED_SPREAD))), n)
-                        for a, n in pairs), key=lambda pair: pair[0].published)
+        pairs = sorted(
+            (
+                (replace(a, published=YEAR_START + timedelta(days=days[n] + rng.uniform(0, DATED_SPREAD))), n)
+                for a, n in pairs
+            ),
+            key=lambda pair: pair[0].published,
+        )
     return [a for a, _ in pairs], [t for _, t in pairs]
 
 
@@ -63,8 +69,15 @@ def run_memory(articles: list[Article], truth: list[int]) -> dict:
     predicted = cluster_articles(articles)
     seconds = time.perf_counter() - start
     p, r, f1 = b_cubed(predicted, truth)
-    return {"how": "in memory (`cluster_articles`)", "p": p, "r": r, "f1": f1, "rate": len(articles) / seconds,
-            "stories": len(set(predicted)), "predicted": predicted}
+    return {
+        "how": "in memory (`cluster_articles`)",
+        "p": p,
+        "r": r,
+        "f1": f1,
+        "rate": len(articles) / seconds,
+        "stories": len(set(predicted)),
+        "predicted": predicted,
+    }
 
 
 def run_store(articles: list[Article], truth: list[int]) -> dict:
@@ -72,21 +85,37 @@ def run_store(articles: list[Article], truth: list[int]) -> dict:
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.db") as store:
         start = time.perf_counter()
         for i in range(0, len(articles), SLICE):
-            chunk = articles[i:i + SLICE]
+            chunk = articles[i : i + SLICE]
             read = _postings_read(store, chunk[:100])
             t0, c0 = time.perf_counter(), time.process_time()
             done = store.ingest(chunk, summarize=False)
             wall, cpu = time.perf_counter() - t0, time.process_time() - c0
             predicted += [d.story for d in done]
             duplicates += sum(not d.added for d in done)
-            slices.append((i + len(chunk), 1000 * wall / len(chunk), 1000 * cpu / len(chunk), read,
-                           store.db.execute("SELECT COUNT(*) FROM stories").fetchone()[0]))
+            slices.append(
+                (
+                    i + len(chunk),
+                    1000 * wall / len(chunk),
+                    1000 * cpu / len(chunk),
+                    read,
+                    store.db.execute("SELECT COUNT(*) FROM stories").fetchone()[0],
+                )
+            )
         seconds = time.perf_counter() - start
         size = (Path(tmp) / "bench.db").stat().st_size + (Path(tmp) / "bench.db-wal").stat().st_size
     p, r, f1 = b_cubed(predicted, truth)
-    return {"how": "SQLite store (`Store.ingest`, summarize=False)", "p": p, "r": r, "f1": f1,
-            "rate": len(articles) / seconds, "stories": len(set(predicted)), "predicted": predicted,
-            "slices": slices, "bytes": size, "duplicates": duplicates}
+    return {
+        "how": "SQLite store (`Store.ingest`, summarize=False)",
+        "p": p,
+        "r": r,
+        "f1": f1,
+        "rate": len(articles) / seconds,
+        "stories": len(set(predicted)),
+        "predicted": predicted,
+        "slices": slices,
+        "bytes": size,
+        "duplicates": duplicates,
+    }
 
 
 def main() -> None:
@@ -99,23 +128,31 @@ def main() -> None:
     articles, truth = mixed_articles(limit=args.limit, dated=args.dated)
     if args.ceiling:
         return ceiling(articles, truth)
-    print(f"`PYTHONPATH=src python3 bench/bench_stories.py{' --limit ' + str(args.limit) if args.limit else ''}"
-          f"{' --dated' if args.dated else ''}`: "
-          f"{len(articles)} articles of {len(set(truth))} true stories, seed {SEED}, one core\n")
+    print(
+        f"`PYTHONPATH=src python3 bench/bench_stories.py{' --limit ' + str(args.limit) if args.limit else ''}"
+        f"{' --dated' if args.dated else ''}`: "
+        f"{len(articles)} articles of {len(set(truth))} true stories, seed {SEED}, one core\n"
+    )
     runs = [run_memory(articles, truth)] + ([] if args.no_store else [run_store(articles, truth)])
     print("| clustering | B³ precision | B³ recall | B³ F1 | stories found | articles/s |")
     print("|---|---:|---:|---:|---:|---:|")
     p, r, f1 = b_cubed(list(range(len(truth))), truth)
     print(f"| baseline: every article its own story | {p:.3f} | {r:.3f} | {f1:.3f} | {len(truth)} | - |")
     for run in runs:
-        print(f"| {run['how']} | {run['p']:.3f} | {run['r']:.3f} | {run['f1']:.3f} | {run['stories']} | {run['rate']:.0f} |")
+        print(
+            f"| {run['how']} | {run['p']:.3f} | {run['r']:.3f} | {run['f1']:.3f} | {run['stories']} | {run['rate']:.0f} |"
+        )
     if len(runs) == 2:
         agree = b_cubed(runs[1]["predicted"], runs[0]["predicted"])[2]
-        print(f"\nthe store's partition against the in-memory one: B³ F1 {agree:.3f}; "
-              f"database {runs[1]['bytes'] / 1e6:.1f} MB ({runs[1]['bytes'] / len(articles) / 1e3:.1f} kB/article); "
-              f"{runs[1]['duplicates']} articles repeat a stored text and were not added again\n")
-        print("| articles stored | stories kept | ingest ms/article, wall (this slice) | CPU ms/article "
-              "| postings read per article (slice start) |")
+        print(
+            f"\nthe store's partition against the in-memory one: B³ F1 {agree:.3f}; "
+            f"database {runs[1]['bytes'] / 1e6:.1f} MB ({runs[1]['bytes'] / len(articles) / 1e3:.1f} kB/article); "
+            f"{runs[1]['duplicates']} articles repeat a stored text and were not added again\n"
+        )
+        print(
+            "| articles stored | stories kept | ingest ms/article, wall (this slice) | CPU ms/article "
+            "| postings read per article (slice start) |"
+        )
         print("|---:|---:|---:|---:|---:|")
         for n, ms, cpu, read, stories in runs[1]["slices"]:
             print(f"| {n} | {stories} | {ms:.2f} | {cpu:.2f} | {read:.0f} |")
@@ -165,10 +202,14 @@ def _similarities(texts: list[str]):
     from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
     for name, options in (("TF-IDF, sublinear", {}), ("TF-IDF + word bigrams", {"ngram_range": (1, 2), "min_df": 2})):
-        vectors = TfidfVectorizer(sublinear_tf=True, stop_words="english", dtype=np.float32, **options).fit_transform(texts)
+        vectors = TfidfVectorizer(sublinear_tf=True, stop_words="english", dtype=np.float32, **options).fit_transform(
+            texts
+        )
         yield name, (vectors @ vectors.T).toarray()
-    for name, options in (("Jaccard of word sets (MinHash's target)", {"stop_words": "english"}),
-                          ("Jaccard of word 3-shingles", {"ngram_range": (3, 3)})):
+    for name, options in (
+        ("Jaccard of word sets (MinHash's target)", {"stop_words": "english"}),
+        ("Jaccard of word 3-shingles", {"ngram_range": (3, 3)}),
+    ):
         sets = CountVectorizer(binary=True, dtype=np.float32, **options).fit_transform(texts)
         shared = (sets @ sets.T).toarray()
         sizes = np.asarray(sets.sum(axis=1)).ravel()
@@ -183,8 +224,9 @@ def _postings_read(store: Store, articles: list[Article]) -> float:
     for article, vector in zip(articles, stories.vectorize_articles(articles)):
         query, since_day = store.clusterer.query(vector, article.published)
         marks = ",".join("?" * len(query))
-        rows += store.db.execute(f"SELECT COUNT(*) FROM postings WHERE term IN ({marks}) AND day >= ?",
-                                 [t for t, _ in query] + [since_day]).fetchone()[0]
+        rows += store.db.execute(
+            f"SELECT COUNT(*) FROM postings WHERE term IN ({marks}) AND day >= ?", [t for t, _ in query] + [since_day]
+        ).fetchone()[0]
     return rows / max(1, len(articles))
 
 

@@ -7,10 +7,18 @@ import json
 from newsfuse.batch import run_batch
 from newsfuse.model import Options
 
-GOOD = {"id": "g1", "topic": "port", "documents": [
-    "The port reopened on Monday after repairs, officials said. Ships began unloading at noon.",
-    {"text": "Officials said the port reopened on Monday after a week of repairs. Unions welcomed it.",
-     "outlet": "Coast Wire", "url": "https://example.org/a"}]}
+GOOD = {
+    "id": "g1",
+    "topic": "port",
+    "documents": [
+        "The port reopened on Monday after repairs, officials said. Ships began unloading at noon.",
+        {
+            "text": "Officials said the port reopened on Monday after a week of repairs. Unions welcomed it.",
+            "outlet": "Coast Wire",
+            "url": "https://example.org/a",
+        },
+    ],
+}
 
 
 def _lines(tmp_path, lines, name="in.jsonl"):
@@ -28,12 +36,17 @@ def test_batch_output_shape_ids_and_carried_keys(tmp_path):
     assert record["summary"] == "\n".join(s["text"] for s in record["sentences"])
     src = record["sentences"][0]["sources"][0]
     texts = [GOOD["documents"][0], GOOD["documents"][1]["text"]]
-    assert texts[src["document"]][src["start"]:src["end"]] == record["sentences"][0]["text"]
+    assert texts[src["document"]][src["start"] : src["end"]] == record["sentences"][0]["text"]
 
 
 def test_bad_lines_reported_rest_completes_in_order(tmp_path):
-    lines = [json.dumps(GOOD), "{broken", json.dumps({"id": "nodocs"}),
-             json.dumps({"id": "empty", "documents": ["", "  "]}), json.dumps({**GOOD, "id": "g2"})]
+    lines = [
+        json.dumps(GOOD),
+        "{broken",
+        json.dumps({"id": "nodocs"}),
+        json.dumps({"id": "empty", "documents": ["", "  "]}),
+        json.dumps({**GOOD, "id": "g2"}),
+    ]
     out = io.StringIO()
     report = run_batch(_lines(tmp_path, lines), out, Options(words=30), workers=2)
     records = [json.loads(line) for line in out.getvalue().splitlines()]

@@ -11,10 +11,20 @@ SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOT = ROOT / "docs" / "screenshot-story.png"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+playwright_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed (pip install playwright)"
+)
 pytest.importorskip("uvicorn", reason="the serve extra is not installed")
 if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)", allow_module_level=True)
@@ -82,8 +92,10 @@ def test_paste_seeds_open_story_and_highlight_source(server, page):
     other = page.locator(".summary .sentence").nth(1).locator("button.chip").first
     other.click()
     assert page.locator("#reader mark.hl").count() == 1
-    assert page.locator("#reader mark.hl").text_content() == \
-        page.locator(".summary .sentence").nth(1).locator(".sentence-text").text_content()
+    assert (
+        page.locator("#reader mark.hl").text_content()
+        == page.locator(".summary .sentence").nth(1).locator(".sentence-text").text_content()
+    )
 
     for section in ("Facts", "Coverage", "Timeline", "Articles"):
         assert page.get_by_role("heading", name=section).count() >= 1
@@ -109,15 +121,20 @@ EVIL_IMG = "<img src=x onerror=\"window.__pwned = 2; alert('img')\">"
 def test_article_markup_never_runs(server, page):
     import httpx
 
-    body = (f"Harbour crane collapses {EVIL}\n\n"
-            f"A crane collapsed at the harbour on Monday, officials said {EVIL_IMG}. "
-            f"Two workers were hurt when the crane fell onto a container ship. "
-            f"\"We are investigating {EVIL}\" the port director said.\n\n"
-            f"The harbour was closed for the rest of the day {EVIL_IMG} while inspectors checked other cranes.")
+    body = (
+        f"Harbour crane collapses {EVIL}\n\n"
+        f"A crane collapsed at the harbour on Monday, officials said {EVIL_IMG}. "
+        f"Two workers were hurt when the crane fell onto a container ship. "
+        f'"We are investigating {EVIL}" the port director said.\n\n'
+        f"The harbour was closed for the rest of the day {EVIL_IMG} while inspectors checked other cranes."
+    )
     articles = [
         {"text": body, "outlet": f"Evil {EVIL_IMG}", "title": f"Crane {EVIL}", "url": "javascript:alert('url')"},
-        {"text": body.replace("Monday", "Tuesday") + "\n\nMore crane news.", "outlet": f"Other {EVIL}",
-         "url": "https://example.org/crane"},
+        {
+            "text": body.replace("Monday", "Tuesday") + "\n\nMore crane news.",
+            "outlet": f"Other {EVIL}",
+            "url": "https://example.org/crane",
+        },
     ]
     response = httpx.post(server + "/api/articles", json=articles, timeout=60)
     assert response.status_code == 201, response.text

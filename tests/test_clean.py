@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from newsfuse.clean import clean, clean_text, is_furniture
@@ -41,9 +43,11 @@ def test_clean_keeps_offsets_and_drops_headings_captions_repeats():
         "Officials said repairs would take a week.\n\nOfficials said repairs would take a week.\n"
     )
     blocks = clean(text)
-    bodies = [text[b.start:b.end] for b in blocks]
-    assert bodies == ["The harbor closed on Monday after the storm. Ships waited offshore.",
-                      "Officials said repairs would take a week."]
+    bodies = [text[b.start : b.end] for b in blocks]
+    assert bodies == [
+        "The harbor closed on Monday after the storm. Ships waited offshore.",
+        "Officials said repairs would take a week.",
+    ]
 
 
 def test_hard_wrapped_lines_join_into_one_paragraph():
@@ -52,7 +56,7 @@ def test_hard_wrapped_lines_join_into_one_paragraph():
 
 
 def test_seed_furniture_removed_and_prose_kept(seed_paths):
-    texts = {p.rsplit("/", 1)[-1][:3]: open(p, encoding="utf-8").read() for p in seed_paths}
+    texts = {p.rsplit("/", 1)[-1][:3]: Path(p).read_text(encoding="utf-8") for p in seed_paths}
     cleaned = {k: clean_text(v) for k, v in texts.items()}
     assert "IE 11" not in cleaned["002"] and "Ash Carter\n" not in cleaned["002"]
     assert "Photo by" not in cleaned["004"] and "TRTWorld and agencies" not in cleaned["004"]
@@ -65,7 +69,9 @@ def test_seed_furniture_removed_and_prose_kept(seed_paths):
 
 
 def test_truncated_paragraph_without_final_period_is_still_prose():
-    text = ("the u.s. military said on tuesday it would send more troops to the region , officials said , "
-            "adding that the deployment would begin next month and last until the end of the year as part "
-            "of a wider plan to reassure allies who have asked for")
+    text = (
+        "the u.s. military said on tuesday it would send more troops to the region , officials said , "
+        "adding that the deployment would begin next month and last until the end of the year as part "
+        "of a wider plan to reassure allies who have asked for"
+    )
     assert clean_text(text) == text

@@ -58,9 +58,18 @@ def test_unknown_option_values_are_refused():
 
 def test_batch_command(tmp_path):
     src = tmp_path / "in.jsonl"
-    src.write_text(json.dumps({"id": 1, "documents": ["The port reopened on Monday. Ships unloaded.",
-                                                       "Ships unloaded as the port reopened on Monday."]})
-                   + "\n{bad\n")
+    src.write_text(
+        json.dumps(
+            {
+                "id": 1,
+                "documents": [
+                    "The port reopened on Monday. Ships unloaded.",
+                    "Ships unloaded as the port reopened on Monday.",
+                ],
+            }
+        )
+        + "\n{bad\n"
+    )
     out = tmp_path / "out.jsonl"
     result = runner.invoke(app, ["batch", str(src), "-o", str(out), "--workers", "1"])
     assert result.exit_code == 0, result.output

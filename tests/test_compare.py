@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import pytest
-
 from newsfuse import Article, Story
 from newsfuse.compare import compare
 from newsfuse.ingest import read_paths
@@ -31,11 +29,13 @@ def test_seed_quotes_one_entry_each_attributed_to_carter(seed_paths):
 
 
 def test_speaker_patterns_and_continued_quotes():
-    text = ('"We will rebuild the pier," Mayor Elena Varga said on Monday.\n\n'
-            '"It will take a year."\n\n'
-            'The plan was welcomed. "It is a good start," said Tom Reyes, a union leader.\n\n'
-            '"Nothing was hidden," the spokeswoman told reporters.\n\n'
-            'Officials had said they would welcome "constructive ideas" from residents.\n')
+    text = (
+        '"We will rebuild the pier," Mayor Elena Varga said on Monday.\n\n'
+        '"It will take a year."\n\n'
+        'The plan was welcomed. "It is a good start," said Tom Reyes, a union leader.\n\n'
+        '"Nothing was hidden," the spokeswoman told reporters.\n\n'
+        'Officials had said they would welcome "constructive ideas" from residents.\n'
+    )
     story, _ = prepare(Story([Article(text), Article("Unrelated text about weather. It rained all day.")]))
     quotes = {q["text"]: q["speaker"] for q in compare(story)["quotes"]}
     assert quotes["We will rebuild the pier"] == "Mayor Elena Varga"
@@ -71,11 +71,12 @@ def test_facts_status_and_syndication(example_paths):
 
 
 def test_perturbed_copy_reports_changed_number_and_nothing_when_unchanged():
-    base = ("Officials said 36 civilians were killed in the strikes on Tuesday. "
-            "The ministry said its jets flew 20 sorties over the province.")
+    base = (
+        "Officials said 36 civilians were killed in the strikes on Tuesday. "
+        "The ministry said its jets flew 20 sorties over the province."
+    )
     unchanged = compare(prepare(Story([Article(base, outlet="A"), Article(base, outlet="B")]))[0])
     assert unchanged["disagreements"] == []
-    changed = compare(prepare(Story([Article(base, outlet="A"),
-                                     Article(base.replace("36", "27"), outlet="B")]))[0])
+    changed = compare(prepare(Story([Article(base, outlet="A"), Article(base.replace("36", "27"), outlet="B")]))[0])
     [d] = changed["disagreements"]
     assert d["kind"] == "number" and {c["value"] for c in d["claims"]} == {"36", "27"}

@@ -29,9 +29,14 @@ from newsfuse.model import Options
 VALIDATION = Path(__file__).resolve().parents[2] / "shared" / "data" / "multinews" / "validation.jsonl.gz"
 CLUSTERS = 200
 OPTIONS = Options(words=40)
-GOOD = {"id": "g1", "topic": "port", "documents": [
-    "The port reopened on Monday after repairs, officials said. Ships began unloading at noon.",
-    "Officials said the port reopened on Monday after a week of repairs. Unions welcomed it."]}
+GOOD = {
+    "id": "g1",
+    "topic": "port",
+    "documents": [
+        "The port reopened on Monday after repairs, officials said. Ships began unloading at noon.",
+        "Officials said the port reopened on Monday after a week of repairs. Unions welcomed it.",
+    ],
+}
 runner = CliRunner()
 
 
@@ -54,8 +59,10 @@ def _parts(directory: Path) -> list[dict]:
 def client():
     """A LocalCluster of 2 worker processes (1 thread each), shared by the tests of this module."""
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as c:
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
+        distributed.Client(cluster) as c,
+    ):
         yield c
 
 
@@ -102,7 +109,7 @@ def test_resume_skips_finished_parts(client, tmp_path):
     assert report.reused_parts == 2 and report.parts == 3
     assert _records(part_path(out, 1)) == marked
     assert part_path(out, 2).stat().st_mtime_ns == mtime
-    assert _records(part_path(out, 0)) == first[:len(_records(part_path(out, 0)))]
+    assert _records(part_path(out, 0)) == first[: len(_records(part_path(out, 0)))]
     assert (out / SUCCESS).exists()
 
 

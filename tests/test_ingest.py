@@ -60,8 +60,9 @@ def test_jsonl_records_bad_lines_named_by_line(tmp_path):
 
 
 def test_story_record_keeps_document_indices_when_one_is_empty():
-    story, problems = story_from_record({"id": 7, "documents": ["First text.", "", {"text": "Third.", "outlet": "X"}],
-                                         "topic": "t"}, "f:1")
+    story, problems = story_from_record(
+        {"id": 7, "documents": ["First text.", "", {"text": "Third.", "outlet": "X"}], "topic": "t"}, "f:1"
+    )
     assert len(story.articles) == 3 and story.articles[2].outlet == "X"
     assert story.extra == {"topic": "t"} and story.id == "7"
     assert len(problems) == 1 and "document 1" in problems[0].where

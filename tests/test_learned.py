@@ -23,7 +23,7 @@ needs_data = pytest.mark.skipif(not FULLTEXT.exists(), reason="../shared/data is
 ARTICLES = [
     "Flooding forced 2,000 people from their homes in Dresden on Tuesday, officials said.\n\n"
     "The Elbe river rose to 8.5 meters, its highest level since 2002.\n\n"
-    "\"We have never seen water this fast,\" said Anna Weber, a resident.\n\n"
+    '"We have never seen water this fast," said Anna Weber, a resident.\n\n'
     "Rescue teams used boats to reach people trapped in the old town.\n\n"
     "The city council will meet on Wednesday to discuss the cost of the damage.",
     "More than 2,000 residents of Dresden left their homes on Tuesday as the Elbe flooded.\n\n"
@@ -86,7 +86,7 @@ def check_selection(story: Story, budget: int) -> list:
     assert chosen
     for s in chosen:  # extractive: exact spans of source articles, Sentence objects of the story
         assert s in story.sentences
-        assert s.text == story.articles[s.document].text[s.start:s.end]
+        assert s.text == story.articles[s.document].text[s.start : s.end]
     total = sum(s.words for s in chosen)
     # budget rule of _base.pack: over the budget by at most the last sentence
     assert total - chosen[-1].words < budget
@@ -113,8 +113,14 @@ def test_learned_on_fulltext_budget_rule():
 def test_training_on_tiny_subset(tmp_path):
     from newsfuse.train import train
 
-    metrics = train(DATA / "multinews" / "train.jsonl.gz", DATA / "multinews" / "validation.jsonl.gz",
-                    tmp_path, seed=0, limit=200, progress=False)
+    metrics = train(
+        DATA / "multinews" / "train.jsonl.gz",
+        DATA / "multinews" / "validation.jsonl.gz",
+        tmp_path,
+        seed=0,
+        limit=200,
+        progress=False,
+    )
     assert metrics["train_clusters"] > 100
     model = learned_mod.load_model(tmp_path / "learned.json")
     story = small_story()

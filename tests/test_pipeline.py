@@ -17,7 +17,7 @@ def test_sentence_offsets_are_slices_of_the_original(seed_paths):
     story, _ = prepare(_seed_story(seed_paths))
     assert len(story.sentences) > 60
     for s in story.sentences:
-        assert story.articles[s.document].text[s.start:s.end] == s.text
+        assert story.articles[s.document].text[s.start : s.end] == s.text
     positions = [s.position for s in story.sentences if s.document == 0]
     assert positions == list(range(len(positions)))
 
@@ -39,14 +39,14 @@ def test_example_story_syndication(example_paths):
 def test_summary_is_extractive_within_budget_and_attributed(seed_paths):
     story = _seed_story(seed_paths)
     summary = summarize_story(story, Options(words=120))
-    assert 60 <= summary.words
+    assert summary.words >= 60
     longest = max(len(s.text.split()) for s in summary.sentences)
     assert summary.words <= 120 + longest  # over by one sentence at most
     texts = [s.text for s in summary.sentences]
     assert len(set(texts)) == len(texts)
     for sentence in summary.sentences:
         first = sentence.sources[0]
-        assert story.articles[first.document].text[first.start:first.end] == sentence.text
+        assert story.articles[first.document].text[first.start : first.end] == sentence.text
         for src in sentence.sources:
             assert 0 <= src.start < src.end <= len(story.articles[src.document].text)
         assert 1 <= sentence.origins <= len({src.document for src in sentence.sources})
@@ -85,8 +85,10 @@ def test_no_fact_twice_in_seed_summary(seed_paths):
 
 def test_python_api_accepts_strings_and_dicts():
     summary = newsfuse.summarize(
-        ["The port reopened on Monday after a week of repairs, officials said.",
-         {"text": "Officials said the port reopened on Monday after repairs.", "outlet": "Coast Wire"}],
+        [
+            "The port reopened on Monday after a week of repairs, officials said.",
+            {"text": "Officials said the port reopened on Monday after repairs.", "outlet": "Coast Wire"},
+        ],
         words=20,
     )
     assert isinstance(summary, newsfuse.Summary) and summary.sentences
@@ -100,22 +102,30 @@ def test_story_with_no_sentences_raises_named_error():
 
 
 def test_single_article_story_is_summarized_with_a_note():
-    text = ("The council approved the budget on Tuesday. It includes money for new buses. "
-            "Critics said the plan came too late. The mayor will sign it next week.")
+    text = (
+        "The council approved the budget on Tuesday. It includes money for new buses. "
+        "Critics said the plan came too late. The mayor will sign it next week."
+    )
     summary = summarize_story(Story([Article(text)], id="one"), Options(words=15))
     assert summary.sentences and any("only one article" in p.message for p in summary.problems)
 
 
 def test_article_with_no_sentence_is_reported_not_dropped_silently():
-    story = Story([Article("Advertisement\n\nPhoto by: AFP\n", origin_file="noise.txt"),
-                   Article("The bridge reopened on Friday. Drivers were relieved.", origin_file="ok.txt")])
+    story = Story(
+        [
+            Article("Advertisement\n\nPhoto by: AFP\n", origin_file="noise.txt"),
+            Article("The bridge reopened on Friday. Drivers were relieved.", origin_file="ok.txt"),
+        ]
+    )
     summary = summarize_story(story)
     assert any(p.where == "noise.txt" for p in summary.problems)
 
 
 def test_five_megabyte_article_completes():
-    paragraph = ("The storm flooded the lower town on Monday. Officials said 40 homes were damaged. "
-                 "Repairs will take weeks, the mayor said.\n\n")
+    paragraph = (
+        "The storm flooded the lower town on Monday. Officials said 40 homes were damaged. "
+        "Repairs will take weeks, the mayor said.\n\n"
+    )
     text = paragraph * (5_000_000 // len(paragraph))
     story = Story([Article(text, outlet="Big"), Article(paragraph * 3, outlet="Small")])
     summary = summarize_story(story, Options(words=40))
@@ -126,4 +136,4 @@ def test_every_stage_output_offsets_on_example(example_paths):
     story = read_paths(example_paths).all_stories()[0]
     for doc, article in enumerate(story.articles):
         for s in segment_article(article, doc):
-            assert article.text[s.start:s.end] == s.text and s.text == s.text.strip()
+            assert article.text[s.start : s.end] == s.text and s.text == s.text.strip()

@@ -7,9 +7,25 @@ from newsfuse.select import available
 
 def test_public_surface_is_exactly_what_the_docs_promise():
     assert set(newsfuse.__all__) == {
-        "Article", "EmptyStoryError", "InputError", "ModelError", "NewsfuseError", "Options", "Problem",
-        "Sentence", "Source", "Story", "Store", "StoreError", "Summary", "SummarySentence", "WireCopy",
-        "cluster_articles", "compare_articles", "summarize", "summarize_story",
+        "Article",
+        "EmptyStoryError",
+        "InputError",
+        "ModelError",
+        "NewsfuseError",
+        "Options",
+        "Problem",
+        "Sentence",
+        "Source",
+        "Story",
+        "Store",
+        "StoreError",
+        "Summary",
+        "SummarySentence",
+        "WireCopy",
+        "cluster_articles",
+        "compare_articles",
+        "summarize",
+        "summarize_story",
     }
     for name in newsfuse.__all__:
         assert getattr(newsfuse, name) is not None

@@ -8,15 +8,21 @@ from newsfuse import Article, Options, Story
 from newsfuse.pipeline import summarize_story
 from newsfuse.render import render
 
-HOSTILE = ('The mayor said <script>alert("x")</script> the bridge reopened on Friday. '
-           'Drivers <img src=x onerror=alert(1)> were relieved, officials said.')
+HOSTILE = (
+    'The mayor said <script>alert("x")</script> the bridge reopened on Friday. '
+    "Drivers <img src=x onerror=alert(1)> were relieved, officials said."
+)
 
 
 @pytest.fixture
 def summarized():
-    story = Story([Article(HOSTILE, outlet="<b>Evil</b> Daily", url="javascript:alert(1)"),
-                   Article("The bridge reopened on Friday, the mayor said. Drivers were relieved.", outlet="Wire")],
-                  id="bridge")
+    story = Story(
+        [
+            Article(HOSTILE, outlet="<b>Evil</b> Daily", url="javascript:alert(1)"),
+            Article("The bridge reopened on Friday, the mayor said. Drivers were relieved.", outlet="Wire"),
+        ],
+        id="bridge",
+    )
     return summarize_story(story, Options(words=40)), story
 
 
@@ -34,7 +40,7 @@ def test_json_matches_batch_shape(summarized):
     for sentence in data["sentences"]:
         for src in sentence["sources"]:
             assert set(src) == {"document", "outlet", "start", "end"}
-            assert story.articles[src["document"]].text[src["start"]:src["end"]]
+            assert story.articles[src["document"]].text[src["start"] : src["end"]]
         assert sentence["origins"] >= 1
 
 

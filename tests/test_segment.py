@@ -73,6 +73,7 @@ def test_every_candidate_returns_valid_spans(name: str) -> None:
 
 # --- gold accuracy -------------------------------------------------------------------------------
 
+
 def test_gold_fixture_is_well_formed() -> None:
     records = load_gold()
     assert len(records) >= 120
@@ -128,8 +129,10 @@ SPLIT_CASES = [
     ("It grew in the U.S. The rest fell.", ["It grew in the U.S.", "The rest fell."]),
     ("The shooting was at 9:30 p.m. Police said he fled.", ["The shooting was at 9:30 p.m.", "Police said he fled."]),
     ("“It’s over,” he said. “We lost.” Nobody argued.", ["“It’s over,” he said.", "“We lost.”", "Nobody argued."]),
-    ("The toll rose. (Names were withheld.) Funerals are set.",
-     ["The toll rose.", "(Names were withheld.)", "Funerals are set."]),
+    (
+        "The toll rose. (Names were withheld.) Funerals are set.",
+        ["The toll rose.", "(Names were withheld.)", "Funerals are set."],
+    ),
     ("Storm hits coast\nThe storm hit on Monday.", ["Storm hits coast", "The storm hit on Monday."]),
     ("First paragraph without a period\n\nsecond one", ["First paragraph without a period", "second one"]),
     ("He left.\nShe stayed.", ["He left.", "She stayed."]),
@@ -159,6 +162,7 @@ def test_empty_and_blank() -> None:
 
 # --- start/end restriction --------------------------------------------------------------------------
 
+
 def test_start_end_restriction() -> None:
     text = "Ignore this. Mr. Smith left. He came back. Ignore that too."
     start, end = text.index("Mr."), text.index("Ignore that")
@@ -180,6 +184,7 @@ def test_end_none_and_out_of_range() -> None:
 
 
 # --- large input ------------------------------------------------------------------------------------
+
 
 def test_five_megabyte_text_splits() -> None:
     block = "\n\n".join(rec["text"] for rec in load_gold())

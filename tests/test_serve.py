@@ -53,7 +53,7 @@ def test_summarize_attributes_and_compares_and_stores_nothing(client):
             text = docs[src["document"]]["text"]
             assert 0 <= src["start"] < src["end"] <= len(text)
         first = sentence["sources"][0]
-        assert docs[first["document"]]["text"][first["start"]:first["end"]] == sentence["text"]
+        assert docs[first["document"]]["text"][first["start"] : first["end"]] == sentence["text"]
     assert any(f["status"] == "corroborated" for f in data["facts"])
     assert client.get("/api/stories").json() == []
 
@@ -63,15 +63,18 @@ def test_summarize_accepts_plain_strings(client):
     assert client.post("/api/summarize", json={"documents": texts}).status_code == 200
 
 
-@pytest.mark.parametrize("body, field", [
-    ({}, "documents"),
-    ({"documents": []}, "documents"),
-    ({"documents": [{"outlet": "x"}]}, "documents.0.text"),
-    ({"documents": [{"text": ""}]}, "documents.0"),
-    ({"documents": ["a b c"], "words": 3}, "words"),
-    ({"documents": ["a b c"], "words": "many"}, "words"),
-    ({"documents": [{"text": "x", "published": "not a date"}]}, "documents.0.published"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({}, "documents"),
+        ({"documents": []}, "documents"),
+        ({"documents": [{"outlet": "x"}]}, "documents.0.text"),
+        ({"documents": [{"text": ""}]}, "documents.0"),
+        ({"documents": ["a b c"], "words": 3}, "words"),
+        ({"documents": ["a b c"], "words": "many"}, "words"),
+        ({"documents": [{"text": "x", "published": "not a date"}]}, "documents.0.published"),
+    ],
+)
 def test_summarize_validation_names_the_field(client, body, field):
     response = client.post("/api/summarize", json=body)
     assert response.status_code == 422
@@ -154,8 +157,10 @@ def test_post_articles_json_then_read_story(client):
 def test_post_articles_multipart(client):
     files = [("files", (p.name, p.read_bytes(), "application/octet-stream")) for p in sorted(EXAMPLE.iterdir())]
     files.append(("files", ("notes.pdf", b"%PDF-1.4", "application/pdf")))
-    records = "\n".join(json.dumps({"text": f"Record {i} headline\n\nThe harbour reopened on day {i} after repairs.",
-                                    "outlet": "Wire"}) for i in range(2))
+    records = "\n".join(
+        json.dumps({"text": f"Record {i} headline\n\nThe harbour reopened on day {i} after repairs.", "outlet": "Wire"})
+        for i in range(2)
+    )
     files.append(("files", ("more.jsonl", records.encode(), "application/x-ndjson")))
     response = client.post("/api/articles", files=files)
     assert response.status_code == 201, response.text
@@ -168,7 +173,9 @@ def test_post_articles_validation(client):
     missing = client.post("/api/articles", json=[{"text": "fine text here."}, {"outlet": "x"}])
     assert missing.status_code == 422 and missing.json()["detail"].startswith("1.text")
     assert client.post("/api/articles", json={"title": "t"}).json()["detail"].startswith("text")
-    assert client.post("/api/articles", content=b"{oops", headers={"content-type": "application/json"}).status_code == 400
+    assert (
+        client.post("/api/articles", content=b"{oops", headers={"content-type": "application/json"}).status_code == 400
+    )
     assert client.post("/api/articles", content=b"x", headers={"content-type": "text/csv"}).status_code == 415
     assert client.post("/api/articles", json=[]).status_code == 422
 
@@ -191,14 +198,20 @@ def test_token_protects_writes_only(tmp_path):
 
 
 def test_pages_escape_article_text(client):
-    body = (f"Crane falls {EVIL}\n\nA crane fell at the harbour on Monday {EVIL_IMG}, officials said. "
-            "Two workers were hurt when it fell onto a ship.\n\nThe harbour closed for the day.")
-    posted = client.post("/api/articles", json=[
-        {"text": body, "title": f"T {EVIL}", "outlet": f"O {EVIL_IMG}", "url": "javascript:alert(1)"},
-        {"text": body.replace("Monday", "Tuesday"), "outlet": "B", "url": "https://example.org/b"}])
+    body = (
+        f"Crane falls {EVIL}\n\nA crane fell at the harbour on Monday {EVIL_IMG}, officials said. "
+        "Two workers were hurt when it fell onto a ship.\n\nThe harbour closed for the day."
+    )
+    posted = client.post(
+        "/api/articles",
+        json=[
+            {"text": body, "title": f"T {EVIL}", "outlet": f"O {EVIL_IMG}", "url": "javascript:alert(1)"},
+            {"text": body.replace("Monday", "Tuesday"), "outlet": "B", "url": "https://example.org/b"},
+        ],
+    )
     story_id = posted.json()["stored"][0]["story_id"]
     for html in (client.get(f"/stories/{story_id}").text, client.get("/").text):
-        assert "<script>alert" not in html and "<img src=x" not in html and "onerror=\"alert" not in html
+        assert "<script>alert" not in html and "<img src=x" not in html and 'onerror="alert' not in html
         assert "&lt;script&gt;" in html
     page = client.get(f"/stories/{story_id}")
     assert 'href="javascript:' not in page.text and 'href="https://example.org/b"' in page.text
@@ -223,7 +236,9 @@ def test_safe_url():
 
 def test_openapi_documents_the_api(client):
     spec = client.get("/openapi.json").json()
-    assert {"/api/summarize", "/api/articles", "/api/stories", "/api/stories/{story_id}", "/healthz"} <= set(spec["paths"])
+    assert {"/api/summarize", "/api/articles", "/api/stories", "/api/stories/{story_id}", "/healthz"} <= set(
+        spec["paths"]
+    )
     content = spec["paths"]["/api/articles"]["post"]["requestBody"]["content"]
     assert {"application/json", "multipart/form-data"} <= set(content)
     assert "SummarizeRequest" in spec["components"]["schemas"]
@@ -253,8 +268,12 @@ def start_server(db: Path, port: int, *extra: str) -> subprocess.Popen:
     import httpx
 
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.Popen([sys.executable, "-m", "newsfuse.cli", "serve", "--db", str(db), "--port", str(port),
-                             *extra], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsfuse.cli", "serve", "--db", str(db), "--port", str(port), *extra],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -39,8 +39,14 @@ def synthetic(n: int, seed: int = 0, prefix: str = "a") -> list[Article]:
     for i in range(n):
         topic = rng.randrange(TOPICS)
         words = [rng.choice(vocab[topic] if rng.random() < 0.5 else common) for _ in range(60)]
-        articles.append(Article(text=" ".join(words) + f". Serial marker {prefix}{i}x.", outlet=f"outlet{i % 5}",
-                                id=f"{prefix}{i}", title=f"Topic {topic} report"))
+        articles.append(
+            Article(
+                text=" ".join(words) + f". Serial marker {prefix}{i}x.",
+                outlet=f"outlet{i % 5}",
+                id=f"{prefix}{i}",
+                title=f"Topic {topic} report",
+            )
+        )
     return articles
 
 
@@ -55,8 +61,10 @@ def check_consistent(path: Path) -> sqlite3.Connection:
     terms = dict(db.execute(f"SELECT id, MIN(length(terms) / 4, {POSTED_TERMS}) FROM stories"))
     postings = dict(db.execute("SELECT story, COUNT(*) FROM postings GROUP BY story"))
     assert terms == postings
-    for story, last, days in db.execute("SELECT s.id, s.last, GROUP_CONCAT(DISTINCT p.day) FROM stories s "
-                                        "JOIN postings p ON p.story = s.id GROUP BY s.id"):
+    for story, last, days in db.execute(
+        "SELECT s.id, s.last, GROUP_CONCAT(DISTINCT p.day) FROM stories s "
+        "JOIN postings p ON p.story = s.id GROUP BY s.id"
+    ):
         filed = datetime.fromisoformat(last).date().toordinal() if last else UNDATED_DAY
         assert days == str(filed), f"story {story}: postings filed under day {days}, story day {filed}"
     return db
@@ -93,7 +101,9 @@ def test_refuses_files_that_are_not_stores(tmp_path):
 
 def test_assignment_reads_candidates_through_the_term_index(tmp_path):
     with Store(tmp_path / "s.db") as store:
-        plan = " ".join(r[3] for r in store.db.execute(f"EXPLAIN QUERY PLAN {partial_sql(3)}", [1, 1.0] * 3 + [700000, 20]))
+        plan = " ".join(
+            r[3] for r in store.db.execute(f"EXPLAIN QUERY PLAN {partial_sql(3)}", [1, 1.0] * 3 + [700000, 20])
+        )
     assert "SEARCH p USING PRIMARY KEY (term=? AND day>?)" in plan and "SCAN p" not in plan
 
 
@@ -157,11 +167,13 @@ def test_dedup_by_url_and_normalized_text(tmp_path):
     a = Article(text="Rain closed the mountain pass on Friday, police said.", url="https://x.test/1", id="a")
     with Store(tmp_path / "s.db") as store:
         first = store.ingest([a])
-        again = store.ingest([
-            a,
-            Article(text="Another text entirely about a pass.", url="https://x.test/1", id="same-url"),
-            Article(text="  RAIN closed the mountain pass\non Friday,   police said. ", id="same-text"),
-        ])
+        again = store.ingest(
+            [
+                a,
+                Article(text="Another text entirely about a pass.", url="https://x.test/1", id="same-url"),
+                Article(text="  RAIN closed the mountain pass\non Friday,   police said. ", id="same-text"),
+            ]
+        )
         assert first[0].added and not any(d.added for d in again)
         assert {d.story for d in again} == {first[0].story}
         assert store.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 1
@@ -169,10 +181,16 @@ def test_dedup_by_url_and_normalized_text(tmp_path):
 
 def test_summary_cache_goes_stale_and_is_recomputed(tmp_path):
     articles = [
-        Article(text="The council approved the new bridge on Monday. Construction starts in May, the mayor said.",
-                title="Council approves bridge", outlet="A"),
-        Article(text="The new bridge was approved by the council on Monday. Work begins in May, the mayor said.",
-                title="Bridge approved", outlet="B"),
+        Article(
+            text="The council approved the new bridge on Monday. Construction starts in May, the mayor said.",
+            title="Council approves bridge",
+            outlet="A",
+        ),
+        Article(
+            text="The new bridge was approved by the council on Monday. Work begins in May, the mayor said.",
+            title="Bridge approved",
+            outlet="B",
+        ),
     ]
     with Store(tmp_path / "s.db") as store:
         story = store.ingest(articles[:1], summarize=False)[0].story
@@ -204,8 +222,12 @@ def _child(tmp_path: Path, db: Path, prefix: str, n: int, seed: int, step: int, 
     script = tmp_path / "child.py"
     script.write_text(CHILD.format(tests=str(Path(__file__).parent)))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.Popen([sys.executable, str(script), str(db), prefix, str(n), str(seed), str(step),
-                             "1" if summarize else "0"], stdout=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, str(script), str(db), prefix, str(n), str(seed), str(step), "1" if summarize else "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def test_kill_9_mid_ingest_loses_no_acknowledged_article(tmp_path):
@@ -230,9 +252,11 @@ def test_kill_9_mid_ingest_loses_no_acknowledged_article(tmp_path):
 def test_two_processes_ingest_at_once(tmp_path):
     db = tmp_path / "s.db"
     Store(db).close()
-    children = [_child(tmp_path, db, "p", 60, 2, 4, summarize=False),
-                _child(tmp_path, db, "p", 60, 2, 1, summarize=True),  # the same articles, racing
-                _child(tmp_path, db, "q", 60, 3, 2, summarize=False)]
+    children = [
+        _child(tmp_path, db, "p", 60, 2, 4, summarize=False),
+        _child(tmp_path, db, "p", 60, 2, 1, summarize=True),  # the same articles, racing
+        _child(tmp_path, db, "q", 60, 3, 2, summarize=False),
+    ]
     outputs = [c.communicate(timeout=300)[0].split() for c in children]
     assert [c.returncode for c in children] == [0, 0, 0]
     assert all(len(o) == 60 for o in outputs)
@@ -244,8 +268,11 @@ def test_two_processes_ingest_at_once(tmp_path):
 
 def test_cli_ingest_stories_show(tmp_path):
     src = tmp_path / "in.jsonl"
-    src.write_text("".join(json.dumps({"id": a.id, "text": a.text, "title": a.title, "outlet": a.outlet}) + "\n"
-                           for a in synthetic(20)))
+    src.write_text(
+        "".join(
+            json.dumps({"id": a.id, "text": a.text, "title": a.title, "outlet": a.outlet}) + "\n" for a in synthetic(20)
+        )
+    )
     db = tmp_path / "s.db"
     result = runner.invoke(app, ["ingest", str(src), "--db", str(db)])
     assert result.exit_code == 0, result.output

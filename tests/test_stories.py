@@ -31,8 +31,11 @@ def mixed_articles(limit: int) -> tuple[list[Article], list[int]]:
     with gzip.open(VALIDATION, "rt", encoding="utf-8") as handle:
         for number, line in enumerate(handle):
             record = json.loads(line)
-            pairs += [(Article(text=record["documents"][i], id=f"{record['id']}-{i}"), number)
-                      for i in record["cleansed_keep"] if record["documents"][i].strip()]
+            pairs += [
+                (Article(text=record["documents"][i], id=f"{record['id']}-{i}"), number)
+                for i in record["cleansed_keep"]
+                if record["documents"][i].strip()
+            ]
     random.Random(SEED).shuffle(pairs)
     return [a for a, _ in pairs[:limit]], [t for _, t in pairs[:limit]]
 
@@ -51,10 +54,14 @@ def test_b_cubed_small_cases():
     assert p == pytest.approx(5 / 9) and r == 1.0
 
 
-FIRE = ("A fire tore through the Brackwater warehouse on Pier 9 in Port Halvard overnight, injuring "
-        "fourteen people; Fire Chief Tomas Reyburn said crews kept it from the fuel depot.")
-FIRE_2 = ("Fourteen people were hurt when fire ripped through a Brackwater warehouse at Pier 9 in Port "
-          "Halvard; Chief Tomas Reyburn said the fuel depot was saved.")
+FIRE = (
+    "A fire tore through the Brackwater warehouse on Pier 9 in Port Halvard overnight, injuring "
+    "fourteen people; Fire Chief Tomas Reyburn said crews kept it from the fuel depot."
+)
+FIRE_2 = (
+    "Fourteen people were hurt when fire ripped through a Brackwater warehouse at Pier 9 in Port "
+    "Halvard; Chief Tomas Reyburn said the fuel depot was saved."
+)
 
 
 def _at(day: int) -> datetime:
@@ -71,22 +78,35 @@ def test_time_gap_keeps_days_apart_articles_apart():
 
 def test_time_gap_in_the_store(tmp_path):
     with Store(tmp_path / "s.db") as store:
-        done = store.ingest([Article(FIRE, published=_at(0), id="a"), Article(FIRE_2, published=_at(10), id="b"),
-                             Article(FIRE_2 + " Update.", published=_at(11), id="c")], summarize=False)
+        done = store.ingest(
+            [
+                Article(FIRE, published=_at(0), id="a"),
+                Article(FIRE_2, published=_at(10), id="b"),
+                Article(FIRE_2 + " Update.", published=_at(11), id="c"),
+            ],
+            summarize=False,
+        )
     assert done[0].story != done[1].story and done[1].story == done[2].story
 
 
 def test_reingest_is_idempotent(tmp_path):
-    articles = [Article(FIRE, url="https://a.test/fire", outlet="A", id="a"), Article(FIRE_2, outlet="B", id="b"),
-                Article("The city council approved the harbour budget for next year on Monday.", outlet="C", id="c")]
+    articles = [
+        Article(FIRE, url="https://a.test/fire", outlet="A", id="a"),
+        Article(FIRE_2, outlet="B", id="b"),
+        Article("The city council approved the harbour budget for next year on Monday.", outlet="C", id="c"),
+    ]
     path = tmp_path / "s.db"
     with Store(path) as store:
         first = store.ingest(articles, summarize=False)
-        before = [store.db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
-                  for t in ("articles", "stories", "membership", "postings")]
+        before = [
+            store.db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+            for t in ("articles", "stories", "membership", "postings")
+        ]
         again = store.ingest(articles + [Article(FIRE.upper(), id="shouting copy")], summarize=False)
-        after = [store.db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
-                 for t in ("articles", "stories", "membership", "postings")]
+        after = [
+            store.db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+            for t in ("articles", "stories", "membership", "postings")
+        ]
     assert all(d.added for d in first) and not any(d.added for d in again)
     assert [d.story for d in again[:3]] == [d.story for d in first] and again[3].story == first[0].story
     assert before == after
@@ -95,10 +115,17 @@ def test_reingest_is_idempotent(tmp_path):
 
 def test_cluster_cli_output_shape(tmp_path):
     src = tmp_path / "in.jsonl"
-    records = [{"id": "fire-1", "text": FIRE, "outlet": "Ledger", "title": "Warehouse fire",
-                "published": "2024-03-01T08:00:00Z"},
-               {"id": "fire-2", "text": FIRE_2, "outlet": "Times", "published": "2024-03-01T10:00:00Z"},
-               {"text": "The city council approved the harbour budget for next year on Monday.", "outlet": "Post"}]
+    records = [
+        {
+            "id": "fire-1",
+            "text": FIRE,
+            "outlet": "Ledger",
+            "title": "Warehouse fire",
+            "published": "2024-03-01T08:00:00Z",
+        },
+        {"id": "fire-2", "text": FIRE_2, "outlet": "Times", "published": "2024-03-01T10:00:00Z"},
+        {"text": "The city council approved the harbour budget for next year on Monday.", "outlet": "Post"},
+    ]
     src.write_text("".join(json.dumps(r) + "\n" for r in records))
     out, stories = tmp_path / "out.jsonl", tmp_path / "stories.jsonl"
     result = runner.invoke(app, ["cluster", str(src), "-o", str(out), "--stories", str(stories)])

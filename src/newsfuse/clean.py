@@ -87,9 +87,9 @@ def _paragraph_end(text: str, lines: list[tuple[int, int]], i: int) -> int:
     """Index of the last line of the hard-wrapped paragraph that starts at line i."""
     j = i
     while j + 1 < len(lines):
-        line = text[lines[j][0]:lines[j][1]]
-        following = text[lines[j + 1][0]:lines[j + 1][1]]
-        gap = text[lines[j][1]:lines[j + 1][0]]
+        line = text[lines[j][0] : lines[j][1]]
+        following = text[lines[j + 1][0] : lines[j + 1][1]]
+        gap = text[lines[j][1] : lines[j + 1][0]]
         if gap.count("\n") > 1 or _ENDS_SENTENCE_RE.search(line) or not following[:1].islower():
             break
         j += 1
@@ -101,8 +101,9 @@ def _keep(body: str, seen: set[str]) -> bool:
         return False
     # A paragraph cut short (truncated text, a page that ends mid-sentence) is still prose when
     # it is long or holds a sentence end inside; headlines and captions are neither.
-    return bool(_ENDS_SENTENCE_RE.search(body) or len(body.split()) >= PROSE_MIN_WORDS
-                or _INNER_SENTENCE_END_RE.search(body))
+    return bool(
+        _ENDS_SENTENCE_RE.search(body) or len(body.split()) >= PROSE_MIN_WORDS or _INNER_SENTENCE_END_RE.search(body)
+    )
 
 
 def _key(body: str) -> str:
@@ -111,4 +112,4 @@ def _key(body: str) -> str:
 
 def clean_text(text: str) -> str:
     """The body text alone, paragraphs separated by blank lines (trafilatura-style text in/out)."""
-    return "\n\n".join(text[b.start:b.end] for b in clean(text))
+    return "\n\n".join(text[b.start : b.end] for b in clean(text))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List, Optional
 
 import typer
 from rich.console import Console
@@ -15,14 +15,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from .errors import NewsfuseError
 from .model import FORMATS, Options
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Fuse many news reports about the same events into one attributed summary.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Fuse many news reports about the same events into one attributed summary.",
+)
 err = Console(stderr=True, soft_wrap=True)
 
 WORDS_HELP = "Summary length in words (default: a rule from the input size)."
 
 
-def _options(words: Optional[int], selector: str, compare: bool = False) -> Options:
+def _options(words: int | None, selector: str, compare: bool = False) -> Options:
     from .select import get_selector
 
     try:
@@ -39,7 +42,7 @@ def _check_format(fmt: str) -> str:
 
 
 @contextmanager
-def _progress(total: Optional[int], label: str) -> Iterator:
+def _progress(total: int | None, label: str) -> Iterator:
     """A rich progress bar on a terminal; nothing when stderr is a file or a pipe."""
     columns = [TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
     with Progress(*columns, console=err, disable=not err.is_terminal, transient=False) as bar:
@@ -47,7 +50,7 @@ def _progress(total: Optional[int], label: str) -> Iterator:
         yield lambda: bar.advance(task)
 
 
-def _write(text: str, output: Optional[Path]) -> None:
+def _write(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
     else:
@@ -57,10 +60,12 @@ def _write(text: str, output: Optional[Path]) -> None:
 
 @app.command()
 def summarize(
-    paths: List[str] = typer.Argument(..., help="Files or directories (.txt .html .jsonl .json, feeds, Multi-News text); - for stdin."),
-    words: Optional[int] = typer.Option(None, "--words", "-w", help=WORDS_HELP),
+    paths: list[str] = typer.Argument(
+        ..., help="Files or directories (.txt .html .jsonl .json, feeds, Multi-News text); - for stdin."
+    ),
+    words: int | None = typer.Option(None, "--words", "-w", help=WORDS_HELP),
     fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, json or html."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
     selector: str = typer.Option(Options.selector, help="Content selector (see `newsfuse selectors`)."),
     compare: bool = typer.Option(True, "--compare/--no-compare", help="Add the comparison of sources."),
 ) -> None:
@@ -70,15 +75,15 @@ def summarize(
 
 @app.command("compare")
 def compare_cmd(
-    paths: List[str] = typer.Argument(..., help="Files or directories, as for summarize; - for stdin."),
+    paths: list[str] = typer.Argument(..., help="Files or directories, as for summarize; - for stdin."),
     fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, json or html."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
 ) -> None:
     """Compare the sources: corroborated and single-source facts, quotes, disagreements, wire copies."""
     _summarize_paths(paths, Options(compare=True), _check_format(fmt), output)
 
 
-def _summarize_paths(paths: List[str], options: Options, fmt: str, output: Optional[Path]) -> None:
+def _summarize_paths(paths: list[str], options: Options, fmt: str, output: Path | None) -> None:
     from .ingest import read_paths
     from .pipeline import summarize_story
     from .render import render, to_dict
@@ -106,19 +111,28 @@ def _summarize_paths(paths: List[str], options: Options, fmt: str, output: Optio
 
 @app.command()
 def batch(
-    input: List[str] = typer.Argument(..., help="JSONL (optionally .gz) or Parquet files, globs or directories "
-                                      "of them: one story a record, {id, documents}."),
-    output: Path = typer.Option(..., "--output", "-o", help="A .jsonl or .parquet file, or else a directory "
-                                "of part files (part-00000.jsonl ...)."),
-    words: Optional[int] = typer.Option(None, "--words", "-w", help=WORDS_HELP),
+    input: list[str] = typer.Argument(
+        ...,
+        help="JSONL (optionally .gz) or Parquet files, globs or directories "
+        "of them: one story a record, {id, documents}.",
+    ),
+    output: Path = typer.Option(
+        ...,
+        "--output",
+        "-o",
+        help="A .jsonl or .parquet file, or else a directory of part files (part-00000.jsonl ...).",
+    ),
+    words: int | None = typer.Option(None, "--words", "-w", help=WORDS_HELP),
     workers: int = typer.Option(0, help="Processes, or Dask workers of a local cluster (0: one per core)."),
     selector: str = typer.Option(Options.selector, help="Content selector."),
     compare: bool = typer.Option(False, "--compare", help="Add facts, quotes, disagreements, syndication."),
     engine: str = typer.Option("local", help="local (process pool) or dask (needs the dask extra)."),
-    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://host:8786 "
-                                            "(default: a LocalCluster on this machine)."),
-    partitions: Optional[int] = typer.Option(None, help="Split the corpus into N partitions "
-                                             "(default: 100 records each); a rerun skips finished ones."),
+    scheduler: str | None = typer.Option(
+        None, help="Dask scheduler address, e.g. tcp://host:8786 (default: a LocalCluster on this machine)."
+    ),
+    partitions: int | None = typer.Option(
+        None, help="Split the corpus into N partitions (default: 100 records each); a rerun skips finished ones."
+    ),
 ) -> None:
     """Summarize a corpus, one story a record; a bad record is reported and the rest completes."""
     from rich.markup import escape
@@ -135,15 +149,24 @@ def batch(
         total = sum(count_records(p) for p in paths)
         with _progress(total, "summarizing") as advance:
             if engine == "dask":
-                report = run_dask(paths, output, options, scheduler=scheduler, workers=workers or None,
-                                  partitions=partitions, advance=advance, total=total,
-                                  log=lambda m: err.print(m, highlight=False))
+                report = run_dask(
+                    paths,
+                    output,
+                    options,
+                    scheduler=scheduler,
+                    workers=workers or None,
+                    partitions=partitions,
+                    advance=advance,
+                    total=total,
+                    log=lambda m: err.print(m, highlight=False),
+                )
             else:
-                report = run_local(paths, output, options, workers=workers or None, partitions=partitions,
-                                   advance=advance, total=total)
+                report = run_local(
+                    paths, output, options, workers=workers or None, partitions=partitions, advance=advance, total=total
+                )
     except NewsfuseError as error:
         err.print(f"[red]error[/]: {escape(str(error))}", highlight=False)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     for message in report.failed:
         err.print(f"[red]failed[/]: {escape(message)}", highlight=False)
     for message in report.crashed_parts or []:
@@ -157,8 +180,8 @@ def batch(
 @app.command("eval")
 def evaluate_cmd(
     input: Path = typer.Argument(..., help="Multi-News style JSONL (.gz) with documents and summary."),
-    limit: Optional[int] = typer.Option(None, help="Evaluate the first N clusters only."),
-    words: Optional[int] = typer.Option(None, "--words", "-w", help=WORDS_HELP),
+    limit: int | None = typer.Option(None, help="Evaluate the first N clusters only."),
+    words: int | None = typer.Option(None, "--words", "-w", help=WORDS_HELP),
     selector: str = typer.Option(Options.selector, help="Content selector to evaluate."),
     json_out: bool = typer.Option(False, "--json", help="Print the table as JSON."),
 ) -> None:
@@ -178,8 +201,12 @@ def evaluate_cmd(
     for column in ("system", *ROUGE_TYPES, "words", "ms/cluster"):
         table.add_column(column, justify="left" if column == "system" else "right")
     for row in scores.table():
-        table.add_row(row["system"], *(f"{row[k]:.2f}" for k in ROUGE_TYPES), f"{row['words']:.0f}",
-                      f"{row['ms_per_cluster']:.1f}")
+        table.add_row(
+            row["system"],
+            *(f"{row[k]:.2f}" for k in ROUGE_TYPES),
+            f"{row['words']:.0f}",
+            f"{row['ms_per_cluster']:.1f}",
+        )
     Console().print(table)
     prepare = 1000 * scores.seconds.get("prepare", 0.0) / max(1, scores.clusters)
     Console().print(f"shared preparation (clean, segment, syndicate): {prepare:.1f} ms/cluster")
@@ -189,13 +216,19 @@ def evaluate_cmd(
 
 @app.command("train")
 def train_cmd(
-    train_path: Path = typer.Option(Path("../shared/data/multinews/train.jsonl.gz"), "--train",
-                                    help="Multi-News training clusters (JSONL .gz)."),
-    validation_path: Path = typer.Option(Path("../shared/data/multinews/validation.jsonl.gz"), "--validation",
-                                         help="Multi-News validation clusters, for the printed evaluation."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Where to write learned.json (default: the package's models/)."),
+    train_path: Path = typer.Option(
+        Path("../shared/data/multinews/train.jsonl.gz"), "--train", help="Multi-News training clusters (JSONL .gz)."
+    ),
+    validation_path: Path = typer.Option(
+        Path("../shared/data/multinews/validation.jsonl.gz"),
+        "--validation",
+        help="Multi-News validation clusters, for the printed evaluation.",
+    ),
+    out_dir: Path | None = typer.Option(
+        None, "--out", help="Where to write learned.json (default: the package's models/)."
+    ),
     seed: int = typer.Option(0, help="Random seed (the shipped model uses 0)."),
-    limit: Optional[int] = typer.Option(None, help="Training clusters (default 20,000, as shipped)."),
+    limit: int | None = typer.Option(None, help="Training clusters (default 20,000, as shipped)."),
 ) -> None:
     """Reproduce the learned selector's model from the Multi-News data, then evaluate it."""
     from .select.learned import MODEL_PATH
@@ -205,8 +238,10 @@ def train_cmd(
         if not path.exists():
             raise typer.BadParameter(f"{path}: no such file")
     metrics = train(train_path, validation_path, out_dir or MODEL_PATH.parent, seed=seed, limit=limit)
-    err.print(f"model {metrics['model']} ({metrics['model_bytes'] / 1e6:.1f} MB), "
-              f"{metrics['train_clusters']} clusters, {metrics['seconds_total']:.0f} s")
+    err.print(
+        f"model {metrics['model']} ({metrics['model_bytes'] / 1e6:.1f} MB), "
+        f"{metrics['train_clusters']} clusters, {metrics['seconds_total']:.0f} s"
+    )
 
 
 @app.command()
@@ -221,7 +256,7 @@ def selectors() -> None:
 # ---- stories: clustering a stream, and the persistent store -----------------------------------
 
 
-def _read_articles(paths: List[str]) -> list:
+def _read_articles(paths: list[str]) -> list:
     """Every article of the inputs, loose ones and those of story records, in input order."""
     from .ingest import read_paths
 
@@ -244,10 +279,11 @@ def _span(first, last) -> str:
 
 @app.command()
 def cluster(
-    paths: List[str] = typer.Argument(..., help="Files or directories, as for summarize (JSONL: one article a line)."),
+    paths: list[str] = typer.Argument(..., help="Files or directories, as for summarize (JSONL: one article a line)."),
     output: Path = typer.Option(..., "--output", "-o", help="JSONL: one line per article, {id, story}."),
-    stories_out: Optional[Path] = typer.Option(None, "--stories", help="Write the story list here (JSONL) "
-                                               "instead of stderr."),
+    stories_out: Path | None = typer.Option(
+        None, "--stories", help="Write the story list here (JSONL) instead of stderr."
+    ),
 ) -> None:
     """Group articles into stories in one pass (in memory); nothing is stored."""
     from .stories import cluster_articles
@@ -263,8 +299,11 @@ def cluster(
         stories_out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     else:
         for r in records:
-            err.print(f"story {r['story']}: {r['headline']} ({len(r['articles'])} articles, "
-                      f"{len(r['outlets'])} outlets)", highlight=False, markup=False)
+            err.print(
+                f"story {r['story']}: {r['headline']} ({len(r['articles'])} articles, {len(r['outlets'])} outlets)",
+                highlight=False,
+                markup=False,
+            )
     err.print(f"{len(articles)} articles in {len(records)} stories -> {output}")
 
 
@@ -279,9 +318,16 @@ def _story_records(articles: list, keys: list, labels: list) -> list:
     for label, idx in members.items():
         dates = sorted(as_utc(articles[i].published) for i in idx if articles[i].published)
         titled = [articles[i] for i in idx if articles[i].title] or [articles[idx[0]]]
-        records.append({"story": label, "headline": _headline(titled[0]), "articles": [keys[i] for i in idx],
-                        "outlets": sorted({articles[i].outlet for i in idx if articles[i].outlet}),
-                        "first": _iso(dates[0]) if dates else None, "last": _iso(dates[-1]) if dates else None})
+        records.append(
+            {
+                "story": label,
+                "headline": _headline(titled[0]),
+                "articles": [keys[i] for i in idx],
+                "outlets": sorted({articles[i].outlet for i in idx if articles[i].outlet}),
+                "first": _iso(dates[0]) if dates else None,
+                "last": _iso(dates[-1]) if dates else None,
+            }
+        )
     return records
 
 
@@ -294,30 +340,33 @@ def _open_store(db: Path):
         return Store(db)
     except NewsfuseError as error:
         err.print(f"[red]error[/]: {escape(str(error))}", highlight=False)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
 
 
 @app.command("ingest")
 def ingest_cmd(
-    paths: List[str] = typer.Argument(..., help="Files or directories, as for summarize."),
+    paths: list[str] = typer.Argument(..., help="Files or directories, as for summarize."),
     db: Path = typer.Option(..., "--db", help="The store (an SQLite file; created when missing)."),
-    summarize: bool = typer.Option(True, "--summarize/--no-summarize",
-                                   help="Refresh the touched stories' summaries now (else on first show)."),
+    summarize: bool = typer.Option(
+        True, "--summarize/--no-summarize", help="Refresh the touched stories' summaries now (else on first show)."
+    ),
 ) -> None:
     """Add articles to the store: each joins a story or starts one; a re-ingested article changes nothing."""
     articles = _read_articles(paths)
     with _open_store(db) as store:
         done = store.ingest(articles, summarize=summarize)
     added = [d for d in done if d.added]
-    err.print(f"{len(added)} added, {len(done) - len(added)} already stored; "
-              f"{len({d.story for d in added})} stories touched -> {db}")
+    err.print(
+        f"{len(added)} added, {len(done) - len(added)} already stored; "
+        f"{len({d.story for d in added})} stories touched -> {db}"
+    )
 
 
 @app.command("stories")
 def stories_cmd(
     db: Path = typer.Option(..., "--db", help="The store."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON lines instead of a table."),
-    limit: Optional[int] = typer.Option(None, help="The N most recent stories only."),
+    limit: int | None = typer.Option(None, help="The N most recent stories only."),
 ) -> None:
     """List the stored stories, the most recently active first."""
     from rich.table import Table
@@ -341,7 +390,7 @@ def show(
     story: int = typer.Argument(..., help="Story id (see `newsfuse stories`)."),
     db: Path = typer.Option(..., "--db", help="The store."),
     fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, json or html."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
 ) -> None:
     """Print one story's summary and comparison (cached; recomputed when stale)."""
     from rich.markup import escape
@@ -355,10 +404,10 @@ def show(
             info = store.info(story)
         except KeyError:
             err.print(f"[red]error[/]: no story {story} in {escape(str(db))}", highlight=False)
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
         except NewsfuseError as error:
             err.print(f"[red]error[/]: {escape(str(error))}", highlight=False)
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
     articles.id = f"{story}: {info.headline}"
     _write(render(summary, articles, fmt) + ("\n" if fmt == "json" else ""), output)
 
@@ -368,8 +417,9 @@ def serve(
     db: Path = typer.Option(Path("newsfuse.db"), "--db", help="SQLite store file (created when missing)."),
     host: str = typer.Option("127.0.0.1", help="Interface to bind; the default answers this machine only."),
     port: int = typer.Option(8000, help="TCP port."),
-    token: Optional[str] = typer.Option(None, envvar="NEWSFUSE_TOKEN",
-                                        help="Bearer token that POST /api/articles needs (or $NEWSFUSE_TOKEN)."),
+    token: str | None = typer.Option(
+        None, envvar="NEWSFUSE_TOKEN", help="Bearer token that POST /api/articles needs (or $NEWSFUSE_TOKEN)."
+    ),
     workers: int = typer.Option(0, help="Processes for /api/summarize (0: threads of the server process)."),
 ) -> None:
     """Serve the web pages and the JSON API (/api, documented at /docs) over a story store."""
@@ -379,7 +429,7 @@ def serve(
         from .serve import create_app
     except ImportError as error:
         err.print(f"[red]error[/]: {error.name} is missing; install the serve extra: pip install 'newsfuse[serve]'")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     if host not in ("127.0.0.1", "localhost", "::1") and not token:
         err.print(f"[yellow]warning[/]: listening on {host} without --token: anyone who reaches it can add articles")
     uvicorn.run(create_app(db, token=token, workers=workers), host=host, port=port, log_level="info")

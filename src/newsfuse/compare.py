@@ -28,13 +28,17 @@ QUOTE_MIN_WORDS = 2
 SAME_SPEAKER_CONTAINMENT = 0.8
 _CONTRACTIONS = [("n't", " not"), ("'re", " are"), ("'ll", " will"), ("'ve", " have"), ("'m", " am")]
 
-_SAY = (r"(?:said|says|say|told|tells|added|adds|asked|warned|explained|wrote|declared|stated|insisted|noted|"
-        r"argued|recalled|described|called|tweeted|according to)")
+_SAY = (
+    r"(?:said|says|say|told|tells|added|adds|asked|warned|explained|wrote|declared|stated|insisted|noted|"
+    r"argued|recalled|described|called|tweeted|according to)"
+)
 _NAME = r"(?:[A-Z][\w.'’-]+(?:\s+(?:al|bin|de|van|von|der|la)?\s*[A-Z][\w.'’-]+){0,4})"
 _ROLE = r"(?:(?:[Tt]he|[Aa]n?)\s+(?:[\w-]+\s+){0,3}(?:official|officials|spokesman|spokeswoman|spokesperson|minister|secretary|source|sources|statement|police|ministry|president|mayor|chief))"
 _PRONOUN = r"(?:he|she|He|She)"
 _SPEAKER = rf"(?P<who>{_NAME}|{_ROLE}|{_PRONOUN})"
-_AFTER = re.compile(rf"^[\s,;:—–-]*(?:{_SPEAKER}\s+(?:{_SAY}|also {_SAY})\b|{_SAY}\s+{_SPEAKER.replace('who', 'who2')})")
+_AFTER = re.compile(
+    rf"^[\s,;:—–-]*(?:{_SPEAKER}\s+(?:{_SAY}|also {_SAY})\b|{_SAY}\s+{_SPEAKER.replace('who', 'who2')})"
+)
 _BEFORE = re.compile(rf"{_SPEAKER}\s+(?:{_SAY}|also {_SAY})(?:\s+[\w ]{{0,30}})?[,:?]?\s*$")
 # "Khoja, the head of the coalition, stated that": the name, not the organisation, is the speaker.
 _APPOSITIVE = re.compile(rf"(?P<who>{_NAME}),\s+(?:the|a|an)\s+[^,\"“”]{{1,60}}?,?\s+(?:also\s+)?{_SAY}\b")
@@ -44,9 +48,13 @@ _SENTENCE_START = re.compile(r"[.!?][\"”’]?\s+(?=[A-Z\"“])")
 _CITED = re.compile(rf"cited\s+(?P<who>{_NAME})\s+as\s+saying")
 _QUOTE = re.compile(r"“([^”]+)”|\"([^\"]+)\"|«([^»]+)»")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
 _TOKEN = re.compile(r"[A-Za-z][\w'’.-]*[A-Za-z]|[A-Za-z]|\d[\d,.]*\d|\d")
 
 
@@ -73,8 +81,9 @@ def compare(story: Story) -> dict:
         "facts": _facts(story, cands, similarity),
         "quotes": _quote_groups(story, quotes, groups),
         "disagreements": _disagreements(story, cands, similarity) + _attribution_conflicts(story, quotes, groups),
-        "syndication": [{"documents": list(w.documents), "shared_fraction": w.shared_fraction}
-                        for w in story.wire_copies],
+        "syndication": [
+            {"documents": list(w.documents), "shared_fraction": w.shared_fraction} for w in story.wire_copies
+        ],
     }
 
 
@@ -103,12 +112,14 @@ def _facts(story: Story, cands: list[Sentence], similarity: np.ndarray) -> list[
         free[members] = False
         docs = {cands[m].document for m in members}
         origins = _origin_count(story, docs)
-        facts.append({
-            "text": cands[i].text,
-            "sources": [_source(story, cands[m].document, cands[m].start, cands[m].end) for m in members],
-            "origins": origins,
-            "status": "corroborated" if origins >= 2 else "single-source",
-        })
+        facts.append(
+            {
+                "text": cands[i].text,
+                "sources": [_source(story, cands[m].document, cands[m].start, cands[m].end) for m in members],
+                "origins": origins,
+                "status": "corroborated" if origins >= 2 else "single-source",
+            }
+        )
     facts.sort(key=lambda f: -f["origins"])
     return facts
 
@@ -137,7 +148,7 @@ def find_quotes(story: Story) -> list[Quote]:
             found = _quotes_in_paragraph(article.text, block.start, block.end, doc, last_speaker)
             quotes += found
             named = [q.speaker for q in found if q.speaker and not _is_pronoun(q.speaker)]
-            prose = _prose_speaker(article.text[block.start:block.end])
+            prose = _prose_speaker(article.text[block.start : block.end])
             last_speaker = named[-1] if named else (prose or last_speaker)
     return quotes
 
@@ -149,9 +160,9 @@ def _quotes_in_paragraph(text: str, start: int, end: int, doc: int, previous: st
         inner = next(g for g in m.groups() if g is not None)
         if len(inner.split()) < QUOTE_MIN_WORDS:
             continue
-        speaker = _attribution(paragraph[m.end():], paragraph[:m.start()])
+        speaker = _attribution(paragraph[m.end() :], paragraph[: m.start()])
         found.append(Quote(doc, start + m.start(), start + m.end(), inner.strip(" ,"), speaker, False))
-    opens_with_quote = paragraph.lstrip()[:1] in "\"“«"
+    opens_with_quote = paragraph.lstrip()[:1] in '"“«'
     return _resolve_speakers(found, previous, continues=opens_with_quote)
 
 
@@ -160,10 +171,12 @@ def _attribution(after: str, before: str) -> str | None:
 
 
 # Capitalized words that open a clause but name nobody ("On Wednesday, officials said").
-_NOT_NAMES = frozenset("on in at the but and when last this that it they we i as after before "
-                       "while if so then also monday tuesday wednesday thursday friday saturday sunday "
-                       "january february march april may june july august september october november "
-                       "december".split())
+_NOT_NAMES = frozenset(
+    "on in at the but and when last this that it they we i as after before "
+    "while if so then also monday tuesday wednesday thursday friday saturday sunday "
+    "january february march april may june july august september october november "
+    "december".split()
+)
 
 
 def _plausible_speaker(who: str | None) -> str | None:
@@ -181,15 +194,19 @@ def _attribution_phrase(after: str, before: str) -> str | None:
     if m:
         return (m.groupdict().get("who") or m.groupdict().get("who2")).rstrip(".,;:")
     sentence = _SENTENCE_START.split(before)[-1]
-    m = (_APPOSITIVE.search(sentence) or _BEFORE.search(sentence[-120:]) or _CITED.search(sentence)
-         or _last(_SPEECH.finditer(sentence)))
+    m = (
+        _APPOSITIVE.search(sentence)
+        or _BEFORE.search(sentence[-120:])
+        or _CITED.search(sentence)
+        or _last(_SPEECH.finditer(sentence))
+    )
     return m.group("who").rstrip(".,;:") if m else None
 
 
 def _last(matches):
     found = None
-    for found in matches:
-        pass
+    for match in matches:
+        found = match
     return found
 
 
@@ -215,8 +232,11 @@ def _is_pronoun(speaker: str) -> bool:
 def _prose_speaker(paragraph: str) -> str | None:
     """The last person a paragraph reports as speaking ("Medlin said it was hard..."), who is
     who "he said" means in the next paragraph's quote."""
-    names = [m.group("who") for m in _SPEECH.finditer(paragraph)
-             if m.group("who")[:1].isupper() and not _is_pronoun(m.group("who"))]
+    names = [
+        m.group("who")
+        for m in _SPEECH.finditer(paragraph)
+        if m.group("who")[:1].isupper() and not _is_pronoun(m.group("who"))
+    ]
     return names[-1].rstrip(".,;:") if names else None
 
 
@@ -238,12 +258,14 @@ def _quote_groups(story: Story, quotes: list[Quote], groups: list[list[int]]) ->
         speaker = _group_speaker([quotes[i] for i in members])
         texts = [quotes[i].text for i in members]
         main = max(texts, key=len)
-        result.append({
-            "speaker": speaker,
-            "text": main,
-            "sources": [_source(story, quotes[i].document, quotes[i].start, quotes[i].end) for i in members],
-            "variants": sorted(set(texts) - {main}),
-        })
+        result.append(
+            {
+                "speaker": speaker,
+                "text": main,
+                "sources": [_source(story, quotes[i].document, quotes[i].start, quotes[i].end) for i in members],
+                "variants": sorted(set(texts) - {main}),
+            }
+        )
     result.sort(key=lambda q: (-len({s["document"] for s in q["sources"]}), q["sources"][0]["document"]))
     return result
 
@@ -292,19 +314,29 @@ def _attribution_conflicts(story: Story, quotes: list[Quote], groups: list[list[
     """One quote put in two different named speakers' mouths by different outlets."""
     conflicts = []
     for members in groups:
-        own = [quotes[i] for i in members if quotes[i].speaker and not quotes[i].inherited
-               and quotes[i].speaker[:1].isupper()]
+        own = [
+            quotes[i]
+            for i in members
+            if quotes[i].speaker and not quotes[i].inherited and quotes[i].speaker[:1].isupper()
+        ]
         by_key: dict[str, list[Quote]] = defaultdict(list)
         for q in own:
             by_key[_speaker_key(q.speaker)].append(q)
         if len(by_key) >= 2 and len({q.document for q in own}) >= 2:
-            conflicts.append({
-                "kind": "attribution",
-                "topic": max((q.text for q in own), key=len)[:80],
-                "claims": [{"value": max((q.speaker for q in qs), key=len), "text": qs[0].text,
-                            "sources": [_source(story, q.document, q.start, q.end) for q in qs]}
-                           for qs in by_key.values()],
-            })
+            conflicts.append(
+                {
+                    "kind": "attribution",
+                    "topic": max((q.text for q in own), key=len)[:80],
+                    "claims": [
+                        {
+                            "value": max((q.speaker for q in qs), key=len),
+                            "text": qs[0].text,
+                            "sources": [_source(story, q.document, q.start, q.end) for q in qs],
+                        }
+                        for qs in by_key.values()
+                    ],
+                }
+            )
     return conflicts
 
 
@@ -359,7 +391,7 @@ def _differences(a: str, b: str) -> list[tuple[str, str, str, str]]:
             continue
         kind = _kind_of_change(ta[i1:i2], tb[j1:j2])
         if kind:
-            topic = " ".join(la[max(0, i1 - 3):i1] + ["…"] + la[i2:i2 + 3])
+            topic = " ".join(la[max(0, i1 - 3) : i1] + ["…"] + la[i2 : i2 + 3])
             out.append((kind, topic, " ".join(ta[i1:i2]), " ".join(tb[j1:j2])))
     return out
 
@@ -367,14 +399,14 @@ def _differences(a: str, b: str) -> list[tuple[str, str, str, str]]:
 def _anchored(la: list[str], lb: list[str], i1: int, i2: int, j1: int, j2: int) -> bool:
     """The words around the change are the same in both sentences: two on each side, where
     the change sits inside the sentence; three on the one side, where it opens or ends it."""
-    before = la[max(0, i1 - 2):i1] == lb[max(0, j1 - 2):j1]
-    after = la[i2:i2 + 2] == lb[j2:j2 + 2]
+    before = la[max(0, i1 - 2) : i1] == lb[max(0, j1 - 2) : j1]
+    after = la[i2 : i2 + 2] == lb[j2 : j2 + 2]
     if not (before and after):
         return False
     if i1 == 0 or j1 == 0:
-        return i1 == j1 == 0 and len(la[i2:i2 + 3]) == 3 and la[i2:i2 + 3] == lb[j2:j2 + 3]
+        return i1 == j1 == 0 and len(la[i2 : i2 + 3]) == 3 and la[i2 : i2 + 3] == lb[j2 : j2 + 3]
     if i2 == len(la) or j2 == len(lb):
-        return i2 == len(la) and j2 == len(lb) and i1 >= 3 and la[i1 - 3:i1] == lb[j1 - 3:j1]
+        return i2 == len(la) and j2 == len(lb) and i1 >= 3 and la[i1 - 3 : i1] == lb[j1 - 3 : j1]
     return True
 
 
@@ -414,8 +446,20 @@ def _is_year(token: str) -> bool:
 def _same_name(a: list[str], b: list[str]) -> bool:
     """Spelling variants of one name ("Ash"/"Ashton", "Russia"/"Russian Federation"),
     weekdays, months and sentence-initial words are not a name disagreement."""
-    months = {"january", "february", "march", "april", "may", "june", "july", "august",
-              "september", "october", "november", "december"}
+    months = {
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    }
     la, lb = [t.lower() for t in a], [t.lower() for t in b]
     if any(t in _WEEKDAYS or t in months or t in _NUMBER_WORDS for t in la + lb):
         return True

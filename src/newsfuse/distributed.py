@@ -182,8 +182,13 @@ def _read_part(path: Path) -> list[dict]:
 
 
 def _manifest(inputs: Sequence[Path], total: int, size: int, options: Options) -> dict:
-    return {"inputs": [str(p.resolve()) for p in inputs], "records": total, "partition_size": size,
-            "partitions": math.ceil(total / size), "options": asdict(options)}
+    return {
+        "inputs": [str(p.resolve()) for p in inputs],
+        "records": total,
+        "partition_size": size,
+        "partitions": math.ceil(total / size),
+        "options": asdict(options),
+    }
 
 
 def _prepare_dir(directory: Path, manifest: dict) -> None:
@@ -193,8 +198,10 @@ def _prepare_dir(directory: Path, manifest: dict) -> None:
     if path.exists():
         old = json.loads(path.read_text(encoding="utf-8"))
         if old != manifest:
-            raise NewsfuseError(f"{directory} holds parts of another job (inputs, partitions or options "
-                                "differ); remove it or write elsewhere")
+            raise NewsfuseError(
+                f"{directory} holds parts of another job (inputs, partitions or options "
+                "differ); remove it or write elsewhere"
+            )
         return
     stale = sorted(directory.glob("part-*.jsonl"))
     if stale:
@@ -274,8 +281,13 @@ def _jsonl_copy(path: Path, directory: str) -> Path:
     return copy
 
 
-def _run_batches(inputs: Sequence[Path], sink: IO[str] | _PartWriter, options: Options, workers: int | None,
-                 advance: Callable[[], None] | None) -> RunReport:
+def _run_batches(
+    inputs: Sequence[Path],
+    sink: IO[str] | _PartWriter,
+    options: Options,
+    workers: int | None,
+    advance: Callable[[], None] | None,
+) -> RunReport:
     report = RunReport()
     with tempfile.TemporaryDirectory(prefix="newsfuse-") as scratch:
         for path in inputs:
@@ -287,9 +299,15 @@ def _run_batches(inputs: Sequence[Path], sink: IO[str] | _PartWriter, options: O
     return report
 
 
-def run_local(inputs: Sequence[Path], out: Path, options: Options = Options(), workers: int | None = None,
-              partitions: int | None = None, advance: Callable[[], None] | None = None,
-              total: int | None = None) -> RunReport:
+def run_local(
+    inputs: Sequence[Path],
+    out: Path,
+    options: Options = Options(),
+    workers: int | None = None,
+    partitions: int | None = None,
+    advance: Callable[[], None] | None = None,
+    total: int | None = None,
+) -> RunReport:
     """The local engine over several inputs: one output file, or a directory of part files
     (`total`: the inputs' record count, when the caller has counted them already)."""
     if _single_file(out) and out.suffix == ".jsonl":
@@ -347,8 +365,7 @@ def _client(scheduler: str | None, workers: int | None, log: Callable[[str], Non
         client = distributed.Client(scheduler)
     else:
         n = workers or os.cpu_count() or 1
-        cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                           dashboard_address=":0")
+        cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
         client = distributed.Client(cluster)
     log(f"dask: {len(client.scheduler_info()['workers'])} workers, dashboard {client.dashboard_link}")
     return client
@@ -375,10 +392,18 @@ def _account_part(report: RunReport, lines: Iterable[str]) -> int:
     return count
 
 
-def run_dask(inputs: Sequence[Path], out: Path, options: Options = Options(), scheduler: str | None = None,
-             workers: int | None = None, partitions: int | None = None,
-             advance: Callable[[], None] | None = None, log: Callable[[str], None] = lambda _: None,
-             client: Any = None, total: int | None = None) -> RunReport:
+def run_dask(
+    inputs: Sequence[Path],
+    out: Path,
+    options: Options = Options(),
+    scheduler: str | None = None,
+    workers: int | None = None,
+    partitions: int | None = None,
+    advance: Callable[[], None] | None = None,
+    log: Callable[[str], None] = lambda _: None,
+    client: Any = None,
+    total: int | None = None,
+) -> RunReport:
     """The dask engine: partitions of records summarized by `process_partition` on the workers;
     each part file is committed by a rename as it arrives, and parts already there are skipped
     (`total` as for `run_local`)."""
@@ -406,8 +431,15 @@ def run_dask(inputs: Sequence[Path], out: Path, options: Options = Options(), sc
     return report
 
 
-def _run_parts(client: Any, distributed: Any, directory: Path, inputs: Sequence[Path], size: int,
-               options: Options, advance: Callable[[], None] | None) -> RunReport:
+def _run_parts(
+    client: Any,
+    distributed: Any,
+    directory: Path,
+    inputs: Sequence[Path],
+    size: int,
+    options: Options,
+    advance: Callable[[], None] | None,
+) -> RunReport:
     report = RunReport(crashed_parts=[])
     threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()) or 1
     window = INFLIGHT_PER_THREAD * threads
@@ -434,8 +466,9 @@ def _run_parts(client: Any, distributed: Any, directory: Path, inputs: Sequence[
             for _ in range(_account_part(report, _read_part_lines(done))):
                 advance and advance()
             continue
-        future = client.submit(process_partition, chunk, options, pure=False,
-                               key=f"newsfuse-part-{index:05d}-{os.getpid()}-{id(report)}")
+        future = client.submit(
+            process_partition, chunk, options, pure=False, key=f"newsfuse-part-{index:05d}-{os.getpid()}-{id(report)}"
+        )
         index_of[future.key] = index
         pending.add(future)  # type: ignore[union-attr]
         if len(index_of) >= window:

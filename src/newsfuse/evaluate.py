@@ -82,9 +82,12 @@ class Scores:
 
     def table(self) -> list[dict]:
         return [
-            {"system": system, **{k: round(v, 2) for k, v in self.mean(system).items()},
-             "words": round(self.words[system] / max(1, self.clusters), 1),
-             "ms_per_cluster": round(1000 * self.seconds[system] / max(1, self.clusters), 2)}
+            {
+                "system": system,
+                **{k: round(v, 2) for k, v in self.mean(system).items()},
+                "words": round(self.words[system] / max(1, self.clusters), 1),
+                "ms_per_cluster": round(1000 * self.seconds[system] / max(1, self.clusters), 2),
+            }
             for system in self.totals
         ]
 

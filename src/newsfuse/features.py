@@ -36,9 +36,34 @@ _MONEY_RE = re.compile(r"[$£€%]|\b(percent|million|billion|dollars?)\b", re.I
 _NUMBER_RE = re.compile(r"\d")
 _FIRST_PERSON = frozenset({"i", "we", "my", "our", "me", "us", "you", "your", "i'm", "we're"})
 _SAID = frozenset({"said", "says", "told", "according", "stated", "added"})
-_NOISE = frozenset({"click", "http", "https", "www", "com", "photo", "video", "subscribe", "newsletter",
-                    "cookies", "javascript", "browser", "email", "image", "caption", "advertisement",
-                    "share", "tweet", "facebook", "twitter", "getty", "ap", "reuters", "copyright"})
+_NOISE = frozenset(
+    {
+        "click",
+        "http",
+        "https",
+        "www",
+        "com",
+        "photo",
+        "video",
+        "subscribe",
+        "newsletter",
+        "cookies",
+        "javascript",
+        "browser",
+        "email",
+        "image",
+        "caption",
+        "advertisement",
+        "share",
+        "tweet",
+        "facebook",
+        "twitter",
+        "getty",
+        "ap",
+        "reuters",
+        "copyright",
+    }
+)
 
 
 @dataclass
@@ -101,8 +126,12 @@ def _agreement(sim: np.ndarray, origins: np.ndarray) -> tuple[np.ndarray, np.nda
         return zero, zero, zero, zero
     best = np.stack([np.where(origins[None, :] == o, sim, 0.0).max(axis=1) for o in labels], axis=1)
     best[origins[:, None] == labels[None, :]] = 0.0
-    return (best.sum(axis=1) / (len(labels) - 1), (best >= 0.2).sum(axis=1) / (len(labels) - 1),
-            (best >= 0.4).sum(axis=1) / (len(labels) - 1), best.max(axis=1))
+    return (
+        best.sum(axis=1) / (len(labels) - 1),
+        (best >= 0.2).sum(axis=1) / (len(labels) - 1),
+        (best >= 0.4).sum(axis=1) / (len(labels) - 1),
+        best.max(axis=1),
+    )
 
 
 def _text_features(text: str, toks: list[str]) -> list[float]:
@@ -112,13 +141,20 @@ def _text_features(text: str, toks: list[str]) -> list[float]:
     content = [t for t in toks if t not in stop]
     stripped = text.lstrip()
     return [
-        len(toks), np.log1p(len(toks)), len(content) / n, sum(map(len, toks)) / n,
-        len(_NUMBER_RE.findall(text)), float(bool(_YEAR_RE.search(text))), float(bool(_MONEY_RE.search(text))),
+        len(toks),
+        np.log1p(len(toks)),
+        len(content) / n,
+        sum(map(len, toks)) / n,
+        len(_NUMBER_RE.findall(text)),
+        float(bool(_YEAR_RE.search(text))),
+        float(bool(_MONEY_RE.search(text))),
         sum(text.count(q) for q in QUOTE_CHARS) + text.count("''") + text.count("``"),
         float(stripped[:1] in QUOTE_CHARS or stripped[:2] in ("''", "``")),
-        float(any(t in _SAID for t in toks)), sum(t in _FIRST_PERSON for t in toks) / n,
+        float(any(t in _SAID for t in toks)),
+        sum(t in _FIRST_PERSON for t in toks) / n,
         float(text.rstrip().rstrip("\"'”’ ").endswith("?")),
-        sum(t in _NOISE for t in toks), float(":" in text),
+        sum(t in _NOISE for t in toks),
+        float(":" in text),
     ]
 
 
@@ -145,25 +181,42 @@ def story_features(story: Story, max_offset: int = MAX_OFFSET) -> StoryFeatures:
     text_rows = np.array([_text_features(s.text, t) for s, t in zip(sents, tokens)], dtype=float).reshape(n, 14)
     doc_counts = np.bincount(docs, minlength=len(story.articles))[docs]
     cols = {
-        "position": positions, "inv_position": 1.0 / np.sqrt(1.0 + positions), "is_lead": leads.astype(float),
-        "word_offset": offsets, "log_offset": np.log1p(offsets),
-        "words": text_rows[:, 0], "log_words": text_rows[:, 1], "content_share": text_rows[:, 2],
+        "position": positions,
+        "inv_position": 1.0 / np.sqrt(1.0 + positions),
+        "is_lead": leads.astype(float),
+        "word_offset": offsets,
+        "log_offset": np.log1p(offsets),
+        "words": text_rows[:, 0],
+        "log_words": text_rows[:, 1],
+        "content_share": text_rows[:, 2],
         "mean_word_len": text_rows[:, 3],
         "centrality": sim.sum(axis=1) / max(1, n - 1),
         "centrality_other": (sim * other_doc).sum(axis=1) / np.maximum(1, other_doc.sum(axis=1)),
-        "topic_share": topic[:, 0], "topic_mass": topic[:, 1],
+        "topic_share": topic[:, 0],
+        "topic_mass": topic[:, 1],
         "max_sim_other": (sim * other_doc).max(axis=1) if n else np.zeros(0),
-        "agreement": agreement, "origins_agree_02": agree2, "origins_agree_04": agree4,
+        "agreement": agreement,
+        "origins_agree_02": agree2,
+        "origins_agree_04": agree4,
         "near_copy": (max_other >= 0.8).astype(float),
         "lead_sim": (sim[:, leads] * other_doc[:, leads]).sum(axis=1) / max(1, leads.sum()),
-        "numbers": text_rows[:, 4], "has_year": text_rows[:, 5], "has_money_pct": text_rows[:, 6],
-        "rare_share": topic[:, 2], "rare_topic": topic[:, 3],
-        "quote_chars": text_rows[:, 7], "starts_quote": text_rows[:, 8], "said": text_rows[:, 9],
-        "first_person": text_rows[:, 10], "question": text_rows[:, 11],
-        "noise_words": text_rows[:, 12], "colon": text_rows[:, 13],
+        "numbers": text_rows[:, 4],
+        "has_year": text_rows[:, 5],
+        "has_money_pct": text_rows[:, 6],
+        "rare_share": topic[:, 2],
+        "rare_topic": topic[:, 3],
+        "quote_chars": text_rows[:, 7],
+        "starts_quote": text_rows[:, 8],
+        "said": text_rows[:, 9],
+        "first_person": text_rows[:, 10],
+        "question": text_rows[:, 11],
+        "noise_words": text_rows[:, 12],
+        "colon": text_rows[:, 13],
         "within_doc_dup": (sim * same_doc).max(axis=1) if n else np.zeros(0),
-        "n_docs": np.full(n, float(len(set(docs.tolist())))), "n_origins": np.full(n, float(len(set(origins.tolist())))),
-        "n_cands": np.full(n, float(n)), "doc_cands": doc_counts.astype(float),
+        "n_docs": np.full(n, float(len(set(docs.tolist())))),
+        "n_origins": np.full(n, float(len(set(origins.tolist())))),
+        "n_cands": np.full(n, float(n)),
+        "doc_cands": doc_counts.astype(float),
     }
     matrix = np.column_stack([cols[f] for f in FEATURES]) if n else np.zeros((0, len(FEATURES)))
     return StoryFeatures(cands, np.nan_to_num(matrix.astype(np.float32)), vectors, sim, tokens)
@@ -188,6 +241,10 @@ def _topic_stats(tokens: list[list[str]], docs: np.ndarray) -> np.ndarray:
             continue
         topical = [len(doc_sets[t]) >= 2 for t in content]
         rare = [len(t) >= 7 or any(c.isdigit() for c in t) for t in content]
-        out[r] = (sum(topical) / len(content), sum(freq[t] for t in content) / len(content) / total * 100,
-                  sum(rare) / len(content), sum(a and b for a, b in zip(rare, topical)) / len(content))
+        out[r] = (
+            sum(topical) / len(content),
+            sum(freq[t] for t in content) / len(content) / total * 100,
+            sum(rare) / len(content),
+            sum(a and b for a, b in zip(rare, topical)) / len(content),
+        )
     return out

@@ -165,7 +165,7 @@ def headline_of(text: str) -> str | None:
     first, _, rest = text.strip().partition("\n")
     first = first.strip()
     words = len(first.split())
-    if rest.strip() and 0 < words <= HEADLINE_MAX_WORDS and first[-1] not in ".!?\"”":
+    if rest.strip() and 0 < words <= HEADLINE_MAX_WORDS and first[-1] not in '.!?"”':
         return first
     return None
 
@@ -216,8 +216,15 @@ def _read_feed(text: str, where: str) -> Pile:
             continue
         published = entry.get("published") or entry.get("updated")
         pile.articles.append(
-            Article(text=body, outlet=outlet, url=entry.get("link"), title=entry.get("title"),
-                    published=_parse_date(published), id=entry.get("id"), origin_file=at)
+            Article(
+                text=body,
+                outlet=outlet,
+                url=entry.get("link"),
+                title=entry.get("title"),
+                published=_parse_date(published),
+                id=entry.get("id"),
+                origin_file=at,
+            )
         )
     return pile
 

@@ -68,12 +68,17 @@ def as_story(articles: Story | Iterable[Article | str | dict]) -> Story:
     from .ingest import article_from_record
 
     items = list(articles)
-    return Story(articles=[a if isinstance(a, Article) else article_from_record(a, f"article {i}")
-                           for i, a in enumerate(items)])
+    return Story(
+        articles=[a if isinstance(a, Article) else article_from_record(a, f"article {i}") for i, a in enumerate(items)]
+    )
 
 
-def summarize(articles: Story | Iterable[Article | str | dict], words: int | None = None,
-              selector: str = Options.selector, compare: bool = False) -> Summary:
+def summarize(
+    articles: Story | Iterable[Article | str | dict],
+    words: int | None = None,
+    selector: str = Options.selector,
+    compare: bool = False,
+) -> Summary:
     """Public API: summarize articles about one story within `words` words (None: default rule);
     with `compare`, `Summary.comparison` holds facts, quotes, disagreements and syndication."""
     return summarize_story(as_story(articles), Options(words=words, selector=selector, compare=compare))

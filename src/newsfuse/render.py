@@ -22,9 +22,14 @@ def to_dict(summary: Summary) -> dict:
         "id": summary.story_id,
         "summary": summary.text,
         "sentences": [
-            {"text": s.text, "origins": s.origins,
-             "sources": [{"document": src.document, "outlet": src.outlet, "start": src.start, "end": src.end}
-                         for src in s.sources]}
+            {
+                "text": s.text,
+                "origins": s.origins,
+                "sources": [
+                    {"document": src.document, "outlet": src.outlet, "start": src.start, "end": src.end}
+                    for src in s.sources
+                ],
+            }
             for s in summary.sentences
         ],
         "words": summary.words,
@@ -79,12 +84,27 @@ def comparison_sections(comparison: dict, story: Story) -> list[tuple[str, list[
     corroborated = [f for f in facts if f["status"] == "corroborated"][:SHOWN_FACTS]
     single = [f for f in facts if f["status"] == "single-source"][:SHOWN_FACTS]
     return [
-        ("Corroborated", [f"{f['text']} — {_names(story, f['sources'])} ({f['origins']} origins)" for f in corroborated]),
+        (
+            "Corroborated",
+            [f"{f['text']} — {_names(story, f['sources'])} ({f['origins']} origins)" for f in corroborated],
+        ),
         ("Single source", [f"{f['text']} — {_names(story, f['sources'])}" for f in single]),
-        ("Quotes", [f"{q['speaker'] or 'unattributed'}: “{q['text']}” — {_names(story, q['sources'])}"
-                    for q in comparison["quotes"] if len(q["text"].split()) >= 4][:SHOWN_FACTS * 2]),
-        ("Disagreements", [f"{d['kind']} ({d['topic']}): " + " vs ".join(
-            f"{c['value']} [{_names(story, c['sources'])}]" for c in d["claims"]) for d in comparison["disagreements"]]),
+        (
+            "Quotes",
+            [
+                f"{q['speaker'] or 'unattributed'}: “{q['text']}” — {_names(story, q['sources'])}"
+                for q in comparison["quotes"]
+                if len(q["text"].split()) >= 4
+            ][: SHOWN_FACTS * 2],
+        ),
+        (
+            "Disagreements",
+            [
+                f"{d['kind']} ({d['topic']}): "
+                + " vs ".join(f"{c['value']} [{_names(story, c['sources'])}]" for c in d["claims"])
+                for d in comparison["disagreements"]
+            ],
+        ),
         ("Wire copies", [_copies_line(story, w["documents"], w["shared_fraction"]) for w in comparison["syndication"]]),
     ]
 
@@ -142,13 +162,15 @@ def render_html(summary: Summary, story: Story) -> str:
 
 def _html_sentence(story: Story, i: int, sentence: SummarySentence) -> str:
     links = "".join(
-        f'<a href="#s{i}-d{src.document}" title="{escape(story.articles[src.document].text[src.start:src.end])}">'
+        f'<a href="#s{i}-d{src.document}" title="{escape(story.articles[src.document].text[src.start : src.end])}">'
         f"{escape(outlet_name(story, src.document))}</a>"
         for src in sentence.sources
     )
     plural = "s" if sentence.origins != 1 else ""
-    return (f"<li>{escape(sentence.text)}<div class=src><span class=origins>{sentence.origins} "
-            f"origin{plural}:</span> {links}</div></li>")
+    return (
+        f"<li>{escape(sentence.text)}<div class=src><span class=origins>{sentence.origins} "
+        f"origin{plural}:</span> {links}</div></li>"
+    )
 
 
 def _marks_by_document(summary: Summary) -> dict[int, list[tuple[int, int, str]]]:
@@ -171,8 +193,10 @@ def _html_article(story: Story, document: int, marks: list[tuple[int, int, str]]
     title = escape(article.title or outlet_name(story, document))
     safe_url = article.url and article.url.startswith(("http://", "https://"))
     link = f' · <a href="{escape(article.url)}">original</a>' if safe_url else ""
-    return (f"<article id=d{document}><h3>{document}. {title}</h3><p class=meta>"
-            f"{escape(outlet_name(story, document))}{link}</p><p>{''.join(parts)}</p></article>")
+    return (
+        f"<article id=d{document}><h3>{document}. {title}</h3><p class=meta>"
+        f"{escape(outlet_name(story, document))}{link}</p><p>{''.join(parts)}</p></article>"
+    )
 
 
 def _html_comparison(comparison: dict, story: Story) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 Span = tuple[int, int]
 
@@ -16,9 +16,7 @@ _TITLES = frozenset(
 )
 _NUMBERED = frozenset("no nos vol vols art arts p pp fig figs ch sec secs op par para".split())
 _MONTHS = frozenset("jan feb mar apr jun jul aug sep sept oct nov dec".split())
-_CORP = frozenset(
-    "inc corp co ltd llc plc bros cos assn dept univ ave blvd rd vs v approx est etc al".split()
-)
+_CORP = frozenset("inc corp co ltd llc plc bros cos assn dept univ ave blvd rd vs v approx est etc al".split())
 _STATES = frozenset(
     "Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan Kans Ky La Md Mass Mich Minn Miss Mo "
     "Mont Neb Nev Okla Ore Pa Tenn Tex Va Vt Wash Wis Wyo".split()
@@ -46,10 +44,10 @@ _CONNECTIVES = frozenset("then and but so however now later also meanwhile".spli
 
 _CLOSERS = "\"”’'»)]"
 _OPENERS = "\"“‘'([«"
-_CAND = re.compile(r"[.!?…][.!?…]*[%s]*(?=\s|\Z)" % re.escape(_CLOSERS))
-_NEXT = re.compile(r"\s*(?P<open>[%s]*)(?P<next>\S*)" % re.escape(_OPENERS))
+_CAND = re.compile(rf"[.!?…][.!?…]*[{re.escape(_CLOSERS)}]*(?=\s|\Z)")
+_NEXT = re.compile(rf"\s*(?P<open>[{re.escape(_OPENERS)}]*)(?P<next>\S*)")
 _HARD = re.compile(r"\n[ \t\r\f\v]*\n\s*|\n")
-_LINE_SOFT = re.compile(r"(?:[.!?…][%s]*|[,;\-–—])$" % re.escape(_CLOSERS))
+_LINE_SOFT = re.compile(rf"(?:[.!?…][{re.escape(_CLOSERS)}]*|[,;\-–—])$")
 _ACRONYM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]$")
 _TOKEN = re.compile(r"\S+")
 _NO_BREAK_NEXT = frozenset(",;:)]%")
@@ -119,8 +117,7 @@ def _period_boundary(word: str, nxt: str, lower: bool) -> bool:
     if first.isdigit():
         return not (w in _NUMBERED or w in _MONTHS or w in _TITLES or "." in w)
     if first.islower() or lower:
-        return lower and not (w in _TITLES or w in _NUMBERED or w in _MONTHS or w in _CORP
-                              or "." in w or len(w) == 1)
+        return lower and not (w in _TITLES or w in _NUMBERED or w in _MONTHS or w in _CORP or "." in w or len(w) == 1)
     n = nxt.lower().strip("\"“”‘’'()[],.;:!?")
     if w in ("a.m", "p.m"):
         return n not in _TIME_WORDS
@@ -143,9 +140,13 @@ def _tokenized_closer(text: str, bpos: int, end: int, quotes: _Quotes) -> int:
     """End of a space-separated closing quote token right after bpos, or -1 if there is none."""
     nm = _NEXT.match(text, bpos, end)
     q = nm["open"][:1]
-    if q in ('"', "'") and nm.end("open") == nm.start("open") + 1 and nm["next"] == "":
-        if quotes.inside(nm.start("open"), single=q == "'"):
-            return nm.end("open")
+    if (
+        q in ('"', "'")
+        and nm.end("open") == nm.start("open") + 1
+        and nm["next"] == ""
+        and quotes.inside(nm.start("open"), single=q == "'")
+    ):
+        return nm.end("open")
     return -1
 
 

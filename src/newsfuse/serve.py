@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, AsyncIterator, TypeVar, Union
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -34,14 +34,24 @@ MAX_FILE = 2 * 1024 * 1024
 MAX_FILES = 100
 MAX_DOCUMENTS = 200  # articles in one request
 MAX_TEXT_CHARS = 500_000  # one article's text
-UPLOAD_KINDS = {".txt": "text", ".text": "text", ".md": "text", ".html": "html", ".htm": "html",
-                ".jsonl": "json", ".json": "json", ".ndjson": "json"}
+UPLOAD_KINDS = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".jsonl": "json",
+    ".json": "json",
+    ".ndjson": "json",
+}
 # Quotes shorter than this are fragments ("no", "wrong strategy"), not statements worth a line.
 QUOTE_MIN_WORDS = 4
 # Facts shown in the coverage grid before "show all".
 GRID_FACTS = 12
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 STATIC = {"style.css": "text/css; charset=utf-8", "app.js": "text/javascript; charset=utf-8"}
 
 T = TypeVar("T")
@@ -67,7 +77,7 @@ class DocumentIn(BaseModel):
 class SummarizeRequest(BaseModel):
     """Articles about one story, as plain strings or objects, and an optional length."""
 
-    documents: list[Union[NonEmpty, DocumentIn]] = Field(min_length=1, max_length=MAX_DOCUMENTS)
+    documents: list[NonEmpty | DocumentIn] = Field(min_length=1, max_length=MAX_DOCUMENTS)
     words: int | None = Field(None, ge=10, le=5000, description="summary length in words")
 
 
@@ -244,8 +254,9 @@ class BodyLimit:
             await self._refuse(send)
 
     async def _refuse(self, send: Callable) -> None:
-        await JSONResponse({"detail": f"request body too large: the limit is {self.max_body} bytes"},
-                           status_code=413)({"type": "http"}, _no_receive, send)
+        await JSONResponse({"detail": f"request body too large: the limit is {self.max_body} bytes"}, status_code=413)(
+            {"type": "http"}, _no_receive, send
+        )
 
 
 async def _no_receive() -> dict:
@@ -256,7 +267,9 @@ async def _no_receive() -> dict:
 
 
 def _field(loc: tuple) -> str:
-    parts = [str(p) for p in loc if p not in ("body",) and not str(p).startswith(("function-", "str", "constrained-str"))]
+    parts = [
+        str(p) for p in loc if p not in ("body",) and not str(p).startswith(("function-", "str", "constrained-str"))
+    ]
     return ".".join(p for p in parts if p != "DocumentIn") or "body"
 
 
@@ -293,8 +306,7 @@ async def _input_error(request: Request, exc: NewsfuseError) -> JSONResponse:
 _bearer = HTTPBearer(auto_error=False, description="Needed for writes when the server runs with --token.")
 
 
-def require_token(request: Request,
-                  credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> None:
+def require_token(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> None:
     """Writes need `Authorization: Bearer <token>` when the server was given a token."""
     expected: str | None = request.app.state.token
     if expected is None:
@@ -315,8 +327,9 @@ def _article(doc: str | DocumentIn, where: str) -> Article:
 
     record = doc if isinstance(doc, str) else doc.model_dump(exclude_none=True)
     article = article_from_record(record, where)
-    return replace(article, title=article.title or headline_of(article.text),
-                   outlet=article.outlet or _site(article.url))
+    return replace(
+        article, title=article.title or headline_of(article.text), outlet=article.outlet or _site(article.url)
+    )
 
 
 def _site(url: str | None) -> str | None:
@@ -351,8 +364,9 @@ async def _json_articles(request: Request) -> tuple[list[Article], list[str]]:
     try:
         docs = TypeAdapter(list[DocumentIn]).validate_python(items)
     except ValidationError as error:
-        errors = [dict(e, loc=(("body",) + e["loc"][1:]) if not isinstance(data, list) else e["loc"])
-                  for e in error.errors()]
+        errors = [
+            dict(e, loc=(("body",) + e["loc"][1:]) if not isinstance(data, list) else e["loc"]) for e in error.errors()
+        ]
         raise RequestValidationError(errors) from None
     return [_article(d, f"article {i}") for i, d in enumerate(docs)], []
 
@@ -390,8 +404,14 @@ def _stored(result: Any) -> StoredOut:
 
 
 def _info(info: Any) -> StoryInfoOut:
-    return StoryInfoOut(id=str(info.id), headline=info.headline or None, articles=info.articles,
-                        outlets=info.outlets, first=_iso(info.first), last=_iso(info.last))
+    return StoryInfoOut(
+        id=str(info.id),
+        headline=info.headline or None,
+        articles=info.articles,
+        outlets=info.outlets,
+        first=_iso(info.first),
+        last=_iso(info.last),
+    )
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -415,15 +435,22 @@ def load_story(store: Any, story_id: int) -> tuple[Story, dict | None, Any]:
 
 def _article_out(story: Story, document: int) -> ArticleOut:
     a = story.articles[document]
-    return ArticleOut(document=document, outlet=outlet_name(story, document), title=a.title, url=a.url,
-                      published=_iso(a.published), text=a.text)
+    return ArticleOut(
+        document=document,
+        outlet=outlet_name(story, document),
+        title=a.title,
+        url=a.url,
+        published=_iso(a.published),
+        text=a.text,
+    )
 
 
 # ---- the app -----------------------------------------------------------------------------------
 
 
-def create_app(db_path: str | Path = DEFAULT_DB, token: str | None = None, max_body: int = MAX_BODY,
-               workers: int = 0) -> FastAPI:
+def create_app(
+    db_path: str | Path = DEFAULT_DB, token: str | None = None, max_body: int = MAX_BODY, workers: int = 0
+) -> FastAPI:
     """The service over the store at `db_path`; with `token`, writes need it as a bearer token;
     with `workers` > 0, /api/summarize runs in that many processes (else in threads)."""
     store = StoreThread(str(db_path))
@@ -436,8 +463,12 @@ def create_app(db_path: str | Path = DEFAULT_DB, token: str | None = None, max_b
             app.state.pool.shutdown(cancel_futures=True)
         store.close()
 
-    app = FastAPI(title="newsfuse", version="0.1.0", lifespan=lifespan,
-                  description="Many news reports about the same events, fused into one attributed account.")
+    app = FastAPI(
+        title="newsfuse",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Many news reports about the same events, fused into one attributed account.",
+    )
     app.state.token = token or None
     app.state.pool = None
     # Summaries computed at once: one per worker process, else one (threads share the GIL).
@@ -475,8 +506,14 @@ def _api_routes(app: FastAPI, store: StoreThread) -> None:
             plain = [d if isinstance(d, str) else d.model_dump(exclude_none=True) for d in body.documents]
             return await asyncio.get_running_loop().run_in_executor(pool, _summarize_plain, plain, body.words)
 
-    @app.post("/api/articles", response_model=ArticlesOut, status_code=201, tags=["api"],
-              dependencies=[Depends(require_token)], openapi_extra=_articles_body())
+    @app.post(
+        "/api/articles",
+        response_model=ArticlesOut,
+        status_code=201,
+        tags=["api"],
+        dependencies=[Depends(require_token)],
+        openapi_extra=_articles_body(),
+    )
     async def add_articles(request: Request) -> ArticlesOut:
         """Store one article, a list (JSON) or files (multipart `files`: .txt, .html, .jsonl);
         each joins a story; answers their ids and story ids once they are committed."""
@@ -501,33 +538,48 @@ def _api_routes(app: FastAPI, store: StoreThread) -> None:
     async def story(story_id: int) -> StoryOut:
         """One story: its articles, summary, facts, quotes, disagreements and wire copies."""
         found, summary, info = await store.run(lambda s: load_story(s, story_id))
-        return StoryOut(id=str(story_id), headline=info.headline or None,
-                        articles=[_article_out(found, d) for d in range(len(found.articles))],
-                        summary=SummaryOut.model_validate(summary) if summary else None)
+        return StoryOut(
+            id=str(story_id),
+            headline=info.headline or None,
+            articles=[_article_out(found, d) for d in range(len(found.articles))],
+            summary=SummaryOut.model_validate(summary) if summary else None,
+        )
 
 
 def _articles_body() -> dict:
     one = DocumentIn.model_json_schema()
-    files = {"type": "object", "required": ["files"],
-             "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}
-    return {"requestBody": {"required": True, "content": {
-        "application/json": {"schema": {"anyOf": [one, {"type": "array", "items": one}]}},
-        "multipart/form-data": {"schema": files}}}}
+    files = {
+        "type": "object",
+        "required": ["files"],
+        "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+    }
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"anyOf": [one, {"type": "array", "items": one}]}},
+                "multipart/form-data": {"schema": files},
+            },
+        }
+    }
 
 
 # ---- pages -------------------------------------------------------------------------------------
 
 
 def _templates() -> Environment:
-    env = Environment(loader=PackageLoader("newsfuse", "templates"), autoescape=True,
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("newsfuse", "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True
+    )
     env.filters["plural"] = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"
     return env
 
 
 def _page(html: str) -> HTMLResponse:
-    return HTMLResponse(html, headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
-                                       "Referrer-Policy": "no-referrer"})
+    return HTMLResponse(
+        html,
+        headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"},
+    )
 
 
 def _page_routes(app: FastAPI, store: StoreThread) -> None:
@@ -537,8 +589,11 @@ def _page_routes(app: FastAPI, store: StoreThread) -> None:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index(added: int | None = None) -> HTMLResponse:
         infos = [_info(i) for i in await store.run(lambda s: s.stories())]
-        return _page(env.get_template("index.html").render(
-            stories=infos, added=added, needs_token=app.state.token is not None, max_body=app.state.max_body))
+        return _page(
+            env.get_template("index.html").render(
+                stories=infos, added=added, needs_token=app.state.token is not None, max_body=app.state.max_body
+            )
+        )
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     async def story_page(story_id: int) -> HTMLResponse:
@@ -550,8 +605,11 @@ def _page_routes(app: FastAPI, store: StoreThread) -> None:
     async def static(name: str) -> Response:
         if name not in STATIC:
             raise HTTPException(404, "no such file")
-        return Response((static_dir / name).read_bytes(), media_type=STATIC[name],
-                        headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"})
+        return Response(
+            (static_dir / name).read_bytes(),
+            media_type=STATIC[name],
+            headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
+        )
 
 
 # ---- the story page's view ---------------------------------------------------------------------
@@ -564,9 +622,13 @@ def _utf16(text: str, index: int) -> int:
 
 def _source_view(story: Story, src: dict) -> dict:
     text = story.articles[src["document"]].text
-    return {"doc": src["document"], "outlet": outlet_name(story, src["document"]),
-            "start": _utf16(text, src["start"]), "end": _utf16(text, src["end"]),
-            "quote": text[src["start"]:src["end"]]}
+    return {
+        "doc": src["document"],
+        "outlet": outlet_name(story, src["document"]),
+        "start": _utf16(text, src["start"]),
+        "end": _utf16(text, src["end"]),
+        "quote": text[src["start"] : src["end"]],
+    }
 
 
 def _sources_view(story: Story, sources: list[dict]) -> list[dict]:
@@ -596,10 +658,19 @@ def _peers(syndication: list[dict]) -> dict[int, list[int]]:
 
 
 def _docs_view(story: Story, peers: dict[int, list[int]]) -> list[dict]:
-    return [{"doc": d, "outlet": outlet_name(story, d), "title": a.title, "url": safe_url(a.url),
-             "when": _when(a.published), "published": _iso(a.published),
-             "copy_of": [outlet_name(story, p) for p in peers.get(d, [])], "text": a.text}
-            for d, a in enumerate(story.articles)]
+    return [
+        {
+            "doc": d,
+            "outlet": outlet_name(story, d),
+            "title": a.title,
+            "url": safe_url(a.url),
+            "when": _when(a.published),
+            "published": _iso(a.published),
+            "copy_of": [outlet_name(story, p) for p in peers.get(d, [])],
+            "text": a.text,
+        }
+        for d, a in enumerate(story.articles)
+    ]
 
 
 def _grid_row(story: Story, fact: dict, peers: dict[int, list[int]]) -> dict:
@@ -619,16 +690,24 @@ def _quotes_view(story: Story, quotes: list[dict]) -> list[dict]:
     for q in quotes:
         if len(q["text"].split()) >= QUOTE_MIN_WORDS:
             by_speaker.setdefault(q["speaker"] or "Unattributed", []).append(
-                {"text": q["text"], "sources": _sources_view(story, q["sources"])})
+                {"text": q["text"], "sources": _sources_view(story, q["sources"])}
+            )
     ranked = sorted(by_speaker.items(), key=lambda kv: (kv[0] == "Unattributed", -len(kv[1])))
     return [{"speaker": k, "quotes": v} for k, v in ranked]
 
 
 def _disagreements_view(story: Story, disagreements: list[dict]) -> list[dict]:
-    return [{"kind": d["kind"], "topic": d["topic"],
-             "claims": [{"value": c["value"], "text": c["text"], "sources": _sources_view(story, c["sources"])}
-                        for c in d["claims"]]}
-            for d in disagreements]
+    return [
+        {
+            "kind": d["kind"],
+            "topic": d["topic"],
+            "claims": [
+                {"value": c["value"], "text": c["text"], "sources": _sources_view(story, c["sources"])}
+                for c in d["claims"]
+            ],
+        }
+        for d in disagreements
+    ]
 
 
 def story_view(story: Story, summary: dict | None, story_id: str, headline: str | None) -> dict:
@@ -644,20 +723,24 @@ def story_view(story: Story, summary: dict | None, story_id: str, headline: str 
         "docs": docs,
         "texts": [a.text for a in story.articles],
         "outlets": len({d["outlet"] for d in docs}),
-        "sentences": [{"text": s["text"], "origins": s["origins"], "sources": _sources_view(story, s["sources"])}
-                      for s in summary.get("sentences", [])],
+        "sentences": [
+            {"text": s["text"], "origins": s["origins"], "sources": _sources_view(story, s["sources"])}
+            for s in summary.get("sentences", [])
+        ],
         "words": summary.get("words"),
         "problems": summary.get("problems", []),
-        "corroborated": [dict(f, sources=_sources_view(story, f["sources"])) for f in facts
-                         if f["status"] == "corroborated"],
-        "single": [dict(f, sources=_sources_view(story, f["sources"])) for f in facts
-                   if f["status"] != "corroborated"],
+        "corroborated": [
+            dict(f, sources=_sources_view(story, f["sources"])) for f in facts if f["status"] == "corroborated"
+        ],
+        "single": [dict(f, sources=_sources_view(story, f["sources"])) for f in facts if f["status"] != "corroborated"],
         "quotes": _quotes_view(story, summary.get("quotes", [])),
         "disagreements": _disagreements_view(story, summary.get("disagreements", [])),
         "grid": [_grid_row(story, f, peers) for f in facts],
         "grid_shown": GRID_FACTS,
-        "wire": [[outlet_name(story, d) for d in g["documents"]] + [f"{g['shared_fraction']:.0%}"]
-                 for g in summary.get("syndication", [])],
+        "wire": [
+            [outlet_name(story, d) for d in g["documents"]] + [f"{g['shared_fraction']:.0%}"]
+            for g in summary.get("syndication", [])
+        ],
         "timeline": dated,
         "undated": len(docs) - len(dated),
     }

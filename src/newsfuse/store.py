@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -15,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from . import stories as _stories
 from .errors import NewsfuseError
 from .model import Article, Options, Problem, Source, Story, Summary, SummarySentence, WireCopy
-from . import stories as _stories
 from .stories import ArticleVector, StoryClusterer, StoryState, as_utc, vectorize_articles
 
 __all__ = ["Store", "StoreError", "SqliteIndex", "StoryInfo", "Ingested", "text_hash", "SCHEMA_VERSION"]
@@ -147,8 +148,10 @@ def partial_sql(terms: int) -> str:
     """Partial scores of the stories in the window that share any of `terms` query terms
     (postings read by a range seek on the primary key (term, day))."""
     values = ",".join("(?, ?)" for _ in range(terms))
-    return (f"WITH q(term, w) AS (VALUES {values}) SELECT p.story, SUM(q.w * p.weight) AS s "
-            "FROM q JOIN postings p ON p.term = q.term AND p.day >= ? GROUP BY p.story ORDER BY s DESC LIMIT ?")
+    return (
+        f"WITH q(term, w) AS (VALUES {values}) SELECT p.story, SUM(q.w * p.weight) AS s "
+        "FROM q JOIN postings p ON p.term = q.term AND p.day >= ? GROUP BY p.story ORDER BY s DESC LIMIT ?"
+    )
 
 
 class SqliteIndex:
@@ -163,8 +166,10 @@ class SqliteIndex:
         are done in SQLite over the postings of the query terms, read through the term index."""
         if not query:
             return Counter()
-        rows = self.db.execute(partial_sql(len(query)),
-                               [x for pair in query for x in pair] + [since_day, max(PARTIAL_LIMIT, _stories.RESCORED)])
+        rows = self.db.execute(
+            partial_sql(len(query)),
+            [x for pair in query for x in pair] + [since_day, max(PARTIAL_LIMIT, _stories.RESCORED)],
+        )
         return Counter(dict(rows.fetchall()))
 
     def get(self, story: int) -> StoryState:
@@ -177,25 +182,32 @@ class SqliteIndex:
 
     def put(self, story: int, old: StoryState | None, new: StoryState) -> None:
         if old is not None:
-            self.db.executemany("DELETE FROM postings WHERE term = ? AND day = ? AND story = ?",
-                                ((t, old.day, story) for t, _ in old.posted()))
-        self.db.executemany("INSERT INTO postings (term, day, story, weight) VALUES (?, ?, ?, ?)",
-                            ((t, new.day, story, w) for t, w in new.posted()))
+            self.db.executemany(
+                "DELETE FROM postings WHERE term = ? AND day = ? AND story = ?",
+                ((t, old.day, story) for t, _ in old.posted()),
+            )
+        self.db.executemany(
+            "INSERT INTO postings (term, day, story, weight) VALUES (?, ?, ?, ?)",
+            ((t, new.day, story, w) for t, w in new.posted()),
+        )
         terms = np.fromiter(new.sums.keys(), np.int32, len(new.sums)).tobytes()
         sums = np.fromiter(new.sums.values(), np.float64, len(new.sums)).tobytes()
         self.db.execute(
             "INSERT INTO stories (id, size, first, last, terms, sums) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(id) DO UPDATE SET size = excluded.size, first = excluded.first, "
             "last = excluded.last, terms = excluded.terms, sums = excluded.sums",
-            (story, new.size, _iso(new.first), _iso(new.last), terms, sums))
+            (story, new.size, _iso(new.first), _iso(new.last), terms, sums),
+        )
 
     def new_id(self) -> int:
         return self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM stories").fetchone()[0]
 
 
 # A story-list line per story: headline, size, outlets, time span (`where` narrows it).
-_INFO_SQL = ("SELECT s.id, s.headline, s.size, COUNT(DISTINCT a.outlet), s.first, s.last FROM stories s "
-             "JOIN membership m ON m.story = s.id JOIN articles a ON a.id = m.article {where} GROUP BY s.id")
+_INFO_SQL = (
+    "SELECT s.id, s.headline, s.size, COUNT(DISTINCT a.outlet), s.first, s.last FROM stories s "
+    "JOIN membership m ON m.story = s.id JOIN articles a ON a.id = m.article {where} GROUP BY s.id"
+)
 
 
 def _story_info(row: tuple) -> StoryInfo:
@@ -277,10 +289,8 @@ class Store:
         return results
 
     def _refresh(self, story: int) -> None:
-        try:
+        with contextlib.suppress(NewsfuseError):  # e.g. no body sentence yet: `show` reports it
             self.summary(story)
-        except NewsfuseError:  # e.g. no body sentence yet: `show` reports it
-            pass
 
     def _ingest_batch(self, articles: list[Article]) -> list[Ingested]:
         fresh = [i for i, a in enumerate(articles) if self._existing(a) is None]
@@ -299,8 +309,18 @@ class Store:
         row = self.db.execute(
             "INSERT INTO articles (key, url, text_hash, title, outlet, published, origin_file, text, added) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (_key(article), _url(article), text_hash(article.text), article.title, article.outlet,
-             _iso(published), article.origin_file, article.text, _now())).lastrowid
+            (
+                _key(article),
+                _url(article),
+                text_hash(article.text),
+                article.title,
+                article.outlet,
+                _iso(published),
+                article.origin_file,
+                article.text,
+                _now(),
+            ),
+        ).lastrowid
         self.db.execute("INSERT INTO membership (article, story) VALUES (?, ?)", (row, story))
         self._set_headline(story, article)
         return Ingested(_key(article), row, story, True)
@@ -309,17 +329,22 @@ class Store:
         url = _url(article)
         found = None
         if url is not None:
-            found = self.db.execute("SELECT a.id, m.story FROM articles a JOIN membership m ON m.article = a.id "
-                                    "WHERE a.url = ?", (url,)).fetchone()
+            found = self.db.execute(
+                "SELECT a.id, m.story FROM articles a JOIN membership m ON m.article = a.id WHERE a.url = ?", (url,)
+            ).fetchone()
         if found is None:
-            found = self.db.execute("SELECT a.id, m.story FROM articles a JOIN membership m ON m.article = a.id "
-                                    "WHERE a.text_hash = ?", (text_hash(article.text),)).fetchone()
+            found = self.db.execute(
+                "SELECT a.id, m.story FROM articles a JOIN membership m ON m.article = a.id WHERE a.text_hash = ?",
+                (text_hash(article.text),),
+            ).fetchone()
         return found
 
     def _set_headline(self, story: int, article: Article) -> None:
         titled = int(bool(article.title and article.title.strip()))
-        self.db.execute("UPDATE stories SET headline = ?, titled = ? WHERE id = ? AND "
-                        "(headline IS NULL OR (titled = 0 AND ? = 1))", (_headline(article), titled, story, titled))
+        self.db.execute(
+            "UPDATE stories SET headline = ?, titled = ? WHERE id = ? AND (headline IS NULL OR (titled = 0 AND ? = 1))",
+            (_headline(article), titled, story, titled),
+        )
 
     # -- reading
 
@@ -342,11 +367,15 @@ class Store:
         """The story's articles in the order they were added."""
         rows = self.db.execute(
             "SELECT a.text, a.outlet, a.url, a.title, a.published, a.key, a.origin_file FROM membership m "
-            "JOIN articles a ON a.id = m.article WHERE m.story = ? ORDER BY a.id", (story,)).fetchall()
+            "JOIN articles a ON a.id = m.article WHERE m.story = ? ORDER BY a.id",
+            (story,),
+        ).fetchall()
         if not rows:
             raise KeyError(story)
-        articles = [Article(text=r[0], outlet=r[1], url=r[2], title=r[3], published=_when(r[4]), id=r[5],
-                            origin_file=r[6]) for r in rows]
+        articles = [
+            Article(text=r[0], outlet=r[1], url=r[2], title=r[3], published=_when(r[4]), id=r[5], origin_file=r[6])
+            for r in rows
+        ]
         return Story(articles=articles, id=str(story))
 
     def article_stories(self) -> dict[str, int]:
@@ -373,8 +402,10 @@ class Store:
         data = to_dict(summary)
         data["origins"] = list(story.origins)
         with _transaction(self.db):  # the size it was computed at: a later article makes it stale
-            self.db.execute("INSERT OR REPLACE INTO summaries (story, size, data, computed) VALUES (?, ?, ?, ?)",
-                            (story_id, len(story.articles), json.dumps(data, ensure_ascii=False), _now()))
+            self.db.execute(
+                "INSERT OR REPLACE INTO summaries (story, size, data, computed) VALUES (?, ?, ?, ?)",
+                (story_id, len(story.articles), json.dumps(data, ensure_ascii=False), _now()),
+            )
         return summary, story
 
     def integrity(self) -> str:
@@ -388,13 +419,19 @@ def _url(article: Article) -> str | None:
 def _from_cache(data: dict, story: Story) -> tuple[Summary, Story]:
     """Rebuild the Summary (and the story's origins and wire copies) from `to_dict` JSON."""
     sentences = tuple(
-        SummarySentence(s["text"], tuple(Source(x["document"], x["outlet"], x["start"], x["end"]) for x in s["sources"]),
-                        s["origins"]) for s in data["sentences"])
+        SummarySentence(
+            s["text"],
+            tuple(Source(x["document"], x["outlet"], x["start"], x["end"]) for x in s["sources"]),
+            s["origins"],
+        )
+        for s in data["sentences"]
+    )
     problems = tuple(Problem(*p.split(": ", 1)) if ": " in p else Problem("story", p) for p in data.get("problems", []))
     comparison = {k: v for k, v in data.items() if k not in _SUMMARY_KEYS} or None
     story.origins = tuple(data.get("origins", ()))
-    story.wire_copies = tuple(WireCopy(tuple(w["documents"]), w["shared_fraction"])
-                              for w in (comparison or {}).get("syndication", []))
+    story.wire_copies = tuple(
+        WireCopy(tuple(w["documents"]), w["shared_fraction"]) for w in (comparison or {}).get("syndication", [])
+    )
     return Summary(sentences, data["budget"], data["id"], data["selector"], problems, comparison), story
 
 

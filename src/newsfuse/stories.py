@@ -6,15 +6,28 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 from datetime import datetime, timedelta, timezone
+from typing import Protocol
 
 import numpy as np
 
 from .model import Article
 
-__all__ = ["StoryClusterer", "StoryState", "StoryIndex", "MemoryIndex", "as_utc", "ArticleVector", "vectorize", "vectorize_many", "vectorize_articles", "fit_idf", "idf_table", "b_cubed",
-           "cluster_articles"]
+__all__ = [
+    "StoryClusterer",
+    "StoryState",
+    "StoryIndex",
+    "MemoryIndex",
+    "as_utc",
+    "ArticleVector",
+    "vectorize",
+    "vectorize_many",
+    "vectorize_articles",
+    "fit_idf",
+    "idf_table",
+    "b_cubed",
+    "cluster_articles",
+]
 
 # Hashed vocabulary size: collisions are rare enough at 2^18 for news vocabularies.
 N_FEATURES = 1 << 18
@@ -58,8 +71,14 @@ class ArticleVector:
 def _hasher():
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    return HashingVectorizer(n_features=N_FEATURES, alternate_sign=False, norm=None, stop_words="english",
-                             token_pattern=r"(?u)\b[^\W\d_][^\W_]{2,}\b", dtype=np.float32)
+    return HashingVectorizer(
+        n_features=N_FEATURES,
+        alternate_sign=False,
+        norm=None,
+        stop_words="english",
+        token_pattern=r"(?u)\b[^\W\d_][^\W_]{2,}\b",
+        dtype=np.float32,
+    )
 
 
 def idf_table() -> np.ndarray:
@@ -122,8 +141,9 @@ class StoryState:
     last: datetime | None = None
 
     @classmethod
-    def from_sums(cls, sums: dict[int, float], size: int, first: datetime | None = None,
-                  last: datetime | None = None) -> StoryState:
+    def from_sums(
+        cls, sums: dict[int, float], size: int, first: datetime | None = None, last: datetime | None = None
+    ) -> StoryState:
         """A story from its kept term sums; the centroid is their L2-normalized copy."""
         norm = float(np.sqrt(sum(w * w for w in sums.values()))) or 1.0
         return cls(sums, {t: w / norm for t, w in sums.items()}, size, first, last)
@@ -135,7 +155,9 @@ class StoryState:
         """Add an article: sums, then the centroid of the top STORY_TERMS terms."""
         for t, w in zip(vector.terms.tolist(), vector.weights.tolist()):
             self.sums[t] = self.sums.get(t, 0.0) + w
-        grown = StoryState.from_sums(dict(sorted(self.sums.items(), key=lambda kv: -kv[1])[:STORY_TERMS]), self.size + 1)
+        grown = StoryState.from_sums(
+            dict(sorted(self.sums.items(), key=lambda kv: -kv[1])[:STORY_TERMS]), self.size + 1
+        )
         self.sums, self.centroid, self.size = grown.sums, grown.centroid, grown.size
         if published is not None:
             self.first = min(self.first or published, published)
@@ -205,8 +227,9 @@ class StoryClusterer:
     that share the article's heaviest terms, so an article meets a few candidate stories, not
     all of them; the best few are then scored exactly on the whole article."""
 
-    def __init__(self, threshold: float = JOIN_THRESHOLD, max_gap: timedelta = MAX_GAP,
-                 index: StoryIndex | None = None) -> None:
+    def __init__(
+        self, threshold: float = JOIN_THRESHOLD, max_gap: timedelta = MAX_GAP, index: StoryIndex | None = None
+    ) -> None:
         self.threshold = threshold
         self.max_gap = max_gap
         self.index = index if index is not None else MemoryIndex()

@@ -91,8 +91,10 @@ def syndicate(story: Story) -> Story:
     parent = list(range(n))
     groups: list[tuple[int, int, float]] = []
     for (a, b), members in copied.items():
-        count = min(sum(story.sentences[m].document == a for m in members),
-                    sum(story.sentences[m].document == b for m in members))
+        count = min(
+            sum(story.sentences[m].document == a for m in members),
+            sum(story.sentences[m].document == b for m in members),
+        )
         fraction = count / max(1, min(eligible[a], eligible[b]))
         if count >= MIN_COPIED or (count >= MIN_COPIED_SHORT and fraction >= MIN_SHARED_FRACTION):
             parent[find_root(parent, a)] = find_root(parent, b)

@@ -12,11 +12,13 @@ from scipy import sparse
 
 __all__ = ["words", "normalize", "shingles", "sentence_vectors", "cosine_matrix", "stop_words", "QUOTE_CHARS"]
 
-QUOTE_CHARS = "\"“”«»„"
+QUOTE_CHARS = '"“”«»„'
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 # Spelling variants that wire rewrites and the tokenized training text introduce.
-_VARIANTS = [(re.compile(rf"\b{re.escape(variant)}", re.IGNORECASE), canonical)
-             for variant, canonical in {"u.s.": "us", "u.n.": "un", "u.k.": "uk", "qaeda": "qaida"}.items()]
+_VARIANTS = [
+    (re.compile(rf"\b{re.escape(variant)}", re.IGNORECASE), canonical)
+    for variant, canonical in {"u.s.": "us", "u.n.": "un", "u.k.": "uk", "qaeda": "qaida"}.items()
+]
 
 
 def normalize(text: str) -> str:
@@ -38,7 +40,7 @@ def shingles(text: str, k: int = 3) -> set[str]:
     tokens = words(text)
     if len(tokens) < k:
         return {" ".join(tokens)} if tokens else set()
-    return {" ".join(tokens[i:i + k]) for i in range(len(tokens) - k + 1)}
+    return {" ".join(tokens[i : i + k]) for i in range(len(tokens) - k + 1)}
 
 
 def sentence_vectors(texts: Sequence[str]) -> sparse.csr_matrix:

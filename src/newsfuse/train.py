@@ -28,9 +28,16 @@ VALIDATION_EVAL = 500
 VALIDATION_BUDGET = 260
 # LightGBM settings (chosen on validation; see docs/bench_selection.md).
 PARAMS = {
-    "objective": "regression", "learning_rate": 0.05, "num_leaves": 63, "min_data_in_leaf": 100,
-    "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
-    "verbose": -1, "num_threads": 1,
+    "objective": "regression",
+    "learning_rate": 0.05,
+    "num_leaves": 63,
+    "min_data_in_leaf": 100,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "verbose": -1,
+    "num_threads": 1,
 }
 ROUNDS = 300
 TARGET = "rank"  # lambdarank on greedy-oracle labels, clusters as queries (best on validation)
@@ -50,7 +57,7 @@ def multinews_story(record: dict, where: str = "multinews") -> Story | None:
         text = (doc or "").strip()
         ends = list(_SENTENCE_END_RE.finditer(text))
         if ends and ends[-1].end() < len(text):
-            text = text[:ends[-1].end()] if ends[-1].end() > 0.5 * len(text) else text + " ."
+            text = text[: ends[-1].end()] if ends[-1].end() > 0.5 * len(text) else text + " ."
         elif text and not ends:
             text += " ."
         docs.append(text)
@@ -130,7 +137,7 @@ def sentence_labels(texts: list[str], reference: str, oracle_words: int = 260) -
         mats.append(_overlap_matrix(counts, ref))
         refs.append(np.array(list(ref.values()), dtype=float) if ref else np.ones(1))
         lens.append(np.array([max(0, len(t) - n + 1) for t in toks], dtype=float))
-    f = [_f1(np.minimum(m, r).sum(axis=1), l, r.sum()) for m, r, l in zip(mats, refs, lens)]
+    f = [_f1(np.minimum(m, r).sum(axis=1), n_grams, r.sum()) for m, r, n_grams in zip(mats, refs, lens)]
     soft = (f[0] + f[1]) / 2
     oracle = _greedy_oracle(mats, refs, lens, np.array([len(t) for t in toks]), oracle_words)
     return soft, oracle
@@ -148,8 +155,10 @@ def _greedy_oracle(mats, refs, lens, words, budget) -> np.ndarray:
     sel_len = [0.0, 0.0]
     best = 0.0
     while words[chosen].sum() < budget:
-        gain = sum(_f1(np.minimum(m + s, r).sum(axis=1), l + sl, r.sum())
-                   for m, s, r, l, sl in zip(mats, sel, refs, lens, sel_len))
+        gain = sum(
+            _f1(np.minimum(m + s, r).sum(axis=1), n_grams + sl, r.sum())
+            for m, s, r, n_grams, sl in zip(mats, sel, refs, lens, sel_len)
+        )
         gain[chosen] = -1
         i = int(np.argmax(gain))
         if gain[i] <= best:
@@ -157,7 +166,7 @@ def _greedy_oracle(mats, refs, lens, words, budget) -> np.ndarray:
         best = gain[i]
         chosen[i] = True
         sel = [s + m[i] for s, m in zip(sel, mats)]
-        sel_len = [sl + l[i] for sl, l in zip(sel_len, lens)]
+        sel_len = [sl + n_grams[i] for sl, n_grams in zip(sel_len, lens)]
     return chosen.astype(float)
 
 
@@ -199,8 +208,13 @@ def build_rows(path: str | Path, limit: int | None, progress: bool, label: str, 
             out["oracle"].append(oracle)
             out["groups"].append(len(X))
             out["meta"].append(meta)
-    return {"X": np.vstack(out["X"]), "soft": np.concatenate(out["soft"]), "oracle": np.concatenate(out["oracle"]),
-            "groups": np.array(out["groups"]), "meta": np.array(out["meta"], dtype=float)}
+    return {
+        "X": np.vstack(out["X"]),
+        "soft": np.concatenate(out["soft"]),
+        "oracle": np.concatenate(out["oracle"]),
+        "groups": np.array(out["groups"]),
+        "meta": np.array(out["meta"], dtype=float),
+    }
 
 
 class _progress:
@@ -224,8 +238,14 @@ class _progress:
             self.bar.stop()
 
 
-def fit(data: dict, seed: int = 0, target: str = TARGET, rounds: int = ROUNDS, params: dict | None = None,
-        features: list[str] | None = None):
+def fit(
+    data: dict,
+    seed: int = 0,
+    target: str = TARGET,
+    rounds: int = ROUNDS,
+    params: dict | None = None,
+    features: list[str] | None = None,
+):
     """A LightGBM booster predicting `target` from the chosen feature columns."""
     import lightgbm as lgb
 
@@ -237,19 +257,27 @@ def fit(data: dict, seed: int = 0, target: str = TARGET, rounds: int = ROUNDS, p
     elif target == "rank":  # clusters are queries: only the order within a cluster matters
         params |= {"objective": "lambdarank", "lambdarank_truncation_level": 20}
         label, group = label.astype(int), data["groups"]
-    dataset = lgb.Dataset(data["X"][:, cols], label=label, group=group, feature_name=[FEATURES[c] for c in cols],
-                          free_raw_data=False)
+    dataset = lgb.Dataset(
+        data["X"][:, cols], label=label, group=group, feature_name=[FEATURES[c] for c in cols], free_raw_data=False
+    )
     return lgb.train(params, dataset, num_boost_round=rounds)
 
 
-def save_model(booster, out_dir: str | Path, length: dict | None = None, selection: dict | None = None,
-               meta: dict | None = None) -> Path:
+def save_model(
+    booster, out_dir: str | Path, length: dict | None = None, selection: dict | None = None, meta: dict | None = None
+) -> Path:
     """Write the versioned model file: the LightGBM text model plus selection and length settings."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / MODEL_FILE
-    payload = {"version": MODEL_VERSION, "features": booster.feature_name(), "selection": selection or SELECTION,
-               "length": length, "meta": meta or {}, "booster": booster.model_to_string()}
+    payload = {
+        "version": MODEL_VERSION,
+        "features": booster.feature_name(),
+        "selection": selection or SELECTION,
+        "length": length,
+        "meta": meta or {},
+        "booster": booster.model_to_string(),
+    }
     path.write_text(json.dumps(payload), encoding="utf-8")
     return path
 
@@ -263,8 +291,13 @@ def fit_length(meta: np.ndarray) -> dict:
     return {"intercept": float(coef[0]), "log_docs": float(coef[1]), "min": 60, "max": 360}
 
 
-def evaluate_validation(model_path: Path, validation_path: str | Path, limit: int = VALIDATION_EVAL,
-                        budget: int | None = VALIDATION_BUDGET, progress: bool = True) -> dict:
+def evaluate_validation(
+    model_path: Path,
+    validation_path: str | Path,
+    limit: int = VALIDATION_EVAL,
+    budget: int | None = VALIDATION_BUDGET,
+    progress: bool = True,
+) -> dict:
     """Mean ROUGE of the learned selector and of lead on validation clusters, at `budget` words."""
     from .evaluate import ROUGE_TYPES, rouge
     from .pipeline import prepare
@@ -289,11 +322,18 @@ def evaluate_validation(model_path: Path, validation_path: str | Path, limit: in
                 for k, v in rouge(text, reference).items():
                     totals[name][k] += v
     return {name: {k: round(v / max(1, count), 2) for k, v in t.items()} for name, t in totals.items()} | {
-        "clusters": count}
+        "clusters": count
+    }
 
 
-def train(train_path: str | Path, validation_path: str | Path, out_dir: str | Path, seed: int = 0,
-          limit: int | None = None, progress: bool = True) -> dict:
+def train(
+    train_path: str | Path,
+    validation_path: str | Path,
+    out_dir: str | Path,
+    seed: int = 0,
+    limit: int | None = None,
+    progress: bool = True,
+) -> dict:
     """Build features and labels from `train_path`, fit the scorer, save it to `out_dir`, and
     return validation ROUGE with timings. `limit` caps the training clusters (default 20,000)."""
     limit = limit or DEFAULT_TRAIN_LIMIT
@@ -309,9 +349,13 @@ def train(train_path: str | Path, validation_path: str | Path, out_dir: str | Pa
     if progress:
         _print_scores(scores, time.perf_counter() - started)
     return {
-        "model": str(path), "model_bytes": path.stat().st_size, **meta,
-        "seconds_features": round(built - started, 1), "seconds_fit": round(fitted - built, 1),
-        "seconds_total": round(time.perf_counter() - started, 1), "validation": scores,
+        "model": str(path),
+        "model_bytes": path.stat().st_size,
+        **meta,
+        "seconds_features": round(built - started, 1),
+        "seconds_fit": round(fitted - built, 1),
+        "seconds_total": round(time.perf_counter() - started, 1),
+        "validation": scores,
     }
 
 
@@ -321,7 +365,9 @@ def _print_scores(scores: dict, seconds: float) -> None:
 
     from .evaluate import ROUGE_TYPES
 
-    table = Table(title=f"validation ({scores['clusters']} clusters, {VALIDATION_BUDGET} words); trained in {seconds:.0f} s")
+    table = Table(
+        title=f"validation ({scores['clusters']} clusters, {VALIDATION_BUDGET} words); trained in {seconds:.0f} s"
+    )
     table.add_column("system")
     for key in ROUGE_TYPES:
         table.add_column(key, justify="right")

@@ -13,6 +13,7 @@ class LeadSelector:
     name = "lead"
 
     def __call__(self, story: Story, budget: int) -> list[Sentence]:
-        order = sorted(range(len(story.sentences)),
-                       key=lambda i: (story.sentences[i].position, story.sentences[i].document))
+        order = sorted(
+            range(len(story.sentences)), key=lambda i: (story.sentences[i].position, story.sentences[i].document)
+        )
         return [story.sentences[i] for i in pack(story.sentences, order, budget)]

@@ -17,7 +17,7 @@ from ._base import BUDGET_MIN, BUDGET_SHARE, BUDGET_SLACK, default_budget, regis
 MODEL_VERSION = "learned-1"
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "learned.json"
 
-_CACHE: dict[Path, "LearnedModel"] = {}
+_CACHE: dict[Path, LearnedModel] = {}
 
 
 @dataclass
@@ -52,8 +52,10 @@ def _read(path: Path) -> LearnedModel:
         raise ModelError(f"{path}: cannot read the learned selector's model ({err}); run `newsfuse train`") from err
     version = payload.get("version") if isinstance(payload, dict) else None
     if version != MODEL_VERSION:
-        raise ModelError(f"{path}: model version {version!r} does not match this newsfuse "
-                         f"({MODEL_VERSION!r}); retrain it with `newsfuse train`")
+        raise ModelError(
+            f"{path}: model version {version!r} does not match this newsfuse "
+            f"({MODEL_VERSION!r}); retrain it with `newsfuse train`"
+        )
     unknown = [f for f in payload["features"] if f not in FEATURES]
     if unknown:
         raise ModelError(f"{path}: model uses features this newsfuse does not compute: {unknown}")
@@ -63,8 +65,9 @@ def _read(path: Path) -> LearnedModel:
         raise ModelError("the learned selector needs lightgbm: pip install lightgbm") from err
     booster = lgb.Booster(model_str=payload["booster"])
     columns = np.array([FEATURES.index(f) for f in payload["features"]], dtype=int)
-    return LearnedModel(booster, payload["features"], payload["selection"], payload.get("length"),
-                        payload.get("meta", {}), columns)
+    return LearnedModel(
+        booster, payload["features"], payload["selection"], payload.get("length"), payload.get("meta", {}), columns
+    )
 
 
 def learned_budget(story: Story, model: LearnedModel | None = None) -> int:
@@ -80,8 +83,9 @@ def learned_budget(story: Story, model: LearnedModel | None = None) -> int:
     return int(round(min(guess, max(BUDGET_MIN, BUDGET_SHARE * body))))
 
 
-def select(story: Story, budget: int, model: LearnedModel, selection: dict | None = None,
-           scores: np.ndarray | None = None) -> list[Sentence]:
+def select(
+    story: Story, budget: int, model: LearnedModel, selection: dict | None = None, scores: np.ndarray | None = None
+) -> list[Sentence]:
     """Greedy packing by model score minus an MMR penalty, skipping trigram repeats; a summary
     goes over its budget by at most one sentence, as `_base.pack` promises."""
     opts = {**model.selection, **(selection or {})}
@@ -94,8 +98,9 @@ def select(story: Story, budget: int, model: LearnedModel, selection: dict | Non
     fits = (lengths >= opts["min_words"]) & (lengths <= opts["max_words"])
     scores = np.where(fits, scores, scores - 10.0)  # misfits only when nothing else is left
     trigrams = _trigram_matrix(feats.tokens) if opts["trigram_block"] else None
-    chosen = _greedy(scores, lengths, feats.similarity, trigrams, budget, float(opts["mmr"]),
-                     float(opts.get("block_share", 0.0)))
+    chosen = _greedy(
+        scores, lengths, feats.similarity, trigrams, budget, float(opts["mmr"]), float(opts.get("block_share", 0.0))
+    )
     return [sents[i] for i in chosen]
 
 
