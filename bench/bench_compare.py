@@ -185,17 +185,23 @@ CompareFn = Callable[[object], dict]
 
 
 def load_compare() -> CompareFn:
-    """`newsfuse.compare.compare`, imported on first use (the module may not exist yet)."""
+    """`newsfuse.compare.compare` giving the comparison as the codec's JSON dict (the shape scored here)."""
+    from newsfuse.codec import comparison_to_dict
     from newsfuse.compare import compare
 
-    return compare
+    def as_dict(story) -> dict:
+        data = comparison_to_dict(compare(story))
+        data["syndication"] = data.pop("wire_copies")
+        return data
+
+    return as_dict
 
 
 def prepared(story):
-    """The story segmented and syndicated, as `compare` expects it."""
-    from newsfuse.pipeline import prepare
+    """The story prepared (cleaned, segmented, syndicated), as `compare` expects it."""
+    from newsfuse.prepare import prepare
 
-    return prepare(story)[0]
+    return prepare(story)
 
 
 def story_of_paths(paths: list[str]):
@@ -398,9 +404,10 @@ class Perturbation:
 
 def body_sentences(article) -> list[tuple[int, int]]:
     """(start, end) of the article's body sentences, as the pipeline segments them."""
-    from newsfuse.pipeline import segment_article
+    from newsfuse.clean import clean
+    from newsfuse.prepare import segment_article
 
-    return [(s.start, s.end) for s in segment_article(article, 0)]
+    return [(s.start, s.end) for s in segment_article(article, 0, tuple(clean(article.text)))]
 
 
 def cluster_text(record: dict) -> str:

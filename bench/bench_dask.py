@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from newsfuse.distributed import DEFAULT_PARTITION_SIZE, run_dask, run_local
-from newsfuse.model import Options
+from newsfuse.settings import Options
 
 DEFAULT_INPUT = Path(__file__).resolve().parents[2] / "shared" / "data" / "multinews" / "validation.jsonl.gz"
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from newsfuse.evaluate import ROUGE_TYPES, load_clusters, rouge
 from newsfuse.features import FEATURES, GROUPS
-from newsfuse.pipeline import prepare
+from newsfuse.prepare import prepare
 from newsfuse.select import default_budget, get_selector
 from newsfuse.select import learned as learned_mod
 from newsfuse.train import build_rows, fit, load_multinews, save_model
@@ -36,7 +36,7 @@ def prepared(kind: str, limit: int | None) -> list[tuple]:
     out = []
     for story, reference in pairs:
         try:
-            story, _ = prepare(story)
+            story = prepare(story)
         except Exception:  # noqa: BLE001 - evaluate() skips such clusters too
             continue
         out.append((story, reference))

@@ -5,7 +5,7 @@ import io
 import json
 
 from newsfuse.batch import run_batch
-from newsfuse.model import Options
+from newsfuse.settings import Options
 
 GOOD = {
     "id": "g1",

@@ -24,7 +24,7 @@ from newsfuse.distributed import (
     run_dask,
     run_local,
 )
-from newsfuse.model import Options
+from newsfuse.settings import Options
 
 VALIDATION = Path(__file__).resolve().parents[2] / "shared" / "data" / "multinews" / "validation.jsonl.gz"
 CLUSTERS = 200

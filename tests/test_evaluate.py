@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from newsfuse.evaluate import evaluate, load_clusters, reference_lines, rouge
-from newsfuse.model import Options
+from newsfuse.settings import Options
 
 
 def test_rouge_is_rouge_score_with_stemming():

@@ -27,7 +27,18 @@ def canonical_hash(record: object) -> str:
 
 
 def _legacy_view(record: dict) -> dict:
-    """Map an output record to the shape the hashes were taken in (none needed so far)."""
+    """Map an output record to the shape the hashes were taken in: the unversioned output before
+    the codec (`newsfuse.codec` documents what moved)."""
+    record = dict(record)
+    if record.pop("version", None) is None:
+        return record
+    record.pop("origins", None)
+    wire_copies = record.pop("wire_copies", [])
+    comparison = record.pop("comparison", None)
+    if comparison is not None:
+        record.update(comparison, syndication=wire_copies)
+    if "problems" in record:
+        record["problems"] = [f"{p['where']}: {p['message']}" for p in record["problems"]]
     return record
 
 
@@ -46,8 +57,9 @@ def _batch_cases(path: Path, label: str, tmp: Path) -> dict[str, str]:
     for line in out.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         # problems name the input file as it was given on the command line: keep only its name
+        record = _legacy_view(record)
         record["problems"] = [p.replace(str(path), path.name) for p in record.get("problems", [])]
-        cases[f"{label}:{record['id']}"] = canonical_hash(_legacy_view(record))
+        cases[f"{label}:{record['id']}"] = canonical_hash(record)
     return cases
 
 

@@ -12,7 +12,7 @@ from newsfuse.errors import ModelError
 from newsfuse.evaluate import load_clusters, rouge
 from newsfuse.features import FEATURES, story_features
 from newsfuse.model import Article, Story
-from newsfuse.pipeline import prepare
+from newsfuse.prepare import prepare
 from newsfuse.select import _base, get_selector
 from newsfuse.select import learned as learned_mod
 
@@ -37,7 +37,7 @@ ARTICLES = [
 
 
 def small_story() -> Story:
-    story, _ = prepare(Story(articles=[Article(text=t, outlet=f"o{i}") for i, t in enumerate(ARTICLES)]))
+    story = prepare(Story(articles=[Article(text=t, outlet=f"o{i}") for i, t in enumerate(ARTICLES)]))
     return story
 
 
@@ -104,7 +104,7 @@ def test_learned_selector_budget_and_extractive():
 @needs_data
 def test_learned_on_fulltext_budget_rule():
     for story, _ in load_clusters(FULLTEXT, limit=5):
-        story, _ = prepare(story)
+        story = prepare(story)
         check_selection(story, _base.default_budget(story))
         check_selection(story, learned_mod.learned_budget(story))
 
@@ -136,7 +136,7 @@ def test_quality_floor_beats_lead_on_fulltext():
     totals = {"learned": 0.0, "lead": 0.0}
     clusters = list(load_clusters(FULLTEXT, limit=20))
     for story, reference in clusters:
-        story, _ = prepare(story)
+        story = prepare(story)
         budget = _base.default_budget(story)
         for name, selector in (("learned", learned), ("lead", lead)):
             totals[name] += rouge("\n".join(s.text for s in selector(story, budget)), reference)["rouge1"]

@@ -6,7 +6,8 @@ import newsfuse
 from newsfuse import Article, Options, Story
 from newsfuse.errors import EmptyStoryError
 from newsfuse.ingest import read_paths
-from newsfuse.pipeline import prepare, segment_article, summarize_story
+from newsfuse.pipeline import summarize_story
+from newsfuse.prepare import prepare
 
 
 def _seed_story(seed_paths) -> Story:
@@ -14,7 +15,7 @@ def _seed_story(seed_paths) -> Story:
 
 
 def test_sentence_offsets_are_slices_of_the_original(seed_paths):
-    story, _ = prepare(_seed_story(seed_paths))
+    story = prepare(_seed_story(seed_paths))
     assert len(story.sentences) > 60
     for s in story.sentences:
         assert story.articles[s.document].text[s.start : s.end] == s.text
@@ -23,7 +24,7 @@ def test_sentence_offsets_are_slices_of_the_original(seed_paths):
 
 
 def test_seed_wire_copy_is_one_origin(seed_paths):
-    story, _ = prepare(_seed_story(seed_paths))
+    story = prepare(_seed_story(seed_paths))
     assert story.origins[1] == story.origins[3]  # 001 and 003 carry the same AP text
     assert len(set(story.origins)) == 4
     [copy] = story.wire_copies
@@ -31,7 +32,7 @@ def test_seed_wire_copy_is_one_origin(seed_paths):
 
 
 def test_example_story_syndication(example_paths):
-    story, _ = prepare(read_paths(example_paths).all_stories()[0])
+    story = prepare(read_paths(example_paths).all_stories()[0])
     assert len(set(story.origins)) == 5
     assert [w.documents for w in story.wire_copies] == [(1, 4)]  # Northshore = Harbourline (Coastal Press)
 
@@ -53,7 +54,7 @@ def test_summary_is_extractive_within_budget_and_attributed(seed_paths):
 
 
 def test_shared_quote_is_attributed_to_every_outlet_and_origins_count_once(seed_paths):
-    story, _ = prepare(_seed_story(seed_paths))
+    story = prepare(_seed_story(seed_paths))
     from newsfuse.attribute import attribute
 
     quote = next(s for s in story.sentences if s.document == 1 and s.text.startswith('"Despite what the Russians say'))
@@ -64,7 +65,7 @@ def test_shared_quote_is_attributed_to_every_outlet_and_origins_count_once(seed_
 
 
 def test_syndicated_sentence_counts_one_origin(seed_paths):
-    story, _ = prepare(_seed_story(seed_paths))
+    story = prepare(_seed_story(seed_paths))
     from newsfuse.attribute import attribute
 
     wire = next(s for s in story.sentences if s.document == 1 and s.text.startswith("The U.S.-led coalition has been"))
@@ -74,11 +75,10 @@ def test_syndicated_sentence_counts_one_origin(seed_paths):
 
 
 def test_no_fact_twice_in_seed_summary(seed_paths):
-    from newsfuse.textsim import cosine_matrix, sentence_vectors
+    from newsfuse.textsim import TextViews
 
     summary = newsfuse.summarize(_seed_story(seed_paths))
-    vectors = sentence_vectors([s.text for s in summary.sentences])
-    sims = cosine_matrix(vectors, vectors)
+    sims = TextViews([s.text for s in summary.sentences]).similarity()
     off_diagonal = sims[~__import__("numpy").eye(len(sims), dtype=bool)]
     assert off_diagonal.max() < 0.6
 
@@ -133,7 +133,37 @@ def test_five_megabyte_article_completes():
 
 
 def test_every_stage_output_offsets_on_example(example_paths):
-    story = read_paths(example_paths).all_stories()[0]
-    for doc, article in enumerate(story.articles):
-        for s in segment_article(article, doc):
-            assert article.text[s.start : s.end] == s.text and s.text == s.text.strip()
+    prepared = prepare(read_paths(example_paths).all_stories()[0])
+    for s in prepared.sentences:
+        article = prepared.articles[s.document]
+        assert article.text[s.start : s.end] == s.text and s.text == s.text.strip()
+    for doc, blocks in enumerate(prepared.blocks):
+        assert all(0 <= b.start < b.end <= len(prepared.articles[doc].text) for b in blocks)
+
+
+def test_prepare_leaves_the_story_alone_and_shares_one_fit(seed_paths):
+    story = _seed_story(seed_paths)
+    before = (list(story.articles), story.id, dict(story.extra))
+    prepared = prepare(story)
+    assert (list(story.articles), story.id, dict(story.extra)) == before
+    assert not hasattr(story, "sentences")  # a Story is never annotated in place
+    views = prepared.views
+    assert views.tfidf() is views.tfidf(list(range(len(prepared.sentences))))  # one fit for all rows
+    assert len(views.tokens) == len(prepared.sentences)
+
+
+def test_shared_tfidf_matches_scikit_learn(seed_paths):
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from newsfuse.textsim import stop_words
+
+    prepared = prepare(_seed_story(seed_paths))
+    stop = stop_words()
+    reference = TfidfVectorizer(
+        tokenizer=lambda toks: [t for t in toks if t not in stop],
+        lowercase=False,
+        token_pattern=None,
+        sublinear_tf=True,
+    ).fit_transform(prepared.views.tokens)
+    assert np.allclose(prepared.views.tfidf().toarray(), reference.toarray(), atol=1e-12)

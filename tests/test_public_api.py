@@ -1,13 +1,21 @@
 from __future__ import annotations
 
 import newsfuse
-from newsfuse.model import Options
+from newsfuse.settings import Options
 from newsfuse.select import available
 
 
 def test_public_surface_is_exactly_what_the_docs_promise():
     assert set(newsfuse.__all__) == {
         "Article",
+        "Claim",
+        "Comparison",
+        "Disagreement",
+        "Fact",
+        "PreparedStory",
+        "QuoteGroup",
+        "Span",
+        "prepare",
         "EmptyStoryError",
         "InputError",
         "ModelError",

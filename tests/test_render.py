@@ -6,7 +6,7 @@ import pytest
 
 from newsfuse import Article, Options, Story
 from newsfuse.pipeline import summarize_story
-from newsfuse.render import render
+from newsfuse.render import Shown, render
 
 HOSTILE = (
     'The mayor said <script>alert("x")</script> the bridge reopened on Friday. '
@@ -23,7 +23,7 @@ def summarized():
         ],
         id="bridge",
     )
-    return summarize_story(story, Options(words=40)), story
+    return summarize_story(story, Options(words=40)), Shown(story.articles, story.id)
 
 
 def test_html_escapes_article_text_and_outlet(summarized):
@@ -34,20 +34,20 @@ def test_html_escapes_article_text_and_outlet(summarized):
 
 
 def test_json_matches_batch_shape(summarized):
-    summary, story = summarized
-    data = json.loads(render(summary, story, fmt="json"))
+    summary, shown = summarized
+    data = json.loads(render(summary, shown, fmt="json"))
     assert data["summary"] == "\n".join(s["text"] for s in data["sentences"])
     for sentence in data["sentences"]:
         for src in sentence["sources"]:
             assert set(src) == {"document", "outlet", "start", "end"}
-            assert story.articles[src["document"]].text[src["start"] : src["end"]]
+            assert shown.articles[src["document"]].text[src["start"] : src["end"]]
         assert sentence["origins"] >= 1
 
 
 def test_text_and_markdown_list_each_sentence_with_sources(summarized):
-    summary, story = summarized
+    summary, shown = summarized
     for fmt in ("text", "markdown"):
-        out = render(summary, story, fmt=fmt)
+        out = render(summary, shown, fmt=fmt)
         for sentence in summary.sentences:
             assert sentence.text in out
         assert "origin" in out

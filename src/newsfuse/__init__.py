@@ -1,8 +1,25 @@
 """newsfuse: many news reports about the same events, fused into one short, attributed account."""
 
 from .errors import EmptyStoryError, InputError, ModelError, NewsfuseError
-from .model import Article, Options, Problem, Sentence, Source, Story, Summary, SummarySentence, WireCopy
+from .model import (
+    Article,
+    Claim,
+    Comparison,
+    Disagreement,
+    Fact,
+    Problem,
+    QuoteGroup,
+    Sentence,
+    Source,
+    Span,
+    Story,
+    Summary,
+    SummarySentence,
+    WireCopy,
+)
 from .pipeline import compare_articles, summarize, summarize_story
+from .prepare import PreparedStory, prepare
+from .settings import Options
 from .store import Store, StoreError
 from .stories import cluster_articles
 
@@ -10,6 +27,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Article",
+    "Claim",
+    "Comparison",
+    "Disagreement",
+    "Fact",
+    "PreparedStory",
+    "QuoteGroup",
+    "Span",
+    "prepare",
     "EmptyStoryError",
     "InputError",
     "ModelError",

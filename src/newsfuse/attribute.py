@@ -3,42 +3,54 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from .model import Sentence, Source, Story, SummarySentence
-from .textsim import cosine_matrix, sentence_vectors
+from .model import Sentence, Source, SummarySentence
+from .prepare import PreparedStory
+from .textsim import SAME_CONTENT
 
-__all__ = ["attribute", "SAME_CONTENT"]
-
-# Two sentences state the same content when their TF-IDF cosine reaches this. Calibrated by
-# reading seed pairs: paraphrases of one fact by two outlets score 0.45-0.7, sentences that only
-# share the story's topic words (Carter, Russia, Syria) stay under 0.35.
-SAME_CONTENT = 0.45
+__all__ = ["AttributionSettings", "attribute", "source_of"]
 
 
-def attribute(story: Story, chosen: Sequence[Sentence]) -> list[SummarySentence]:
+@dataclass(frozen=True)
+class AttributionSettings:
+    """When another article states a summary sentence's content."""
+
+    # The TF-IDF cosine at which two sentences state the same content (see textsim.SAME_CONTENT).
+    same_content: float = SAME_CONTENT
+
+
+def attribute(
+    story: PreparedStory, chosen: Sequence[Sentence], settings: AttributionSettings | None = None
+) -> list[SummarySentence]:
     """For each chosen sentence: its own span first, then the best-matching span of every other
     article that states the same content; `origins` counts their distinct independent origins."""
     if not chosen:
         return []
-    index = {(s.document, s.start): i for i, s in enumerate(story.sentences)}
-    rows = [index[(s.document, s.start)] for s in chosen]
-    vectors = sentence_vectors([s.text for s in story.sentences])
-    similarity = cosine_matrix(vectors[rows], vectors)
+    settings = settings or AttributionSettings()
+    rows = [story.row_of[(s.document, s.start)] for s in chosen]
+    vectors = story.views.tfidf()
+    similarity = np.asarray((vectors[rows] @ vectors.T).todense())
     documents = np.array([s.document for s in story.sentences])
-    return [_attribute_one(story, sentence, similarity[k], documents) for k, sentence in enumerate(chosen)]
+    return [
+        _attribute_one(story, sentence, similarity[k], documents, settings.same_content)
+        for k, sentence in enumerate(chosen)
+    ]
 
 
-def _attribute_one(story: Story, sentence: Sentence, row: np.ndarray, documents: np.ndarray) -> SummarySentence:
-    sources = [_source(story, sentence)]
+def _attribute_one(
+    story: PreparedStory, sentence: Sentence, row: np.ndarray, documents: np.ndarray, threshold: float
+) -> SummarySentence:
+    sources = [source_of(story, sentence)]
     for doc in range(len(story.articles)):
         if doc == sentence.document or not (documents == doc).any():
             continue
         scores = np.where(documents == doc, row, -1.0)
         best = int(scores.argmax())
-        if scores[best] >= SAME_CONTENT:
-            sources.append(_source(story, story.sentences[best]))
+        if scores[best] >= threshold:
+            sources.append(source_of(story, story.sentences[best]))
     return SummarySentence(
         text=sentence.text,
         sources=tuple(sources),
@@ -46,5 +58,6 @@ def _attribute_one(story: Story, sentence: Sentence, row: np.ndarray, documents:
     )
 
 
-def _source(story: Story, sentence: Sentence) -> Source:
-    return Source(sentence.document, story.articles[sentence.document].outlet, sentence.start, sentence.end)
+def source_of(story: PreparedStory, span: Sentence) -> Source:
+    """A span of an article as a Source naming the article's outlet."""
+    return Source(span.document, span.start, span.end, story.articles[span.document].outlet)

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from .codec import problem_to_dict, summary_to_dict
 from .errors import NewsfuseError
 from .ingest import iter_records, story_from_record
-from .model import Options
 from .pipeline import summarize_story
-from .render import to_dict
+from .settings import Options
 
 __all__ = ["BatchReport", "process_record", "result_line", "run_batch", "open_text"]
 
@@ -51,9 +51,9 @@ def process_record(at: str, record: dict | Exception, options: Options) -> dict:
         summary = summarize_story(story, options)
     except NewsfuseError as err:
         return {"id": record.get("id"), "error": str(err)}
-    out = {"id": record.get("id"), **story.extra, **to_dict(summary)}
+    out = {"id": record.get("id"), **story.extra, **summary_to_dict(summary)}
     out["id"] = record.get("id")
-    notes = [str(p) for p in problems] + out.pop("problems", [])
+    notes = [problem_to_dict(p) for p in problems] + out.pop("problems", [])
     if notes:
         out["problems"] = notes
     return out

@@ -13,7 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .errors import NewsfuseError
-from .model import FORMATS, Options
+from .model import FORMATS
+from .settings import Options
 
 app = typer.Typer(
     add_completion=False,
@@ -84,9 +85,10 @@ def compare_cmd(
 
 
 def _summarize_paths(paths: list[str], options: Options, fmt: str, output: Path | None) -> None:
+    from .codec import summary_to_dict
     from .ingest import read_paths
     from .pipeline import summarize_story
-    from .render import render, to_dict
+    from .render import Shown, render
 
     pile = read_paths(paths)
     for problem in pile.problems:
@@ -98,8 +100,8 @@ def _summarize_paths(paths: list[str], options: Options, fmt: str, output: Path 
         except NewsfuseError as error:
             err.print(f"[red]error[/]: {error}", highlight=False)
             continue
-        rendered.append(render(summary, story, fmt))
-        results.append(to_dict(summary))
+        rendered.append(render(summary, Shown(story.articles, story.id), fmt))
+        results.append(summary_to_dict(summary))
     if not results:
         err.print("[red]error[/]: nothing to summarize", highlight=False)
         raise typer.Exit(1)
@@ -395,12 +397,13 @@ def show(
     """Print one story's summary and comparison (cached; recomputed when stale)."""
     from rich.markup import escape
 
-    from .render import render
+    from .render import Shown, render
 
     fmt = _check_format(fmt)
     with _open_store(db) as store:
         try:
-            summary, articles = store.summary(story)
+            summary = store.summary(story)
+            articles = store.story(story).articles
             info = store.info(story)
         except KeyError:
             err.print(f"[red]error[/]: no story {story} in {escape(str(db))}", highlight=False)
@@ -408,8 +411,8 @@ def show(
         except NewsfuseError as error:
             err.print(f"[red]error[/]: {escape(str(error))}", highlight=False)
             raise typer.Exit(1) from None
-    articles.id = f"{story}: {info.headline}"
-    _write(render(summary, articles, fmt) + ("\n" if fmt == "json" else ""), output)
+    shown = Shown(articles, title=f"{story}: {info.headline}")
+    _write(render(summary, shown, fmt) + ("\n" if fmt == "json" else ""), output)
 
 
 @app.command()

@@ -8,24 +8,31 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .clean import clean
-from .model import Sentence, Story
+from .attribute import source_of
+from .model import Claim, Comparison, Disagreement, DisagreementKind, Fact, QuoteGroup, Sentence, Source
+from .prepare import PreparedStory
 from .syndicate import find_root
-from .textsim import cosine_matrix, sentence_vectors, words
+from .textsim import SAME_CONTENT, words
 
-__all__ = ["compare", "find_quotes", "Quote"]
+__all__ = ["ComparisonSettings", "compare", "find_quotes", "Quote"]
 
-# Facts: sentences of two articles state the same fact at this TF-IDF cosine (as in attribute).
-SAME_FACT = 0.45
-FACT_MIN_WORDS = 8
-MAX_POSITION = 100  # as the selectors: an article's first sentences only, so cost stays linear
-# Disagreements compare only sentences this similar: the same fact told with one value changed.
-SAME_CLAIM = 0.5
-# Quotes: merged across outlets when this share of the shorter one's word bigrams is in the other.
-QUOTE_CONTAINMENT = 0.6
-QUOTE_MIN_WORDS = 2
-# ...or, for two quotes of one speaker, when this share of the shorter one's words is in the other.
-SAME_SPEAKER_CONTAINMENT = 0.8
+
+@dataclass(frozen=True)
+class ComparisonSettings:
+    """Thresholds of the comparison; each was set by reading the seeds and the fulltext-dev pages."""
+
+    # Facts: sentences of two articles state the same fact at this TF-IDF cosine (as in attribute).
+    same_fact: float = SAME_CONTENT
+    fact_min_words: int = 8
+    # Disagreements compare only sentences this similar: the same fact told with one value changed.
+    same_claim: float = 0.5
+    # Quotes: merged across outlets when this share of the shorter one's word bigrams is in the other.
+    quote_containment: float = 0.6
+    quote_min_words: int = 2
+    # ...or, for two quotes of one speaker, when this share of the shorter one's words is in the other.
+    same_speaker_containment: float = 0.8
+
+
 _CONTRACTIONS = [("n't", " not"), ("'re", " are"), ("'ll", " will"), ("'ve", " have"), ("'m", " am")]
 
 _SAY = (
@@ -59,7 +66,7 @@ _TOKEN = re.compile(r"[A-Za-z][\w'’.-]*[A-Za-z]|[A-Za-z]|\d[\d,.]*\d|\d")
 
 
 @dataclass
-class Quote:
+class Quote:  # mutable: speakers are resolved after the paragraph's quotes are found
     """A direct quotation in one article, with its speaker when the attribution names one."""
 
     document: int
@@ -70,35 +77,36 @@ class Quote:
     inherited: bool  # speaker taken from the previous quote, not from an attribution of its own
 
 
-def compare(story: Story) -> dict:
-    """The comparison of a prepared story's sources, in the JSON shape of the batch output."""
-    cands = [s for s in story.sentences if s.position < MAX_POSITION]
-    vectors = sentence_vectors([s.text for s in cands]) if cands else None
-    similarity = cosine_matrix(vectors, vectors) if cands else np.zeros((0, 0))
-    quotes = find_quotes(story)
-    groups = _group_quotes(quotes)
-    return {
-        "facts": _facts(story, cands, similarity),
-        "quotes": _quote_groups(story, quotes, groups),
-        "disagreements": _disagreements(story, cands, similarity) + _attribution_conflicts(story, quotes, groups),
-        "syndication": [
-            {"documents": list(w.documents), "shared_fraction": w.shared_fraction} for w in story.wire_copies
-        ],
-    }
+def compare(story: PreparedStory, settings: ComparisonSettings | None = None) -> Comparison:
+    """The comparison of a prepared story's sources."""
+    settings = settings or ComparisonSettings()
+    cands = [story.sentences[i] for i in story.candidates]
+    similarity = story.views.similarity(story.candidates) if cands else np.zeros((0, 0))
+    quotes = find_quotes(story, settings.quote_min_words)
+    groups = _group_quotes(quotes, settings)
+    return Comparison(
+        facts=_facts(story, cands, similarity, settings),
+        quotes=_quote_groups(story, quotes, groups),
+        disagreements=_disagreements(story, cands, similarity, settings.same_claim)
+        + _attribution_conflicts(story, quotes, groups),
+        wire_copies=story.wire_copies,
+    )
 
 
-def _source(story: Story, document: int, start: int, end: int) -> dict:
-    return {"document": document, "outlet": story.articles[document].outlet, "start": start, "end": end}
+def _source(story: PreparedStory, document: int, start: int, end: int) -> Source:
+    return Source(document, start, end, story.articles[document].outlet)
 
 
-def _origin_count(story: Story, documents: set[int]) -> int:
+def _origin_count(story: PreparedStory, documents: set[int]) -> int:
     return len({story.origin_of(d) for d in documents})
 
 
 # ---- facts ---------------------------------------------------------------------------------
 
 
-def _facts(story: Story, cands: list[Sentence], similarity: np.ndarray) -> list[dict]:
+def _facts(
+    story: PreparedStory, cands: list[Sentence], similarity: np.ndarray, settings: ComparisonSettings
+) -> tuple[Fact, ...]:
     """Group sentences stating one fact: each unassigned sentence, in lead order, takes the best
     unassigned match of every other article (a star, so unrelated facts never chain)."""
     order = sorted(range(len(cands)), key=lambda i: (cands[i].position, cands[i].document))
@@ -106,32 +114,33 @@ def _facts(story: Story, cands: list[Sentence], similarity: np.ndarray) -> list[
     free = np.ones(len(cands), dtype=bool)
     facts = []
     for i in order:
-        if not free[i] or cands[i].words < FACT_MIN_WORDS:
+        if not free[i] or cands[i].words < settings.fact_min_words:
             continue
-        members = [i] + _best_per_document(similarity[i], documents, free, cands[i].document)
+        members = [i] + _best_per_document(similarity[i], documents, free, cands[i].document, settings.same_fact)
         free[members] = False
-        docs = {cands[m].document for m in members}
-        origins = _origin_count(story, docs)
+        origins = _origin_count(story, {cands[m].document for m in members})
         facts.append(
-            {
-                "text": cands[i].text,
-                "sources": [_source(story, cands[m].document, cands[m].start, cands[m].end) for m in members],
-                "origins": origins,
-                "status": "corroborated" if origins >= 2 else "single-source",
-            }
+            Fact(
+                text=cands[i].text,
+                sources=tuple(source_of(story, cands[m]) for m in members),
+                origins=origins,
+                status="corroborated" if origins >= 2 else "single-source",
+            )
         )
-    facts.sort(key=lambda f: -f["origins"])
-    return facts
+    facts.sort(key=lambda f: -f.origins)
+    return tuple(facts)
 
 
-def _best_per_document(row: np.ndarray, documents: np.ndarray, free: np.ndarray, own: int) -> list[int]:
+def _best_per_document(
+    row: np.ndarray, documents: np.ndarray, free: np.ndarray, own: int, threshold: float
+) -> list[int]:
     chosen = []
     for doc in np.unique(documents):
         if doc == own:
             continue
         scores = np.where((documents == doc) & free, row, -1.0)
         best = int(scores.argmax())
-        if scores[best] >= SAME_FACT:
+        if scores[best] >= threshold:
             chosen.append(best)
     return chosen
 
@@ -139,13 +148,13 @@ def _best_per_document(row: np.ndarray, documents: np.ndarray, free: np.ndarray,
 # ---- quotes --------------------------------------------------------------------------------
 
 
-def find_quotes(story: Story) -> list[Quote]:
+def find_quotes(story: PreparedStory, min_words: int = ComparisonSettings.quote_min_words) -> list[Quote]:
     """Every direct quotation of every article, with its speaker where the text says who."""
     quotes: list[Quote] = []
     for doc, article in enumerate(story.articles):
         last_speaker: str | None = None
-        for block in clean(article.text) if article.text.strip() else []:
-            found = _quotes_in_paragraph(article.text, block.start, block.end, doc, last_speaker)
+        for block in story.blocks[doc]:
+            found = _quotes_in_paragraph(article.text, block.start, block.end, doc, last_speaker, min_words)
             quotes += found
             named = [q.speaker for q in found if q.speaker and not _is_pronoun(q.speaker)]
             prose = _prose_speaker(article.text[block.start : block.end])
@@ -153,12 +162,14 @@ def find_quotes(story: Story) -> list[Quote]:
     return quotes
 
 
-def _quotes_in_paragraph(text: str, start: int, end: int, doc: int, previous: str | None) -> list[Quote]:
+def _quotes_in_paragraph(
+    text: str, start: int, end: int, doc: int, previous: str | None, min_words: int
+) -> list[Quote]:
     paragraph = text[start:end]
     found: list[Quote] = []
     for m in _QUOTE.finditer(paragraph):
         inner = next(g for g in m.groups() if g is not None)
-        if len(inner.split()) < QUOTE_MIN_WORDS:
+        if len(inner.split()) < min_words:
             continue
         speaker = _attribution(paragraph[m.end() :], paragraph[: m.start()])
         found.append(Quote(doc, start + m.start(), start + m.end(), inner.strip(" ,"), speaker, False))
@@ -252,25 +263,24 @@ def _bigrams(text: str) -> set[tuple[str, str]]:
     return set(zip(tokens, tokens[1:])) or {(t, "") for t in tokens}
 
 
-def _quote_groups(story: Story, quotes: list[Quote], groups: list[list[int]]) -> list[dict]:
+def _quote_groups(story: PreparedStory, quotes: list[Quote], groups: list[list[int]]) -> tuple[QuoteGroup, ...]:
     result = []
     for members in groups:
-        speaker = _group_speaker([quotes[i] for i in members])
         texts = [quotes[i].text for i in members]
         main = max(texts, key=len)
         result.append(
-            {
-                "speaker": speaker,
-                "text": main,
-                "sources": [_source(story, quotes[i].document, quotes[i].start, quotes[i].end) for i in members],
-                "variants": sorted(set(texts) - {main}),
-            }
+            QuoteGroup(
+                text=main,
+                speaker=_group_speaker([quotes[i] for i in members]),
+                sources=tuple(_source(story, quotes[i].document, quotes[i].start, quotes[i].end) for i in members),
+                variants=tuple(sorted(set(texts) - {main})),
+            )
         )
-    result.sort(key=lambda q: (-len({s["document"] for s in q["sources"]}), q["sources"][0]["document"]))
-    return result
+    result.sort(key=lambda q: (-len({s.document for s in q.sources}), q.sources[0].document))
+    return tuple(result)
 
 
-def _group_quotes(quotes: list[Quote]) -> list[list[int]]:
+def _group_quotes(quotes: list[Quote], settings: ComparisonSettings) -> list[list[int]]:
     """Union of quotes whose word bigrams mostly overlap (variants, partial and split quotes)."""
     grams = [_bigrams(q.text) for q in quotes]
     unigrams = [set(words(_expand_contractions(q.text))) for q in quotes]
@@ -278,8 +288,10 @@ def _group_quotes(quotes: list[Quote]) -> list[list[int]]:
     parent = list(range(len(quotes)))
     for i in range(len(quotes)):
         for j in range(i + 1, len(quotes)):
-            if _overlap(grams[i], grams[j]) >= QUOTE_CONTAINMENT or (
-                keys[i] and keys[i] == keys[j] and _overlap(unigrams[i], unigrams[j]) >= SAME_SPEAKER_CONTAINMENT
+            if _overlap(grams[i], grams[j]) >= settings.quote_containment or (
+                keys[i]
+                and keys[i] == keys[j]
+                and _overlap(unigrams[i], unigrams[j]) >= settings.same_speaker_containment
             ):  # the same speaker's words, contracted or reworded ("We're" / "We are")
                 parent[find_root(parent, i)] = find_root(parent, j)
     groups: dict[int, list[int]] = defaultdict(list)
@@ -310,73 +322,70 @@ def _group_speaker(members: list[Quote]) -> str | None:
     return max(names, key=len)
 
 
-def _attribution_conflicts(story: Story, quotes: list[Quote], groups: list[list[int]]) -> list[dict]:
+def _attribution_conflicts(
+    story: PreparedStory, quotes: list[Quote], groups: list[list[int]]
+) -> tuple[Disagreement, ...]:
     """One quote put in two different named speakers' mouths by different outlets."""
     conflicts = []
     for members in groups:
         own = [
             quotes[i]
             for i in members
-            if quotes[i].speaker and not quotes[i].inherited and quotes[i].speaker[:1].isupper()
+            if quotes[i].speaker and not quotes[i].inherited and str(quotes[i].speaker)[:1].isupper()
         ]
-        by_key: dict[str, list[Quote]] = defaultdict(list)
+        by_key: dict[str | None, list[Quote]] = defaultdict(list)
         for q in own:
             by_key[_speaker_key(q.speaker)].append(q)
         if len(by_key) >= 2 and len({q.document for q in own}) >= 2:
-            conflicts.append(
-                {
-                    "kind": "attribution",
-                    "topic": max((q.text for q in own), key=len)[:80],
-                    "claims": [
-                        {
-                            "value": max((q.speaker for q in qs), key=len),
-                            "text": qs[0].text,
-                            "sources": [_source(story, q.document, q.start, q.end) for q in qs],
-                        }
-                        for qs in by_key.values()
-                    ],
-                }
+            claims = tuple(
+                Claim(
+                    value=max((str(q.speaker) for q in qs), key=len),
+                    text=qs[0].text,
+                    sources=tuple(_source(story, q.document, q.start, q.end) for q in qs),
+                )
+                for qs in by_key.values()
             )
-    return conflicts
+            conflicts.append(Disagreement("attribution", max((q.text for q in own), key=len)[:80], claims))
+    return tuple(conflicts)
 
 
 # ---- number, date and name disagreements ---------------------------------------------------
 
 
-def _disagreements(story: Story, cands: list[Sentence], similarity: np.ndarray) -> list[dict]:
-    found: dict[tuple, dict] = {}
-    pairs = np.argwhere(np.triu(similarity >= SAME_CLAIM, k=1))
+def _disagreements(
+    story: PreparedStory, cands: list[Sentence], similarity: np.ndarray, same_claim: float
+) -> tuple[Disagreement, ...]:
+    """Pairs of similar sentences of different articles whose one changed token is a value; the
+    claims of one (kind, topic, values) are gathered, each value with all its sources."""
+    found: dict[tuple, tuple[DisagreementKind, str, dict[str, tuple[str, list[Source]]]]] = {}
+    pairs = np.argwhere(np.triu(similarity >= same_claim, k=1))
     for i, j in pairs:
         a, b = cands[i], cands[j]
         if a.document == b.document:
             continue
         for kind, topic, value_a, value_b in _differences(a.text, b.text):
             key = (kind, topic, frozenset((value_a, value_b)))
-            entry = found.setdefault(key, _disagreement(kind, topic))
-            _add_claim(story, entry, value_a, a)
-            _add_claim(story, entry, value_b, b)
-    return list(found.values())
+            claims = found.setdefault(key, (kind, topic, {}))[2]
+            _add_claim(claims, value_a, a, source_of(story, a))
+            _add_claim(claims, value_b, b, source_of(story, b))
+    return tuple(
+        Disagreement(kind, topic, tuple(Claim(value, text, tuple(srcs)) for value, (text, srcs) in claims.items()))
+        for kind, topic, claims in found.values()
+    )
 
 
-def _disagreement(kind: str, topic: str) -> dict:
-    return {"kind": kind, "topic": topic, "claims": []}
-
-
-def _add_claim(story: Story, entry: dict, value: str, sentence: Sentence) -> None:
-    source = _source(story, sentence.document, sentence.start, sentence.end)
-    for claim in entry["claims"]:
-        if claim["value"] == value:
-            if source not in claim["sources"]:
-                claim["sources"].append(source)
-            return
-    entry["claims"].append({"value": value, "text": sentence.text, "sources": [source]})
+def _add_claim(claims: dict[str, tuple[str, list[Source]]], value: str, sentence: Sentence, source: Source) -> None:
+    """Add a source to the claim of `value` (the first sentence stating it gives its text)."""
+    _, sources = claims.setdefault(value, (sentence.text, []))
+    if source not in sources:
+        sources.append(source)
 
 
 def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.replace("’", "'"))
 
 
-def _differences(a: str, b: str) -> list[tuple[str, str, str, str]]:
+def _differences(a: str, b: str) -> list[tuple[DisagreementKind, str, str, str]]:
     """(kind, topic, value in a, value in b) for each value that differs in two tellings of one
     fact: the tokens around it match, only the value changed."""
     from difflib import SequenceMatcher
@@ -410,7 +419,7 @@ def _anchored(la: list[str], lb: list[str], i1: int, i2: int, j1: int, j2: int) 
     return True
 
 
-def _kind_of_change(a: list[str], b: list[str]) -> str | None:
+def _kind_of_change(a: list[str], b: list[str]) -> DisagreementKind | None:
     a, b = [_unpossessive(t) for t in a], [_unpossessive(t) for t in b]
     if len(a) == len(b) == 1 and _number(a[0]) is not None and _number(b[0]) is not None:
         na, nb = _number(a[0]), _number(b[0])

@@ -17,7 +17,7 @@ from typing import IO, Any
 from .batch import BatchReport, _account, open_text, process_record, result_line, run_batch
 from .errors import NewsfuseError
 from .ingest import iter_records
-from .model import Options
+from .settings import Options
 
 __all__ = [
     "DASK_INSTALL",

@@ -10,10 +10,11 @@ from pathlib import Path
 
 from .batch import open_text
 from .ingest import iter_records, story_from_record
-from .model import Options, Story
-from .pipeline import prepare
+from .model import Story
+from .prepare import prepare
 from .segment import split_sentences
 from .select import default_budget, get_selector
+from .settings import Options
 
 __all__ = ["ROUGE_TYPES", "rouge", "load_clusters", "Scores", "evaluate", "reference_lines"]
 
@@ -109,16 +110,16 @@ def evaluate(
     for story, reference in clusters:
         start = time.perf_counter()
         try:
-            story, _ = prepare(story)
+            prepared = prepare(story, options.syndication)
         except Exception as err:  # noqa: BLE001 - a bad cluster is reported, the run goes on
             scores.skipped.append(f"{story.id}: {err}")
             continue
         scores.seconds["prepare"] = scores.seconds.get("prepare", 0.0) + time.perf_counter() - start
-        budget = options.words or default_budget(story)
+        budget = options.words or default_budget(prepared)
         scores.clusters += 1
         for name, selector in selectors.items():
             start = time.perf_counter()
-            chosen = selector(story, budget)
+            chosen = selector(prepared, budget)
             elapsed = time.perf_counter() - start
             text = "\n".join(s.text for s in chosen)
             scores.add(name, rouge(text, reference), elapsed, sum(s.words for s in chosen))

@@ -8,15 +8,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from .model import Story
-from .textsim import QUOTE_CHARS, stop_words, words
+from .prepare import MAX_POSITION, PreparedStory
+from .textsim import QUOTE_CHARS, stop_words
 
 __all__ = ["FEATURES", "GROUPS", "StoryFeatures", "story_features", "word_offsets", "candidate_indices"]
 
 # Only sentences that start within this many words of their article's start are candidates.
 # Multi-News training text holds ~500 tokens a cluster, so the model never saw later sentences.
 MAX_OFFSET = 300
-MAX_POSITION = 100
 
 GROUPS: dict[str, list[str]] = {
     "position": ["position", "inv_position", "is_lead", "word_offset", "log_offset"],
@@ -78,7 +77,7 @@ class StoryFeatures:
     tokens: list[list[str]]
 
 
-def word_offsets(story: Story) -> np.ndarray:
+def word_offsets(story: PreparedStory) -> np.ndarray:
     """Words of the same article's body before each sentence."""
     offsets = np.zeros(len(story.sentences), dtype=np.int64)
     running: dict[int, int] = {}
@@ -88,34 +87,15 @@ def word_offsets(story: Story) -> np.ndarray:
     return offsets
 
 
-def candidate_indices(story: Story, max_offset: int = MAX_OFFSET, offsets: np.ndarray | None = None) -> np.ndarray:
+def candidate_indices(
+    story: PreparedStory, max_offset: int = MAX_OFFSET, offsets: np.ndarray | None = None
+) -> np.ndarray:
     """Sentences early enough in their article: near the lead, within the training text's reach
     (`offsets`: the story's `word_offsets`, when the caller has them)."""
     offsets = word_offsets(story) if offsets is None else offsets
     positions = np.array([s.position for s in story.sentences])
     keep = ((offsets < max_offset) | (positions == 0)) & (positions < MAX_POSITION)
     return np.flatnonzero(keep)
-
-
-def _tfidf(tokens: list[list[str]]) -> sparse.csr_matrix:
-    """L2-normalized sublinear TF-IDF rows of the candidates, stop words out."""
-    stop = stop_words()
-    vocab: dict[str, int] = {}
-    rows, cols = [], []
-    for r, toks in enumerate(tokens):
-        for t in toks:
-            if t not in stop:
-                rows.append(r)
-                cols.append(vocab.setdefault(t, len(vocab)))
-    n = len(tokens)
-    counts = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, max(1, len(vocab))))
-    counts.sum_duplicates()
-    df = np.bincount(counts.indices, minlength=counts.shape[1])
-    idf = np.log((1 + n) / (1 + df)) + 1.0
-    counts.data = (1.0 + np.log(counts.data)) * idf[counts.indices]
-    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ counts)
 
 
 def _agreement(sim: np.ndarray, origins: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -158,13 +138,13 @@ def _text_features(text: str, toks: list[str]) -> list[float]:
     ]
 
 
-def story_features(story: Story, max_offset: int = MAX_OFFSET) -> StoryFeatures:
+def story_features(story: PreparedStory, max_offset: int = MAX_OFFSET) -> StoryFeatures:
     """The feature matrix (rows: candidates, columns: FEATURES) of a prepared story."""
     all_offsets = word_offsets(story)
     cands = candidate_indices(story, max_offset, all_offsets)
     sents = [story.sentences[i] for i in cands]
-    tokens = [words(s.text) for s in sents]
-    vectors = _tfidf(tokens)
+    tokens = [story.views.tokens[i] for i in cands]
+    vectors = story.views.tfidf(cands)
     n = len(cands)
     sim = (vectors @ vectors.T).toarray()
     np.fill_diagonal(sim, 0.0)

@@ -9,14 +9,21 @@ from typing import Literal
 __all__ = [
     "Article",
     "Block",
+    "Span",
     "WireCopy",
     "Sentence",
     "Story",
     "Source",
     "SummarySentence",
     "Summary",
-    "Options",
     "Problem",
+    "Fact",
+    "FactStatus",
+    "QuoteGroup",
+    "Claim",
+    "Disagreement",
+    "DisagreementKind",
+    "Comparison",
     "FORMATS",
 ]
 
@@ -46,12 +53,18 @@ class Block:
 
 
 @dataclass(frozen=True)
-class Sentence:
-    """A sentence of one article; `text == story.articles[document].text[start:end]`."""
+class Span:
+    """A stretch of one article's original text: `articles[document].text[start:end]`."""
 
     document: int
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class Sentence(Span):
+    """A sentence of one article; `text == story.articles[document].text[start:end]`."""
+
     text: str
     position: int  # index among the article's body sentences, 0 = lead
     paragraph: int  # index of the cleaned block it came from
@@ -71,33 +84,20 @@ class WireCopy:
 
 @dataclass
 class Story:
-    """Articles about one event. Stages annotate it in place, as spaCy components do a Doc:
-    segmentation fills `sentences` (in article order), syndication fills `origins` (one
-    independent-origin id per article; copies of one wire story share it) and `wire_copies`."""
+    """Articles about one event, as given. `prepare.prepare` reads it once into a `PreparedStory`
+    (sentences, origins, wire copies, shared text views), which every stage takes; nothing
+    writes back into a Story."""
 
     articles: list[Article]
     id: str | None = None
-    sentences: tuple[Sentence, ...] = ()
-    origins: tuple[int, ...] = ()
-    wire_copies: tuple[WireCopy, ...] = ()
     extra: dict = field(default_factory=dict)  # input keys carried through (batch records)
-
-    def sentences_of(self, document: int) -> list[Sentence]:
-        return [s for s in self.sentences if s.document == document]
-
-    def origin_of(self, document: int) -> int:
-        """The independent origin of an article (before syndication runs, each is its own)."""
-        return self.origins[document] if self.origins else document
 
 
 @dataclass(frozen=True)
-class Source:
-    """Where an article states a summary sentence's content: a span of its original text."""
+class Source(Span):
+    """Where an article states some content: a span of its original text, and the outlet."""
 
-    document: int
-    outlet: str | None
-    start: int
-    end: int
+    outlet: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,16 +121,71 @@ class Problem:
         return f"{self.where}: {self.message}"
 
 
+FactStatus = Literal["corroborated", "single-source"]
+DisagreementKind = Literal["number", "date", "name", "attribution"]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One piece of content and every article stating it; `origins` counts independent origins."""
+
+    text: str
+    sources: tuple[Source, ...]
+    origins: int
+    status: FactStatus
+
+
+@dataclass(frozen=True)
+class QuoteGroup:
+    """One quotation as every outlet gives it: the fullest text, its speaker and the variants."""
+
+    text: str
+    speaker: str | None
+    sources: tuple[Source, ...]
+    variants: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One side of a disagreement: the value it states, a sentence stating it, and its sources."""
+
+    value: str
+    text: str
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Reports of one claim that state incompatible values (`topic`: the words around it)."""
+
+    kind: DisagreementKind
+    topic: str
+    claims: tuple[Claim, ...]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What the sources corroborate, what rests on one, the quotes, and where they disagree."""
+
+    facts: tuple[Fact, ...]
+    quotes: tuple[QuoteGroup, ...]
+    disagreements: tuple[Disagreement, ...]
+    wire_copies: tuple[WireCopy, ...] = ()
+
+
 @dataclass(frozen=True)
 class Summary:
-    """The result for one story."""
+    """The result for one story: the attributed sentences, and what a reader needs beside the
+    articles to show them (each article's independent origin, the wire copies)."""
 
     sentences: tuple[SummarySentence, ...]
     budget: int  # the word budget it was written to
     story_id: str | None = None
     selector: str = ""
     problems: tuple[Problem, ...] = ()
-    comparison: dict | None = None  # filled by `compare` when asked for
+    comparison: Comparison | None = None  # filled by `compare` when asked for
+    origins: tuple[int, ...] = ()  # per article: its independent origin (copies share one)
+    wire_copies: tuple[WireCopy, ...] = ()
 
     @property
     def text(self) -> str:
@@ -139,16 +194,3 @@ class Summary:
     @property
     def words(self) -> int:
         return sum(len(s.text.split()) for s in self.sentences)
-
-
-@dataclass(frozen=True)
-class Options:
-    """Settings shared by the CLI, the batch runner, the service and the API; validated once."""
-
-    words: int | None = None  # None: the default length rule of `select.default_budget`
-    selector: str = "learned"
-    compare: bool = False
-
-    def __post_init__(self) -> None:
-        if self.words is not None and not 10 <= self.words <= 5000:
-            raise ValueError(f"words must be between 10 and 5000, got {self.words}")

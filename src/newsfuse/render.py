@@ -3,64 +3,48 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from html import escape
 
-from .model import Story, Summary, SummarySentence
+from .codec import summary_to_dict
+from .model import Article, Comparison, Source, Summary, SummarySentence, WireCopy
 
-__all__ = ["to_dict", "render", "render_text", "render_markdown", "render_json", "render_html", "outlet_name"]
+__all__ = ["Shown", "render", "render_text", "render_markdown", "render_json", "render_html", "outlet_name"]
 
 
-def outlet_name(story: Story, document: int) -> str:
+@dataclass(frozen=True)
+class Shown:
+    """What a view shows beside the summary: the articles it points into, and the story's title."""
+
+    articles: Sequence[Article]
+    title: str | None = None
+
+
+def outlet_name(articles: Sequence[Article], document: int) -> str:
     """The outlet's name, or a stand-in that still tells the reader which article it is."""
-    article = story.articles[document]
+    article = articles[document]
     return article.outlet or (article.origin_file or f"document {document}")
 
 
-def to_dict(summary: Summary) -> dict:
-    """The JSON shape of the batch format: summary lines, sentences with sources and origins."""
-    data = {
-        "id": summary.story_id,
-        "summary": summary.text,
-        "sentences": [
-            {
-                "text": s.text,
-                "origins": s.origins,
-                "sources": [
-                    {"document": src.document, "outlet": src.outlet, "start": src.start, "end": src.end}
-                    for src in s.sources
-                ],
-            }
-            for s in summary.sentences
-        ],
-        "words": summary.words,
-        "budget": summary.budget,
-        "selector": summary.selector,
-    }
-    if summary.problems:
-        data["problems"] = [str(p) for p in summary.problems]
-    if summary.comparison is not None:
-        data.update(summary.comparison)
-    return data
+def render_json(summary: Summary, shown: Shown) -> str:
+    return json.dumps(summary_to_dict(summary), ensure_ascii=False, indent=2)
 
 
-def render_json(summary: Summary, story: Story) -> str:
-    return json.dumps(to_dict(summary), ensure_ascii=False, indent=2)
-
-
-def _header(summary: Summary, story: Story) -> str:
-    n = len(story.articles)
-    origins = len({story.origin_of(d) for d in range(n)})
-    copies = "; ".join(_copies_line(story, w.documents, w.shared_fraction) for w in story.wire_copies)
+def _header(summary: Summary, shown: Shown) -> str:
+    n = len(shown.articles)
+    origins = len(set(summary.origins))
+    copies = "; ".join(_copies_line(shown, w) for w in summary.wire_copies)
     line = f"{n} articles, {origins} independent origins, {summary.words} words"
     return line + (f"; wire copies: {copies}" if copies else "")
 
 
-def _copies_line(story: Story, documents, shared_fraction: float) -> str:
-    return " = ".join(outlet_name(story, d) for d in documents) + f" ({shared_fraction:.0%} shared)"
+def _copies_line(shown: Shown, copy: WireCopy) -> str:
+    return " = ".join(outlet_name(shown.articles, d) for d in copy.documents) + f" ({copy.shared_fraction:.0%} shared)"
 
 
-def _sources_label(story: Story, sentence: SummarySentence) -> str:
-    names = _outlets(story, [s.document for s in sentence.sources])
+def _sources_label(shown: Shown, sentence: SummarySentence) -> str:
+    names = _names(shown, sentence.sources)
     plural = "s" if sentence.origins != 1 else ""
     return f"{names} ({sentence.origins} origin{plural})"
 
@@ -69,63 +53,54 @@ def _sources_label(story: Story, sentence: SummarySentence) -> str:
 SHOWN_FACTS = 8
 
 
-def _outlets(story: Story, documents) -> str:
-    """Outlet names of the documents, each once, in order."""
-    return ", ".join(dict.fromkeys(outlet_name(story, d) for d in documents))
+def _names(shown: Shown, sources: Iterable[Source]) -> str:
+    """Outlet names of the sources' articles, each once, in order."""
+    return ", ".join(dict.fromkeys(outlet_name(shown.articles, s.document) for s in sources))
 
 
-def _names(story: Story, sources: list[dict]) -> str:
-    return _outlets(story, [s["document"] for s in sources])
-
-
-def comparison_sections(comparison: dict, story: Story) -> list[tuple[str, list[str]]]:
+def comparison_sections(comparison: Comparison, shown: Shown) -> list[tuple[str, list[str]]]:
     """The comparison as titled lists of plain-text lines, shared by the text views."""
-    facts = comparison["facts"]
-    corroborated = [f for f in facts if f["status"] == "corroborated"][:SHOWN_FACTS]
-    single = [f for f in facts if f["status"] == "single-source"][:SHOWN_FACTS]
+    corroborated = [f for f in comparison.facts if f.status == "corroborated"][:SHOWN_FACTS]
+    single = [f for f in comparison.facts if f.status == "single-source"][:SHOWN_FACTS]
     return [
-        (
-            "Corroborated",
-            [f"{f['text']} — {_names(story, f['sources'])} ({f['origins']} origins)" for f in corroborated],
-        ),
-        ("Single source", [f"{f['text']} — {_names(story, f['sources'])}" for f in single]),
+        ("Corroborated", [f"{f.text} — {_names(shown, f.sources)} ({f.origins} origins)" for f in corroborated]),
+        ("Single source", [f"{f.text} — {_names(shown, f.sources)}" for f in single]),
         (
             "Quotes",
             [
-                f"{q['speaker'] or 'unattributed'}: “{q['text']}” — {_names(story, q['sources'])}"
-                for q in comparison["quotes"]
-                if len(q["text"].split()) >= 4
+                f"{q.speaker or 'unattributed'}: “{q.text}” — {_names(shown, q.sources)}"
+                for q in comparison.quotes
+                if len(q.text.split()) >= 4
             ][: SHOWN_FACTS * 2],
         ),
         (
             "Disagreements",
             [
-                f"{d['kind']} ({d['topic']}): "
-                + " vs ".join(f"{c['value']} [{_names(story, c['sources'])}]" for c in d["claims"])
-                for d in comparison["disagreements"]
+                f"{d.kind} ({d.topic}): " + " vs ".join(f"{c.value} [{_names(shown, c.sources)}]" for c in d.claims)
+                for d in comparison.disagreements
             ],
         ),
-        ("Wire copies", [_copies_line(story, w["documents"], w["shared_fraction"]) for w in comparison["syndication"]]),
+        ("Wire copies", [_copies_line(shown, w) for w in comparison.wire_copies]),
     ]
 
 
-def render_text(summary: Summary, story: Story) -> str:
-    lines = [f"{story.id or 'Story'}: {_header(summary, story)}", ""]
+def render_text(summary: Summary, shown: Shown) -> str:
+    lines = [f"{shown.title or 'Story'}: {_header(summary, shown)}", ""]
     for i, sentence in enumerate(summary.sentences, 1):
-        lines += [f"{i}. {sentence.text}", f"   — {_sources_label(story, sentence)}"]
+        lines += [f"{i}. {sentence.text}", f"   — {_sources_label(shown, sentence)}"]
     lines += [f"! {p}" for p in summary.problems]
-    for title, items in comparison_sections(summary.comparison, story) if summary.comparison else []:
+    for title, items in comparison_sections(summary.comparison, shown) if summary.comparison else []:
         lines += ["", f"{title}:"] + ([f"  - {item}" for item in items] or ["  (none)"])
     return "\n".join(lines) + "\n"
 
 
-def render_markdown(summary: Summary, story: Story) -> str:
-    lines = [f"## {story.id or 'Summary'}", "", f"*{_header(summary, story)}*", ""]
+def render_markdown(summary: Summary, shown: Shown) -> str:
+    lines = [f"## {shown.title or 'Summary'}", "", f"*{_header(summary, shown)}*", ""]
     for i, sentence in enumerate(summary.sentences, 1):
-        lines.append(f"{i}. {sentence.text} <sub>{_sources_label(story, sentence)}</sub>")
+        lines.append(f"{i}. {sentence.text} <sub>{_sources_label(shown, sentence)}</sub>")
     if summary.problems:
         lines += ["", "**Input problems**", ""] + [f"- {p}" for p in summary.problems]
-    for title, items in comparison_sections(summary.comparison, story) if summary.comparison else []:
+    for title, items in comparison_sections(summary.comparison, shown) if summary.comparison else []:
         lines += ["", f"### {title}", ""] + ([f"- {item}" for item in items] or ["- (none)"])
     return "\n".join(lines) + "\n"
 
@@ -143,27 +118,27 @@ mark{background:#fff1a8}mark:target{background:#ffd24d;outline:2px solid #e0a800
 """
 
 
-def render_html(summary: Summary, story: Story) -> str:
+def render_html(summary: Summary, shown: Shown) -> str:
     """A standalone page: the summary, each sentence's sources linked to the marked spans."""
-    items = "\n".join(_html_sentence(story, i, s) for i, s in enumerate(summary.sentences))
+    items = "\n".join(_html_sentence(shown, i, s) for i, s in enumerate(summary.sentences))
     marks = _marks_by_document(summary)
-    articles = "\n".join(_html_article(story, d, marks.get(d, [])) for d in range(len(story.articles)))
+    articles = "\n".join(_html_article(shown, d, marks.get(d, [])) for d in range(len(shown.articles)))
     problems = "".join(f"<li>{escape(str(p))}</li>" for p in summary.problems)
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
-        f"<title>{escape(story.id or 'newsfuse summary')}</title><style>{_STYLE}</style></head><body>"
-        f"<h1>{escape(story.id or 'Summary')}</h1><p class=meta>{escape(_header(summary, story))}</p>"
+        f"<title>{escape(shown.title or 'newsfuse summary')}</title><style>{_STYLE}</style></head><body>"
+        f"<h1>{escape(shown.title or 'Summary')}</h1><p class=meta>{escape(_header(summary, shown))}</p>"
         f"<ol class=summary>{items}</ol>"
         + (f"<ul class=problems>{problems}</ul>" if problems else "")
-        + (_html_comparison(summary.comparison, story) if summary.comparison else "")
+        + (_html_comparison(summary.comparison, shown) if summary.comparison else "")
         + f"<h2>Articles</h2>{articles}</body></html>\n"
     )
 
 
-def _html_sentence(story: Story, i: int, sentence: SummarySentence) -> str:
+def _html_sentence(shown: Shown, i: int, sentence: SummarySentence) -> str:
     links = "".join(
-        f'<a href="#s{i}-d{src.document}" title="{escape(story.articles[src.document].text[src.start : src.end])}">'
-        f"{escape(outlet_name(story, src.document))}</a>"
+        f'<a href="#s{i}-d{src.document}" title="{escape(shown.articles[src.document].text[src.start : src.end])}">'
+        f"{escape(outlet_name(shown.articles, src.document))}</a>"
         for src in sentence.sources
     )
     plural = "s" if sentence.origins != 1 else ""
@@ -181,8 +156,8 @@ def _marks_by_document(summary: Summary) -> dict[int, list[tuple[int, int, str]]
     return marks
 
 
-def _html_article(story: Story, document: int, marks: list[tuple[int, int, str]]) -> str:
-    article = story.articles[document]
+def _html_article(shown: Shown, document: int, marks: list[tuple[int, int, str]]) -> str:
+    article = shown.articles[document]
     text, parts, cursor = article.text, [], 0
     for start, end, anchor in sorted(marks):
         if start < cursor:  # a span already marked for an earlier summary sentence
@@ -190,18 +165,18 @@ def _html_article(story: Story, document: int, marks: list[tuple[int, int, str]]
         parts += [escape(text[cursor:start]), f'<mark id="{anchor}">{escape(text[start:end])}</mark>']
         cursor = end
     parts.append(escape(text[cursor:]))
-    title = escape(article.title or outlet_name(story, document))
+    title = escape(article.title or outlet_name(shown.articles, document))
     safe_url = article.url and article.url.startswith(("http://", "https://"))
     link = f' · <a href="{escape(article.url)}">original</a>' if safe_url else ""
     return (
         f"<article id=d{document}><h3>{document}. {title}</h3><p class=meta>"
-        f"{escape(outlet_name(story, document))}{link}</p><p>{''.join(parts)}</p></article>"
+        f"{escape(outlet_name(shown.articles, document))}{link}</p><p>{''.join(parts)}</p></article>"
     )
 
 
-def _html_comparison(comparison: dict, story: Story) -> str:
+def _html_comparison(comparison: Comparison, shown: Shown) -> str:
     parts = []
-    for title, items in comparison_sections(comparison, story):
+    for title, items in comparison_sections(comparison, shown):
         body = "".join(f"<li>{escape(item)}</li>" for item in items) or "<li>(none)</li>"
         parts.append(f"<h2>{escape(title)}</h2><ul class=cmp>{body}</ul>")
     return "".join(parts)
@@ -210,7 +185,7 @@ def _html_comparison(comparison: dict, story: Story) -> str:
 _RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json, "html": render_html}
 
 
-def render(summary: Summary, story: Story, fmt: str = "text") -> str:
+def render(summary: Summary, shown: Shown, fmt: str = "text") -> str:
     if fmt not in _RENDERERS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(_RENDERERS)}")
-    return _RENDERERS[fmt](summary, story)
+    return _RENDERERS[fmt](summary, shown)

@@ -20,8 +20,9 @@ from jinja2 import Environment, PackageLoader
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
 from .errors import NewsfuseError
-from .model import Article, Options, Story
+from .model import Article, Story
 from .render import outlet_name
+from .settings import Options
 
 __all__ = ["create_app", "MAX_BODY", "DEFAULT_DB"]
 

@@ -17,8 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from . import stories as _stories
-from .errors import NewsfuseError
-from .model import Article, Options, Problem, Source, Story, Summary, SummarySentence, WireCopy
+from .codec import summary_from_dict, summary_to_dict
+from .errors import InputError, NewsfuseError
+from .model import Article, Story, Summary
+from .settings import Options
 from .stories import ArticleVector, StoryClusterer, StoryState, as_utc, vectorize_articles
 
 __all__ = ["Store", "StoreError", "SqliteIndex", "StoryInfo", "Ingested", "text_hash", "SCHEMA_VERSION"]
@@ -39,8 +41,6 @@ CACHE_KIB = 65536
 # Checkpoint the WAL into the database every this many pages (4 KiB): each checkpoint syncs the
 # file, and a batch rewrites a few hundred postings pages, so the default 1000 checkpoints often.
 CHECKPOINT_PAGES = 16384
-# Summary fields of `render.to_dict` that are not the comparison.
-_SUMMARY_KEYS = {"id", "summary", "sentences", "words", "budget", "selector", "problems", "origins", "error"}
 
 
 class StoreError(NewsfuseError):
@@ -383,30 +383,30 @@ class Store:
         rows = self.db.execute("SELECT a.key, m.story FROM articles a JOIN membership m ON m.article = a.id")
         return dict(rows.fetchall())
 
-    def summary(self, story: int) -> tuple[Summary, Story]:
-        """The story's summary and comparison: the cached one, recomputed when missing or stale."""
+    def summary(self, story: int) -> Summary:
+        """The story's summary and comparison: the cached one, recomputed when missing, stale or
+        written by another codec version."""
         size = self.db.execute("SELECT size FROM stories WHERE id = ?", (story,)).fetchone()
         if size is None:
             raise KeyError(story)
         cached = self.db.execute("SELECT size, data FROM summaries WHERE story = ?", (story,)).fetchone()
         if cached is not None and cached[0] == size[0]:
-            return _from_cache(json.loads(cached[1]), self.story(story))
+            with contextlib.suppress(InputError):  # an older cache entry: computed anew below
+                return summary_from_dict(json.loads(cached[1]))
         return self._summarize(story)
 
-    def _summarize(self, story_id: int) -> tuple[Summary, Story]:
+    def _summarize(self, story_id: int) -> Summary:
         from .pipeline import summarize_story
-        from .render import to_dict
 
         story = self.story(story_id)
         summary = summarize_story(story, self.options)  # EmptyStoryError propagates; nothing cached
-        data = to_dict(summary)
-        data["origins"] = list(story.origins)
+        data = json.dumps(summary_to_dict(summary), ensure_ascii=False)
         with _transaction(self.db):  # the size it was computed at: a later article makes it stale
             self.db.execute(
                 "INSERT OR REPLACE INTO summaries (story, size, data, computed) VALUES (?, ?, ?, ?)",
-                (story_id, len(story.articles), json.dumps(data, ensure_ascii=False), _now()),
+                (story_id, len(story.articles), data, _now()),
             )
-        return summary, story
+        return summary
 
     def integrity(self) -> str:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0]
@@ -414,25 +414,6 @@ class Store:
 
 def _url(article: Article) -> str | None:
     return article.url.strip() if article.url and article.url.strip() else None
-
-
-def _from_cache(data: dict, story: Story) -> tuple[Summary, Story]:
-    """Rebuild the Summary (and the story's origins and wire copies) from `to_dict` JSON."""
-    sentences = tuple(
-        SummarySentence(
-            s["text"],
-            tuple(Source(x["document"], x["outlet"], x["start"], x["end"]) for x in s["sources"]),
-            s["origins"],
-        )
-        for s in data["sentences"]
-    )
-    problems = tuple(Problem(*p.split(": ", 1)) if ": " in p else Problem("story", p) for p in data.get("problems", []))
-    comparison = {k: v for k, v in data.items() if k not in _SUMMARY_KEYS} or None
-    story.origins = tuple(data.get("origins", ()))
-    story.wire_copies = tuple(
-        WireCopy(tuple(w["documents"]), w["shared_fraction"]) for w in (comparison or {}).get("syndication", [])
-    )
-    return Summary(sentences, data["budget"], data["id"], data["selector"], problems, comparison), story
 
 
 # ---- opening --------------------------------------------------------------------------------------

@@ -4,28 +4,37 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from datasketch import MinHash, MinHashLSH
 
-from .model import Sentence, Story, WireCopy
+from .model import Sentence, WireCopy
 from .textsim import QUOTE_CHARS, shingles
 
-__all__ = ["find_copies", "syndicate", "is_quote_heavy", "find_root"]
+__all__ = ["SyndicationSettings", "find_copies", "syndicate", "is_quote_heavy", "find_root", "eligible_sentences"]
 
-# Two sentences are copies when their word-3-shingle Jaccard reaches this. In the seeds, light
-# wire edits ("Russia" -> "Russian Federation") keep the AP copy's sentences at 0.73-1.0, while
-# two reporters writing the same fact in their own words score 0.5-0.65.
-COPY_JACCARD = 0.7
-# Articles are one origin when they share this many copied sentences, or at least
-# MIN_COPIED_SHORT sentences making up MIN_SHARED_FRACTION of the shorter article.
-MIN_COPIED = 3
-MIN_COPIED_SHORT = 2
-MIN_SHARED_FRACTION = 0.5
-# Shorter sentences and mostly-quoted ones are left out: independent outlets share quotes verbatim.
-MIN_WORDS = 8
-MAX_QUOTED_SHARE = 0.5
+
+@dataclass(frozen=True)
+class SyndicationSettings:
+    """When sentences are wire copies, and when articles sharing them are one origin."""
+
+    # Two sentences are copies when their word-3-shingle Jaccard reaches this. In the seeds, light
+    # wire edits ("Russia" -> "Russian Federation") keep the AP copy's sentences at 0.73-1.0, while
+    # two reporters writing the same fact in their own words score 0.5-0.65.
+    copy_jaccard: float = 0.7
+    # Articles are one origin when they share this many copied sentences, or at least
+    # `min_copied_short` sentences making up `min_shared_fraction` of the shorter article.
+    min_copied: int = 3
+    min_copied_short: int = 2
+    min_shared_fraction: float = 0.5
+    # Shorter sentences and mostly-quoted ones are left out: independent outlets share quotes verbatim.
+    min_words: int = 8
+    max_quoted_share: float = 0.5
+
+
+DEFAULT = SyndicationSettings()
 _NUM_PERM = 64
-# LSH bands x rows for COPY_JACCARD and _NUM_PERM: datasketch's own optimum (its _optimal_param),
+# LSH bands x rows for the default copy_jaccard and _NUM_PERM: datasketch's own optimum (its _optimal_param),
 # fixed here because datasketch recomputes it by numerical integration (~35 ms) for every index.
 _LSH_BANDS_ROWS = (8, 8)
 _TEMPLATE: MinHash | None = None
@@ -41,27 +50,35 @@ def _minhash(tokens: set[str]) -> MinHash:
     return mh
 
 
-def is_quote_heavy(text: str) -> bool:
-    """True when most of the sentence's characters sit inside quotation marks."""
+def is_quote_heavy(text: str, max_share: float = DEFAULT.max_quoted_share) -> bool:
+    """True when more than `max_share` of the sentence's characters sit inside quotation marks."""
     inside, quoted = False, 0
     for char in text:
         if char in QUOTE_CHARS:
             inside = not inside
         elif inside:
             quoted += 1
-    return quoted > MAX_QUOTED_SHARE * len(text)
+    return quoted > max_share * len(text)
 
 
-def eligible_sentences(sentences: Sequence[Sentence]) -> list[int]:
+def eligible_sentences(sentences: Sequence[Sentence], settings: SyndicationSettings = DEFAULT) -> list[int]:
     """Indices of the sentences long enough, and not mostly quotation, to tell a copy by."""
-    return [i for i, s in enumerate(sentences) if s.words >= MIN_WORDS and not is_quote_heavy(s.text)]
+    return [
+        i
+        for i, s in enumerate(sentences)
+        if s.words >= settings.min_words and not is_quote_heavy(s.text, settings.max_quoted_share)
+    ]
 
 
-def find_copies(sentences: Sequence[Sentence], eligible: Sequence[int] | None = None) -> list[tuple[int, int, float]]:
+def find_copies(
+    sentences: Sequence[Sentence],
+    tokens: Sequence[Sequence[str]],
+    eligible: Sequence[int],
+    copy_jaccard: float = DEFAULT.copy_jaccard,
+) -> list[tuple[int, int, float]]:
     """Pairs (i, j, jaccard) of near-identical sentences from different articles (MinHash LSH),
-    among the `eligible_sentences` (computed here when not given)."""
-    eligible = eligible_sentences(sentences) if eligible is None else eligible
-    sets = {i: shingles(sentences[i].text) for i in eligible}
+    among the `eligible` ones; `tokens` are each sentence's words."""
+    sets = {i: shingles(tokens[i]) for i in eligible}
     lsh = MinHashLSH(num_perm=_NUM_PERM, params=_LSH_BANDS_ROWS)
     hashes = {i: _minhash(sets[i]) for i in eligible}
     for i in eligible:
@@ -71,37 +88,42 @@ def find_copies(sentences: Sequence[Sentence], eligible: Sequence[int] | None = 
         for j in lsh.query(hashes[i]):
             if j > i and sentences[j].document != sentences[i].document:
                 jaccard = len(sets[i] & sets[j]) / len(sets[i] | sets[j])
-                if jaccard >= COPY_JACCARD:
+                if jaccard >= copy_jaccard:
                     pairs.append((i, j, jaccard))
     return pairs
 
 
-def syndicate(story: Story) -> Story:
-    """Fill `story.origins` and `story.wire_copies` from the copied sentences between articles."""
-    n = len(story.articles)
+def syndicate(
+    sentences: Sequence[Sentence],
+    n_articles: int,
+    tokens: Sequence[Sequence[str]],
+    settings: SyndicationSettings = DEFAULT,
+) -> tuple[tuple[int, ...], tuple[WireCopy, ...]]:
+    """Each article's independent origin (copies of one wire story share it) and the wire-copy
+    groups, from the copied sentences between articles."""
     copied: dict[tuple[int, int], set[int]] = defaultdict(set)
-    eligible_ids = eligible_sentences(story.sentences)
-    for i, j, _ in find_copies(story.sentences, eligible_ids):
-        a, b = story.sentences[i], story.sentences[j]
-        key = (min(a.document, b.document), max(a.document, b.document))
-        copied[key] |= {i, j}
-    eligible = [0] * n
+    eligible_ids = eligible_sentences(sentences, settings)
+    for i, j, _ in find_copies(sentences, tokens, eligible_ids, settings.copy_jaccard):
+        a, b = sentences[i], sentences[j]
+        copied[(min(a.document, b.document), max(a.document, b.document))] |= {i, j}
+    eligible = [0] * n_articles
     for i in eligible_ids:
-        eligible[story.sentences[i].document] += 1
-    parent = list(range(n))
+        eligible[sentences[i].document] += 1
+    parent = list(range(n_articles))
     groups: list[tuple[int, int, float]] = []
     for (a, b), members in copied.items():
         count = min(
-            sum(story.sentences[m].document == a for m in members),
-            sum(story.sentences[m].document == b for m in members),
+            sum(sentences[m].document == a for m in members),
+            sum(sentences[m].document == b for m in members),
         )
         fraction = count / max(1, min(eligible[a], eligible[b]))
-        if count >= MIN_COPIED or (count >= MIN_COPIED_SHORT and fraction >= MIN_SHARED_FRACTION):
+        if count >= settings.min_copied or (
+            count >= settings.min_copied_short and fraction >= settings.min_shared_fraction
+        ):
             parent[find_root(parent, a)] = find_root(parent, b)
             groups.append((a, b, min(1.0, fraction)))
-    story.origins = _relabel([find_root(parent, d) for d in range(n)])
-    story.wire_copies = _wire_copies(story.origins, groups)
-    return story
+    origins = _relabel([find_root(parent, d) for d in range(n_articles)])
+    return origins, _wire_copies(origins, groups)
 
 
 def find_root(parent: list[int], x: int) -> int:

@@ -1,4 +1,4 @@
-"""Text similarity shared by the stages: word normalization, sentence TF-IDF vectors, shingles."""
+"""Text similarity shared by the stages: word normalization, a story's shared text views, shingles."""
 
 from __future__ import annotations
 
@@ -10,9 +10,23 @@ from functools import lru_cache
 import numpy as np
 from scipy import sparse
 
-__all__ = ["words", "normalize", "shingles", "sentence_vectors", "cosine_matrix", "stop_words", "QUOTE_CHARS"]
+__all__ = [
+    "words",
+    "normalize",
+    "shingles",
+    "TextViews",
+    "tfidf_rows",
+    "cosine_matrix",
+    "stop_words",
+    "QUOTE_CHARS",
+    "SAME_CONTENT",
+]
 
 QUOTE_CHARS = '"“”«»„'
+# Two sentences state the same content when their TF-IDF cosine reaches this (attribution and
+# facts alike). Calibrated by reading seed pairs: paraphrases of one fact by two outlets score
+# 0.45-0.7, sentences that only share the story's topic words (Carter, Russia, Syria) stay under 0.35.
+SAME_CONTENT = 0.45
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 # Spelling variants that wire rewrites and the tokenized training text introduce.
 _VARIANTS = [
@@ -35,30 +49,79 @@ def words(text: str) -> list[str]:
     return _WORD_RE.findall(normalize(text))
 
 
-def shingles(text: str, k: int = 3) -> set[str]:
-    """Word k-shingles: the unit of near-duplicate detection."""
-    tokens = words(text)
+def shingles(text: str | Sequence[str], k: int = 3) -> set[str]:
+    """Word k-shingles of a text (or of its `words`, already split): the unit of near-duplicate detection."""
+    tokens = words(text) if isinstance(text, str) else text
     if len(tokens) < k:
         return {" ".join(tokens)} if tokens else set()
     return {" ".join(tokens[i : i + k]) for i in range(len(tokens) - k + 1)}
 
 
-def sentence_vectors(texts: Sequence[str]) -> sparse.csr_matrix:
-    """L2-normalized TF-IDF rows (stop words out, sublinear tf), IDF fitted on these sentences."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+class TextViews:
+    """A story's sentences as every stage reads them, each view computed once: word tokens, a
+    content-word count matrix, and TF-IDF rows (with their cosines) for each set of sentences a
+    stage fits its weights on."""
 
-    # Stop words are dropped by the tokenizer: given as a list, scikit-learn re-validates it on
-    # every fit, which cost 40% of this function (one call per stage per story).
-    vectorizer = TfidfVectorizer(tokenizer=_content_words, lowercase=False, token_pattern=None, sublinear_tf=True)
-    try:
-        return vectorizer.fit_transform(texts).tocsr()
-    except ValueError:  # every sentence is only stop words
-        return sparse.csr_matrix((len(texts), 1))
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.tokens: list[list[str]] = [words(t) for t in texts]
+        self._counts: sparse.csr_matrix | None = None
+        self._fits: dict[bytes, sparse.csr_matrix] = {}
+        self._cosines: dict[bytes, np.ndarray] = {}
+
+    @property
+    def counts(self) -> sparse.csr_matrix:
+        """Sentence x content-word counts (stop words out), columns in alphabetical order."""
+        if self._counts is None:
+            self._counts = _count_matrix(self.tokens)
+        return self._counts
+
+    def tfidf(self, rows: np.ndarray | None = None) -> sparse.csr_matrix:
+        """L2-normalized sublinear TF-IDF of the sentences `rows` (default: all), IDF fitted on them."""
+        key = _key(rows, len(self.tokens))
+        if key not in self._fits:
+            self._fits[key] = tfidf_rows(self.counts if rows is None else self.counts[rows])
+        return self._fits[key]
+
+    def similarity(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Dense cosines among the sentences `rows`, on the TF-IDF fitted on them."""
+        key = _key(rows, len(self.tokens))
+        if key not in self._cosines:
+            vectors = self.tfidf(rows)
+            self._cosines[key] = cosine_matrix(vectors, vectors)
+        return self._cosines[key]
 
 
-def _content_words(text: str) -> list[str]:
+def _key(rows: np.ndarray | None, n: int) -> bytes:
+    """One cache key per set of rows; all rows given explicitly is the same fit as None."""
+    if rows is None or (len(rows) == n and bool((np.asarray(rows) == np.arange(n)).all())):
+        return b"all"
+    return np.asarray(rows, dtype=np.int64).tobytes()
+
+
+def _count_matrix(tokens: Sequence[Sequence[str]]) -> sparse.csr_matrix:
     stop = stop_words()
-    return [w for w in words(text) if w not in stop]
+    content = [[t for t in toks if t not in stop] for toks in tokens]
+    vocab = {w: i for i, w in enumerate(sorted({t for toks in content for t in toks}))}
+    rows = np.repeat(np.arange(len(content)), [len(c) for c in content])
+    cols = np.array([vocab[t] for c in content for t in c], dtype=np.int64)
+    counts = sparse.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(content), max(1, len(vocab))))
+    counts.sum_duplicates()
+    return counts
+
+
+def tfidf_rows(counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Sublinear tf times smoothed idf, rows L2-normalized: scikit-learn's TfidfVectorizer
+    (`sublinear_tf=True`) on counts already made, so a story is tokenized once for every fit."""
+    weights = counts.astype(np.float64, copy=True)
+    weights.data = np.log(weights.data) + 1.0
+    n = weights.shape[0]
+    df = np.bincount(weights.indices, minlength=weights.shape[1]).astype(np.float64)
+    idf = np.log((n + 1.0) / (df + 1.0)) + 1.0
+    weights.data *= idf[weights.indices]
+    norms = np.sqrt(np.asarray(weights.multiply(weights).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    weights.data /= np.repeat(norms, np.diff(weights.indptr))
+    return weights
 
 
 def cosine_matrix(a: sparse.csr_matrix, b: sparse.csr_matrix) -> np.ndarray:

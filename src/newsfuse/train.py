@@ -172,11 +172,11 @@ def _greedy_oracle(mats, refs, lens, words, budget) -> np.ndarray:
 
 def _cluster_rows(item: tuple[Story, str]):
     """Features and labels of one training cluster (None when it has no usable sentence)."""
-    from .pipeline import prepare
+    from .prepare import prepare
 
     story, reference = item
     try:
-        story, _ = prepare(story)
+        story = prepare(story)
     except NewsfuseError:
         return None
     feats = story_features(story, SELECTION["max_offset"])
@@ -300,7 +300,7 @@ def evaluate_validation(
 ) -> dict:
     """Mean ROUGE of the learned selector and of lead on validation clusters, at `budget` words."""
     from .evaluate import ROUGE_TYPES, rouge
-    from .pipeline import prepare
+    from .prepare import prepare
     from .select import default_budget, get_selector
     from .select.learned import LearnedSelector
 
@@ -312,7 +312,7 @@ def evaluate_validation(
         for story, reference in load_multinews(validation_path, limit):
             tick()
             try:
-                story, _ = prepare(story)
+                story = prepare(story)
             except NewsfuseError:
                 continue
             count += 1

@@ -7,7 +7,8 @@ from typing import Protocol
 
 import numpy as np
 
-from ..model import Sentence, Story
+from ..model import Sentence
+from ..prepare import PreparedStory
 
 __all__ = ["Selector", "register", "get_selector", "available", "default_budget", "pack"]
 
@@ -26,7 +27,7 @@ class Selector(Protocol):
 
     name: str
 
-    def __call__(self, story: Story, budget: int) -> list[Sentence]: ...
+    def __call__(self, story: PreparedStory, budget: int) -> list[Sentence]: ...
 
 
 _REGISTRY: dict[str, Callable[[], Selector]] = {}
@@ -52,7 +53,7 @@ def get_selector(name: str) -> Selector:
     return _REGISTRY[name]()
 
 
-def default_budget(story: Story) -> int:
+def default_budget(story: PreparedStory) -> int:
     """The summary length in words when the caller gives none (rule documented above)."""
     body_words = sum(s.words for s in story.sentences)
     return int(min(BUDGET_MAX, max(BUDGET_MIN, round(BUDGET_SHARE * body_words))))

@@ -6,16 +6,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Sentence, Story
-from ..textsim import cosine_matrix, sentence_vectors
+from ..model import Sentence
+from ..prepare import PreparedStory
 from ._base import pack, register, similarity_redundancy
 
 # Candidates: shorter sentences are fragments or datelines, longer ones run-ons or lists.
 MIN_WORDS = 6
 MAX_WORDS = 70
-# Only an article's first sentences are candidates: news puts what matters first, and this keeps
-# the cost linear in article length (a 5 MB article has tens of thousands of sentences).
-MAX_POSITION = 100
 
 
 @dataclass(frozen=True)
@@ -28,17 +25,12 @@ class CentralityWeights:
     redundancy: float = 0.5
 
 
-def candidates(story: Story) -> np.ndarray:
-    """Indices of the sentences a selector may choose from."""
-    return np.array([i for i, s in enumerate(story.sentences) if s.position < MAX_POSITION], dtype=int)
-
-
-def origin_ids(story: Story) -> np.ndarray:
-    """The independent origin of each sentence (its article's, when syndication has not run)."""
+def origin_ids(story: PreparedStory) -> np.ndarray:
+    """The independent origin of each sentence."""
     return np.array([story.origin_of(s.document) for s in story.sentences])
 
 
-def salience(story: Story, similarity: np.ndarray, cands: np.ndarray, weights: CentralityWeights) -> np.ndarray:
+def salience(story: PreparedStory, similarity: np.ndarray, cands: np.ndarray, weights: CentralityWeights) -> np.ndarray:
     """Scores of the candidates: how widely other origins state it, how central, how early.
 
     `similarity` holds cosines of the candidates (rows) against every sentence (columns)."""
@@ -67,12 +59,12 @@ class CentralitySelector:
     def __init__(self, weights: CentralityWeights | None = None) -> None:
         self.weights = weights or CentralityWeights()
 
-    def __call__(self, story: Story, budget: int) -> list[Sentence]:
+    def __call__(self, story: PreparedStory, budget: int) -> list[Sentence]:
         if not story.sentences:
             return []
-        cands = candidates(story)
-        vectors = sentence_vectors([s.text for s in story.sentences])
-        similarity = cosine_matrix(vectors[cands], vectors)
+        cands = story.candidates
+        vectors = story.views.tfidf()
+        similarity = np.asarray((vectors[cands] @ vectors.T).todense())
         scores = salience(story, similarity, cands, self.weights)
         fits = np.array([MIN_WORDS <= story.sentences[i].words <= MAX_WORDS for i in cands])
         scores = np.where(fits, scores, scores - 10.0)  # misfits only when nothing else is left

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..model import Sentence, Story
+from ..model import Sentence
+from ..prepare import PreparedStory
 from ._base import pack, register
 
 
@@ -12,7 +13,7 @@ class LeadSelector:
 
     name = "lead"
 
-    def __call__(self, story: Story, budget: int) -> list[Sentence]:
+    def __call__(self, story: PreparedStory, budget: int) -> list[Sentence]:
         order = sorted(
             range(len(story.sentences)), key=lambda i: (story.sentences[i].position, story.sentences[i].document)
         )

@@ -11,7 +11,8 @@ from scipy import sparse
 
 from ..errors import ModelError
 from ..features import FEATURES, story_features
-from ..model import Sentence, Story
+from ..model import Sentence
+from ..prepare import PreparedStory
 from ._base import BUDGET_MIN, BUDGET_SHARE, BUDGET_SLACK, default_budget, register
 
 MODEL_VERSION = "learned-1"
@@ -70,7 +71,7 @@ def _read(path: Path) -> LearnedModel:
     )
 
 
-def learned_budget(story: Story, model: LearnedModel | None = None) -> int:
+def learned_budget(story: PreparedStory, model: LearnedModel | None = None) -> int:
     """The default length when the learned selector runs: the length model of the model file,
     capped by the same share-of-input rule as `default_budget` (falls back to it without one)."""
     model = model or load_model()
@@ -84,7 +85,11 @@ def learned_budget(story: Story, model: LearnedModel | None = None) -> int:
 
 
 def select(
-    story: Story, budget: int, model: LearnedModel, selection: dict | None = None, scores: np.ndarray | None = None
+    story: PreparedStory,
+    budget: int,
+    model: LearnedModel,
+    selection: dict | None = None,
+    scores: np.ndarray | None = None,
 ) -> list[Sentence]:
     """Greedy packing by model score minus an MMR penalty, skipping trigram repeats; a summary
     goes over its budget by at most one sentence, as `_base.pack` promises."""
@@ -158,7 +163,7 @@ class LearnedSelector:
     def model(self) -> LearnedModel:
         return load_model(self.model_path)
 
-    def __call__(self, story: Story, budget: int) -> list[Sentence]:
+    def __call__(self, story: PreparedStory, budget: int) -> list[Sentence]:
         if not story.sentences:
             return []
         return select(story, budget, self.model, self.selection)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..model import Sentence, Story
+from ..model import Sentence
+from ..prepare import PreparedStory
 from ..textsim import words
 from ._base import pack, register
 
@@ -25,7 +26,7 @@ class LexRankSelector:
 
     name = "lexrank"
 
-    def __call__(self, story: Story, budget: int) -> list[Sentence]:
+    def __call__(self, story: PreparedStory, budget: int) -> list[Sentence]:
         from sumy.models.dom import ObjectDocumentModel, Paragraph
         from sumy.models.dom import Sentence as SumySentence
         from sumy.nlp.stemmers import Stemmer

@@ -1,0 +1,102 @@
+"""Prepare a story once: clean, segment and syndicate it, with the text views every stage shares."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+
+import numpy as np
+
+from .clean import clean
+from .errors import EmptyStoryError
+from .model import Article, Block, Problem, Sentence, Story, WireCopy
+from .segment import split_sentences
+from .syndicate import SyndicationSettings, syndicate
+from .textsim import TextViews
+
+__all__ = ["PreparedStory", "prepare", "segment_article", "MAX_POSITION"]
+
+# Only an article's first sentences are candidates for the summary and the comparison: news puts
+# what matters first, and this keeps the cost linear in article length (a 5 MB article has tens
+# of thousands of sentences).
+MAX_POSITION = 100
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedStory:
+    """A story as every stage reads it, made once by `prepare` and never changed: the articles,
+    their cleaned blocks and body sentences (in article order), each article's independent origin
+    (copies of one wire story share it), the wire copies, the input problems found on the way,
+    and `views`, the sentences' tokens and TF-IDF computed once for all stages."""
+
+    articles: tuple[Article, ...]
+    blocks: tuple[tuple[Block, ...], ...]  # per article: the body paragraphs that survived cleaning
+    sentences: tuple[Sentence, ...]
+    origins: tuple[int, ...]
+    wire_copies: tuple[WireCopy, ...]
+    problems: tuple[Problem, ...]
+    views: TextViews
+    id: str | None = None
+    extra: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+
+    def sentences_of(self, document: int) -> list[Sentence]:
+        return [s for s in self.sentences if s.document == document]
+
+    def origin_of(self, document: int) -> int:
+        return self.origins[document]
+
+    @cached_property
+    def candidates(self) -> np.ndarray:
+        """Indices of the sentences within `MAX_POSITION` of their article's lead."""
+        return np.array([i for i, s in enumerate(self.sentences) if s.position < MAX_POSITION], dtype=int)
+
+    @cached_property
+    def row_of(self) -> dict[tuple[int, int], int]:
+        """A sentence's index in `sentences`, by (document, start)."""
+        return {(s.document, s.start): i for i, s in enumerate(self.sentences)}
+
+
+def segment_article(article: Article, document: int, blocks: tuple[Block, ...]) -> list[Sentence]:
+    """The body sentences of one article's cleaned blocks, with offsets into its original text."""
+    sentences: list[Sentence] = []
+    for paragraph, block in enumerate(blocks):
+        for start, end in split_sentences(article.text, block.start, block.end):
+            sentences.append(Sentence(document, start, end, article.text[start:end], len(sentences), paragraph))
+    return sentences
+
+
+def prepare(story: Story, syndication: SyndicationSettings | None = None) -> PreparedStory:
+    """Clean and segment every article (once), find syndicated copies, and report articles that
+    add nothing; raises `EmptyStoryError` when no article has a body sentence."""
+    problems: list[Problem] = []
+    blocks: list[tuple[Block, ...]] = []
+    sentences: list[Sentence] = []
+    for doc, article in enumerate(story.articles):
+        blocks.append(tuple(clean(article.text)) if article.text.strip() else ())
+        found = segment_article(article, doc, blocks[-1])
+        if article.text.strip() and not found:
+            problems.append(Problem(_where(article, doc), "no article sentence left after cleaning"))
+        sentences += found
+    if not sentences:
+        raise EmptyStoryError(story.id or "story", "no article in the story has a body sentence")
+    if sum(1 for a in story.articles if a.text.strip()) == 1:
+        problems.append(Problem(story.id or "story", "only one article: nothing can be corroborated"))
+    views = TextViews([s.text for s in sentences])
+    origins, wire_copies = syndicate(sentences, len(story.articles), views.tokens, syndication or SyndicationSettings())
+    return PreparedStory(
+        articles=tuple(story.articles),
+        blocks=tuple(blocks),
+        sentences=tuple(sentences),
+        origins=origins,
+        wire_copies=wire_copies,
+        problems=tuple(problems),
+        views=views,
+        id=story.id,
+        extra=MappingProxyType(dict(story.extra)),
+    )
+
+
+def _where(article: Article, doc: int) -> str:
+    return article.origin_file or f"document {doc}"

@@ -1,0 +1,39 @@
+"""The one settings tree: each stage's frozen parameters, composed into `Options` and validated once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .attribute import AttributionSettings
+from .compare import ComparisonSettings
+from .syndicate import SyndicationSettings
+
+__all__ = ["Options", "WORDS_RANGE"]
+
+# Budgets outside this range are mistakes: under 10 words no sentence fits, over 5000 is no summary.
+WORDS_RANGE = (10, 5000)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to summarize, shared by the CLI, the batch runner, the store, the service and the API.
+
+    `words`: the budget (None: the selector's default length rule); `selector`: a name from
+    `newsfuse selectors`; `compare`: add the comparison of sources. The stage settings keep the
+    calibrated defaults unless a caller changes them."""
+
+    words: int | None = None
+    selector: str = "learned"
+    compare: bool = False
+    syndication: SyndicationSettings = field(default_factory=SyndicationSettings)
+    attribution: AttributionSettings = field(default_factory=AttributionSettings)
+    comparison: ComparisonSettings = field(default_factory=ComparisonSettings)
+
+    def __post_init__(self) -> None:
+        from .select import available
+
+        low, high = WORDS_RANGE
+        if self.words is not None and (isinstance(self.words, bool) or not low <= self.words <= high):
+            raise ValueError(f"words must be between {low} and {high}, got {self.words}")
+        if self.selector not in available():
+            raise ValueError(f"unknown selector {self.selector!r}; choose one of {', '.join(available())}")
