@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import newsfuse
-from newsfuse.settings import Options
 from newsfuse.select import available
+from newsfuse.settings import Options
 
 
 def test_public_surface_is_exactly_what_the_docs_promise():
