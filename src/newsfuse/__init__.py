@@ -1,9 +1,19 @@
 """newsfuse: many news reports about the same events, fused into one short, attributed account."""
 
-from .errors import EmptyStoryError, InputError, ModelError, NewsfuseError
+from .errors import (
+    EmptyStoryError,
+    InputError,
+    LocatedError,
+    ModelError,
+    NewsfuseError,
+    NotFoundError,
+    OptionError,
+    StoreError,
+    UnknownNameError,
+)
 from .model import Article, Options, Problem, Sentence, Source, Story, Summary, SummarySentence, WireCopy
 from .pipeline import compare_articles, summarize, summarize_story
-from .store import Store, StoreError
+from .store import Store
 from .stories import cluster_articles
 
 __version__ = "0.1.0"
@@ -12,8 +22,11 @@ __all__ = [
     "Article",
     "EmptyStoryError",
     "InputError",
+    "LocatedError",
     "ModelError",
     "NewsfuseError",
+    "NotFoundError",
+    "OptionError",
     "Options",
     "Problem",
     "Sentence",
@@ -23,6 +36,7 @@ __all__ = [
     "StoreError",
     "Summary",
     "SummarySentence",
+    "UnknownNameError",
     "WireCopy",
     "cluster_articles",
     "compare_articles",

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from . import stories as _stories
-from .errors import NewsfuseError
+from .errors import NewsfuseError, StoreError
 from .model import Article, Options, Problem, Source, Story, Summary, SummarySentence, WireCopy
 from .stories import ArticleVector, StoryClusterer, StoryState, as_utc, vectorize_articles
 
@@ -41,18 +41,6 @@ CACHE_KIB = 65536
 CHECKPOINT_PAGES = 16384
 # Summary fields of `render.to_dict` that are not the comparison.
 _SUMMARY_KEYS = {"id", "summary", "sentences", "words", "budget", "selector", "problems", "origins", "error"}
-
-
-class StoreError(NewsfuseError):
-    """The database file cannot be used as a newsfuse store (`where` names the file)."""
-
-    def __init__(self, where: str, reason: str) -> None:
-        super().__init__(f"{where}: {reason}")
-        self.where = where
-        self.reason = reason
-
-    def __reduce__(self):
-        return type(self), (self.where, self.reason)
 
 
 # ---- schema and migrations ---------------------------------------------------------------------
