@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from .errors import OptionError
+
 __all__ = [
     "Article",
     "Block",
@@ -151,4 +153,4 @@ class Options:
 
     def __post_init__(self) -> None:
         if self.words is not None and not 10 <= self.words <= 5000:
-            raise ValueError(f"words must be between 10 and 5000, got {self.words}")
+            raise OptionError(f"words must be between 10 and 5000, got {self.words}")

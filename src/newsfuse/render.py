@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from html import escape
 
+from .errors import UnknownNameError
 from .model import Story, Summary, SummarySentence
 
 __all__ = ["to_dict", "render", "render_text", "render_markdown", "render_json", "render_html", "outlet_name"]
@@ -212,5 +213,5 @@ _RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_j
 
 def render(summary: Summary, story: Story, fmt: str = "text") -> str:
     if fmt not in _RENDERERS:
-        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(_RENDERERS)}")
+        raise UnknownNameError(f"unknown format {fmt!r}; choose one of {', '.join(_RENDERERS)}")
     return _RENDERERS[fmt](summary, story)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from . import stories as _stories
-from .errors import NewsfuseError, StoreError
+from .errors import NewsfuseError, NotFoundError, StoreError
 from .model import Article, Options, Problem, Source, Story, Summary, SummarySentence, WireCopy
 from .stories import ArticleVector, StoryClusterer, StoryState, as_utc, vectorize_articles
 
@@ -163,7 +163,7 @@ class SqliteIndex:
     def get(self, story: int) -> StoryState:
         row = self.db.execute("SELECT size, first, last, terms, sums FROM stories WHERE id = ?", (story,)).fetchone()
         if row is None:
-            raise KeyError(story)
+            raise NotFoundError(f"no story {story}")
         size, first, last, terms, sums = row
         kept = dict(zip(np.frombuffer(terms, np.int32).tolist(), np.frombuffer(sums, np.float64).tolist()))
         return StoryState.from_sums(kept, size, _when(first), _when(last))
@@ -344,7 +344,7 @@ class Store:
     def info(self, story: int) -> StoryInfo:
         row = self.db.execute(_INFO_SQL.format(where="WHERE s.id = ?"), (story,)).fetchone()
         if row is None:
-            raise KeyError(story)
+            raise NotFoundError(f"no story {story}")
         return _story_info(row)
 
     def count(self) -> int:
@@ -359,7 +359,7 @@ class Store:
             (story,),
         ).fetchall()
         if not rows:
-            raise KeyError(story)
+            raise NotFoundError(f"no story {story}")
         articles = [
             Article(text=r[0], outlet=r[1], url=r[2], title=r[3], published=_when(r[4]), id=r[5], origin_file=r[6])
             for r in rows
@@ -375,7 +375,7 @@ class Store:
         """The story's summary and comparison: the cached one, recomputed when missing or stale."""
         size = self.db.execute("SELECT size FROM stories WHERE id = ?", (story,)).fetchone()
         if size is None:
-            raise KeyError(story)
+            raise NotFoundError(f"no story {story}")
         cached = self.db.execute("SELECT size, data FROM summaries WHERE story = ?", (story,)).fetchone()
         if cached is not None and cached[0] == size[0]:
             return _from_cache(json.loads(cached[1]), self.story(story))
