@@ -139,6 +139,7 @@ def _word_before(text: str, at: int) -> str:
 def _tokenized_closer(text: str, bpos: int, end: int, quotes: _Quotes) -> int:
     """End of a space-separated closing quote token right after bpos, or -1 if there is none."""
     nm = _NEXT.match(text, bpos, end)
+    assert nm is not None  # every part of _NEXT is optional: it matches at any position
     q = nm["open"][:1]
     if (
         q in ('"', "'")
@@ -159,6 +160,7 @@ def _decide(text: str, m: re.Match[str], end: int, lower: bool, quotes: _Quotes)
         closer = _tokenized_closer(text, bpos, end, quotes)
         tok, bpos = (tok + '"', closer) if closer > 0 else (tok, bpos)
     nm = _NEXT.match(text, bpos, end)
+    assert nm is not None  # every part of _NEXT is optional: it matches at any position
     opener, nxt = nm["open"], nm["next"]
     if not nxt and not opener:
         return bpos
