@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -9,10 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsfuse.segment import DEFAULT_SPLITTER, SPLITTERS, split_sentences
+from newsfuse.segment import split_sentences
 
 GOLD = Path(__file__).parent / "fixtures" / "sentences_gold.jsonl"
-# Measured 2026-11 (see docs/bench_segment.md): boundary F1 0.995, exact paragraphs 0.990.
+BENCH_SPLITTERS = Path(__file__).resolve().parents[1] / "bench" / "splitters.py"
+# Measured 2026-11 (see docs/benchmarks.md): boundary F1 0.995, exact paragraphs 0.990.
 MIN_F1 = 0.97
 MIN_EXACT = 0.95
 
@@ -65,10 +67,31 @@ def test_invariants_with_window(text: str, a: int, b: int) -> None:
     check_invariants(text, split_sentences(text, start, end), start, end)
 
 
-@pytest.mark.parametrize("name", sorted(SPLITTERS))
+def _bench_splitters():
+    """bench/splitters.py as a module (bench/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("bench_splitters", BENCH_SPLITTERS)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CANDIDATES = ["newsfuse", "naive-regex", "pysbd", "syntok", "blingfire"]
+
+
+def test_bench_measures_these_candidates_and_the_product_splitter() -> None:
+    splitters = _bench_splitters()
+    assert sorted(splitters.SPLITTERS) == sorted(CANDIDATES)
+    assert splitters.SPLITTERS["newsfuse"] is split_sentences
+
+
+@pytest.mark.parametrize("name", CANDIDATES)
 def test_every_candidate_returns_valid_spans(name: str) -> None:
+    splitters = _bench_splitters()
+    if name in splitters.REQUIRES:  # a rival from the `bench` extra
+        pytest.importorskip(splitters.REQUIRES[name], reason=f'{name} needs the bench extra: pip install -e ".[bench]"')
     text = load_gold()[0]["text"] + "\n\n" + load_gold()[-1]["text"]
-    check_invariants(text, SPLITTERS[name](text))
+    check_invariants(text, splitters.SPLITTERS[name](text))
 
 
 # --- gold accuracy -------------------------------------------------------------------------------
@@ -93,10 +116,6 @@ def test_default_splitter_accuracy_on_gold() -> None:
     f1 = 2 * tp / (2 * tp + fp + fn)
     assert f1 >= MIN_F1
     assert exact / len(records) >= MIN_EXACT
-
-
-def test_default_is_a_measured_candidate() -> None:
-    assert DEFAULT_SPLITTER in SPLITTERS
 
 
 # --- tricky cases ----------------------------------------------------------------------------------

@@ -1,6 +1,16 @@
 """newsfuse: many news reports about the same events, fused into one short, attributed account."""
 
-from .errors import EmptyStoryError, InputError, ModelError, NewsfuseError
+from .errors import (
+    EmptyStoryError,
+    InputError,
+    LocatedError,
+    ModelError,
+    NewsfuseError,
+    NotFoundError,
+    OptionError,
+    StoreError,
+    UnknownNameError,
+)
 from .model import (
     Article,
     Claim,
@@ -20,7 +30,7 @@ from .model import (
 from .pipeline import compare_articles, summarize, summarize_story
 from .prepare import PreparedStory, prepare
 from .settings import Options
-from .store import Store, StoreError
+from .store import Store
 from .stories import cluster_articles
 
 __version__ = "0.1.0"
@@ -37,8 +47,11 @@ __all__ = [
     "prepare",
     "EmptyStoryError",
     "InputError",
+    "LocatedError",
     "ModelError",
     "NewsfuseError",
+    "NotFoundError",
+    "OptionError",
     "Options",
     "Problem",
     "Sentence",
@@ -48,6 +61,7 @@ __all__ = [
     "StoreError",
     "Summary",
     "SummarySentence",
+    "UnknownNameError",
     "WireCopy",
     "cluster_articles",
     "compare_articles",

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .errors import NewsfuseError
+from .errors import NewsfuseError, NotFoundError, OptionError
 from .model import FORMATS
 from .settings import Options
 
@@ -27,12 +27,9 @@ WORDS_HELP = "Summary length in words (default: a rule from the input size)."
 
 
 def _options(words: int | None, selector: str, compare: bool = False) -> Options:
-    from .select import get_selector
-
-    try:
-        get_selector(selector)  # an unknown name raises ValueError naming the choices
+    try:  # Options checks the words range and the selector name (OptionError names the choices)
         return Options(words=words, selector=selector, compare=compare)
-    except ValueError as error:
+    except OptionError as error:
         raise typer.BadParameter(str(error)) from error
 
 
@@ -405,7 +402,7 @@ def show(
             summary = store.summary(story)
             articles = store.story(story).articles
             info = store.info(story)
-        except KeyError:
+        except NotFoundError:
             err.print(f"[red]error[/]: no story {story} in {escape(str(db))}", highlight=False)
             raise typer.Exit(1) from None
         except NewsfuseError as error:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from html import escape
 
 from .codec import summary_to_dict
+from .errors import UnknownNameError
 from .model import Article, Comparison, Source, Summary, SummarySentence, WireCopy
 
 __all__ = ["Shown", "render", "render_text", "render_markdown", "render_json", "render_html", "outlet_name"]
@@ -187,5 +188,5 @@ _RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_j
 
 def render(summary: Summary, shown: Shown, fmt: str = "text") -> str:
     if fmt not in _RENDERERS:
-        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(_RENDERERS)}")
+        raise UnknownNameError(f"unknown format {fmt!r}; choose one of {', '.join(_RENDERERS)}")
     return _RENDERERS[fmt](summary, shown)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 Span = tuple[int, int]
 
 # Hand-written: rule-based splitter tuned for news abbreviations, quotes and lower-cased
-# tokenized text; dependency-free and linear time (see docs/bench_segment.md for the measurement).
+# tokenized text; dependency-free and linear time. It was chosen by measurement against other
+# splitters (bench/splitters.py, bench/bench_segment.py; "Sentence segmentation" in docs/benchmarks.md).
 
 _TITLES = frozenset(
     "mr mrs ms messrs mmes dr gen sen rep gov lt col capt sgt cpl pvt adm maj cmdr prof rev "
@@ -139,6 +139,7 @@ def _word_before(text: str, at: int) -> str:
 def _tokenized_closer(text: str, bpos: int, end: int, quotes: _Quotes) -> int:
     """End of a space-separated closing quote token right after bpos, or -1 if there is none."""
     nm = _NEXT.match(text, bpos, end)
+    assert nm is not None  # every part of _NEXT is optional: it matches at any position
     q = nm["open"][:1]
     if (
         q in ('"', "'")
@@ -159,6 +160,7 @@ def _decide(text: str, m: re.Match[str], end: int, lower: bool, quotes: _Quotes)
         closer = _tokenized_closer(text, bpos, end, quotes)
         tok, bpos = (tok + '"', closer) if closer > 0 else (tok, bpos)
     nm = _NEXT.match(text, bpos, end)
+    assert nm is not None  # every part of _NEXT is optional: it matches at any position
     opener, nxt = nm["open"], nm["next"]
     if not nxt and not opener:
         return bpos
@@ -197,76 +199,13 @@ def _split_segment(text: str, start: int, end: int) -> list[Span]:
     return [sp for sp in spans if sp]
 
 
-def _newsfuse(text: str, start: int = 0, end: int | None = None) -> list[Span]:
-    """The hand-written rule splitter over text[start:end]."""
-    end = len(text) if end is None else end
-    spans: list[Span] = []
-    for a, b in _hard_segments(text, start, end):
-        spans.extend(_split_segment(text, a, b))
-    return spans
-
-
-_NAIVE = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+|\n\s*\n")
-
-
-def _naive(text: str) -> list[Span]:
-    """Baseline: break after . ! ? (plus closers) before whitespace, and at blank lines."""
-    spans, pos = [], 0
-    for m in _NAIVE.finditer(text):
-        spans.append(_strip_span(text, pos, m.start() + len(m.group().rstrip())))
-        pos = m.end()
-    spans.append(_strip_span(text, pos, len(text)))
-    return [sp for sp in spans if sp]
-
-
-def _pysbd(text: str) -> list[Span]:
-    """pysbd (rule-based, Golden Rules) with character spans."""
-    import pysbd  # dev-only extra
-
-    seg = pysbd.Segmenter(language="en", clean=False, char_span=True)
-    spans = (_strip_span(text, t.start, t.end) for t in seg.segment(text))
-    return [sp for sp in spans if sp]
-
-
-def _syntok(text: str) -> list[Span]:
-    """syntok tokenizer-based segmenter; spans from first to last token offsets."""
-    from syntok import segmenter  # dev-only extra
-
-    spans: list[Span] = []
-    for para in segmenter.analyze(text):
-        for sent in para:
-            toks = list(sent)
-            if toks:
-                spans.append((toks[0].offset, toks[-1].offset + len(toks[-1].value)))
-    return [sp for sp in (_strip_span(text, a, b) for a, b in spans) if sp]
-
-
-def _blingfire(text: str) -> list[Span]:
-    """BlingFire (compiled FSM) sentence breaker with character offsets."""
-    import blingfire  # dev-only extra
-
-    if not text.strip():
-        return []
-    _, offsets = blingfire.text_to_sentences_and_offsets(text)
-    return [sp for sp in (_strip_span(text, a, b) for a, b in offsets) if sp]
-
-
-SPLITTERS: dict[str, Callable[[str], list[Span]]] = {
-    "newsfuse": lambda text: _newsfuse(text),
-    "naive-regex": _naive,
-    "pysbd": _pysbd,
-    "syntok": _syntok,
-    "blingfire": _blingfire,
-}
-DEFAULT_SPLITTER: str = "newsfuse"
-
-
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
     """Stripped, ordered, non-empty, non-overlapping sentence spans inside text[start:end]."""
     end = len(text) if end is None else min(end, len(text))
     start = max(0, start)
     if start >= end:
         return []
-    if DEFAULT_SPLITTER == "newsfuse":
-        return _newsfuse(text, start, end)
-    return [(a + start, b + start) for a, b in SPLITTERS[DEFAULT_SPLITTER](text[start:end])]
+    spans: list[Span] = []
+    for a, b in _hard_segments(text, start, end):
+        spans.extend(_split_segment(text, a, b))
+    return spans

@@ -19,10 +19,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jinja2 import Environment, PackageLoader
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
-from .errors import NewsfuseError
-from .model import Article, Story
+from .errors import NewsfuseError, NotFoundError
+from .model import Article, Options, Story
 from .render import outlet_name
-from .settings import Options
 
 __all__ = ["create_app", "MAX_BODY", "DEFAULT_DB"]
 
@@ -425,7 +424,7 @@ def load_story(store: Any, story_id: int) -> tuple[Story, dict | None, Any]:
 
     try:
         info = store.info(story_id)
-    except KeyError:
+    except NotFoundError:
         raise HTTPException(404, f"no story {story_id}") from None
     try:
         summary, story = store.summary(story_id)

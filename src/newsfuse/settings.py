@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from .attribute import AttributionSettings
 from .compare import ComparisonSettings
+from .errors import OptionError, UnknownNameError
 from .syndicate import SyndicationSettings
 
 __all__ = ["Options", "WORDS_RANGE"]
@@ -34,6 +35,6 @@ class Options:
 
         low, high = WORDS_RANGE
         if self.words is not None and (isinstance(self.words, bool) or not low <= self.words <= high):
-            raise ValueError(f"words must be between {low} and {high}, got {self.words}")
+            raise OptionError(f"words must be between {low} and {high}, got {self.words}")
         if self.selector not in available():
-            raise ValueError(f"unknown selector {self.selector!r}; choose one of {', '.join(available())}")
+            raise UnknownNameError(f"unknown selector {self.selector!r}; choose one of {', '.join(available())}")

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import stories as _stories
 from .codec import summary_from_dict, summary_to_dict
-from .errors import InputError, NewsfuseError
+from .errors import InputError, NewsfuseError, NotFoundError, StoreError
 from .model import Article, Story, Summary
 from .settings import Options
 from .stories import ArticleVector, StoryClusterer, StoryState, as_utc, vectorize_articles
@@ -41,18 +41,6 @@ CACHE_KIB = 65536
 # Checkpoint the WAL into the database every this many pages (4 KiB): each checkpoint syncs the
 # file, and a batch rewrites a few hundred postings pages, so the default 1000 checkpoints often.
 CHECKPOINT_PAGES = 16384
-
-
-class StoreError(NewsfuseError):
-    """The database file cannot be used as a newsfuse store (`where` names the file)."""
-
-    def __init__(self, where: str, reason: str) -> None:
-        super().__init__(f"{where}: {reason}")
-        self.where = where
-        self.reason = reason
-
-    def __reduce__(self):
-        return type(self), (self.where, self.reason)
 
 
 # ---- schema and migrations ---------------------------------------------------------------------
@@ -175,7 +163,7 @@ class SqliteIndex:
     def get(self, story: int) -> StoryState:
         row = self.db.execute("SELECT size, first, last, terms, sums FROM stories WHERE id = ?", (story,)).fetchone()
         if row is None:
-            raise KeyError(story)
+            raise NotFoundError(f"no story {story}")
         size, first, last, terms, sums = row
         kept = dict(zip(np.frombuffer(terms, np.int32).tolist(), np.frombuffer(sums, np.float64).tolist()))
         return StoryState.from_sums(kept, size, _when(first), _when(last))
@@ -356,7 +344,7 @@ class Store:
     def info(self, story: int) -> StoryInfo:
         row = self.db.execute(_INFO_SQL.format(where="WHERE s.id = ?"), (story,)).fetchone()
         if row is None:
-            raise KeyError(story)
+            raise NotFoundError(f"no story {story}")
         return _story_info(row)
 
     def count(self) -> int:
@@ -371,7 +359,7 @@ class Store:
             (story,),
         ).fetchall()
         if not rows:
-            raise KeyError(story)
+            raise NotFoundError(f"no story {story}")
         articles = [
             Article(text=r[0], outlet=r[1], url=r[2], title=r[3], published=_when(r[4]), id=r[5], origin_file=r[6])
             for r in rows
@@ -388,7 +376,7 @@ class Store:
         written by another codec version."""
         size = self.db.execute("SELECT size FROM stories WHERE id = ?", (story,)).fetchone()
         if size is None:
-            raise KeyError(story)
+            raise NotFoundError(f"no story {story}")
         cached = self.db.execute("SELECT size, data FROM summaries WHERE story = ?", (story,)).fetchone()
         if cached is not None and cached[0] == size[0]:
             with contextlib.suppress(InputError):  # an older cache entry: computed anew below

@@ -7,6 +7,7 @@ from typing import Protocol
 
 import numpy as np
 
+from ..errors import UnknownNameError
 from ..model import Sentence
 from ..prepare import PreparedStory
 
@@ -49,7 +50,7 @@ def available() -> list[str]:
 
 def get_selector(name: str) -> Selector:
     if name not in _REGISTRY:
-        raise ValueError(f"unknown selector {name!r}; choose one of {', '.join(available())}")
+        raise UnknownNameError(f"unknown selector {name!r}; choose one of {', '.join(available())}")
     return _REGISTRY[name]()
 
 
