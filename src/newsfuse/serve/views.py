@@ -1,0 +1,183 @@
+"""What the pages and the API show of stored data: response models and the story page's view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ..model import Story
+from ..render import outlet_name
+from .schemas import ArticleOut, StoredOut, StoryInfoOut
+
+# Quotes shorter than this are fragments ("no", "wrong strategy"), not statements worth a line.
+QUOTE_MIN_WORDS = 4
+# Facts shown in the coverage grid before "show all".
+GRID_FACTS = 12
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is http(s), so a `javascript:` or `data:` link is never rendered."""
+    return url if url and url.strip().lower().startswith(("http://", "https://")) else None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+# ---- API response models -----------------------------------------------------------------------
+
+
+def stored_out(result: Any) -> StoredOut:
+    return StoredOut(article_id=str(result.article), story_id=str(result.story), new=bool(result.added))
+
+
+def info_out(info: Any) -> StoryInfoOut:
+    return StoryInfoOut(
+        id=str(info.id),
+        headline=info.headline or None,
+        articles=info.articles,
+        outlets=info.outlets,
+        first=_iso(info.first),
+        last=_iso(info.last),
+    )
+
+
+def article_out(story: Story, document: int) -> ArticleOut:
+    a = story.articles[document]
+    return ArticleOut(
+        document=document,
+        outlet=outlet_name(story, document),
+        title=a.title,
+        url=a.url,
+        published=_iso(a.published),
+        text=a.text,
+    )
+
+
+# ---- the story page's view ---------------------------------------------------------------------
+
+
+def _utf16(text: str, index: int) -> int:
+    """A code-point offset as the UTF-16 offset JavaScript strings use."""
+    return index if text.isascii() else len(text[:index].encode("utf-16-le")) // 2
+
+
+def _source_view(story: Story, src: dict) -> dict:
+    text = story.articles[src["document"]].text
+    return {
+        "doc": src["document"],
+        "outlet": outlet_name(story, src["document"]),
+        "start": _utf16(text, src["start"]),
+        "end": _utf16(text, src["end"]),
+        "quote": text[src["start"] : src["end"]],
+    }
+
+
+def _sources_view(story: Story, sources: list[dict]) -> list[dict]:
+    return [_source_view(story, s) for s in sources]
+
+
+def _when(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    day = f"{value.day} {value:%b %Y}"
+    if (value.hour, value.minute) == (0, 0):
+        return day
+    return f"{day}, {value:%H:%M}" + (f" {value.tzname()}" if value.tzinfo else "")
+
+
+def _peers(syndication: list[dict]) -> dict[int, list[int]]:
+    peers: dict[int, list[int]] = {}
+    for group in syndication:
+        for d in group["documents"]:
+            peers.setdefault(d, []).extend(o for o in group["documents"] if o != d)
+    return peers
+
+
+def _docs_view(story: Story, peers: dict[int, list[int]]) -> list[dict]:
+    return [
+        {
+            "doc": d,
+            "outlet": outlet_name(story, d),
+            "title": a.title,
+            "url": safe_url(a.url),
+            "when": _when(a.published),
+            "published": _iso(a.published),
+            "copy_of": [outlet_name(story, p) for p in peers.get(d, [])],
+            "text": a.text,
+        }
+        for d, a in enumerate(story.articles)
+    ]
+
+
+def _grid_row(story: Story, fact: dict, peers: dict[int, list[int]]) -> dict:
+    first: dict[int, dict] = {}
+    for src in fact["sources"]:
+        first.setdefault(src["document"], src)
+    cells = []
+    for d in range(len(story.articles)):
+        src = first.get(d)
+        copy = src is not None and any(p in first and p < d for p in peers.get(d, []))
+        cells.append(None if src is None else dict(_source_view(story, src), syndicated=copy))
+    return {"text": fact["text"], "status": fact["status"], "origins": fact["origins"], "cells": cells}
+
+
+def _quotes_view(story: Story, quotes: list[dict]) -> list[dict]:
+    by_speaker: dict[str, list[dict]] = {}
+    for q in quotes:
+        if len(q["text"].split()) >= QUOTE_MIN_WORDS:
+            by_speaker.setdefault(q["speaker"] or "Unattributed", []).append(
+                {"text": q["text"], "sources": _sources_view(story, q["sources"])}
+            )
+    ranked = sorted(by_speaker.items(), key=lambda kv: (kv[0] == "Unattributed", -len(kv[1])))
+    return [{"speaker": k, "quotes": v} for k, v in ranked]
+
+
+def _disagreements_view(story: Story, disagreements: list[dict]) -> list[dict]:
+    return [
+        {
+            "kind": d["kind"],
+            "topic": d["topic"],
+            "claims": [
+                {"value": c["value"], "text": c["text"], "sources": _sources_view(story, c["sources"])}
+                for c in d["claims"]
+            ],
+        }
+        for d in disagreements
+    ]
+
+
+def story_view(story: Story, summary: dict | None, story_id: str, headline: str | None) -> dict:
+    """Everything the story page shows, with offsets ready for the browser."""
+    summary = summary or {}
+    peers = _peers(summary.get("syndication", []))
+    facts = summary.get("facts", [])
+    docs = _docs_view(story, peers)
+    dated = sorted((d for d in docs if d["published"]), key=lambda d: d["published"])
+    return {
+        "id": story_id,
+        "headline": headline or next((a.title for a in story.articles if a.title), None) or f"Story {story_id}",
+        "docs": docs,
+        "texts": [a.text for a in story.articles],
+        "outlets": len({d["outlet"] for d in docs}),
+        "sentences": [
+            {"text": s["text"], "origins": s["origins"], "sources": _sources_view(story, s["sources"])}
+            for s in summary.get("sentences", [])
+        ],
+        "words": summary.get("words"),
+        "problems": summary.get("problems", []),
+        "corroborated": [
+            dict(f, sources=_sources_view(story, f["sources"])) for f in facts if f["status"] == "corroborated"
+        ],
+        "single": [dict(f, sources=_sources_view(story, f["sources"])) for f in facts if f["status"] != "corroborated"],
+        "quotes": _quotes_view(story, summary.get("quotes", [])),
+        "disagreements": _disagreements_view(story, summary.get("disagreements", [])),
+        "grid": [_grid_row(story, f, peers) for f in facts],
+        "grid_shown": GRID_FACTS,
+        "wire": [
+            [outlet_name(story, d) for d in g["documents"]] + [f"{g['shared_fraction']:.0%}"]
+            for g in summary.get("syndication", [])
+        ],
+        "timeline": dated,
+        "undated": len(docs) - len(dated),
+    }
