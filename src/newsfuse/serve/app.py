@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,6 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from ..errors import NewsfuseError
 from ..model import Article, Options, Story
+from ..store import Store, StoryInfo
 from .middleware import BodyLimit, input_error, validation_error
 from .schemas import (
     MAX_DOCUMENTS,
@@ -70,16 +71,14 @@ class StoreThread:
     def __init__(self, path: str) -> None:
         self.path = path
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsfuse-store")
-        self._store: Any = None
+        self._store: Store | None = None
 
-    def _get(self) -> Any:
+    def _get(self) -> Store:
         if self._store is None:
-            from ..store import Store
-
             self._store = Store(self.path)
         return self._store
 
-    async def run(self, fn: Callable[[Any], T]) -> T:
+    async def run(self, fn: Callable[[Store], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, lambda: fn(self._get()))
 
     def close(self) -> None:
@@ -126,7 +125,8 @@ def _article(doc: str | DocumentIn, where: str) -> Article:
 def _site(url: str | None) -> str | None:
     from urllib.parse import urlsplit
 
-    host = urlsplit(url).hostname if safe_url(url) else None
+    safe = safe_url(url)
+    host = urlsplit(safe).hostname if safe else None
     return host.removeprefix("www.") if host else None
 
 
@@ -190,7 +190,7 @@ async def _uploaded_articles(request: Request) -> tuple[list[Article], list[str]
     return articles, problems
 
 
-def load_story(store: Any, story_id: int) -> tuple[Story, dict | None, Any]:
+def load_story(store: Store, story_id: int) -> tuple[Story, dict | None, StoryInfo]:
     """The story, its summary as `to_dict` JSON (None when it has no body sentence) and its info."""
     from ..render import to_dict
 
@@ -235,7 +235,8 @@ def create_app(
     app.state.gate = asyncio.Semaphore(max(1, workers))
     app.state.store = store
     app.state.max_body = max_body
-    app.add_middleware(BodyLimit, max_body=max_body)  # type: ignore[arg-type]
+    app.add_middleware(BodyLimit, max_body=max_body)
+    # Starlette types a handler as taking any Exception; each of these takes its own class.
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(NewsfuseError, input_error)  # type: ignore[arg-type]
     _api_routes(app, store)

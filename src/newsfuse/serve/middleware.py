@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import NewsfuseError
 
@@ -20,11 +19,11 @@ class _TooLarge(Exception):
 class BodyLimit:
     """ASGI middleware: a body over `max_body` bytes (declared or streamed) gets 413."""
 
-    def __init__(self, app: Callable, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
         self.app = app
         self.max_body = max_body
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         declared = dict(scope.get("headers") or []).get(b"content-length")
@@ -33,7 +32,7 @@ class BodyLimit:
         seen = 0
         started = False
 
-        async def limited() -> dict:
+        async def limited() -> Message:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
@@ -41,7 +40,7 @@ class BodyLimit:
                 raise _TooLarge
             return message
 
-        async def watch(message: dict) -> None:
+        async def watch(message: Message) -> None:
             nonlocal started
             started = started or message["type"] == "http.response.start"
             await send(message)
@@ -53,13 +52,13 @@ class BodyLimit:
                 raise
             await self._refuse(send)
 
-    async def _refuse(self, send: Callable) -> None:
+    async def _refuse(self, send: Send) -> None:
         await JSONResponse({"detail": f"request body too large: the limit is {self.max_body} bytes"}, status_code=413)(
             {"type": "http"}, _no_receive, send
         )
 
 
-async def _no_receive() -> dict:
+async def _no_receive() -> Message:
     return {"type": "http.disconnect"}
 
 

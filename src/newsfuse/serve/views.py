@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from ..model import Story
 from ..render import outlet_name
+from ..store import Ingested, StoryInfo
 from .schemas import ArticleOut, StoredOut, StoryInfoOut
 
 # Quotes shorter than this are fragments ("no", "wrong strategy"), not statements worth a line.
@@ -27,11 +27,11 @@ def _iso(moment: datetime | None) -> str | None:
 # ---- API response models -----------------------------------------------------------------------
 
 
-def stored_out(result: Any) -> StoredOut:
+def stored_out(result: Ingested) -> StoredOut:
     return StoredOut(article_id=str(result.article), story_id=str(result.story), new=bool(result.added))
 
 
-def info_out(info: Any) -> StoryInfoOut:
+def info_out(info: StoryInfo) -> StoryInfoOut:
     return StoryInfoOut(
         id=str(info.id),
         headline=info.headline or None,
