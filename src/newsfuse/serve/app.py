@@ -32,7 +32,7 @@ from .schemas import (
     SummaryOut,
     articles_body,
 )
-from .views import article_out, info_out, safe_url, stored_out, story_view
+from .views import info_out, safe_url, stored_out, story_out, story_view, summary_json
 
 DEFAULT_DB = "newsfuse.db"
 # Request bodies above this are refused with 413: 4 MiB holds about a thousand typical news
@@ -133,10 +133,9 @@ def _site(url: str | None) -> str | None:
 def summarize_documents(documents: list[str | DocumentIn], words: int | None) -> dict:
     """The summary with attribution and comparison of the documents; nothing is stored."""
     from ..pipeline import summarize_story
-    from ..render import to_dict
 
     story = Story(articles=[_article(d, f"documents.{i}") for i, d in enumerate(documents)], id=None)
-    return to_dict(summarize_story(story, Options(words=words, compare=True)))
+    return summary_json(summarize_story(story, Options(words=words, compare=True)))
 
 
 def _summarize_plain(documents: list[str | dict], words: int | None) -> dict:
@@ -191,9 +190,7 @@ async def _uploaded_articles(request: Request) -> tuple[list[Article], list[str]
 
 
 def load_story(store: Store, story_id: int) -> tuple[Story, dict | None, StoryInfo]:
-    """The story, its summary as `to_dict` JSON (None when it has no body sentence) and its info."""
-    from ..render import to_dict
-
+    """The story, its summary as `summary_json` (None when it has no body sentence) and its info."""
     try:
         info = store.info(story_id)
     except KeyError:
@@ -202,7 +199,7 @@ def load_story(store: Store, story_id: int) -> tuple[Story, dict | None, StoryIn
         summary, story = store.summary(story_id)
     except NewsfuseError:  # no body sentence yet: the page still shows the articles
         return store.story(story_id), None, info
-    return story, to_dict(summary), info
+    return story, summary_json(summary), info
 
 
 # ---- the app -----------------------------------------------------------------------------------
@@ -299,12 +296,7 @@ def _api_routes(app: FastAPI, store: StoreThread) -> None:
     async def story(story_id: int) -> StoryOut:
         """One story: its articles, summary, facts, quotes, disagreements and wire copies."""
         found, summary, info = await store.run(lambda s: load_story(s, story_id))
-        return StoryOut(
-            id=str(story_id),
-            headline=info.headline or None,
-            articles=[article_out(found, d) for d in range(len(found.articles))],
-            summary=SummaryOut.model_validate(summary) if summary else None,
-        )
+        return story_out(str(story_id), found, summary, info)
 
 
 # ---- pages -------------------------------------------------------------------------------------

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..model import Story
-from ..render import outlet_name
+from ..model import Story, Summary
+from ..render import outlet_name, to_dict
 from ..store import Ingested, StoryInfo
-from .schemas import ArticleOut, StoredOut, StoryInfoOut
+from .schemas import ArticleOut, StoredOut, StoryInfoOut, StoryOut, SummaryOut
 
 # Quotes shorter than this are fragments ("no", "wrong strategy"), not statements worth a line.
 QUOTE_MIN_WORDS = 4
@@ -22,6 +22,18 @@ def safe_url(url: str | None) -> str | None:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+# ---- the comparison ----------------------------------------------------------------------------
+# The one place serve turns `Summary.comparison` into data: `to_dict` merges it into the summary JSON
+# (facts, quotes, disagreements, syndication); SummaryOut and `story_view` read it from that JSON by
+# those keys. A typed comparison with its own codec is switched to here; while its JSON keeps this
+# shape, nothing else in serve changes.
+
+
+def summary_json(summary: Summary) -> dict:
+    """The summary with its comparison in the JSON shape of the batch format and the API."""
+    return to_dict(summary)
 
 
 # ---- API response models -----------------------------------------------------------------------
@@ -51,6 +63,16 @@ def article_out(story: Story, document: int) -> ArticleOut:
         url=a.url,
         published=_iso(a.published),
         text=a.text,
+    )
+
+
+def story_out(story_id: str, story: Story, summary: dict | None, info: StoryInfo) -> StoryOut:
+    """The API's story: its articles and its `summary_json` (None before the first summary)."""
+    return StoryOut(
+        id=story_id,
+        headline=info.headline or None,
+        articles=[article_out(story, d) for d in range(len(story.articles))],
+        summary=SummaryOut.model_validate(summary) if summary else None,
     )
 
 
@@ -148,7 +170,7 @@ def _disagreements_view(story: Story, disagreements: list[dict]) -> list[dict]:
 
 
 def story_view(story: Story, summary: dict | None, story_id: str, headline: str | None) -> dict:
-    """Everything the story page shows, with offsets ready for the browser."""
+    """Everything the story page shows of the story and its `summary_json`, with offsets ready for the browser."""
     summary = summary or {}
     peers = _peers(summary.get("syndication", []))
     facts = summary.get("facts", [])
