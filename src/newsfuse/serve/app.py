@@ -143,6 +143,16 @@ def _summarize_plain(documents: list[str | dict], words: int | None) -> dict:
     return summarize_documents([d if isinstance(d, str) else DocumentIn(**d) for d in documents], words)
 
 
+async def _request_articles(request: Request) -> tuple[list[Article], list[str]]:
+    """The articles of a POST /api/articles body, read by its content type, and what could not be read."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "multipart/form-data":
+        return await _uploaded_articles(request)
+    if kind in ("application/json", ""):
+        return await _json_articles(request)
+    raise HTTPException(415, "send application/json or multipart/form-data")
+
+
 async def _json_articles(request: Request) -> tuple[list[Article], list[str]]:
     try:
         data = json.loads(await request.body())
@@ -236,7 +246,8 @@ def create_app(
     # Starlette types a handler as taking any Exception; each of these takes its own class.
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(NewsfuseError, input_error)  # type: ignore[arg-type]
-    _api_routes(app, store)
+    _service_routes(app, store)
+    _store_routes(app, store)
     _page_routes(app, store)
     return app
 
@@ -247,7 +258,7 @@ def _process_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
 
-def _api_routes(app: FastAPI, store: StoreThread) -> None:
+def _service_routes(app: FastAPI, store: StoreThread) -> None:
     @app.get("/healthz", tags=["service"])
     async def healthz() -> dict:
         """Liveness: the process answers and the store opens."""
@@ -264,6 +275,8 @@ def _api_routes(app: FastAPI, store: StoreThread) -> None:
             plain = [d if isinstance(d, str) else d.model_dump(exclude_none=True) for d in body.documents]
             return await asyncio.get_running_loop().run_in_executor(pool, _summarize_plain, plain, body.words)
 
+
+def _store_routes(app: FastAPI, store: StoreThread) -> None:
     @app.post(
         "/api/articles",
         response_model=ArticlesOut,
@@ -275,13 +288,7 @@ def _api_routes(app: FastAPI, store: StoreThread) -> None:
     async def add_articles(request: Request) -> ArticlesOut:
         """Store one article, a list (JSON) or files (multipart `files`: .txt, .html, .jsonl);
         each joins a story; answers their ids and story ids once they are committed."""
-        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind == "multipart/form-data":
-            articles, problems = await _uploaded_articles(request)
-        elif kind in ("application/json", ""):
-            articles, problems = await _json_articles(request)
-        else:
-            raise HTTPException(415, "send application/json or multipart/form-data")
+        articles, problems = await _request_articles(request)
         if not articles:
             raise HTTPException(422, "no article could be read: " + "; ".join(problems))
         results = await store.run(lambda s: s.ingest(articles, summarize=True))
