@@ -46,7 +46,8 @@ def test_summarize_attributes_and_compares_and_stores_nothing(client):
     response = client.post("/api/summarize", json={"documents": docs, "words": 80})
     assert response.status_code == 200, response.text
     data = response.json()
-    assert {"summary", "sentences", "facts", "quotes", "disagreements", "syndication"} <= set(data)
+    assert {"summary", "sentences", "wire_copies", "comparison"} <= set(data) and data["version"] == 1
+    assert {"facts", "quotes", "disagreements"} <= set(data["comparison"])
     assert data["sentences"] and data["words"] <= 80 + 40
     for sentence in data["sentences"]:
         for src in sentence["sources"]:
@@ -54,8 +55,19 @@ def test_summarize_attributes_and_compares_and_stores_nothing(client):
             assert 0 <= src["start"] < src["end"] <= len(text)
         first = sentence["sources"][0]
         assert docs[first["document"]]["text"][first["start"] : first["end"]] == sentence["text"]
-    assert any(f["status"] == "corroborated" for f in data["facts"])
+    assert any(f["status"] == "corroborated" for f in data["comparison"]["facts"])
     assert client.get("/api/stories").json() == []
+
+
+def test_summarize_takes_the_selector_and_comparison_from_the_request(client):
+    docs = example_docs()
+    assert "lead" in client.get("/api/selectors").json()
+    response = client.post("/api/summarize", json={"documents": docs, "selector": "lead", "compare": False})
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert data["selector"] == "lead" and data["comparison"] is None
+    refused = client.post("/api/summarize", json={"documents": docs, "selector": "nosuch"})
+    assert refused.status_code == 422 and "choose one of" in refused.text
 
 
 def test_summarize_accepts_plain_strings(client):
@@ -150,7 +162,7 @@ def test_post_articles_json_then_read_story(client):
     assert any(s["id"] == story_id and s["articles"] >= 2 for s in stories)
     story = client.get(f"/api/stories/{story_id}").json()
     assert story["articles"] and story["summary"]["sentences"]
-    assert {"facts", "quotes", "disagreements", "syndication"} <= set(story["summary"])
+    assert {"facts", "quotes", "disagreements"} <= set(story["summary"]["comparison"])
     assert client.get("/api/stories/999999").status_code == 404
 
 

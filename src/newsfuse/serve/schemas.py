@@ -1,0 +1,172 @@
+"""The JSON bodies of the API: pydantic request and response models and their limits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from ..settings import WORDS_RANGE, Options
+
+MAX_DOCUMENTS = 200  # articles in one request
+MAX_TEXT_CHARS = 500_000  # one article's text
+
+NonEmpty = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_CHARS)]
+Short = Annotated[str, StringConstraints(max_length=2000)]
+
+
+# ---- requests ----------------------------------------------------------------------------------
+
+
+class DocumentIn(BaseModel):
+    """One article: its text and what is known about it."""
+
+    model_config = ConfigDict(extra="ignore")
+    text: NonEmpty
+    outlet: Short | None = None
+    url: Short | None = None
+    title: Short | None = None
+    published: datetime | None = Field(None, description="ISO 8601 date or date-time")
+    id: Short | None = None
+
+
+class SummarizeRequest(BaseModel):
+    """Articles about one story, as plain strings or objects, and how to summarize them."""
+
+    documents: list[NonEmpty | DocumentIn] = Field(min_length=1, max_length=MAX_DOCUMENTS)
+    words: int | None = Field(None, ge=WORDS_RANGE[0], le=WORDS_RANGE[1], description="summary length in words")
+    selector: str = Field(Options.selector, description="content selector (GET /api/selectors lists them)")
+    compare: bool = Field(True, description="add the comparison of sources")
+
+
+def articles_body() -> dict:
+    """The OpenAPI request body of POST /api/articles, which the handler reads itself (JSON or files)."""
+    one = DocumentIn.model_json_schema()
+    files = {
+        "type": "object",
+        "required": ["files"],
+        "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+    }
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"anyOf": [one, {"type": "array", "items": one}]}},
+                "multipart/form-data": {"schema": files},
+            },
+        }
+    }
+
+
+# ---- responses ---------------------------------------------------------------------------------
+
+
+class SourceOut(BaseModel):
+    document: int
+    outlet: str | None
+    start: int
+    end: int
+
+
+class SentenceOut(BaseModel):
+    text: str
+    sources: list[SourceOut]
+    origins: int
+
+
+class FactOut(BaseModel):
+    text: str
+    sources: list[SourceOut]
+    origins: int
+    status: str
+
+
+class QuoteOut(BaseModel):
+    speaker: str | None
+    text: str
+    sources: list[SourceOut]
+    variants: list[str] = []
+
+
+class ClaimOut(BaseModel):
+    value: str
+    text: str
+    sources: list[SourceOut]
+
+
+class DisagreementOut(BaseModel):
+    kind: str
+    topic: str
+    claims: list[ClaimOut]
+
+
+class WireCopyOut(BaseModel):
+    documents: list[int]
+    shared_fraction: float
+
+
+class ProblemOut(BaseModel):
+    where: str
+    message: str
+
+
+class ComparisonOut(BaseModel):
+    facts: list[FactOut]
+    quotes: list[QuoteOut]
+    disagreements: list[DisagreementOut]
+
+
+class SummaryOut(BaseModel):
+    """The summary with each sentence's sources, and the comparison of the sources: the codec's
+    version-1 summary dict (`newsfuse.codec`)."""
+
+    version: int
+    id: str | None = None
+    summary: str
+    sentences: list[SentenceOut]
+    words: int
+    budget: int
+    selector: str
+    origins: list[int]
+    wire_copies: list[WireCopyOut]
+    problems: list[ProblemOut] = []
+    comparison: ComparisonOut | None = None
+
+
+class StoredOut(BaseModel):
+    article_id: str
+    story_id: str
+    new: bool
+
+
+class ArticlesOut(BaseModel):
+    stored: list[StoredOut]
+    problems: list[str] = []
+
+
+class StoryInfoOut(BaseModel):
+    id: str
+    headline: str | None
+    articles: int
+    outlets: int
+    first: str | None
+    last: str | None
+
+
+class ArticleOut(BaseModel):
+    document: int
+    outlet: str | None
+    title: str | None
+    url: str | None
+    published: str | None
+    text: str
+
+
+class StoryOut(BaseModel):
+    """One story: its articles and their summary with the comparison (None before the first)."""
+
+    id: str
+    headline: str | None
+    articles: list[ArticleOut]
+    summary: SummaryOut | None

@@ -1,0 +1,201 @@
+"""What the pages and the API show of stored data: response models and the story page's view."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from ..codec import summary_to_dict
+from ..model import Article, Fact, QuoteGroup, Source, Story, Summary, WireCopy
+from ..render import outlet_name
+from ..store import Ingested, StoryInfo
+from .schemas import ArticleOut, StoredOut, StoryInfoOut, StoryOut, SummaryOut
+
+# Quotes shorter than this are fragments ("no", "wrong strategy"), not statements worth a line.
+QUOTE_MIN_WORDS = 4
+# Facts shown in the coverage grid before "show all".
+GRID_FACTS = 12
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is http(s), so a `javascript:` or `data:` link is never rendered."""
+    return url if url and url.strip().lower().startswith(("http://", "https://")) else None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def summary_json(summary: Summary) -> dict:
+    """The summary with its comparison as the API sends it: the codec's dict, as batch and the store."""
+    return summary_to_dict(summary)
+
+
+# ---- API response models -----------------------------------------------------------------------
+
+
+def stored_out(result: Ingested) -> StoredOut:
+    return StoredOut(article_id=str(result.article), story_id=str(result.story), new=bool(result.added))
+
+
+def info_out(info: StoryInfo) -> StoryInfoOut:
+    return StoryInfoOut(
+        id=str(info.id),
+        headline=info.headline or None,
+        articles=info.articles,
+        outlets=info.outlets,
+        first=_iso(info.first),
+        last=_iso(info.last),
+    )
+
+
+def article_out(story: Story, document: int) -> ArticleOut:
+    a = story.articles[document]
+    return ArticleOut(
+        document=document,
+        outlet=outlet_name(story.articles, document),
+        title=a.title,
+        url=a.url,
+        published=_iso(a.published),
+        text=a.text,
+    )
+
+
+def story_out(story_id: str, story: Story, summary: Summary | None, info: StoryInfo) -> StoryOut:
+    """The API's story: its articles and its summary (None before the first summary)."""
+    return StoryOut(
+        id=story_id,
+        headline=info.headline or None,
+        articles=[article_out(story, d) for d in range(len(story.articles))],
+        summary=SummaryOut.model_validate(summary_json(summary)) if summary else None,
+    )
+
+
+# ---- the story page's view ---------------------------------------------------------------------
+
+
+def _utf16(text: str, index: int) -> int:
+    """A code-point offset as the UTF-16 offset JavaScript strings use."""
+    return index if text.isascii() else len(text[:index].encode("utf-16-le")) // 2
+
+
+def _source_view(articles: Sequence[Article], src: Source) -> dict:
+    text = articles[src.document].text
+    return {
+        "doc": src.document,
+        "outlet": outlet_name(articles, src.document),
+        "start": _utf16(text, src.start),
+        "end": _utf16(text, src.end),
+        "quote": text[src.start : src.end],
+    }
+
+
+def _sources_view(articles: Sequence[Article], sources: Sequence[Source]) -> list[dict]:
+    return [_source_view(articles, s) for s in sources]
+
+
+def _when(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    day = f"{value.day} {value:%b %Y}"
+    if (value.hour, value.minute) == (0, 0):
+        return day
+    return f"{day}, {value:%H:%M}" + (f" {value.tzname()}" if value.tzinfo else "")
+
+
+def _peers(wire_copies: Sequence[WireCopy]) -> dict[int, list[int]]:
+    peers: dict[int, list[int]] = {}
+    for group in wire_copies:
+        for d in group.documents:
+            peers.setdefault(d, []).extend(o for o in group.documents if o != d)
+    return peers
+
+
+def _docs_view(articles: Sequence[Article], peers: dict[int, list[int]]) -> list[dict]:
+    return [
+        {
+            "doc": d,
+            "outlet": outlet_name(articles, d),
+            "title": a.title,
+            "url": safe_url(a.url),
+            "when": _when(a.published),
+            "published": _iso(a.published),
+            "copy_of": [outlet_name(articles, p) for p in peers.get(d, [])],
+            "text": a.text,
+        }
+        for d, a in enumerate(articles)
+    ]
+
+
+def _fact_view(articles: Sequence[Article], fact: Fact) -> dict:
+    return {
+        "text": fact.text,
+        "status": fact.status,
+        "origins": fact.origins,
+        "sources": _sources_view(articles, fact.sources),
+    }
+
+
+def _grid_row(articles: Sequence[Article], fact: Fact, peers: dict[int, list[int]]) -> dict:
+    first: dict[int, Source] = {}
+    for src in fact.sources:
+        first.setdefault(src.document, src)
+    cells: list[dict | None] = []
+    for d in range(len(articles)):
+        src = first.get(d)
+        copy = src is not None and any(p in first and p < d for p in peers.get(d, []))
+        cells.append(None if src is None else dict(_source_view(articles, src), syndicated=copy))
+    return {"text": fact.text, "status": fact.status, "origins": fact.origins, "cells": cells}
+
+
+def _quotes_view(articles: Sequence[Article], quotes: Sequence[QuoteGroup]) -> list[dict]:
+    by_speaker: dict[str, list[dict]] = {}
+    for q in quotes:
+        if len(q.text.split()) >= QUOTE_MIN_WORDS:
+            by_speaker.setdefault(q.speaker or "Unattributed", []).append(
+                {"text": q.text, "sources": _sources_view(articles, q.sources)}
+            )
+    ranked = sorted(by_speaker.items(), key=lambda kv: (kv[0] == "Unattributed", -len(kv[1])))
+    return [{"speaker": k, "quotes": v} for k, v in ranked]
+
+
+def story_view(story: Story, summary: Summary | None, story_id: str, headline: str | None) -> dict:
+    """Everything the story page shows of the story and its summary, with offsets ready for the browser."""
+    articles = story.articles
+    comparison = summary.comparison if summary else None
+    wire_copies = summary.wire_copies if summary else ()
+    facts = comparison.facts if comparison else ()
+    peers = _peers(wire_copies)
+    docs = _docs_view(articles, peers)
+    dated = sorted((d for d in docs if d["published"]), key=lambda d: d["published"])
+    return {
+        "id": story_id,
+        "headline": headline or next((a.title for a in articles if a.title), None) or f"Story {story_id}",
+        "docs": docs,
+        "texts": [a.text for a in articles],
+        "outlets": len({d["outlet"] for d in docs}),
+        "sentences": [
+            {"text": s.text, "origins": s.origins, "sources": _sources_view(articles, s.sources)}
+            for s in (summary.sentences if summary else ())
+        ],
+        "words": summary.words if summary else None,
+        "problems": [str(p) for p in summary.problems] if summary else [],
+        "corroborated": [_fact_view(articles, f) for f in facts if f.status == "corroborated"],
+        "single": [_fact_view(articles, f) for f in facts if f.status != "corroborated"],
+        "quotes": _quotes_view(articles, comparison.quotes if comparison else ()),
+        "disagreements": [
+            {
+                "kind": d.kind,
+                "topic": d.topic,
+                "claims": [
+                    {"value": c.value, "text": c.text, "sources": _sources_view(articles, c.sources)} for c in d.claims
+                ],
+            }
+            for d in (comparison.disagreements if comparison else ())
+        ],
+        "grid": [_grid_row(articles, f, peers) for f in facts],
+        "grid_shown": GRID_FACTS,
+        "wire": [[outlet_name(articles, d) for d in g.documents] + [f"{g.shared_fraction:.0%}"] for g in wire_copies],
+        "timeline": dated,
+        "undated": len(docs) - len(dated),
+    }
