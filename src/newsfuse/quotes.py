@@ -51,7 +51,8 @@ _VERBS = (
     "accused accuses accusing blamed blames labeled labels dubbed dubs referred refers cited cites "
     "reported reports read reads wondered wonders lamented laments charged charges demanded demands "
     "explaining answered answers confirmed confirms denied denies agreed agrees repeated repeats "
-    "exclaimed exclaims proclaimed proclaims announced insisted went"
+    "exclaimed exclaims proclaimed proclaims announced insisted went warning implied implies pondered "
+    "commented comments derided blasted decried casting cast"
 ).split()
 _VERB = r"(?:" + "|".join(sorted(set(_VERBS), key=len, reverse=True)) + r")"
 _ADV = (
@@ -108,12 +109,16 @@ _ROLE_NP = (
     r"president|mayor|chief|aide|aides|adviser|advisers|advisor|senator|congressman|congresswoman|"
     r"lawmaker|lawmakers|candidate|nominee|campaign|governor|leader|chairman|director|expert|analyst|"
     r"strategist|report|memo|letter|release|group|organization|committee|agency|ad|post|tweet|website|"
-    r"network|newspaper|paper|article|magazine|woman|man|voter|supporter|protester|businessman|billionaire|"
+    r"network|newspaper|member|members|paper|article|magazine|woman|man|voter|supporter|protester|businessman|billionaire|"
     r"reporter|host|anchor|author|writer|democrat|republican))"
 )
 _SUBJECT = rf"(?P<who>{_ROLE_NP}|{_PRONOUN}|{_RUN.pattern})"
 _AFTER_SUBJ_VERB = re.compile(rf"^[\s,—–-]*{_SUBJECT}(?:[\s,]+{_ADV})*\s+{_VERB}\b")
-_AFTER_VERB_SUBJ = re.compile(rf"^[\s,—–-]*(?:{_ADV}\s+)?{_VERB}\s+{_SUBJECT}")
+# '," White House press secretary Josh Earnest said': any short phrase between the quote and the verb.
+_AFTER_PHRASE_VERB = re.compile(rf"^[\s,—–-]*(?P<who>[^,.;:!?\"“”()\n]{{1,80}}?)(?:[\s,]+{_ADV})*\s+{_VERB}\b")
+# '," Fred Kagan, director of the Critical Threats Project, said'
+_AFTER_APPOSITIVE = re.compile(rf"^[\s,—–-]*(?P<who>{_RUN.pattern}),\s[^\"“”\n]{{1,150}}?,\s+(?:{_ADV}\s+)*{_VERB}\b")
+_AFTER_VERB_SUBJ = re.compile(rf"^[\s,—–-]*(?:{_ADV}\s+)?{_VERB}\s+(?P<who>[^,.;:!?\"“”()\n]{{1,80}})")
 _ACCORDING = re.compile(rf"\baccording\s+to\s+{_SUBJECT}")
 _CITED = re.compile(rf"\bcit(?:ed|ing)\s+{_SUBJECT}\s+as\s+saying")
 _VERB_RE = re.compile(rf"\b{_VERB}\b")
@@ -274,7 +279,7 @@ def _parse_run(text: str, start: int, end: int) -> tuple[int, int, list[str], st
         last_e -= 1
         last_w = last_w[:-1]
     tokens = [w for _, _, w in words[:-1]] + [last_w]
-    if any(t.lower().strip(".,") in _ORG_WORDS or t.isupper() and len(t) > 1 for t in tokens):
+    if any(t.lower().strip(".,") in _ORG_WORDS or t.isupper() and len(t.strip(".")) > 1 for t in tokens):
         return None
     if not all(t[:1].isupper() or t.lower() in _PARTICLES for t in tokens) or tokens[-1][:1].islower():
         return None
@@ -321,56 +326,89 @@ def _inside(pos: int, spans: Iterable[tuple[int, int]]) -> bool:
 def _attribute(text: str, block_start: int, start: int, end: int, opening: int, people: list[_Person]) -> _Said | None:
     """Who the sentence says spoke the quote at text[start:end], if it says."""
     close = end
-    while close < len(text) and (text[close] in _CLOSE + _BOTH + ",;:?!. " or text[close] == "\u2019"):
+    while close < len(text) and text[close] not in _CLOSE + _BOTH and close - end < 3:
         close += 1
-        if text[close - 1] in _CLOSE + _BOTH:
-            break
-    after = text[close : close + 160]
-    after = after.split("\n")[0]
-    m = _AFTER_SUBJ_VERB.match(after) or _AFTER_VERB_SUBJ.match(after)
-    if m:
-        said = _who(text, close + m.start("who"), close + m.end("who"), people)
+    close += 1
+    ended = "." in text[end:close] or text[close : close + 1] == "."  # the quote ends its sentence
+    after = text[close : close + 200].split("\n")[0]
+    if not ended:
+        said = _after(text, close, after, people)
         if said:
             return said
     sentence = _sentence_start(text, block_start, opening)
-    before = text[sentence:opening]
-    said = _before(text, sentence, before, people)
-    if said:
+    said = _before(text, sentence, text[sentence:opening], people)
+    if said or ended:
         return said
     tail = after[: _sentence_end(after)]
     for pattern in (_ACCORDING, _CITED):
         m = pattern.search(tail)
         if m:
-            return _who(text, close + m.start("who"), close + m.end("who"), people)
+            return _who_match(text, close, m, people)
     return None
 
 
+def _after(text: str, close: int, after: str, people: list[_Person]) -> _Said | None:
+    """'," Carter said' / '," said Carter, the ...' / '," the official told reporters'."""
+    for pattern in (_AFTER_SUBJ_VERB, _AFTER_APPOSITIVE, _AFTER_PHRASE_VERB):
+        m = pattern.match(after)
+        said = _who_match(text, close, m, people) if m else None
+        if said:
+            return said
+    m = _AFTER_VERB_SUBJ.match(after)
+    said = _who_match(text, close, m, people) if m else None
+    return said if said and (said.name or said.pronoun) else None
+
+
 def _before(text: str, offset: int, before: str, people: list[_Person]) -> _Said | None:
+    """The speaker named before the quote in its sentence: 'according to X', the subject of
+    the last speech verb ('X described ... as', 'X, the head of ..., stated'), else the subject."""
     for pattern in (_ACCORDING, _CITED):
         cited = list(pattern.finditer(before))
         if cited:
             return _who_match(text, offset, cited[-1], people)
-    verbs = list(_VERB_RE.finditer(before))
-    if not verbs:
-        return None
-    left = _ADV_TAIL.sub("", before[: verbs[-1].start()])
-    appositive = _APPOSITIVE.search(left)
+    for verb in reversed(list(_VERB_RE.finditer(before))):
+        if verb.group().endswith("ing"):  # "..., saying": the clause's subject speaks
+            continue
+        said = _subject_of(text, offset, before[: verb.start()], people)
+        if said:
+            return said
+    if before.rstrip().endswith(":"):  # "Kasich resisted: '...'"
+        said = _last_mention(text, offset, before, people)
+        if said:
+            return said
+    return _sentence_subject(text, offset, before, people)
+
+
+def _subject_of(text: str, offset: int, left: str, people: list[_Person]) -> _Said | None:
+    left = _ADV_TAIL.sub("", left).rstrip(" ,")
+    appositive = _APPOSITIVE.search(left + ", ")
     said = _who_match(text, offset, appositive, people) if appositive else None
     if said and (said.name or said.pronoun):
         return said
+    relative = re.search(r"(?:,\s*|\s)who\s*$", left)
+    if relative:  # "Loretta Lynch, who told Congress": the person before "who"
+        return _last_mention(text, offset, left[: relative.start()], people, pronouns=False)
     subject = _TAIL_SUBJECT.search(left)
-    said = _who_match(text, offset, subject, people) if subject else None
-    if said:
-        return said
-    # "Carter took the stage and declared, '...'": the subject is the sentence's.
-    return _sentence_subject(text, offset, left, people)
+    return _who_match(text, offset, subject, people) if subject else None
+
+
+def _last_mention(text: str, offset: int, left: str, people: list[_Person], pronouns: bool = True) -> _Said | None:
+    end = offset + len(left)
+    person = next((p for p in reversed(people) if offset <= p.start and p.end <= end), None)
+    pronoun = list(re.finditer(rf"\b{_PRONOUN}\b", left)) if pronouns else []
+    if pronoun and (person is None or offset + pronoun[-1].start() > person.start):
+        return _Said(offset + pronoun[-1].start(), offset + pronoun[-1].end(), None, None, True)
+    return _Said(person.start, person.end, person.name, person.role, False) if person else None
 
 
 def _sentence_subject(text: str, offset: int, left: str, people: list[_Person]) -> _Said | None:
-    m = re.match(rf"^(?:[A-Z]\w*(?:\s+\w+){{0,4}},\s+)?{_SUBJECT}", left)
-    if m:
-        return _who(text, offset + m.start("who"), offset + m.end("who"), people)
-    return None
+    """The first person (or he/she) the sentence names before the quote."""
+    end = offset + len(left)
+    person = next((p for p in people if offset <= p.start and p.end <= end), None)
+    pronoun = re.search(rf"\b{_PRONOUN}\b", left)
+    if pronoun and (person is None or offset + pronoun.start() < person.start):
+        return _Said(offset + pronoun.start(), offset + pronoun.end(), None, None, True)
+    return _Said(person.start, person.end, person.name, person.role, False) if person else None
 
 
 def _who_match(text: str, offset: int, m: re.Match[str], people: list[_Person]) -> _Said | None:
