@@ -72,7 +72,8 @@ _TITLES = frozenset(
     "american russian syrian national security adviser advisor campaign manager of the presidential "
     "sergeant sgt. professor prof. gen. lieut. first lady senior frontrunner hopeful contender rival "
     "businessman billionaire mogul strategist pollster host anchor commentator analyst author columnist "
-    "white texas florida ohio new york vermont sens. reps. govs. mr.trump sir dame lord lady".split()
+    "white texas florida ohio new york vermont sens. reps. govs. mr.trump sir dame lord lady assemblyman "
+    "assemblywoman congressman congresswoman councilman councilwoman whip ceo founder chairwoman".split()
 )
 # Capitalized words that open a clause but name nobody.
 _NOT_NAMES = frozenset(
@@ -147,6 +148,7 @@ class _Person:
     name: str
     role: str | None
     female: bool | None
+    subject: bool  # the first person its sentence names: who a later "he" or "she" most likely is
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,7 @@ def _trim(text: str, start: int, end: int, opening: int) -> tuple[int, int, int]
 def _people(text: str, blocks: Sequence[tuple[int, int]], inside: list[tuple[int, int]]) -> list[_Person]:
     """Person mentions outside quotes, in text order, each with its full name and title."""
     runs: list[tuple[int, int, list[str], str | None, bool]] = []
+    block_of: dict[int, int] = {}
     for start, end in blocks:
         for m in _RUN.finditer(text, start, end):
             if _inside(m.start(), inside):
@@ -246,6 +249,7 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: list[tuple[int
             parsed = _parse_run(text, m.start(), m.end())
             if parsed:
                 runs.append(parsed)
+                block_of[parsed[0]] = start
     full = [r for r in runs if len(r[2]) >= 2 or r[4]]
     surnames = {r[2][-1].lower() for r in full}
     people: list[_Person] = []
@@ -254,7 +258,9 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: list[tuple[int
             continue
         name = _full_name(tokens, people, full)
         female = _gender(text, s, name, role)
-        people.append(_Person(s, e, name, role or _known_role(name, people), female))
+        sentence = _sentence_start(text, block_of[s], s)
+        subject = not people or people[-1].start < sentence
+        people.append(_Person(s, e, name, role or _known_role(name, people), female, subject))
     return people
 
 
@@ -266,6 +272,10 @@ def _parse_run(text: str, start: int, end: int) -> tuple[int, int, list[str], st
     title: list[str] = []
     while words and (words[0][2].lower() in _TITLES or words[0][2].lower().rstrip(".") in _TITLES) and len(words) > 1:
         title.append(words.pop(0)[2])
+    inner = [i for i, w in enumerate(words[:-1]) if w[2].lower() in _TITLES or w[2].lower().rstrip(".") in _TITLES]
+    if inner and words[inner[-1]][2][:1].isupper():  # "Massachusetts Democratic Sen. Elizabeth Warren"
+        title += [w[2] for w in words[: inner[-1] + 1]]
+        words = words[inner[-1] + 1 :]
     while words and words[-1][2].lower() in ("of", "the", "de", "la", "al"):
         words.pop()
     if not words:
@@ -411,6 +421,9 @@ def _sentence_subject(text: str, offset: int, left: str, people: list[_Person]) 
     return _Said(person.start, person.end, person.name, person.role, False) if person else None
 
 
+_DETERMINERS = frozenset("the a an one another his her their its this that two three several some".split())
+
+
 def _who_match(text: str, offset: int, m: re.Match[str], people: list[_Person]) -> _Said | None:
     return _who(text, offset + m.start("who"), offset + m.end("who"), people)
 
@@ -423,11 +436,16 @@ def _who(text: str, start: int, end: int, people: list[_Person]) -> _Said | None
     person = next((p for p in people if start <= p.start < end or p.start <= start < p.end), None)
     if person:
         return _Said(person.start, person.end, person.name, person.role, False)
+    pronoun = re.search(rf"\b{_PRONOUN}\b", phrase)
+    if pronoun:
+        return _Said(start + pronoun.start(), start + pronoun.end(), None, None, True)
     words = phrase.split()
+    if len(words) > 6 or any(w in ("and", "that", "but", "it", "they", "we", "I", "who") for w in words):
+        return None
     while words and words[0].lower().strip(".,") in _NOT_NAMES and words[0][:1].isupper():
         start += text[start:end].find(words[0]) + len(words[0])
         words = words[1:]
-    if not words:
+    if not words or not (words[0][:1].isupper() or words[0] in _DETERMINERS):
         return None
     start = _first_char(text, start)
     role = " ".join(words).rstrip(".,;:")
@@ -491,14 +509,12 @@ def _quote(start: int, end: int, said: _Said | None, inherited: bool) -> Quote:
 
 def _pronoun(text: str, said: _Said, people: list[_Person]) -> _Said:
     female = text[said.start : said.end].lower() == "she"
-    for p in reversed(people):
-        if p.start >= said.start:
-            continue
-        if said.start - p.start > PRONOUN_REACH:
-            break
-        if p.female is None or p.female == female:
-            return _Said(said.start, said.end, p.name, p.role, False)
-    return _Said(said.start, said.end, None, None, False)
+    before = [p for p in people if p.start < said.start and said.start - p.start <= PRONOUN_REACH]
+    fits = [p for p in before if p.female is None or p.female == female]
+    chosen = next((p for p in reversed(fits) if p.subject), fits[-1] if fits else None)
+    if chosen is None:
+        return _Said(said.start, said.end, None, None, False)
+    return _Said(said.start, said.end, chosen.name, chosen.role, False)
 
 
 def _scare(text: str, start: int, end: int) -> bool:
