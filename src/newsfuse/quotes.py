@@ -291,6 +291,8 @@ def _parse_run(text: str, start: int, end: int) -> tuple[int, int, list[str], st
     tokens = [w for _, _, w in words[:-1]] + [last_w]
     if any(t.lower().strip(".,") in _ORG_WORDS or t.isupper() and len(t.strip(".")) > 1 for t in tokens):
         return None
+    if any("." in t and not re.fullmatch(r"[A-Z]\.|[JS]r\.", t) for t in tokens):  # "U.S.-made", "Sen."
+        return None
     if not all(t[:1].isupper() or t.lower() in _PARTICLES for t in tokens) or tokens[-1][:1].islower():
         return None
     titled = any(t.lower().rstrip(".") in ("mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov") for t in title)
@@ -359,6 +361,9 @@ def _attribute(text: str, block_start: int, start: int, end: int, opening: int, 
 
 def _after(text: str, close: int, after: str, people: list[_Person]) -> _Said | None:
     """'," Carter said' / '," said Carter, the ...' / '," the official told reporters'."""
+    cited = _CITED.search(after[: _sentence_end(after)])
+    if cited:
+        return _who_match(text, close, cited, people)
     for pattern in (_AFTER_SUBJ_VERB, _AFTER_APPOSITIVE, _AFTER_PHRASE_VERB):
         m = pattern.match(after)
         said = _who_match(text, close, m, people) if m else None
@@ -442,14 +447,14 @@ def _who(text: str, start: int, end: int, people: list[_Person]) -> _Said | None
     words = phrase.split()
     if len(words) > 6 or any(w in ("and", "that", "but", "it", "they", "we", "I", "who") for w in words):
         return None
-    while words and words[0].lower().strip(".,") in _NOT_NAMES and words[0][:1].isupper():
+    while words and words[0].lower() not in _DETERMINERS and words[0].lower().strip(".,") in _NOT_NAMES:
         start += text[start:end].find(words[0]) + len(words[0])
         words = words[1:]
     if not words or not (words[0][:1].isupper() or words[0] in _DETERMINERS):
         return None
     start = _first_char(text, start)
     role = " ".join(words).rstrip(".,;:")
-    return _Said(start, start + len(role), None, role, False)
+    return _Said(start, start + len(role), role, None, False)  # no person: the role or body speaks
 
 
 def _sentence_start(text: str, lo: int, pos: int) -> int:
