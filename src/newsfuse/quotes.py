@@ -99,7 +99,7 @@ _ORG_WORDS = frozenset(
     "summit conference council iraq iran syria russia china israel mexico europe africa isis isil "
     "islamic god christ lord monday tuesday wednesday thursday friday saturday sunday january february "
     "march april june july august september october november december obamacare medicare medicaid "
-    "brexit university prize award book film show series station channel project".split()
+    "brexit university prize award book film show series station channel project federation republic".split()
 )
 _PARTICLES = r"(?:de|da|del|della|di|du|van|von|der|den|la|le|al|bin|ibn|of)"
 _CAPWORD = r"(?:(?:al|el|ad|as|bin|ibn)-)?(?:Mc|Mac|O['’])?[A-Z][\w’'.-]*"
@@ -120,7 +120,7 @@ _AFTER_PHRASE_VERB = re.compile(rf"^[\s,—–-]*(?P<who>[^,.;:!?\"“”()\n]{{
 # '," Fred Kagan, director of the Critical Threats Project, said'
 _AFTER_APPOSITIVE = re.compile(rf"^[\s,—–-]*(?P<who>{_RUN.pattern}),\s[^\"“”\n]{{1,150}}?,\s+(?:{_ADV}\s+)*{_VERB}\b")
 _AFTER_VERB_SUBJ = re.compile(rf"^[\s,—–-]*(?:{_ADV}\s+)?{_VERB}\s+(?P<who>[^,.;:!?\"“”()\n]{{1,80}})")
-_ACCORDING = re.compile(rf"\baccording\s+to\s+{_SUBJECT}")
+_ACCORDING = re.compile(r"\baccording\s+to\s+(?P<who>[^,;:!?\"“”()\n]{1,80}?)(?=[,;:!?\"“”()\n]|\.(?:\s|$)|$)")
 _CITED = re.compile(rf"\bcit(?:ed|ing)\s+{_SUBJECT}\s+as\s+saying")
 _VERB_RE = re.compile(rf"\b{_VERB}\b")
 _ADV_TAIL = re.compile(rf"(?:[\s,]+{_ADV}\b)+\s*$|(?:\s+on\s+(?:\w+day|[A-Z]\w+\s+\d+))\s*$")
