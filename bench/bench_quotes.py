@@ -1,0 +1,149 @@
+"""Score quote extraction on PolNeAR: the current compare.find_quotes path against newsfuse.quotes.
+
+Usage (from the repo root):
+    PYTHONPATH=src python bench/bench_quotes.py [--split train dev] [--limit N] [--threshold 0.3]
+
+Scoring (../shared/data/trust/README.md, the Gender Gap Tracker's rule): a gold quote matches the
+prediction that covers the largest share of its characters, if that share is above --threshold;
+matching is greedy and one to one. Span P = matched / predicted, R = matched / gold.
+Speaker accuracy is over matched quotes whose annotated source is a named person (the source's
+coreference chain holds a proper name): right when the predicted speaker's mention overlaps the
+gold Source mention (GGT's rule) or the predicted name's surname is a word of the gold names
+(the old path keeps no mention span, so it is scored by name alone).
+Gold quotes of one word are left out: a single quoted word is a scare quote for both extractors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsfuse.clean import clean
+from newsfuse.compare import find_quotes as compare_find_quotes
+from newsfuse.model import Article, Story
+
+ROOT = Path(__file__).resolve().parents[1]
+TRUST = ROOT.parent / "shared" / "data" / "trust"
+MIN_GOLD_WORDS = 2
+_WORD = re.compile(r"[\w’']+")
+
+
+@dataclass(frozen=True)
+class Pred:
+    start: int
+    end: int
+    speaker: str | None
+    speaker_start: int | None = None
+    speaker_end: int | None = None
+
+
+def old_path(text: str) -> list[Pred]:
+    """compare.find_quotes on an unprepared Story of one article (its spans include the marks)."""
+    out = []
+    for q in compare_find_quotes(Story([Article(text)])):
+        start, end = q.start, q.end
+        while start < end and (text[start] in '"“”«»' or text[start].isspace()):
+            start += 1
+        while end > start and (text[end - 1] in '"“”«»,;: ' or text[end - 1].isspace()):
+            end -= 1
+        out.append(Pred(start, end, q.speaker))
+    return out
+
+
+def new_path(text: str) -> list[Pred]:
+    from newsfuse.quotes import find_quotes
+
+    blocks = [(b.start, b.end) for b in clean(text)] if text.strip() else []
+    return [Pred(q.start, q.end, q.speaker, q.speaker_start, q.speaker_end) for q in find_quotes(text, blocks)]
+
+
+def load(split: str, limit: int | None = None) -> list[dict]:
+    with open(TRUST / f"quotes_polnear_{split}.jsonl", encoding="utf-8") as f:
+        records = [json.loads(line) for line in f]
+    return records[:limit] if limit else records
+
+
+def match(gold: Sequence[dict], preds: Sequence[Pred], threshold: float) -> dict[int, int]:
+    """Gold index -> prediction index, greedy by covered share of the gold quote's characters."""
+    pairs = []
+    for i, g in enumerate(gold):
+        length = max(1, g["end"] - g["start"])
+        for j, p in enumerate(preds):
+            share = (min(g["end"], p.end) - max(g["start"], p.start)) / length
+            if share > threshold:
+                pairs.append((share, i, j))
+    found: dict[int, int] = {}
+    used: set[int] = set()
+    for _, i, j in sorted(pairs, reverse=True):
+        if i not in found and j not in used:
+            found[i] = j
+            used.add(j)
+    return found
+
+
+def named(g: dict) -> bool:
+    return bool(g["speaker_names"]) and g["speaker"] is not None
+
+
+def speaker_right(g: dict, p: Pred) -> bool:
+    spans = p.speaker_start is not None and g["speaker_start"] is not None
+    if spans and min(g["speaker_end"], p.speaker_end or 0) > max(g["speaker_start"], p.speaker_start or 0):
+        return True
+    if not p.speaker:
+        return False
+    surname = _WORD.findall(p.speaker)[-1:] or [""]
+    gold_words = {w.lower() for n in [*g["speaker_names"], g["speaker"]] for w in _WORD.findall(n)}
+    return surname[0].lower().removesuffix("’s").removesuffix("'s") in gold_words
+
+
+def score(records: list[dict], extract: Callable[[str], list[Pred]], threshold: float) -> dict[str, float]:
+    n_gold = n_pred = n_match = n_named = n_right = n_none = 0
+    for r in records:
+        gold = [g for g in r["quotes"] if g["words"] >= MIN_GOLD_WORDS]
+        preds = extract(r["text"])
+        found = match(gold, preds, threshold)
+        n_gold, n_pred, n_match = n_gold + len(gold), n_pred + len(preds), n_match + len(found)
+        for i, j in found.items():
+            if named(gold[i]):
+                n_named += 1
+                n_right += speaker_right(gold[i], preds[j])
+                n_none += preds[j].speaker is None
+    p, rec = n_match / max(1, n_pred), n_match / max(1, n_gold)
+    return {
+        "P": 100 * p,
+        "R": 100 * rec,
+        "F1": 200 * p * rec / max(1e-9, p + rec),
+        "speaker": 100 * n_right / max(1, n_named),
+        "no speaker": 100 * n_none / max(1, n_named),
+        "named": n_named,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", nargs="+", default=["train", "dev"], choices=["train", "dev"])
+    parser.add_argument("--limit", type=int, default=None, help="first N articles of each split")
+    parser.add_argument("--threshold", type=float, default=0.3, help="quote match threshold (GGT: 0.3)")
+    parser.add_argument("--only", choices=["old", "new"], default=None)
+    args = parser.parse_args()
+    paths = {"compare.find_quotes (old)": old_path, "quotes.find_quotes (new)": new_path}
+    if args.only:
+        paths = {k: v for k, v in paths.items() if f"({args.only})" in k}
+    print("| split | extractor | span P | span R | span F1 | speaker right | no speaker | named quotes |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for split in args.split:
+        records = load(split, args.limit)
+        for name, extract in paths.items():
+            s = score(records, extract, args.threshold)
+            print(
+                f"| {split} | {name} | {s['P']:.1f} | {s['R']:.1f} | {s['F1']:.1f} | {s['speaker']:.1f}% "
+                f"| {s['no speaker']:.1f}% | {s['named']} |"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,600 @@
+"""Direct quotations in one article, each with the person who said it (attribution by rules)."""
+
+# Hand-written rules, not a parser: no spaCy model or NLTK data exists here, and the attribution
+# patterns of news prose are few and regular enough that regexes and word lists cover them.
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = ["Quote", "find_quotes", "canonical_speaker", "same_person"]
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A direct quotation: `text[start:end]` is the quoted text without its marks (one span even
+    when it runs over several sentences or paragraphs). `speaker` is the person's name as the
+    article writes it in full ("Ash Carter"), `speaker_start`/`speaker_end` the mention the
+    attribution used ("Carter", "he"), `role` the title the article gives ("Defense Secretary").
+    `inherited`: no attribution of its own; the speaker is that of the quote it continues."""
+
+    start: int
+    end: int
+    speaker: str | None
+    speaker_start: int | None
+    speaker_end: int | None
+    role: str | None
+    inherited: bool
+
+
+# Quoted phrases this short inside a sentence with no attribution are scare quotes, not quotes.
+SCARE_MAX_WORDS = 3
+# Title-case quoted phrases up to this length with no attribution are titles of works.
+TITLE_MAX_WORDS = 8
+# How far before a pronoun its person may be named (characters); beyond it the pronoun is unresolved.
+PRONOUN_REACH = 3000
+
+_OPEN, _CLOSE, _BOTH = "“«", "”»", '"'
+_VERBS = (
+    "said say says saying told tell tells telling added add adds adding asked asks asking warned warns warning "
+    "explained explains explaining wrote writes writing declared declares declaring stated states stating "
+    "insisted insists insisting noted notes noting argued argues arguing recalled recalls recalling described "
+    "describes describing called calls calling tweeted tweets tweeting continued continues continuing replied "
+    "replies replying responded responds responding concluded concludes concluding offered offers "
+    "claimed claims claiming admitted admits admitting acknowledged acknowledges announced announces "
+    "suggested suggests suggesting remarked remarks remarking promised promises promising pledged pledges "
+    "vowed vows urged urges assured assures shouted shouts chanted chants yelled joked jokes quipped quips "
+    "countered counters predicted predicts observed observes emphasized emphasizes stressed stresses "
+    "conceded concedes complained complains boasted boasts mused muses posted posts thundered "
+    "accused accuses accusing blamed blames labeled labels dubbed dubs referred refers cited cites "
+    "reported reports read reads wondered wonders lamented laments charged charges demanded demands "
+    "explaining answered answers confirmed confirms denied denies agreed agrees repeated repeats "
+    "exclaimed exclaims proclaimed proclaims announced insisted went warning implied implies pondered "
+    "commented comments derided blasted decried casting cast"
+).split()
+_VERB = r"(?:" + "|".join(sorted(set(_VERBS), key=len, reverse=True)) + r")"
+_ADV = (
+    r"(?:also|has|had|have|would|will|later|then|again|previously|reportedly|repeatedly|once|simply|just|"
+    r"recently|further|flatly|publicly|privately|never|often|even|only|quickly|directly|specifically|"
+    r"bluntly|angrily|explicitly|famously|once|subsequently|earlier|went on to|frequently|has since|"
+    r"herself|himself|told)"
+)
+_PRONOUN = r"(?:[Hh]e|[Ss]he)"
+# Words of a capitalized run that title a person rather than name them ("Defense Secretary").
+_TITLES = frozenset(
+    "mr mr. mrs mrs. ms ms. miss dr dr. sen sen. senator rep rep. representative gov gov. governor mayor "
+    "president vice former secretary state defense defence minister prime foreign chief general gen gen. "
+    "lt lt. col col. adm adm. judge justice attorney speaker house majority minority leader chairman "
+    "chairwoman chair director ambassador democratic republican democrat gop press spokesman spokeswoman "
+    "rev rev. pope king queen prince sheriff officer deputy assistant commissioner candidate nominee u.s. us "
+    "american russian syrian national security adviser advisor campaign manager of the presidential "
+    "sergeant sgt. professor prof. gen. lieut. first lady senior frontrunner hopeful contender rival "
+    "businessman billionaire mogul strategist pollster host anchor commentator analyst author columnist "
+    "white texas florida ohio new york vermont sens. reps. govs. mr.trump sir dame lord lady assemblyman "
+    "assemblywoman congressman congresswoman councilman councilwoman whip ceo founder chairwoman".split()
+)
+# Capitalized words that open a clause but name nobody.
+_NOT_NAMES = frozenset(
+    "however but and when while if so then also yet still meanwhile moreover instead thus indeed though "
+    "although because since after before during as at on in of for with without by from to into this that "
+    "these those it its they we i you our my his her their there here what why how who where which "
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+    "august september october november december today yesterday tonight speaking according asked "
+    "earlier later last next now once perhaps like unlike even only just both either neither each every "
+    "some many most several no not one two three said says told the a an".split()
+)
+# A capitalized run with one of these words is an organisation or a place, not a person.
+_ORG_WORDS = frozenset(
+    "department ministry party committee council union nations agency office service center centre "
+    "institute university college school foundation association organization organisation coalition club "
+    "group network company corp inc bank fund army navy force forces guard police congress senate "
+    "assembly parliament administration government commission board bureau airlines media magazine radio "
+    "tv television county city valley river beach island airport hospital church times post news journal "
+    "street tribune herald press daily weekly review report today pentagon kremlin house court states "
+    "state america americans republicans democrats twitter facebook instagram youtube google cnn msnbc "
+    "nbc abc cbs fox reuters afp ap bloomberg politico breitbart huffpost huffington usa gallup "
+    "campaign caucus convention debate poll polls survey act bill plan program project initiative "
+    "summit conference council iraq iran syria russia china israel mexico europe africa isis isil "
+    "islamic god christ lord monday tuesday wednesday thursday friday saturday sunday january february "
+    "march april june july august september october november december obamacare medicare medicaid "
+    "brexit university prize award book film show series station channel project federation republic".split()
+)
+_PARTICLES = r"(?:de|da|del|della|di|du|van|von|der|den|la|le|al|bin|ibn|of)"
+_CAPWORD = r"(?:(?:al|el|ad|as|bin|ibn)-)?(?:Mc|Mac|O['’])?[A-Z][\w’'.-]*"
+_RUN = re.compile(rf"{_CAPWORD}(?:[ \t]+(?:{_PARTICLES}[ \t]+)?{_CAPWORD})*")
+_ROLE_NP = (
+    r"(?:(?:[Tt]he|[Aa]n?|[Oo]ne|[Aa]nother|[Tt]his|[Tt]hat)\s+(?:[\w.-]+\s+){0,4}?"
+    r"(?:officials?|spokes(?:man|woman|person)|ministers?|secretary|sources?|statement|police|ministry|"
+    r"president|mayor|chief|aide|aides|adviser|advisers|advisor|senator|congressman|congresswoman|"
+    r"lawmaker|lawmakers|candidate|nominee|campaign|governor|leader|chairman|director|expert|analyst|"
+    r"strategist|report|memo|letter|release|group|organization|committee|agency|ad|post|tweet|website|"
+    r"network|newspaper|member|members|paper|article|magazine|woman|man|voter|supporter|protester|businessman|billionaire|"
+    r"reporter|host|anchor|author|writer|democrat|republican))"
+)
+_SUBJECT = rf"(?P<who>{_ROLE_NP}|{_PRONOUN}|{_RUN.pattern})"
+_AFTER_SUBJ_VERB = re.compile(rf"^[\s,—–-]*{_SUBJECT}(?:[\s,]+{_ADV})*\s+{_VERB}\b")
+# '," White House press secretary Josh Earnest said': any short phrase between the quote and the verb.
+_AFTER_PHRASE_VERB = re.compile(rf"^[\s,—–-]*(?P<who>[^,.;:!?\"“”()\n]{{1,80}}?)(?:[\s,]+{_ADV})*\s+{_VERB}\b")
+# '," Fred Kagan, director of the Critical Threats Project, said'
+_AFTER_APPOSITIVE = re.compile(rf"^[\s,—–-]*(?P<who>{_RUN.pattern}),\s[^\"“”\n]{{1,150}}?,\s+(?:{_ADV}\s+)*{_VERB}\b")
+_AFTER_VERB_SUBJ = re.compile(rf"^[\s,—–-]*(?:{_ADV}\s+)?{_VERB}\s+(?P<who>[^,.;:!?\"“”()\n]{{1,80}})")
+_ACCORDING = re.compile(r"\baccording\s+to\s+(?P<who>[^,;:!?\"“”()\n]{1,80}?)(?=[,;:!?\"“”()\n]|\.(?:\s|$)|$)")
+_CITED = re.compile(rf"\bcit(?:ed|ing)\s+{_SUBJECT}\s+as\s+saying")
+_VERB_RE = re.compile(rf"\b{_VERB}\b")
+_ADV_TAIL = re.compile(rf"(?:[\s,]+{_ADV}\b)+\s*$|(?:\s+on\s+(?:\w+day|[A-Z]\w+\s+\d+))\s*$")
+_APPOSITIVE = re.compile(
+    rf"(?P<who>{_RUN.pattern}),\s+(?:\d+,\s+)?(?:the|a|an|who|whose|which|[a-z]+ing|[A-Z][\w.-]*)\b[^,“”\"]{{1,90}},?\s*$"
+)
+_TAIL_SUBJECT = re.compile(rf"{_SUBJECT}\s*$")
+_ABBREV = frozenset(
+    "mr mrs ms dr sen rep gov gen lt col st jr sr vs no u.s u.n d.c jan feb aug sept oct nov dec".split()
+)
+_SENT_END = re.compile(r"[.!?…][\"”’)]*\s+(?=[\"“‘(]*[A-Z0-9])")
+_FEMALE = frozenset(
+    "hillary chelsea michelle melania ivanka nancy elizabeth sarah kellyanne huma donna debbie hope "
+    "jennifer mary susan karen linda barbara patricia margaret lisa laura kate katie kelly megyn nikki "
+    "carly condoleezza madeleine loretta samantha anna anne ann jill jane joni kirsten tammy amy claire "
+    "dianne maxine marsha jeanne jeanine ruth sonia elena theresa angela marine ellen emily rachel "
+    "omarosa tulsi kamala stephanie heidi sheila jessica julie maria rosa".split()
+)
+
+
+@dataclass(frozen=True)
+class _Person:
+    start: int  # the mention: the name as written, titles left out
+    end: int
+    name: str
+    role: str | None
+    female: bool | None
+    subject: bool  # the first person its sentence names: who a later "he" or "she" most likely is
+
+
+@dataclass(frozen=True)
+class _Said:
+    start: int
+    end: int
+    name: str | None  # None: a pronoun still to resolve
+    role: str | None
+    pronoun: bool
+
+
+def find_quotes(text: str, blocks: Sequence[tuple[int, int]]) -> list[Quote]:
+    """Every direct quotation in the article's body `blocks` (paragraph spans of `text`)."""
+    stretches = _stretches(text, blocks)
+    inside = [(s, e) for s, e, _ in stretches]
+    people = _people(text, blocks, inside)
+    quotes: list[Quote] = []
+    last: _Said | None = None  # who spoke last: what an unattributed quote opening a paragraph continues
+    for block_start, block_end in blocks:
+        here = [s for s in stretches if block_start <= s[0] < block_end]
+        found = [(s, e, _attribute(text, block_start, s, e, opening, people)) for s, e, opening in here]
+        quotes += _resolve(text, found, last, people, opens=_opens_with_quote(text, block_start))
+        last = _last_speaker(quotes, block_start, last, text, block_start, block_end, people, inside)
+    return quotes
+
+
+# Quote marks ---------------------------------------------------------------------------------
+
+
+def _stretches(text: str, blocks: Sequence[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """(start, end, opening-mark offset) of quoted stretches, marks excluded; a quote left open
+    at a paragraph's end that the next paragraph reopens is one stretch (news convention)."""
+    out: list[tuple[int, int, int]] = []
+    carry: tuple[int, int, int] | None = None  # (start, opening, paragraph end) of a quote left open
+    for start, end in blocks:
+        spans = _marks(text, start, end)
+        if carry is not None:
+            if spans and spans[0][2] == _first_char(text, start):
+                spans[0] = (carry[0], spans[0][1], carry[1])
+            else:
+                out.append((carry[0], carry[2], carry[1]))
+            carry = None
+        for s, e, o in spans:
+            if e < 0:
+                carry = (s, o, end)
+            else:
+                out.append((s, e, o))
+    if carry is not None:
+        out.append((carry[0], carry[2], carry[1]))
+    return [t for t in (_trim(text, s, e, o) for s, e, o in out) if t]
+
+
+def _marks(text: str, start: int, end: int) -> list[tuple[int, int, int]]:
+    spans: list[tuple[int, int, int]] = []
+    opened: int | None = None
+    for i in range(start, end):
+        ch = text[i]
+        if opened is None and (ch in _OPEN or (ch in _BOTH)):
+            opened = i
+        elif opened is not None and (ch in _CLOSE or ch in _BOTH):
+            spans.append((opened + 1, i, opened))
+            opened = None
+    if opened is not None:
+        spans.append((opened + 1, -1, opened))
+    return spans
+
+
+def _first_char(text: str, start: int) -> int:
+    while start < len(text) and text[start].isspace():
+        start += 1
+    return start
+
+
+def _opens_with_quote(text: str, start: int) -> bool:
+    i = _first_char(text, start)
+    return i < len(text) and text[i] in _OPEN + _BOTH
+
+
+def _trim(text: str, start: int, end: int, opening: int) -> tuple[int, int, int] | None:
+    while start < end and (text[start].isspace() or text[start] in ",;:"):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
+        end -= 1
+    return (start, end, opening) if end > start else None
+
+
+# People named in the article ---------------------------------------------------------------
+
+
+def _people(text: str, blocks: Sequence[tuple[int, int]], inside: list[tuple[int, int]]) -> list[_Person]:
+    """Person mentions outside quotes, in text order, each with its full name and title."""
+    runs: list[tuple[int, int, list[str], str | None, bool]] = []
+    block_of: dict[int, int] = {}
+    for start, end in blocks:
+        for m in _RUN.finditer(text, start, end):
+            if _inside(m.start(), inside):
+                continue
+            parsed = _parse_run(text, m.start(), m.end())
+            if parsed:
+                runs.append(parsed)
+                block_of[parsed[0]] = start
+    full = [r for r in runs if len(r[2]) >= 2 or r[4]]
+    surnames = {r[2][-1].lower() for r in full}
+    people: list[_Person] = []
+    for s, e, tokens, role, titled in runs:
+        if len(tokens) == 1 and not titled and tokens[0].lower() not in surnames:
+            continue
+        name = _full_name(tokens, people, full)
+        female = _gender(text, s, name, role)
+        sentence = _sentence_start(text, block_of[s], s)
+        subject = not people or people[-1].start < sentence
+        people.append(_Person(s, e, name, role or _known_role(name, people), female, subject))
+    return people
+
+
+def _parse_run(text: str, start: int, end: int) -> tuple[int, int, list[str], str | None, bool] | None:
+    """A capitalized run split into title words and name words; None when it names no person."""
+    words = [(m.start() + start, m.end() + start, m.group()) for m in re.finditer(r"\S+", text[start:end])]
+    while words and words[0][2].lower().strip(".,") in _NOT_NAMES:
+        words.pop(0)
+    title: list[str] = []
+    while words and (words[0][2].lower() in _TITLES or words[0][2].lower().rstrip(".") in _TITLES) and len(words) > 1:
+        title.append(words.pop(0)[2])
+    inner = [i for i, w in enumerate(words[:-1]) if w[2].lower() in _TITLES or w[2].lower().rstrip(".") in _TITLES]
+    if inner and words[inner[-1]][2][:1].isupper():  # "Massachusetts Democratic Sen. Elizabeth Warren"
+        title += [w[2] for w in words[: inner[-1] + 1]]
+        words = words[inner[-1] + 1 :]
+    while words and words[-1][2].lower() in ("of", "the", "de", "la", "al"):
+        words.pop()
+    if not words:
+        return None
+    last_s, last_e, last_w = words[-1]
+    for suffix in ("’s", "'s"):
+        if last_w.endswith(suffix):
+            last_e -= len(suffix)
+            last_w = last_w[: -len(suffix)]
+    if last_w.endswith(".") and len(last_w) > 3 and last_w.lower() not in ("jr.", "sr."):
+        last_e -= 1
+        last_w = last_w[:-1]
+    tokens = [w for _, _, w in words[:-1]] + [last_w]
+    if any(t.lower().strip(".,") in _ORG_WORDS or t.isupper() and len(t.strip(".")) > 1 for t in tokens):
+        return None
+    if any("." in t and not re.fullmatch(r"[A-Z]\.|[JS]r\.", t) for t in tokens):  # "U.S.-made", "Sen."
+        return None
+    if not all(t[:1].isupper() or t.lower() in _PARTICLES for t in tokens) or tokens[-1][:1].islower():
+        return None
+    titled = any(t.lower().rstrip(".") in ("mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov") for t in title)
+    role = " ".join(t for t in title if t.lower() not in ("the", "of") or t != title[0]) or None
+    return words[0][0], last_e, tokens, role, titled or bool(role and len(tokens) == 1 and role[:1].isupper())
+
+
+def _full_name(tokens: list[str], earlier: list[_Person], full: list[tuple]) -> str:
+    """The fullest form of this name in the article: the latest earlier mention, else any."""
+    if len(tokens) >= 2:
+        return " ".join(tokens)
+    surname = tokens[0]
+    for p in reversed(earlier):
+        if p.name.split()[-1] == surname:
+            return p.name
+    for r in full:
+        if r[2][-1] == surname and len(r[2]) >= 2:
+            return " ".join(r[2])
+    return surname
+
+
+def _known_role(name: str, people: list[_Person]) -> str | None:
+    return next((p.role for p in reversed(people) if p.name == name and p.role), None)
+
+
+def _gender(text: str, start: int, name: str, role: str | None) -> bool | None:
+    words = (role or "").lower().split()
+    if any(w in ("mrs.", "mrs", "ms.", "ms", "miss", "chairwoman", "spokeswoman", "lady") for w in words):
+        return True
+    if any(w in ("mr.", "mr", "chairman", "spokesman") for w in words):
+        return False
+    first = name.split()[0].lower()
+    return True if first in _FEMALE else (None if len(name.split()) < 2 else False)
+
+
+def _inside(pos: int, spans: Iterable[tuple[int, int]]) -> bool:
+    return any(s <= pos < e for s, e in spans)
+
+
+# Attribution ---------------------------------------------------------------------------------
+
+
+def _attribute(text: str, block_start: int, start: int, end: int, opening: int, people: list[_Person]) -> _Said | None:
+    """Who the sentence says spoke the quote at text[start:end], if it says."""
+    close = end
+    while close < len(text) and text[close] not in _CLOSE + _BOTH and close - end < 3:
+        close += 1
+    close += 1
+    ended = "." in text[end:close] or text[close : close + 1] == "."  # the quote ends its sentence
+    after = text[close : close + 200].split("\n")[0]
+    if not ended:
+        said = _after(text, close, after, people)
+        if said:
+            return said
+    sentence = _sentence_start(text, block_start, opening)
+    said = _before(text, sentence, text[sentence:opening], people)
+    if said or ended:
+        return said
+    tail = after[: _sentence_end(after)]
+    for pattern in (_ACCORDING, _CITED):
+        m = pattern.search(tail)
+        if m:
+            return _who_match(text, close, m, people)
+    return None
+
+
+def _after(text: str, close: int, after: str, people: list[_Person]) -> _Said | None:
+    """'," Carter said' / '," said Carter, the ...' / '," the official told reporters'."""
+    cited = _CITED.search(after[: _sentence_end(after)])
+    if cited:
+        return _who_match(text, close, cited, people)
+    for pattern in (_AFTER_SUBJ_VERB, _AFTER_APPOSITIVE, _AFTER_PHRASE_VERB):
+        m = pattern.match(after)
+        said = _who_match(text, close, m, people) if m else None
+        if said:
+            return said
+    m = _AFTER_VERB_SUBJ.match(after)
+    said = _who_match(text, close, m, people) if m else None
+    return said if said and (said.name or said.pronoun) else None
+
+
+def _before(text: str, offset: int, before: str, people: list[_Person]) -> _Said | None:
+    """The speaker named before the quote in its sentence: 'according to X', the subject of
+    the last speech verb ('X described ... as', 'X, the head of ..., stated'), else the subject."""
+    for pattern in (_ACCORDING, _CITED):
+        cited = list(pattern.finditer(before))
+        if cited:
+            return _who_match(text, offset, cited[-1], people)
+    for verb in reversed(list(_VERB_RE.finditer(before))):
+        if verb.group().endswith("ing"):  # "..., saying": the clause's subject speaks
+            continue
+        said = _subject_of(text, offset, before[: verb.start()], people)
+        if said:
+            return said
+    if before.rstrip().endswith(":"):  # "Kasich resisted: '...'"
+        said = _last_mention(text, offset, before, people)
+        if said:
+            return said
+    return _sentence_subject(text, offset, before, people)
+
+
+def _subject_of(text: str, offset: int, left: str, people: list[_Person]) -> _Said | None:
+    left = _ADV_TAIL.sub("", left).rstrip(" ,")
+    appositive = _APPOSITIVE.search(left + ", ")
+    said = _who_match(text, offset, appositive, people) if appositive else None
+    if said and (said.name or said.pronoun):
+        return said
+    relative = re.search(r"(?:,\s*|\s)who\s*$", left)
+    if relative:  # "Loretta Lynch, who told Congress": the person before "who"
+        return _last_mention(text, offset, left[: relative.start()], people, pronouns=False)
+    subject = _TAIL_SUBJECT.search(left)
+    return _who_match(text, offset, subject, people) if subject else None
+
+
+def _last_mention(text: str, offset: int, left: str, people: list[_Person], pronouns: bool = True) -> _Said | None:
+    end = offset + len(left)
+    person = next((p for p in reversed(people) if offset <= p.start and p.end <= end), None)
+    pronoun = list(re.finditer(rf"\b{_PRONOUN}\b", left)) if pronouns else []
+    if pronoun and (person is None or offset + pronoun[-1].start() > person.start):
+        return _Said(offset + pronoun[-1].start(), offset + pronoun[-1].end(), None, None, True)
+    return _Said(person.start, person.end, person.name, person.role, False) if person else None
+
+
+def _sentence_subject(text: str, offset: int, left: str, people: list[_Person]) -> _Said | None:
+    """The first person (or he/she) the sentence names before the quote."""
+    end = offset + len(left)
+    person = next((p for p in people if offset <= p.start and p.end <= end), None)
+    pronoun = re.search(rf"\b{_PRONOUN}\b", left)
+    if pronoun and (person is None or offset + pronoun.start() < person.start):
+        return _Said(offset + pronoun.start(), offset + pronoun.end(), None, None, True)
+    return _Said(person.start, person.end, person.name, person.role, False) if person else None
+
+
+_DETERMINERS = frozenset("the a an one another his her their its this that two three several some".split())
+
+
+def _who_match(text: str, offset: int, m: re.Match[str], people: list[_Person]) -> _Said | None:
+    return _who(text, offset + m.start("who"), offset + m.end("who"), people)
+
+
+def _who(text: str, start: int, end: int, people: list[_Person]) -> _Said | None:
+    """The speaker a subject phrase names: a person, a pronoun to resolve, or a role/organisation."""
+    phrase = text[start:end]
+    if re.fullmatch(_PRONOUN, phrase):
+        return _Said(start, end, None, None, True)
+    person = next((p for p in people if start <= p.start < end or p.start <= start < p.end), None)
+    if person:
+        return _Said(person.start, person.end, person.name, person.role, False)
+    pronoun = re.search(rf"\b{_PRONOUN}\b", phrase)
+    if pronoun:
+        return _Said(start + pronoun.start(), start + pronoun.end(), None, None, True)
+    words = phrase.split()
+    if len(words) > 6 or any(w in ("and", "that", "but", "it", "they", "we", "I", "who") for w in words):
+        return None
+    while words and words[0].lower() not in _DETERMINERS and words[0].lower().strip(".,") in _NOT_NAMES:
+        start += text[start:end].find(words[0]) + len(words[0])
+        words = words[1:]
+    if not words or not (words[0][:1].isupper() or words[0] in _DETERMINERS):
+        return None
+    start = _first_char(text, start)
+    role = " ".join(words).rstrip(".,;:")
+    return _Said(start, start + len(role), role, None, False)  # no person: the role or body speaks
+
+
+def _sentence_start(text: str, lo: int, pos: int) -> int:
+    start = lo
+    for m in _SENT_END.finditer(text, lo, pos):
+        word = re.search(r"[\w.]+$", text[lo : m.start() + 1])
+        stem = word.group().lower().rstrip(".") if word else ""
+        if stem in _ABBREV or len(stem) == 1:
+            continue
+        start = m.end()
+    return start
+
+
+def _sentence_end(after: str) -> int:
+    m = re.search(r"[.!?](?=\s|$)|[“\"]", after)
+    return m.start() if m else len(after)
+
+
+# Resolution: pronouns, quotes that continue ------------------------------------------------
+
+
+def _resolve(
+    text: str, found: list[tuple[int, int, _Said | None]], last: _Said | None, people: list[_Person], opens: bool
+) -> list[Quote]:
+    """Pronouns take the nearest compatible person named before them; a quote with no
+    attribution takes the speaker of the quote before it in its paragraph (or the previous
+    paragraph's speaker when the paragraph opens with it), else of the next attributed one."""
+    said = [_pronoun(text, s, people) if s and s.pronoun else s for _, _, s in found]
+    # Drop what is not a quote: scare quotes and titles with no attribution of their own.
+    keep = [
+        i
+        for i, (s, e, _) in enumerate(found)
+        if len(text[s:e].split()) > 1 and (said[i] or not (_scare(text, s, e) or _title(text, s, e)))
+    ]
+    out: list[Quote] = []
+    previous = last if opens else None
+    for n, i in enumerate(keep):
+        s, e, _ = found[i]
+        own = said[i]
+        inherited = own is None
+        if own is None:
+            later = next((said[j] for j in keep[n + 1 :] if said[j]), None)
+            own = previous or later
+        out.append(_quote(s, e, own, inherited))
+        if said[i]:
+            previous = said[i]
+        elif own is not None:
+            previous = own
+    return out
+
+
+def _quote(start: int, end: int, said: _Said | None, inherited: bool) -> Quote:
+    if said is None:
+        return Quote(start, end, None, None, None, None, inherited)
+    return Quote(start, end, said.name or said.role, said.start, said.end, said.role, inherited)
+
+
+def _pronoun(text: str, said: _Said, people: list[_Person]) -> _Said:
+    female = text[said.start : said.end].lower() == "she"
+    before = [p for p in people if p.start < said.start and said.start - p.start <= PRONOUN_REACH]
+    fits = [p for p in before if p.female is None or p.female == female]
+    chosen = next((p for p in reversed(fits) if p.subject), fits[-1] if fits else None)
+    if chosen is None:
+        return _Said(said.start, said.end, None, None, False)
+    return _Said(said.start, said.end, chosen.name, chosen.role, False)
+
+
+def _scare(text: str, start: int, end: int) -> bool:
+    return len(text[start:end].split()) <= SCARE_MAX_WORDS
+
+
+def _title(text: str, start: int, end: int) -> bool:
+    words = text[start:end].split()
+    small = {"a", "an", "the", "of", "and", "or", "in", "on", "to", "for", "at", "by", "with", "from"}
+    return (
+        len(words) <= TITLE_MAX_WORDS
+        and words[0][:1].isupper()
+        and all(w[:1].isupper() or w.lower() in small for w in words)
+        and not re.search(r"[.!?,]$", words[-1])
+    )
+
+
+def _last_speaker(
+    quotes: list[Quote],
+    block_start: int,
+    last: _Said | None,
+    text: str,
+    lo: int,
+    hi: int,
+    people: list[_Person],
+    inside: list[tuple[int, int]],
+) -> _Said | None:
+    """Who spoke last by the end of this paragraph: its last quote's speaker or the last person
+    its prose reports speaking ("Medlin said it was hard...")."""
+    here = [q for q in quotes if q.start >= block_start and q.speaker]
+    best: tuple[int, _Said] | None = None
+    if here:
+        q = here[-1]
+        best = (q.start, _Said(q.speaker_start or 0, q.speaker_end or 0, q.speaker, q.role, False))
+    for m in _VERB_RE.finditer(text, lo, hi):
+        if _inside(m.start(), inside) or (best and m.start() < best[0]):
+            continue
+        left = text[max(lo, m.start() - 80) : m.start()]
+        sm = _TAIL_SUBJECT.search(_ADV_TAIL.sub("", left))
+        if sm:
+            s0 = m.start() - len(left) + sm.start("who")
+            who = _who(text, s0, s0 + len(sm.group("who")), people)
+            if who and who.pronoun:
+                who = _pronoun(text, who, people)
+            if who and who.name:
+                best = (m.start(), who)
+    return best[1] if best else last
+
+
+# One person across outlets -------------------------------------------------------------------
+
+
+def _name_words(name: str) -> list[str]:
+    words = [w.strip(".,").removesuffix("’s").removesuffix("'s") for w in name.split()]
+    while len(words) > 1 and (words[0].lower() in _TITLES or words[0].lower() + "." in _TITLES):
+        words.pop(0)
+    return [w for w in words if w]
+
+
+def same_person(a: str, b: str) -> bool:
+    """Two names of one person: same surname, and given names that agree where both have one
+    ("Carter", "Ash Carter", "Ashton Carter", "Defense Secretary Ash Carter")."""
+    wa, wb = _name_words(a), _name_words(b)
+    if not wa or not wb or wa[-1].lower() != wb[-1].lower():
+        return False
+    if len(wa) == 1 or len(wb) == 1:
+        return True
+    fa, fb = wa[0].lower().rstrip("."), wb[0].lower().rstrip(".")
+    return fa.startswith(fb) or fb.startswith(fa)
+
+
+def canonical_speaker(names: Iterable[str]) -> str | None:
+    """One name for one person: the most frequent full form (title left out), the longer on ties."""
+    forms = [" ".join(_name_words(n)) for n in names if n and _name_words(n)]
+    if not forms:
+        return None
+    full = [f for f in forms if len(f.split()) >= 2] or forms
+    return max(full, key=lambda f: (full.count(f), len(f)))
