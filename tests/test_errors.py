@@ -19,9 +19,10 @@ from newsfuse.errors import (
     StoreError,
     UnknownNameError,
 )
-from newsfuse.model import Article, Options, Story
+from newsfuse.model import Article, Story
 from newsfuse.render import render
 from newsfuse.select import get_selector
+from newsfuse.settings import Options
 from newsfuse.store import SqliteIndex, Store
 
 
