@@ -21,7 +21,16 @@ from ..features import FEATURES, MAX_OFFSET, story_features
 from ..model import Sentence, Story
 from ._base import BUDGET_SLACK, register
 
-__all__ = ["LearnedSettings", "LearnedSelector", "ModelFile", "MODEL_VERSION", "MODEL_PATH", "PARAMS", "ROUNDS"]
+__all__ = [
+    "LearnedSettings",
+    "LearnedSelector",
+    "ShippedLearnedSelector",
+    "ModelFile",
+    "MODEL_VERSION",
+    "MODEL_PATH",
+    "PARAMS",
+    "ROUNDS",
+]
 
 MODEL_VERSION = "learned-1"
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "learned.json"
