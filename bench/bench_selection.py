@@ -4,7 +4,7 @@ Usage (from the repo root):
     PYTHONPATH=src python3 bench/bench_selection.py results            # main table
     PYTHONPATH=src python3 bench/bench_selection.py tune               # selection settings on validation
     PYTHONPATH=src python3 bench/bench_selection.py ablation           # feature groups (retrains)
-    PYTHONPATH=src python3 bench/bench_selection.py length             # learned vs fixed length
+    PYTHONPATH=src python3 bench/bench_selection.py length             # fixed lengths vs the rule
 Options: --val N (validation clusters, default 500), --train N (ablation training clusters).
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +22,8 @@ from newsfuse.evaluate import ROUGE_TYPES, load_clusters, rouge
 from newsfuse.features import FEATURES, GROUPS
 from newsfuse.prepare import prepare
 from newsfuse.select import default_budget, get_selector
-from newsfuse.select import learned as learned_mod
-from newsfuse.train import build_rows, fit, load_multinews, save_model
+from newsfuse.select.learned import MODEL_PATH, LearnedSelector, ModelFile
+from newsfuse.train import build_rows
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 FULLTEXT = DATA / "fulltext-dev.jsonl"
@@ -32,7 +33,7 @@ TRAIN = DATA / "multinews" / "train.jsonl.gz"
 
 def prepared(kind: str, limit: int | None) -> list[tuple]:
     """(prepared story, reference) pairs of fulltext-dev or a validation sample."""
-    pairs = load_clusters(FULLTEXT, limit) if kind == "fulltext" else load_multinews(VALIDATION, limit)
+    pairs = load_clusters(FULLTEXT, limit) if kind == "fulltext" else load_clusters(VALIDATION, limit, truncated=True)
     out = []
     for story, reference in pairs:
         try:
@@ -78,26 +79,19 @@ def table(title: str, scores: dict) -> str:
 
 def cmd_results(args) -> None:
     start = time.perf_counter()
-    model = learned_mod.load_model(args.model)
+    learned = LearnedSelector.load(args.model)
     load_ms = 1000 * (time.perf_counter() - start)
-    learned = learned_mod.LearnedSelector(model_path=args.model)
     learned(prepared("fulltext", 1)[0][0], 100)  # warm-up (imports), excluded like the model load
     systems = {"learned": learned, **{n: get_selector(n) for n in ("centrality", "lead", "lexrank")}}
     print(f"model load: {load_ms:.0f} ms (once per process, excluded from ms/cluster)")
     for kind, limit in (("fulltext", None), ("validation", args.val)):
         clusters = prepared(kind, limit)
-        for label, budget_of in (
-            ("default length rule", default_budget),
-            ("learned length", lambda s: learned_mod.learned_budget(s, model)),
-        ):
-            print(table(f"{kind} ({len(clusters)} clusters, {label})", run(systems, clusters, budget_of)))
-            if kind == "validation":
-                break
+        print(table(f"{kind} ({len(clusters)} clusters, default length rule)", run(systems, clusters)))
 
 
 def cmd_tune(args) -> None:
     """Selection settings on validation (fulltext shown for reference only, not used to choose)."""
-    model = learned_mod.load_model(args.model)
+    model = ModelFile.read(args.model or MODEL_PATH)
     grid = [
         {"trigram_block": 0, "mmr": 0.0},
         {"trigram_block": 1, "mmr": 0.0},
@@ -112,12 +106,12 @@ def cmd_tune(args) -> None:
     for kind, limit in (("validation", args.val), ("fulltext", None)):
         clusters = prepared(kind, limit)
         for setting in grid + (offsets if kind == "fulltext" else []):
-            systems = {json.dumps(setting): learned_mod.LearnedSelector(model_path=args.model, selection=setting)}
+            selector = LearnedSelector.from_model_file(model, replace(model.settings, **setting))
+            systems = {json.dumps(setting): selector}
             s = next(iter(run(systems, clusters).values()))
             print(
                 kind, json.dumps(setting), s["rouge1"], s["rouge2"], s["rougeL"], s["rougeLsum"], s["words"], flush=True
             )
-    del model
 
 
 def cmd_ablation(args) -> None:
@@ -137,10 +131,10 @@ def cmd_ablation(args) -> None:
     runs = [("all features", FEATURES, args.target), ("all, soft labels (regression)", FEATURES, "soft")]
     runs += [(f"- {g}", [f for f in FEATURES if f not in names], args.target) for g, names in GROUPS.items()]
     for label, feats, target in runs:
-        booster = fit(data, seed=0, target=target, features=feats, rounds=args.rounds)
-        path = save_model(booster, Path(args.tmp) / label.replace(" ", "_").replace(",", ""))
-        learned_mod._CACHE.pop(path.resolve(), None)
-        selector = {"learned": learned_mod.LearnedSelector(model_path=path)}
+        objective = {"oracle": "binary", "rank": "lambdarank", "soft": "regression"}[target]
+        learned = LearnedSelector(objective=objective, rounds=args.rounds, features=feats)
+        learned.fit(data["X"], data["soft" if target == "soft" else "oracle"], group=data["groups"])
+        selector = {"learned": learned}
         v, f = run(selector, val)["learned"], run(selector, full)["learned"]
         print(
             f"| {label} | {v['rouge1']:.2f} | {v['rouge2']:.2f} | {f['rouge1']:.2f} | {f['rouge2']:.2f} |", flush=True
@@ -148,16 +142,14 @@ def cmd_ablation(args) -> None:
 
 
 def cmd_length(args) -> None:
-    """ROUGE at fixed lengths, the default rule and the learned length, on both sets."""
-    model = learned_mod.load_model(args.model)
-    learned = learned_mod.LearnedSelector(model_path=args.model)
-    print("length model:", model.length)
+    """ROUGE at fixed lengths and at the default rule, on both sets."""
+    learned = LearnedSelector.load(args.model)
     for kind, limit in (("validation", args.val), ("fulltext", None)):
         clusters = prepared(kind, limit)
         refs = [len(r.split()) for _, r in clusters]
         print(f"{kind}: reference words mean {np.mean(refs):.0f}, median {np.median(refs):.0f}")
         rules = {f"fixed {w}": (lambda s, w=w: w) for w in (200, 230, 260, 300)}
-        rules |= {"default rule": default_budget, "learned": lambda s: learned_mod.learned_budget(s, model)}
+        rules |= {"default rule": default_budget}
         for label, budget_of in rules.items():
             s = run({"learned": learned}, clusters, budget_of)["learned"]
             print(
@@ -175,7 +167,6 @@ def main() -> None:
     parser.add_argument("--model", default=None)
     parser.add_argument("--rows", default=None, help="np.savez of build_rows output, to skip feature building")
     parser.add_argument("--target", default="oracle", help="ablation objective: oracle (binary), rank, soft")
-    parser.add_argument("--tmp", default="/tmp/newsfuse-ablation")
     args = parser.parse_args()
     {"results": cmd_results, "tune": cmd_tune, "ablation": cmd_ablation, "length": cmd_length}[args.command](args)
 

@@ -1,4 +1,4 @@
-"""The learned selector: model file and version check, features, budget and extractiveness, training, quality."""
+"""The learned selector: model file and version check, fitting, features, budget and extractiveness, training, quality."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from newsfuse.errors import ModelError
 from newsfuse.evaluate import load_clusters, rouge
 from newsfuse.features import FEATURES, story_features
 from newsfuse.model import Article, Story
-from newsfuse.prepare import prepare
+from newsfuse.prepare import PreparedStory, prepare
 from newsfuse.select import _base, get_selector
-from newsfuse.select import learned as learned_mod
+from newsfuse.select.learned import MODEL_PATH, MODEL_VERSION, LearnedSelector, LearnedSettings, ModelFile
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 FULLTEXT = DATA / "fulltext-dev.jsonl"
@@ -36,32 +36,85 @@ ARTICLES = [
 ]
 
 
-def small_story() -> Story:
-    story = prepare(Story(articles=[Article(text=t, outlet=f"o{i}") for i, t in enumerate(ARTICLES)]))
-    return story
+def small_story() -> PreparedStory:
+    return prepare(Story(articles=[Article(text=t, outlet=f"o{i}") for i, t in enumerate(ARTICLES)]))
 
 
-def test_shipped_model_loads_with_its_version():
-    model = learned_mod.load_model()
-    assert model.booster is not None and model.features
-    assert set(model.features) <= set(FEATURES)
-    payload = json.loads(learned_mod.MODEL_PATH.read_text())
-    assert payload["version"] == learned_mod.MODEL_VERSION
-    assert learned_mod.MODEL_PATH.stat().st_size < 20 * 1024 * 1024
+def test_shipped_model_loads_fitted_with_its_version_and_settings():
+    selector = LearnedSelector.load()
+    assert selector.fitted and selector.booster_ is not None and selector.features_
+    assert set(selector.features_) <= set(FEATURES)
+    assert LearnedSelector.load() is selector  # read once a process
+    model = ModelFile.read(MODEL_PATH)
+    assert model.version == MODEL_VERSION
+    assert model.settings == LearnedSettings() == selector.settings  # the defaults are the shipped settings
+    payload = json.loads(MODEL_PATH.read_text())
+    assert set(payload) == {"version", "features", "selection", "meta", "booster"}  # no length model
+    assert MODEL_PATH.stat().st_size < 20 * 1024 * 1024
 
 
 def test_tampered_version_raises_model_error(tmp_path):
-    payload = json.loads(learned_mod.MODEL_PATH.read_text())
+    payload = json.loads(MODEL_PATH.read_text())
     payload["version"] = "learned-0-old"
     path = tmp_path / "learned.json"
     path.write_text(json.dumps(payload))
     with pytest.raises(ModelError, match="version"):
-        learned_mod.load_model(path)
+        LearnedSelector.load(path)
+
+
+def test_unknown_feature_or_setting_raises_model_error(tmp_path):
+    model = ModelFile(booster="tree", features=("position", "not_a_feature"))
+    with pytest.raises(ModelError, match="not_a_feature"):
+        ModelFile.read(model.write(tmp_path / "features.json"))
+    payload = json.loads(model.write(tmp_path / "settings.json").read_text())
+    payload["features"], payload["selection"]["length"] = ["position"], 1
+    (tmp_path / "settings.json").write_text(json.dumps(payload))
+    with pytest.raises(ModelError, match="length"):
+        ModelFile.read(tmp_path / "settings.json")
 
 
 def test_missing_model_raises_model_error(tmp_path):
     with pytest.raises(ModelError):
-        learned_mod.load_model(tmp_path / "absent.json")
+        LearnedSelector.load(tmp_path / "absent.json")
+
+
+def test_unfitted_selector_raises_model_error():
+    selector = LearnedSelector(LearnedSettings(mmr=0.1), rounds=10)
+    assert not selector.fitted and not hasattr(selector, "booster_")
+    with pytest.raises(ModelError, match="not fitted"):
+        selector(small_story(), 40)
+    with pytest.raises(ModelError):
+        selector.model_file()
+
+
+def test_model_file_round_trip(tmp_path):
+    settings = LearnedSettings(
+        mmr=0.05, trigram_block=False, max_offset=200, min_words=4, max_words=50, block_share=0.2
+    )
+    model = ModelFile(booster="tree\nversion=v4\n", features=("position", "words"), settings=settings, meta={"seed": 3})
+    path = model.write(tmp_path / "sub" / "learned.json")
+    assert ModelFile.read(path) == model
+    # the shipped file reads and writes back byte for byte
+    assert ModelFile.read(MODEL_PATH).write(tmp_path / "again.json").read_bytes() == MODEL_PATH.read_bytes()
+
+
+def test_small_fit_sets_booster_and_selects(tmp_path):
+    rng = np.random.default_rng(0)
+    groups = np.array([12, 9, 15, 10, 14, 11])
+    X = rng.random((groups.sum(), len(FEATURES))).astype(np.float32)
+    y = (X[:, FEATURES.index("centrality")] > 0.7).astype(float)
+    selector = LearnedSelector(rounds=5, params={"min_data_in_leaf": 2}, features=FEATURES[:5] + ["centrality"])
+    assert selector.fit(X, y, group=groups) is selector
+    assert selector.booster_ is not None and selector.features_ == tuple(FEATURES[:5] + ["centrality"])
+    assert selector.booster_.current_iteration() == 5
+    check_selection(small_story(), 30, selector)
+    again = LearnedSelector.from_model_file(ModelFile.read(selector.save(tmp_path / "m.json", {"seed": 0})))
+    story = small_story()
+    assert again(story, 30) == selector(story, 30)
+    binary = LearnedSelector(objective="binary", rounds=3, params={"min_data_in_leaf": 2}).fit(X, y)
+    assert len(binary.score(X)) == len(X)
+    with pytest.raises(ValueError, match="group"):
+        LearnedSelector(rounds=3).fit(X, y)
 
 
 def test_features_shape_and_finite():
@@ -81,8 +134,8 @@ def test_features_shape_and_finite():
     assert col["agreement"][evac].mean() > col["agreement"][other].mean()
 
 
-def check_selection(story: Story, budget: int) -> list:
-    chosen = get_selector("learned")(story, budget)
+def check_selection(story: PreparedStory, budget: int, selector=None) -> list:
+    chosen = (selector or get_selector("learned"))(story, budget)
     assert chosen
     for s in chosen:  # extractive: exact spans of source articles, Sentence objects of the story
         assert s in story.sentences
@@ -98,7 +151,6 @@ def test_learned_selector_budget_and_extractive():
     story = small_story()
     for budget in (15, 30, 60):
         check_selection(story, budget)
-    assert 60 <= learned_mod.learned_budget(story) <= _base.BUDGET_MAX + 100
 
 
 @needs_data
@@ -106,7 +158,7 @@ def test_learned_on_fulltext_budget_rule():
     for story, _ in load_clusters(FULLTEXT, limit=5):
         story = prepare(story)
         check_selection(story, _base.default_budget(story))
-        check_selection(story, learned_mod.learned_budget(story))
+        check_selection(story, 150)
 
 
 @needs_data
@@ -122,11 +174,12 @@ def test_training_on_tiny_subset(tmp_path):
         progress=False,
     )
     assert metrics["train_clusters"] > 100
-    model = learned_mod.load_model(tmp_path / "learned.json")
+    model = ModelFile.read(tmp_path / "learned.json")
     story = small_story()
-    chosen = learned_mod.LearnedSelector(model_path=tmp_path / "learned.json")(story, 40)
+    chosen = LearnedSelector.load(tmp_path / "learned.json")(story, 40)
     assert chosen and all(s in story.sentences for s in chosen)
     assert model.meta["train_clusters"] == metrics["train_clusters"]
+    assert model.settings == LearnedSettings()
     assert metrics["validation"]["learned"]["rouge1"] > 20
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .batch import open_text
+from .errors import InputError
 from .ingest import iter_records, story_from_record
 from .model import Story
 from .prepare import prepare
@@ -46,8 +48,13 @@ def _scorer(module):
     return _SCORER
 
 
-def load_clusters(path: str | Path, limit: int | None = None) -> Iterator[tuple[Story, str]]:
-    """(story, reference) pairs from a Multi-News style .jsonl or .jsonl.gz file."""
+def load_clusters(path: str | Path, limit: int | None = None, truncated: bool = False) -> Iterator[tuple[Story, str]]:
+    """(story, reference) pairs of a Multi-News style .jsonl(.gz) file, the first `limit` usable ones.
+
+    A record needs "documents" with some text and a "summary" string; others are skipped. The
+    reference loses Multi-News' leading dash. `truncated`: the documents were cut mid-sentence at
+    ~500 tokens a cluster (Multi-News' own train and validation files); each cut tail is dropped so
+    the cleaner keeps the body, and a text that never ends a sentence gets a final period."""
     path = Path(path)
     with open_text(path) as lines:
         count = 0
@@ -56,9 +63,30 @@ def load_clusters(path: str | Path, limit: int | None = None) -> Iterator[tuple[
                 return
             if isinstance(record, Exception) or not isinstance(record.get("summary"), str):
                 continue
-            story, _ = story_from_record(record, at)
+            if truncated:
+                record = {**record, "documents": [_drop_cut_tail(d) for d in record.get("documents") or []]}
+            try:
+                story, _ = story_from_record(record, at)
+            except InputError:  # no document with any text
+                continue
             count += 1
-            yield story, record["summary"]
+            yield story, record["summary"].strip().lstrip("–—-").strip()
+
+
+_SENTENCE_END_RE = re.compile(r"[.!?][\"'”’)\]]*(?=\s|$)")
+
+
+def _drop_cut_tail(doc: object) -> object:
+    """A document text cut mid-sentence, up to its last sentence end (when that keeps most of it)."""
+    if not isinstance(doc, str) and doc is not None:
+        return doc
+    text = (doc or "").strip()
+    ends = list(_SENTENCE_END_RE.finditer(text))
+    if ends and ends[-1].end() < len(text):
+        text = text[: ends[-1].end()] if ends[-1].end() > 0.5 * len(text) else text + " ."
+    elif text and not ends:
+        text += " ."
+    return text
 
 
 @dataclass

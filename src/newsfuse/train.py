@@ -1,86 +1,37 @@
-"""Train the learned selector on Multi-News: ROUGE labels, LightGBM scorer, validation scores."""
+"""Train the learned selector on Multi-News: ROUGE labels and feature rows, then `LearnedSelector.fit`.
+
+This module only prepares the data; the estimator, its settings and the model file are in
+`select/learned.py`.
+"""
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from .batch import open_text
 from .errors import NewsfuseError
-from .features import FEATURES, story_features
-from .ingest import story_from_record
+from .evaluate import load_clusters
+from .features import story_features
 from .model import Story
-from .select.learned import MODEL_VERSION
+from .select import Selector
+from .select.learned import ROUNDS, LearnedSelector, LearnedSettings, ModelFile
 
-__all__ = ["train", "multinews_story", "load_multinews", "rouge_tokens", "sentence_labels", "MODEL_VERSION"]
+__all__ = ["train", "build_rows", "rouge_tokens", "sentence_labels", "evaluate_validation"]
 
 MODEL_FILE = "learned.json"
 # Clusters of the training file used by default: the full run stays well under 25 minutes on 2 cores.
 DEFAULT_TRAIN_LIMIT = 20000
 VALIDATION_EVAL = 500
 VALIDATION_BUDGET = 260
-# LightGBM settings (chosen on validation; see docs/bench_selection.md).
-PARAMS = {
-    "objective": "regression",
-    "learning_rate": 0.05,
-    "num_leaves": 63,
-    "min_data_in_leaf": 100,
-    "feature_fraction": 0.8,
-    "bagging_fraction": 0.8,
-    "bagging_freq": 1,
-    "lambda_l2": 1.0,
-    "verbose": -1,
-    "num_threads": 1,
-}
-ROUNDS = 300
-TARGET = "rank"  # lambdarank on greedy-oracle labels, clusters as queries (best on validation)
-# Selection settings stored with the model (tuned on validation by bench/bench_selection.py).
-SELECTION = {"mmr": 0.0, "trigram_block": 1, "max_offset": 300, "min_words": 6, "max_words": 70}
+# The settings the training rows are built with (candidates: `max_offset`) and the model ships with.
+SETTINGS = LearnedSettings()
 
-_SENTENCE_END_RE = re.compile(r"[.!?][\"'”’)\]]*(?=\s|$)")
 _NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
-
-
-def multinews_story(record: dict, where: str = "multinews") -> Story | None:
-    """A Multi-News record as a Story. Its documents are cut mid-sentence at ~500 tokens a cluster;
-    the cut tail is dropped so the cleaner keeps the body (a text that never ends a sentence gets a
-    final period)."""
-    docs = []
-    for doc in record.get("documents") or []:
-        text = (doc or "").strip()
-        ends = list(_SENTENCE_END_RE.finditer(text))
-        if ends and ends[-1].end() < len(text):
-            text = text[: ends[-1].end()] if ends[-1].end() > 0.5 * len(text) else text + " ."
-        elif text and not ends:
-            text += " ."
-        docs.append(text)
-    if not any(docs):
-        return None
-    story, _ = story_from_record({"id": record.get("id"), "documents": docs}, where)
-    return story
-
-
-def load_multinews(path: str | Path, limit: int | None = None) -> Iterator[tuple[Story, str]]:
-    """(story, reference) pairs of a Multi-News .jsonl(.gz) file, truncated texts repaired."""
-    path = Path(path)
-    with open_text(path) as lines:
-        count = 0
-        for line in lines:
-            if limit is not None and count >= limit:
-                return
-            record = json.loads(line)
-            story = multinews_story(record, f"{path.name}:{record.get('id')}")
-            if story is None or not isinstance(record.get("summary"), str):
-                continue
-            count += 1
-            yield story, record["summary"].strip().lstrip("–—-").strip()
 
 
 @lru_cache(maxsize=200_000)
@@ -156,8 +107,11 @@ def _greedy_oracle(mats, refs, lens, words, budget) -> np.ndarray:
     best = 0.0
     while words[chosen].sum() < budget:
         gain = sum(
-            _f1(np.minimum(m + s, r).sum(axis=1), n_grams + sl, r.sum())
-            for m, s, r, n_grams, sl in zip(mats, sel, refs, lens, sel_len)
+            (
+                _f1(np.minimum(m + s, r).sum(axis=1), n_grams + sl, r.sum())
+                for m, s, r, n_grams, sl in zip(mats, sel, refs, lens, sel_len)
+            ),
+            np.zeros(len(words)),
         )
         gain[chosen] = -1
         i = int(np.argmax(gain))
@@ -174,18 +128,17 @@ def _cluster_rows(item: tuple[Story, str]):
     """Features and labels of one training cluster (None when it has no usable sentence)."""
     from .prepare import prepare
 
-    story, reference = item
+    raw, reference = item
     try:
-        story = prepare(story)
+        story = prepare(raw)
     except NewsfuseError:
         return None
-    feats = story_features(story, SELECTION["max_offset"])
+    feats = story_features(story, SETTINGS.max_offset)
     if len(feats.candidates) == 0:
         return None
     texts = [story.sentences[i].text for i in feats.candidates]
     soft, oracle = sentence_labels(texts, reference)
-    body = sum(s.words for s in story.sentences)
-    return feats.matrix, soft, oracle, (len(reference.split()), body, len(story.articles))
+    return feats.matrix, soft, oracle
 
 
 def build_rows(path: str | Path, limit: int | None, progress: bool, label: str, workers: int = 2) -> dict:
@@ -193,8 +146,8 @@ def build_rows(path: str | Path, limit: int | None, progress: bool, label: str, 
     (usable: some sentence survives preparation)."""
     from multiprocessing import get_context
 
-    items = load_multinews(path)
-    out: dict[str, list] = {"X": [], "soft": [], "oracle": [], "groups": [], "meta": []}
+    items = load_clusters(path, truncated=True)
+    out: dict[str, list] = {"X": [], "soft": [], "oracle": [], "groups": []}
     with get_context("fork").Pool(workers) as pool, _progress(progress, label, limit) as tick:
         for row in pool.imap(_cluster_rows, items, chunksize=32):
             tick()
@@ -202,18 +155,16 @@ def build_rows(path: str | Path, limit: int | None, progress: bool, label: str, 
                 continue
             if limit is not None and len(out["groups"]) >= limit:
                 break
-            X, soft, oracle, meta = row
+            X, soft, oracle = row
             out["X"].append(X)
             out["soft"].append(soft)
             out["oracle"].append(oracle)
             out["groups"].append(len(X))
-            out["meta"].append(meta)
     return {
         "X": np.vstack(out["X"]),
         "soft": np.concatenate(out["soft"]),
         "oracle": np.concatenate(out["oracle"]),
         "groups": np.array(out["groups"]),
-        "meta": np.array(out["meta"], dtype=float),
     }
 
 
@@ -238,78 +189,23 @@ class _progress:
             self.bar.stop()
 
 
-def fit(
-    data: dict,
-    seed: int = 0,
-    target: str = TARGET,
-    rounds: int = ROUNDS,
-    params: dict | None = None,
-    features: list[str] | None = None,
-):
-    """A LightGBM booster predicting `target` from the chosen feature columns."""
-    import lightgbm as lgb
-
-    cols = [FEATURES.index(f) for f in (features or FEATURES)]
-    params = {**PARAMS, **(params or {}), "seed": seed, "deterministic": True}
-    label, group = data["oracle" if target == "rank" else target], None
-    if target == "oracle":
-        params["objective"] = "binary"
-    elif target == "rank":  # clusters are queries: only the order within a cluster matters
-        params |= {"objective": "lambdarank", "lambdarank_truncation_level": 20}
-        label, group = label.astype(int), data["groups"]
-    dataset = lgb.Dataset(
-        data["X"][:, cols], label=label, group=group, feature_name=[FEATURES[c] for c in cols], free_raw_data=False
-    )
-    return lgb.train(params, dataset, num_boost_round=rounds)
-
-
-def save_model(
-    booster, out_dir: str | Path, length: dict | None = None, selection: dict | None = None, meta: dict | None = None
-) -> Path:
-    """Write the versioned model file: the LightGBM text model plus selection and length settings."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / MODEL_FILE
-    payload = {
-        "version": MODEL_VERSION,
-        "features": booster.feature_name(),
-        "selection": selection or SELECTION,
-        "length": length,
-        "meta": meta or {},
-        "booster": booster.model_to_string(),
-    }
-    path.write_text(json.dumps(payload), encoding="utf-8")
-    return path
-
-
-def fit_length(meta: np.ndarray) -> dict:
-    """Reference length ~ a + b * log(number of articles): input size is left out on purpose, as
-    training text is truncated while real articles are not (see docs/bench_selection.md)."""
-    ref_words, _, n_docs = meta[:, 0], meta[:, 1], meta[:, 2]
-    A = np.column_stack([np.ones(len(n_docs)), np.log(n_docs)])
-    coef, *_ = np.linalg.lstsq(A, ref_words, rcond=None)
-    return {"intercept": float(coef[0]), "log_docs": float(coef[1]), "min": 60, "max": 360}
-
-
 def evaluate_validation(
-    model_path: Path,
+    learned: Selector,
     validation_path: str | Path,
     limit: int = VALIDATION_EVAL,
     budget: int | None = VALIDATION_BUDGET,
     progress: bool = True,
 ) -> dict:
-    """Mean ROUGE of the learned selector and of lead on validation clusters, at `budget` words."""
+    """Mean ROUGE of `learned` and of lead on validation clusters, at `budget` words."""
     from .evaluate import ROUGE_TYPES, rouge
     from .prepare import prepare
     from .select import default_budget, get_selector
-    from .select.learned import LearnedSelector
 
-    learned = LearnedSelector(model_path=model_path)
     lead = get_selector("lead")
     totals = {"learned": dict.fromkeys(ROUGE_TYPES, 0.0), "lead": dict.fromkeys(ROUGE_TYPES, 0.0)}
     count = 0
     with _progress(progress, "validation", limit) as tick:
-        for story, reference in load_multinews(validation_path, limit):
+        for story, reference in load_clusters(validation_path, limit, truncated=True):
             tick()
             try:
                 story = prepare(story)
@@ -340,12 +236,15 @@ def train(
     started = time.perf_counter()
     data = build_rows(train_path, limit, progress, "features + labels")
     built = time.perf_counter()
-    booster = fit(data, seed=seed, target=TARGET, rounds=ROUNDS if len(data["groups"]) >= 1000 else 50)
+    rounds = ROUNDS if len(data["groups"]) >= 1000 else 50
+    selector = LearnedSelector(SETTINGS, rounds=rounds, seed=seed)
+    selector.fit(data["X"], data["oracle"], group=data["groups"])
     fitted = time.perf_counter()
     meta = {"train_clusters": int(len(data["groups"])), "train_rows": int(len(data["X"])), "seed": seed}
-    path = save_model(booster, out_dir, length=fit_length(data["meta"]), meta=meta)
+    path = selector.save(Path(out_dir) / MODEL_FILE, meta)
     val_limit = VALIDATION_EVAL if limit >= 1000 else 50
-    scores = evaluate_validation(path, validation_path, limit=val_limit, progress=progress)
+    written = LearnedSelector.from_model_file(ModelFile.read(path))  # the file as users will read it
+    scores = evaluate_validation(written, validation_path, limit=val_limit, progress=progress)
     if progress:
         _print_scores(scores, time.perf_counter() - started)
     return {
