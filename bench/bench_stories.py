@@ -217,7 +217,7 @@ def _similarities(texts: list[str]):
 
 
 def _postings_read(store: Store, articles: list[Article]) -> float:
-    """Mean posting rows an article's query terms (its QUERY_TERMS heaviest) read from the index."""
+    """Mean posting rows an article's query terms (its `query_terms` heaviest) read from the index."""
     from newsfuse import stories
 
     rows = 0

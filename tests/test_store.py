@@ -20,8 +20,8 @@ from typer.testing import CliRunner
 
 from newsfuse.cli import app
 from newsfuse.model import Article
-from newsfuse.store import SCHEMA_VERSION, SqliteIndex, Store, StoreError, partial_sql
-from newsfuse.stories import POSTED_TERMS, UNDATED_DAY, MemoryIndex, StoryClusterer, vectorize_many
+from newsfuse.store import SCHEMA_VERSION, STORE_POSTED_TERMS, SqliteIndex, Store, StoreError, partial_sql
+from newsfuse.stories import UNDATED_DAY, MemoryIndex, StoryClusterer, vectorize_many
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
@@ -58,7 +58,7 @@ def check_consistent(path: Path) -> sqlite3.Connection:
     members = dict(db.execute("SELECT story, COUNT(*) FROM membership GROUP BY story"))
     assert sizes == members
     assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == sum(sizes.values())
-    terms = dict(db.execute(f"SELECT id, MIN(length(terms) / 4, {POSTED_TERMS}) FROM stories"))
+    terms = dict(db.execute(f"SELECT id, MIN(length(terms) / 4, {STORE_POSTED_TERMS}) FROM stories"))
     postings = dict(db.execute("SELECT story, COUNT(*) FROM postings GROUP BY story"))
     assert terms == postings
     for story, last, days in db.execute(

@@ -12,9 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from newsfuse.cli import app
+from newsfuse.errors import OptionError
 from newsfuse.model import Article
+from newsfuse.settings import Options
 from newsfuse.store import Store
-from newsfuse.stories import b_cubed, cluster_articles
+from newsfuse.stories import ClusterSettings, StoryClusterer, b_cubed, cluster_articles
 
 VALIDATION = Path(__file__).resolve().parents[2] / "shared" / "data" / "multinews" / "validation.jsonl.gz"
 runner = CliRunner()
@@ -141,3 +143,35 @@ def test_cluster_cli_output_shape(tmp_path):
     assert fire["last"].startswith("2024-03-01T10")
     on_stderr = runner.invoke(app, ["cluster", str(src), "-o", str(out)])
     assert on_stderr.exit_code == 0 and "Warehouse fire (2 articles, 2 outlets)" in on_stderr.output
+
+
+def test_cluster_settings_defaults_and_validation():
+    settings = ClusterSettings()
+    assert (settings.story_terms, settings.posted_terms, settings.query_terms, settings.rescored) == (100, 30, 12, 3)
+    assert (settings.join_threshold, settings.max_gap, settings.entity_boost) == (0.25, timedelta(days=3), 2.0)
+    assert Options().clustering == settings
+    for field_name, bad in [
+        ("story_terms", 0),
+        ("query_terms", 2.5),
+        ("rescored", True),
+        ("posted_terms", 101),  # more than a story keeps
+        ("join_threshold", 1.5),
+        ("join_threshold", float("nan")),
+        ("max_gap", 3),
+        ("max_gap", timedelta(days=-1)),
+        ("entity_boost", 0.0),
+    ]:
+        with pytest.raises(OptionError, match=field_name):
+            ClusterSettings(**{field_name: bad})
+
+
+def test_cluster_settings_drive_the_clusterer(tmp_path):
+    pair = [Article(FIRE, published=_at(0)), Article(FIRE_2, published=_at(1))]
+    assert len(set(cluster_articles(pair))) == 1
+    assert len(set(cluster_articles(pair, settings=ClusterSettings(max_gap=timedelta(hours=1))))) == 2
+    assert StoryClusterer(threshold=0.5).settings == ClusterSettings(join_threshold=0.5)
+    with pytest.raises(OptionError, match="clusterer"):
+        cluster_articles(pair, StoryClusterer(), settings=ClusterSettings(rescored=5))
+    with pytest.raises(OptionError, match="posted_terms"):  # a store files a fixed count of postings
+        Store(tmp_path / "s.db", Options(clustering=ClusterSettings(posted_terms=20)))
+    assert not (tmp_path / "s.db").exists()

@@ -288,7 +288,7 @@ def cluster(
     from .stories import cluster_articles
 
     articles = _read_articles(paths)
-    labels = cluster_articles(articles)
+    labels = cluster_articles(articles, settings=Options().clustering)
     keys = [a.id or a.origin_file or str(i) for i, a in enumerate(articles)]
     with output.open("w", encoding="utf-8") as handle:
         for key, label in zip(keys, labels):

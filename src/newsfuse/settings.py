@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from .attribute import AttributionSettings
 from .compare import ComparisonSettings
 from .errors import OptionError, UnknownNameError
+from .stories import ClusterSettings
 from .syndicate import SyndicationSettings
 
 __all__ = ["Options", "WORDS_RANGE"]
@@ -21,7 +22,8 @@ class Options:
 
     `words`: the budget (None: the selector's default length rule); `selector`: a name from
     `newsfuse selectors`; `compare`: add the comparison of sources. The stage settings keep the
-    calibrated defaults unless a caller changes them."""
+    calibrated defaults unless a caller changes them; `clustering` is how articles join stories
+    (the store and the `cluster` command)."""
 
     words: int | None = None
     selector: str = "learned"
@@ -29,6 +31,7 @@ class Options:
     syndication: SyndicationSettings = field(default_factory=SyndicationSettings)
     attribution: AttributionSettings = field(default_factory=AttributionSettings)
     comparison: ComparisonSettings = field(default_factory=ComparisonSettings)
+    clustering: ClusterSettings = field(default_factory=ClusterSettings)
 
     def __post_init__(self) -> None:
         from .select import available

@@ -7,7 +7,6 @@ import hashlib
 import json
 import sqlite3
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -16,12 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import stories as _stories
 from .codec import summary_from_dict, summary_to_dict
-from .errors import InputError, NewsfuseError, NotFoundError, StoreError
+from .errors import InputError, NewsfuseError, NotFoundError, OptionError, StoreError
 from .model import Article, Story, Summary
 from .settings import Options
-from .stories import ArticleVector, StoryClusterer, StoryState, as_utc, vectorize_articles
+from .stories import ArticleVector, ClusterSettings, StoryClusterer, StoryState, as_utc
 
 __all__ = ["Store", "StoreError", "SqliteIndex", "StoryInfo", "Ingested", "text_hash", "SCHEMA_VERSION"]
 
@@ -34,8 +32,13 @@ BATCH = 64
 # How long a writer waits for another process's transaction before it gives up (seconds).
 BUSY_TIMEOUT_S = 60.0
 HEADLINE_CHARS = 100
-# Stories `SqliteIndex.partial_scores` returns, best first (the clusterer rescores the top `RESCORED`).
+# Stories `SqliteIndex.partial_scores` returns, best first (the clusterer rescores the top `rescored`).
 PARTIAL_LIMIT = 20
+# Postings a store files per story: part of the file's format, not a free setting. A story's old
+# postings are found again, to be replaced, as its `posted_terms` heaviest terms, so a store written
+# with one count and grown with another would keep stale postings (and collide with them on insert).
+# A store therefore takes only clustering settings whose `posted_terms` is this.
+STORE_POSTED_TERMS = ClusterSettings().posted_terms
 # Page cache per connection (KiB): the postings of common terms stay in memory.
 CACHE_KIB = 65536
 # Checkpoint the WAL into the database every this many pages (4 KiB): each checkpoint syncs the
@@ -82,7 +85,7 @@ def _migrate_1(db: sqlite3.Connection) -> None:
 def _migrate_2(db: sqlite3.Connection) -> None:
     """Postings filed by the story's newest day (`StoryState.day`), so a dated article's query
     seeks past the stories outside its time window instead of reading them; and only a story's
-    POSTED_TERMS heaviest terms are filed (rebuilt from the stories' term sums)."""
+    STORE_POSTED_TERMS heaviest terms are filed (rebuilt from the stories' term sums)."""
     db.execute("DROP TABLE postings")
     db.execute("""CREATE TABLE postings (
         term INTEGER NOT NULL, day INTEGER NOT NULL, story INTEGER NOT NULL, weight REAL NOT NULL,
@@ -142,23 +145,35 @@ def partial_sql(terms: int) -> str:
     )
 
 
+def _store_settings(settings: ClusterSettings) -> ClusterSettings:
+    """`settings`, when a store can cluster by them (see `STORE_POSTED_TERMS`)."""
+    if settings.posted_terms != STORE_POSTED_TERMS:
+        raise OptionError(
+            f"posted_terms must be {STORE_POSTED_TERMS} for a store (its postings are filed with that count), "
+            f"got {settings.posted_terms}"
+        )
+    return settings
+
+
 class SqliteIndex:
     """`StoryIndex` over the store's tables. It keeps nothing in memory, so every read sees the
-    state of the caller's current transaction (another process's stories included)."""
+    state of the caller's current transaction (another process's stories included). `settings`
+    must file `STORE_POSTED_TERMS` postings a story (an `OptionError` otherwise)."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, settings: ClusterSettings | None = None) -> None:
         self.db = db
+        self.settings = _store_settings(settings or ClusterSettings())
 
-    def partial_scores(self, query: list[tuple[int, float]], since_day: int = 0) -> Counter[int]:
-        """The best-scoring stories only (the clusterer rescores its top `RESCORED`): the sums
-        are done in SQLite over the postings of the query terms, read through the term index."""
+    def partial_scores(self, query: list[tuple[int, float]], since_day: int = 0) -> dict[int, float]:
+        """The best-scoring stories only, best first (the clusterer rescores its top `rescored`):
+        the sums are done in SQLite over the postings of the query terms, read through the term index."""
         if not query:
-            return Counter()
+            return {}
         rows = self.db.execute(
             partial_sql(len(query)),
-            [x for pair in query for x in pair] + [since_day, max(PARTIAL_LIMIT, _stories.RESCORED)],
+            [x for pair in query for x in pair] + [since_day, max(PARTIAL_LIMIT, self.settings.rescored)],
         )
-        return Counter(dict(rows.fetchall()))
+        return dict(rows.fetchall())
 
     def get(self, story: int) -> StoryState:
         row = self.db.execute("SELECT size, first, last, terms, sums FROM stories WHERE id = ?", (story,)).fetchone()
@@ -172,11 +187,11 @@ class SqliteIndex:
         if old is not None:
             self.db.executemany(
                 "DELETE FROM postings WHERE term = ? AND day = ? AND story = ?",
-                ((t, old.day, story) for t, _ in old.posted()),
+                ((t, old.day, story) for t, _ in old.posted(STORE_POSTED_TERMS)),
             )
         self.db.executemany(
             "INSERT INTO postings (term, day, story, weight) VALUES (?, ?, ?, ?)",
-            ((t, new.day, story, w) for t, w in new.posted()),
+            ((t, new.day, story, w) for t, w in new.posted(STORE_POSTED_TERMS)),
         )
         terms = np.fromiter(new.sums.keys(), np.int32, len(new.sums)).tobytes()
         sums = np.fromiter(new.sums.values(), np.float64, len(new.sums)).tobytes()
@@ -238,13 +253,15 @@ class StoryInfo:
 class Store:
     """Articles, stories, membership, cached summaries and the clusterer's state in one SQLite
     file (WAL). Safe to share between processes: each batch of articles is one `BEGIN IMMEDIATE`
-    transaction that reads the latest stories, so a killed process leaves whole articles only."""
+    transaction that reads the latest stories, so a killed process leaves whole articles only.
+    Articles join stories by `options.clustering` (whose `posted_terms` must be `STORE_POSTED_TERMS`)."""
 
     def __init__(self, path: str | Path, options: Options = Options(compare=True)) -> None:
         self.path = str(path)
         self.options = options
+        settings = _store_settings(options.clustering)  # refused before the file is touched
         self.db = _connect(self.path)
-        self.clusterer = StoryClusterer(index=SqliteIndex(self.db))
+        self.clusterer = StoryClusterer(index=SqliteIndex(self.db, settings), settings=settings)
 
     def close(self) -> None:
         self.db.close()
@@ -282,7 +299,7 @@ class Store:
 
     def _ingest_batch(self, articles: list[Article]) -> list[Ingested]:
         fresh = [i for i, a in enumerate(articles) if self._existing(a) is None]
-        vectors = dict(zip(fresh, vectorize_articles([articles[i] for i in fresh]))) if fresh else {}
+        vectors = dict(zip(fresh, self.clusterer.vectorize([articles[i] for i in fresh]))) if fresh else {}
         with _transaction(self.db):
             return [self._ingest_one(a, vectors.get(i)) for i, a in enumerate(articles)]
 
@@ -291,7 +308,7 @@ class Store:
         if found is not None:
             return Ingested(_key(article), found[0], found[1], False)
         if vector is None:  # seen as present before the transaction; gone since (cannot happen)
-            vector = vectorize_articles([article])[0]
+            vector = self.clusterer.vectorize([article])[0]
         published = as_utc(article.published)
         story = self.clusterer.assign(vector, published)
         row = self.db.execute(

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
+from operator import itemgetter
 from typing import Protocol
 
 import numpy as np
 
+from .errors import OptionError
 from .model import Article
 
 __all__ = [
+    "ClusterSettings",
     "StoryClusterer",
     "StoryState",
     "StoryIndex",
@@ -29,32 +33,69 @@ __all__ = [
     "cluster_articles",
 ]
 
+# Format constants, not behaviour: hashed term ids are what the shipped IDF table is indexed by and
+# what a store keeps in its stories' blobs and postings, so changing N_FEATURES (or the file name of
+# the IDF table trained with it) means a new IDF file and new stores; UNDATED_DAY is a value stored
+# in the postings' day column. None of them is a setting.
+#
 # Hashed vocabulary size: collisions are rare enough at 2^18 for news vocabularies.
 N_FEATURES = 1 << 18
-# A story centroid keeps its heaviest terms: noise words and long articles then cannot pull
-# unrelated stories together (no chaining through one long article).
-STORY_TERMS = 100
-# Only a story's heaviest terms go into the inverted index, which serves the candidate search
-# alone (rescoring reads all STORY_TERMS): fewer postings to rewrite when a story grows.
-POSTED_TERMS = 30
-# The article's heaviest terms query the inverted index; the best partial scores are rescored
-# exactly. Measured on the validation mix: 12 terms and 3 rescored stories cluster as well as 30
-# and 5 (B-cubed F1 0.839 both) at 3.7x the speed.
-QUERY_TERMS = 12
-RESCORED = 3
-# Join the best story when its cosine reaches this; tuned on the first 1,000 validation
-# clusters (the evaluation reports the rest separately; see docs/benchmarks.md).
-JOIN_THRESHOLD = 0.25
-# Articles published further apart than this are not one story (when both dates are known).
-MAX_GAP = timedelta(days=3)
-# Proper names (capitalized mid-sentence in raw text) identify events better than common words.
-ENTITY_BOOST = 2.0
 # The window day of a story with no dated article: later than any real day, so it is in every
 # article's window (an undated story can take any article, as `StoryState.in_time` says).
 UNDATED_DAY = 1 << 40
 IDF_FILE = "idf-v1.npz"
 _CAPITALIZED = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]{2,}")
 _IDF: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """How articles join stories; the defaults were measured on Multi-News validation mixes
+    (bench/bench_stories.py, docs/benchmarks.md)."""
+
+    # A story centroid keeps its heaviest terms: noise words and long articles then cannot pull
+    # unrelated stories together (no chaining through one long article).
+    story_terms: int = 100
+    # Only a story's heaviest terms go into the inverted index, which serves the candidate search
+    # alone (rescoring reads all `story_terms`): fewer postings to rewrite when a story grows.
+    # A store files postings with this count (see `newsfuse.store.STORE_POSTED_TERMS`).
+    posted_terms: int = 30
+    # The article's heaviest terms query the inverted index; the best partial scores are rescored
+    # exactly. Measured on the validation mix: 12 terms and 3 rescored stories cluster as well as 30
+    # and 5 (B-cubed F1 0.839 both) at 3.7x the speed.
+    query_terms: int = 12
+    rescored: int = 3
+    # Join the best story when its cosine reaches this; tuned on the first 1,000 validation
+    # clusters (the evaluation reports the rest separately; see docs/benchmarks.md).
+    join_threshold: float = 0.25
+    # Articles published further apart than this are not one story (when both dates are known).
+    max_gap: timedelta = timedelta(days=3)
+    # Proper names (capitalized mid-sentence in raw text) identify events better than common words.
+    entity_boost: float = 2.0
+
+    def __post_init__(self) -> None:
+        for name in ("story_terms", "posted_terms", "query_terms", "rescored"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise OptionError(f"{name} must be a whole number of at least 1, got {value!r}")
+        if self.posted_terms > self.story_terms:
+            raise OptionError(
+                f"posted_terms must not exceed story_terms ({self.story_terms}): a story keeps no more "
+                f"terms to post, got {self.posted_terms}"
+            )
+        if not _is_real(self.join_threshold) or not 0.0 <= self.join_threshold <= 1.0:
+            raise OptionError(f"join_threshold must be a cosine between 0 and 1, got {self.join_threshold!r}")
+        if not isinstance(self.max_gap, timedelta) or self.max_gap < timedelta(0):
+            raise OptionError(f"max_gap must be a timedelta of zero or more, got {self.max_gap!r}")
+        if not _is_real(self.entity_boost) or not 0.0 < self.entity_boost < float("inf"):
+            raise OptionError(f"entity_boost must be a positive finite factor, got {self.entity_boost!r}")
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value  # not NaN
+
+
+DEFAULT = ClusterSettings()
 
 
 @dataclass(frozen=True)
@@ -106,13 +147,14 @@ def fit_idf(texts: Iterable[str], batch: int = 2000) -> np.ndarray:
     return (np.log((n + 1) / (df + 1)) + 1).astype(np.float16)
 
 
-def vectorize_many(texts: Sequence[str]) -> list[ArticleVector]:
-    """Sublinear TF x IDF with proper names boosted, L2-normalized, for a batch of articles."""
+def vectorize_many(texts: Sequence[str], entity_boost: float = DEFAULT.entity_boost) -> list[ArticleVector]:
+    """Sublinear TF x IDF with proper names boosted `entity_boost` times, L2-normalized, for a
+    batch of articles."""
     hasher = _hasher()
     matrix = hasher.transform(texts).tocsr()
     matrix.data = (1 + np.log(matrix.data)) * idf_table()[matrix.indices]
     names = hasher.transform([" ".join(_CAPITALIZED.findall(t[:5000])) for t in texts]).tocsr()
-    matrix = matrix + (ENTITY_BOOST - 1) * matrix.multiply(names > 0)
+    matrix = matrix + (entity_boost - 1) * matrix.multiply(names > 0)
     vectors = []
     for i in range(matrix.shape[0]):
         row = matrix.getrow(i)
@@ -121,13 +163,13 @@ def vectorize_many(texts: Sequence[str]) -> list[ArticleVector]:
     return vectors
 
 
-def vectorize(text: str, title: str | None = None) -> ArticleVector:
-    return vectorize_many([f"{title or ''}\n{text}"])[0]
+def vectorize(text: str, title: str | None = None, entity_boost: float = DEFAULT.entity_boost) -> ArticleVector:
+    return vectorize_many([f"{title or ''}\n{text}"], entity_boost)[0]
 
 
-def vectorize_articles(articles: Sequence[Article]) -> list[ArticleVector]:
+def vectorize_articles(articles: Sequence[Article], entity_boost: float = DEFAULT.entity_boost) -> list[ArticleVector]:
     """`vectorize_many` over each article's title and text: what the clusterer compares."""
-    return vectorize_many([f"{a.title or ''}\n{a.text}" for a in articles])
+    return vectorize_many([f"{a.title or ''}\n{a.text}" for a in articles], entity_boost)
 
 
 @dataclass
@@ -151,21 +193,21 @@ class StoryState:
     def copy(self) -> StoryState:
         return StoryState(dict(self.sums), dict(self.centroid), self.size, self.first, self.last)
 
-    def absorb(self, vector: ArticleVector, published: datetime | None) -> None:
-        """Add an article: sums, then the centroid of the top STORY_TERMS terms."""
+    def absorb(self, vector: ArticleVector, published: datetime | None, story_terms: int = DEFAULT.story_terms) -> None:
+        """Add an article: sums, then the centroid of the top `story_terms` terms."""
         for t, w in zip(vector.terms.tolist(), vector.weights.tolist()):
             self.sums[t] = self.sums.get(t, 0.0) + w
         grown = StoryState.from_sums(
-            dict(sorted(self.sums.items(), key=lambda kv: -kv[1])[:STORY_TERMS]), self.size + 1
+            dict(sorted(self.sums.items(), key=lambda kv: -kv[1])[:story_terms]), self.size + 1
         )
         self.sums, self.centroid, self.size = grown.sums, grown.centroid, grown.size
         if published is not None:
             self.first = min(self.first or published, published)
             self.last = max(self.last or published, published)
 
-    def posted(self) -> list[tuple[int, float]]:
-        """The (term, centroid weight) pairs the index files: the POSTED_TERMS heaviest."""
-        return sorted(self.centroid.items(), key=lambda kv: -kv[1])[:POSTED_TERMS]
+    def posted(self, posted_terms: int = DEFAULT.posted_terms) -> list[tuple[int, float]]:
+        """The (term, centroid weight) pairs the index files: the `posted_terms` heaviest."""
+        return sorted(self.centroid.items(), key=lambda kv: -kv[1])[:posted_terms]
 
     @property
     def day(self) -> int:
@@ -183,21 +225,23 @@ class StoryIndex(Protocol):
     filed by the story's newest day, so a dated article reads only the postings of stories still
     in its time window: the cost of a query follows the stories of recent days, not all kept."""
 
-    def partial_scores(self, query: list[tuple[int, float]], since_day: int = 0) -> Counter[int]: ...
+    def partial_scores(self, query: list[tuple[int, float]], since_day: int = 0) -> dict[int, float]: ...
     def get(self, story: int) -> StoryState: ...
     def put(self, story: int, old: StoryState | None, new: StoryState) -> None: ...
     def new_id(self) -> int: ...
 
 
 class MemoryIndex:
-    """Stories in dicts, with an inverted index term -> story day -> {story: centroid weight}."""
+    """Stories in dicts, with an inverted index term -> story day -> {story: centroid weight}
+    (each story's `settings.posted_terms` heaviest terms)."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: ClusterSettings = DEFAULT) -> None:
+        self.settings = settings
         self.stories: dict[int, StoryState] = {}
         self.postings: dict[int, dict[int, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
 
-    def partial_scores(self, query: list[tuple[int, float]], since_day: int = 0) -> Counter[int]:
-        scores: Counter[int] = Counter()
+    def partial_scores(self, query: list[tuple[int, float]], since_day: int = 0) -> dict[int, float]:
+        scores: dict[int, float] = defaultdict(float)
         for t, w in query:
             for day, stories in self.postings.get(t, {}).items():
                 if day >= since_day:
@@ -209,12 +253,14 @@ class MemoryIndex:
         return self.stories[story]
 
     def put(self, story: int, old: StoryState | None, new: StoryState) -> None:
-        for t, _ in old.posted() if old else ():
-            filed = self.postings[t][old.day]
-            filed.pop(story, None)
-            if not filed:
-                del self.postings[t][old.day]
-        for t, w in new.posted():
+        posted_terms = self.settings.posted_terms
+        if old is not None:
+            for t, _ in old.posted(posted_terms):
+                filed = self.postings[t][old.day]
+                filed.pop(story, None)
+                if not filed:
+                    del self.postings[t][old.day]
+        for t, w in new.posted(posted_terms):
             self.postings[t][new.day][story] = w
         self.stories[story] = new
 
@@ -225,14 +271,48 @@ class MemoryIndex:
 class StoryClusterer:
     """Online single-pass clustering against story centroids. The index scores only the stories
     that share the article's heaviest terms, so an article meets a few candidate stories, not
-    all of them; the best few are then scored exactly on the whole article."""
+    all of them; the best few are then scored exactly on the whole article.
+
+    `settings` holds every number it uses; `threshold` and `max_gap`, when given, override its
+    `join_threshold` and `max_gap` (they were the only parameters before the settings object).
+    The default index is a `MemoryIndex` with the same settings; a given index should have been
+    made with them too (its postings follow its own `posted_terms`)."""
 
     def __init__(
-        self, threshold: float = JOIN_THRESHOLD, max_gap: timedelta = MAX_GAP, index: StoryIndex | None = None
+        self,
+        threshold: float | None = None,
+        max_gap: timedelta | None = None,
+        index: StoryIndex | None = None,
+        settings: ClusterSettings = DEFAULT,
     ) -> None:
-        self.threshold = threshold
-        self.max_gap = max_gap
-        self.index = index if index is not None else MemoryIndex()
+        if threshold is not None or max_gap is not None:
+            settings = replace(
+                settings,
+                join_threshold=settings.join_threshold if threshold is None else threshold,
+                max_gap=settings.max_gap if max_gap is None else max_gap,
+            )
+        self.settings = settings
+        self.index = index if index is not None else MemoryIndex(settings)
+
+    @property
+    def threshold(self) -> float:
+        return self.settings.join_threshold
+
+    @threshold.setter
+    def threshold(self, value: float) -> None:
+        self.settings = replace(self.settings, join_threshold=value)
+
+    @property
+    def max_gap(self) -> timedelta:
+        return self.settings.max_gap
+
+    @max_gap.setter
+    def max_gap(self, value: timedelta) -> None:
+        self.settings = replace(self.settings, max_gap=value)
+
+    def vectorize(self, articles: Sequence[Article]) -> list[ArticleVector]:
+        """The articles' vectors as this clusterer compares them (`vectorize_articles`)."""
+        return vectorize_articles(articles, self.settings.entity_boost)
 
     def assign(self, vector: ArticleVector, published: datetime | None = None) -> int:
         """The story the article joins (a new id when none is close enough)."""
@@ -243,14 +323,14 @@ class StoryClusterer:
         else:
             old = self.index.get(best)
         new = old.copy() if old else StoryState()
-        new.absorb(vector, published)
+        new.absorb(vector, published, self.settings.story_terms)
         self.index.put(best, old, new)
         return best
 
     def query(self, vector: ArticleVector, published: datetime | None) -> tuple[list[tuple[int, float]], int]:
-        """What the index is asked: the article's QUERY_TERMS heaviest (term, weight) pairs, and
+        """What the index is asked: the article's `query_terms` heaviest (term, weight) pairs, and
         the first day a story's newest article may have to take it (0: any, when undated)."""
-        heaviest = np.argsort(-vector.weights)[:QUERY_TERMS]
+        heaviest = np.argsort(-vector.weights)[: self.settings.query_terms]
         since_day = (published - self.max_gap).date().toordinal() if published else 0
         return list(zip(vector.terms[heaviest].tolist(), vector.weights[heaviest].tolist())), since_day
 
@@ -258,7 +338,9 @@ class StoryClusterer:
         query, since_day = self.query(vector, published)
         article = vector.as_dict()
         best, best_score = None, 0.0
-        for story, _ in self.index.partial_scores(query, since_day).most_common(RESCORED):
+        scores = self.index.partial_scores(query, since_day)
+        # the best `rescored` partial scores, ties in the index's order (as Counter.most_common)
+        for story, _ in heapq.nlargest(self.settings.rescored, scores.items(), key=itemgetter(1)):
             state = self.index.get(story)
             if state.in_time(published, self.max_gap):
                 score = sum(w * state.centroid.get(t, 0.0) for t, w in article.items())
@@ -274,10 +356,16 @@ def as_utc(moment: datetime | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def cluster_articles(articles: Sequence[Article], clusterer: StoryClusterer | None = None) -> list[int]:
-    """Story ids for articles in arrival order (one pass)."""
-    clusterer = clusterer or StoryClusterer()
-    return [clusterer.assign(v, a.published) for a, v in zip(articles, vectorize_articles(articles))]
+def cluster_articles(
+    articles: Sequence[Article], clusterer: StoryClusterer | None = None, settings: ClusterSettings | None = None
+) -> list[int]:
+    """Story ids for articles in arrival order (one pass), by `clusterer` (else a new in-memory
+    one with `settings`, else the defaults); a clusterer and other settings are contradictory."""
+    if clusterer is None:
+        clusterer = StoryClusterer(settings=settings or DEFAULT)
+    elif settings is not None and settings != clusterer.settings:
+        raise OptionError("settings differ from the given clusterer's; pass one or the other")
+    return [clusterer.assign(v, a.published) for a, v in zip(articles, clusterer.vectorize(articles))]
 
 
 def b_cubed(predicted: Sequence[int], truth: Sequence[int]) -> tuple[float, float, float]:
