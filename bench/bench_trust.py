@@ -379,14 +379,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.judgements is not None and args.sample is None:
         report_judgements(args.judgements, None)
         return
+    if args.sample is not None and args.sample_out.resolve().is_relative_to(ROOT):
+        parser.error("--sample-out must be outside the repository: the sample holds article text")
     split = "dev" if args.sample is not None else args.split
     print(f"Running ECB+ {split} and FNC-1 train (limit {args.limit or 'none'})...", file=sys.stderr)
     ecb = run_all(read_jsonl(ecbplus_path(split), args.limit), "ecb+")
     fnc = run_all(read_jsonl(FNC1, args.limit), "fnc1")
     if args.sample is not None:
         sample = draw_sample(ecb, fnc, args.sample, args.seed)
-        if args.sample_out.resolve().is_relative_to(ROOT):
-            parser.error("--sample-out must be outside the repository: the sample holds article text")
         with args.sample_out.open("w", encoding="utf-8") as f:
             for r in sample:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
