@@ -315,7 +315,7 @@ def _story_records(articles: list, keys: list, labels: list) -> list:
         members.setdefault(label, []).append(i)
     records = []
     for label, idx in members.items():
-        dates = sorted(as_utc(articles[i].published) for i in idx if articles[i].published)
+        dates = sorted(d for d in (as_utc(articles[i].published) for i in idx) if d is not None)
         titled = [articles[i] for i in idx if articles[i].title] or [articles[idx[0]]]
         records.append(
             {

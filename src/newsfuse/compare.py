@@ -203,7 +203,7 @@ def _plausible_speaker(who: str | None) -> str | None:
 def _attribution_phrase(after: str, before: str) -> str | None:
     m = _AFTER.match(after[:120]) or _CITED.search(after[:160])
     if m:
-        return (m.groupdict().get("who") or m.groupdict().get("who2")).rstrip(".,;:")
+        return (m.groupdict().get("who") or m.groupdict().get("who2") or "").rstrip(".,;:") or None
     sentence = _SENTENCE_START.split(before)[-1]
     m = (
         _APPOSITIVE.search(sentence)

@@ -447,6 +447,7 @@ def _run_parts(
     index_of: dict[str, int] = {}
 
     def collect() -> None:
+        assert pending is not None  # only futures of a real client are collected
         future = next(pending)
         index = index_of.pop(future.key)
         try:
@@ -470,7 +471,8 @@ def _run_parts(
             process_partition, chunk, options, pure=False, key=f"newsfuse-part-{index:05d}-{os.getpid()}-{id(report)}"
         )
         index_of[future.key] = index
-        pending.add(future)  # type: ignore[union-attr]
+        assert pending is not None
+        pending.add(future)
         if len(index_of) >= window:
             collect()
     while index_of:

@@ -187,11 +187,13 @@ def _read_multinews(text: str, where: str) -> Pile:
 def _article_from_html(html: str, where: str) -> Article:
     import trafilatura
 
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False)
-    if doc is None or not (doc.text or "").strip():
+    doc = trafilatura.bare_extraction(
+        html, with_metadata=True, include_comments=False, include_tables=False, as_dict=False
+    )
+    if doc is None or isinstance(doc, dict) or not (doc.text or "").strip():
         raise InputError(where, "no article text found in the HTML page")
     return Article(
-        text=doc.text,
+        text=str(doc.text),
         outlet=doc.sitename or _file_outlet(where),
         url=doc.url,
         title=doc.title,

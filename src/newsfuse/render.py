@@ -168,7 +168,7 @@ def _html_article(shown: Shown, document: int, marks: list[tuple[int, int, str]]
     parts.append(escape(text[cursor:]))
     title = escape(article.title or outlet_name(shown.articles, document))
     safe_url = article.url and article.url.startswith(("http://", "https://"))
-    link = f' · <a href="{escape(article.url)}">original</a>' if safe_url else ""
+    link = f' · <a href="{escape(article.url or "")}">original</a>' if safe_url else ""
     return (
         f"<article id=d{document}><h3>{document}. {title}</h3><p class=meta>"
         f"{escape(outlet_name(shown.articles, document))}{link}</p><p>{''.join(parts)}</p></article>"

@@ -326,6 +326,7 @@ class Store:
                 _now(),
             ),
         ).lastrowid
+        assert row is not None  # an INSERT always sets lastrowid
         self.db.execute("INSERT INTO membership (article, story) VALUES (?, ?)", (row, story))
         self._set_headline(story, article)
         return Ingested(_key(article), row, story, True)

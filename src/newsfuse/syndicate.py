@@ -104,8 +104,8 @@ def syndicate(
     copied: dict[tuple[int, int], set[int]] = defaultdict(set)
     eligible_ids = eligible_sentences(sentences, settings)
     for i, j, _ in find_copies(sentences, tokens, eligible_ids, settings.copy_jaccard):
-        a, b = sentences[i], sentences[j]
-        copied[(min(a.document, b.document), max(a.document, b.document))] |= {i, j}
+        da, db = sentences[i].document, sentences[j].document
+        copied[(min(da, db), max(da, db))] |= {i, j}
     eligible = [0] * n_articles
     for i in eligible_ids:
         eligible[sentences[i].document] += 1

@@ -205,10 +205,10 @@ def evaluate_validation(
     totals = {"learned": dict.fromkeys(ROUGE_TYPES, 0.0), "lead": dict.fromkeys(ROUGE_TYPES, 0.0)}
     count = 0
     with _progress(progress, "validation", limit) as tick:
-        for story, reference in load_clusters(validation_path, limit, truncated=True):
+        for raw, reference in load_clusters(validation_path, limit, truncated=True):
             tick()
             try:
-                story = prepare(story)
+                story = prepare(raw)
             except NewsfuseError:
                 continue
             count += 1

@@ -68,7 +68,7 @@ class CentralitySelector:
         scores = salience(story, similarity, cands, self.weights)
         fits = np.array([MIN_WORDS <= story.sentences[i].words <= MAX_WORDS for i in cands])
         scores = np.where(fits, scores, scores - 10.0)  # misfits only when nothing else is left
-        ranked = np.argsort(-scores, kind="stable")
+        ranked = np.argsort(-scores, kind="stable").tolist()
         local = [story.sentences[i] for i in cands]
         redundant = similarity_redundancy(similarity[:, cands], self.weights.redundancy)
         return [local[i] for i in pack(local, ranked, budget, redundant)]

@@ -142,9 +142,9 @@ def _grid_row(articles: Sequence[Article], fact: Fact, peers: dict[int, list[int
         first.setdefault(src.document, src)
     cells: list[dict | None] = []
     for d in range(len(articles)):
-        src = first.get(d)
-        copy = src is not None and any(p in first and p < d for p in peers.get(d, []))
-        cells.append(None if src is None else dict(_source_view(articles, src), syndicated=copy))
+        found = first.get(d)
+        copy = found is not None and any(p in first and p < d for p in peers.get(d, []))
+        cells.append(None if found is None else dict(_source_view(articles, found), syndicated=copy))
     return {"text": fact.text, "status": fact.status, "origins": fact.origins, "cells": cells}
 
 
