@@ -187,7 +187,8 @@ def _manifest(inputs: Sequence[Path], total: int, size: int, options: Options) -
         "records": total,
         "partition_size": size,
         "partitions": math.ceil(total / size),
-        "options": asdict(options),
+        # as JSON reads it back (nested settings, a timedelta as text), so a rerun compares equal
+        "options": json.loads(json.dumps(asdict(options), default=str)),
     }
 
 
