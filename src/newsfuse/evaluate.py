@@ -134,7 +134,7 @@ def evaluate(
     apart as "prepare"."""
     scores = Scores()
     systems = [options.selector, *[b for b in baselines if b != options.selector]]
-    selectors = {name: get_selector(name) for name in systems}
+    selectors = {name: get_selector(name, options) for name in systems}
     for story, reference in clusters:
         start = time.perf_counter()
         try:

@@ -17,7 +17,7 @@ __all__ = ["summarize", "summarize_story", "summarize_prepared", "compare_articl
 def summarize_prepared(story: PreparedStory, options: Options = Options()) -> Summary:
     """The attributed summary of a prepared story, written to `options.words` or the default length."""
     budget = options.words or default_budget(story)
-    chosen = get_selector(options.selector)(story, budget)
+    chosen = get_selector(options.selector, options)(story, budget)
     return Summary(
         sentences=tuple(attribute(story, chosen, options.attribution)),
         budget=budget,

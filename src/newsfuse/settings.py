@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from .attribute import AttributionSettings
 from .compare import ComparisonSettings
 from .errors import OptionError, UnknownNameError
+from .select.centrality import CentralityWeights
+from .select.learned import LearnedSettings
 from .stories import ClusterSettings
 from .syndicate import SyndicationSettings
 
@@ -23,7 +25,7 @@ class Options:
     `words`: the budget (None: the selector's default length rule); `selector`: a name from
     `newsfuse selectors`; `compare`: add the comparison of sources. The stage settings keep the
     calibrated defaults unless a caller changes them; `clustering` is how articles join stories
-    (the store and the `cluster` command)."""
+    (the store and the `cluster` command); `learned` and `centrality` go to those selectors."""
 
     words: int | None = None
     selector: str = "learned"
@@ -32,6 +34,8 @@ class Options:
     attribution: AttributionSettings = field(default_factory=AttributionSettings)
     comparison: ComparisonSettings = field(default_factory=ComparisonSettings)
     clustering: ClusterSettings = field(default_factory=ClusterSettings)
+    learned: LearnedSettings | None = None  # None: the packing settings stored in the model file
+    centrality: CentralityWeights = field(default_factory=CentralityWeights)
 
     def __post_init__(self) -> None:
         from .select import available

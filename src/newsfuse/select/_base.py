@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from ..errors import UnknownNameError
 from ..model import Sentence
 from ..prepare import PreparedStory
+
+if TYPE_CHECKING:
+    from ..settings import Options
 
 __all__ = ["Selector", "register", "get_selector", "available", "default_budget", "pack"]
 
@@ -21,6 +24,11 @@ BUDGET_MIN = 60
 BUDGET_MAX = 260
 # Stop packing once the summary is this close to its budget.
 BUDGET_SLACK = 5
+# Candidate lengths in words: shorter sentences are fragments or datelines, longer ones run-ons or
+# lists; a selector takes them only when nothing else is left. Chosen on validation against 8 and
+# 50 words (`bench/bench_selection.py tune`), for the centrality and the learned selector alike.
+MIN_WORDS = 6
+MAX_WORDS = 70
 
 
 class Selector(Protocol):
@@ -31,13 +39,16 @@ class Selector(Protocol):
     def __call__(self, story: PreparedStory, budget: int) -> list[Sentence]: ...
 
 
-_REGISTRY: dict[str, Callable[[], Selector]] = {}
+# A selector class is built from the Options it runs under (None: every default), so its settings
+# come from the one settings tree.
+Factory = Callable[["Options | None"], Selector]
+_REGISTRY: dict[str, Factory] = {}
 
 
-def register(name: str) -> Callable[[Callable[[], Selector]], Callable[[], Selector]]:
+def register(name: str) -> Callable[[Factory], Factory]:
     """Class decorator: make a selector available to the CLI, the service and the API by name."""
 
-    def add(factory: Callable[[], Selector]) -> Callable[[], Selector]:
+    def add(factory: Factory) -> Factory:
         _REGISTRY[name] = factory
         return factory
 
@@ -48,10 +59,11 @@ def available() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def get_selector(name: str) -> Selector:
+def get_selector(name: str, options: Options | None = None) -> Selector:
+    """The selector registered as `name`, with its settings from `options`."""
     if name not in _REGISTRY:
         raise UnknownNameError(f"unknown selector {name!r}; choose one of {', '.join(available())}")
-    return _REGISTRY[name]()
+    return _REGISTRY[name](options)
 
 
 def default_budget(story: PreparedStory) -> int:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..model import Sentence
 from ..prepare import PreparedStory
-from ._base import pack, register, similarity_redundancy
+from ._base import MAX_WORDS, MIN_WORDS, pack, register, similarity_redundancy
 
-# Candidates: shorter sentences are fragments or datelines, longer ones run-ons or lists.
-MIN_WORDS = 6
-MAX_WORDS = 70
+if TYPE_CHECKING:
+    from ..settings import Options
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,8 @@ class CentralitySelector:
 
     name = "centrality"
 
-    def __init__(self, weights: CentralityWeights | None = None) -> None:
-        self.weights = weights or CentralityWeights()
+    def __init__(self, options: Options | None = None) -> None:
+        self.weights = options.centrality if options is not None else CentralityWeights()
 
     def __call__(self, story: PreparedStory, budget: int) -> list[Sentence]:
         if not story.sentences:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..model import Sentence
 from ..prepare import PreparedStory
+
+if TYPE_CHECKING:
+    from ..settings import Options
 from ._base import pack, register
 
 
@@ -12,6 +17,9 @@ class LeadSelector:
     """Round-robin over articles: every lead sentence, then every second sentence, and so on."""
 
     name = "lead"
+
+    def __init__(self, options: Options | None = None) -> None:  # a baseline: nothing to set
+        pass
 
     def __call__(self, story: PreparedStory, budget: int) -> list[Sentence]:
         order = sorted(

@@ -7,11 +7,12 @@ settings and training parameters, `fit` sets the fitted attributes (`booster_`, 
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import sparse
@@ -20,7 +21,10 @@ from ..errors import ModelError
 from ..features import FEATURES, MAX_OFFSET, story_features
 from ..model import Sentence
 from ..prepare import PreparedStory
-from ._base import BUDGET_SLACK, register
+from ._base import BUDGET_SLACK, MAX_WORDS, MIN_WORDS, register
+
+if TYPE_CHECKING:
+    from ..settings import Options
 
 __all__ = [
     "LearnedSettings",
@@ -73,10 +77,10 @@ class LearnedSettings:
     # not tuned: validation text never goes past it. Full text, for reference: 150/200/300/500/all
     # words gave 45.03/45.46/44.94/44.46/44.45 rouge1; a later 500/750/1000 ÷ articles cut, no gain.
     max_offset: int = MAX_OFFSET
-    # Sentences shorter or longer than this (in words) are taken only when nothing else is left.
-    # Chosen on validation against 8 and 50 words (the tune grid).
-    min_words: int = 6
-    max_words: int = 70
+    # Sentences shorter or longer than this (in words) are taken only when nothing else is left:
+    # the candidate length limits every selector shares (select/_base.py says how they were chosen).
+    min_words: int = MIN_WORDS
+    max_words: int = MAX_WORDS
     # With trigram blocking: the share of a candidate's trigrams already chosen that blocks it
     # (0: any shared trigram). 0.2 was tried and scored 41.78 / 13.89 on validation against
     # 41.43 / 13.75, but the shipped settings keep 0 (44.70 against 44.94 rouge1 on full text);
@@ -274,6 +278,12 @@ class LearnedSelector:
             _CACHE[path] = cls.from_model_file(ModelFile.read(path))
         return _CACHE[path]
 
+    def with_settings(self, settings: LearnedSettings) -> LearnedSelector:
+        """The same fitted model packing with other settings (the booster is shared, not copied)."""
+        other = copy.copy(self)
+        other.settings = settings
+        return other
+
     # ---- selection -------------------------------------------------------------------------
 
     def score(self, matrix: np.ndarray) -> np.ndarray:
@@ -315,10 +325,14 @@ class ShippedLearnedSelector:
 
     name = "learned"
 
+    def __init__(self, options: Options | None = None) -> None:
+        self.settings = options.learned if options is not None else None  # None: the model file's
+
     def __call__(self, story: PreparedStory, budget: int) -> list[Sentence]:
         if not story.sentences:
             return []
-        return LearnedSelector.load()(story, budget)
+        shipped = LearnedSelector.load()
+        return (shipped.with_settings(self.settings) if self.settings else shipped)(story, budget)
 
 
 def _greedy(scores, lengths, similarity, trigrams, budget, mmr, block_share) -> list[int]:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..model import Sentence
 from ..prepare import PreparedStory
+
+if TYPE_CHECKING:
+    from ..settings import Options
 from ..textsim import words
 from ._base import pack, register
 
@@ -25,6 +30,9 @@ class LexRankSelector:
     """sumy's LexRank (Erkan & Radev 2004) over all the story's sentences, packed to the budget."""
 
     name = "lexrank"
+
+    def __init__(self, options: Options | None = None) -> None:  # a baseline: sumy's defaults
+        pass
 
     def __call__(self, story: PreparedStory, budget: int) -> list[Sentence]:
         from sumy.models.dom import ObjectDocumentModel, Paragraph
