@@ -118,6 +118,7 @@ def test_no_dateline_traps(text):
         ("\n\n— AFP\n", "AFP"),
         ("\n\n- Reuters.\n", "Reuters"),
         ("\n\nReporting by Jane Doe in Rome; Editing by John Roe\n", "Reuters"),
+        ("\n\n(Reporting by Jane Doe; Editing by John Roe)\n", "Reuters"),
         ("\n\nAdditional reporting by Jane Doe; Writing by Ann Poe; Editing by John Roe\n", "Reuters"),
         ("\n\nOur Standards: The Thomson Reuters Trust Principles.\n", "Reuters"),
         ("\n\nCopyright 2015 The Associated Press. All rights reserved.\n", "Associated Press"),

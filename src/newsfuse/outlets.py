@@ -67,9 +67,10 @@ _ENDING_RE = re.compile(
 _COPYRIGHT_RE = re.compile(
     rf"(?:Copyright|COPYRIGHT|©|\([cC]\))\s*(?:©\s*)?(?:\d{{4}}\s*,?\s*)?(?:by\s+)?(?P<agency>{_AGENCY})\b"
 )
-# Reuters' sign-offs: "Reporting by A in B; Editing by C", "Thomson Reuters Trust Principles".
+# Reuters' sign-offs: "Reporting by A in B; Editing by C" (in parentheses on older copy),
+# "Thomson Reuters Trust Principles".
 _REUTERS_RE = re.compile(
-    r"(?:^|\n)\s*(?:Additional )?[Rr]eporting by [^;\n]{2,200};\s*(?:[Ww]riting by [^;\n]{2,200};\s*)?[Ee]diting by \S"
+    r"(?:^|\n)\s*\(?(?:Additional )?[Rr]eporting by [^;\n]{2,200};\s*(?:[Ww]riting by [^;\n]{2,200};\s*)?[Ee]diting by \S"
     r"|Thomson Reuters Trust Principles"
 )
 # "AP writer Jane Doe contributed to this report.", "Associated Press writers ... contributed".
