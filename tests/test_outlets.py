@@ -181,6 +181,13 @@ def test_credit_before_the_tail_is_ignored():
     assert infer_outlet(BODY + "\nAssociated Press\n\n" + FILLER).agency is None
 
 
+def test_reuters_style_sign_off_under_another_agencys_dateline_is_not_reuters():
+    text = "PORT HALVARD, March 4 (Coastal Press) - " + FILLER + "\nReporting by Ines Calder; Editing by Paul Merrow\n"
+    assert infer_outlet(text) == OutletGuess(None, None, None)
+    # An explicit Reuters credit still counts.
+    assert infer_outlet(text + "\n© Thomson Reuters 2020\n").agency == "Reuters"
+
+
 def test_dateline_beats_a_different_credit():
     text = "WASHINGTON (AP) — " + FILLER + "\n© Thomson Reuters 2020\n"
     assert infer_outlet(text) == OutletGuess("Associated Press", "dateline", "Associated Press")

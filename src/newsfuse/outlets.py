@@ -45,13 +45,19 @@ _NOT_ALONE = {"AA"}
 # "Rome (AFP) -", "(Reuters) -", "WASHINGTON (AP) —", "MOSCOW, Oct 7 (Reuters) -",
 # "NEW DELHI, Jan. 5 (PTI)": at a line start, a place (capitalised words) and maybe a date,
 # then the agency in parentheses and a dash, or a capitalised word (PTI and IANS use no dash).
-_DATELINE_RE = re.compile(
+_PLACE = (
     r"(?:[A-Z][\w.'’-]*(?:[ -][A-Z][\w.'’-]*){0,3}"  # the place: "Rome", "NEW DELHI", "Washington"
     r"(?:,\s*[A-Z][\w.'’]*(?: [A-Z][\w.'’]*){0,2})?"  # a region: ", Texas", ", Calif."
     r"(?:,\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8}\.?))?"  # a date: ", Oct 7"
     r"\s+)?"
-    rf"\((?:(?P<agency>{_AGENCY})\)\s*(?:[-–—]{{1,2}}|:)\s*\S|(?P<nodash>PTI|ANI)\)\s+[A-Z])"
 )
+_DATELINE_RE = re.compile(
+    _PLACE + rf"\((?:(?P<agency>{_AGENCY})\)\s*(?:[-–—]{{1,2}}|:)\s*\S|(?P<nodash>PTI|ANI)\)\s+[A-Z])"
+)
+# The same shape naming someone else: "HOUSTON, Texas (KTRK) --", "London (CNN)It was",
+# "PORT HALVARD, March 4 (Coastal Press) -". Such a text is not taken for Reuters' by its
+# Reuters-style sign-off ("Reporting by ...; Editing by ..."), which other agencies use too.
+_OTHER_DATELINE_RE = re.compile(_PLACE + r"\((?P<name>[A-Z][\w.&'’ -]{0,40})\)\s*(?:[-–—]{1,2}|:|(?=[A-Z]))")
 # "By The Associated Press", "By AFP", "By Reuters Staff": a byline line that is only an agency.
 _BYLINE_RE = re.compile(rf"(?:By|BY)\s+(?P<agency>{_AGENCY})(?:\s+(?:Staff|staff|Reporters?))?\.?")
 _LINE_RE = re.compile(r"[^\n]+")
@@ -165,8 +171,8 @@ def infer_outlet(
 ) -> OutletGuess:
     """The outlet: given metadata, else the page's site name, the URL's domain, an agency
     dateline, a credit or sign-off, and last the file name; the agency from the text alone."""
-    dateline = _dateline_agency(text)
-    credit_name, credit_agency = _credit(text)
+    dateline, other_dateline = _dateline_agency(text)
+    credit_name, credit_agency = _credit(text, house_style=not other_dateline)
     agency = dateline or credit_agency
     candidates: list[tuple[str | None, How]] = [
         (_clean(given), "given"),
@@ -262,22 +268,26 @@ def _stem(filename: str | None) -> str | None:
     return PurePath(filename).stem or None
 
 
-def _dateline_agency(text: str) -> str | None:
-    """The agency of a dateline or agency byline at the start of a line near the text's start."""
+def _dateline_agency(text: str) -> tuple[str | None, bool]:
+    """The agency of the first dateline or agency byline at a line start near the text's start,
+    and whether that first dateline names someone else instead."""
     for m in _LINE_RE.finditer(text):
         if m.start() >= DATELINE_WINDOW:
             break
         line = m.group().strip()
         found = _DATELINE_RE.match(line) or _BYLINE_RE.fullmatch(line)
         if found:
-            return _ALIAS[found.group("agency") or found.group("nodash")]
-    return None
+            return _ALIAS[found.group("agency") or found.group("nodash")], False
+        if _OTHER_DATELINE_RE.match(line):
+            return None, True
+    return None, False
 
 
-def _credit(text: str) -> tuple[str | None, str | None]:
-    """(outlet name, agency) of a credit or sign-off in the text's last characters."""
+def _credit(text: str, house_style: bool = True) -> tuple[str | None, str | None]:
+    """(outlet name, agency) of a credit or sign-off in the text's last characters; with
+    `house_style`, Reuters' sign-off style alone names Reuters."""
     tail = _tail(text)
-    if _REUTERS_RE.search(tail):
+    if house_style and _REUTERS_RE.search(tail):
         return "Reuters", "Reuters"
     for pattern in (_CONTRIBUTED_RE, _COPYRIGHT_RE):
         m = pattern.search(tail)
