@@ -233,3 +233,48 @@ def test_seeds_name_afp_and_trt_world_from_their_text():
     assert found["004"] == OutletGuess("TRT World", "credit", None)
     # The other three say nothing about who wrote them: the file name stays.
     assert {found[k].how for k in ("001", "002", "003")} == {"file"}
+
+
+# --- ingest ---------------------------------------------------------------------------------
+
+
+def test_txt_header_names_the_outlet_and_stays_in_the_text(tmp_path):
+    from newsfuse.clean import clean
+    from newsfuse.ingest import read_paths
+
+    text = "Outlet: The Daily Planet\n\nStorm closes harbor\n\nWASHINGTON (AP) — " + BODY
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    [article] = read_paths([str(tmp_path / "a.txt")]).articles
+    assert (article.outlet, article.outlet_how, article.agency) == ("The Daily Planet", "given", "Associated Press")
+    assert article.text == text and article.title == "Storm closes harbor"
+    assert all("Outlet:" not in text[b.start : b.end] for b in clean(text))  # cleaning drops the header
+
+
+def test_txt_without_anything_keeps_the_file_stem(tmp_path):
+    from newsfuse.ingest import read_paths
+
+    (tmp_path / "b.txt").write_text("Storm closes harbor\n\n" + BODY, encoding="utf-8")
+    [article] = read_paths([str(tmp_path / "b.txt")]).articles
+    assert (article.outlet, article.outlet_how, article.agency) == ("b", "file", None)
+
+
+def test_records_html_and_feeds_get_inferred_outlets():
+    from newsfuse.ingest import article_from_record, read_text
+
+    plain = article_from_record("MOSCOW, Oct 7 (Reuters) - " + BODY, "r.jsonl:1")
+    assert (plain.outlet, plain.outlet_how, plain.agency) == ("Reuters", "dateline", "Reuters")
+    given = article_from_record({"text": BODY, "outlet": "Wire Daily", "url": "https://www.cnn.com/x"}, "r.jsonl:2")
+    assert (given.outlet, given.outlet_how) == ("Wire Daily", "given")
+    by_url = article_from_record({"text": BODY, "url": "https://www.nbcnews.com/x"}, "r.jsonl:3")
+    assert (by_url.outlet, by_url.outlet_how) == ("NBC News", "url")
+    page = "<html><head><meta property='og:site_name' content='Example Times'></head><body><article>"
+    page += "".join(f"<p>{FILLER.strip()}</p>" for _ in range(3)) + "</article></body></html>"
+    [article] = read_text(page, "page.html", kind="html").articles
+    assert (article.outlet, article.outlet_how) == ("Example Times", "page")
+    feed = (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>Example Feed - News</title>"
+        "<item><title>T</title><link>https://other.example.org/a</link>"
+        f"<description>{BODY.strip()}</description></item></channel></rss>"
+    )
+    [entry] = read_text(feed, "f.rss", kind="feed").articles
+    assert (entry.outlet, entry.outlet_how) == ("Example Feed", "page")
