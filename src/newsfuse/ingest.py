@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .errors import InputError
 from .model import Article, Problem, Story
+from .outlets import header_outlet, infer_outlet
 
 __all__ = [
     "Pile",
@@ -150,13 +151,14 @@ def read_text(text: str, where: str, kind: str | None = None) -> Pile:
 def _article_from_plain(text: str, where: str, outlet: str | None = None) -> Article:
     if not text.strip():
         raise InputError(where, "empty article")
-    title = headline_of(text)
-    return Article(text=text, outlet=outlet or _file_outlet(where), title=title, origin_file=where)
-
-
-def _file_outlet(where: str) -> str | None:
-    """The outlet a file names when nothing in it does: its name without the extension."""
-    return Path(where).stem if where != "<stdin>" else None
+    # A first line "Outlet: NAME" / "Source: NAME" names the outlet; it stays in the text (offsets
+    # point into the original) and cleaning drops it as a line that ends no sentence.
+    header = header_outlet(text)
+    title = headline_of(text.partition("\n")[2] if header else text)
+    guess = infer_outlet(text, given=outlet or header, filename=where)
+    return Article(
+        text=text, outlet=guess.name, title=title, origin_file=where, outlet_how=guess.how, agency=guess.agency
+    )
 
 
 def headline_of(text: str) -> str | None:
@@ -192,13 +194,16 @@ def _article_from_html(html: str, where: str) -> Article:
     )
     if doc is None or isinstance(doc, dict) or not (doc.text or "").strip():
         raise InputError(where, "no article text found in the HTML page")
+    guess = infer_outlet(str(doc.text), site_name=doc.sitename, url=doc.url, filename=where)
     return Article(
         text=str(doc.text),
-        outlet=doc.sitename or _file_outlet(where),
+        outlet=guess.name,
         url=doc.url,
         title=doc.title,
         published=_parse_date(doc.date),
         origin_file=where,
+        outlet_how=guess.how,
+        agency=guess.agency,
     )
 
 
@@ -217,15 +222,18 @@ def _read_feed(text: str, where: str) -> Pile:
             pile.problems.append(Problem(at, "feed entry with no text skipped"))
             continue
         published = entry.get("published") or entry.get("updated")
+        guess = infer_outlet(body, site_name=outlet, url=entry.get("link"), filename=where)
         pile.articles.append(
             Article(
                 text=body,
-                outlet=outlet,
+                outlet=guess.name,
                 url=entry.get("link"),
                 title=entry.get("title"),
                 published=_parse_date(published),
                 id=entry.get("id"),
                 origin_file=at,
+                outlet_how=guess.how,
+                agency=guess.agency,
             )
         )
     return pile
@@ -322,20 +330,25 @@ def article_from_record(doc: object, where: str) -> Article:
     if isinstance(doc, str):
         if not doc.strip():
             raise InputError(where, "empty document")
-        return Article(text=doc, origin_file=where)
+        guess = infer_outlet(doc)
+        return Article(text=doc, outlet=guess.name, origin_file=where, outlet_how=guess.how, agency=guess.agency)
     if not isinstance(doc, dict):
         raise InputError(where, "a document must be a string or an object with 'text'")
     text = doc.get("text")
     if not isinstance(text, str) or not text.strip():
         raise InputError(where, "field 'text' is missing or empty")
+    url = _opt_str(doc.get("url"))
+    guess = infer_outlet(text, given=_opt_str(doc.get("outlet")), url=url)
     return Article(
         text=text,
-        outlet=_opt_str(doc.get("outlet")),
-        url=_opt_str(doc.get("url")),
+        outlet=guess.name,
+        url=url,
         title=_opt_str(doc.get("title")),
         published=_parse_date(doc.get("published")),
         id=_opt_str(doc.get("id")),
         origin_file=where,
+        outlet_how=guess.how,
+        agency=guess.agency,
     )
 
 

@@ -42,6 +42,8 @@ class Article:
     published: datetime | None = None
     id: str | None = None
     origin_file: str | None = None  # where it was read from ("a.txt", "b.jsonl:3"), for messages
+    outlet_how: str | None = None  # how `outlet` was found: given/page/url/dateline/credit/file (newsfuse.outlets)
+    agency: str | None = None  # the news agency whose copy the text carries ("Associated Press"), if it says so
 
 
 @dataclass(frozen=True)
