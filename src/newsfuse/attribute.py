@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .claims import support
 from .model import Sentence, Source, SummarySentence
 from .prepare import PreparedStory
 from .textsim import SAME_CONTENT
@@ -43,18 +44,25 @@ def attribute(
 def _attribute_one(
     story: PreparedStory, sentence: Sentence, row: np.ndarray, documents: np.ndarray, threshold: float
 ) -> SummarySentence:
-    sources = [source_of(story, sentence)]
+    """The best match of each other article, credited when it states the sentence in full, shown
+    as partial when it states part of it, and left out when it contradicts it."""
+    sources: list[Source] = [source_of(story, sentence)]
+    partial: list[Source] = []
     for doc in range(len(story.articles)):
         if doc == sentence.document or not (documents == doc).any():
             continue
         scores = np.where(documents == doc, row, -1.0)
         best = int(scores.argmax())
-        if scores[best] >= threshold:
-            sources.append(source_of(story, story.sentences[best]))
+        if scores[best] < threshold:
+            continue
+        how = support(sentence.text, story.sentences[best].text)
+        if how != "contradicts":
+            (sources if how == "full" else partial).append(source_of(story, story.sentences[best]))
     return SummarySentence(
         text=sentence.text,
         sources=tuple(sources),
         origins=len({story.origin_of(s.document) for s in sources}),
+        partial=tuple(partial),
     )
 
 

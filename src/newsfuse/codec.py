@@ -57,7 +57,7 @@ def summary_to_dict(summary: Summary) -> Json:
         "id": summary.story_id,
         "summary": summary.text,
         "sentences": [
-            {"text": s.text, "origins": s.origins, "sources": [_source(src) for src in s.sources]}
+            {"text": s.text, "origins": s.origins, "sources": _sources(s.sources), "partial": _sources(s.partial)}
             for s in summary.sentences
         ],
         "words": summary.words,
@@ -82,7 +82,7 @@ def summary_from_dict(data: Mapping[str, Any]) -> Summary:
         comparison = data.get("comparison")
         return Summary(
             sentences=tuple(
-                SummarySentence(s["text"], tuple(_source_from(x) for x in s["sources"]), s["origins"])
+                SummarySentence(s["text"], _sources_from(s["sources"]), s["origins"], _sources_from(s["partial"]))
                 for s in data["sentences"]
             ),
             budget=data["budget"],
@@ -101,7 +101,13 @@ def comparison_to_dict(comparison: Comparison, with_wire_copies: bool = True) ->
     """A Comparison as a JSON dict; `with_wire_copies=False` inside a summary, which has them."""
     data: Json = {
         "facts": [
-            {"text": f.text, "sources": _sources(f.sources), "origins": f.origins, "status": f.status}
+            {
+                "text": f.text,
+                "status": f.status,
+                "origins": f.origins,
+                "sources": _sources(f.sources),
+                "partial": _sources(f.partial),
+            }
             for f in comparison.facts
         ],
         "quotes": [
@@ -126,7 +132,10 @@ def comparison_from_dict(data: Mapping[str, Any], wire_copies: Sequence[WireCopy
     """The Comparison of a dict from `comparison_to_dict` (wire copies given when the dict has none)."""
     copies = wire_copies if wire_copies is not None else [_wire_copy_from(w) for w in data.get("wire_copies", [])]
     return Comparison(
-        facts=tuple(Fact(f["text"], _sources_from(f["sources"]), f["origins"], f["status"]) for f in data["facts"]),
+        facts=tuple(
+            Fact(f["text"], _sources_from(f["sources"]), f["origins"], f["status"], _sources_from(f["partial"]))
+            for f in data["facts"]
+        ),
         quotes=tuple(
             QuoteGroup(q["text"], q["speaker"], _sources_from(q["sources"]), tuple(q["variants"]))
             for q in data["quotes"]

@@ -104,12 +104,14 @@ class Source(Span):
 
 @dataclass(frozen=True)
 class SummarySentence:
-    """A summary sentence (an exact span of `sources[0]`), every article stating it, and
-    how many independent origins those articles are (syndicated copies count once)."""
+    """A summary sentence (an exact span of `sources[0]`), every article stating it in full, how
+    many independent origins those articles are (syndicated copies count once), and the articles
+    that state only part of it (`partial`: shown, not counted)."""
 
     text: str
     sources: tuple[Source, ...]
     origins: int
+    partial: tuple[Source, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,18 +125,22 @@ class Problem:
         return f"{self.where}: {self.message}"
 
 
-FactStatus = Literal["corroborated", "single-source"]
+# corroborated: two or more independent origins state it in full; partial: one does, and others
+# state part of it (shown, never counted as corroboration); single: one origin alone.
+FactStatus = Literal["corroborated", "partial", "single"]
 DisagreementKind = Literal["number", "date", "name", "attribution"]
 
 
 @dataclass(frozen=True)
 class Fact:
-    """One piece of content and every article stating it; `origins` counts independent origins."""
+    """One piece of content, every article stating it in full (`sources`; `origins` counts their
+    independent origins) and those stating part of it (`partial`)."""
 
     text: str
     sources: tuple[Source, ...]
     origins: int
     status: FactStatus
+    partial: tuple[Source, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -59,13 +59,18 @@ def _names(shown: Shown, sources: Iterable[Source]) -> str:
     return ", ".join(dict.fromkeys(outlet_name(shown.articles, s.document) for s in sources))
 
 
+def _in_part(shown: Shown, partial: Sequence[Source]) -> str:
+    """Outlets that state part of a fact or sentence: shown, never counted as corroboration."""
+    return f" (in part: {_names(shown, partial)})" if partial else ""
+
+
 def comparison_sections(comparison: Comparison, shown: Shown) -> list[tuple[str, list[str]]]:
     """The comparison as titled lists of plain-text lines, shared by the text views."""
     corroborated = [f for f in comparison.facts if f.status == "corroborated"][:SHOWN_FACTS]
-    single = [f for f in comparison.facts if f.status == "single-source"][:SHOWN_FACTS]
+    single = [f for f in comparison.facts if f.status != "corroborated"][:SHOWN_FACTS]
     return [
         ("Corroborated", [f"{f.text} — {_names(shown, f.sources)} ({f.origins} origins)" for f in corroborated]),
-        ("Single source", [f"{f.text} — {_names(shown, f.sources)}" for f in single]),
+        ("Single source", [f"{f.text} — {_names(shown, f.sources)}{_in_part(shown, f.partial)}" for f in single]),
         (
             "Quotes",
             [

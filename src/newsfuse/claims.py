@@ -1,0 +1,239 @@
+"""Claim matching: does one sentence state what another does, in full, in part, or against it?
+
+Attribution, facts and disagreements all ask it of two sentences already similar enough to be
+about one claim (TF-IDF cosine at `textsim.SAME_CONTENT`). The answer is precise rather than
+clever: values (numbers with what they count, weekdays, months) that differ between the two, a
+negation one of them lacks, or a changed name between otherwise identical words, contradict; a
+sentence that leaves out most of the other's content words or one of its numbers states part of it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Literal
+
+from .model import DisagreementKind
+from .textsim import stop_words, words
+
+__all__ = ["Support", "support", "differences", "Change", "NameIndex"]
+
+Support = Literal["full", "partial", "contradicts"]
+
+# A sentence states only part of another when most of its own content words are in the other
+# (PART_INSIDE) but it holds little of the other's (PART_COVER): "14 were hurt" against "The fire
+# killed two and 14 were hurt". Two reporters' wordings of one fact share 0.3-0.6 both ways (the
+# seeds' "will not cooperate" ledes), so a low share alone does not make support partial.
+PART_INSIDE = 0.6
+PART_COVER = 0.4
+# A negation contradicts only between near-identical wordings ("will cooperate" / "will not
+# cooperate"): this share of content words shared both ways. Elsewhere "not" negates another clause.
+NEGATION_OVERLAP = 0.6
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = "january february march april may june july august september october november december".split()
+_NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+_TOKEN = re.compile(r"[A-Za-z][\w'’.-]*[A-Za-z]|[A-Za-z]|\d[\d,.]*\d|\d")
+_NEGATION = frozenset({"not", "no", "never", "n't", "neither", "nor", "none", "nobody", "nothing", "without"})
+# Words that open a clause or stand for a name: never a name of their own in a disagreement.
+_NOT_NAMES = frozenset(
+    "he she it they we i you his her its their our this that these those there here the a an but and or "
+    "as what when while if so however meanwhile also yet still then now after before despite although "
+    "mr mrs ms dr sir president minister secretary senator sen gov governor mayor officer lt gen col sgt "
+    "capt chief judge justice prof professor rev st mt mount".split()
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One value that differs between two tellings of a claim: (kind, topic, value in a, value in b)."""
+
+    kind: DisagreementKind
+    topic: str
+    value_a: str
+    value_b: str
+
+
+def support(claim: str, other: str, numbers_required: bool = True) -> Support:
+    """How `other` (a sentence about the same claim) supports `claim`: it contradicts it (a value
+    differs, or one negates what the other says in the same words), states only part of it (its
+    words are a small part of the claim's, or, with `numbers_required`, it leaves out a number the
+    claim counts), or in full."""
+    own, theirs = _content(claim), _content(other)
+    shared = len(own & theirs)
+    cover = shared / len(own) if own else 1.0
+    inside = shared / len(theirs) if theirs else 1.0
+    negation = min(cover, inside) >= NEGATION_OVERLAP and _negated(claim) != _negated(other)
+    if negation or differences(claim, other) or _counts_differ(claim, other):
+        return "contradicts"
+    counted = {str(v) for values in _counted(claim).values() for v in values}
+    stated = {str(v) for values in _counted(other).values() for v in values} | _numbers(other)
+    if (inside >= PART_INSIDE and cover < PART_COVER) or (numbers_required and not counted <= stated):
+        return "partial"
+    return "full"
+
+
+def _numbers(text: str) -> set[str]:
+    return {str(v) for v in (_number(t) for t in _tokens(text)) if v is not None}
+
+
+def _content(text: str) -> set[str]:
+    stop = stop_words()
+    return {w for w in words(text) if w not in stop}
+
+
+def _counts_differ(a: str, b: str) -> bool:
+    """The two give different numbers of the same thing ("14 people" / "11 people were hurt")."""
+    counted_a, counted_b = _counted(a), _counted(b)
+    for unit, values in counted_a.items():
+        theirs = counted_b.get(unit)
+        if theirs and not values & theirs:
+            return True
+    return False
+
+
+def _counted(text: str) -> dict[str, set[float]]:
+    """Each number (not a year) with the word it counts: the next word, the second for "N percent"."""
+    tokens = [t.lower() for t in _tokens(text)]
+    found: dict[str, set[float]] = {}
+    for i, token in enumerate(tokens[:-1]):
+        value = _number(token)
+        if value is None or _is_year(token):
+            continue
+        unit = tokens[i + 1]
+        found.setdefault(unit, set()).add(value)
+    return found
+
+
+def _negated(text: str) -> bool:
+    lowered = text.lower().replace("’", "'")
+    return any(w in _NEGATION or w.endswith("n't") for w in re.findall(r"[a-z']+", lowered))
+
+
+# ---- one value changed between two tellings --------------------------------------------------
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.replace("’", "'"))
+
+
+def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
+    """Each value that differs in two tellings of one claim: the words around it match, only the
+    value changed. `names` (the story's full names) keeps "Carter" / "Ash" from being a change."""
+    ta, tb = _tokens(a), _tokens(b)
+    la, lb = [t.lower() for t in ta], [t.lower() for t in tb]
+    out = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, la, lb, autojunk=False).get_opcodes():
+        if op != "replace" or i2 - i1 > 2 or j2 - j1 > 2:
+            continue
+        if not _anchored(la, lb, i1, i2, j1, j2):
+            continue
+        kind = _kind_of_change(ta[i1:i2], tb[j1:j2], names)
+        if kind:
+            topic = " ".join(la[max(0, i1 - 3) : i1] + ["…"] + la[i2 : i2 + 3])
+            out.append(Change(kind, topic, " ".join(ta[i1:i2]), " ".join(tb[j1:j2])))
+    return out
+
+
+def _anchored(la: list[str], lb: list[str], i1: int, i2: int, j1: int, j2: int) -> bool:
+    """The words around the change are the same in both sentences: two on each side, where
+    the change sits inside the sentence; three on the one side, where it opens or ends it."""
+    before = la[max(0, i1 - 2) : i1] == lb[max(0, j1 - 2) : j1]
+    after = la[i2 : i2 + 2] == lb[j2 : j2 + 2]
+    if not (before and after):
+        return False
+    if i1 == 0 or j1 == 0:
+        return i1 == j1 == 0 and len(la[i2 : i2 + 3]) == 3 and la[i2 : i2 + 3] == lb[j2 : j2 + 3]
+    if i2 == len(la) or j2 == len(lb):
+        return i2 == len(la) and j2 == len(lb) and i1 >= 3 and la[i1 - 3 : i1] == lb[j1 - 3 : j1]
+    return True
+
+
+def _kind_of_change(a: list[str], b: list[str], names: NameIndex | None) -> DisagreementKind | None:
+    a, b = [_unpossessive(t) for t in a], [_unpossessive(t) for t in b]
+    if len(a) == len(b) == 1 and _number(a[0]) is not None and _number(b[0]) is not None:
+        na, nb = _number(a[0]), _number(b[0])
+        return "number" if na != nb and not (_is_year(a[0]) or _is_year(b[0])) else None
+    if len(a) == len(b) == 1 and a[0].lower() in _WEEKDAYS and b[0].lower() in _WEEKDAYS:
+        return "date"
+    if _is_name(a) and _is_name(b) and not _same_name(a, b, names):
+        return "name"
+    return None
+
+
+def _is_name(tokens: list[str]) -> bool:
+    """Capitalized words that name someone or somewhere: not an acronym, a pronoun, a connective
+    or a title (which stand for a name but are not one)."""
+    return bool(tokens) and all(
+        t[:1].isupper() and "." not in t and not t.isupper() and t.lower() not in _NOT_NAMES for t in tokens
+    )
+
+
+def _unpossessive(token: str) -> str:
+    return token[:-2] if token.lower().endswith("'s") else token
+
+
+def _number(token: str) -> float | None:
+    if token.lower() in _NUMBER_WORDS:
+        return float(_NUMBER_WORDS[token.lower()])
+    try:
+        return float(token.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _is_year(token: str) -> bool:
+    return bool(re.fullmatch(r"(19|20)\d\d", token))
+
+
+def _same_name(a: list[str], b: list[str], names: NameIndex | None) -> bool:
+    """Two forms of one name: a spelling variant or abbreviation ("Ash"/"Ashton", "Ark"/"Arkansas",
+    "Mt"/"Mount"), a misspelling, a weekday or month, or parts of one full name the story gives
+    ("Ash" and "Carter" of "Ash Carter"; "Paris" and "France" of "Paris, France")."""
+    la, lb = [t.lower() for t in a], [t.lower() for t in b]
+    if any(t in _WEEKDAYS or t in _MONTHS or t in _NUMBER_WORDS for t in la + lb):
+        return True
+    if any(x[:4] == y[:4] or _abbreviates(x, y) or _abbreviates(y, x) or _misspelt(x, y) for x in la for y in lb):
+        return True
+    return names is not None and names.together(la, lb)
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    """`short`'s letters start `long` and appear in it in order ("assn" / "association")."""
+    if len(short) >= len(long) or short[:1] != long[:1]:
+        return False
+    rest = iter(long)
+    return all(c in rest for c in short)
+
+
+def _misspelt(x: str, y: str) -> bool:
+    """One edit apart, in words long enough for that to be a typo rather than another word."""
+    if min(len(x), len(y)) < 5 or abs(len(x) - len(y)) > 1:
+        return False
+    return SequenceMatcher(None, x, y).ratio() >= 0.8
+
+
+class NameIndex:
+    """The capitalized runs of a story's articles ("Defense Secretary Ash Carter", "Paris, France"),
+    so that two words of one run are known to name one person or place."""
+
+    _RUN = re.compile(r"[A-Z][\w'’-]+(?:(?:\s+|,\s+)[A-Z][\w'’-]+)+")
+
+    def __init__(self, texts: list[str]) -> None:
+        self._runs: dict[str, set[int]] = {}
+        for text in texts:
+            for m in self._RUN.finditer(text):
+                run = len(self._runs)
+                for word in re.findall(r"[\w'’-]+", m.group()):
+                    self._runs.setdefault(_unpossessive(word).lower(), set()).add(run)
+
+    def together(self, a: list[str], b: list[str]) -> bool:
+        """Some word of `a` and some word of `b` stand in one capitalized run of the story."""
+        return any(self._runs.get(x, set()) & self._runs.get(y, set()) for x in a for y in b)

@@ -1,0 +1,71 @@
+"""Claim matching: full, partial and contradicting support, and values that really differ."""
+
+from __future__ import annotations
+
+from newsfuse import Article, Story, summarize
+from newsfuse.claims import NameIndex, differences, support
+
+
+def test_a_changed_count_contradicts():
+    assert support("About 212 people were on board.", "About 218 people were on board.") == "contradicts"
+    assert support(
+        "The blast left 14 people injured.", "Eleven people were injured, the blast left 11 people hurt."
+    ) == ("contradicts")
+
+
+def test_negation_contradicts_only_in_the_same_words():
+    assert support(
+        "The US will cooperate with Russia in Syria.", "The US will not cooperate with Russia in Syria."
+    ) == ("contradicts")
+    # "not" negates another clause here: no contradiction of the claim
+    assert support(
+        "Ross will return to direct the sequel, the studio said.",
+        "Ross and the studio are in talks, though no contract was signed, about the sequel he will direct.",
+    ) != ("contradicts")
+
+
+def test_part_of_a_longer_claim_is_partial_and_a_rewording_is_full():
+    long = "The fire destroyed the warehouse on Thursday, killed two workers and left 14 people injured."
+    assert support(long, "The fire destroyed the warehouse.") == "partial"
+    assert support(long, "A warehouse fire on Thursday killed two workers and injured 14 people.") == "full"
+
+
+def test_a_left_out_number_is_partial_only_where_numbers_are_required():
+    claim = "The storm damaged 40 homes in the lower town."
+    other = "The storm damaged homes in the lower town, officials said."
+    assert support(claim, other) == "partial"
+    assert support(claim, other, numbers_required=False) == "full"
+
+
+def test_name_variants_are_no_change_but_other_names_are():
+    names = NameIndex(["Defense Secretary Ash Carter spoke in Rome.", "The Ark. governor spoke."])
+    same = "Carter said the talks in Rome would go on, the ministry said."
+    assert differences(same, same.replace("Carter", "Ash"), names) == []
+    assert (
+        differences("He flew to Little Rock, Ark on Monday night.", "He flew to Little Rock, Arkansas on Monday night.")
+        == []
+    )
+    assert (
+        differences(
+            "Officials said he was with Dr Smith at the clinic.",
+            "Officials said he was with Doctor Smith at the clinic.",
+        )
+        == []
+    )
+    [change] = differences(
+        "Police said Smith was arrested in Leeds on Monday.", "Police said Jones was arrested in Leeds on Monday."
+    )
+    assert change.kind == "name" and {change.value_a, change.value_b} == {"Smith", "Jones"}
+
+
+def test_no_source_is_credited_with_a_sentence_whose_number_it_contradicts():
+    summary = summarize(
+        [
+            {"text": "The ferry sank near the island on Monday. About 212 people were on board.", "outlet": "A"},
+            {"text": "The ferry sank near the island on Monday. About 218 people were on board.", "outlet": "B"},
+        ],
+        words=20,
+    )
+    for sentence in summary.sentences:
+        if "on board" in sentence.text:
+            assert [s.outlet for s in sentence.sources] in (["A"], ["B"]) and sentence.origins == 1
