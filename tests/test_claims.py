@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newsfuse import Article, Story, summarize
+from newsfuse import summarize
 from newsfuse.claims import NameIndex, differences, support
 
 
