@@ -43,7 +43,7 @@ def test_comparison_round_trips_on_its_own(example_summary):
 def test_summary_nests_the_comparison_and_writes_wire_copies_once(example_summary):
     data = summary_to_dict(example_summary)
     assert set(data["comparison"]) == {"facts", "quotes", "disagreements"}
-    assert data["wire_copies"] == [{"documents": [1, 4], "shared_fraction": 1.0}]
+    assert data["wire_copies"] == [{"original": 4, "copies": [1], "shared": 1.0, "agency": None}]
     assert len(data["origins"]) == 6
 
 

@@ -57,7 +57,7 @@ def test_no_disagreement_in_the_seeds_spelling_variants(seed_paths):
 
 def test_facts_status_and_syndication(example_paths):
     story, result = _compare(example_paths)
-    assert [(w.documents, w.shared_fraction) for w in result.wire_copies] == [((1, 4), 1.0)]
+    assert [(w.documents, w.shared) for w in result.wire_copies] == [((1, 4), 1.0)]
     for fact in result.facts:
         assert fact.status == ("corroborated" if fact.origins >= 2 else "partial" if fact.partial else "single")
         docs = {s.document for s in fact.sources}

@@ -28,7 +28,7 @@ def test_seed_wire_copy_is_one_origin(seed_paths):
     assert story.origins[1] == story.origins[3]  # 001 and 003 carry the same AP text
     assert len(set(story.origins)) == 4
     [copy] = story.wire_copies
-    assert copy.documents == (1, 3) and 0.2 < copy.shared_fraction < 0.6
+    assert (copy.original, copy.copies) == (1, (3,)) and 0.2 < copy.shared < 0.6  # input order: no date, no agency
 
 
 def test_example_story_syndication(example_paths):

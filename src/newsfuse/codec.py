@@ -173,8 +173,8 @@ def _sources_from(items: Sequence[Mapping[str, Any]]) -> tuple[Source, ...]:
 
 
 def _wire_copy(copy: WireCopy) -> Json:
-    return {"documents": list(copy.documents), "shared_fraction": copy.shared_fraction}
+    return {"original": copy.original, "copies": list(copy.copies), "shared": copy.shared, "agency": copy.agency}
 
 
 def _wire_copy_from(data: Mapping[str, Any]) -> WireCopy:
-    return WireCopy(tuple(data["documents"]), data["shared_fraction"])
+    return WireCopy(data["original"], tuple(data["copies"]), data["shared"], data["agency"])

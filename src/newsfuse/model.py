@@ -78,10 +78,18 @@ class Sentence(Span):
 
 @dataclass(frozen=True)
 class WireCopy:
-    """Articles that carry the same wire copy, and the share of the shorter one that is copied."""
+    """Articles that carry one wire story: the `original` (the agency's own article, else the
+    earliest, else the first given), its `copies`, the share of the shorter article that is
+    copied (`shared`; 0 when only a common agency credit joins them), and the `agency` named."""
 
-    documents: tuple[int, ...]
-    shared_fraction: float
+    original: int
+    copies: tuple[int, ...]
+    shared: float
+    agency: str | None = None
+
+    @property
+    def documents(self) -> tuple[int, ...]:
+        return tuple(sorted((self.original, *self.copies)))
 
 
 @dataclass

@@ -84,7 +84,7 @@ def prepare(story: Story, syndication: SyndicationSettings | None = None) -> Pre
     if sum(1 for a in story.articles if a.text.strip()) == 1:
         problems.append(Problem(story.id or "story", "only one article: nothing can be corroborated"))
     views = TextViews([s.text for s in sentences])
-    origins, wire_copies = syndicate(sentences, len(story.articles), views.tokens, syndication or SyndicationSettings())
+    origins, wire_copies = syndicate(sentences, story.articles, views.tokens, syndication or SyndicationSettings())
     return PreparedStory(
         articles=tuple(story.articles),
         blocks=tuple(blocks),

@@ -41,7 +41,11 @@ def _header(summary: Summary, shown: Shown) -> str:
 
 
 def _copies_line(shown: Shown, copy: WireCopy) -> str:
-    return " = ".join(outlet_name(shown.articles, d) for d in copy.documents) + f" ({copy.shared_fraction:.0%} shared)"
+    names = ", ".join(outlet_name(shown.articles, d) for d in copy.copies)
+    agency = f"{copy.agency} copy: " if copy.agency else ""
+    return (
+        f"{agency}{outlet_name(shown.articles, copy.original)} (original); copies: {names} ({copy.shared:.0%} shared)"
+    )
 
 
 def _sources_label(shown: Shown, sentence: SummarySentence) -> str:

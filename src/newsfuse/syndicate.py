@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from datasketch import MinHash, MinHashLSH
 
-from .model import Sentence, WireCopy
+from .model import Article, Sentence, WireCopy
+from .outlets import normalize_agency
 from .textsim import QUOTE_CHARS, shingles
 
 __all__ = ["SyndicationSettings", "find_copies", "syndicate", "is_quote_heavy", "find_root", "eligible_sentences"]
@@ -95,12 +96,14 @@ def find_copies(
 
 def syndicate(
     sentences: Sequence[Sentence],
-    n_articles: int,
+    articles: Sequence[Article],
     tokens: Sequence[Sequence[str]],
     settings: SyndicationSettings = DEFAULT,
 ) -> tuple[tuple[int, ...], tuple[WireCopy, ...]]:
-    """Each article's independent origin (copies of one wire story share it) and the wire-copy
-    groups, from the copied sentences between articles."""
+    """Each article's independent origin and the wire-copy groups: articles sharing copied
+    sentences are one origin, and so are articles that carry one agency's copy (its dateline or
+    credit), edited or not, since an agency story re-run by a site is the agency's report."""
+    n_articles = len(articles)
     copied: dict[tuple[int, int], set[int]] = defaultdict(set)
     eligible_ids = eligible_sentences(sentences, settings)
     for i, j, _ in find_copies(sentences, tokens, eligible_ids, settings.copy_jaccard):
@@ -122,8 +125,17 @@ def syndicate(
         ):
             parent[find_root(parent, a)] = find_root(parent, b)
             groups.append((a, b, min(1.0, fraction)))
+    _join_agencies(parent, articles)
     origins = _relabel([find_root(parent, d) for d in range(n_articles)])
-    return origins, _wire_copies(origins, groups)
+    return origins, _wire_copies(origins, groups, articles)
+
+
+def _join_agencies(parent: list[int], articles: Sequence[Article]) -> None:
+    """One origin for the articles whose text carries one agency's copy."""
+    first: dict[str, int] = {}
+    for doc, article in enumerate(articles):
+        if article.agency:
+            parent[find_root(parent, doc)] = find_root(parent, first.setdefault(article.agency, doc))
 
 
 def find_root(parent: list[int], x: int) -> int:
@@ -140,7 +152,9 @@ def _relabel(roots: list[int]) -> tuple[int, ...]:
     return tuple(ids.setdefault(r, len(ids)) for r in roots)
 
 
-def _wire_copies(origins: tuple[int, ...], pairs: list[tuple[int, int, float]]) -> tuple[WireCopy, ...]:
+def _wire_copies(
+    origins: tuple[int, ...], pairs: list[tuple[int, int, float]], articles: Sequence[Article]
+) -> tuple[WireCopy, ...]:
     members: dict[int, list[int]] = defaultdict(list)
     for doc, origin in enumerate(origins):
         members[origin].append(doc)
@@ -148,5 +162,22 @@ def _wire_copies(origins: tuple[int, ...], pairs: list[tuple[int, int, float]]) 
     for docs in members.values():
         if len(docs) > 1:
             shares = [f for a, b, f in pairs if a in docs and b in docs]
-            copies.append(WireCopy(tuple(docs), round(max(shares), 3)))
+            agency = next((articles[d].agency for d in docs if articles[d].agency), None)
+            original = _original(docs, articles, agency)
+            copies.append(
+                WireCopy(original, tuple(d for d in docs if d != original), round(max(shares, default=0.0), 3), agency)
+            )
     return tuple(copies)
+
+
+def _original(docs: list[int], articles: Sequence[Article], agency: str | None) -> int:
+    """The agency's own article, else the earliest dated one, else the first given."""
+    own = [d for d in docs if agency and _names_agency(articles[d].outlet, agency)]
+    if own:
+        return own[0]
+    dated = [d for d in docs if articles[d].published is not None]
+    return min(dated, key=lambda d: articles[d].published.timestamp()) if dated else docs[0]  # type: ignore[union-attr]
+
+
+def _names_agency(outlet: str | None, agency: str) -> bool:
+    return outlet is not None and (normalize_agency(outlet) or outlet) == agency

@@ -102,8 +102,10 @@ class DisagreementOut(BaseModel):
 
 
 class WireCopyOut(BaseModel):
-    documents: list[int]
-    shared_fraction: float
+    original: int
+    copies: list[int]
+    shared: float
+    agency: str | None = None
 
 
 class ProblemOut(BaseModel):

@@ -111,7 +111,22 @@ def _peers(wire_copies: Sequence[WireCopy]) -> dict[int, list[int]]:
     return peers
 
 
-def _docs_view(articles: Sequence[Article], peers: dict[int, list[int]]) -> list[dict]:
+def _wire_notes(articles: Sequence[Article], wire_copies: Sequence[WireCopy]) -> dict[int, str]:
+    """Each wire article's plain role: the original and its copies, or a copy of which original."""
+    notes: dict[int, str] = {}
+    for group in wire_copies:
+        original = outlet_name(articles, group.original)
+        names = ", ".join(outlet_name(articles, c) for c in group.copies)
+        notes[group.original] = f"wire original, re-run by {names}"
+        for c in group.copies:
+            notes[c] = f"wire copy of {original}" + (f" ({group.agency})" if group.agency else "")
+    return notes
+
+
+def _docs_view(
+    articles: Sequence[Article], peers: dict[int, list[int]], notes: dict[int, str] | None = None
+) -> list[dict]:
+    notes = notes or {}
     return [
         {
             "doc": d,
@@ -121,6 +136,7 @@ def _docs_view(articles: Sequence[Article], peers: dict[int, list[int]]) -> list
             "when": _when(a.published),
             "published": _iso(a.published),
             "copy_of": [outlet_name(articles, p) for p in peers.get(d, [])],
+            "wire_note": notes.get(d),
             "text": a.text,
         }
         for d, a in enumerate(articles)
@@ -166,7 +182,7 @@ def story_view(story: Story, summary: Summary | None, story_id: str, headline: s
     wire_copies = summary.wire_copies if summary else ()
     facts = comparison.facts if comparison else ()
     peers = _peers(wire_copies)
-    docs = _docs_view(articles, peers)
+    docs = _docs_view(articles, peers, _wire_notes(articles, wire_copies))
     dated = sorted((d for d in docs if d["published"]), key=lambda d: d["published"])
     return {
         "id": story_id,
@@ -195,7 +211,9 @@ def story_view(story: Story, summary: Summary | None, story_id: str, headline: s
         ],
         "grid": [_grid_row(articles, f, peers) for f in facts],
         "grid_shown": GRID_FACTS,
-        "wire": [[outlet_name(articles, d) for d in g.documents] + [f"{g.shared_fraction:.0%}"] for g in wire_copies],
+        "wire": [
+            [outlet_name(articles, d) for d in (g.original, *g.copies)] + [f"{g.shared:.0%}"] for g in wire_copies
+        ],
         "timeline": dated,
         "undated": len(docs) - len(dated),
     }
