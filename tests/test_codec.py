@@ -36,13 +36,13 @@ def test_summary_round_trips_through_json(example_summary):
 def test_comparison_round_trips_on_its_own(example_summary):
     comparison = example_summary.comparison
     data = json.loads(json.dumps(comparison_to_dict(comparison)))
-    assert set(data) == {"facts", "quotes", "disagreements", "wire_copies"}
+    assert set(data) == {"facts", "quotes", "disagreements", "wire_copies", "outlets"}
     assert comparison_from_dict(data) == comparison
 
 
 def test_summary_nests_the_comparison_and_writes_wire_copies_once(example_summary):
     data = summary_to_dict(example_summary)
-    assert set(data["comparison"]) == {"facts", "quotes", "disagreements"}
+    assert set(data["comparison"]) == {"facts", "quotes", "disagreements", "outlets"}
     assert data["wire_copies"] == [{"original": 4, "copies": [1], "shared": 1.0, "agency": None}]
     assert len(data["origins"]) == 6
 

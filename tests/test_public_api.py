@@ -12,6 +12,7 @@ def test_public_surface_is_exactly_what_the_docs_promise():
         "Comparison",
         "Disagreement",
         "Fact",
+        "Outlet",
         "PreparedStory",
         "QuoteGroup",
         "Span",

@@ -29,6 +29,7 @@ from .model import (
     Comparison,
     Disagreement,
     Fact,
+    Outlet,
     Problem,
     QuoteGroup,
     Source,
@@ -123,6 +124,10 @@ def comparison_to_dict(comparison: Comparison, with_wire_copies: bool = True) ->
             for d in comparison.disagreements
         ],
     }
+    data["outlets"] = [
+        {"document": o.document, "outlet": o.name, "how": o.how, "agency": o.agency, "origin": o.origin}
+        for o in comparison.outlets
+    ]
     if with_wire_copies:
         data["wire_copies"] = [_wire_copy(w) for w in comparison.wire_copies]
     return data
@@ -149,6 +154,9 @@ def comparison_from_dict(data: Mapping[str, Any], wire_copies: Sequence[WireCopy
             for d in data["disagreements"]
         ),
         wire_copies=tuple(copies),
+        outlets=tuple(
+            Outlet(o["document"], o["outlet"], o["how"], o["agency"], o["origin"]) for o in data.get("outlets", [])
+        ),
     )
 
 

@@ -17,6 +17,7 @@ from .model import (
     DisagreementKind,
     Fact,
     FactStatus,
+    Outlet,
     QuoteGroup,
     Sentence,
     Source,
@@ -97,6 +98,9 @@ def compare(story: PreparedStory, settings: ComparisonSettings | None = None) ->
         disagreements=_disagreements(story, cands, similarity, settings.same_claim)
         + _attribution_conflicts(story, quotes, groups),
         wire_copies=story.wire_copies,
+        outlets=tuple(
+            Outlet(doc, a.outlet, a.outlet_how, a.agency, story.origin_of(doc)) for doc, a in enumerate(story.articles)
+        ),
     )
 
 

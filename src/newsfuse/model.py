@@ -24,6 +24,7 @@ __all__ = [
     "Disagreement",
     "DisagreementKind",
     "Comparison",
+    "Outlet",
     "FORMATS",
 ]
 
@@ -180,13 +181,27 @@ class Disagreement:
 
 
 @dataclass(frozen=True)
+class Outlet:
+    """Who published an article, how newsfuse found it out (`how`: given, page, url, dateline,
+    credit, file; None when nothing names it), whose agency copy it carries, and its origin."""
+
+    document: int
+    name: str | None
+    how: str | None
+    agency: str | None
+    origin: int
+
+
+@dataclass(frozen=True)
 class Comparison:
-    """What the sources corroborate, what rests on one, the quotes, and where they disagree."""
+    """What the sources corroborate, what rests on one, the quotes, where they disagree, the wire
+    copies, and each article's outlet."""
 
     facts: tuple[Fact, ...]
     quotes: tuple[QuoteGroup, ...]
     disagreements: tuple[Disagreement, ...]
     wire_copies: tuple[WireCopy, ...] = ()
+    outlets: tuple[Outlet, ...] = ()
 
 
 @dataclass(frozen=True)

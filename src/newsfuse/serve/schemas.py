@@ -73,13 +73,15 @@ class SentenceOut(BaseModel):
     text: str
     sources: list[SourceOut]
     origins: int
+    partial: list[SourceOut] = []
 
 
 class FactOut(BaseModel):
     text: str
-    sources: list[SourceOut]
-    origins: int
     status: str
+    origins: int
+    sources: list[SourceOut]
+    partial: list[SourceOut] = []
 
 
 class QuoteOut(BaseModel):
@@ -113,10 +115,19 @@ class ProblemOut(BaseModel):
     message: str
 
 
+class OutletOut(BaseModel):
+    document: int
+    outlet: str | None
+    how: str | None
+    agency: str | None
+    origin: int
+
+
 class ComparisonOut(BaseModel):
     facts: list[FactOut]
     quotes: list[QuoteOut]
     disagreements: list[DisagreementOut]
+    outlets: list[OutletOut] = []
 
 
 class SummaryOut(BaseModel):
