@@ -69,3 +69,33 @@ def test_no_source_is_credited_with_a_sentence_whose_number_it_contradicts():
     for sentence in summary.sentences:
         if "on board" in sentence.text:
             assert [s.outlet for s in sentence.sources] in (["A"], ["B"]) and sentence.origins == 1
+
+
+def test_spellings_of_one_name_are_no_disagreement():
+    for a, b in (("Déby", "Deby"), ("Al-Rashid", "Rashid"), ("Tal", "Tel")):
+        first = f"The talks were mediated by President {a} of the neighbouring state on Monday."
+        assert differences(first, first.replace(a, b)) == [], (a, b)
+
+
+def test_a_first_word_and_a_running_total_are_no_disagreement():
+    assert (
+        differences(
+            "Local residents reported a loud boom at night.", "Some Leeds residents reported a loud boom at night."
+        )
+        == []
+    )
+    one = "During the raid, six rifles, 12 magazines and 300 rounds were seized by the navy."
+    total = "So far the navy has seized 14 rifles, 31 magazines and 923 rounds were seized by the navy."
+    assert not [c for c in differences(one, total) if c.kind == "number"]
+
+
+def test_three_values_of_one_claim_are_one_disagreement():
+    from newsfuse.compare import compare
+    from newsfuse.model import Article, Story
+    from newsfuse.prepare import prepare
+
+    texts = [f"She was one of {n} women released from the prison in March as part of a swap." for n in (150, 138, 140)]
+    story = prepare(Story([Article(t + " The talks took weeks.", outlet=o) for t, o in zip(texts, "ABC")]))
+    [d] = compare(story).disagreements
+    assert d.kind == "number" and {c.value for c in d.claims} == {"150", "138", "140"}
+    assert {s.outlet for c in d.claims for s in c.sources} == {"A", "B", "C"}

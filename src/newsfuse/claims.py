@@ -15,7 +15,7 @@ from difflib import SequenceMatcher
 from typing import Literal
 
 from .model import DisagreementKind
-from .textsim import stop_words, words
+from .textsim import normalize, stop_words, words
 
 __all__ = ["Support", "support", "differences", "Change", "NameIndex"]
 
@@ -136,6 +136,10 @@ def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
         if not _anchored(la, lb, i1, i2, j1, j2):
             continue
         kind = _kind_of_change(ta[i1:i2], tb[j1:j2], names)
+        if kind == "name" and (i1 == 0 or j1 == 0):
+            continue  # a capitalized first word may be no name at all ("Local" / "Some Managua")
+        if kind == "number" and _running_total(la) != _running_total(lb):
+            continue  # one operation's count against a total so far: two claims, not one
         if kind:
             topic = " ".join(la[max(0, i1 - 3) : i1] + ["…"] + la[i2 : i2 + 3])
             out.append(Change(kind, topic, " ".join(ta[i1:i2]), " ".join(tb[j1:j2])))
@@ -154,6 +158,15 @@ def _anchored(la: list[str], lb: list[str], i1: int, i2: int, j1: int, j2: int) 
     if i2 == len(la) or j2 == len(lb):
         return i2 == len(la) and j2 == len(lb) and i1 >= 3 and la[i1 - 3 : i1] == lb[j1 - 3 : j1]
     return True
+
+
+_TOTAL = frozenset({"total", "altogether", "cumulative", "overall", "so far", "in all", "to date"})
+
+
+def _running_total(tokens: list[str]) -> bool:
+    """The sentence counts a running or overall total ("a total of", "so far", "in all")."""
+    pairs = {" ".join(tokens[i : i + 2]) for i in range(len(tokens) - 1)}
+    return bool(_TOTAL & (set(tokens) | pairs))
 
 
 def _kind_of_change(a: list[str], b: list[str], names: NameIndex | None) -> DisagreementKind | None:
@@ -197,12 +210,31 @@ def _same_name(a: list[str], b: list[str], names: NameIndex | None) -> bool:
     """Two forms of one name: a spelling variant or abbreviation ("Ash"/"Ashton", "Ark"/"Arkansas",
     "Mt"/"Mount"), a misspelling, a weekday or month, or parts of one full name the story gives
     ("Ash" and "Carter" of "Ash Carter"; "Paris" and "France" of "Paris, France")."""
-    la, lb = [t.lower() for t in a], [t.lower() for t in b]
+    la, lb = [_fold(t) for t in a], [_fold(t) for t in b]
     if any(t in _WEEKDAYS or t in _MONTHS or t in _NUMBER_WORDS for t in la + lb):
         return True
-    if any(x[:4] == y[:4] or _abbreviates(x, y) or _abbreviates(y, x) or _misspelt(x, y) for x in la for y in lb):
+    if any(_variant(x, y) or _variant(y, x) for x in la for y in lb):
         return True
     return names is not None and names.together(la, lb)
+
+
+def _fold(token: str) -> str:
+    """Lower case, accents folded, an Arabic article dropped: "Al-Baghdadi" and "Baghdadi" meet."""
+    folded = normalize(token)
+    return re.sub(r"^(?:al|el|ul)[-‐]", "", folded)
+
+
+def _variant(x: str, y: str) -> bool:
+    """`x` and `y` spell one name: same start, an abbreviation, a typo or a transliteration."""
+    return x[:4] == y[:4] or _abbreviates(x, y) or _misspelt(x, y) or _vowel_swap(x, y)
+
+
+def _vowel_swap(x: str, y: str) -> bool:
+    """One vowel for another, a transliteration ("Tal" / "Tel", "Mohammed" / "Muhammed")."""
+    if len(x) != len(y) or len(x) < 3:
+        return False
+    diff = [(p, q) for p, q in zip(x, y) if p != q]
+    return len(diff) == 1 and all(c in "aeiouy" for c in diff[0])
 
 
 def _abbreviates(short: str, long: str) -> bool:

@@ -400,12 +400,41 @@ def _disagreements(
             _add_claim(claims, change.value_b, b, source_of(story, b))
     return tuple(
         Disagreement(kind, topic, tuple(Claim(value, text, tuple(srcs)) for value, (text, srcs) in claims.items()))
-        for kind, topic, claims in found.values()
+        for kind, topic, claims in _merge_sides(list(found.values()))
     )
+
+
+Entry = tuple[DisagreementKind, str, dict[str, tuple[str, list[Source]]]]
+
+
+def _merge_sides(entries: list[Entry]) -> list[Entry]:
+    """One disagreement per claim, not per pair of values: entries of one kind in which the same
+    sentence states the same value are one ("150" / "138" / "140 women released")."""
+    parent = list(range(len(entries)))
+    for i, (kind_i, _, claims_i) in enumerate(entries):
+        for j in range(i + 1, len(entries)):
+            kind_j, _, claims_j = entries[j]
+            if kind_i == kind_j and any(
+                set(claims_i[v][1]) & set(claims_j[v][1]) for v in claims_i.keys() & claims_j.keys()
+            ):
+                parent[find_root(parent, j)] = find_root(parent, i)
+    merged: dict[int, Entry] = {}
+    for i, (kind, topic, claims) in enumerate(entries):
+        root = find_root(parent, i)
+        if root not in merged:
+            merged[root] = (kind, topic, {})
+        for value, (text, sources) in claims.items():
+            for source in sources:
+                _add_to(merged[root][2], value, text, source)
+    return list(merged.values())
+
+
+def _add_to(claims: dict[str, tuple[str, list[Source]]], value: str, text: str, source: Source) -> None:
+    _, sources = claims.setdefault(value, (text, []))
+    if source not in sources:
+        sources.append(source)
 
 
 def _add_claim(claims: dict[str, tuple[str, list[Source]]], value: str, sentence: Sentence, source: Source) -> None:
     """Add a source to the claim of `value` (the first sentence stating it gives its text)."""
-    _, sources = claims.setdefault(value, (sentence.text, []))
-    if source not in sources:
-        sources.append(source)
+    _add_to(claims, value, sentence.text, source)
