@@ -191,7 +191,8 @@ def load_compare() -> CompareFn:
 
     def as_dict(story) -> dict:
         data = comparison_to_dict(compare(story))
-        data["syndication"] = data.pop("wire_copies")
+        # scored as groups of documents: the original and its copies together
+        data["syndication"] = [{"documents": sorted([w["original"], *w["copies"]])} for w in data.pop("wire_copies")]
         return data
 
     return as_dict
