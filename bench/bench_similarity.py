@@ -550,7 +550,7 @@ class Bench:
         self.classifier.fit(x, y, logisticregression__sample_weight=w)
         lr = self.classifier[-1]
         scale = self.classifier[0]
-        self.coefs = dict(zip(FEATURES, (lr.coef_[0] / scale.scale_).round(3)))
+        self.coefs = {f: round(float(c), 3) for f, c in zip(FEATURES, lr.coef_[0] / scale.scale_)}
         self.coefs["intercept"] = round(float(lr.intercept_[0] - (lr.coef_[0] * scale.mean_ / scale.scale_).sum()), 3)
         self.fit_seconds = time.perf_counter() - t0
 
@@ -576,8 +576,9 @@ class Bench:
             r[f"{d}_auc"] = auc(s, y)
             r[f"{d}_f1"] = best_f1(s, y)
             r[f"{d}_r90"] = recall_at_precision(s, y)
-        # at the clean-set P90 threshold: what the story labels and MRPC say about it
-        t90 = r["clean_r90"][1]
+        # at the hard-set P90 threshold (the clean set is 89% positive, so P90 there says little): what the story
+        # labels and MRPC say about it
+        t90 = r["hard_r90"][1]
         r["at_t90"] = {
             "story": precision_recall_at(*self._sy(method, "ecb_dev_story"), t90),
             "mrpc": precision_recall_at(held_s, held_y, t90),
@@ -623,13 +624,13 @@ def report(bench: Bench, rows: list[dict]) -> None:
             f"| {fmt(r['clean_auc'])} | {fmt(r['clean_r90'][0])} @ {fmt(r['clean_r90'][1], 2)} "
             f"| {fmt(r['hard_auc'])} | {fmt(r['hard_r90'][0])} @ {fmt(r['hard_r90'][1], 2)} |"
         )
-    print("\n## At the threshold giving 90% precision on ECB+ dev clean\n")
+    print("\n## At the threshold giving 90% precision on ECB+ dev hard\n")
     print("| method | t | ECB+ story P / R | MRPC held-out P / R |")
     print("|---|---:|---|---|")
     for r in rows:
         a = r["at_t90"]
         print(
-            f"| {r['method']} | {fmt(r['clean_r90'][1], 2)} | {fmt(a['story'][0])} / {fmt(a['story'][1])} "
+            f"| {r['method']} | {fmt(r['hard_r90'][1], 2)} | {fmt(a['story'][0])} / {fmt(a['story'][1])} "
             f"| {fmt(a['mrpc'][0])} / {fmt(a['mrpc'][1])} |"
         )
     print("\n## Cost and dependency (one core)\n")
