@@ -3,19 +3,20 @@
 Version 1 of a summary dict:
 
     {"version": 1, "id", "summary" (sentences joined by "\\n"), "sentences": [{"text", "origins",
-     "sources": [{"document", "outlet", "start", "end"}]}], "words", "budget", "selector",
-     "origins" (per article: its independent origin), "wire_copies": [{"documents", "shared_fraction"}],
+     "sources": [source], "partial": [source]}], "words", "budget", "selector",
+     "origins" (per article: its independent origin), "wire_copies": [wire copy],
      "problems": [{"where", "message"}] (only when there are some),
-     "comparison": {"facts", "quotes", "disagreements"} (only when compared)}
+     "comparison": {"facts", "quotes", "disagreements", "outlets"} (only when compared)}
 
-Facts are `{"text", "sources", "origins", "status"}`, quotes `{"speaker", "text", "sources",
-"variants"}`, disagreements `{"kind", "topic", "claims": [{"value", "text", "sources"}]}`. Inside a
+A source is `{"document", "outlet", "start", "end"}`; a wire copy `{"original", "copies", "shared",
+"agency"}`. The comparison's parts are documented in docs/comparison.md (the contract). Inside a
 summary the comparison's wire copies are the summary's `wire_copies` (not written twice); a
 comparison on its own (`comparison_to_dict`) carries them as `wire_copies`.
 
 Moved since the unversioned output of newsfuse 0.1 (before this codec): the comparison's keys were
-at the top level and its wire copies were `syndication`; problems were "where: message" strings;
-`origins` and `wire_copies` were not written (the store kept `origins` beside the summary).
+at the top level and its wire copies were `syndication` (`{"documents", "shared_fraction"}`);
+problems were "where: message" strings; `origins`, `wire_copies`, `partial` and `outlets` were not
+written (the store kept `origins` beside the summary); fact statuses were corroborated/single-source.
 """
 
 from __future__ import annotations
