@@ -80,3 +80,19 @@ def test_batch_command(tmp_path):
 def test_console_script_is_installed():
     result = subprocess.run([sys.executable, "-m", "newsfuse.cli", "selectors"], capture_output=True, text=True)
     assert result.returncode == 0 and "centrality" in result.stdout and "lexrank" in result.stdout
+
+
+def test_compare_prints_the_comparison_alone_and_its_json_contract(seed_paths):
+    from typer.testing import CliRunner
+
+    from newsfuse.cli import app
+
+    text = CliRunner().invoke(app, ["compare", *seed_paths])
+    assert text.exit_code == 0 and "Corroborated:" in text.stdout and "origins)" in text.stdout
+    assert "\n1. " not in text.stdout  # no numbered summary sentences
+    result = CliRunner().invoke(app, ["compare", *seed_paths, "-f", "json"])
+    data = json.loads(result.stdout)
+    assert set(data) == {"facts", "quotes", "disagreements", "wire_copies", "outlets"}
+    assert {o["outlet"]: o["how"] for o in data["outlets"]}["AFP"] == "dateline"
+    lede = next(f for f in data["facts"] if "will not cooperate with Russia over air strikes" in f["text"])
+    assert lede["status"] == "corroborated" and lede["origins"] >= 3

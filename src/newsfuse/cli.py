@@ -77,8 +77,27 @@ def compare_cmd(
     fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, json or html."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
 ) -> None:
-    """Compare the sources: corroborated and single-source facts, quotes, disagreements, wire copies."""
-    _summarize_paths(paths, Options(compare=True), _check_format(fmt), output)
+    """Compare the sources: corroborated and single-source facts, quotes, disagreements, wire copies
+    and each article's outlet (the comparison alone; `summarize` gives it with the summary)."""
+    from .compare import compare
+    from .ingest import read_paths
+    from .prepare import prepare
+    from .render import Shown, render_comparison
+
+    fmt = _check_format(fmt)
+    pile = read_paths(paths)
+    for problem in pile.problems:
+        err.print(f"[yellow]warning[/]: {problem}", highlight=False)
+    rendered = []
+    for story in pile.all_stories():
+        try:
+            rendered.append(render_comparison(compare(prepare(story)), Shown(story.articles, story.id), fmt))
+        except NewsfuseError as error:
+            err.print(f"[red]error[/]: {error}", highlight=False)
+    if not rendered:
+        err.print("[red]error[/]: nothing to compare", highlight=False)
+        raise typer.Exit(1)
+    _write("\n".join(rendered) + ("\n" if fmt == "json" else ""), output)
 
 
 def _summarize_paths(paths: list[str], options: Options, fmt: str, output: Path | None) -> None:

@@ -7,11 +7,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 
-from .codec import summary_to_dict
+from .codec import comparison_to_dict, summary_to_dict
 from .errors import UnknownNameError
 from .model import Article, Comparison, Source, Summary, SummarySentence, WireCopy
 
-__all__ = ["Shown", "render", "render_text", "render_markdown", "render_json", "render_html", "outlet_name"]
+__all__ = [
+    "Shown",
+    "render",
+    "render_comparison",
+    "render_text",
+    "render_markdown",
+    "render_json",
+    "render_html",
+    "outlet_name",
+]
 
 
 @dataclass(frozen=True)
@@ -190,6 +199,29 @@ def _html_comparison(comparison: Comparison, shown: Shown) -> str:
         body = "".join(f"<li>{escape(item)}</li>" for item in items) or "<li>(none)</li>"
         parts.append(f"<h2>{escape(title)}</h2><ul class=cmp>{body}</ul>")
     return "".join(parts)
+
+
+def render_comparison(comparison: Comparison, shown: Shown, fmt: str = "text") -> str:
+    """The comparison alone (what `newsfuse compare` prints): its sections, or the codec's JSON."""
+    if fmt == "json":
+        return json.dumps(comparison_to_dict(comparison), ensure_ascii=False, indent=2)
+    sections = comparison_sections(comparison, shown)
+    title = shown.title or "Story"
+    if fmt == "html":
+        return (
+            f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{escape(title)}</title>"
+            f"<style>{_STYLE}</style></head><body><h1>{escape(title)}</h1>"
+            f"{_html_comparison(comparison, shown)}</body></html>\n"
+        )
+    if fmt == "markdown":
+        lines = [f"## {title}"]
+        for name, items in sections:
+            lines += ["", f"### {name}", ""] + ([f"- {item}" for item in items] or ["- (none)"])
+        return "\n".join(lines) + "\n"
+    lines = [f"{title}: {len(shown.articles)} articles, {len(set(o.origin for o in comparison.outlets))} origins"]
+    for name, items in sections:
+        lines += ["", f"{name}:"] + ([f"  - {item}" for item in items] or ["  (none)"])
+    return "\n".join(lines) + "\n"
 
 
 _RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json, "html": render_html}
