@@ -167,3 +167,14 @@ def test_shared_tfidf_matches_scikit_learn(seed_paths):
         sublinear_tf=True,
     ).fit_transform(prepared.views.tokens)
     assert np.allclose(prepared.views.tfidf().toarray(), reference.toarray(), atol=1e-12)
+
+
+def test_a_quote_of_several_sentences_stays_in_one_sentence():
+    text = (
+        'The mayor spoke on Monday. "We will rebuild the pier. It will take a year. Nobody will be left out," '
+        "she said. The council meets next week.\n"
+    )
+    prepared = prepare(Story([Article(text), Article("The pier burned down last month. Repairs start soon.")]))
+    quoted = [s.text for s in prepared.sentences if "rebuild" in s.text]
+    assert quoted == ['"We will rebuild the pier. It will take a year. Nobody will be left out," she said.']
+    assert len(prepared.quotes[0]) == 1 and prepared.sentences[0].text == "The mayor spoke on Monday."

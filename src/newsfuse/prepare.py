@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -12,6 +12,7 @@ import numpy as np
 from .clean import clean
 from .errors import EmptyStoryError
 from .model import Article, Block, Problem, Sentence, Story, WireCopy
+from .quotes import Quote, find_quotes
 from .segment import split_sentences
 from .syndicate import SyndicationSettings, syndicate
 from .textsim import TextViews
@@ -27,12 +28,13 @@ MAX_POSITION = 100
 @dataclass(frozen=True, eq=False)
 class PreparedStory:
     """A story as every stage reads it, made once by `prepare` and never changed: the articles,
-    their cleaned blocks and body sentences (in article order), each article's independent origin
+    their cleaned blocks, quotations and body sentences (in article order), each article's independent origin
     (copies of one wire story share it), the wire copies, the input problems found on the way,
     and `views`, the sentences' tokens and TF-IDF computed once for all stages."""
 
     articles: tuple[Article, ...]
     blocks: tuple[tuple[Block, ...], ...]  # per article: the body paragraphs that survived cleaning
+    quotes: tuple[tuple[Quote, ...], ...]  # per article: its quotations and their speakers (quotes.py)
     sentences: tuple[Sentence, ...]
     origins: tuple[int, ...]
     wire_copies: tuple[WireCopy, ...]
@@ -58,13 +60,28 @@ class PreparedStory:
         return {(s.document, s.start): i for i, s in enumerate(self.sentences)}
 
 
-def segment_article(article: Article, document: int, blocks: tuple[Block, ...]) -> list[Sentence]:
-    """The body sentences of one article's cleaned blocks, with offsets into its original text."""
+def segment_article(
+    article: Article, document: int, blocks: tuple[Block, ...], quotes: Sequence[Quote] = ()
+) -> list[Sentence]:
+    """The body sentences of one article's cleaned blocks, with offsets into its original text; a
+    quotation running over several sentences of a paragraph stays in one (no half quotes)."""
     sentences: list[Sentence] = []
     for paragraph, block in enumerate(blocks):
-        for start, end in split_sentences(article.text, block.start, block.end):
+        spans = _join_quoted(split_sentences(article.text, block.start, block.end), quotes)
+        for start, end in spans:
             sentences.append(Sentence(document, start, end, article.text[start:end], len(sentences), paragraph))
     return sentences
+
+
+def _join_quoted(spans: Sequence[tuple[int, int]], quotes: Sequence[Quote]) -> list[tuple[int, int]]:
+    """Sentence spans with each boundary that falls inside a quotation removed."""
+    joined: list[tuple[int, int]] = []
+    for start, end in spans:
+        if joined and any(q.start < joined[-1][1] and start < q.end for q in quotes):
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
 
 
 def prepare(story: Story, syndication: SyndicationSettings | None = None) -> PreparedStory:
@@ -72,10 +89,12 @@ def prepare(story: Story, syndication: SyndicationSettings | None = None) -> Pre
     add nothing; raises `EmptyStoryError` when no article has a body sentence."""
     problems: list[Problem] = []
     blocks: list[tuple[Block, ...]] = []
+    quotes: list[tuple[Quote, ...]] = []
     sentences: list[Sentence] = []
     for doc, article in enumerate(story.articles):
         blocks.append(tuple(clean(article.text)) if article.text.strip() else ())
-        found = segment_article(article, doc, blocks[-1])
+        quotes.append(tuple(find_quotes(article.text, [(b.start, b.end) for b in blocks[-1]])))
+        found = segment_article(article, doc, blocks[-1], quotes[-1])
         if article.text.strip() and not found:
             problems.append(Problem(_where(article, doc), "no article sentence left after cleaning"))
         sentences += found
@@ -88,6 +107,7 @@ def prepare(story: Story, syndication: SyndicationSettings | None = None) -> Pre
     return PreparedStory(
         articles=tuple(story.articles),
         blocks=tuple(blocks),
+        quotes=tuple(quotes),
         sentences=tuple(sentences),
         origins=origins,
         wire_copies=wire_copies,
