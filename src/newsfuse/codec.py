@@ -8,8 +8,9 @@ Version 1 of a summary dict:
      "problems": [{"where", "message"}] (only when there are some),
      "comparison": {"facts", "quotes", "disagreements"} (only when compared)}
 
-Facts are `{"text", "sources", "origins", "status"}`, quotes `{"speaker", "text", "sources",
-"variants"}`, disagreements `{"kind", "topic", "claims": [{"value", "text", "sources"}]}`. Inside a
+Facts are `{"text", "sources", "origins", "status"}`, quotes `{"text", "speaker", "role", "sources",
+"variants"}` (`role`: the title or office the outlets give the speaker, or null; read as null when a
+dict has none), disagreements `{"kind", "topic", "claims": [{"value", "text", "sources"}]}`. Inside a
 summary the comparison's wire copies are the summary's `wire_copies` (not written twice); a
 comparison on its own (`comparison_to_dict`) carries them as `wire_copies`.
 
@@ -105,7 +106,13 @@ def comparison_to_dict(comparison: Comparison, with_wire_copies: bool = True) ->
             for f in comparison.facts
         ],
         "quotes": [
-            {"speaker": q.speaker, "text": q.text, "sources": _sources(q.sources), "variants": list(q.variants)}
+            {
+                "text": q.text,
+                "speaker": q.speaker,
+                "role": q.role,
+                "sources": _sources(q.sources),
+                "variants": list(q.variants),
+            }
             for q in comparison.quotes
         ],
         "disagreements": [
@@ -128,7 +135,7 @@ def comparison_from_dict(data: Mapping[str, Any], wire_copies: Sequence[WireCopy
     return Comparison(
         facts=tuple(Fact(f["text"], _sources_from(f["sources"]), f["origins"], f["status"]) for f in data["facts"]),
         quotes=tuple(
-            QuoteGroup(q["text"], q["speaker"], _sources_from(q["sources"]), tuple(q["variants"]))
+            QuoteGroup(q["text"], q["speaker"], _sources_from(q["sources"]), tuple(q["variants"]), q.get("role"))
             for q in data["quotes"]
         ),
         disagreements=tuple(
