@@ -162,6 +162,16 @@ def test_name_variants_pronouns_and_roles_are_not_attribution_disagreements():
         f'"{_BORDER}," the interior ministry said in a statement.\n',
     )
     assert _attributions(role) == []
+    aide = _story(
+        f'"{_BORDER}," an aide to Interior Minister Dana Holt said on Monday.\n',
+        f'"{_BORDER}," Foreign Minister Marek Stein said on Monday.\n',
+    )
+    assert _attributions(aide) == []
+    both_named = _story(  # an article naming both people: more likely misread than misattributed
+        f'"{_BORDER}," Interior Minister Dana Holt said on Monday.\n',
+        f'Foreign Minister Marek Stein met Dana Holt.\n\n"{_BORDER}," Stein said on Monday.\n',
+    )
+    assert _attributions(both_named) == []
     different = _story(  # two short quotes of two people in one article are two quotes
         '"We are ready," Dana Holt said. Later Marek Stein said: "We are ready now."\n',
         '"We are ready," Dana Holt said.\n',
