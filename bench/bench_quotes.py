@@ -1,4 +1,4 @@
-"""Score quote extraction on PolNeAR: the current compare.find_quotes path against newsfuse.quotes.
+"""Score quote extraction (newsfuse.quotes.find_quotes, which compare uses) on PolNeAR.
 
 Usage (from the repo root):
     PYTHONPATH=src python bench/bench_quotes.py [--split train dev] [--limit N] [--threshold 0.3]
@@ -8,9 +8,10 @@ prediction that covers the largest share of its characters, if that share is abo
 matching is greedy and one to one. Span P = matched / predicted, R = matched / gold.
 Speaker accuracy is over matched quotes whose annotated source is a named person (the source's
 coreference chain holds a proper name): right when the predicted speaker's mention overlaps the
-gold Source mention (GGT's rule) or the predicted name's surname is a word of the gold names
-(the old path keeps no mention span, so it is scored by name alone).
-Gold quotes of one word are left out: a single quoted word is a scare quote for both extractors.
+gold Source mention (GGT's rule) or the predicted name's surname is a word of the gold names.
+Gold quotes of one word are left out: a single quoted word is a scare quote.
+compare's older finder, which this bench also scored, is gone; its last dev numbers are in
+docs/benchmarks.md ("Quotes on PolNeAR").
 """
 
 from __future__ import annotations
@@ -23,8 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsfuse.clean import clean
-from newsfuse.compare import find_quotes as compare_find_quotes
-from newsfuse.model import Article, Story
+from newsfuse.quotes import find_quotes
 
 ROOT = Path(__file__).resolve().parents[1]
 TRUST = ROOT.parent / "shared" / "data" / "trust"
@@ -41,22 +41,7 @@ class Pred:
     speaker_end: int | None = None
 
 
-def old_path(text: str) -> list[Pred]:
-    """compare.find_quotes on an unprepared Story of one article (its spans include the marks)."""
-    out = []
-    for q in compare_find_quotes(Story([Article(text)])):
-        start, end = q.start, q.end
-        while start < end and (text[start] in '"“”«»' or text[start].isspace()):
-            start += 1
-        while end > start and (text[end - 1] in '"“”«»,;: ' or text[end - 1].isspace()):
-            end -= 1
-        out.append(Pred(start, end, q.speaker))
-    return out
-
-
 def new_path(text: str) -> list[Pred]:
-    from newsfuse.quotes import find_quotes
-
     blocks = [(b.start, b.end) for b in clean(text)] if text.strip() else []
     return [Pred(q.start, q.end, q.speaker, q.speaker_start, q.speaker_end) for q in find_quotes(text, blocks)]
 
@@ -128,11 +113,8 @@ def main() -> None:
     parser.add_argument("--split", nargs="+", default=["train", "dev"], choices=["train", "dev"])
     parser.add_argument("--limit", type=int, default=None, help="first N articles of each split")
     parser.add_argument("--threshold", type=float, default=0.3, help="quote match threshold (GGT: 0.3)")
-    parser.add_argument("--only", choices=["old", "new"], default=None)
     args = parser.parse_args()
-    paths = {"compare.find_quotes (old)": old_path, "quotes.find_quotes (new)": new_path}
-    if args.only:
-        paths = {k: v for k, v in paths.items() if f"({args.only})" in k}
+    paths = {"quotes.find_quotes": new_path}
     print("| split | extractor | span P | span R | span F1 | speaker right | no speaker | named quotes |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for split in args.split:

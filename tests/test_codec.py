@@ -61,3 +61,13 @@ def test_other_versions_and_broken_dicts_are_refused(example_summary):
     del data["sentences"]
     with pytest.raises(InputError, match="sentences"):
         summary_from_dict(data)
+
+
+def test_quotes_carry_their_speakers_role():
+    from newsfuse.model import Comparison, QuoteGroup, Source
+
+    quote = QuoteGroup("We will rebuild", "Elena Varga", (Source(0, 1, 16, "A"),), (), "Mayor")
+    data = json.loads(json.dumps(comparison_to_dict(Comparison((), (quote,), ()))))
+    assert list(data["quotes"][0]) == ["text", "speaker", "role", "sources", "variants"]
+    assert data["quotes"][0]["role"] == "Mayor"
+    assert comparison_from_dict(data).quotes == (quote,)

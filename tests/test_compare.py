@@ -19,6 +19,10 @@ def test_seed_quotes_one_entry_each_attributed_to_carter(seed_paths):
     flawed = [q for q in result.quotes if "tragically flawed" in " ".join([q.text, *q.variants]).lower()]
     assert len(flawed) == 1 and "Carter" in str(flawed[0].speaker)
     assert {s.document for s in flawed[0].sources} == {1, 2, 3}
+    # "He described ... as" after a paragraph quoting Khoja: the subject of the sentence, Carter
+    [gasoline] = [q for q in result.quotes if "pouring gasoline on the fire" in q.text]
+    assert gasoline.speaker == "Ash Carter"
+    assert {q.speaker for q in result.quotes if "Carter" in str(q.speaker)} == {"Ash Carter"}
     for q in result.quotes:
         for src in q.sources:
             assert q.text in story.articles[src.document].text or q.variants
@@ -33,9 +37,11 @@ def test_speaker_patterns_and_continued_quotes():
         'Officials had said they would welcome "constructive ideas" from residents.\n'
     )
     story = prepare(Story([Article(text), Article("Unrelated text about weather. It rained all day.")]))
-    quotes = {q.text: q.speaker for q in compare(story).quotes}
-    assert quotes["We will rebuild the pier"] == "Mayor Elena Varga"
-    assert quotes["It will take a year."] == "Mayor Elena Varga"  # a quote-only paragraph continues
+    groups = {q.text: q for q in compare(story).quotes}
+    quotes = {text: q.speaker for text, q in groups.items()}
+    assert quotes["We will rebuild the pier"] == "Elena Varga"  # the title is the role, not the name
+    assert groups["We will rebuild the pier"].role == "Mayor"
+    assert quotes["It will take a year."] == "Elena Varga"  # a quote-only paragraph continues
     assert quotes["It is a good start"] == "Tom Reyes"
     assert quotes["Nothing was hidden"] == "the spokeswoman"
     assert quotes["constructive ideas"] == "Officials"  # indirect speech, not the spokeswoman
@@ -82,3 +88,92 @@ def test_perturbed_copy_reports_changed_number_and_nothing_when_unchanged():
     [d] = changed.disagreements
     assert d.kind == "number" and {c.value for c in d.claims} == {"36", "27"}
     assert {c.sources[0].outlet for c in d.claims} == {"A", "B"}
+
+
+# ---- quotes across outlets (hand-written texts) ---------------------------------------------------
+
+
+def _story(*texts: str) -> PreparedStory:
+    return prepare(Story([Article(t, outlet=f"Outlet {chr(65 + i)}") for i, t in enumerate(texts)]))
+
+
+def test_one_canonical_speaker_across_outlets_with_the_role_apart():
+    story = _story(
+        '"We will not send ground troops into the valley," Defense Secretary Ash Carter said on Tuesday.\n\n'
+        "The talks in Brussels went on late into the night.\n",
+        "Ashton Carter arrived in Brussels for the talks.\n\n"
+        '"We will not send ground troops into the valley," Carter told reporters.\n\n'
+        '"The coalition stands together," Carter added.\n',
+        "Defense Secretary Ash Carter spoke after the talks.\n\n"
+        '"We will not send any ground troops," Carter said. "The coalition stands together."\n',
+    )
+    quotes = compare(story).quotes
+    troops = [q for q in quotes if "ground troops" in q.text]
+    assert len(troops) == 1 and {s.document for s in troops[0].sources} == {0, 1, 2}
+    together = [q for q in quotes if "coalition stands together" in q.text]
+    assert len(together) == 1 and {s.document for s in together[0].sources} == {1, 2}
+    assert {q.speaker for q in quotes} == {"Ash Carter"}  # one name for "Ash", "Ashton" and "Carter"
+    assert troops[0].role == together[0].role == "Defense Secretary"
+
+
+def test_a_multi_sentence_quote_is_one_quote_and_a_title_is_none():
+    quote = "The bridge is closed. It will reopen in May. Nobody was hurt"
+    story = _story(
+        f'"{quote}," Mayor Lena Ortiz said on Friday.\n\nThe museum will show "The Silent Harbor" next week.\n',
+        f'Mayor Lena Ortiz spoke on Friday. "{quote}," Ortiz said.\n',
+    )
+    [q] = compare(story).quotes
+    assert q.text == quote and len(q.sources) == 2
+    assert q.speaker == "Lena Ortiz" and q.role == "Mayor"
+
+
+def _attributions(story: PreparedStory):
+    return [d for d in compare(story).disagreements if d.kind == "attribution"]
+
+
+_BORDER = "We have no plans to close the northern border crossing this winter"
+
+
+def test_one_quote_given_to_two_people_is_an_attribution_disagreement():
+    story = _story(
+        f'"{_BORDER}," Interior Minister Dana Holt said on Monday.\n',
+        f'"{_BORDER}," Foreign Minister Marek Stein said on Monday.\n',
+        f'Interior Minister Dana Holt met the governors. "{_BORDER}," Holt told them.\n',
+    )
+    [d] = _attributions(story)
+    claims = {c.value: {s.document for s in c.sources} for c in d.claims}
+    assert claims == {"Dana Holt": {0, 2}, "Marek Stein": {1}}  # each claim with all its outlets
+
+
+def test_name_variants_pronouns_and_roles_are_not_attribution_disagreements():
+    variants = _story(
+        f'"{_BORDER}," Interior Minister Dana Holt said on Monday.\n',
+        f'Dana R. Holt spoke in the capital. "{_BORDER}," Holt said.\n',
+    )
+    assert _attributions(variants) == []
+    pronoun = _story(
+        f'"{_BORDER}," Interior Minister Dana Holt said on Monday.\n',
+        f'Foreign Minister Marek Stein spoke after Holt. "{_BORDER}," he said.\n',  # "he" read as Stein
+        f'Foreign Minister Marek Stein said the plan was final.\n\n"{_BORDER}."\n',  # inherited speaker
+    )
+    assert _attributions(pronoun) == []
+    role = _story(
+        f'"{_BORDER}," Interior Minister Dana Holt said on Monday.\n',
+        f'"{_BORDER}," the interior ministry said in a statement.\n',
+    )
+    assert _attributions(role) == []
+    aide = _story(
+        f'"{_BORDER}," an aide to Interior Minister Dana Holt said on Monday.\n',
+        f'"{_BORDER}," Foreign Minister Marek Stein said on Monday.\n',
+    )
+    assert _attributions(aide) == []
+    both_named = _story(  # an article naming both people: more likely misread than misattributed
+        f'"{_BORDER}," Interior Minister Dana Holt said on Monday.\n',
+        f'Foreign Minister Marek Stein met Dana Holt.\n\n"{_BORDER}," Stein said on Monday.\n',
+    )
+    assert _attributions(both_named) == []
+    different = _story(  # two short quotes of two people in one article are two quotes
+        '"We are ready," Dana Holt said. Later Marek Stein said: "We are ready now."\n',
+        '"We are ready," Dana Holt said.\n',
+    )
+    assert _attributions(different) == [] and len(compare(different).quotes) == 2

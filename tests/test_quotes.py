@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from newsfuse.clean import clean
-from newsfuse.quotes import Quote, canonical_speaker, find_quotes, same_person
+from newsfuse.quotes import Quote, canonical_speaker, find_quotes, is_person_name, same_person
 
 ROOT = Path(__file__).resolve().parents[1]
 POLNEAR_DEV = ROOT.parent / "shared" / "data" / "trust" / "quotes_polnear_dev.jsonl"
@@ -111,6 +111,13 @@ def test_same_person_and_canonical_speaker():
     assert not same_person("Bill Clinton", "Hillary Clinton")
     assert canonical_speaker(names) == "Ash Carter"
     assert canonical_speaker([]) is None
+
+
+def test_is_person_name():
+    for name in ("Ash Carter", "Defense Secretary Ash Carter", "Abu Bakr al-Baghdadi", "Ludwig van Beethoven"):
+        assert is_person_name(name), name
+    for name in ("Carter", "the spokeswoman", "White House", "Officials", "The Pentagon", "US officials", None):
+        assert not is_person_name(name), name
 
 
 def test_seed_quotes(seed_paths):

@@ -9,7 +9,9 @@ Version 1 of a summary dict:
      "comparison": {"facts", "quotes", "disagreements", "outlets"} (only when compared)}
 
 A source is `{"document", "outlet", "start", "end"}`; a wire copy `{"original", "copies", "shared",
-"agency"}`. The comparison's parts are documented in docs/comparison.md (the contract). Inside a
+"agency"}`. Quotes are `{"text", "speaker", "role", "sources", "variants"}` (`role`: the title or office the
+outlets give the speaker, or null). The comparison's parts are documented in docs/comparison.md
+(the contract). Inside a
 summary the comparison's wire copies are the summary's `wire_copies` (not written twice); a
 comparison on its own (`comparison_to_dict`) carries them as `wire_copies`.
 
@@ -113,7 +115,13 @@ def comparison_to_dict(comparison: Comparison, with_wire_copies: bool = True) ->
             for f in comparison.facts
         ],
         "quotes": [
-            {"speaker": q.speaker, "text": q.text, "sources": _sources(q.sources), "variants": list(q.variants)}
+            {
+                "text": q.text,
+                "speaker": q.speaker,
+                "role": q.role,
+                "sources": _sources(q.sources),
+                "variants": list(q.variants),
+            }
             for q in comparison.quotes
         ],
         "disagreements": [
@@ -143,7 +151,7 @@ def comparison_from_dict(data: Mapping[str, Any], wire_copies: Sequence[WireCopy
             for f in data["facts"]
         ),
         quotes=tuple(
-            QuoteGroup(q["text"], q["speaker"], _sources_from(q["sources"]), tuple(q["variants"]))
+            QuoteGroup(q["text"], q["speaker"], _sources_from(q["sources"]), tuple(q["variants"]), q.get("role"))
             for q in data["quotes"]
         ),
         disagreements=tuple(

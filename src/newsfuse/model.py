@@ -154,12 +154,15 @@ class Fact:
 
 @dataclass(frozen=True)
 class QuoteGroup:
-    """One quotation as every outlet gives it: the fullest text, its speaker and the variants."""
+    """One quotation as every outlet gives it: the fullest text, its speaker (one name for the
+    person across outlets, title left out), the variants, and the title or office the outlets
+    give the speaker (`role`, "Defense Secretary"), if any."""
 
     text: str
     speaker: str | None
     sources: tuple[Source, ...]
     variants: tuple[str, ...] = ()
+    role: str | None = None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Quote", "find_quotes", "canonical_speaker", "same_person"]
+__all__ = ["Quote", "find_quotes", "canonical_speaker", "same_person", "is_person_name"]
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,7 @@ _ORG_WORDS = frozenset(
     "brexit university prize award book film show series station channel project federation republic".split()
 )
 _PARTICLES = r"(?:de|da|del|della|di|du|van|von|der|den|la|le|al|bin|ibn|of)"
+_PARTICLE_WORDS = frozenset(_PARTICLES[3:-1].split("|"))
 _CAPWORD = r"(?:(?:al|el|ad|as|bin|ibn)-)?(?:Mc|Mac|O['’])?[A-Z][\w’'.-]*"
 _RUN = re.compile(rf"{_CAPWORD}(?:[ \t]+(?:{_PARTICLES}[ \t]+)?{_CAPWORD})*")
 _ROLE_NP = (
@@ -589,6 +590,20 @@ def same_person(a: str, b: str) -> bool:
         return True
     fa, fb = wa[0].lower().rstrip("."), wb[0].lower().rstrip(".")
     return fa.startswith(fb) or fb.startswith(fa)
+
+
+def is_person_name(name: str | None) -> bool:
+    """A speaker that is a named person: a given name and a surname, all capitalized, no word of an
+    organisation or place ("Ash Carter", not "Carter" alone, "the spokeswoman" or "White House")."""
+    if not name:
+        return False
+    words = _name_words(name)
+    if len(words) < 2 or words[0].lower() in _NOT_NAMES:
+        return False
+    if any(w.lower() in _ORG_WORDS or (w.isupper() and len(w) > 1) for w in words):
+        return False
+    capitalized = [w[:1].isupper() or bool(re.match(r"(?:al|el|ad|as|bin|ibn)-[A-Z]", w)) for w in words]
+    return capitalized[-1] and all(c or w.lower() in _PARTICLE_WORDS for c, w in zip(capitalized, words))
 
 
 def canonical_speaker(names: Iterable[str]) -> str | None:

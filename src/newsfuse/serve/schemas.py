@@ -85,8 +85,9 @@ class FactOut(BaseModel):
 
 
 class QuoteOut(BaseModel):
-    speaker: str | None
     text: str
+    speaker: str | None
+    role: str | None = None
     sources: list[SourceOut]
     variants: list[str] = []
 
