@@ -99,3 +99,27 @@ def test_three_values_of_one_claim_are_one_disagreement():
     [d] = compare(story).disagreements
     assert d.kind == "number" and {c.value for c in d.claims} == {"150", "138", "140"}
     assert {s.outlet for c in d.claims for s in c.sources} == {"A", "B", "C"}
+
+
+def test_report_dates_conversions_and_first_names_are_no_disagreement():
+    assert (
+        differences(
+            "July 7, 2012 The champion kept his titles with a win over the challenger on Saturday.",
+            "July 8, 2012 The champion kept his titles with a win over the challenger on Saturday.",
+        )
+        == []
+    )
+    assert (
+        differences(
+            "The union agreed a 110 billion euro ($143 billion) bailout at the weekend.",
+            "The union agreed a 110 billion euro ($158 billion) bailout at the weekend.",
+        )
+        == []
+    )
+    assert (
+        differences(
+            "The house was bought by local attorney Bill Ingram last year.",
+            "The house was bought by local attorney William Ingram last year.",
+        )
+        == []
+    )

@@ -136,10 +136,16 @@ def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
         if not _anchored(la, lb, i1, i2, j1, j2):
             continue
         kind = _kind_of_change(ta[i1:i2], tb[j1:j2], names)
-        if kind == "name" and (i1 == 0 or j1 == 0):
-            continue  # a capitalized first word may be no name at all ("Local" / "Some Managua")
-        if kind == "number" and _running_total(la) != _running_total(lb):
-            continue  # one operation's count against a total so far: two claims, not one
+        if kind == "name" and (i1 == 0 or j1 == 0 or _before_one_surname(ta, tb, i2, j2)):
+            continue  # no name at all ("Local" / "Some Managua"), or one person ("Bill" / "William Ingaldson")
+        if kind == "number" and (
+            _running_total(la) != _running_total(lb)
+            or _dateline(la, i1)
+            or _dateline(lb, j1)
+            or _converted(a, ta[i1])
+            or _converted(b, tb[j1])
+        ):
+            continue  # a total against one count, the report's own date, a currency conversion
         if kind:
             topic = " ".join(la[max(0, i1 - 3) : i1] + ["…"] + la[i2 : i2 + 3])
             out.append(Change(kind, topic, " ".join(ta[i1:i2]), " ".join(tb[j1:j2])))
@@ -161,6 +167,28 @@ def _anchored(la: list[str], lb: list[str], i1: int, i2: int, j1: int, j2: int) 
 
 
 _TOTAL = frozenset({"total", "altogether", "cumulative", "overall", "so far", "in all", "to date"})
+
+
+def _before_one_surname(ta: list[str], tb: list[str], i2: int, j2: int) -> bool:
+    """The changed first names stand before one surname in both ("Bill" / "William" Ingaldson)."""
+    return i2 < len(ta) and j2 < len(tb) and ta[i2] == tb[j2] and ta[i2][:1].isupper()
+
+
+# Words that mark a date as the report's own (its dateline or posting time), not the event's.
+_REPORT_DATE = frozenset({"today", "posted", "updated", "published", "edt", "pdt", "gmt", "est"})
+
+
+def _dateline(tokens: list[str], i: int) -> bool:
+    """The number is the day of the report's own date: a month name before it, and either the
+    sentence opens with that date or a posting word stands near it ("announced today October 20")."""
+    if i == 0 or tokens[i - 1] not in _MONTHS:
+        return i > 0 and tokens[0] == "posted"
+    return i <= 2 or bool(_REPORT_DATE & set(tokens[max(0, i - 4) : i + 4]))
+
+
+def _converted(text: str, value: str) -> bool:
+    """The value stands in parentheses after an amount: a conversion ("110 billion euros ($143 billion)")."""
+    return bool(re.search(r"\([^()]*\b" + re.escape(value) + r"\b[^()]*\)", text))
 
 
 def _running_total(tokens: list[str]) -> bool:

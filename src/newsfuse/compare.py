@@ -61,7 +61,6 @@ class ComparisonSettings:
 _CONTRACTIONS = [("n't", " not"), ("'re", " are"), ("'ll", " will"), ("'ve", " have"), ("'m", " am")]
 
 
-
 def compare(story: PreparedStory, settings: ComparisonSettings | None = None) -> Comparison:
     """The comparison of a prepared story's sources."""
     settings = settings or ComparisonSettings()
