@@ -593,3 +593,60 @@ def test_streamed_oversize_summarize_is_413_not_400(tmp_path):
         app, "/api/summarize", [(0.0, b'{"documents": ["'), (0.0, b"word " * 400), (0.0, b'"]}')]
     )
     assert status == 413 and "1000 bytes" in json.loads(body)["detail"]
+
+
+def test_half_open_connections_cannot_hold_the_server(tmp_path):
+    """2,000 connections that send nothing or half a request line are closed after the header
+    timeout while a real client is answered; a trickled body gets 408; --allowed-host works."""
+    import resource
+    import selectors
+
+    import httpx
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    count = max(100, min(2000, soft - 300))
+    port = free_port()
+    proc = start_server(
+        tmp_path / "s.db", port, "--header-timeout", "1", "--body-timeout", "1", "--allowed-host", "news.lan"
+    )
+    held: list[socket.socket] = []
+    try:
+        for i in range(count):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            if i % 2:
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never the end of the headers
+            held.append(s)
+        started = time.monotonic()
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
+        assert time.monotonic() - started < 5
+        # Every held connection is closed by the server (recv gives b"") soon after the timeout.
+        selector = selectors.DefaultSelector()
+        for s in held:
+            s.setblocking(False)
+            selector.register(s, selectors.EVENT_READ)
+        open_ones, deadline = len(held), time.monotonic() + 20
+        while open_ones and time.monotonic() < deadline:
+            for key, _ in selector.select(timeout=1):
+                try:
+                    data = key.fileobj.recv(4096)
+                except (BlockingIOError, ConnectionResetError):
+                    data = b""
+                if not data:
+                    selector.unregister(key.fileobj)
+                    open_ones -= 1
+        assert open_ones == 0, f"{open_ones} of {len(held)} half-open connections still held"
+
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as slow:
+            slow.sendall(
+                b"POST /api/articles HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 1000\r\n\r\n" + b'{"text": "'
+            )
+            answer = slow.recv(4096)
+            assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", headers={"Host": "news.lan"}).status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", headers={"Host": "evil.example"}).status_code == 400
+    finally:
+        for s in held:
+            s.close()
+        stop_server(proc)
