@@ -28,9 +28,14 @@ def example_docs() -> list[dict]:
     return [{"text": p.read_text(encoding="utf-8"), "outlet": p.stem} for p in sorted(EXAMPLE.glob("*.txt"))]
 
 
+def local(app, **kwargs) -> TestClient:
+    """A TestClient that asks for 127.0.0.1:8000, as a local browser or curl does (not "testserver")."""
+    return TestClient(app, base_url="http://127.0.0.1:8000", **kwargs)
+
+
 @pytest.fixture
 def client(tmp_path):
-    with TestClient(create_app(tmp_path / "store.db")) as c:
+    with local(create_app(tmp_path / "store.db")) as c:
         yield c
 
 
@@ -111,12 +116,12 @@ def test_summarize_no_usable_sentence_is_422(client):
 
 
 def test_upload_page_states_the_limit_the_service_enforces(tmp_path):
-    with TestClient(create_app(tmp_path / "s.db", max_body=3 * 1048576)) as c:
+    with local(create_app(tmp_path / "s.db", max_body=3 * 1048576)) as c:
         assert "Up to 3 MB in all" in c.get("/").text
 
 
 def test_declared_oversize_body_is_413(tmp_path):
-    with TestClient(create_app(tmp_path / "s.db", max_body=2000)) as c:
+    with local(create_app(tmp_path / "s.db", max_body=2000)) as c:
         response = c.post("/api/summarize", json={"documents": ["word " * 1000]})
         assert response.status_code == 413
         assert "2000 bytes" in response.json()["detail"]
@@ -129,13 +134,13 @@ def test_streamed_oversize_body_is_413(tmp_path):
             yield b"word " * 100
         yield b'"]}'
 
-    with TestClient(create_app(tmp_path / "s.db", max_body=5000)) as c:
+    with local(create_app(tmp_path / "s.db", max_body=5000)) as c:
         response = c.post("/api/articles", content=chunks(), headers={"content-type": "application/json"})
         assert response.status_code == 413
 
 
 def test_oversize_upload_is_413(tmp_path):
-    with TestClient(create_app(tmp_path / "s.db", max_body=10_000)) as c:
+    with local(create_app(tmp_path / "s.db", max_body=10_000)) as c:
         response = c.post("/api/articles", files={"files": ("big.txt", b"word " * 5000, "text/plain")})
         assert response.status_code == 413
 
@@ -193,7 +198,7 @@ def test_post_articles_validation(client):
 
 
 def test_token_protects_writes_only(tmp_path):
-    with TestClient(create_app(tmp_path / "s.db", token="s3cret")) as c:
+    with local(create_app(tmp_path / "s.db", token="s3cret")) as c:
         doc = example_docs()[0]
         assert c.post("/api/articles", json=doc).status_code == 401
         wrong = c.post("/api/articles", json=doc, headers={"Authorization": "Bearer nope"})
@@ -336,6 +341,312 @@ def test_acknowledged_articles_survive_a_killed_server(tmp_path):
 
 
 def test_summarize_in_worker_processes(tmp_path):
-    with TestClient(create_app(tmp_path / "s.db", workers=1)) as c:
+    with local(create_app(tmp_path / "s.db", workers=1)) as c:
         response = c.post("/api/summarize", json={"documents": example_docs(), "words": 60})
         assert response.status_code == 200 and response.json()["sentences"]
+
+
+# ---- hosts and origins -------------------------------------------------------------------------
+
+TEXT = "Harbour crane falls\n\nA crane fell at the harbour on Monday, officials said. Two workers were hurt."
+
+
+def stored_count(c: TestClient) -> int:
+    return sum(s["articles"] for s in c.get("/api/stories").json())
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "127.0.0.1.evil.example", "", "[::1"])
+def test_foreign_host_is_refused(client, host):
+    api = client.get("/api/stories", headers={"Host": host})
+    assert api.status_code == 400 and "--allowed-host" in api.json()["detail"]
+    html = client.get("/", headers={"Host": host})
+    assert html.status_code == 400 and html.headers["content-type"].startswith("text/html")
+    write = client.post("/api/articles", json={"text": TEXT}, headers={"Host": host})
+    assert write.status_code == 400 and stored_count(client) == 0
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.1:8000", "localhost:1234", "LOCALHOST", "[::1]:8000", "[::1]"])
+def test_loopback_hosts_are_answered(client, host):
+    assert client.get("/healthz", headers={"Host": host}).status_code == 200
+
+
+def test_allowed_hosts_are_configurable(tmp_path):
+    with local(create_app(tmp_path / "s.db", allowed_hosts=["news.lan", "10.0.0.5"])) as c:
+        assert c.get("/healthz", headers={"Host": "news.lan:8000"}).status_code == 200
+        assert c.get("/healthz", headers={"Host": "10.0.0.5"}).status_code == 200
+        assert c.get("/healthz", headers={"Host": "127.0.0.1:8000"}).status_code == 400  # the list replaces
+    with local(create_app(tmp_path / "s.db", allowed_hosts=["*"])) as c:
+        assert c.get("/healthz", headers={"Host": "anything.example"}).status_code == 200
+    with pytest.raises(ValueError):
+        create_app(tmp_path / "s.db", allowed_hosts=["bad host:x"])
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Origin": "http://127.0.0.1:9999"},  # another local server is another origin
+        {"Origin": "http://localhost:8000"},  # another name for this server is another origin too
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Sec-Fetch-Site": "cross-site", "Origin": "http://127.0.0.1:8000"},
+    ],
+)
+def test_cross_site_writes_store_nothing(client, headers):
+    files = {"files": ("a.txt", TEXT.encode(), "text/plain")}
+    multipart = client.post("/api/articles", files=files, headers=headers)
+    assert multipart.status_code == 403 and "cross-site" in multipart.json()["detail"]
+    assert client.post("/api/articles", json={"text": TEXT}, headers=headers).status_code == 403
+    assert client.post("/api/summarize", json={"documents": [TEXT]}, headers=headers).status_code == 403
+    assert stored_count(client) == 0
+    assert client.get("/api/stories", headers=headers).status_code == 200  # reads stay open
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # curl, scripts: no Origin, no Sec-Fetch-Site
+        {"Origin": "http://127.0.0.1:8000", "Sec-Fetch-Site": "same-origin"},  # this server's own page
+        {"Origin": "http://127.0.0.1:8000"},
+        {"Sec-Fetch-Site": "none"},
+    ],
+)
+def test_same_origin_and_non_browser_writes_are_stored(client, headers):
+    response = client.post("/api/articles", json={"text": TEXT}, headers=headers)
+    assert response.status_code == 201, response.text
+
+
+def test_with_a_token_cross_site_needs_it_and_non_browsers_need_it(tmp_path):
+    with local(create_app(tmp_path / "s.db", token="s3cret")) as c:
+        evil = {"Origin": "https://evil.example"}
+        assert c.post("/api/articles", json={"text": TEXT}, headers=evil).status_code == 403
+        assert c.post("/api/articles", json={"text": TEXT}).status_code == 401
+        ok = c.post("/api/articles", json={"text": TEXT}, headers={**evil, "Authorization": "Bearer s3cret"})
+        assert ok.status_code == 201  # the token is authority enough (a foreign page cannot send it)
+
+
+def test_a_body_without_content_type_stores_nothing(client):
+    response = client.post("/api/articles", content=json.dumps({"text": TEXT}).encode())
+    assert response.status_code == 415 and "application/json" in response.json()["detail"]
+    assert stored_count(client) == 0
+
+
+# ---- malformed requests get 4xx ----------------------------------------------------------------
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+BIG_INT = b"9" * 5000
+JSON = {"content-type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/api/articles", DEEP),
+        ("/api/articles", b'{"text": "a b c.", "id": ' + BIG_INT + b"}"),
+        ("/api/summarize", b'{"documents": ' + DEEP + b"}"),
+        ("/api/summarize", b'{"documents": ["a b c."], "words": ' + BIG_INT + b"}"),
+    ],
+)
+def test_deep_json_and_huge_integers_are_400(client, path, body):
+    response = client.post(path, content=body, headers=JSON)
+    assert response.status_code == 400, response.text
+    assert "JSON" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "published", ["0001-01-01", "0001-01-01T00:00:00+05:00", "9999-12-31", "9999-12-31T23:59:59-05:00"]
+)
+def test_published_off_the_calendar_is_422(client, published):
+    response = client.post("/api/articles", json={"text": TEXT, "published": published})
+    assert response.status_code == 422 and response.json()["detail"].startswith("published:")
+    docs = [{"text": TEXT, "published": published}, TEXT + " More."]
+    assert client.post("/api/summarize", json={"documents": docs}).status_code == 422
+    assert stored_count(client) == 0
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://a.example:99999999/x"])
+def test_unreadable_url_is_422(client, url):
+    response = client.post("/api/articles", json={"text": TEXT, "url": url})
+    assert response.status_code == 422 and response.json()["detail"].startswith("url:")
+
+
+@pytest.mark.parametrize(
+    "name, data, reason",
+    [
+        ("a.jsonl", json.dumps({"text": TEXT, "published": "0001-01-01"}).encode(), "published"),
+        ("a.jsonl", DEEP, "nested too deeply"),
+        ("a.jsonl", b'{"text": "a b c.", "id": ' + BIG_INT + b"}", "digits"),
+        ("a.jsonl", b'{"text": "A crane fell \\ud800 on Monday. Yes."}', "surrogate"),
+        ("a.jsonl", json.dumps({"text": TEXT, "url": "http://[::1"}).encode(), "url"),
+    ],
+)
+def test_unusable_uploads_are_reported_and_the_rest_stored(client, name, data, reason):
+    files = [("files", (name, data, "application/octet-stream")), ("files", ("good.txt", TEXT.encode(), "text/plain"))]
+    response = client.post("/api/articles", files=files)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert len(body["stored"]) == 1 and any(reason in p.lower() and name in p for p in body["problems"]), body
+    alone = client.post("/api/articles", files=[files[0]])
+    assert alone.status_code == 422 and reason in alone.json()["detail"].lower()
+    assert stored_count(client) == 1
+
+
+def test_story_ids_beyond_sqlite_are_404(client):
+    for path in ("/stories/99999999999999999999", "/stories/-1", "/stories/0", "/stories/abc", "/stories/%C2%B2"):
+        page = client.get(path)
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html"), path
+    api = client.get("/api/stories/99999999999999999999")
+    assert api.status_code == 404 and api.json()["detail"] == "no story 99999999999999999999"
+
+
+# ---- error pages and the API docs --------------------------------------------------------------
+
+
+def test_page_routes_answer_html_errors_and_the_api_json(client):
+    missing = client.get("/stories/12345")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "no story 12345" in missing.text and "<h1>No such page</h1>" in missing.text
+    assert "script-src 'self'" in missing.headers["content-security-policy"]
+    assert client.get("/nosuch").headers["content-type"].startswith("text/html")
+    bad_query = client.get("/?added=abc")
+    assert bad_query.status_code == 422 and bad_query.headers["content-type"].startswith("text/html")
+    assert client.get("/api/nosuch").json() == {"detail": "Not Found"}
+    assert client.get("/api/stories/12345").json() == {"detail": "no story 12345"}
+    wrong_method = client.delete("/api/stories")
+    assert wrong_method.status_code == 405 and "detail" in wrong_method.json()
+
+
+def test_page_errors_escape_what_the_url_says(client):
+    page = client.get("/stories/%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+    assert page.status_code == 404 and "<script>alert" not in page.text
+
+
+def test_api_docs_need_no_cdn(client):
+    assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404
+    assert client.get("/openapi.json").json()["info"]["title"] == "newsfuse"
+    for path in ("/", "/stories/1"):
+        html = client.get(path).text
+        assert "cdn." not in html and '<script src="http' not in html and 'href="/docs"' not in html
+
+
+# ---- slow clients ------------------------------------------------------------------------------
+
+
+def asgi_post(app, path: str, chunks: list[tuple[float, bytes]], complete: bool = True) -> tuple[int, dict, bytes]:
+    """POST `chunks` (each after its delay in seconds) straight into the ASGI app, as a slow client
+    would; with `complete` false the client never sends the body's end."""
+    import asyncio
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json")],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+    }
+    sent: list[dict] = []
+
+    async def run() -> None:
+        pending = list(chunks)
+
+        async def receive() -> dict:
+            if not pending:
+                await asyncio.sleep(3600)  # the client keeps the connection open
+            delay, data = pending.pop(0)
+            await asyncio.sleep(delay)
+            return {"type": "http.request", "body": data, "more_body": bool(pending) or not complete}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        await asyncio.wait_for(app(scope, receive, send), 10)
+
+    asyncio.run(run())
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body
+
+
+def test_a_body_trickling_past_the_timeout_is_408(tmp_path):
+    app = create_app(tmp_path / "s.db", body_timeout=0.5)
+    chunks = [(0.0, b'{"text": "'), (0.3, b"word " * 10), (0.3, b"more " * 10), (0.3, b'"}')]
+    status, headers, body = asgi_post(app, "/api/articles", chunks)
+    assert status == 408 and "0.5 seconds" in json.loads(body)["detail"]
+    assert headers["connection"] == "close"
+    never = asgi_post(app, "/api/summarize", [(0.0, b'{"documents": ["a b c. ')], complete=False)
+    assert never[0] == 408
+    prompt = asgi_post(app, "/api/summarize", [(0.0, b'{"documents": '), (0.1, b'["One sentence here. Two."]}')])
+    assert prompt[0] == 200
+
+
+def test_streamed_oversize_summarize_is_413_not_400(tmp_path):
+    app = create_app(tmp_path / "s.db", max_body=1000)
+    status, _, body = asgi_post(
+        app, "/api/summarize", [(0.0, b'{"documents": ["'), (0.0, b"word " * 400), (0.0, b'"]}')]
+    )
+    assert status == 413 and "1000 bytes" in json.loads(body)["detail"]
+
+
+def test_half_open_connections_cannot_hold_the_server(tmp_path):
+    """2,000 connections that send nothing or half a request line are closed after the header
+    timeout while a real client is answered; a trickled body gets 408; --allowed-host works."""
+    import resource
+    import selectors
+
+    import httpx
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    count = max(100, min(2000, soft - 300))
+    port = free_port()
+    proc = start_server(
+        tmp_path / "s.db", port, "--header-timeout", "1", "--body-timeout", "1", "--allowed-host", "news.lan"
+    )
+    held: list[socket.socket] = []
+    try:
+        for i in range(count):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            if i % 2:
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never the end of the headers
+            held.append(s)
+        started = time.monotonic()
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
+        assert time.monotonic() - started < 5
+        # Every held connection is closed by the server (recv gives b"") soon after the timeout.
+        selector = selectors.DefaultSelector()
+        for s in held:
+            s.setblocking(False)
+            selector.register(s, selectors.EVENT_READ)
+        open_ones, deadline = len(held), time.monotonic() + 20
+        while open_ones and time.monotonic() < deadline:
+            for key, _ in selector.select(timeout=1):
+                try:
+                    data = key.fileobj.recv(4096)
+                except (BlockingIOError, ConnectionResetError):
+                    data = b""
+                if not data:
+                    selector.unregister(key.fileobj)
+                    open_ones -= 1
+        assert open_ones == 0, f"{open_ones} of {len(held)} half-open connections still held"
+
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as slow:
+            slow.sendall(
+                b"POST /api/articles HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 1000\r\n\r\n" + b'{"text": "'
+            )
+            answer = slow.recv(4096)
+            assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", headers={"Host": "news.lan"}).status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", headers={"Host": "evil.example"}).status_code == 400
+    finally:
+        for s in held:
+            s.close()
+        stop_server(proc)

@@ -440,18 +440,52 @@ def serve(
         None, envvar="NEWSFUSE_TOKEN", help="Bearer token that POST /api/articles needs (or $NEWSFUSE_TOKEN)."
     ),
     workers: int = typer.Option(0, help="Processes for /api/summarize (0: threads of the server process)."),
+    allowed_host: list[str] = typer.Option(
+        [],
+        "--allowed-host",
+        help="A name the Host header may carry besides 127.0.0.1, localhost and ::1 (repeatable; '*': any). "
+        "Other hosts get 400, which stops DNS rebinding.",
+    ),
+    header_timeout: float = typer.Option(
+        10.0, min=0.1, help="Seconds a connection has to send a request's headers before it is closed."
+    ),
+    body_timeout: float = typer.Option(
+        60.0, min=0.1, help="Seconds a request has to send its body after its headers (then 408)."
+    ),
 ) -> None:
-    """Serve the web pages and the JSON API (/api, documented at /docs) over a story store."""
+    """Serve the web pages and the JSON API (/api, schema at /openapi.json) over a story store."""
     try:
         import uvicorn
+        from rich.markup import escape
 
         from .serve import create_app
+        from .serve.guard import LOOPBACK_HOSTS
+        from .serve.server import uvicorn_settings
     except ImportError as error:
         err.print(f"[red]error[/]: {error.name} is missing; install the serve extra: pip install 'newsfuse[serve]'")
         raise typer.Exit(1) from None
-    if host not in ("127.0.0.1", "localhost", "::1") and not token:
+    loopback = host in LOOPBACK_HOSTS
+    if not loopback and not token:
         err.print(f"[yellow]warning[/]: listening on {host} without --token: anyone who reaches it can add articles")
-    uvicorn.run(create_app(db, token=token, workers=workers), host=host, port=port, log_level="info")
+    # A specific address bound is a name clients use; 0.0.0.0 and :: are not (name them with --allowed-host).
+    bound = [] if loopback or host in ("0.0.0.0", "::", "") else [host]
+    try:
+        application = create_app(
+            db,
+            token=token,
+            workers=workers,
+            allowed_hosts=[*LOOPBACK_HOSTS, *bound, *allowed_host],
+            body_timeout=body_timeout,
+        )
+    except ValueError as error:
+        err.print(f"[red]error[/]: --allowed-host: {escape(str(error))}")
+        raise typer.Exit(2) from None
+    if not loopback and not (bound or allowed_host):
+        err.print(
+            "[yellow]warning[/]: only requests for 127.0.0.1, localhost or ::1 are answered; "
+            "add the names clients use with --allowed-host"
+        )
+    uvicorn.run(application, host=host, port=port, log_level="info", **uvicorn_settings(header_timeout))
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,14 +15,24 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from jinja2 import Environment, PackageLoader
 from pydantic import TypeAdapter, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import NewsfuseError, NotFoundError, OptionError
 from ..model import Article, Story, Summary
 from ..settings import Options
 from ..store import Store, StoryInfo
-from .middleware import BodyLimit, input_error, validation_error
+from .guard import LOOPBACK_HOSTS, RequestGuard, normal_hosts
+from .middleware import (
+    BodyLimit,
+    error_response,
+    http_error,
+    input_error,
+    page,
+    page_or_validation_error,
+    server_error,
+    templates,
+)
 from .schemas import (
     MAX_DOCUMENTS,
     ArticlesOut,
@@ -32,6 +42,8 @@ from .schemas import (
     SummarizeRequest,
     SummaryOut,
     articles_body,
+    published_problem,
+    url_problem,
 )
 from .views import info_out, safe_url, stored_out, story_out, story_view, summary_json
 
@@ -42,6 +54,11 @@ MAX_BODY = 4 * 1024 * 1024
 # One uploaded file: a long feature with its HTML page stays well under it.
 MAX_FILE = 2 * 1024 * 1024
 MAX_FILES = 100
+# A request body not complete this long after its headers gets 408 (4 MiB in 60 s is 70 KB/s), so
+# clients trickling bodies cannot hold connections and memory.
+BODY_TIMEOUT = 60.0
+# SQLite's INTEGER: a story id above it cannot exist.
+MAX_ID = 2**63 - 1
 UPLOAD_KINDS = {
     ".txt": "text",
     ".text": "text",
@@ -52,10 +69,6 @@ UPLOAD_KINDS = {
     ".json": "json",
     ".ndjson": "json",
 }
-CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
 STATIC = {"style.css": "text/css; charset=utf-8", "app.js": "text/javascript; charset=utf-8"}
 # The templates are package data of `newsfuse`, one level above this package.
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -149,16 +162,22 @@ async def _request_articles(request: Request) -> tuple[list[Article], list[str]]
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == "multipart/form-data":
         return await _uploaded_articles(request)
-    if kind in ("application/json", ""):
+    if kind == "application/json":
         return await _json_articles(request)
-    raise HTTPException(415, "send application/json or multipart/form-data")
+    # No content type is refused too: a page on another site can send a body without one and
+    # without a CORS preflight, so it must never be read as JSON.
+    raise HTTPException(
+        415, f"Content-Type {kind or '(none)'}: send application/json or multipart/form-data (field 'files')"
+    )
 
 
 async def _json_articles(request: Request) -> tuple[list[Article], list[str]]:
     try:
         data = json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except ValueError as error:  # bad JSON or UTF-8, or an integer over Python's 4,300 digits
         raise HTTPException(400, f"request body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise HTTPException(400, "request body is not usable JSON: nested too deeply") from None
     items = data if isinstance(data, list) else [data]
     if not items or len(items) > MAX_DOCUMENTS:
         raise HTTPException(422, f"body: give between 1 and {MAX_DOCUMENTS} articles")
@@ -195,13 +214,42 @@ async def _uploaded_articles(request: Request) -> tuple[list[Article], list[str]
         except NewsfuseError as error:
             problems.append(str(error))
             continue
-        articles += pile.articles + [a for s in pile.stories for a in s.articles if a.text.strip()]
+        except RecursionError:
+            problems.append(f"{name}: not read: JSON nested too deeply")
+            continue
+        except (ValueError, OverflowError) as error:  # a record the reader could not take apart
+            problems.append(f"{name}: not read: {error}")
+            continue
+        for article in pile.articles + [a for s in pile.stories for a in s.articles if a.text.strip()]:
+            problem = _article_problem(article)
+            if problem:
+                problems.append(f"{article.origin_file or name}: not stored: {problem}")
+            else:
+                articles.append(article)
         problems += [str(p) for p in pile.problems]
     return articles, problems
 
 
+def _article_problem(article: Article) -> str | None:
+    """Why an uploaded article cannot be stored (the checks the JSON schema makes), or None."""
+    for field in ("text", "outlet", "url", "title", "id"):
+        value = getattr(article, field)
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as error:
+                return f"{field}: {value[error.start]!r} is not a character (a lone surrogate)"
+    problem = published_problem(article.published)
+    if problem:
+        return f"published: {problem}"
+    problem = url_problem(article.url)
+    return f"url: {problem}" if problem else None
+
+
 def load_story(store: Store, story_id: int) -> tuple[Story, Summary | None, StoryInfo]:
     """The story, its summary (None when it has no body sentence) and its info."""
+    if not 0 < story_id <= MAX_ID:
+        raise HTTPException(404, f"no story {story_id}")
     try:
         info = store.info(story_id)
     except NotFoundError:
@@ -217,10 +265,18 @@ def load_story(store: Store, story_id: int) -> tuple[Story, Summary | None, Stor
 
 
 def create_app(
-    db_path: str | Path = DEFAULT_DB, token: str | None = None, max_body: int = MAX_BODY, workers: int = 0
+    db_path: str | Path = DEFAULT_DB,
+    token: str | None = None,
+    max_body: int = MAX_BODY,
+    workers: int = 0,
+    allowed_hosts: Iterable[str] | None = None,
+    body_timeout: float = BODY_TIMEOUT,
 ) -> FastAPI:
     """The service over the store at `db_path`; with `token`, writes need it as a bearer token;
-    with `workers` > 0, /api/summarize runs in that many processes (else in threads)."""
+    with `workers` > 0, /api/summarize runs in that many processes (else in threads).
+    `allowed_hosts`: the names the `Host` header may carry (any port; "*" for any name), by
+    default the loopback names; other hosts get 400 (DNS rebinding)."""
+    hosts = normal_hosts(LOOPBACK_HOSTS if allowed_hosts is None else allowed_hosts)
     store = StoreThread(str(db_path))
 
     @asynccontextmanager
@@ -236,6 +292,10 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
         description="Many news reports about the same events, fused into one attributed account.",
+        # Swagger UI and ReDoc load their scripts from a CDN, so offline they are blank pages: the
+        # schema at /openapi.json is served, and any OpenAPI viewer reads it (docs/serve.md).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.token = token or None
     app.state.pool = None
@@ -243,10 +303,15 @@ def create_app(
     app.state.gate = asyncio.Semaphore(max(1, workers))
     app.state.store = store
     app.state.max_body = max_body
-    app.add_middleware(BodyLimit, max_body=max_body)
+    app.state.allowed_hosts = hosts
+    app.add_middleware(BodyLimit, max_body=max_body, body_timeout=body_timeout)
+    # Added last, so it runs first: a refused host or cross-site write is answered before any body is read.
+    app.add_middleware(RequestGuard, allowed_hosts=hosts, token=app.state.token, error=error_response)
     # Starlette types a handler as taking any Exception; each of these takes its own class.
-    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, page_or_validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(NewsfuseError, input_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, server_error)
     _service_routes(app, store)
     _store_routes(app, store)
     _page_routes(app, store)
@@ -326,38 +391,27 @@ def _store_routes(app: FastAPI, store: StoreThread) -> None:
 # ---- pages -------------------------------------------------------------------------------------
 
 
-def _templates() -> Environment:
-    env = Environment(
-        loader=PackageLoader("newsfuse", "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True
-    )
-    env.filters["plural"] = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"
-    return env
-
-
-def _page(html: str) -> HTMLResponse:
-    return HTMLResponse(
-        html,
-        headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"},
-    )
-
-
 def _page_routes(app: FastAPI, store: StoreThread) -> None:
-    env = _templates()
+    env = templates()
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index(added: int | None = None) -> HTMLResponse:
         infos = [info_out(i) for i in await store.run(lambda s: s.stories())]
-        return _page(
+        return page(
             env.get_template("index.html").render(
                 stories=infos, added=added, needs_token=app.state.token is not None, max_body=app.state.max_body
             )
         )
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
-    async def story_page(story_id: int) -> HTMLResponse:
-        found, summary, info = await store.run(lambda s: load_story(s, story_id))
-        view = story_view(found, summary, str(story_id), info.headline or None)
-        return _page(env.get_template("story.html").render(**view))
+    async def story_page(story_id: str) -> HTMLResponse:
+        # Any path is a story number or no story at all: a reader gets a 404 page either way.
+        number = int(story_id) if story_id.isascii() and story_id.isdigit() and len(story_id) <= 19 else 0
+        if not 0 < number <= MAX_ID:
+            raise HTTPException(404, f"There is no story {story_id[:40]!r}: story numbers are whole numbers from 1.")
+        found, summary, info = await store.run(lambda s: load_story(s, number))
+        view = story_view(found, summary, str(number), info.headline or None)
+        return page(env.get_template("story.html").render(**view))
 
     @app.get("/static/{name}", include_in_schema=False)
     async def static(name: str) -> Response:

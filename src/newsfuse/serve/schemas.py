@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 
 from ..settings import WORDS_RANGE, Options
 
@@ -14,6 +16,35 @@ MAX_TEXT_CHARS = 500_000  # one article's text
 
 NonEmpty = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_CHARS)]
 Short = Annotated[str, StringConstraints(max_length=2000)]
+# Publication dates newsfuse accepts. Outside these a date is a mistake (year 1 is a default value,
+# not a date of news), and story grouping's date windows would run off the calendar's ends.
+PUBLISHED_RANGE = (datetime(1000, 1, 1), datetime(9000, 12, 31, 23, 59, 59))
+
+
+def published_problem(moment: datetime | None) -> str | None:
+    """Why a publication date cannot be used, or None when it can (or there is none)."""
+    if moment is None:
+        return None
+    try:
+        naive = moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+    except OverflowError:
+        naive = None
+    low, high = PUBLISHED_RANGE
+    if naive is None or not low <= naive <= high:
+        return f"{moment.isoformat()} is outside the dates newsfuse accepts ({low.date()} to {high.date()})"
+    return None
+
+
+def url_problem(url: str | None) -> str | None:
+    """Why a URL cannot be read, or None."""
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number in 0..65535
+    except ValueError as error:
+        return f"not a valid URL: {error}"
+    return None
 
 
 # ---- requests ----------------------------------------------------------------------------------
@@ -29,6 +60,22 @@ class DocumentIn(BaseModel):
     title: Short | None = None
     published: datetime | None = Field(None, description="ISO 8601 date or date-time")
     id: Short | None = None
+
+    @field_validator("published")
+    @classmethod
+    def _published_in_range(cls, value: datetime | None) -> datetime | None:
+        problem = published_problem(value)
+        if problem:
+            raise PydanticCustomError("published_range", "{problem}", {"problem": problem})
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url_readable(cls, value: str | None) -> str | None:
+        problem = url_problem(value)
+        if problem:
+            raise PydanticCustomError("url_invalid", "{problem}", {"problem": problem})
+        return value
 
 
 class SummarizeRequest(BaseModel):
