@@ -592,6 +592,10 @@ def same_person(a: str, b: str) -> bool:
     return fa.startswith(fb) or fb.startswith(fa)
 
 
+# A party word makes a description of someone ("an Alaska Republican"), not a name.
+_PARTY_WORDS = frozenset("republican republicans democrat democrats democratic conservative liberal labour tory".split())
+
+
 def is_person_name(name: str | None) -> bool:
     """A speaker that is a named person: a given name and a surname, all capitalized, no word of an
     organisation or place ("Ash Carter", not "Carter" alone, "the spokeswoman" or "White House")."""
@@ -600,7 +604,7 @@ def is_person_name(name: str | None) -> bool:
     words = _name_words(name)
     if len(words) < 2 or words[0].lower() in _NOT_NAMES:
         return False
-    if any(w.lower() in _ORG_WORDS or (w.isupper() and len(w) > 1) for w in words):
+    if any(w.lower() in _ORG_WORDS or w.lower() in _PARTY_WORDS or (w.isupper() and len(w) > 1) for w in words):
         return False
     capitalized = [w[:1].isupper() or bool(re.match(r"(?:al|el|ad|as|bin|ibn)-[A-Z]", w)) for w in words]
     return capitalized[-1] and all(c or w.lower() in _PARTICLE_WORDS for c, w in zip(capitalized, words))
