@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -155,3 +156,206 @@ def test_a_file_name_that_is_not_utf8_is_shown_escaped(tmp_path):
 def test_read_text_of_json_array_too_deep():
     pile = read_text("[" * 100_000 + "]" * 100_000, "a.json", kind="json")
     assert "nested too deep" in pile.problems[0].message
+
+
+# ---- the command line: plain messages, exit codes, nothing overwritten, full disks
+
+from typer.testing import CliRunner  # noqa: E402
+
+from newsfuse.cli import app  # noqa: E402
+
+runner = CliRunner()
+HOSTILE = {
+    "id": "[/]x",
+    "title": "[/] Harbor [bold]fire",
+    "outlet": "[/]Wire",
+    "text": "The council \x1b]52;c;cm0gLXJmIH4=\x07met on Monday\x1b[2J. It approved the plan for the harbor.",
+    "published": "0001-01-01",
+}
+
+
+def test_markup_escapes_and_bad_dates_pass_summarize_ingest_cluster_and_stories(tmp_path):
+    path = _jsonl(tmp_path, json.dumps({"id": "[/]", "docs": []}), json.dumps(HOSTILE))
+    result = runner.invoke(app, ["summarize", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "(id [/]): neither 'documents'" in result.stderr and "'0001-01-01' is outside the years" in result.stderr
+    result = runner.invoke(app, ["cluster", str(path), "-o", str(tmp_path / "c.jsonl")])
+    assert result.exit_code == 0, result.output
+    db = tmp_path / "s.db"
+    assert runner.invoke(app, ["ingest", str(path), "--db", str(db)]).exit_code == 0
+    for _ in range(2):  # the stored title with markup is shown as written, on every run
+        result = runner.invoke(app, ["stories", "--db", str(db)])
+        assert result.exit_code == 0 and "[/] Harbor [bold]fire" in result.stdout, result.output
+
+
+def test_a_bad_db_path_is_named_and_nothing_created(tmp_path):
+    path = _jsonl(tmp_path)
+    result = runner.invoke(app, ["ingest", str(path), "--db", str(tmp_path)])
+    assert result.exit_code == 1 and "is a directory" in result.stderr
+    result = runner.invoke(app, ["ingest", str(path), "--db", str(tmp_path / "nodir" / "s.db")])
+    assert result.exit_code == 1 and "does not exist; create it first" in result.stderr
+    typo = tmp_path / "typo.db"
+    for args in (["stories"], ["show", "1"], ["serve"]):
+        result = runner.invoke(app, [*args, "--db", str(typo)])
+        assert result.exit_code == 1 and "no such store" in result.stderr, result.output
+    assert not typo.exists()
+
+
+def test_a_damaged_store_is_named_under_show_and_stories(tmp_path):
+    db = tmp_path / "s.db"
+    assert runner.invoke(app, ["ingest", str(_jsonl(tmp_path)), "--db", str(db), "--no-summarize"]).exit_code == 0
+    data = bytearray(db.read_bytes())
+    data[4096:] = b"\xff" * (len(data) - 4096)
+    db.write_bytes(bytes(data))
+    for args in (["show", "1"], ["stories"]):
+        result = runner.invoke(app, [*args, "--db", str(db)])
+        assert result.exit_code == 1 and ("damaged" in result.stderr), result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_eval_of_a_missing_file_says_so():
+    result = runner.invoke(app, ["eval", "nosuch.jsonl"])
+    assert result.exit_code == 1 and "nosuch.jsonl: no such file" in result.stderr
+    assert isinstance(result.exception, SystemExit)
+
+
+def test_outputs_never_overwrite_an_input(tmp_path):
+    path = _jsonl(tmp_path)
+    before = path.read_bytes()
+    for args in (["summarize", str(path), "-o", str(path)], ["batch", str(path), "-o", str(path), "--workers", "1"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and "is an input too" in result.stderr, result.output
+    text = tmp_path / "a.txt"
+    text.write_text("Harbor closes\n\n" + ARTICLE)
+    assert runner.invoke(app, ["summarize", str(tmp_path), "-o", str(text)]).exit_code == 2
+    assert path.read_bytes() == before and text.read_text().startswith("Harbor closes")
+
+
+def _disk_full(monkeypatch):
+    import errno
+
+    import newsfuse.distributed as distributed
+
+    real_open = open
+
+    class Full:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        writelines = write
+
+    monkeypatch.setattr(distributed, "open", lambda *a, **k: Full(real_open(*a, **k)), raising=False)
+
+
+def test_a_full_disk_under_summarize_and_batch_leaves_no_temporary(tmp_path, monkeypatch):
+    path = _jsonl(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    _disk_full(monkeypatch)
+    for args in (["summarize", str(path), "-o", str(out / "s.txt")], ["batch", str(path), "-o", str(out / "b.jsonl")]):
+        result = runner.invoke(app, [*args, "--workers", "1"] if args[0] == "batch" else args)
+        assert result.exit_code == 1 and "No space left on device" in result.stderr, result.output
+        assert isinstance(result.exception, SystemExit)
+    assert list(out.iterdir()) == []
+
+
+def test_a_full_disk_under_ingest_is_named(tmp_path, monkeypatch):
+    import sqlite3
+
+    from newsfuse.store import Store
+
+    def full(self, articles):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Store, "_ingest_batch", full)
+    result = runner.invoke(app, ["ingest", str(_jsonl(tmp_path)), "--db", str(tmp_path / "s.db")])
+    assert result.exit_code == 1 and "disk is full" in result.stderr and "rerun" in result.stderr
+
+
+def test_many_bad_records_print_the_first_few_and_a_count(tmp_path):
+    path = _jsonl(tmp_path, *["{bad"] * (LIMITS.errors_shown + 30))
+    result = runner.invoke(app, ["batch", str(path), "-o", str(tmp_path / "o.jsonl"), "--workers", "1"])
+    assert result.exit_code == 0
+    failed = [line for line in result.stderr.splitlines() if line.startswith("failed:")]
+    assert len(failed) == LIMITS.errors_shown + 1 and "30 more not shown" in failed[-1]
+    assert f"1 summarized, {LIMITS.errors_shown + 30} failed" in result.stderr
+    assert len((tmp_path / "o.jsonl").read_text().splitlines()) == LIMITS.errors_shown + 31
+
+
+def test_a_non_utf8_file_name_is_ingested_and_listed(tmp_path):
+    name = os.fsdecode(b"r\xe9sum\xe9.txt")
+    (tmp_path / name).write_text("Harbor closes\n\n" + ARTICLE)
+    db = tmp_path / "s.db"
+    result = runner.invoke(app, ["ingest", str(tmp_path / name), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(app, ["stories", "--db", str(db)]).exit_code == 0
+
+
+# ---- atomic writes, workers, resume
+
+
+def test_write_atomic_removes_stale_temporaries_of_dead_processes(tmp_path):
+    from newsfuse.distributed import write_atomic
+
+    out = tmp_path / "o.jsonl"
+    stale = tmp_path / ".o.jsonl.999999999.tmp"  # no such process
+    stale.write_text("half")
+    write_atomic(out, ["x\n"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o.jsonl"]
+
+
+def test_a_resume_after_the_input_changed_does_not_reuse_parts(tmp_path):
+    from newsfuse.distributed import _manifest, _prepare_dir
+    from newsfuse.errors import NewsfuseError
+    from newsfuse.settings import Options
+
+    path = _jsonl(tmp_path)
+    parts = tmp_path / "parts"
+    _prepare_dir(parts, _manifest([path], 1, 100, Options()))
+    _prepare_dir(parts, _manifest([path], 1, 100, Options()))  # the same input: resumable
+    path.write_text(path.read_text().replace("Monday", "Friday"))  # same size, same record count
+    with pytest.raises(NewsfuseError, match="other contents"):
+        _prepare_dir(parts, _manifest([path], 1, 100, Options()))
+
+
+WORKER_PARENT = """
+import sys, time
+from newsfuse.batch import worker_pool
+pool = worker_pool(1)
+print(pool.submit(__import__("os").getpid).result(), flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.timeout(60)
+def test_pool_workers_die_with_a_killed_parent(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import newsfuse
+
+    env = {**os.environ, "PYTHONPATH": str(Path(newsfuse.__file__).parents[1])}
+    parent = subprocess.Popen([sys.executable, "-c", WORKER_PARENT], stdout=subprocess.PIPE, text=True, env=env)
+    worker = int(parent.stdout.readline())
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    for _ in range(100):
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(worker, signal.SIGKILL)
+    pytest.fail("the worker outlived its parent")

@@ -459,8 +459,8 @@ def ingest_cmd(
     ),
 ) -> None:
     """Add articles to the store: each joins a story or starts one; a re-ingested article changes nothing."""
-    articles = _read_articles(paths)
-    with _open_store(db, create=True) as store:
+    with _open_store(db, create=True) as store:  # a bad --db is named before any reading
+        articles = _read_articles(paths)
         done = store.ingest(articles, summarize=summarize)
     added = [d for d in done if d.added]
     err.print(

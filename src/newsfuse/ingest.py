@@ -467,6 +467,11 @@ def iter_records(
 
 def _load_json(text: str, at: str, limits: Limits) -> object:
     """A JSON value, or an InputError saying why the text is none newsfuse can use."""
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as err:  # a byte read as a surrogate escape (batch.open_text)
+            return InputError(at, f"bytes that are not UTF-8 at column {err.start + 1}; re-encode the file as UTF-8")
     try:
         value = json.loads(text)
     except json.JSONDecodeError as err:
