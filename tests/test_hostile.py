@@ -359,3 +359,24 @@ def test_pool_workers_die_with_a_killed_parent(tmp_path):
         time.sleep(0.1)
     os.kill(worker, signal.SIGKILL)
     pytest.fail("the worker outlived its parent")
+
+
+def test_process_pools_are_spawned_not_forked(monkeypatch):
+    import multiprocessing
+
+    from newsfuse.batch import worker_pool
+    from newsfuse.train import build_rows
+
+    pool = worker_pool(1)
+    assert pool._mp_context.get_start_method() == "spawn"
+    pool.shutdown()
+    methods = []
+
+    def record(method=None):
+        methods.append(method)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(multiprocessing, "get_context", record)
+    with pytest.raises(RuntimeError, match="stop here"):
+        build_rows("nosuch.jsonl", 1, False, "x")
+    assert methods == ["spawn"]
