@@ -380,3 +380,33 @@ def test_process_pools_are_spawned_not_forked(monkeypatch):
     with pytest.raises(RuntimeError, match="stop here"):
         build_rows("nosuch.jsonl", 1, False, "x")
     assert methods == ["spawn"]
+
+
+def test_batch_stops_at_blank_padding_in_a_gzip_and_refuses_a_long_line(tmp_path, monkeypatch):
+    import gzip
+    import io
+    from dataclasses import replace
+
+    import newsfuse.ingest as ingest
+    from newsfuse.batch import run_batch
+    from newsfuse.distributed import count_records
+    from newsfuse.settings import Options
+
+    monkeypatch.setattr(ingest, "LIMITS", replace(LIMITS, blank_lines=10, line_chars=1000))
+    path = tmp_path / "in.jsonl.gz"
+    long = json.dumps({"id": "long", "text": "word " * 500})
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write(json.dumps(GOOD) + "\n" + long + "\n" + "\n" * 1000 + json.dumps(GOOD) + "\n")
+    assert count_records(path) == 3
+    out = io.StringIO()
+    report = run_batch(path, out, Options(words=30), workers=1)
+    errors = [json.loads(line).get("error") for line in out.getvalue().splitlines()]
+    assert report.done == 1 and report.failures == 2
+    assert "longer than 1,000 characters" in errors[1] and "more than 10 blank lines" in errors[2]
+
+
+def test_a_lone_surrogate_at_write_time_is_escaped_not_fatal():
+    from newsfuse.batch import result_line
+
+    line = result_line({"id": "x", "text": "a\ud800b"})
+    assert json.loads(line)["text"] == "a\ud800b" and line.encode("utf-8")
