@@ -48,9 +48,21 @@ def test_text_and_markdown_list_each_sentence_with_sources(summarized):
     summary, shown = summarized
     for fmt in ("text", "markdown"):
         out = render(summary, shown, fmt=fmt)
-        for sentence in summary.sentences:
-            assert sentence.text in out
+        for sentence in summary.sentences:  # Markdown shows raw HTML as text (&lt;), never as markup
+            assert (sentence.text if fmt == "text" else sentence.text.replace("<", "&lt;")) in out
         assert "origin" in out
+
+
+def test_markdown_escapes_raw_html_and_text_strips_escape_sequences(summarized):
+    summary, shown = summarized
+    markdown = render(summary, shown, fmt="markdown")
+    assert "<script>" not in markdown and "<b>" not in markdown and "&lt;script>" in markdown
+    assert "<sub>" in markdown  # its own markup stays
+    from dataclasses import replace
+
+    hostile = replace(summary.sentences[0], text="Fire \x1b]52;c;cm0gLXJmIH4=\x07out\x1b[2J\x1b]0;pwned\x1b\\ now\r.")
+    text = render(replace(summary, sentences=(hostile, *summary.sentences[1:])), shown, fmt="text")
+    assert "\x1b" not in text and "\x07" not in text and "\r" not in text and "Fire out now." in text
 
 
 def test_unknown_format_is_refused(summarized):

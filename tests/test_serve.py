@@ -281,8 +281,13 @@ def free_port() -> int:
 
 
 def start_server(db: Path, port: int, *extra: str) -> subprocess.Popen:
-    """`newsfuse serve` in a subprocess; returns once /healthz answers."""
+    """`newsfuse serve` in a subprocess (over a store made first: serve never creates one);
+    returns once /healthz answers."""
     import httpx
+
+    from newsfuse.store import Store
+
+    Store(db).close()
 
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.Popen(

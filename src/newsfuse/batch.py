@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -23,23 +26,44 @@ __all__ = ["BatchReport", "process_record", "result_line", "run_batch", "open_te
 # Records in flight per worker: enough to keep every core busy, few enough that memory
 # stays flat however long the input is.
 WINDOW_PER_WORKER = 8
+# Failure messages a report keeps (all are counted in `failures`): 2 million bad records must not
+# hold 2 million messages, and the command line prints only LIMITS.errors_shown of them.
+FAILED_KEPT = 1000
+# How often a worker process checks that its parent is alive (seconds).
+PARENT_POLL_S = 1.0
 
 
 @dataclass
 class BatchReport:
-    """What a batch run did: counts, and one message per record that failed."""
+    """What a batch run did: counts, and the messages of the first FAILED_KEPT records that failed
+    (`failures` counts them all)."""
 
     done: int = 0
     failed: list[str] = field(default_factory=list)
     warnings: int = 0
+    failures: int = 0
+
+    def fail(self, message: str) -> None:
+        self.failures += 1
+        if len(self.failed) < FAILED_KEPT:
+            self.failed.append(message)
+
+    def add(self, other: BatchReport) -> None:
+        self.done += other.done
+        self.warnings += other.warnings
+        self.failures += other.failures
+        self.failed += other.failed[: max(0, FAILED_KEPT - len(self.failed))]
 
 
 def open_text(path: str | Path, mode: str = "rt") -> IO[str]:
     """Open a text file, gzip-compressed when its name ends in .gz."""
     path = Path(path)
+    # Reading, a byte that is not UTF-8 is kept as a surrogate escape, so the line holding it is
+    # refused by name (ingest.iter_records) instead of the whole file failing to decode.
+    errors = "surrogateescape" if "r" in mode else "strict"
     if path.suffix == ".gz":
-        return gzip.open(path, mode, encoding="utf-8")  # type: ignore[return-value]
-    return open(path, mode, encoding="utf-8")
+        return gzip.open(path, mode, encoding="utf-8", errors=errors)  # type: ignore[return-value]
+    return open(path, mode, encoding="utf-8", errors=errors)
 
 
 def process_record(at: str, record: dict | Exception, options: Options) -> dict:
@@ -60,8 +84,36 @@ def process_record(at: str, record: dict | Exception, options: Options) -> dict:
 
 
 def result_line(result: dict) -> str:
-    """One output record as a JSONL line (UTF-8 text kept as written)."""
-    return json.dumps(result, ensure_ascii=False) + "\n"
+    """One output record as a JSONL line (UTF-8 text kept as written; should a string hold a lone
+    surrogate, that line is written with \\u escapes, which JSON reads back the same)."""
+    line = json.dumps(result, ensure_ascii=False) + "\n"
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(result) + "\n"
+    return line
+
+
+def _watch_parent(parent: int) -> None:
+    """In a worker: exit when the parent is gone (killed with -9, it cannot stop its workers)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="newsfuse-parent-watch", daemon=True).start()
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool started by spawn (no fork of a process with threads running, e.g. Dask's)
+    whose workers die with their parent."""
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_watch_parent,
+        initargs=(os.getpid(),),
+    )
 
 
 def _ordered_map(executor: Executor | None, fn: Callable, items: Iterable, window: int) -> Iterator:
@@ -90,7 +142,7 @@ def run_batch(
     report = BatchReport()
     with open_text(in_path) as lines:
         items = ((at, record, options) for at, record in iter_records(lines, str(in_path)))
-        executor = ProcessPoolExecutor(workers) if workers > 1 else None
+        executor = worker_pool(workers) if workers > 1 else None
         try:
             for result in _ordered_map(executor, process_record, items, workers * WINDOW_PER_WORKER):
                 _account(report, result)
@@ -105,7 +157,7 @@ def run_batch(
 
 def _account(report: BatchReport, result: dict) -> None:
     if "error" in result:
-        report.failed.append(result["error"])
+        report.fail(result["error"])
     else:
         report.done += 1
         report.warnings += len(result.get("problems", []))

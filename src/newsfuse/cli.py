@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .errors import NewsfuseError, NotFoundError, OptionError
+from .ingest import LIMITS, display_path
 from .model import FORMATS
 from .settings import Options
 
@@ -48,12 +52,74 @@ def _progress(total: int | None, label: str) -> Iterator:
         yield lambda: bar.advance(task)
 
 
+_STYLES = {"warning": "yellow", "skipped": "yellow", "error": "red", "failed": "red", "crashed": "red"}
+
+
+def _plain(message: object) -> str:
+    """A message as rich prints it literally: no markup (an id like `[/]`), no escape sequences."""
+    from .render import terminal_safe
+
+    return escape(terminal_safe(str(message)))
+
+
+def _say(kind: str, message: object) -> None:
+    """One line on stderr: its kind (warning, error, ...) styled, then the message as plain text."""
+    style = _STYLES.get(kind)
+    label = f"[{style}]{kind}[/]: " if style else ""
+    err.print(label + _plain(message), highlight=False)
+
+
+def _say_all(kind: str, messages: Sequence[object], total: int | None = None) -> None:
+    """The first LIMITS.errors_shown messages, then how many more there were (`total`: how many
+    there were in all, when `messages` keeps only some)."""
+    for message in messages[: LIMITS.errors_shown]:
+        _say(kind, message)
+    shown = min(len(messages), LIMITS.errors_shown)
+    count = len(messages) if total is None else total
+    if count > shown:
+        _say(kind, f"... and {count - shown:,} more not shown (the first {shown} are)")
+
+
+def _stop(message: object, code: int = 1) -> typer.Exit:
+    _say("error", message)
+    return typer.Exit(code)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _refuse_overwrite(output: Path | None, inputs: Iterable[str | Path]) -> None:
+    """Exit (2) when the output is one of the inputs, or inside an input directory it was found in."""
+    if output is None:
+        return
+    for raw in inputs:
+        if str(raw) == "-":
+            continue
+        given = Path(raw)
+        inside = given.is_dir() and output.exists() and given.resolve() in output.resolve().parents
+        if _same_file(output, given) or inside:
+            raise _stop(
+                f"{display_path(output)}: is an input too; writing there would overwrite it; choose another --output", 2
+            )
+
+
 def _write(text: str, output: Path | None) -> None:
+    """To stdout, or to `output` atomically (a temporary beside it, renamed): a full disk leaves the
+    old file as it was and no temporary behind."""
     if output is None:
         sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        err.print(f"wrote {output}")
+        return
+    from .distributed import write_atomic
+
+    try:
+        write_atomic(output, [text], sync=False)
+    except OSError as error:
+        raise _stop(f"{display_path(output)}: cannot write it ({error.strerror or error}); nothing written") from None
+    err.print(f"wrote {_plain(display_path(output))}", highlight=False)
 
 
 @app.command()
@@ -85,18 +151,18 @@ def compare_cmd(
     from .render import Shown, render_comparison
 
     fmt = _check_format(fmt)
+    _refuse_overwrite(output, paths)
     pile = read_paths(paths)
-    for problem in pile.problems:
-        err.print(f"[yellow]warning[/]: {problem}", highlight=False)
-    rendered = []
+    _say_all("warning", pile.problems)
+    rendered, failed = [], []
     for story in pile.all_stories():
         try:
             rendered.append(render_comparison(compare(prepare(story)), Shown(story.articles, story.id), fmt))
         except NewsfuseError as error:
-            err.print(f"[red]error[/]: {error}", highlight=False)
+            failed.append(error)
+    _say_all("error", failed)
     if not rendered:
-        err.print("[red]error[/]: nothing to compare", highlight=False)
-        raise typer.Exit(1)
+        raise _stop("nothing to compare")
     _write("\n".join(rendered) + ("\n" if fmt == "json" else ""), output)
 
 
@@ -106,21 +172,21 @@ def _summarize_paths(paths: list[str], options: Options, fmt: str, output: Path 
     from .pipeline import summarize_story
     from .render import Shown, render
 
+    _refuse_overwrite(output, paths)
     pile = read_paths(paths)
-    for problem in pile.problems:
-        err.print(f"[yellow]warning[/]: {problem}", highlight=False)
-    rendered, results = [], []
+    _say_all("warning", pile.problems)
+    rendered, results, failed = [], [], []
     for story in pile.all_stories():
         try:
             summary = summarize_story(story, options)
         except NewsfuseError as error:
-            err.print(f"[red]error[/]: {error}", highlight=False)
+            failed.append(error)
             continue
         rendered.append(render(summary, Shown(story.articles, story.id), fmt))
         results.append(summary_to_dict(summary))
+    _say_all("error", failed)
     if not results:
-        err.print("[red]error[/]: nothing to summarize", highlight=False)
-        raise typer.Exit(1)
+        raise _stop("nothing to summarize")
     if fmt == "json":
         _write(json.dumps(results[0] if len(results) == 1 else results, ensure_ascii=False, indent=2) + "\n", output)
     else:
@@ -153,8 +219,6 @@ def batch(
     ),
 ) -> None:
     """Summarize a corpus, one story a record; a bad record is reported and the rest completes."""
-    from rich.markup import escape
-
     from .distributed import count_records, discover_inputs, run_dask, run_local
 
     options = _options(words, selector, compare)
@@ -164,6 +228,7 @@ def batch(
         raise typer.BadParameter("--scheduler needs --engine dask")
     try:
         paths = discover_inputs(input)
+        _refuse_overwrite(output, paths)
         total = sum(count_records(p) for p in paths)
         with _progress(total, "summarizing") as advance:
             if engine == "dask":
@@ -176,21 +241,26 @@ def batch(
                     partitions=partitions,
                     advance=advance,
                     total=total,
-                    log=lambda m: err.print(m, highlight=False),
+                    log=lambda m: _say("", m),
                 )
             else:
                 report = run_local(
                     paths, output, options, workers=workers or None, partitions=partitions, advance=advance, total=total
                 )
     except NewsfuseError as error:
-        err.print(f"[red]error[/]: {escape(str(error))}", highlight=False)
-        raise typer.Exit(1) from None
-    for message in report.failed:
-        err.print(f"[red]failed[/]: {escape(message)}", highlight=False)
-    for message in report.crashed_parts or []:
-        err.print(f"[red]crashed[/]: {escape(message)}; rerun the same command to finish", highlight=False)
+        raise _stop(error) from None
+    except OSError as error:  # a full disk, a read-only directory: what was committed stays
+        where = display_path(error.filename) if error.filename else display_path(output)
+        kept = "" if output.suffix == ".jsonl" else "; finished parts are kept, rerun to resume"
+        raise _stop(f"{where}: {error.strerror or error}{kept}") from None
+    _say_all("failed", report.failed, total=report.failures)
+    _say_all("crashed", [f"{m}; rerun the same command to finish" for m in report.crashed_parts or []])
     reused = f", {report.reused_parts} of {report.parts} parts reused" if report.reused_parts else ""
-    err.print(f"{report.done} summarized, {len(report.failed)} failed, {report.warnings} warnings{reused} -> {output}")
+    err.print(
+        f"{report.done} summarized, {report.failures} failed, {report.warnings} warnings{reused} -> "
+        + _plain(display_path(output)),
+        highlight=False,
+    )
     if report.done == 0 or report.crashed_parts:
         raise typer.Exit(1)
 
@@ -209,13 +279,21 @@ def evaluate_cmd(
     from .evaluate import ROUGE_TYPES, dump, evaluate, load_clusters
 
     options = _options(words, selector)
-    clusters = list(load_clusters(input, limit))
+    if not input.is_file():
+        what = "not a regular file" if input.exists() else "no such file"
+        raise _stop(f"{display_path(input)}: {what}; give a Multi-News style .jsonl or .jsonl.gz")
+    try:
+        clusters = list(load_clusters(input, limit))
+    except (OSError, EOFError) as error:  # a damaged gzip, an unreadable file
+        raise _stop(f"{display_path(input)}: cannot read it ({error})") from None
+    if not clusters:
+        raise _stop(f"{display_path(input)}: no usable cluster (a record needs documents and a summary)")
     with _progress(len(clusters), "evaluating") as advance:
         scores = evaluate(clusters, options, progress=advance)
     if json_out:
         print(dump(scores))
         return
-    table = Table(title=f"{input.name}: {scores.clusters} clusters (ROUGE F1 x100, stemming)")
+    table = Table(title=f"{_plain(display_path(input.name))}: {scores.clusters} clusters (ROUGE F1 x100, stemming)")
     for column in ("system", *ROUGE_TYPES, "words", "ms/cluster"):
         table.add_column(column, justify="left" if column == "system" else "right")
     for row in scores.table():
@@ -228,8 +306,7 @@ def evaluate_cmd(
     Console().print(table)
     prepare = 1000 * scores.seconds.get("prepare", 0.0) / max(1, scores.clusters)
     Console().print(f"shared preparation (clean, segment, syndicate): {prepare:.1f} ms/cluster")
-    for message in scores.skipped:
-        err.print(f"[yellow]skipped[/]: {message}", highlight=False)
+    _say_all("skipped", scores.skipped)
 
 
 @app.command("train")
@@ -279,12 +356,10 @@ def _read_articles(paths: list[str]) -> list:
     from .ingest import read_paths
 
     pile = read_paths(paths)
-    for problem in pile.problems:
-        err.print(f"[yellow]warning[/]: {problem}", highlight=False)
+    _say_all("warning", pile.problems)
     articles = [a for a in pile.articles + [a for s in pile.stories for a in s.articles] if a.text.strip()]
     if not articles:
-        err.print("[red]error[/]: no article to read", highlight=False)
-        raise typer.Exit(1)
+        raise _stop("no article to read")
     return articles
 
 
@@ -304,25 +379,29 @@ def cluster(
     ),
 ) -> None:
     """Group articles into stories in one pass (in memory); nothing is stored."""
+    from .distributed import write_atomic
     from .stories import cluster_articles
 
+    _refuse_overwrite(output, paths)
+    _refuse_overwrite(stories_out, paths)
     articles = _read_articles(paths)
     labels = cluster_articles(articles, settings=Options().clustering)
     keys = [a.id or a.origin_file or str(i) for i, a in enumerate(articles)]
-    with output.open("w", encoding="utf-8") as handle:
-        for key, label in zip(keys, labels):
-            handle.write(json.dumps({"id": key, "story": label}, ensure_ascii=False) + "\n")
     records = _story_records(articles, keys, labels)
-    if stories_out is not None:
-        stories_out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    else:
+    lines = (json.dumps({"id": key, "story": label}, ensure_ascii=False) + "\n" for key, label in zip(keys, labels))
+    try:
+        write_atomic(output, lines, sync=False)
+        if stories_out is not None:
+            write_atomic(stories_out, (json.dumps(r, ensure_ascii=False) + "\n" for r in records), sync=False)
+    except OSError as error:
+        where = display_path(error.filename) if error.filename else display_path(output)
+        raise _stop(f"{where}: cannot write it ({error.strerror or error})") from None
+    if stories_out is None:
         for r in records:
-            err.print(
-                f"story {r['story']}: {r['headline']} ({len(r['articles'])} articles, {len(r['outlets'])} outlets)",
-                highlight=False,
-                markup=False,
+            _say(
+                "", f"story {r['story']}: {r['headline']} ({len(r['articles'])} articles, {len(r['outlets'])} outlets)"
             )
-    err.print(f"{len(articles)} articles in {len(records)} stories -> {output}")
+    err.print(f"{len(articles)} articles in {len(records)} stories -> {_plain(display_path(output))}", highlight=False)
 
 
 def _story_records(articles: list, keys: list, labels: list) -> list:
@@ -349,16 +428,26 @@ def _story_records(articles: list, keys: list, labels: list) -> list:
     return records
 
 
-def _open_store(db: Path):
-    from rich.markup import escape
-
+@contextmanager
+def _open_store(db: Path, create: bool = False) -> Iterator:
+    """The store at `db` (only `create`, for ingest, makes a new one), with a damaged file, a full
+    disk or any other database failure inside the block said in one line (exit 1)."""
     from .store import Store
 
     try:
-        return Store(db)
+        with Store(db, create=create) as store:
+            yield store
     except NewsfuseError as error:
-        err.print(f"[red]error[/]: {escape(str(error))}", highlight=False)
-        raise typer.Exit(1) from None
+        raise _stop(error) from None
+    except sqlite3.DatabaseError as error:
+        where = display_path(db)
+        if "full" in str(error):
+            raise _stop(f"{where}: {error}; what was committed before is kept, free space and rerun") from None
+        raise _stop(
+            f"{where}: the database is damaged ({error}); restore a backup, or try `sqlite3 {where} .recover`"
+        ) from None
+    except OSError as error:
+        raise _stop(f"{display_path(db)}: {error.strerror or error}") from None
 
 
 @app.command("ingest")
@@ -370,13 +459,14 @@ def ingest_cmd(
     ),
 ) -> None:
     """Add articles to the store: each joins a story or starts one; a re-ingested article changes nothing."""
-    articles = _read_articles(paths)
-    with _open_store(db) as store:
+    with _open_store(db, create=True) as store:  # a bad --db is named before any reading
+        articles = _read_articles(paths)
         done = store.ingest(articles, summarize=summarize)
     added = [d for d in done if d.added]
     err.print(
         f"{len(added)} added, {len(done) - len(added)} already stored; "
-        f"{len({d.story for d in added})} stories touched -> {db}"
+        f"{len({d.story for d in added})} stories touched -> {_plain(display_path(db))}",
+        highlight=False,
     )
 
 
@@ -388,6 +478,9 @@ def stories_cmd(
 ) -> None:
     """List the stored stories, the most recently active first."""
     from rich.table import Table
+    from rich.text import Text
+
+    from .render import terminal_safe
 
     with _open_store(db) as store:
         infos = store.stories()[:limit] if limit else store.stories()
@@ -395,11 +488,12 @@ def stories_cmd(
         for info in infos:
             print(json.dumps(info.to_dict(), ensure_ascii=False))
         return
-    table = Table(title=f"{db.name}: {len(infos)} stories")
+    table = Table(title=Text(f"{terminal_safe(display_path(db.name))}: {len(infos)} stories"))
     for column in ("story", "headline", "articles", "outlets", "time span"):
         table.add_column(column, justify="right" if column in ("story", "articles", "outlets") else "left")
-    for info in infos:
-        table.add_row(str(info.id), info.headline, str(info.articles), str(info.outlets), _span(info.first, info.last))
+    for info in infos:  # a stored headline is shown as it is written, never read as markup
+        headline = Text(terminal_safe(info.headline or ""))
+        table.add_row(str(info.id), headline, str(info.articles), str(info.outlets), _span(info.first, info.last))
     Console().print(table)
 
 
@@ -411,8 +505,6 @@ def show(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
 ) -> None:
     """Print one story's summary and comparison (cached; recomputed when stale)."""
-    from rich.markup import escape
-
     from .render import Shown, render
 
     fmt = _check_format(fmt)
@@ -422,18 +514,14 @@ def show(
             articles = store.story(story).articles
             info = store.info(story)
         except NotFoundError:
-            err.print(f"[red]error[/]: no story {story} in {escape(str(db))}", highlight=False)
-            raise typer.Exit(1) from None
-        except NewsfuseError as error:
-            err.print(f"[red]error[/]: {escape(str(error))}", highlight=False)
-            raise typer.Exit(1) from None
+            raise _stop(f"no story {story} in {display_path(db)}") from None
     shown = Shown(articles, title=f"{story}: {info.headline}")
     _write(render(summary, shown, fmt) + ("\n" if fmt == "json" else ""), output)
 
 
 @app.command()
 def serve(
-    db: Path = typer.Option(Path("newsfuse.db"), "--db", help="SQLite store file (created when missing)."),
+    db: Path = typer.Option(Path("newsfuse.db"), "--db", help="The store (newsfuse ingest --db creates one)."),
     host: str = typer.Option("127.0.0.1", help="Interface to bind; the default answers this machine only."),
     port: int = typer.Option(8000, help="TCP port."),
     token: str | None = typer.Option(
@@ -462,11 +550,12 @@ def serve(
         from .serve.guard import LOOPBACK_HOSTS
         from .serve.server import uvicorn_settings
     except ImportError as error:
-        err.print(f"[red]error[/]: {error.name} is missing; install the serve extra: pip install 'newsfuse[serve]'")
-        raise typer.Exit(1) from None
+        raise _stop(f"{error.name} is missing; install the serve extra: pip install 'newsfuse[serve]'") from None
+    with _open_store(db):  # a mistyped --db is named here, not served as a new empty store
+        pass
     loopback = host in LOOPBACK_HOSTS
     if not loopback and not token:
-        err.print(f"[yellow]warning[/]: listening on {host} without --token: anyone who reaches it can add articles")
+        _say("warning", f"listening on {host} without --token: anyone who reaches it can add articles")
     # A specific address bound is a name clients use; 0.0.0.0 and :: are not (name them with --allowed-host).
     bound = [] if loopback or host in ("0.0.0.0", "::", "") else [host]
     try:
@@ -478,12 +567,11 @@ def serve(
             body_timeout=body_timeout,
         )
     except ValueError as error:
-        err.print(f"[red]error[/]: --allowed-host: {escape(str(error))}")
-        raise typer.Exit(2) from None
+        raise _stop(f"--allowed-host: {error}", code=2) from None
     if not loopback and not (bound or allowed_host):
-        err.print(
-            "[yellow]warning[/]: only requests for 127.0.0.1, localhost or ::1 are answered; "
-            "add the names clients use with --allowed-host"
+        _say(
+            "warning",
+            "only requests for 127.0.0.1, localhost or ::1 are answered; add the names clients use with --allowed-host",
         )
     uvicorn.run(application, host=host, port=port, log_level="info", **uvicorn_settings(header_timeout))
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
+import hashlib
 import json
 import math
 import os
@@ -16,7 +18,7 @@ from typing import IO, Any
 
 from .batch import BatchReport, _account, open_text, process_record, result_line, run_batch
 from .errors import NewsfuseError
-from .ingest import iter_records
+from .ingest import display_path, iter_lines, iter_records
 from .settings import Options
 
 __all__ = [
@@ -30,6 +32,8 @@ __all__ = [
     "run_local",
     "run_dask",
     "part_path",
+    "write_atomic",
+    "fingerprint",
 ]
 
 DASK_INSTALL = 'the dask engine needs the dask extra: pip install -e ".[dask]" (or pip install "newsfuse[dask]")'
@@ -75,10 +79,12 @@ def discover_inputs(specs: Sequence[str | Path]) -> list[Path]:
             matches = [path]
         elif glob.has_magic(spec):
             matches = sorted(p for p in map(Path, glob.glob(spec, recursive=True)) if _is_input(p))
+        elif path.exists():  # a FIFO or a device: reading would hang or never end
+            raise NewsfuseError(f"{display_path(spec)}: not a regular file; save the records to a file")
         else:
-            raise NewsfuseError(f"{spec}: no such file, directory or glob match")
+            raise NewsfuseError(f"{display_path(spec)}: no such file, directory or glob match")
         if not matches:
-            raise NewsfuseError(f"{spec}: no .jsonl, .jsonl.gz or .parquet files there")
+            raise NewsfuseError(f"{display_path(spec)}: no .jsonl, .jsonl.gz or .parquet files there")
         found += [m for m in matches if m not in found]
     return found
 
@@ -100,8 +106,8 @@ def count_records(path: Path) -> int:
     """Records in one input: non-blank lines of JSONL, rows of Parquet (from its footer)."""
     if _is_parquet(path):
         return _pyarrow().parquet.ParquetFile(path).metadata.num_rows
-    with open_text(path) as handle:
-        return sum(1 for line in handle if line.strip())
+    with open_text(path) as handle:  # as iter_records reads them: a stop at blank padding counts one
+        return sum(1 for _ in iter_lines(handle, display_path(path)))
 
 
 def _jsonable(value: Any) -> Any:
@@ -132,7 +138,7 @@ def iter_inputs(paths: Iterable[Path]) -> Iterator[Item]:
             yield from _iter_parquet(path)
         else:
             with open_text(path) as lines:
-                yield from iter_records(lines, str(path))
+                yield from iter_records(lines, display_path(path))
 
 
 # ---------------------------------------------------------------- partitions and part files
@@ -163,18 +169,57 @@ def part_path(directory: Path, index: int) -> Path:
 
 
 def _tmp_beside(path: Path) -> Path:
-    """A hidden name beside `path`, per process, to write to before the rename that commits."""
+    """A hidden name beside `path`, per process, to write to before the rename that commits; the
+    temporaries of processes no longer alive (killed with -9) are removed first."""
+    _remove_stale_tmps(path)
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
-def _write_atomic(path: Path, lines: Iterable[str]) -> None:
-    """Write to a hidden temporary name beside `path`, then rename: the rename is the commit."""
+def _remove_stale_tmps(path: Path) -> None:
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid = tmp.name[len(path.name) + 2 : -len(".tmp")]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
+def write_atomic(path: Path, lines: Iterable[str], sync: bool = True) -> None:
+    """Write to a hidden temporary name beside `path`, then rename: the rename is the commit. On
+    any failure (a full disk) the temporary is removed and `path` is as it was."""
     tmp = _tmp_beside(path)
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.writelines(lines)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.writelines(lines)
+            handle.flush()
+            if sync:
+                os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def fingerprint(path: Path) -> str:
+    """SHA-256 of a file's bytes: what a resumed run checks its parts were made from."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(2**20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _read_part(path: Path) -> list[dict]:
@@ -184,6 +229,8 @@ def _read_part(path: Path) -> list[dict]:
 def _manifest(inputs: Sequence[Path], total: int, size: int, options: Options) -> dict:
     return {
         "inputs": [str(p.resolve()) for p in inputs],
+        # the parts are of these contents: an input edited in place makes them stale
+        "fingerprints": [fingerprint(p) for p in inputs],
         "records": total,
         "partition_size": size,
         "partitions": math.ceil(total / size),
@@ -197,7 +244,16 @@ def _prepare_dir(directory: Path, manifest: dict) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / MANIFEST
     if path.exists():
-        old = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            old = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, OSError) as err:
+            raise NewsfuseError(f"{path}: unreadable ({err}); remove {directory} or write elsewhere") from None
+        changed = {k for k in manifest if old.get(k) != manifest[k]}
+        if changed == {"fingerprints"}:
+            raise NewsfuseError(
+                f"{directory} holds parts of other contents of the same inputs (changed since, or an "
+                "older newsfuse without fingerprints); remove it or write elsewhere"
+            )
         if old != manifest:
             raise NewsfuseError(
                 f"{directory} holds parts of another job (inputs, partitions or options "
@@ -207,7 +263,7 @@ def _prepare_dir(directory: Path, manifest: dict) -> None:
     stale = sorted(directory.glob("part-*.jsonl"))
     if stale:
         raise NewsfuseError(f"{directory} already holds part files and no {MANIFEST}; remove them first")
-    _write_atomic(path, [json.dumps(manifest, indent=1) + "\n"])
+    write_atomic(path, [json.dumps(manifest, indent=1) + "\n"])
 
 
 class _PartWriter:
@@ -224,7 +280,7 @@ class _PartWriter:
 
     def flush(self) -> None:
         if self.lines:
-            _write_atomic(part_path(self.directory, self.index), self.lines)
+            write_atomic(part_path(self.directory, self.index), self.lines)
             self.index, self.lines = self.index + 1, []
 
 
@@ -252,8 +308,12 @@ def _write_parquet(records: list[dict], path: Path) -> None:
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
             columns[key] = pa.array([None if v is None else json.dumps(v, ensure_ascii=False) for v in values])
     tmp = _tmp_beside(path)
-    pa.parquet.write_table(pa.table(columns), tmp)
-    os.replace(tmp, path)
+    try:
+        pa.parquet.write_table(pa.table(columns), tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        _remove(tmp)
+        raise
 
 
 def _assemble(parts_dir: Path, count: int, out: Path) -> None:
@@ -268,7 +328,7 @@ def _assemble(parts_dir: Path, count: int, out: Path) -> None:
             with open(path, encoding="utf-8") as handle:
                 yield from handle
 
-    _write_atomic(out, lines())
+    write_atomic(out, lines())
 
 
 # ---------------------------------------------------------------- local engine
@@ -293,10 +353,7 @@ def _run_batches(
     with tempfile.TemporaryDirectory(prefix="newsfuse-") as scratch:
         for path in inputs:
             source = _jsonl_copy(path, scratch) if _is_parquet(path) else path
-            part = run_batch(source, sink, options, workers=workers, advance=advance)  # type: ignore[arg-type]
-            report.done += part.done
-            report.failed += part.failed
-            report.warnings += part.warnings
+            report.add(run_batch(source, sink, options, workers=workers, advance=advance))  # type: ignore[arg-type]
     return report
 
 
@@ -314,9 +371,13 @@ def run_local(
     if _single_file(out) and out.suffix == ".jsonl":
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = _tmp_beside(out)
-        with open(tmp, "w", encoding="utf-8") as sink:
-            report = _run_batches(inputs, sink, options, workers, advance)
-        os.replace(tmp, out)
+        try:
+            with open(tmp, "w", encoding="utf-8") as sink:
+                report = _run_batches(inputs, sink, options, workers, advance)
+            os.replace(tmp, out)
+        except BaseException:  # a full disk, an interrupt: no hidden temporary is left behind
+            _remove(tmp)
+            raise
         return report
     total = sum(count_records(p) for p in inputs) if total is None else total
     size = plan_partitions(total, partitions)
@@ -338,7 +399,7 @@ def _finish(directory: Path, parts: int, out: Path) -> None:
         _assemble(directory, parts, out)
         shutil.rmtree(directory)
     else:
-        _write_atomic(directory / SUCCESS, [])
+        write_atomic(directory / SUCCESS, [])
 
 
 # ---------------------------------------------------------------- dask engine
@@ -456,7 +517,7 @@ def _run_parts(
         except Exception as err:  # a worker died or the partition raised: the rest goes on
             report.crashed_parts.append(f"part {index}: {type(err).__name__}: {err}")  # type: ignore[union-attr]
             return
-        _write_atomic(part_path(directory, index), lines)
+        write_atomic(part_path(directory, index), lines)
         for _ in range(_account_part(report, lines)):
             advance and advance()
 

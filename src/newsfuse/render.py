@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -20,7 +21,32 @@ __all__ = [
     "render_json",
     "render_html",
     "outlet_name",
+    "terminal_safe",
 ]
+
+# Escape sequences (CSI such as colours and cursor moves; OSC such as window titles, hyperlinks and
+# clipboard writes; the other two-byte ones) and the control characters left after them: article
+# text must not drive the terminal it is printed on.
+_ESCAPE_RE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+    r"|[\x1b\x9d\x90\x9e\x9f][\]P^_X].*?(?:\x07|\x1b\\|\x9c|$)"  # OSC, DCS, PM, APC (to their terminator)
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+    r"|\x1b[ -~]?",  # any other escape
+    re.DOTALL,
+)
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """The text without escape sequences or control characters (tab and newline kept)."""
+    if text.isprintable() or not _CONTROL_RE.search(text):
+        return text
+    return _CONTROL_RE.sub("", _ESCAPE_RE.sub("", text))
+
+
+def _md(text: object) -> str:
+    """Text for Markdown: raw HTML (`<script>`, `<svg onload=...>`) shown as text, not run."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;") if "<" in str(text) else str(text)
 
 
 @dataclass(frozen=True)
@@ -110,18 +136,18 @@ def render_text(summary: Summary, shown: Shown) -> str:
     lines += [f"! {p}" for p in summary.problems]
     for title, items in comparison_sections(summary.comparison, shown) if summary.comparison else []:
         lines += ["", f"{title}:"] + ([f"  - {item}" for item in items] or ["  (none)"])
-    return "\n".join(lines) + "\n"
+    return terminal_safe("\n".join(lines) + "\n")
 
 
 def render_markdown(summary: Summary, shown: Shown) -> str:
-    lines = [f"## {shown.title or 'Summary'}", "", f"*{_header(summary, shown)}*", ""]
+    lines = [f"## {_md(shown.title or 'Summary')}", "", f"*{_md(_header(summary, shown))}*", ""]
     for i, sentence in enumerate(summary.sentences, 1):
-        lines.append(f"{i}. {sentence.text} <sub>{_sources_label(shown, sentence)}</sub>")
+        lines.append(f"{i}. {_md(sentence.text)} <sub>{_md(_sources_label(shown, sentence))}</sub>")
     if summary.problems:
-        lines += ["", "**Input problems**", ""] + [f"- {p}" for p in summary.problems]
+        lines += ["", "**Input problems**", ""] + [f"- {_md(p)}" for p in summary.problems]
     for title, items in comparison_sections(summary.comparison, shown) if summary.comparison else []:
-        lines += ["", f"### {title}", ""] + ([f"- {item}" for item in items] or ["- (none)"])
-    return "\n".join(lines) + "\n"
+        lines += ["", f"### {title}", ""] + ([f"- {_md(item)}" for item in items] or ["- (none)"])
+    return terminal_safe("\n".join(lines) + "\n")
 
 
 _STYLE = """
@@ -214,14 +240,14 @@ def render_comparison(comparison: Comparison, shown: Shown, fmt: str = "text") -
             f"{_html_comparison(comparison, shown)}</body></html>\n"
         )
     if fmt == "markdown":
-        lines = [f"## {title}"]
+        lines = [f"## {_md(title)}"]
         for name, items in sections:
-            lines += ["", f"### {name}", ""] + ([f"- {item}" for item in items] or ["- (none)"])
-        return "\n".join(lines) + "\n"
+            lines += ["", f"### {name}", ""] + ([f"- {_md(item)}" for item in items] or ["- (none)"])
+        return terminal_safe("\n".join(lines) + "\n")
     lines = [f"{title}: {len(shown.articles)} articles, {len(set(o.origin for o in comparison.outlets))} origins"]
     for name, items in sections:
         lines += ["", f"{name}:"] + ([f"  - {item}" for item in items] or ["  (none)"])
-    return "\n".join(lines) + "\n"
+    return terminal_safe("\n".join(lines) + "\n")
 
 
 _RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json, "html": render_html}

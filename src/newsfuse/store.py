@@ -256,11 +256,13 @@ class Store:
     transaction that reads the latest stories, so a killed process leaves whole articles only.
     Articles join stories by `options.clustering` (whose `posted_terms` must be `STORE_POSTED_TERMS`)."""
 
-    def __init__(self, path: str | Path, options: Options = Options(compare=True)) -> None:
+    def __init__(self, path: str | Path, options: Options = Options(compare=True), create: bool = True) -> None:
+        """Open the store at `path`; with `create` (ingest), a missing file is made a new store,
+        otherwise (reading: stories, show, serve) it is a StoreError, so a mistyped path is named."""
         self.path = str(path)
         self.options = options
         settings = _store_settings(options.clustering)  # refused before the file is touched
-        self.db = _connect(self.path)
+        self.db = _connect(self.path, create)
         self.clusterer = StoryClusterer(index=SqliteIndex(self.db, settings), settings=settings)
 
     def close(self) -> None:
@@ -425,8 +427,31 @@ def _url(article: Article) -> str | None:
 # ---- opening --------------------------------------------------------------------------------------
 
 
-def _connect(path: str) -> sqlite3.Connection:
-    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+def _check_path(path: str, create: bool) -> None:
+    """Name what is wrong with the path before SQLite does (it says only "unable to open")."""
+    from .ingest import display_path
+
+    where, file = display_path(path), Path(path)
+    if path == ":memory:" or path.startswith("file:"):
+        return
+    if file.is_dir():
+        raise StoreError(where, "is a directory; give the store's file, e.g. DIR/newsfuse.db")
+    if file.exists():
+        if not file.is_file():
+            raise StoreError(where, "not a regular file (a FIFO or device); give the store's file")
+        return
+    if not create:
+        raise StoreError(where, "no such store; check the path (newsfuse ingest --db creates one)")
+    if not file.parent.is_dir():
+        raise StoreError(where, f"directory {display_path(file.parent)} does not exist; create it first")
+
+
+def _connect(path: str, create: bool = True) -> sqlite3.Connection:
+    _check_path(path, create)
+    try:
+        db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as error:
+        raise StoreError(path, f"cannot open it ({error})") from error
     try:
         _check_file(db, path)
         db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
@@ -440,7 +465,7 @@ def _connect(path: str) -> sqlite3.Connection:
         _migrate(db, path)
     except sqlite3.DatabaseError as error:
         db.close()
-        raise StoreError(path, f"not a newsfuse store ({error})") from error
+        raise StoreError(path, f"damaged, or not a newsfuse store ({error})") from error
     except BaseException:
         db.close()
         raise

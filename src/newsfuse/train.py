@@ -148,7 +148,9 @@ def build_rows(path: str | Path, limit: int | None, progress: bool, label: str, 
 
     items = load_clusters(path, truncated=True)
     out: dict[str, list] = {"X": [], "soft": [], "oracle": [], "groups": []}
-    with get_context("fork").Pool(workers) as pool, _progress(progress, label, limit) as tick:
+    # spawn, not fork: a pool forked while another thread runs (Dask's, an earlier test's) can
+    # deadlock in Pool.terminate when the loop below leaves imap early.
+    with get_context("spawn").Pool(workers) as pool, _progress(progress, label, limit) as tick:
         for row in pool.imap(_cluster_rows, items, chunksize=32):
             tick()
             if row is None:
