@@ -479,8 +479,7 @@ def test_unreadable_url_is_422(client, url):
 @pytest.mark.parametrize(
     "name, data, reason",
     [
-        ("a.jsonl", json.dumps({"text": TEXT, "published": "0001-01-01"}).encode(), "published"),
-        ("a.jsonl", DEEP, "nested too deeply"),
+        ("a.jsonl", DEEP, "nested too deep"),
         ("a.jsonl", b'{"text": "a b c.", "id": ' + BIG_INT + b"}", "digits"),
         ("a.jsonl", b'{"text": "A crane fell \\ud800 on Monday. Yes."}', "surrogate"),
         ("a.jsonl", json.dumps({"text": TEXT, "url": "http://[::1"}).encode(), "url"),
@@ -495,6 +494,15 @@ def test_unusable_uploads_are_reported_and_the_rest_stored(client, name, data, r
     alone = client.post("/api/articles", files=[files[0]])
     assert alone.status_code == 422 and reason in alone.json()["detail"].lower()
     assert stored_count(client) == 1
+
+
+def test_an_uploaded_date_off_the_calendar_is_kept_undated_and_reported(client):
+    # files go through ingest, which keeps such an article without its date and says so
+    data = json.dumps({"text": TEXT, "published": "0001-01-01"}).encode()
+    response = client.post("/api/articles", files=[("files", ("a.jsonl", data, "application/octet-stream"))])
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert len(body["stored"]) == 1 and any("published" in p and "undated" in p for p in body["problems"])
 
 
 def test_story_ids_beyond_sqlite_are_404(client):
