@@ -66,7 +66,8 @@ class ClusterSettings:
     # and 5 (B-cubed F1 0.839 both) at 3.7x the speed.
     query_terms: int = 12
     rescored: int = 3
-    # Join the best live story when its cosine reaches this. Measured (bench/bench_stories.py --sweep)
+    # Join the best live story when its cosine reaches this. Measured by grids (a one-off script, not
+    # kept; the chosen values reproduce with bench/bench_stories.py --events)
     # on AllSides early and PAC train/dev with dates: 0.18 is best on both (AllSides 0.17 / 0.18 /
     # 0.19 / 0.22: B-cubed F1 0.887 / 0.897 / 0.895 / 0.89; PAC train 0.957 / 0.957 / 0.949 / 0.90).
     join_threshold: float = 0.18
