@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -90,12 +91,79 @@ def test_rss_feed_entries_become_articles():
     <description>&lt;p&gt;The bridge was closed on Tuesday.&lt;/p&gt;&lt;p&gt;Traffic was diverted.&lt;/p&gt;</description></item>
     <item><title>Empty</title><description></description></item></channel></rss>"""
     pile = read_text(feed, "feed.xml")
-    [article] = pile.articles
+    article, titled = pile.articles  # an entry with a title only is kept (issue 13), and reported
     assert article.outlet == "Coast Wire" and article.url == "https://example.org/1"
     assert "Traffic was diverted." in article.text and article.published.day == 3
+    assert titled.text == "Empty." and titled.title == "Empty"
     assert pile.problems and pile.problems[0].where == "feed.xml#2"
 
 
 def test_decode_refuses_binary():
     with pytest.raises(InputError, match="binary"):
         decode(b"\x89PNG\r\n\x1a\n\x00\x00\x00", "img.txt")
+
+
+FEEDS = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "feeds"
+
+
+def _feed(name: str):
+    path = FEEDS / name
+    if not path.exists():
+        pytest.skip(f"{path} is not here (../shared beside the checkout)")
+    from newsfuse.ingest import read_paths
+
+    return read_paths([str(path)])
+
+
+def test_real_feeds_keep_every_entry_with_text():
+    """Five real saved feeds: every entry is kept, each with a sentence the cleaner keeps, and
+    whatever is not plain text is reported."""
+    from newsfuse.clean import clean
+
+    for name, entries in [
+        ("livemint.xml", 25),
+        ("macworld.rss", 30),
+        ("aktuality.rss", 30),
+        ("DaringFireball.rss", 47),
+        ("scriptingNews.rss", 50),
+    ]:
+        pile = _feed(name)
+        assert len(pile.articles) == entries, name
+        assert all(clean(a.text) for a in pile.articles), name  # Livemint kept 9 of 25 before
+        title_only = [str(p) for p in pile.problems]
+        assert all("title only" in p for p in title_only), title_only
+    assert len(_feed("scriptingNews.rss").problems) == 3  # entries #14, #25, #48: an image or nothing
+
+
+def test_real_feed_titles_and_glued_sentences():
+    from newsfuse.segment import split_sentences
+
+    pile = _feed("livemint.xml")
+    titles = [a.title or "" for a in pile.articles]
+    assert "SmartCity Kochi to raise ₹4,000 crore from investors" in titles
+    assert not any("<" in t or "&" in t for t in titles)
+    modi = next(a for a in pile.articles if a.title and a.title.startswith("PM Modi-Xi"))
+    sentences = [modi.text[a:b] for a, b in split_sentences(modi.text)]
+    assert sentences[0].endswith("in April.") and sentences[1].startswith("Previously, Modi hosted Xi")
+    assert modi.text.endswith(".")  # the cut-short description is closed as a sentence
+
+
+def test_feed_entry_with_a_title_only_is_kept_and_reported():
+    from newsfuse.ingest import read_text
+
+    rss = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        "<item><title>Bridge reopens &amp; traffic flows</title><description>&lt;p&gt;&lt;/p&gt;</description></item>"
+        "<item><description>Rain closed the pass on Friday</description></item>"
+        "<item></item>"
+        "</channel></rss>"
+    )
+    pile = read_text(rss, "feed.rss", "feed")
+    assert [(a.title, a.text) for a in pile.articles] == [
+        ("Bridge reopens & traffic flows", "Bridge reopens & traffic flows."),
+        (None, "Rain closed the pass on Friday."),
+    ]
+    assert [str(p) for p in pile.problems] == [
+        "feed.rss#1: feed entry with a title only: kept, its title as its text",
+        "feed.rss#3: feed entry with no title and no text skipped",
+    ]

@@ -216,3 +216,16 @@ def test_five_megabyte_text_splits() -> None:
         assert text[s:e] == text[s:e].strip() and e > s
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
     assert spans[-1][1] <= len(text)
+
+
+def test_glued_sentences_split():
+    """Feed descriptions run sentences together without a space (Livemint: "in April.Previously")."""
+    from newsfuse.segment import split_sentences
+
+    text = "Modi met Xi in Wuhan last year in April.Previously, Modi hosted Xi in Ahmedabad."
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        "Modi met Xi in Wuhan last year in April.",
+        "Previously, Modi hosted Xi in Ahmedabad.",
+    ]
+    for whole in ("Mr.Smith went home.", "See example.com today.", "He is anti?Trump now.", "the u.s.army said."):
+        assert len(split_sentences(whole)) == 1, whole

@@ -140,7 +140,9 @@ def test_migration_from_schema_1_keeps_the_index(tmp_path):
                          PRIMARY KEY (term, story)) WITHOUT ROWID;
         INSERT INTO p1 SELECT term, story, weight FROM postings;
         INSERT OR IGNORE INTO p1 SELECT term + 1, story, weight FROM postings;  -- the terms v1 also posted
-        DROP TABLE postings; ALTER TABLE p1 RENAME TO postings; PRAGMA user_version = 1;""")
+        DROP TABLE postings; ALTER TABLE p1 RENAME TO postings;
+        DROP INDEX articles_published; ALTER TABLE stories DROP COLUMN recent;
+        ALTER TABLE stories DROP COLUMN seen; PRAGMA user_version = 1;""")
     db.close()
     with Store(path) as store:
         rest = store.ingest(articles[30:], summarize=False)
@@ -148,7 +150,7 @@ def test_migration_from_schema_1_keeps_the_index(tmp_path):
         expected = fresh.ingest(articles, summarize=False)[30:]
     assert [d.story for d in rest] == [d.story for d in expected]
     db = check_consistent(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
 
 
 def test_sqlite_index_assigns_as_the_memory_index(tmp_path):

@@ -42,7 +42,8 @@ _CREDIT_RE = re.compile(
 )
 _ENDS_SENTENCE_RE = re.compile(r"[.!?…][\"'”’)\]]*\s*$|[\"”’]\s*$|[.!?][\"'”’)\]]*\s*\[\d+\]\s*$")
 _LINE_RE = re.compile(r"[^\n]+")
-_INNER_SENTENCE_END_RE = re.compile(r"[a-z]{2}[.!?][\"'”’)]*\s+[\"“'‘(]*[A-Z]")
+# A sentence end inside: followed by a space, or glued to the next sentence ("April.Previously").
+_INNER_SENTENCE_END_RE = re.compile(r"[a-z]{2}[.!?][\"'”’)]*\s+[\"“'‘(]*[A-Z]|[a-z]{2}\.[A-Z][a-z]{2}")
 # Captions and headlines in the seeds and dev pages run to 35 words; prose paragraphs run longer.
 PROSE_MIN_WORDS = 40
 

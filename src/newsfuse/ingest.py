@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import html as html_lib
 import json
 import os
 import re
@@ -352,7 +353,13 @@ def _article_from_html(html: str, where: str, problems: list[Problem] | None = N
 
 
 def _read_feed(text: str, where: str) -> Pile:
+    """Articles of an RSS/Atom feed. Titles lose their markup and entities; a description that
+    does not end a sentence (most feeds cut them short) is closed with a full stop so its text is
+    kept as prose; an entry with a title only is kept with its title as text; what is dropped or
+    keeps no sentence is reported as a `Problem`."""
     import feedparser
+
+    from .clean import clean
 
     feed = feedparser.parse(text)
     if feed.bozo and not feed.entries:
@@ -360,11 +367,17 @@ def _read_feed(text: str, where: str) -> Pile:
     outlet = feed.feed.get("title")
     pile = Pile()
     for i, entry in enumerate(feed.entries):
-        body = _entry_text(entry)
         at = f"{where}#{i + 1}"
-        if not body.strip():
-            pile.problems.append(Problem(at, "feed entry with no text skipped"))
-            continue
+        title = _plain(entry.get("title") or "") or None
+        body = _closed(_entry_text(entry))
+        if not body:
+            if title is None:
+                pile.problems.append(Problem(at, "feed entry with no title and no text skipped"))
+                continue
+            body = _closed(title)
+            pile.problems.append(Problem(at, "feed entry with a title only: kept, its title as its text"))
+        elif not clean(body):
+            pile.problems.append(Problem(at, "feed entry keeps no sentence to summarize (kept for clustering)"))
         published = entry.get("published") or entry.get("updated")
         guess = infer_outlet(body, site_name=outlet, url=entry.get("link"), filename=where)
         pile.articles.append(
@@ -372,7 +385,7 @@ def _read_feed(text: str, where: str) -> Pile:
                 text=body,
                 outlet=guess.name,
                 url=entry.get("link"),
-                title=entry.get("title"),
+                title=title,
                 published=_parse_date(published),
                 id=entry.get("id"),
                 origin_file=at,
@@ -383,10 +396,29 @@ def _read_feed(text: str, where: str) -> Pile:
     return pile
 
 
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$|[\"”’]$")
+
+
+def _plain(markup: str) -> str:
+    """Text of a feed field that may hold markup and entities (`<span class="webrupee">₹</span>`)."""
+    if "<" in markup:
+        import lxml.html
+
+        markup = lxml.html.fromstring(f"<div>{markup}</div>").text_content()
+    return " ".join(html_lib.unescape(markup).split())
+
+
+def _closed(text: str) -> str:
+    """Paragraphs stripped of indentation, the last closed with a full stop if it ends no sentence."""
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
+    body = "\n\n".join(p for p in paragraphs if p)
+    return body if not body or _SENTENCE_END.search(body) else body + "."
+
+
 def _entry_text(entry) -> str:
     html = entry["content"][0]["value"] if entry.get("content") else entry.get("summary", "")
     if "<" not in html:
-        return html
+        return html_lib.unescape(html)
     import lxml.html
 
     root = lxml.html.fromstring(f"<div>{html}</div>")

@@ -53,6 +53,11 @@ _TOKEN = re.compile(r"\S+")
 _NO_BREAK_NEXT = frozenset(",;:)]%")
 _QUOTES = frozenset("\"”’'»")
 _SINGLE_TOKEN = re.compile(r"(?<!\S)'(?!\S)")
+# Two sentences glued without a space ("in April.Previously, Modi"), as feed descriptions run
+# paragraphs together: a word of 2+ lower-case letters, its full stop, and a capitalized word (not
+# "?" or "!": a "?" between words is often a lost character, "anti?Trump").
+_GLUED = re.compile(r"(?<=[a-z]{2}\.)(?=[A-Z][a-z]{2,}\b)")
+_GLUED_WORD = re.compile(r"[A-Za-z]+$")
 
 
 class _Quotes:
@@ -184,6 +189,12 @@ def _strip_span(text: str, s: int, e: int) -> Span | None:
     return (s, e) if s < e else None
 
 
+def _glued_boundary(text: str, at: int) -> bool:
+    """Whether the stop just before `at` ends a sentence glued to the next (not "Mr.Smith")."""
+    word = _GLUED_WORD.search(text, max(0, at - 40), at - 1)
+    return word is None or word.group().lower() not in _TITLES | _CORP | _MONTHS | _NUMBERED
+
+
 def _split_segment(text: str, start: int, end: int) -> list[Span]:
     """Sentence spans of one hard segment (no blank lines or headline breaks inside)."""
     seg = text[start:end]
@@ -194,6 +205,10 @@ def _split_segment(text: str, start: int, end: int) -> list[Span]:
         pos = _decide(text, m, end, lower, quotes)
         if pos > cuts[-1]:
             cuts.append(pos)
+    if not lower:
+        glued = [g.start() for g in _GLUED.finditer(text, start, end) if _glued_boundary(text, g.start())]
+        if glued:
+            cuts = sorted({*cuts, *glued})
     cuts.append(end)
     spans = (_strip_span(text, a, b) for a, b in zip(cuts, cuts[1:]))
     return [sp for sp in spans if sp]

@@ -90,13 +90,30 @@ def _migrate_2(db: sqlite3.Connection) -> None:
     db.execute("""CREATE TABLE postings (
         term INTEGER NOT NULL, day INTEGER NOT NULL, story INTEGER NOT NULL, weight REAL NOT NULL,
         PRIMARY KEY (term, day, story)) WITHOUT ROWID""")
-    index = SqliteIndex(db)
-    for (story,) in db.execute("SELECT id FROM stories").fetchall():
-        index.put(story, None, index.get(story))
+    for story, size, last, terms, sums in db.execute("SELECT id, size, last, terms, sums FROM stories").fetchall():
+        kept = dict(zip(np.frombuffer(terms, np.int32).tolist(), np.frombuffer(sums, np.float64).tolist()))
+        state = StoryState.from_sums(kept, size, recent=(datetime.fromisoformat(last),) if last else ())
+        db.executemany(
+            "INSERT INTO postings (term, day, story, weight) VALUES (?, ?, ?, ?)",
+            ((t, state.day, story, w) for t, w in state.posted(STORE_POSTED_TERMS)),
+        )
+
+
+def _migrate_3(db: sqlite3.Connection) -> None:
+    """A story's liveness follows its newest articles (`StoryState.recent`: their dates as JSON,
+    and `seen`: the arrival number of its newest article, an article row id); the stream's clock
+    is the newest publication date stored. A story of an older store keeps its newest date."""
+    db.execute("ALTER TABLE stories ADD COLUMN recent TEXT")
+    db.execute("ALTER TABLE stories ADD COLUMN seen INTEGER NOT NULL DEFAULT -1")
+    db.execute("UPDATE stories SET recent = json_array(last) WHERE last IS NOT NULL")
+    db.execute(
+        "UPDATE stories SET seen = COALESCE((SELECT MAX(m.article) FROM membership m WHERE m.story = stories.id), -1)"
+    )
+    db.execute("CREATE INDEX articles_published ON articles(published) WHERE published IS NOT NULL")
 
 
 # Ordered: MIGRATIONS[i] takes schema version i to i + 1.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2, _migrate_3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -176,12 +193,15 @@ class SqliteIndex:
         return dict(rows.fetchall())
 
     def get(self, story: int) -> StoryState:
-        row = self.db.execute("SELECT size, first, last, terms, sums FROM stories WHERE id = ?", (story,)).fetchone()
+        row = self.db.execute(
+            "SELECT size, first, last, terms, sums, recent, seen FROM stories WHERE id = ?", (story,)
+        ).fetchone()
         if row is None:
             raise NotFoundError(f"no story {story}")
-        size, first, last, terms, sums = row
+        size, first, last, terms, sums, recent, seen = row
         kept = dict(zip(np.frombuffer(terms, np.int32).tolist(), np.frombuffer(sums, np.float64).tolist()))
-        return StoryState.from_sums(kept, size, _when(first), _when(last))
+        dates = tuple(datetime.fromisoformat(d) for d in json.loads(recent)) if recent else ()
+        return StoryState.from_sums(kept, size, _when(first), _when(last), dates, seen)
 
     def put(self, story: int, old: StoryState | None, new: StoryState) -> None:
         if old is not None:
@@ -196,10 +216,20 @@ class SqliteIndex:
         terms = np.fromiter(new.sums.keys(), np.int32, len(new.sums)).tobytes()
         sums = np.fromiter(new.sums.values(), np.float64, len(new.sums)).tobytes()
         self.db.execute(
-            "INSERT INTO stories (id, size, first, last, terms, sums) VALUES (?, ?, ?, ?, ?, ?) "
+            "INSERT INTO stories (id, size, first, last, terms, sums, recent, seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(id) DO UPDATE SET size = excluded.size, first = excluded.first, "
-            "last = excluded.last, terms = excluded.terms, sums = excluded.sums",
-            (story, new.size, _iso(new.first), _iso(new.last), terms, sums),
+            "last = excluded.last, terms = excluded.terms, sums = excluded.sums, recent = excluded.recent, "
+            "seen = excluded.seen",
+            (
+                story,
+                new.size,
+                _iso(new.first),
+                _iso(new.last),
+                terms,
+                sums,
+                json.dumps([d.isoformat() for d in new.recent]) if new.recent else None,
+                new.seen,
+            ),
         )
 
     def new_id(self) -> int:
@@ -303,7 +333,17 @@ class Store:
         fresh = [i for i, a in enumerate(articles) if self._existing(a) is None]
         vectors = dict(zip(fresh, self.clusterer.vectorize([articles[i] for i in fresh]))) if fresh else {}
         with _transaction(self.db):
+            self._set_clock()
             return [self._ingest_one(a, vectors.get(i)) for i, a in enumerate(articles)]
+
+    def _set_clock(self) -> None:
+        """The clusterer's arrival count and stream clock as the store (any process) left them:
+        the next article's row id and the newest publication date stored."""
+        newest_id, newest = self.db.execute(
+            "SELECT (SELECT MAX(id) FROM articles), (SELECT MAX(published) FROM articles WHERE published IS NOT NULL)"
+        ).fetchone()
+        self.clusterer.arrivals = (newest_id or 0) + 1
+        self.clusterer.now = _when(newest)
 
     def _ingest_one(self, article: Article, vector: ArticleVector | None) -> Ingested:
         found = self._existing(article)
