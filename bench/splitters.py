@@ -13,18 +13,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from newsfuse.segment import _strip_span as strip_span  # noqa: E402  (the product's own rule)
 from newsfuse.segment import split_sentences  # noqa: E402
 
 Span = tuple[int, int]
-
-
-def strip_span(text: str, s: int, e: int) -> Span | None:
-    """Shrink [s, e) to exclude surrounding whitespace; None if nothing is left."""
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    return (s, e) if s < e else None
 
 
 _NAIVE = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+|\n\s*\n")
