@@ -544,7 +544,6 @@ def serve(
     """Serve the web pages and the JSON API (/api, schema at /openapi.json) over a story store."""
     try:
         import uvicorn
-        from rich.markup import escape
 
         from .serve import create_app
         from .serve.guard import LOOPBACK_HOSTS
