@@ -61,6 +61,13 @@ def big_story_documents(n: int, data: Path = FULLTEXT, seed: int = SEED) -> list
     return out
 
 
+def big_story(n: int, data: Path = FULLTEXT):  # -> newsfuse.Story
+    """The synthetic story of `n` articles (built directly: a batch record stops at LIMITS.documents)."""
+    from newsfuse.model import Article, Story
+
+    return Story(articles=[Article(text=t) for t in big_story_documents(n, data)], id=f"big-{n}")
+
+
 # ---------------------------------------------------------------- worker (one case, one process)
 
 
@@ -68,7 +75,6 @@ def worker(expect_src: Path, n: int, compare: bool, data: Path) -> None:
     import gc
 
     import newsfuse
-    from newsfuse.ingest import story_from_record
     from newsfuse.pipeline import summarize_story
 
     found = Path(newsfuse.__file__).resolve()
@@ -77,9 +83,8 @@ def worker(expect_src: Path, n: int, compare: bool, data: Path) -> None:
     from newsfuse.settings import Options
 
     options = Options(compare=compare)
-    warm, _ = story_from_record({"id": "warm", "documents": big_story_documents(2, data)}, "warm")
-    summarize_story(warm, options)
-    story, _ = story_from_record({"id": f"big-{n}", "documents": big_story_documents(n, data)}, "big")
+    summarize_story(big_story(2, data), options)
+    story = big_story(n, data)
     gc.collect()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.process_time()
@@ -189,12 +194,10 @@ def main() -> None:
         rule += "---|---|---|"
     print(header)
     print(rule)
-    from newsfuse.ingest import story_from_record
     from newsfuse.prepare import prepare
 
     for n in sizes:
-        story, _ = story_from_record({"documents": big_story_documents(n, args.data)}, "big")
-        line = f"| {n} | {len(prepare(story).sentences):,} |"
+        line = f"| {n} | {len(prepare(big_story(n, args.data)).sentences):,} |"
         for name, _ in sides:
             line += f" {cell(results.get((name, n, False)), args.timeout)} | {cell(results.get((name, n, True)), args.timeout)} |"
         if args.old:

@@ -11,7 +11,7 @@ import numpy as np
 from scipy import sparse
 
 from .attribute import source_of
-from .claims import NameIndex, differences, support
+from .claims import Change, NameIndex, differences, support
 from .model import (
     Claim,
     Comparison,
@@ -119,6 +119,13 @@ def _facts(
     leads = np.array([s.position < settings.lead_sentences for s in cands])
     free = np.ones(len(cands), dtype=bool)
     facts = []
+    judged_texts: dict[tuple[str, str], str] = {}  # a big story's copies repeat sentences word for word
+
+    def judge(claim: str, other: str) -> str:
+        if (claim, other) not in judged_texts:
+            judged_texts[(claim, other)] = support(claim, other, numbers_required=False)
+        return judged_texts[(claim, other)]
+
     for i in order:
         if not free[i] or cands[i].words < settings.fact_min_words:
             continue
@@ -126,7 +133,7 @@ def _facts(
         values = similarity.data[similarity.indptr[i] : similarity.indptr[i + 1]]
         threshold = np.where(leads[cols] & leads[i], settings.same_lead, settings.same_fact)
         matches = _best_per_document(cols, values, documents, free, cands[i].document, threshold)
-        judged = [(m, support(cands[i].text, cands[m].text, numbers_required=False)) for m in matches]
+        judged = [(m, judge(cands[i].text, cands[m].text)) for m in matches]
         full = [i] + [m for m, how in judged if how == "full"]
         partial = [m for m, how in judged if how == "partial"]
         free[full + partial] = False
@@ -486,6 +493,7 @@ def _disagreements(
     claims of one (kind, topic, values) are gathered, each value with all its sources."""
     names = NameIndex([a.text for a in story.articles])
     found: dict[tuple, tuple[DisagreementKind, str, dict[str, tuple[str, list[Source]]]]] = {}
+    changes: dict[tuple[str, str], list[Change]] = {}
     entries = similarity.tocoo()
     keep = (entries.row < entries.col) & (entries.data >= same_claim)
     rows, cols = entries.row[keep], entries.col[keep]
@@ -494,7 +502,9 @@ def _disagreements(
         a, b = cands[i], cands[j]
         if a.document == b.document:
             continue
-        for change in differences(a.text, b.text, names):
+        if (a.text, b.text) not in changes:  # a big story's copies repeat sentences word for word
+            changes[(a.text, b.text)] = differences(a.text, b.text, names)
+        for change in changes[(a.text, b.text)]:
             key = (change.kind, change.topic, frozenset((change.value_a, change.value_b)))
             claims = found.setdefault(key, (change.kind, change.topic, {}))[2]
             _add_claim(claims, change.value_a, a, source_of(story, a))
