@@ -127,7 +127,9 @@ def git(*args: str) -> str:
     return subprocess.run(["git", "-C", str(ROOT), *args], check=True, capture_output=True, text=True).stdout.strip()
 
 
-def cell(result: dict | None, timeout: float) -> str:
+def cell(result: dict | None, timeout: float, skipped: bool = False) -> str:
+    if skipped:
+        return "not run | -"
     if result is None:
         return f"> {timeout:.0f} s | -"
     return f"{result['seconds']:.2f} | {result['rss_peak_mb']:.0f}"
@@ -199,7 +201,8 @@ def main() -> None:
     for n in sizes:
         line = f"| {n} | {len(prepare(big_story(n, args.data)).sentences):,} |"
         for name, _ in sides:
-            line += f" {cell(results.get((name, n, False)), args.timeout)} | {cell(results.get((name, n, True)), args.timeout)} |"
+            skip = (name, n, False) not in results
+            line += f" {cell(results.get((name, n, False)), args.timeout, skip)} | {cell(results.get((name, n, True)), args.timeout, skip)} |"
         if args.old:
             ratios = []
             for compare in (False, True):
