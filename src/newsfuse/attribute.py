@@ -41,6 +41,16 @@ def attribute(
     ]
 
 
+def _best_of_each_document(row: np.ndarray, documents: np.ndarray) -> list[tuple[int, int]]:
+    """(document, its best sentence) for every document with a sentence, in document order; on
+    ties the first sentence. One pass over the row, whatever the number of articles."""
+    order = np.lexsort((np.arange(len(row)), -row, documents))
+    docs = documents[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = docs[1:] != docs[:-1]
+    return list(zip(docs[first].tolist(), order[first].tolist()))
+
+
 def _attribute_one(
     story: PreparedStory, sentence: Sentence, row: np.ndarray, documents: np.ndarray, threshold: float
 ) -> SummarySentence:
@@ -48,12 +58,8 @@ def _attribute_one(
     as partial when it states part of it, and left out when it contradicts it."""
     sources: list[Source] = [source_of(story, sentence)]
     partial: list[Source] = []
-    for doc in range(len(story.articles)):
-        if doc == sentence.document or not (documents == doc).any():
-            continue
-        scores = np.where(documents == doc, row, -1.0)
-        best = int(scores.argmax())
-        if scores[best] < threshold:
+    for doc, best in _best_of_each_document(row, documents):
+        if doc == sentence.document or row[best] < threshold:
             continue
         how = support(sentence.text, story.sentences[best].text)
         if how != "contradicts":

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 import numpy as np
+from scipy import sparse
 
 from .attribute import source_of
-from .claims import NameIndex, differences, support
+from .claims import Change, NameIndex, differences, support
 from .model import (
     Claim,
     Comparison,
@@ -26,7 +27,7 @@ from .model import (
 from .prepare import PreparedStory
 from .quotes import canonical_speaker, is_person_name, same_person
 from .syndicate import find_root
-from .textsim import words
+from .textsim import NEIGHBOUR_BLOCK, words
 
 __all__ = ["ComparisonSettings", "compare"]
 
@@ -65,7 +66,7 @@ def compare(story: PreparedStory, settings: ComparisonSettings | None = None) ->
     """The comparison of a prepared story's sources."""
     settings = settings or ComparisonSettings()
     cands = [story.sentences[i] for i in story.candidates]
-    similarity = story.views.similarity(story.candidates) if cands else np.zeros((0, 0))
+    similarity = _similar_pairs(story, min(settings.same_fact, settings.same_lead, settings.same_claim))
     quotes = _story_quotes(story, settings.quote_min_words)
     groups = _group_quotes(quotes, settings)
     people = _people(quotes)
@@ -81,6 +82,21 @@ def compare(story: PreparedStory, settings: ComparisonSettings | None = None) ->
     )
 
 
+def _similar_pairs(story: PreparedStory, floor: float) -> sparse.csr_matrix:
+    """The candidates' cosines that any stage here may use (those >= `floor`, the lowest threshold),
+    sparse: the stages read nothing below it, so this is what the dense matrix would give them,
+    at a cost that grows with the similar pairs, not with the square of the sentences. A floor of 0
+    or less keeps every pair (zeros stored), as the dense matrix."""
+    n = len(story.candidates)
+    if n == 0:
+        return sparse.csr_matrix((0, 0))
+    if floor > 0:
+        return story.views.neighbours(story.candidates, floor)
+    dense = story.views.similarity(story.candidates)
+    rows, cols = np.indices(dense.shape)
+    return sparse.csr_matrix((dense.ravel(), (rows.ravel(), cols.ravel())), shape=dense.shape)
+
+
 def _source(story: PreparedStory, document: int, start: int, end: int) -> Source:
     return Source(document, start, end, story.articles[document].outlet)
 
@@ -93,7 +109,7 @@ def _origin_count(story: PreparedStory, documents: set[int]) -> int:
 
 
 def _facts(
-    story: PreparedStory, cands: list[Sentence], similarity: np.ndarray, settings: ComparisonSettings
+    story: PreparedStory, cands: list[Sentence], similarity: sparse.csr_matrix, settings: ComparisonSettings
 ) -> tuple[Fact, ...]:
     """Group sentences stating one fact: each unassigned sentence, in lead order, takes the best
     unassigned match of every other article (a star, so unrelated facts never chain). A match that
@@ -103,12 +119,21 @@ def _facts(
     leads = np.array([s.position < settings.lead_sentences for s in cands])
     free = np.ones(len(cands), dtype=bool)
     facts = []
+    judged_texts: dict[tuple[str, str], str] = {}  # a big story's copies repeat sentences word for word
+
+    def judge(claim: str, other: str) -> str:
+        if (claim, other) not in judged_texts:
+            judged_texts[(claim, other)] = support(claim, other, numbers_required=False)
+        return judged_texts[(claim, other)]
+
     for i in order:
         if not free[i] or cands[i].words < settings.fact_min_words:
             continue
-        threshold = np.where(leads & leads[i], settings.same_lead, settings.same_fact)
-        matches = _best_per_document(similarity[i], documents, free, cands[i].document, threshold)
-        judged = [(m, support(cands[i].text, cands[m].text, numbers_required=False)) for m in matches]
+        cols = similarity.indices[similarity.indptr[i] : similarity.indptr[i + 1]]
+        values = similarity.data[similarity.indptr[i] : similarity.indptr[i + 1]]
+        threshold = np.where(leads[cols] & leads[i], settings.same_lead, settings.same_fact)
+        matches = _best_per_document(cols, values, documents, free, cands[i].document, threshold)
+        judged = [(m, judge(cands[i].text, cands[m].text)) for m in matches]
         full = [i] + [m for m, how in judged if how == "full"]
         partial = [m for m, how in judged if how == "partial"]
         free[full + partial] = False
@@ -130,19 +155,18 @@ def _fact(story: PreparedStory, text: str, full: list[Sentence], partial: list[S
 
 
 def _best_per_document(
-    row: np.ndarray, documents: np.ndarray, free: np.ndarray, own: int, threshold: float | np.ndarray
+    cols: np.ndarray, values: np.ndarray, documents: np.ndarray, free: np.ndarray, own: int, threshold: np.ndarray
 ) -> list[int]:
-    """The best free match of each other article whose cosine reaches its threshold."""
-    chosen = []
-    passes = row >= threshold
-    for doc in np.unique(documents):
-        if doc == own:
-            continue
-        scores = np.where((documents == doc) & free & passes, row, -1.0)
-        best = int(scores.argmax())
-        if scores[best] >= 0:
-            chosen.append(best)
-    return chosen
+    """The best free match of each other article whose cosine reaches its threshold (`cols`,
+    `values`: one sentence's stored cosines), by article; on ties the first sentence."""
+    keep = (values >= threshold) & free[cols] & (documents[cols] != own)
+    cols, values = cols[keep], values[keep]
+    order = np.lexsort((cols, -values, documents[cols]))
+    cols = cols[order]
+    docs = documents[cols]
+    first = np.ones(len(cols), dtype=bool)
+    first[1:] = docs[1:] != docs[:-1]
+    return [int(c) for c in cols[first]]
 
 
 # ---- quotes --------------------------------------------------------------------------------
@@ -235,14 +259,13 @@ def _group_quotes(quotes: list[_Quote], settings: ComparisonSettings) -> list[li
     unigrams = [set(words(_expand_contractions(q.text))) for q in quotes]
     sizes = [len(words(q.text)) for q in quotes]
     pairs = []
-    for i in range(len(quotes)):
-        for j in range(i + 1, len(quotes)):
-            share = _overlap(grams[i], grams[j])
-            if share >= settings.quote_containment or (
-                _one_person(quotes[i], quotes[j])
-                and _overlap(unigrams[i], unigrams[j]) >= settings.same_speaker_containment
-            ):
-                pairs.append((-share, i, j))
+    for i, j in _overlapping_pairs(grams, unigrams, settings):
+        share = _overlap(grams[i], grams[j])
+        if share >= settings.quote_containment or (
+            _one_person(quotes[i], quotes[j])
+            and _overlap(unigrams[i], unigrams[j]) >= settings.same_speaker_containment
+        ):
+            pairs.append((-share, i, j))
     group_of = list(range(len(quotes)))
     members: dict[int, list[int]] = {i: [i] for i in range(len(quotes))}
     for _, i, j in sorted(pairs):
@@ -257,6 +280,47 @@ def _group_quotes(quotes: list[_Quote], settings: ComparisonSettings) -> list[li
             group_of[k] = gi
         members[gi] += members.pop(gj)
     return [sorted(g, key=lambda i: (quotes[i].document, quotes[i].start)) for g in members.values()]
+
+
+def _overlapping_pairs(
+    grams: list[set[tuple[str, str]]], unigrams: list[set[str]], settings: ComparisonSettings
+) -> list[tuple[int, int]]:
+    """The pairs (i < j, in order) that may pass either containment test of `_group_quotes`:
+    every pair when a threshold is 0 or less, else those whose shared bigrams or words, counted by
+    a sparse product in blocks of rows, reach it (`_group_quotes` checks each exactly). Pairs that
+    share nothing cost nothing."""
+    n = len(grams)
+    if settings.quote_containment <= 0 or settings.same_speaker_containment <= 0:
+        return [(i, j) for i in range(n) for j in range(i + 1, n)]
+    found: set[tuple[int, int]] = set()
+    for sets, threshold in ((grams, settings.quote_containment), (unigrams, settings.same_speaker_containment)):
+        found.update(_containing_pairs(sets, threshold))
+    return sorted(found)
+
+
+def _containing_pairs(sets: list, threshold: float) -> list[tuple[int, int]]:
+    """Pairs i < j whose shared items reach `threshold` of the smaller set (a hair below, so that
+    rounding never drops a pair the exact test keeps)."""
+    vocab: dict = {}
+    rows, cols = [], []
+    for r, items in enumerate(sets):
+        for item in items:
+            rows.append(r)
+            cols.append(vocab.setdefault(item, len(vocab)))
+    n = len(sets)
+    if not vocab:
+        return []
+    incidence = sparse.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(n, len(vocab)))
+    sizes = np.array([len(items) for items in sets])
+    transposed = incidence.T.tocsc()
+    step = max(16, NEIGHBOUR_BLOCK // max(1, n))
+    out = []
+    for start in range(0, n, step):
+        shared = (incidence[start : start + step] @ transposed).tocoo()
+        i, j = shared.row + start, shared.col
+        keep = (i < j) & (shared.data >= (threshold - 1e-9) * np.minimum(sizes[i], sizes[j]))
+        out += list(zip(i[keep].tolist(), j[keep].tolist()))
+    return out
 
 
 def _one_person(a: _Quote, b: _Quote) -> bool:
@@ -423,18 +487,24 @@ def _attribution_conflicts(
 
 
 def _disagreements(
-    story: PreparedStory, cands: list[Sentence], similarity: np.ndarray, same_claim: float
+    story: PreparedStory, cands: list[Sentence], similarity: sparse.csr_matrix, same_claim: float
 ) -> tuple[Disagreement, ...]:
     """Pairs of similar sentences of different articles whose one changed token is a value; the
     claims of one (kind, topic, values) are gathered, each value with all its sources."""
     names = NameIndex([a.text for a in story.articles])
     found: dict[tuple, tuple[DisagreementKind, str, dict[str, tuple[str, list[Source]]]]] = {}
-    pairs = np.argwhere(np.triu(similarity >= same_claim, k=1))
-    for i, j in pairs:
+    changes: dict[tuple[str, str], list[Change]] = {}
+    entries = similarity.tocoo()
+    keep = (entries.row < entries.col) & (entries.data >= same_claim)
+    rows, cols = entries.row[keep], entries.col[keep]
+    order = np.lexsort((cols, rows))
+    for i, j in zip(rows[order].tolist(), cols[order].tolist()):
         a, b = cands[i], cands[j]
         if a.document == b.document:
             continue
-        for change in differences(a.text, b.text, names):
+        if (a.text, b.text) not in changes:  # a big story's copies repeat sentences word for word
+            changes[(a.text, b.text)] = differences(a.text, b.text, names)
+        for change in changes[(a.text, b.text)]:
             key = (change.kind, change.topic, frozenset((change.value_a, change.value_b)))
             claims = found.setdefault(key, (change.kind, change.topic, {}))[2]
             _add_claim(claims, change.value_a, a, source_of(story, a))

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from datasketch import MinHash, MinHashLSH
+from typing import TYPE_CHECKING
 
 from .model import Article, Sentence, WireCopy
 from .outlets import normalize_agency
 from .textsim import QUOTE_CHARS, shingles
+
+if TYPE_CHECKING:  # datasketch (and the scipy it imports) is loaded when a story is first syndicated
+    from datasketch import MinHash
 
 __all__ = ["SyndicationSettings", "find_copies", "syndicate", "is_quote_heavy", "find_root", "eligible_sentences"]
 
@@ -44,6 +46,8 @@ _TEMPLATE: MinHash | None = None
 def _minhash(tokens: set[str]) -> MinHash:
     """A MinHash sharing one set of permutations: building them costs more than hashing a sentence."""
     global _TEMPLATE
+    from datasketch import MinHash
+
     if _TEMPLATE is None:
         _TEMPLATE = MinHash(num_perm=_NUM_PERM, seed=1)
     mh = MinHash(num_perm=_NUM_PERM, seed=1, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
@@ -80,6 +84,8 @@ def find_copies(
     """Pairs (i, j, jaccard) of near-identical sentences from different articles (MinHash LSH),
     among the `eligible` ones; `tokens` are each sentence's words."""
     sets = {i: shingles(tokens[i]) for i in eligible}
+    from datasketch import MinHashLSH
+
     lsh = MinHashLSH(num_perm=_NUM_PERM, params=_LSH_BANDS_ROWS)
     hashes = {i: _minhash(sets[i]) for i in eligible}
     for i in eligible:

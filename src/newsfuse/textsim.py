@@ -27,6 +27,8 @@ QUOTE_CHARS = '"“”«»„'
 # facts alike). Calibrated by reading seed pairs: paraphrases of one fact by two outlets score
 # 0.45-0.7, sentences that only share the story's topic words (Carter, Russia, Syria) stay under 0.35.
 SAME_CONTENT = 0.45
+# `TextViews.neighbours` multiplies this many (rows x story rows) entries at a time at most.
+NEIGHBOUR_BLOCK = 4_000_000
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 # Spelling variants that wire rewrites and the tokenized training text introduce.
 _VARIANTS = [
@@ -89,6 +91,29 @@ class TextViews:
             vectors = self.tfidf(rows)
             self._cosines[key] = cosine_matrix(vectors, vectors)
         return self._cosines[key]
+
+    def neighbours(self, rows: np.ndarray | None = None, threshold: float = 0.0) -> sparse.csr_matrix:
+        """The cosines among the sentences `rows` (on the TF-IDF fitted on them, diagonal kept) that
+        reach `threshold` (> 0), as a sparse matrix: what `similarity` holds at those entries, to the
+        bit, without a dense rows x rows matrix. Made in blocks of rows, so memory stays bounded by
+        the entries kept; a pair of sentences with no content word in common costs nothing."""
+        if threshold <= 0:
+            raise ValueError("neighbours needs a threshold above 0 (use similarity for every pair)")
+        vectors = self.tfidf(rows)
+        n = vectors.shape[0]
+        transposed = vectors.T.tocsc()
+        step = max(16, NEIGHBOUR_BLOCK // max(1, n))
+        blocks = []
+        for start in range(0, n, step):
+            block = (vectors[start : start + step] @ transposed).tocsr()
+            block.data[block.data < threshold] = 0.0
+            block.eliminate_zeros()
+            blocks.append(block)
+        if not blocks:
+            return sparse.csr_matrix((0, 0))
+        out = sparse.vstack(blocks, format="csr")
+        out.sort_indices()
+        return out
 
 
 def _key(rows: np.ndarray | None, n: int) -> bytes:

@@ -356,7 +356,8 @@ def _greedy(scores, lengths, similarity, trigrams, budget, mmr, block_share) -> 
                 continue
         chosen.append(i)
         total += lengths[i]
-        max_sim = np.maximum(max_sim, similarity[i])
+        row = similarity[i]
+        max_sim = np.maximum(max_sim, row.toarray().ravel() if sparse.issparse(row) else row)
         if trigrams is not None:
             seen[trigrams[i].indices] = 1.0
         if total > budget:

@@ -1,0 +1,218 @@
+"""Big stories: CPU time and peak memory of one summarize call as a story grows from 2 to 2,000
+articles, with and without the comparison; optionally an older revision side by side in one run.
+
+Usage (from the repo root):
+    PYTHONPATH=src python bench/bench_bigstory.py                          # this tree, 2 ... 2,000 articles
+    PYTHONPATH=src python bench/bench_bigstory.py --old 1a5b44e --old-max 500 --sizes 2,20,200,500,2000
+
+The synthetic story: the 139 articles of the 50 fulltext-dev clusters (the clusters concatenated:
+one big story with many sub-events), article k a perturbed copy of article k mod 139 (seeded):
+each paragraph kept with probability 0.8 and about 4% of its words replaced by another word of the
+same paragraph, so that copies of one article are near-duplicates, not identical, as rewrites and
+updates of one wire story are. Each (side, size, mode) runs in its own worker process: it builds
+the story, warms up on a 2-article story (model load, lazy imports), then times one
+`summarize_story` call in CPU time (`time.process_time`) and reads the process's peak RSS
+(`resource.getrusage`) before and after the call. A case over `--timeout` CPU seconds is killed
+(RLIMIT_CPU) and shown as "> timeout".
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+FULLTEXT = SHARED / "data" / "fulltext-dev.jsonl"
+SIZES = (2, 20, 50, 100, 200, 500, 1000, 2000)
+SEED = 7
+KEEP_PARAGRAPH = 0.8
+REPLACE_WORD = 0.04
+
+
+def big_story_documents(n: int, data: Path = FULLTEXT, seed: int = SEED) -> list[str]:
+    """`n` article texts about "one" story: perturbed copies of the fulltext-dev articles in turn."""
+    with open(data, encoding="utf-8") as handle:
+        pool = [d for line in handle if line.strip() for d in json.loads(line)["documents"] if d.strip()]
+    rng = random.Random(seed)
+    out = []
+    for k in range(n):
+        paragraphs = [p for p in pool[k % len(pool)].split("\n") if p.strip()]
+        kept = [p for p in paragraphs if rng.random() < KEEP_PARAGRAPH] or paragraphs[:1]
+        changed = []
+        for p in kept:
+            tokens = re.findall(r"\S+", p)
+            changed.append(
+                " ".join(rng.choice(tokens) if rng.random() < REPLACE_WORD else t for t in tokens) if tokens else p
+            )
+        out.append("\n\n".join(changed))
+    return out
+
+
+def big_story(n: int, data: Path = FULLTEXT):  # -> newsfuse.Story
+    """The synthetic story of `n` articles (built directly: a batch record stops at LIMITS.documents)."""
+    from newsfuse.model import Article, Story
+
+    return Story(articles=[Article(text=t) for t in big_story_documents(n, data)], id=f"big-{n}")
+
+
+# ---------------------------------------------------------------- worker (one case, one process)
+
+
+def worker(expect_src: Path, n: int, compare: bool, data: Path) -> None:
+    import gc
+
+    import newsfuse
+    from newsfuse.pipeline import summarize_story
+
+    found = Path(newsfuse.__file__).resolve()
+    if not found.is_relative_to(expect_src.resolve()):
+        sys.exit(f"worker: imported newsfuse from {found}, expected it under {expect_src}")
+    from newsfuse.settings import Options
+
+    options = Options(compare=compare)
+    summarize_story(big_story(2, data), options)
+    story = big_story(n, data)
+    gc.collect()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = time.process_time()
+    summary = summarize_story(story, options)
+    seconds = time.process_time() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    comparison = summary.comparison
+    digest = hashlib.sha256("\n".join(s.text for s in summary.sentences).encode("utf-8")).hexdigest()[:16]
+    json.dump(
+        {
+            "seconds": seconds,
+            "rss_before_mb": before,
+            "rss_peak_mb": peak,
+            "hash": digest,
+            "facts": len(comparison.facts) if comparison else None,
+            "disagreements": len(comparison.disagreements) if comparison else None,
+        },
+        sys.stdout,
+    )
+
+
+def run_worker(src: Path, n: int, compare: bool, data: Path, timeout: float) -> dict | None:
+    env = dict(os.environ, PYTHONPATH=str(src), PYTHONHASHSEED="0")
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", str(src), "--n", str(n), "--data", str(data)]
+    command += ["--compare"] if compare else []
+
+    def limit() -> None:
+        seconds = int(timeout) + 20  # + start-up and the story's building
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
+
+    done = subprocess.run(command, env=env, capture_output=True, text=True, preexec_fn=limit)
+    if done.returncode != 0:
+        print(f"worker {src} n={n} compare={compare}: exit {done.returncode} {done.stderr[-800:]}", file=sys.stderr)
+        return None
+    result = json.loads(done.stdout)
+    return None if result["seconds"] > timeout else result
+
+
+def git(*args: str) -> str:
+    return subprocess.run(["git", "-C", str(ROOT), *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def cell(result: dict | None, timeout: float, skipped: bool = False) -> str:
+    if skipped:
+        return "not run | -"
+    if result is None:
+        return f"> {timeout:.0f} s | -"
+    return f"{result['seconds']:.2f} | {result['rss_peak_mb']:.0f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="story sizes in articles")
+    parser.add_argument("--old", default=None, help="an older revision to run side by side (default: none)")
+    parser.add_argument("--old-max", type=int, default=500, help="largest story the old side runs")
+    parser.add_argument("--timeout", type=float, default=120.0, help="CPU seconds a case may take")
+    parser.add_argument("--data", type=Path, default=FULLTEXT)
+    parser.add_argument("--worker", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--compare", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker is not None:
+        worker(args.worker, args.n, args.compare, args.data)
+        return
+
+    sizes = [int(s) for s in args.sizes.split(",")]
+    sides: list[tuple[str, Path]] = [("new", ROOT / "src")]
+    temp = Path(tempfile.mkdtemp(prefix="bench-bigstory-"))
+    results: dict[tuple[str, int, bool], dict | None] = {}
+    try:
+        if args.old:
+            tree = temp / "old"
+            git("worktree", "add", "--detach", str(tree), args.old)
+            sides.insert(0, ("old", tree / "src"))
+        started = time.monotonic()
+        for n in sizes:
+            for compare in (False, True):
+                for name, src in sides:
+                    if name == "old" and n > args.old_max:
+                        continue
+                    results[(name, n, compare)] = run_worker(src, n, compare, args.data, args.timeout)
+                    print(f"{name} n={n} compare={compare} done ({time.monotonic() - started:.0f} s)", file=sys.stderr)
+    finally:
+        if args.old:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(temp / "old")])
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True)
+        shutil.rmtree(temp, ignore_errors=True)
+
+    head = git("rev-parse", "--short", "HEAD")
+    dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--", "src") else ""
+    command = "PYTHONPATH=src python bench/bench_bigstory.py" + (
+        f" --old {args.old} --old-max {args.old_max}" if args.old else ""
+    )
+    if args.sizes != ",".join(map(str, SIZES)):
+        command += f" --sizes {args.sizes}"
+    print(f"\nCommand: `{command}`")
+    print(
+        f"({date.today().isoformat()}; new = {head}{dirty}"
+        + (f", old = {git('rev-parse', '--short', args.old)}" if args.old else "")
+        + "; CPU s of one summarize_story call, peak RSS MB of the worker process)\n"
+    )
+    header = "| articles | sentences |"
+    rule = "|---|---|"
+    for name, _ in sides:
+        header += f" {name}: off s | {name}: off MB | {name}: on s | {name}: on MB |"
+        rule += "---|---|---|---|"
+    if args.old:
+        header += " new/old off | new/old on | same summary |"
+        rule += "---|---|---|"
+    print(header)
+    print(rule)
+    from newsfuse.prepare import prepare
+
+    for n in sizes:
+        line = f"| {n} | {len(prepare(big_story(n, args.data)).sentences):,} |"
+        for name, _ in sides:
+            skip = (name, n, False) not in results
+            line += f" {cell(results.get((name, n, False)), args.timeout, skip)} | {cell(results.get((name, n, True)), args.timeout, skip)} |"
+        if args.old:
+            ratios = []
+            for compare in (False, True):
+                old, new = results.get(("old", n, compare)), results.get(("new", n, compare))
+                ratios.append(f"{new['seconds'] / old['seconds']:.2f}" if old and new else "-")
+            old, new = results.get(("old", n, False)), results.get(("new", n, False))
+            same = "-" if not (old and new) else "yes" if old["hash"] == new["hash"] else "no"
+            line += f" {ratios[0]} | {ratios[1]} | {same} |"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
