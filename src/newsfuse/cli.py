@@ -567,11 +567,18 @@ def show(
     db: Path = typer.Option(..., "--db", help="The store."),
     fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, json or html."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+    since: str | None = typer.Option(
+        None, "--since", help="Only what is new after TIME (2025-06-02, 2025-06-02T12:00, or 6h / 2d ago)."
+    ),
 ) -> None:
-    """Print one story's summary and comparison (cached; recomputed when stale)."""
+    """Print one story's summary and comparison (cached; recomputed when stale); with --since, the
+    update: new sentences of the later articles and the values that changed."""
     from .render import Shown, render
 
     fmt = _check_format(fmt)
+    if since is not None:
+        _show_update(story, db, fmt, output, since)
+        return
     with _open_store(db) as store:
         try:
             summary = store.summary(story)
@@ -581,6 +588,21 @@ def show(
             raise _stop(f"no story {story} in {display_path(db)}") from None
     shown = Shown(articles, title=f"{story}: {info.headline}")
     _write(render(summary, shown, fmt) + ("\n" if fmt == "json" else ""), output)
+
+
+def _show_update(story: int, db: Path, fmt: str, output: Path | None, since: str) -> None:
+    from .updates import parse_since, render_update, stored_update
+
+    try:
+        moment = parse_since(since)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--since") from None
+    with _open_store(db) as store:
+        try:
+            found, update = stored_update(store, story, moment)
+        except NotFoundError:
+            raise _stop(f"no story {story} in {display_path(db)}") from None
+    _write(render_update(update, found, fmt), output)
 
 
 @app.command()
