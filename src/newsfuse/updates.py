@@ -14,7 +14,7 @@ from .claims import NameIndex, differences, support
 from .model import DisagreementKind, Reported, Sentence, Source, Story, Update, UpdateSentence, ValueChange
 from .prepare import MAX_POSITION, PreparedStory, prepare
 from .stories import as_utc
-from .textsim import SAME_CONTENT
+from .textsim import SAME_CONTENT, stop_words, words
 
 if TYPE_CHECKING:
     from .store import Store
@@ -26,10 +26,17 @@ __all__ = ["UpdateSettings", "story_update", "article_times", "parse_since", "st
 class UpdateSettings:
     """When a later sentence is old news, and when two later sentences give one update."""
 
-    # An earlier sentence from this TF-IDF cosine is asked (claims.support) whether it states a
-    # later one in full: the cosine at which the project's claim matching is asked everywhere
-    # (below it two sentences share little more than the story's topic words).
-    old_similarity: float = SAME_CONTENT
+    # An earlier sentence is asked (claims.support) whether it states a later one in full from
+    # the cosines at which the comparison groups facts (compare.ComparisonSettings): 0.25, and
+    # 0.15 between two ledes (two outlets' ledes tell the main news in their own words).
+    old_similarity: float = 0.25
+    old_lead_similarity: float = 0.15
+    lead_sentences: int = 2
+    # Below SAME_CONTENT, support's "full" is trusted only when the earlier sentence also holds
+    # this share of the later one's content words: two sentences on one topic that share a name
+    # ("Harbour Trading Company owns the warehouse" / "Harbour Trading Company will pay for housing")
+    # are not one claim. MEASURED: see docs/benchmarks.md, "Following a story".
+    min_cover: float = 0.5
     # The most similar earlier sentences asked per later sentence.
     earlier_checked: int = 8
     # Shorter sentences (datelines, captions, "Read more.") are not updates.
@@ -80,15 +87,22 @@ def story_update(
     names = NameIndex([a.text for a in story.articles])
     fresh: list[int] = []
     changes = _Changes(prepared, times)
+    leads = np.array([prepared.sentences[i].position < settings.lead_sentences for i in rows_early], dtype=bool)
     for k, row in enumerate(rows_late):
         sentence = prepared.sentences[row]
-        asked = [
-            j
-            for j in np.argsort(-similarity[k])[: settings.earlier_checked]
-            if similarity[k][j] >= settings.old_similarity
-        ]
+        gate = np.where(
+            leads & (sentence.position < settings.lead_sentences), settings.old_lead_similarity, settings.old_similarity
+        )
+        asked = [j for j in np.argsort(-similarity[k])[: settings.earlier_checked] if similarity[k][j] >= gate[j]]
         verdicts = [(j, support(sentence.text, prepared.sentences[rows_early[j]].text)) for j in asked]
-        if any(how == "full" for _, how in verdicts):
+        if any(
+            how == "full"
+            and (
+                similarity[k][j] >= SAME_CONTENT
+                or _cover(sentence.text, prepared.sentences[rows_early[j]].text) >= settings.min_cover
+            )
+            for j, how in verdicts
+        ):
             continue
         fresh.append(row)
         for j, how in verdicts:
@@ -98,6 +112,13 @@ def story_update(
                     changes.add(change.kind, change.topic, change.value_a, before, change.value_b, sentence)
     sentences = _group(prepared, fresh, times, settings)
     return Update(story.id, moment, earlier, later, sentences, changes.result())
+
+
+def _cover(claim: str, other: str) -> float:
+    """The share of the claim's content words (stop words left out) that the other sentence has."""
+    stop = stop_words()
+    own = {w for w in words(claim) if w not in stop}
+    return len(own & {w for w in words(other) if w not in stop}) / len(own) if own else 1.0
 
 
 def _first(prepared: PreparedStory, sources: Sequence[Source], times: Sequence[datetime | None]) -> tuple:
