@@ -142,7 +142,7 @@ def test_migration_from_schema_1_keeps_the_index(tmp_path):
         INSERT OR IGNORE INTO p1 SELECT term + 1, story, weight FROM postings;  -- the terms v1 also posted
         DROP TABLE postings; ALTER TABLE p1 RENAME TO postings;
         DROP INDEX articles_published; ALTER TABLE stories DROP COLUMN recent;
-        ALTER TABLE stories DROP COLUMN seen; PRAGMA user_version = 1;""")
+        ALTER TABLE stories DROP COLUMN seen; DROP TABLE fetched; PRAGMA user_version = 1;""")
     db.close()
     with Store(path) as store:
         rest = store.ingest(articles[30:], summarize=False)
@@ -150,7 +150,7 @@ def test_migration_from_schema_1_keeps_the_index(tmp_path):
         expected = fresh.ingest(articles, summarize=False)[30:]
     assert [d.story for d in rest] == [d.story for d in expected]
     db = check_consistent(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
 
 
 def test_sqlite_index_assigns_as_the_memory_index(tmp_path):
@@ -296,3 +296,24 @@ def test_cli_ingest_stories_show(tmp_path):
         assert runner.invoke(app, ["show", str(biggest), "--db", str(db), "-f", fmt]).exit_code == 0
     missing = runner.invoke(app, ["show", "999", "--db", str(db)])
     assert missing.exit_code == 1 and "no story 999" in missing.output
+
+
+def test_migration_from_schema_3_adds_the_fetched_table(tmp_path):
+    """A version-3 store (before newsfuse.fetch) opens with its articles kept and gains the table
+    of each fetched URL's validators; a fresh store has it too."""
+    path = tmp_path / "v2.db"
+    with Store(path) as store:
+        done = store.ingest(synthetic(10), summarize=False)
+    db = sqlite3.connect(path)
+    db.executescript("DROP TABLE fetched; PRAGMA user_version = 3;")
+    db.close()
+    with Store(path) as store:
+        assert store.validators("http://127.0.0.1/feed") == (None, None)
+        store.remember("http://127.0.0.1/feed", '"v1"', "Mon, 02 Jun 2025 10:00:00 GMT")
+        assert store.validators("http://127.0.0.1/feed") == ('"v1"', "Mon, 02 Jun 2025 10:00:00 GMT")
+        store.remember("http://127.0.0.1/feed", '"v2"', None)
+        assert store.validators("http://127.0.0.1/feed") == ('"v2"', None)
+        assert store.story(done[0].story).articles  # the articles survive the migration
+    db = check_consistent(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert db.execute("SELECT COUNT(*) FROM fetched").fetchone()[0] == 1

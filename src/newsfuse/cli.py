@@ -452,22 +452,86 @@ def _open_store(db: Path, create: bool = False) -> Iterator:
 
 @app.command("ingest")
 def ingest_cmd(
-    paths: list[str] = typer.Argument(..., help="Files or directories, as for summarize."),
+    paths: list[str] = typer.Argument(
+        ..., help="Files or directories, as for summarize, and http(s):// URLs of feeds or article pages."
+    ),
     db: Path = typer.Option(..., "--db", help="The store (an SQLite file; created when missing)."),
     summarize: bool = typer.Option(
         True, "--summarize/--no-summarize", help="Refresh the touched stories' summaries now (else on first show)."
     ),
 ) -> None:
-    """Add articles to the store: each joins a story or starts one; a re-ingested article changes nothing."""
+    """Add articles to the store: each joins a story or starts one; a re-ingested article changes nothing.
+    A feed URL is fetched with the pages it links (each failure is reported, the rest go on)."""
+    from .fetch import is_url
+
+    urls = [p for p in paths if is_url(p)]
+    files = [p for p in paths if not is_url(p)]
     with _open_store(db, create=True) as store:  # a bad --db is named before any reading
-        articles = _read_articles(paths)
-        done = store.ingest(articles, summarize=summarize)
+        articles = _read_articles(files) if files else []
+        done = store.ingest(articles, summarize=summarize) if articles else []
+        if urls:
+            fetched, unchanged = _fetch_into(store, urls, summarize)
+            done += fetched
+            if not done and not unchanged:
+                raise _stop("no article to read")
+    _report_ingested(done, db)
+
+
+def _fetch_into(store, urls: list[str], summarize: bool) -> tuple[list, list[str]]:
+    """Fetch the URLs into the store, saying each failure; the ingested and the unchanged URLs."""
+    from .fetch import Fetcher, ingest_urls
+
+    with Fetcher(store=store) as fetcher:
+        report, done = ingest_urls(store, urls, fetcher, summarize=summarize)
+    _say_all("warning", report.problems)
+    for url in report.unchanged:
+        _say("", f"{url}: not modified since the last fetch")
+    return done, report.unchanged
+
+
+def _report_ingested(done: list, db: Path) -> None:
     added = [d for d in done if d.added]
     err.print(
         f"{len(added)} added, {len(done) - len(added)} already stored; "
         f"{len({d.story for d in added})} stories touched -> {_plain(display_path(db))}",
         highlight=False,
     )
+
+
+@app.command("watch")
+def watch_cmd(
+    feeds: list[str] = typer.Argument(..., help="http(s):// URLs of RSS/Atom feeds (or pages) to poll."),
+    db: Path = typer.Option(..., "--db", help="The store (created when missing)."),
+    every: str = typer.Option("10m", "--every", help="How often to poll: 90, 30s, 10m, 1h."),
+    summarize: bool = typer.Option(True, "--summarize/--no-summarize", help="Refresh touched stories' summaries."),
+) -> None:
+    """Poll the feeds and ingest what is new, until SIGINT or SIGTERM (which end it cleanly)."""
+    import signal
+    import threading
+
+    from .fetch import is_url, parse_every, watch
+
+    try:
+        seconds = parse_every(every)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--every") from None
+    bad = [f for f in feeds if not is_url(f)]
+    if bad:
+        raise typer.BadParameter(f"not an http(s):// URL: {bad[0]}", param_hint="FEEDS")
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with _open_store(db, create=True) as store:
+
+            def poll() -> None:
+                done, _ = _fetch_into(store, feeds, summarize)
+                _report_ingested(done, db)
+
+            rounds = watch(poll, seconds, stop)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    err.print(f"stopped after {rounds} polls", highlight=False)
 
 
 @app.command("stories")
@@ -503,11 +567,18 @@ def show(
     db: Path = typer.Option(..., "--db", help="The store."),
     fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, json or html."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+    since: str | None = typer.Option(
+        None, "--since", help="Only what is new after TIME (2025-06-02, 2025-06-02T12:00, or 6h / 2d ago)."
+    ),
 ) -> None:
-    """Print one story's summary and comparison (cached; recomputed when stale)."""
+    """Print one story's summary and comparison (cached; recomputed when stale); with --since, the
+    update: new sentences of the later articles and the values that changed."""
     from .render import Shown, render
 
     fmt = _check_format(fmt)
+    if since is not None:
+        _show_update(story, db, fmt, output, since)
+        return
     with _open_store(db) as store:
         try:
             summary = store.summary(story)
@@ -517,6 +588,21 @@ def show(
             raise _stop(f"no story {story} in {display_path(db)}") from None
     shown = Shown(articles, title=f"{story}: {info.headline}")
     _write(render(summary, shown, fmt) + ("\n" if fmt == "json" else ""), output)
+
+
+def _show_update(story: int, db: Path, fmt: str, output: Path | None, since: str) -> None:
+    from .updates import parse_since, render_update, stored_update
+
+    try:
+        moment = parse_since(since)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--since") from None
+    with _open_store(db) as store:
+        try:
+            found, update = stored_update(store, story, moment)
+        except NotFoundError:
+            raise _stop(f"no story {story} in {display_path(db)}") from None
+    _write(render_update(update, found, fmt), output)
 
 
 @app.command()

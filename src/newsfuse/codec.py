@@ -24,6 +24,7 @@ written (the store kept `origins` beside the summary); fact statuses were corrob
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from .errors import InputError
@@ -35,9 +36,13 @@ from .model import (
     Outlet,
     Problem,
     QuoteGroup,
+    Reported,
     Source,
     Summary,
     SummarySentence,
+    Update,
+    UpdateSentence,
+    ValueChange,
     WireCopy,
 )
 
@@ -48,6 +53,9 @@ __all__ = [
     "comparison_to_dict",
     "comparison_from_dict",
     "problem_to_dict",
+    "UPDATE_VERSION",
+    "update_to_dict",
+    "update_from_dict",
 ]
 
 VERSION = 1
@@ -166,6 +174,96 @@ def comparison_from_dict(data: Mapping[str, Any], wire_copies: Sequence[WireCopy
         outlets=tuple(
             Outlet(o["document"], o["outlet"], o["how"], o["agency"], o["origin"]) for o in data.get("outlets", [])
         ),
+    )
+
+
+# ---- updates (newsfuse.updates): a codec of their own, so the summary's version 1 stays as it is
+
+# Version 1 of an update dict: {"update_version": 1, "id", "since", "earlier" [document], "later"
+# [document], "sentences": [{"text", "origins", "sources", "partial", "first_reported",
+# "first_outlet"}], "changes": [{"kind", "topic", "before": reported, "after": reported}]}, a
+# reported value being {"value", "text", "sources", "first_reported", "first_outlet"}; moments are
+# ISO 8601 (null when undated).
+UPDATE_VERSION = 1
+
+
+def update_to_dict(update: Update) -> Json:
+    """An Update as a version-1 update dict (see above)."""
+    return {
+        "update_version": UPDATE_VERSION,
+        "id": update.story_id,
+        "since": update.since.isoformat(),
+        "earlier": list(update.earlier),
+        "later": list(update.later),
+        "sentences": [
+            {
+                "text": s.text,
+                "origins": s.origins,
+                "sources": _sources(s.sources),
+                "partial": _sources(s.partial),
+                "first_reported": _moment(s.first_reported),
+                "first_outlet": s.first_outlet,
+            }
+            for s in update.sentences
+        ],
+        "changes": [
+            {"kind": c.kind, "topic": c.topic, "before": _reported(c.before), "after": _reported(c.after)}
+            for c in update.changes
+        ],
+    }
+
+
+def update_from_dict(data: Mapping[str, Any]) -> Update:
+    """The Update of a version-1 update dict; `InputError` names what is missing or of another version."""
+    if data.get("update_version") != UPDATE_VERSION:
+        raise InputError("update", f"update version {data.get('update_version')!r}, this newsfuse reads 1")
+    try:
+        return Update(
+            story_id=data["id"],
+            since=datetime.fromisoformat(data["since"]),
+            earlier=tuple(data["earlier"]),
+            later=tuple(data["later"]),
+            sentences=tuple(
+                UpdateSentence(
+                    s["text"],
+                    _sources_from(s["sources"]),
+                    s["origins"],
+                    _moment_from(s["first_reported"]),
+                    s["first_outlet"],
+                    _sources_from(s["partial"]),
+                )
+                for s in data["sentences"]
+            ),
+            changes=tuple(
+                ValueChange(c["kind"], c["topic"], _reported_from(c["before"]), _reported_from(c["after"]))
+                for c in data["changes"]
+            ),
+        )
+    except (KeyError, TypeError, ValueError) as err:
+        raise InputError("update", f"not a version-1 update ({err!r} missing or malformed)") from err
+
+
+def _moment(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _moment_from(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _reported(r: Reported) -> Json:
+    return {
+        "value": r.value,
+        "text": r.text,
+        "sources": _sources(r.sources),
+        "first_reported": _moment(r.first_reported),
+        "first_outlet": r.first_outlet,
+    }
+
+
+def _reported_from(d: Mapping[str, Any]) -> Reported:
+    return Reported(
+        d["value"], d["text"], _sources_from(d["sources"]), _moment_from(d["first_reported"]), d["first_outlet"]
     )
 
 

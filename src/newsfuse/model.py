@@ -25,6 +25,10 @@ __all__ = [
     "DisagreementKind",
     "Comparison",
     "Outlet",
+    "Reported",
+    "UpdateSentence",
+    "ValueChange",
+    "Update",
     "FORMATS",
 ]
 
@@ -228,3 +232,52 @@ class Summary:
     @property
     def words(self) -> int:
         return sum(len(s.text.split()) for s in self.sentences)
+
+
+@dataclass(frozen=True)
+class UpdateSentence:
+    """A sentence of an article after the update's moment that states something no earlier
+    article does (an exact span of `sources[0]`): every later article stating it in full, their
+    independent origins, those stating part of it, and when and by whom it was first reported."""
+
+    text: str
+    sources: tuple[Source, ...]
+    origins: int
+    first_reported: datetime | None
+    first_outlet: str | None
+    partial: tuple[Source, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reported:
+    """One value of a changed fact as it was reported: a sentence stating it, its sources, and
+    when and by whom it was first reported."""
+
+    value: str
+    text: str
+    sources: tuple[Source, ...]
+    first_reported: datetime | None
+    first_outlet: str | None
+
+
+@dataclass(frozen=True)
+class ValueChange:
+    """A fact whose value changed after the update's moment ("14 injured", then "18 injured")."""
+
+    kind: DisagreementKind
+    topic: str
+    before: Reported
+    after: Reported
+
+
+@dataclass(frozen=True)
+class Update:
+    """What changed in a story since a moment: the new sentences and the changed values. Articles
+    are split by their date (an undated one by when it was added); sources index the story's articles."""
+
+    story_id: str | None
+    since: datetime
+    earlier: tuple[int, ...]  # the articles up to `since`
+    later: tuple[int, ...]  # the articles after it
+    sentences: tuple[UpdateSentence, ...]
+    changes: tuple[ValueChange, ...]

@@ -112,8 +112,14 @@ def _migrate_3(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX articles_published ON articles(published) WHERE published IS NOT NULL")
 
 
+def _migrate_4(db: sqlite3.Connection) -> None:
+    """The conditional-request validators (ETag, Last-Modified) of each URL fetched (newsfuse.fetch)."""
+    db.execute("""CREATE TABLE fetched (
+        url TEXT PRIMARY KEY, etag TEXT, modified TEXT, checked TEXT NOT NULL)""")
+
+
 # Ordered: MIGRATIONS[i] takes schema version i to i + 1.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2, _migrate_3)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2, _migrate_3, _migrate_4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -455,6 +461,34 @@ class Store:
                 (story_id, len(story.articles), data, _now()),
             )
         return summary
+
+    def added(self, story: int) -> list[datetime]:
+        """When each of the story's articles (in `story` order) was added to the store."""
+        rows = self.db.execute(
+            "SELECT a.added FROM membership m JOIN articles a ON a.id = m.article WHERE m.story = ? ORDER BY a.id",
+            (story,),
+        ).fetchall()
+        return [datetime.fromisoformat(r[0]) for r in rows]
+
+    # -- fetching (newsfuse.fetch)
+
+    def has_url(self, url: str) -> bool:
+        """Whether an article of this URL is stored."""
+        return self.db.execute("SELECT 1 FROM articles WHERE url = ?", (url.strip(),)).fetchone() is not None
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        """The ETag and Last-Modified the URL last answered with (None, None when never fetched)."""
+        row = self.db.execute("SELECT etag, modified FROM fetched WHERE url = ?", (url,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def remember(self, url: str, etag: str | None, modified: str | None) -> None:
+        """Keep the URL's validators for the next conditional request."""
+        with _transaction(self.db):
+            self.db.execute(
+                "INSERT INTO fetched (url, etag, modified, checked) VALUES (?, ?, ?, ?) ON CONFLICT(url) DO UPDATE "
+                "SET etag = excluded.etag, modified = excluded.modified, checked = excluded.checked",
+                (url, etag, modified, _now()),
+            )
 
     def integrity(self) -> str:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0]

@@ -8,6 +8,7 @@ import json
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -382,10 +383,33 @@ def _store_routes(app: FastAPI, store: StoreThread) -> None:
         return [info_out(i) for i in await store.run(lambda s: s.stories())]
 
     @app.get("/api/stories/{story_id}", response_model=StoryOut, tags=["api"])
-    async def story(story_id: int) -> StoryOut:
-        """One story: its articles, summary, facts, quotes, disagreements and wire copies."""
+    async def story(story_id: int, since: str | None = None) -> StoryOut:
+        """One story: its articles, summary, facts, quotes, disagreements and wire copies; with
+        `since` (ISO date or time, or 6h / 2d ago) also `update`: what is new after it."""
+        moment = _since(since)
         found, summary, info = await store.run(lambda s: load_story(s, story_id))
-        return story_out(str(story_id), found, summary, info)
+        out = story_out(str(story_id), found, summary, info)
+        if moment is not None:
+            out.update = await store.run(lambda s: _update(s, story_id, moment))
+        return out
+
+
+def _since(since: str | None) -> datetime | None:
+    from ..updates import parse_since
+
+    if since is None:
+        return None
+    try:
+        return parse_since(since)
+    except ValueError as error:
+        raise HTTPException(422, f"since: {error}") from None
+
+
+def _update(store: Store, story_id: int, moment: datetime) -> dict:
+    from ..codec import update_to_dict
+    from ..updates import stored_update
+
+    return update_to_dict(stored_update(store, story_id, moment)[1])
 
 
 # ---- pages -------------------------------------------------------------------------------------

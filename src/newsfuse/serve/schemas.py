@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -231,3 +231,5 @@ class StoryOut(BaseModel):
     headline: str | None
     articles: list[ArticleOut]
     summary: SummaryOut | None
+    # Only with ?since=: the update dict of newsfuse.codec.update_to_dict (new sentences, changed values).
+    update: dict[str, Any] | None = None

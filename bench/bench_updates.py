@@ -1,0 +1,198 @@
+"""Following a story: does `newsfuse.updates` show only what the earlier articles did not state?
+
+Each story's articles are put in order (by date, stream order within a day or when undated;
+fulltext-dev has no dates: its given order) and split: the first half (n // 2, at least one) is
+what the reader saw, the rest is new. The articles get one synthetic day each in that order, and
+the update is asked for since the middle of the last earlier day, so the split is exactly the one
+meant (the sets' dates are days, with ties).
+
+An update sentence is old news when the earlier articles already state its content, judged two ways:
+- claims: the project's comparison (`compare.compare` over the whole story: facts at TF-IDF
+  cosine 0.25, ledes 0.15, `claims.support`) puts it in a fact that an earlier article states in
+  full, or in a fact headed by an earlier sentence of which it states part (its content is inside);
+- ROUGE-2: at least ROUGE2_OLD of its word bigrams (rouge-score, stemming; recall of the sentence
+  against the earlier articles' whole text) are in the earlier articles.
+The later part's new facts are its sentences (within the first 100 of an article, at least
+MIN_WORDS words) that neither judge calls old; the update covers one when it is an update
+sentence, a source or partial source of one, or an update sentence states it in full.
+
+Usage (from the repo root):
+    PYTHONPATH=src python3 bench/bench_updates.py [--limit N] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+FULLTEXT = SHARED / "data" / "fulltext-dev.jsonl"
+EVENTS = SHARED / "data" / "events"
+SETS = {
+    "fulltext-dev": FULLTEXT,
+    "pac.dev": EVENTS / "pac.dev.jsonl",
+    "pac.train": EVENTS / "pac.train.jsonl",
+    "allsides2021": EVENTS / "allsides2021.tune-early.jsonl",
+}
+# An update sentence is old news by ROUGE-2 when this share of its bigrams is in the earlier text:
+# a copy scores about 1, a sentence sharing only names and stock phrases 0.1-0.3.
+ROUGE2_OLD = 0.5
+MIN_WORDS = 6  # as `UpdateSettings.min_words`: shorter later sentences are not counted as facts
+BASE = datetime(2025, 1, 1, tzinfo=timezone.utc)
+
+
+def load_stories(name: str, path: Path, limit: int | None) -> list:
+    from newsfuse.model import Article, Story
+
+    records = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+    stories = []
+    if name == "fulltext-dev":
+        for r in records:
+            docs = [d for d in r["documents"] if d.strip()]
+            stories.append(Story([Article(text=d, outlet=f"document {i + 1}") for i, d in enumerate(docs)], id=r["id"]))
+    else:
+        events: dict[str, list] = {}
+        for n, r in enumerate(records):
+            events.setdefault(r["event"], []).append((r.get("published") or "9999", n, r))
+        for event, members in events.items():
+            members.sort(key=lambda x: (x[0], x[1]))
+            arts = [
+                Article(text=r["text"], outlet=r.get("outlet"), title=r.get("title"), id=r["id"]) for *_, r in members
+            ]
+            stories.append(Story(arts, id=str(event)))
+    stories = [s for s in stories if len(s.articles) >= 2]
+    return stories[:limit] if limit else stories
+
+
+def dated(story):
+    """The articles one day apart in their order, and the moment between the earlier and later part."""
+    k = max(1, len(story.articles) // 2)
+    arts = [replace(a, published=BASE + timedelta(days=i)) for i, a in enumerate(story.articles)]
+    return replace(story, articles=arts), BASE + timedelta(days=k - 1, hours=12), k
+
+
+def judge(story, k: int, update, scorer) -> dict:
+    from newsfuse.claims import support
+    from newsfuse.compare import compare
+    from newsfuse.prepare import MAX_POSITION, prepare
+    from newsfuse.textsim import SAME_CONTENT
+
+    prepared = prepare(story)
+    earlier = set(range(k))
+    earlier_text = "\n".join(story.articles[d].text for d in sorted(earlier))
+    # claims: where each sentence (document, start) sits in the comparison's facts
+    old_by_claims: set[tuple[int, int]] = set()
+    for fact in compare(prepared).facts:
+        head = fact.sources[0]
+        full_docs = {s.document for s in fact.sources}
+        if full_docs & earlier:
+            old_by_claims |= {(s.document, s.start) for s in fact.sources + fact.partial}
+        if head.document in earlier:  # a later partial states part of an earlier sentence
+            old_by_claims |= {(s.document, s.start) for s in fact.partial}
+
+    def rouge_old(text: str) -> bool:
+        return scorer.score(text, earlier_text)["rouge2"].recall >= ROUGE2_OLD
+
+    shown = [(u, {(s.document, s.start) for s in u.sources + u.partial}) for u in update.sentences]
+    in_update = set().union(*(spans for _, spans in shown)) if shown else set()
+    old_claims = sum(1 for u, _ in shown if (u.sources[0].document, u.sources[0].start) in old_by_claims)
+    old_rouge = sum(1 for u, _ in shown if rouge_old(u.text))
+    new_facts = covered = rouge_new = rouge_covered = 0
+    vectors = prepared.views.tfidf()
+    heads = [prepared.row_of[(u.sources[0].document, u.sources[0].start)] for u, _ in shown]
+    for i, s in enumerate(prepared.sentences):
+        if s.document in earlier or s.position >= MAX_POSITION or s.words < MIN_WORDS:
+            continue
+        if rouge_old(s.text):
+            continue
+        hit = (s.document, s.start) in in_update
+        if not hit and heads:
+            cos = (vectors[[i]] @ vectors[heads].T).toarray()[0]
+            hit = any(c >= SAME_CONTENT and support(s.text, shown[j][0].text) == "full" for j, c in enumerate(cos))
+        rouge_new += 1
+        rouge_covered += hit
+        if (s.document, s.start) not in old_by_claims:
+            new_facts += 1
+            covered += hit
+    return {
+        "sentences": len(shown),
+        "old_claims": old_claims,
+        "old_rouge": old_rouge,
+        "new_facts": new_facts,
+        "covered": covered,
+        "rouge_new": rouge_new,
+        "rouge_covered": rouge_covered,
+        "changes": len(update.changes),
+    }
+
+
+def run(name: str, path: Path, limit: int | None) -> dict:
+    from rouge_score import rouge_scorer
+
+    from newsfuse.updates import story_update
+
+    scorer = rouge_scorer.RougeScorer(["rouge2"], use_stemmer=True)
+    total = {
+        "stories": 0,
+        "sentences": 0,
+        "old_claims": 0,
+        "old_rouge": 0,
+        "new_facts": 0,
+        "covered": 0,
+        "rouge_new": 0,
+        "rouge_covered": 0,
+        "changes": 0,
+    }
+    seconds, later_articles = 0.0, 0
+    for story in load_stories(name, path, limit):
+        story, since, k = dated(story)
+        started = time.perf_counter()
+        try:
+            update = story_update(story, since)
+        except Exception as error:  # an empty story (no body sentence): reported, not counted
+            print(f"{name} {story.id}: {error}", file=sys.stderr)
+            continue
+        seconds += time.perf_counter() - started
+        later_articles += len(update.later)
+        got = judge(story, k, update, scorer)
+        total["stories"] += 1
+        for key, value in got.items():
+            total[key] += value
+    total["ms_per_story"] = 1000 * seconds / max(1, total["stories"])
+    total["ms_per_later_article"] = 1000 * seconds / max(1, later_articles)
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--limit", type=int, default=None, help="Stories per set (default: all).")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    rows = {name: run(name, path, args.limit) for name, path in SETS.items() if path.exists()}
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    print(
+        "| set | stories | update sentences | old news (claims) | old news (ROUGE-2 ≥ 0.5) | new facts covered "
+        "| new by ROUGE-2 alone, covered | changed values | ms / story | ms / later article |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, r in rows.items():
+        n = max(1, r["sentences"])
+        print(
+            f"| {name} | {r['stories']} | {r['sentences']} | {100 * r['old_claims'] / n:.1f}% "
+            f"| {100 * r['old_rouge'] / n:.1f}% | {100 * r['covered'] / max(1, r['new_facts']):.1f}% "
+            f"({r['covered']}/{r['new_facts']}) | {100 * r['rouge_covered'] / max(1, r['rouge_new']):.1f}% "
+            f"({r['rouge_covered']}/{r['rouge_new']}) | {r['changes']} | {r['ms_per_story']:.0f} "
+            f"| {r['ms_per_later_article']:.0f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

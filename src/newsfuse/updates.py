@@ -1,0 +1,283 @@
+"""What changed in a story since a moment: the later articles' new sentences and the values that changed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .attribute import source_of
+from .claims import NameIndex, differences, support
+from .model import DisagreementKind, Reported, Sentence, Source, Story, Update, UpdateSentence, ValueChange
+from .prepare import MAX_POSITION, PreparedStory, prepare
+from .stories import as_utc
+from .textsim import SAME_CONTENT, stop_words, words
+
+if TYPE_CHECKING:
+    from .store import Store
+
+__all__ = ["UpdateSettings", "story_update", "article_times", "parse_since", "stored_update", "render_update"]
+
+
+@dataclass(frozen=True)
+class UpdateSettings:
+    """When a later sentence is old news, and when two later sentences give one update."""
+
+    # An earlier sentence is asked (claims.support) whether it states a later one in full from
+    # the cosines at which the comparison groups facts (compare.ComparisonSettings): 0.25, and
+    # 0.15 between two ledes (two outlets' ledes tell the main news in their own words).
+    old_similarity: float = 0.25
+    old_lead_similarity: float = 0.15
+    lead_sentences: int = 2
+    # Below SAME_CONTENT, support's "full" is trusted only when the earlier sentence also holds
+    # this share of the later one's content words: two sentences on one topic that share a name
+    # ("Harbour Trading Company owns the warehouse" / "Harbour Trading Company will pay for housing")
+    # are not one claim. MEASURED: see docs/benchmarks.md, "Following a story".
+    min_cover: float = 0.5
+    # The most similar earlier sentences asked per later sentence.
+    earlier_checked: int = 8
+    # Shorter sentences (datelines, captions, "Read more.") are not updates.
+    min_words: int = 6
+    # Two later sentences state one update from this cosine (and claims.support "full").
+    same_update: float = SAME_CONTENT
+
+
+def article_times(story: Story, added: Sequence[datetime | None] | None = None) -> list[datetime | None]:
+    """Each article's moment: its publication date, else when it was added to the store (UTC)."""
+    return [
+        as_utc(a.published) or as_utc(added[d] if added is not None and d < len(added) else None)
+        for d, a in enumerate(story.articles)
+    ]
+
+
+def story_update(
+    story: Story,
+    since: datetime,
+    added: Sequence[datetime | None] | None = None,
+    settings: UpdateSettings | None = None,
+) -> Update:
+    """The update of `story` since `since`: the sentences of the articles after it (by date, else
+    when added) that no earlier article states in full, grouped with the later articles stating
+    them too, and each value an earlier article states that a later one changes. An article with
+    neither date counts as earlier (it is not news of after `since`)."""
+    settings = settings or UpdateSettings()
+    moment = as_utc(since)
+    assert moment is not None
+    times = article_times(story, added)
+    later = tuple(d for d, t in enumerate(times) if t is not None and t > moment)
+    earlier = tuple(d for d in range(len(story.articles)) if d not in later)
+    if not later:
+        return Update(story.id, moment, earlier, later, (), ())
+    prepared = prepare(story)
+    rows_late = [
+        i
+        for i, s in enumerate(prepared.sentences)
+        if s.document in later and s.position < MAX_POSITION and s.words >= settings.min_words
+    ]
+    rows_early = [i for i, s in enumerate(prepared.sentences) if s.document in earlier and s.position < MAX_POSITION]
+    vectors = prepared.views.tfidf()
+    similarity = (
+        np.asarray((vectors[rows_late] @ vectors[rows_early].T).todense())
+        if rows_late and rows_early
+        else np.zeros((len(rows_late), len(rows_early)))
+    )
+    names = NameIndex([a.text for a in story.articles])
+    fresh: list[int] = []
+    changes = _Changes(prepared, times)
+    leads = np.array([prepared.sentences[i].position < settings.lead_sentences for i in rows_early], dtype=bool)
+    for k, row in enumerate(rows_late):
+        sentence = prepared.sentences[row]
+        gate = np.where(
+            leads & (sentence.position < settings.lead_sentences), settings.old_lead_similarity, settings.old_similarity
+        )
+        asked = [j for j in np.argsort(-similarity[k])[: settings.earlier_checked] if similarity[k][j] >= gate[j]]
+        verdicts = [(j, support(sentence.text, prepared.sentences[rows_early[j]].text)) for j in asked]
+        if any(
+            how == "full"
+            and (
+                similarity[k][j] >= SAME_CONTENT
+                or _cover(sentence.text, prepared.sentences[rows_early[j]].text) >= settings.min_cover
+            )
+            for j, how in verdicts
+        ):
+            continue
+        fresh.append(row)
+        for j, how in verdicts:
+            if how == "contradicts" and similarity[k][j] >= SAME_CONTENT:
+                before = prepared.sentences[rows_early[j]]
+                for change in differences(before.text, sentence.text, names):
+                    changes.add(change.kind, change.topic, change.value_a, before, change.value_b, sentence)
+    sentences = _group(prepared, fresh, times, settings)
+    return Update(story.id, moment, earlier, later, sentences, changes.result())
+
+
+def _cover(claim: str, other: str) -> float:
+    """The share of the claim's content words (stop words left out) that the other sentence has."""
+    stop = stop_words()
+    own = {w for w in words(claim) if w not in stop}
+    return len(own & {w for w in words(other) if w not in stop}) / len(own) if own else 1.0
+
+
+def _first(prepared: PreparedStory, sources: Sequence[Source], times: Sequence[datetime | None]) -> tuple:
+    """When and by whom the earliest of the sources was published (the first given when undated)."""
+    dated = [(times[s.document], n, s) for n, s in enumerate(sources) if times[s.document] is not None]
+    if not dated:
+        return None, sources[0].outlet
+    when, _, first = min(dated, key=lambda x: (x[0], x[1]))
+    return when, prepared.articles[first.document].outlet
+
+
+def _group(
+    prepared: PreparedStory, fresh: list[int], times: Sequence[datetime | None], settings: UpdateSettings
+) -> tuple[UpdateSentence, ...]:
+    """The new sentences, earliest reported first: each later sentence stating a kept one's
+    content in full joins it as a source (one a document), one stating part of it as partial."""
+    order = sorted(fresh, key=lambda i: (times[prepared.sentences[i].document], prepared.sentences[i].position, i))
+    vectors = prepared.views.tfidf()
+    heads: list[int] = []
+    members: dict[int, tuple[list[Sentence], list[Sentence]]] = {}
+    for row in order:
+        sentence = prepared.sentences[row]
+        joined = False
+        if heads:
+            cosine = np.asarray((vectors[[row]] @ vectors[heads].T).todense())[0]
+            for h in np.argsort(-cosine):
+                if cosine[h] < settings.same_update:
+                    break
+                full, partial = members[heads[h]]
+                if any(s.document == sentence.document for s in full + partial):
+                    continue
+                how = support(prepared.sentences[heads[h]].text, sentence.text)
+                if how == "contradicts":
+                    continue
+                (full if how == "full" else partial).append(sentence)
+                joined = True
+                break
+        if not joined:
+            heads.append(row)
+            members[row] = ([sentence], [])
+    out = []
+    for head in heads:
+        full, partial = members[head]
+        sources = tuple(source_of(prepared, s) for s in full)
+        when, outlet = _first(prepared, sources, times)
+        out.append(
+            UpdateSentence(
+                text=prepared.sentences[head].text,
+                sources=sources,
+                origins=len({prepared.origin_of(s.document) for s in full}),
+                first_reported=when,
+                first_outlet=outlet,
+                partial=tuple(source_of(prepared, s) for s in partial),
+            )
+        )
+    return tuple(out)
+
+
+class _Changes:
+    """Changed values, one entry per (kind, old value, new value), their sentences gathered."""
+
+    def __init__(self, prepared: PreparedStory, times: Sequence[datetime | None]) -> None:
+        self.prepared, self.times = prepared, times
+        self.found: dict[tuple, tuple[str, list[Sentence], list[Sentence], str, str, str]] = {}
+
+    def add(self, kind: DisagreementKind, topic: str, old: str, before: Sentence, new: str, after: Sentence) -> None:
+        key = (kind, old.lower(), new.lower())
+        entry = self.found.setdefault(key, (topic, [], [], kind, old, new))
+        for side, sentence in ((entry[1], before), (entry[2], after)):
+            if all((s.document, s.start) != (sentence.document, sentence.start) for s in side):
+                side.append(sentence)
+
+    def _reported(self, value: str, sentences: list[Sentence]) -> Reported:
+        sources = tuple(source_of(self.prepared, s) for s in sentences)
+        when, outlet = _first(self.prepared, sources, self.times)
+        first = next((s for s, src in zip(sentences, sources) if self.times[src.document] == when), sentences[0])
+        return Reported(value, first.text, sources, when, outlet)
+
+    def result(self) -> tuple[ValueChange, ...]:
+        return tuple(
+            ValueChange(kind, topic, self._reported(old, before), self._reported(new, after))  # type: ignore[arg-type]
+            for topic, before, after, kind, old, new in self.found.values()
+        )
+
+
+# ---- reading it from the store, and showing it ---------------------------------------------------
+
+
+def parse_since(text: str, now: datetime | None = None) -> datetime:
+    """An ISO date or time ("2025-06-02", "2025-06-02T12:00+02:00"; naive is UTC), or a duration
+    ago ("6h", "2d", as `fetch.parse_every` reads them); ValueError otherwise."""
+    from datetime import timedelta, timezone
+
+    from .fetch import parse_every
+
+    text = text.strip()
+    try:
+        moment = as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+        assert moment is not None
+        return moment
+    except ValueError:
+        pass
+    try:
+        seconds = parse_every(text)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is neither an ISO date or time (2025-06-02T12:00) nor a duration ago (6h, 2d)"
+        ) from None
+    return (now or datetime.now(timezone.utc)) - timedelta(seconds=seconds)
+
+
+def stored_update(store: Store, story: int, since: datetime) -> tuple[Story, Update]:
+    """The stored story and its update since `since` (undated articles by when they were added)."""
+    found = store.story(story)
+    return found, story_update(found, since, store.added(story))
+
+
+def render_update(update: Update, story: Story, fmt: str) -> str:
+    """The update as text, markdown or json (html: the text, escaped, in a <pre>)."""
+    import html
+    import json
+
+    from .codec import update_to_dict
+
+    if fmt == "json":
+        return json.dumps(update_to_dict(update), ensure_ascii=False, indent=2)
+
+    def outlets(sources: Sequence[Source]) -> str:
+        return ", ".join(dict.fromkeys(s.outlet or f"document {s.document + 1}" for s in sources))
+
+    def when(moment: datetime | None) -> str:
+        return f"{moment:%Y-%m-%d %H:%M}" if moment else "undated"
+
+    bullet = "- " if fmt == "markdown" else "  * "
+    lines = [
+        f"New since {when(update.since)}: {len(update.later)} later article(s), {len(update.earlier)} earlier",
+        "",
+    ]
+    if not update.later:
+        lines.append("Nothing was published after that.")
+    lines += [
+        f"{bullet}{s.text} [{outlets(s.sources)}; first {when(s.first_reported)} by {s.first_outlet or 'unknown'}]"
+        for s in update.sentences
+    ]
+    if update.changes:
+        lines += ["", "Changed:"]
+        lines += [
+            f"{bullet}{c.before.value} -> {c.after.value} ({c.kind}: {c.topic}); "
+            f"{c.before.value} first {when(c.before.first_reported)} by {c.before.first_outlet or 'unknown'}, "
+            f"{c.after.value} first {when(c.after.first_reported)} by {c.after.first_outlet or 'unknown'}"
+            for c in update.changes
+        ]
+    text = "\n".join(lines) + "\n"
+    if fmt == "html":
+        return f"<pre>{html.escape(text)}</pre>\n"
+    if fmt == "text":
+        from .render import terminal_safe
+
+        return terminal_safe(text)
+    from .render import _md  # markdown: raw HTML in an article's text shown as text
+
+    return _md(text)

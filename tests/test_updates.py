@@ -1,0 +1,134 @@
+"""newsfuse.updates: what is new in a story since a moment (show --since, the API's ?since=)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from newsfuse.cli import app
+from newsfuse.codec import update_from_dict, update_to_dict
+from newsfuse.errors import InputError
+from newsfuse.ingest import read_text
+from newsfuse.model import Story
+from newsfuse.store import Store
+from newsfuse.updates import parse_since, story_update
+
+FEEDS = Path(__file__).resolve().parent / "fixtures" / "feeds"
+UTC = timezone.utc
+
+
+def page(name: str, outlet: str | None = None):
+    article = read_text((FEEDS / name).read_text(encoding="utf-8"), name, kind="html").articles[0]
+    return replace(article, outlet=outlet or article.outlet, url=f"http://127.0.0.1/{name}")
+
+
+def fire_story() -> Story:
+    """Morning: 14 injured; evening: 18 injured, the marshal's inquiry, housing; a third outlet late
+    that night repeats the inquiry in other words of its own and what the morning said. (Within a
+    day: a story is live while its newest articles are, stories.ClusterSettings.max_gap.)"""
+    third = (
+        "Millbrook Gazette\n\n"
+        "The county fire marshal opened an investigation into the cause, and faulty wiring in the loading bay "
+        "is being examined, officials said.\n\n"
+        "Firefighters from three stations fought the blaze for more than four hours before they brought it "
+        "under control shortly after dawn."
+    )
+    gazette = read_text(third, "gazette.txt").articles[0]
+    gazette = replace(gazette, outlet="Millbrook Gazette", published=datetime(2025, 6, 2, 23, 0))
+    first = replace(page("warehouse-fire.html"), published=datetime(2025, 6, 2, 8, 0))
+    later = replace(page("warehouse-fire-update.html"), published=datetime(2025, 6, 2, 20, 0))
+    return Story([first, later, gazette], id="1")
+
+
+def test_update_holds_what_is_new_and_the_changed_value():
+    update = story_update(fire_story(), datetime(2025, 6, 2, 12, tzinfo=UTC))
+    assert update.earlier == (0,) and update.later == (1, 2)
+    texts = [s.text for s in update.sentences]
+    assert not any("three stations" in t for t in texts)  # day 1 said it: old news
+    assert any("18 people were injured" in t for t in texts)
+    assert any("temporary housing" in t for t in texts)
+    inquiry = next(s for s in update.sentences if "fire marshal" in s.text)
+    # Reported first on day 2 by the Courier, then by the Gazette: one update, two sources.
+    assert (
+        inquiry.first_reported == datetime(2025, 6, 2, 20, tzinfo=UTC) and inquiry.first_outlet == "Millbrook Courier"
+    )
+    assert {s.document for s in inquiry.sources + inquiry.partial} == {1, 2}
+    (change,) = update.changes
+    assert (change.kind, change.before.value, change.after.value) == ("number", "14", "18")
+    assert change.before.first_reported == datetime(2025, 6, 2, 8, tzinfo=UTC)
+    assert change.after.first_outlet == "Millbrook Courier" and change.after.sources[0].document == 1
+    for s in update.sentences:  # attributed as usual: exact spans of the articles
+        src = s.sources[0]
+        assert fire_story().articles[src.document].text[src.start : src.end] == s.text
+
+
+def test_nothing_later_is_an_empty_update_and_undated_articles_go_by_added():
+    story = fire_story()
+    assert story_update(story, datetime(2025, 7, 1)).sentences == ()
+    undated = Story([replace(a, published=None) for a in story.articles[:2]], id="u")
+    added = [datetime(2025, 6, 1, tzinfo=UTC), datetime(2025, 6, 10, tzinfo=UTC)]
+    update = story_update(undated, datetime(2025, 6, 5), added)
+    assert update.later == (1,) and any("housing" in s.text for s in update.sentences)
+    assert story_update(undated, datetime(2025, 6, 5)).later == ()  # neither date: earlier
+
+
+def test_update_codec_round_trip_and_version():
+    update = story_update(fire_story(), datetime(2025, 6, 2, 12, tzinfo=UTC))
+    data = json.loads(json.dumps(update_to_dict(update)))
+    assert data["update_version"] == 1 and "version" not in data  # the summary codec is untouched
+    assert update_from_dict(data) == update
+    with pytest.raises(InputError):
+        update_from_dict({**data, "update_version": 2})
+    with pytest.raises(InputError):
+        update_from_dict({"update_version": 1})
+
+
+def test_parse_since():
+    now = datetime(2025, 6, 5, 12, tzinfo=UTC)
+    assert parse_since("2025-06-02", now) == datetime(2025, 6, 2, tzinfo=UTC)
+    assert parse_since("2025-06-02T12:00+02:00", now) == datetime(2025, 6, 2, 10, tzinfo=UTC)
+    assert parse_since("6h", now) == now - timedelta(hours=6)
+    with pytest.raises(ValueError):
+        parse_since("last tuesday", now)
+
+
+def stored(tmp_path) -> Path:
+    db = tmp_path / "s.db"
+    with Store(db) as store:
+        done = store.ingest(fire_story().articles, summarize=False)
+    assert len({d.story for d in done}) == 1
+    return db
+
+
+def test_show_since(tmp_path):
+    db = stored(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(app, ["show", "1", "--db", str(db), "--since", "2025-06-02T12:00"])
+    assert result.exit_code == 0, result.output
+    assert "18 people were injured" in result.stdout and "14 -> 18" in result.stdout
+    assert "three stations" not in result.stdout
+    result = runner.invoke(app, ["show", "1", "--db", str(db), "--since", "2025-06-02T12:00", "-f", "json"])
+    assert json.loads(result.stdout)["changes"][0]["after"]["value"] == "18"
+    result = runner.invoke(app, ["show", "1", "--db", str(db), "--since", "whenever"])
+    assert result.exit_code == 2
+
+
+def test_api_since(tmp_path):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from newsfuse.serve import create_app
+
+    db = stored(tmp_path)
+    with TestClient(create_app(db), base_url="http://127.0.0.1:8000") as client:
+        plain = client.get("/api/stories/1").json()
+        assert plain["update"] is None and plain["summary"] is not None
+        body = client.get("/api/stories/1", params={"since": "2025-06-02T12:00:00Z"}).json()
+        assert body["update"]["later"] == [1, 2]
+        assert any("temporary housing" in s["text"] for s in body["update"]["sentences"])
+        assert client.get("/api/stories/1", params={"since": "soon"}).status_code == 422
