@@ -96,3 +96,15 @@ def test_compare_prints_the_comparison_alone_and_its_json_contract(seed_paths):
     assert {o["outlet"]: o["how"] for o in data["outlets"]}["AFP"] == "dateline"
     lede = next(f for f in data["facts"] if "will not cooperate with Russia over air strikes" in f["text"])
     assert lede["status"] == "corroborated" and lede["origins"] >= 3
+
+
+def test_version_and_help_without_python_types():
+    from newsfuse import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"newsfuse {__version__}"
+    for command in ("summarize", "compare", "batch", "serve", "ingest", "eval"):
+        shown = runner.invoke(app, [command, "--help"], env={"COLUMNS": "100"}, terminal_width=100)
+        assert shown.exit_code == 0, shown.output
+        assert "<bool>" not in shown.stdout and "list[" not in shown.stdout and "<int>" not in shown.stdout
+        assert "--help" in shown.stdout

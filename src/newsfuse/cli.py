@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -20,11 +21,51 @@ from .ingest import LIMITS, display_path
 from .model import FORMATS
 from .settings import Options
 
+
+def _help_type(param, ctx) -> str | None:
+    """What --help shows beside a parameter: Click's metavar (TEXT, INTEGER, PATH), nothing for a
+    flag or an argument (its name is shown), instead of the Python types some typer versions print
+    (`<bool>`, `<list[str]>`)."""
+    if getattr(param, "is_flag", False) or getattr(param, "param_type_name", "") == "argument":
+        return None
+    if param.metavar:
+        return param.metavar
+    label = str(param.display_type(ctx)).strip("<>")
+    label = label[5:-1] if label.startswith("list[") else label  # a repeatable option: its item
+    label = label.removesuffix(" range")  # the range itself is shown after it
+    return {"int": "INTEGER", "str": "TEXT", "float": "FLOAT", "bool": None}.get(label, label.upper())
+
+
+for _kind in ("TyperArgument", "TyperOption"):  # typer >= 0.16 has this hook; older ones print Click's
+    _class = getattr(typer.core, _kind, None)
+    if _class is not None and hasattr(_class, "display_type_rich"):
+        _class.display_type_rich = _help_type
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        print(f"newsfuse {__version__}")
+        raise typer.Exit()
+
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Fuse many news reports about the same events into one attributed summary.",
 )
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Fuse many news reports about the same events into one attributed summary."""
+
+
 err = Console(stderr=True, soft_wrap=True)
 
 WORDS_HELP = "Summary length in words (default: a rule from the input size)."
@@ -143,8 +184,9 @@ def compare_cmd(
     fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, json or html."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
 ) -> None:
-    """Compare the sources: corroborated and single-source facts, quotes, disagreements, wire copies
-    and each article's outlet (the comparison alone; `summarize` gives it with the summary)."""
+    """Compare the sources alone: corroborated and single-source facts, quotes, disagreements, wire copies.
+
+    Each article's outlet too; `summarize` gives the same comparison after the summary."""
     from .compare import compare
     from .ingest import read_paths
     from .prepare import prepare
@@ -544,7 +586,6 @@ def serve(
     """Serve the web pages and the JSON API (/api, schema at /openapi.json) over a story store."""
     try:
         import uvicorn
-        from rich.markup import escape
 
         from .serve import create_app
         from .serve.guard import LOOPBACK_HOSTS
