@@ -593,7 +593,9 @@ def same_person(a: str, b: str) -> bool:
 
 
 # A party word makes a description of someone ("an Alaska Republican"), not a name.
-_PARTY_WORDS = frozenset("republican republicans democrat democrats democratic conservative liberal labour tory".split())
+_PARTY_WORDS = frozenset(
+    "republican republicans democrat democrats democratic conservative liberal labour tory".split()
+)
 
 
 def is_person_name(name: str | None) -> bool:
