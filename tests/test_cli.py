@@ -14,7 +14,9 @@ runner = CliRunner()
 def test_summarize_seeds_text(seed_paths):
     result = runner.invoke(app, ["summarize", *seed_paths])
     assert result.exit_code == 0, result.output
-    assert "5 articles, 4 independent origins" in result.stdout
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("US dismisses Russian cooperation claims over Syria: summary of ")  # its headline
+    assert " words from 5 articles (4 independent origins)" in first
     assert "IE 11" not in result.stdout and "Photo by" not in result.stdout
     assert "tragically flawed" in result.stdout
 
@@ -108,3 +110,36 @@ def test_version_and_help_without_python_types():
         assert shown.exit_code == 0, shown.output
         assert "<bool>" not in shown.stdout and "list[" not in shown.stdout and "<int>" not in shown.stdout
         assert "--help" in shown.stdout
+
+
+def test_every_cut_list_says_how_many_more_and_all_shows_them(seed_paths):
+    import re
+
+    data = json.loads(runner.invoke(app, ["compare", *seed_paths, "-f", "json"]).stdout)
+    for fmt in ("text", "markdown", "html"):
+        cut = runner.invoke(app, ["compare", *seed_paths, "-f", fmt]).stdout
+        full = runner.invoke(app, ["compare", *seed_paths, "-f", fmt, "--all"]).stdout
+        more = [int(n) for n in re.findall(r"and (\d+) more", cut)]
+        assert more and "more (--all" not in full, fmt
+        corroborated = sum(f["status"] == "corroborated" for f in data["facts"])
+        hidden = [corroborated - 8, len(data["facts"]) - corroborated - 8, len(data["quotes"]) - 16]
+        assert sum(more) == sum(n for n in hidden if n > 0)
+        assert all(q["speaker"] is None or q["speaker"] in full for q in data["quotes"])  # Kerry's, Lavrov's
+    assert "Kerry" in runner.invoke(app, ["summarize", *seed_paths, "--all"]).stdout
+
+
+def test_the_fire_examples_single_source_sprinklers_are_shown_with_all(example_paths):
+    cut = runner.invoke(app, ["summarize", *example_paths]).stdout
+    full = runner.invoke(app, ["summarize", *example_paths, "--all"]).stdout
+    assert "more (--all shows every one)" in cut
+    assert "sprinkler" in full and "— 01_halvard_ledger" in full
+
+
+def test_one_article_is_said_in_the_singular(tmp_path):
+    one = tmp_path / "one.txt"
+    one.write_text("Dam holds after storm\n\nThe dam held overnight, engineers said. Water levels fell by morning.\n")
+    out = runner.invoke(app, ["summarize", str(one)]).stdout
+    assert out.startswith("Dam holds after storm: summary of ") and "from 1 article (1 independent origin)" in out
+    assert "1 articles" not in out and "(1 origins)" not in out
+    html = runner.invoke(app, ["summarize", str(one), "-f", "html"]).stdout
+    assert "<h3>1. Dam holds after storm</h3>" in html  # articles numbered from 1

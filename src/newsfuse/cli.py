@@ -69,6 +69,7 @@ def _main(
 err = Console(stderr=True, soft_wrap=True)
 
 WORDS_HELP = "Summary length in words (default: a rule from the input size)."
+ALL_HELP = "List every fact and quote (else the first 8 facts of each kind and 16 quotes, then how many more)."
 
 
 def _options(words: int | None, selector: str, compare: bool = False) -> Options:
@@ -173,9 +174,10 @@ def summarize(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
     selector: str = typer.Option(Options.selector, help="Content selector (see `newsfuse selectors`)."),
     compare: bool = typer.Option(True, "--compare/--no-compare", help="Add the comparison of sources."),
+    show_all: bool = typer.Option(False, "--all", help=ALL_HELP),
 ) -> None:
     """Summarize the articles given (loose articles form one story; batch records are their own)."""
-    _summarize_paths(paths, _options(words, selector, compare), _check_format(fmt), output)
+    _summarize_paths(paths, _options(words, selector, compare), _check_format(fmt), output, show_all)
 
 
 @app.command("compare")
@@ -183,6 +185,7 @@ def compare_cmd(
     paths: list[str] = typer.Argument(..., help="Files or directories, as for summarize; - for stdin."),
     fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, json or html."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+    show_all: bool = typer.Option(False, "--all", help=ALL_HELP),
 ) -> None:
     """Compare the sources alone: corroborated and single-source facts, quotes, disagreements, wire copies.
 
@@ -190,7 +193,7 @@ def compare_cmd(
     from .compare import compare
     from .ingest import read_paths
     from .prepare import prepare
-    from .render import Shown, render_comparison
+    from .render import render_comparison
 
     fmt = _check_format(fmt)
     _refuse_overwrite(output, paths)
@@ -199,7 +202,7 @@ def compare_cmd(
     rendered, failed = [], []
     for story in pile.all_stories():
         try:
-            rendered.append(render_comparison(compare(prepare(story)), Shown(story.articles, story.id), fmt))
+            rendered.append(render_comparison(compare(prepare(story)), _shown(story, show_all), fmt))
         except NewsfuseError as error:
             failed.append(error)
     _say_all("error", failed)
@@ -208,11 +211,18 @@ def compare_cmd(
     _write("\n".join(rendered) + ("\n" if fmt == "json" else ""), output)
 
 
-def _summarize_paths(paths: list[str], options: Options, fmt: str, output: Path | None) -> None:
+def _shown(story, show_all: bool = False):
+    """What a view of the story shows: its articles, titled by its headline (and its own id)."""
+    from .render import Shown, story_title
+
+    return Shown(story.articles, story_title(story.articles, story.id), all=show_all)
+
+
+def _summarize_paths(paths: list[str], options: Options, fmt: str, output: Path | None, show_all: bool = False) -> None:
     from .codec import summary_to_dict
     from .ingest import read_paths
     from .pipeline import summarize_story
-    from .render import Shown, render
+    from .render import render
 
     _refuse_overwrite(output, paths)
     pile = read_paths(paths)
@@ -224,7 +234,7 @@ def _summarize_paths(paths: list[str], options: Options, fmt: str, output: Path 
         except NewsfuseError as error:
             failed.append(error)
             continue
-        rendered.append(render(summary, Shown(story.articles, story.id), fmt))
+        rendered.append(render(summary, _shown(story, show_all), fmt))
         results.append(summary_to_dict(summary))
     _say_all("error", failed)
     if not results:
@@ -545,6 +555,7 @@ def show(
     db: Path = typer.Option(..., "--db", help="The store."),
     fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, json or html."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+    show_all: bool = typer.Option(False, "--all", help=ALL_HELP),
 ) -> None:
     """Print one story's summary and comparison (cached; recomputed when stale)."""
     from .render import Shown, render
@@ -557,7 +568,7 @@ def show(
             info = store.info(story)
         except NotFoundError:
             raise _stop(f"no story {story} in {display_path(db)}") from None
-    shown = Shown(articles, title=f"{story}: {info.headline}")
+    shown = Shown(articles, title=f"{story}: {info.headline}", all=show_all)
     _write(render(summary, shown, fmt) + ("\n" if fmt == "json" else ""), output)
 
 
