@@ -143,3 +143,11 @@ def test_one_article_is_said_in_the_singular(tmp_path):
     assert "1 articles" not in out and "(1 origins)" not in out
     html = runner.invoke(app, ["summarize", str(one), "-f", "html"]).stdout
     assert "<h3>1. Dam holds after storm</h3>" in html  # articles numbered from 1
+
+
+def test_batch_says_each_warning_and_its_count_in_words(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "s1", "documents": ["Only one report. The port reopened on Monday."]}) + "\n")
+    result = runner.invoke(app, ["batch", str(src), "-o", str(tmp_path / "out.jsonl"), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "in.jsonl:1 (id s1): only one article" in result.output and "1 warning ->" in result.output

@@ -57,9 +57,11 @@ def test_the_public_examples_run_as_written():
     """The docstring examples of the public calls (offline, a few seconds)."""
     import doctest
 
+    import newsfuse.batch
     import newsfuse.pipeline
+    import newsfuse.render
 
-    for module in (newsfuse, newsfuse.pipeline):
+    for module in (newsfuse, newsfuse.pipeline, newsfuse.render, newsfuse.batch):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0
     assert doctest.testmod(newsfuse.pipeline).attempted >= 10

@@ -272,6 +272,7 @@ def batch(
 ) -> None:
     """Summarize a corpus, one story a record; a bad record is reported and the rest completes."""
     from .distributed import count_records, discover_inputs, run_dask, run_local
+    from .render import plural
 
     options = _options(words, selector, compare)
     if engine not in ("local", "dask"):
@@ -306,10 +307,11 @@ def batch(
         kept = "" if output.suffix == ".jsonl" else "; finished parts are kept, rerun to resume"
         raise _stop(f"{where}: {error.strerror or error}{kept}") from None
     _say_all("failed", report.failed, total=report.failures)
+    _say_all("warning", report.warned, total=report.warnings)
     _say_all("crashed", [f"{m}; rerun the same command to finish" for m in report.crashed_parts or []])
     reused = f", {report.reused_parts} of {report.parts} parts reused" if report.reused_parts else ""
     err.print(
-        f"{report.done} summarized, {report.failures} failed, {report.warnings} warnings{reused} -> "
+        f"{report.done} summarized, {report.failures} failed, {plural(report.warnings, 'warning')}{reused} -> "
         + _plain(display_path(output)),
         highlight=False,
     )
