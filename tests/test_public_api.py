@@ -60,8 +60,9 @@ def test_the_public_examples_run_as_written():
     import newsfuse.batch
     import newsfuse.pipeline
     import newsfuse.render
+    import newsfuse.store
 
-    for module in (newsfuse, newsfuse.pipeline, newsfuse.render, newsfuse.batch):
+    for module in (newsfuse, newsfuse.pipeline, newsfuse.render, newsfuse.batch, newsfuse.store):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0
     assert doctest.testmod(newsfuse.pipeline).attempted >= 10
