@@ -151,3 +151,13 @@ def test_batch_says_each_warning_and_its_count_in_words(tmp_path):
     result = runner.invoke(app, ["batch", str(src), "-o", str(tmp_path / "out.jsonl"), "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert "in.jsonl:1 (id s1): only one article" in result.output and "1 warning ->" in result.output
+
+
+def test_stories_table_piped_whole_lines_dates_without_midnight_and_plurals(tmp_path, example_paths):
+    db = tmp_path / "news.db"
+    added = runner.invoke(app, ["ingest", *example_paths, "--db", str(db)])
+    assert added.exit_code == 0 and "1 story touched" in added.output
+    listed = runner.invoke(app, ["stories", "--db", str(db)])
+    assert listed.exit_code == 0 and "news.db: 1 story" in listed.stdout
+    assert "Pier 9 blaze injures 14, sends smoke over Lower Quay" in listed.stdout  # not wrapped when piped
+    assert "2026-03-04" in listed.stdout and "00:00" not in listed.stdout  # the articles give dates only

@@ -122,6 +122,12 @@ def _say_all(kind: str, messages: Sequence[object], total: int | None = None) ->
         _say(kind, f"... and {count - shown:,} more not shown (the first {shown} are)")
 
 
+def _table_console() -> Console:
+    """Where tables go: the terminal at its width; a pipe or file gets whole lines (no wrapping at 80)."""
+    console = Console()
+    return console if console.is_terminal else Console(width=100_000)
+
+
 def _stop(message: object, code: int = 1) -> typer.Exit:
     _say("error", message)
     return typer.Exit(code)
@@ -357,7 +363,7 @@ def evaluate_cmd(
             f"{row['words']:.0f}",
             f"{row['ms_per_cluster']:.1f}",
         )
-    Console().print(table)
+    _table_console().print(table)
     prepare = 1000 * scores.seconds.get("prepare", 0.0) / max(1, scores.clusters)
     Console().print(f"shared preparation (clean, segment, syndicate): {prepare:.1f} ms/cluster")
     _say_all("skipped", scores.skipped)
@@ -418,10 +424,12 @@ def _read_articles(paths: list[str]) -> list:
 
 
 def _span(first, last) -> str:
+    """First report, and how long after it the latest came; a date-only time (00:00) is not shown."""
     if first is None:
         return "-"
     days = (last - first).total_seconds() / 86400
-    return f"{first:%Y-%m-%d %H:%M}" + (f" +{days:.1f}d" if days >= 0.05 else "")
+    when = f"{first:%Y-%m-%d}" if (first.hour, first.minute, first.second) == (0, 0, 0) else f"{first:%Y-%m-%d %H:%M}"
+    return when + (f" +{days:.1f}d" if days >= 0.05 else "")
 
 
 @app.command()
@@ -434,6 +442,7 @@ def cluster(
 ) -> None:
     """Group articles into stories in one pass (in memory); nothing is stored."""
     from .distributed import write_atomic
+    from .render import plural
     from .stories import cluster_articles
 
     _refuse_overwrite(output, paths)
@@ -453,9 +462,15 @@ def cluster(
     if stories_out is None:
         for r in records:
             _say(
-                "", f"story {r['story']}: {r['headline']} ({len(r['articles'])} articles, {len(r['outlets'])} outlets)"
+                "",
+                f"story {r['story']}: {r['headline']} "
+                f"({plural(len(r['articles']), 'article')}, {plural(len(r['outlets']), 'outlet')})",
             )
-    err.print(f"{len(articles)} articles in {len(records)} stories -> {_plain(display_path(output))}", highlight=False)
+    err.print(
+        f"{plural(len(articles), 'article')} in {plural(len(records), 'story', 'stories')} -> "
+        + _plain(display_path(output)),
+        highlight=False,
+    )
 
 
 def _story_records(articles: list, keys: list, labels: list) -> list:
@@ -516,10 +531,12 @@ def ingest_cmd(
     with _open_store(db, create=True) as store:  # a bad --db is named before any reading
         articles = _read_articles(paths)
         done = store.ingest(articles, summarize=summarize)
+    from .render import plural
+
     added = [d for d in done if d.added]
     err.print(
         f"{len(added)} added, {len(done) - len(added)} already stored; "
-        f"{len({d.story for d in added})} stories touched -> {_plain(display_path(db))}",
+        f"{plural(len({d.story for d in added}), 'story', 'stories')} touched -> {_plain(display_path(db))}",
         highlight=False,
     )
 
@@ -534,7 +551,7 @@ def stories_cmd(
     from rich.table import Table
     from rich.text import Text
 
-    from .render import terminal_safe
+    from .render import plural, terminal_safe
 
     with _open_store(db) as store:
         infos = store.stories()[:limit] if limit else store.stories()
@@ -542,13 +559,13 @@ def stories_cmd(
         for info in infos:
             print(json.dumps(info.to_dict(), ensure_ascii=False))
         return
-    table = Table(title=Text(f"{terminal_safe(display_path(db.name))}: {len(infos)} stories"))
+    table = Table(title=Text(f"{terminal_safe(display_path(db.name))}: {plural(len(infos), 'story', 'stories')}"))
     for column in ("story", "headline", "articles", "outlets", "time span"):
         table.add_column(column, justify="right" if column in ("story", "articles", "outlets") else "left")
     for info in infos:  # a stored headline is shown as it is written, never read as markup
         headline = Text(terminal_safe(info.headline or ""))
         table.add_row(str(info.id), headline, str(info.articles), str(info.outlets), _span(info.first, info.last))
-    Console().print(table)
+    _table_console().print(table)
 
 
 @app.command()
