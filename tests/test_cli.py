@@ -161,3 +161,13 @@ def test_stories_table_piped_whole_lines_dates_without_midnight_and_plurals(tmp_
     assert listed.exit_code == 0 and "news.db: 1 story" in listed.stdout
     assert "Pier 9 blaze injures 14, sends smoke over Lower Quay" in listed.stdout  # not wrapped when piped
     assert "2026-03-04" in listed.stdout and "00:00" not in listed.stdout  # the articles give dates only
+
+
+def test_a_file_given_twice_is_read_once_not_a_wire_copy_of_itself(example_paths):
+    twice = [example_paths[0], example_paths[0], *example_paths[1:3]]
+    result = runner.invoke(app, ["summarize", *twice, "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert "given twice; read once" in result.stderr
+    data = json.loads(result.stdout)
+    assert all(0 not in w["copies"] for w in data["wire_copies"])
+    assert max(s["document"] for x in data["sentences"] for s in x["sources"]) <= 2

@@ -132,3 +132,8 @@ def test_read_is_the_command_lines_reading(example_paths, tmp_path):
     assert isinstance(reading, newsfuse.Reading) and len(reading.stories[0].articles) == 1
     summary = newsfuse.summarize(stories[0])
     assert summary.comparison is not None and summary.sentences
+
+
+def test_read_takes_a_file_given_twice_once(example_paths):
+    stories, problems = newsfuse.read([example_paths[0], example_paths[0], example_paths[1]])
+    assert len(stories[0].articles) == 2 and [p.message for p in problems] == ["given twice; read once"]

@@ -745,3 +745,16 @@ def test_favicon(client):
         icon = client.get(path)
         assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
     assert 'rel="icon"' in client.get("/").text
+
+
+def test_a_quote_gets_one_chip_per_outlet():
+    from newsfuse.model import Article, QuoteGroup, Source
+    from newsfuse.serve.views import _quotes_view
+
+    articles = [
+        Article("“We will rebuild the pier,” the mayor said. She said: “We will rebuild the pier.”"),
+        Article("x"),
+    ]
+    twice = (Source(0, 0, 10), Source(0, 50, 60), Source(1, 0, 1))
+    [speaker] = _quotes_view(articles, [QuoteGroup("We will rebuild the pier", "Elena Varga", twice)])
+    assert [s["doc"] for s in speaker["quotes"][0]["sources"]] == [0, 1]

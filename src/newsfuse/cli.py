@@ -198,12 +198,13 @@ def compare_cmd(
     Each article's outlet too; `summarize` gives the same comparison after the summary."""
     from .compare import compare
     from .ingest import read_paths
+    from .pipeline import distinct
     from .prepare import prepare
     from .render import render_comparison
 
     fmt = _check_format(fmt)
     _refuse_overwrite(output, paths)
-    pile = read_paths(paths)
+    pile = distinct(read_paths(paths))
     _say_all("warning", pile.problems)
     rendered, failed = [], []
     for story in pile.all_stories():
@@ -227,11 +228,11 @@ def _shown(story, show_all: bool = False):
 def _summarize_paths(paths: list[str], options: Options, fmt: str, output: Path | None, show_all: bool = False) -> None:
     from .codec import summary_to_dict
     from .ingest import read_paths
-    from .pipeline import summarize_story
+    from .pipeline import distinct, summarize_story
     from .render import render
 
     _refuse_overwrite(output, paths)
-    pile = read_paths(paths)
+    pile = distinct(read_paths(paths))
     _say_all("warning", pile.problems)
     rendered, results, failed = [], [], []
     for story in pile.all_stories():
@@ -414,8 +415,9 @@ def selectors() -> None:
 def _read_articles(paths: list[str]) -> list:
     """Every article of the inputs, loose ones and those of story records, in input order."""
     from .ingest import read_paths
+    from .pipeline import distinct
 
-    pile = read_paths(paths)
+    pile = distinct(read_paths(paths))
     _say_all("warning", pile.problems)
     articles = [a for a in pile.articles + [a for s in pile.stories for a in s.articles] if a.text.strip()]
     if not articles:

@@ -12,6 +12,7 @@ from typing import NamedTuple
 from .attribute import attribute
 from .compare import compare
 from .errors import InputError
+from .ingest import Pile
 from .model import Article, Comparison, Problem, Story, Summary
 from .prepare import PreparedStory, prepare
 from .select import default_budget, get_selector
@@ -201,5 +202,21 @@ def read(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Reading:
     for path in given:
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"expected a path (str or pathlib.Path), got {_kind(path)}")
-    pile = read_paths([os.fspath(p) for p in given])
+    pile = distinct(read_paths([os.fspath(p) for p in given]))
     return Reading(stories=pile.all_stories(), problems=pile.problems)
+
+
+def distinct(pile: Pile) -> Pile:
+    """The pile with each loose article once: a file given twice (or named and inside a directory
+    given too) is read once, with a problem saying so, not taken for a wire copy of itself."""
+    seen: set[tuple[str | None, str]] = set()
+    kept = []
+    for article in pile.articles:
+        key = (article.origin_file, article.text)
+        if key in seen:
+            pile.problems.append(Problem(article.origin_file or "article", "given twice; read once"))
+            continue
+        seen.add(key)
+        kept.append(article)
+    pile.articles = kept
+    return pile

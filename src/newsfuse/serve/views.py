@@ -230,12 +230,20 @@ def _grid_row(articles: Sequence[Article], fact: Fact, peers: dict[int, list[int
     return {"text": fact.text, "status": fact.status, "origins": fact.origins, "cells": cells}
 
 
+def _one_per_article(sources: Sequence[Source]) -> list[Source]:
+    """Each article's first source: a quote an outlet gives twice gets one chip, not two."""
+    first: dict[int, Source] = {}
+    for source in sources:
+        first.setdefault(source.document, source)
+    return list(first.values())
+
+
 def _quotes_view(articles: Sequence[Article], quotes: Sequence[QuoteGroup]) -> list[dict]:
     by_speaker: dict[str, list[dict]] = {}
     for q in quotes:
         if len(q.text.split()) >= QUOTE_MIN_WORDS:
             by_speaker.setdefault(q.speaker or "Unattributed", []).append(
-                {"text": q.text, "sources": _sources_view(articles, q.sources)}
+                {"text": q.text, "sources": _sources_view(articles, _one_per_article(q.sources))}
             )
     ranked = sorted(by_speaker.items(), key=lambda kv: (kv[0] == "Unattributed", -len(kv[1])))
     return [{"speaker": k, "quotes": v} for k, v in ranked]
