@@ -83,3 +83,30 @@ def test_input_is_streamed_not_read_whole(tmp_path):
 
     stream = _ordered_map(None, lambda i: i * 2, items(), window=4)
     assert next(stream) == 0 and len(consumed) == 1
+
+
+def test_batch_never_destroys_an_input_field(tmp_path):
+    """Multi-News' `summary` (the human reference) is kept as `reference`; any other input key the
+    output writes is kept as `input_<key>`; `summary` is always newsfuse's."""
+    record = {**GOOD, "summary": "– The human reference.", "words": 7, "reference": "another", "version": "v9"}
+    out = io.StringIO()
+    run_batch(_lines(tmp_path, [json.dumps(record)]), out, Options(words=30), workers=1)
+    [line] = [json.loads(text) for text in out.getvalue().splitlines()]
+    assert line["summary"] == "\n".join(s["text"] for s in line["sentences"])
+    assert line["input_reference"] == "– The human reference." and line["reference"] == "another"
+    assert line["input_words"] == 7 and line["words"] != 7 and line["input_version"] == "v9"
+    assert line["version"] == 1 and line["topic"] == "port"
+    plain = {**GOOD, "summary": "– The human reference."}
+    out = io.StringIO()
+    run_batch(_lines(tmp_path, [json.dumps(plain)], "mn.jsonl"), out, Options(words=30), workers=1)
+    assert json.loads(out.getvalue())["reference"] == "– The human reference."
+
+
+def test_batch_lists_each_warning_with_its_record(tmp_path):
+    dated = {**GOOD, "documents": [GOOD["documents"][0], {**GOOD["documents"][1], "published": "not a date"}]}
+    single = {"id": "s1", "documents": ["Only one report. It says the port reopened on Monday."]}
+    path = _lines(tmp_path, [json.dumps(dated), json.dumps(single)])
+    report = run_batch(path, io.StringIO(), Options(words=30), workers=1)
+    assert report.warnings == 2 and len(report.warned) == 2
+    assert report.warned[0].startswith(f"{path}:1 (id g1) document 1: published 'not a date'")
+    assert report.warned[1].startswith(f"{path}:2 (id s1): only one article")

@@ -10,6 +10,7 @@ import pytest
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOT = ROOT / "docs" / "screenshot-story.png"
+SCREENSHOT_INDEX = ROOT / "docs" / "screenshot-index.png"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -64,12 +65,15 @@ def test_paste_seeds_open_story_and_highlight_source(server, page):
     if len(seeds) < 2:
         pytest.skip(f"no seed articles in {SEEDS}")
     page.goto(server + "/")
+    page.click(".add-more a")  # the news first; the form on its own page
+    page.wait_for_url("**/add")
     for i, path in enumerate(seeds):
         if i:
             page.click("#add-entry")
         entry = page.locator(".entry").nth(i)
         entry.locator("textarea[name=text]").fill(path.read_text(encoding="utf-8"))
         entry.locator("input[name=outlet]").fill(f"Outlet {chr(65 + i)}")
+        entry.locator("input[name=url]").fill(f"https://example.org/seed-{i}")
     page.click("#submit-articles")
     page.wait_for_url("**/stories/*", timeout=120_000)
 
@@ -108,10 +112,35 @@ def test_paste_seeds_open_story_and_highlight_source(server, page):
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
 
+    originals = page.locator("ul.originals a")  # each original linked at the top
+    assert originals.count() == len(seeds)
+    assert originals.first.get_attribute("href").startswith("https://example.org/seed-")
+
+    page.goto(server + "/")  # the story list: headline, one-line summary, outlets, articles
+    card = page.locator(".story-card").first
+    assert card.locator(".story-lead").text_content().strip()
+    assert "Outlet A" in card.locator(".story-outlets").text_content()
+    assert page.locator("link[rel=icon]").count() == 1
+    page.fill("#q", "Carter")
+    page.click(".search button")
+    page.wait_for_url("**/?q=Carter")
+    assert page.locator(".story-card").count() >= 1
+    page.goto(server + "/")
+    page.screenshot(path=str(SCREENSHOT_INDEX))
+    page.goto(server + "/?q=zzzzqqq")
+    assert "No story mentions" in page.locator(".empty").text_content()
+
+    page.goto(server + "/stories/" + page_story(page, server))
     page.set_viewport_size({"width": 390, "height": 844})  # phone: one column, still usable
     page.locator(".summary .sentence").first.locator("button.chip").first.click()
     assert page.locator("#reader mark.hl").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+
+
+def page_story(page, server) -> str:
+    """The id of the first story of the list."""
+    page.goto(server + "/")
+    return page.locator(".story-card a.story-link").first.get_attribute("href").rsplit("/", 1)[1]
 
 
 EVIL = "<script>window.__pwned = 1; alert('script')</script>"

@@ -14,7 +14,9 @@ runner = CliRunner()
 def test_summarize_seeds_text(seed_paths):
     result = runner.invoke(app, ["summarize", *seed_paths])
     assert result.exit_code == 0, result.output
-    assert "5 articles, 4 independent origins" in result.stdout
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("US dismisses Russian cooperation claims over Syria: summary of ")  # its headline
+    assert " words from 5 articles (4 independent origins)" in first
     assert "IE 11" not in result.stdout and "Photo by" not in result.stdout
     assert "tragically flawed" in result.stdout
 
@@ -96,3 +98,76 @@ def test_compare_prints_the_comparison_alone_and_its_json_contract(seed_paths):
     assert {o["outlet"]: o["how"] for o in data["outlets"]}["AFP"] == "dateline"
     lede = next(f for f in data["facts"] if "will not cooperate with Russia over air strikes" in f["text"])
     assert lede["status"] == "corroborated" and lede["origins"] >= 3
+
+
+def test_version_and_help_without_python_types():
+    from newsfuse import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"newsfuse {__version__}"
+    for command in ("summarize", "compare", "batch", "serve", "ingest", "eval"):
+        shown = runner.invoke(app, [command, "--help"], env={"COLUMNS": "100"}, terminal_width=100)
+        assert shown.exit_code == 0, shown.output
+        assert "<bool>" not in shown.stdout and "list[" not in shown.stdout and "<int>" not in shown.stdout
+        assert "--help" in shown.stdout
+
+
+def test_every_cut_list_says_how_many_more_and_all_shows_them(seed_paths):
+    import re
+
+    data = json.loads(runner.invoke(app, ["compare", *seed_paths, "-f", "json"]).stdout)
+    for fmt in ("text", "markdown", "html"):
+        cut = runner.invoke(app, ["compare", *seed_paths, "-f", fmt]).stdout
+        full = runner.invoke(app, ["compare", *seed_paths, "-f", fmt, "--all"]).stdout
+        more = [int(n) for n in re.findall(r"and (\d+) more", cut)]
+        assert more and "more (--all" not in full, fmt
+        corroborated = sum(f["status"] == "corroborated" for f in data["facts"])
+        hidden = [corroborated - 8, len(data["facts"]) - corroborated - 8, len(data["quotes"]) - 16]
+        assert sum(more) == sum(n for n in hidden if n > 0)
+        assert all(q["speaker"] is None or q["speaker"] in full for q in data["quotes"])  # Kerry's, Lavrov's
+    assert "Kerry" in runner.invoke(app, ["summarize", *seed_paths, "--all"]).stdout
+
+
+def test_the_fire_examples_single_source_sprinklers_are_shown_with_all(example_paths):
+    cut = runner.invoke(app, ["summarize", *example_paths]).stdout
+    full = runner.invoke(app, ["summarize", *example_paths, "--all"]).stdout
+    assert "more (--all shows every one)" in cut
+    assert "sprinkler" in full and "— 01_halvard_ledger" in full
+
+
+def test_one_article_is_said_in_the_singular(tmp_path):
+    one = tmp_path / "one.txt"
+    one.write_text("Dam holds after storm\n\nThe dam held overnight, engineers said. Water levels fell by morning.\n")
+    out = runner.invoke(app, ["summarize", str(one)]).stdout
+    assert out.startswith("Dam holds after storm: summary of ") and "from 1 article (1 independent origin)" in out
+    assert "1 articles" not in out and "(1 origins)" not in out
+    html = runner.invoke(app, ["summarize", str(one), "-f", "html"]).stdout
+    assert "<h3>1. Dam holds after storm</h3>" in html  # articles numbered from 1
+
+
+def test_batch_says_each_warning_and_its_count_in_words(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "s1", "documents": ["Only one report. The port reopened on Monday."]}) + "\n")
+    result = runner.invoke(app, ["batch", str(src), "-o", str(tmp_path / "out.jsonl"), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "in.jsonl:1 (id s1): only one article" in result.output and "1 warning ->" in result.output
+
+
+def test_stories_table_piped_whole_lines_dates_without_midnight_and_plurals(tmp_path, example_paths):
+    db = tmp_path / "news.db"
+    added = runner.invoke(app, ["ingest", *example_paths, "--db", str(db)])
+    assert added.exit_code == 0 and "1 story touched" in added.output
+    listed = runner.invoke(app, ["stories", "--db", str(db)])
+    assert listed.exit_code == 0 and "news.db: 1 story" in listed.stdout
+    assert "Pier 9 blaze injures 14, sends smoke over Lower Quay" in listed.stdout  # not wrapped when piped
+    assert "2026-03-04" in listed.stdout and "00:00" not in listed.stdout  # the articles give dates only
+
+
+def test_a_file_given_twice_is_read_once_not_a_wire_copy_of_itself(example_paths):
+    twice = [example_paths[0], example_paths[0], *example_paths[1:3]]
+    result = runner.invoke(app, ["summarize", *twice, "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert "given twice; read once" in result.stderr
+    data = json.loads(result.stdout)
+    assert all(0 not in w["copies"] for w in data["wire_copies"])
+    assert max(s["document"] for x in data["sentences"] for s in x["sources"]) <= 2

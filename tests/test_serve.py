@@ -117,7 +117,7 @@ def test_summarize_no_usable_sentence_is_422(client):
 
 def test_upload_page_states_the_limit_the_service_enforces(tmp_path):
     with local(create_app(tmp_path / "s.db", max_body=3 * 1048576)) as c:
-        assert "Up to 3 MB in all" in c.get("/").text
+        assert "Up to 3 MB in all" in c.get("/add").text
 
 
 def test_declared_oversize_body_is_413(tmp_path):
@@ -208,7 +208,7 @@ def test_token_protects_writes_only(tmp_path):
         assert ok.status_code == 201
         assert c.get("/api/stories").status_code == 200
         assert c.post("/api/summarize", json={"documents": [doc]}).status_code == 200
-        assert 'id="token"' in c.get("/").text
+        assert 'id="token"' in c.get("/add").text
 
 
 # ---- pages -------------------------------------------------------------------------------------
@@ -663,3 +663,106 @@ def test_half_open_connections_cannot_hold_the_server(tmp_path):
         for s in held:
             s.close()
         stop_server(proc)
+
+
+# ---- the news first: story list, search, the add page ---------------------------------------------
+
+
+TOPICS = {
+    "flood": "River Lune bursts its banks after three days of rain; farmers moved cattle to higher fields.",
+    "strike": "Bus drivers in Halden walked out over pay; the depot stayed shut and commuters cycled instead.",
+    "eclipse": "Astronomers at Tarn observatory photographed the total solar eclipse through thin cloud at noon.",
+}
+
+
+def _post_story(c, topic: str, n: int = 2) -> str:
+    docs = [
+        {
+            "text": f"{topic.title()} report {i}\n\n{TOPICS[topic]} Officials confirmed the account on Monday.",
+            "outlet": f"{topic.title()} Outlet {i}",
+            "url": f"https://example.org/{topic}/{i}",
+        }
+        for i in range(n)
+    ]
+    return c.post("/api/articles", json=docs).json()["stored"][0]["story_id"]
+
+
+def test_index_lists_news_first_with_summary_outlets_and_the_form_on_its_own_page(client):
+    empty = client.get("/")
+    assert "No stories yet" in empty.text and 'href="/add"' in empty.text and "<textarea" not in empty.text
+    story = _post_story(client, "flood")
+    index = client.get("/").text
+    assert f'href="/stories/{story}"' in index and "Flood report 0" in index
+    assert "Flood Outlet 0, Flood Outlet 1" in index and "2 articles" in index
+    assert 'class="story-lead"' in index  # the one-line summary
+    add = client.get("/add")
+    assert add.status_code == 200 and 'id="paste-form"' in add.text and 'id="upload-form"' in add.text
+    assert index.index('class="story-list"') < index.index('class="button primary" href="/add"')
+
+
+def test_index_search_and_pages(client, monkeypatch):
+    from newsfuse.serve import app as app_module
+
+    monkeypatch.setattr(app_module, "PAGE_STORIES", 2)
+    ids = [_post_story(client, topic, 1) for topic in ("flood", "strike", "eclipse")]
+    assert len(set(ids)) == 3
+    first = client.get("/").text
+    assert "Page 1 of 2" in first and 'href="?page=2"' in first
+    second = client.get("/?page=2").text
+    assert (
+        "Page 2 of 2" in second and first.count('class="story-card"') == 2 and second.count('class="story-card"') == 1
+    )
+    assert client.get("/?page=99").status_code == 200 and client.get("/?page=x").status_code == 200
+    found = client.get("/?q=eclipse").text
+    assert f'href="/stories/{ids[2]}"' in found and f'href="/stories/{ids[0]}"' not in found
+    assert "Stories about “eclipse”" in found
+    none = client.get("/?q=volcano")
+    assert none.status_code == 200 and "No story mentions “volcano”" in none.text
+    assert client.get('/?q="%29 OR (*').status_code == 200  # FTS syntax is read as words
+
+
+def test_story_page_links_originals_and_speaks_to_readers(client):
+    story = _post_story(client, "eclipse", 1)
+    page = client.get(f"/stories/{story}").text
+    assert 'class="originals"' in page and 'href="https://example.org/eclipse/0"' in page
+    assert "Only one report so far" in page
+    assert "nothing can be corroborated" not in page and "only one article" not in page
+    missing = client.get("/stories/999")
+    assert missing.status_code == 404 and "There is no story 999" in missing.text and "{" not in missing.text
+
+
+def test_reader_notes_never_show_file_names_or_pipeline_terms():
+    from newsfuse.model import Article, Problem
+    from newsfuse.serve.views import reader_notes
+
+    articles = [Article("x", outlet="Livemint", origin_file="feeds/livemint.xml#1"), Article("y")]
+    notes = reader_notes(
+        articles,
+        [
+            Problem("feeds/livemint.xml#1", "no article sentence left after cleaning"),
+            Problem("7", "only one article: nothing can be corroborated"),
+        ],
+    )
+    assert notes[0].startswith("1 report has no article text newsfuse could use (Livemint)")
+    assert notes[1].startswith("Only one report so far")
+    assert not any("feeds/" in n or "cleaning" in n or "corroborated" in n for n in notes)
+
+
+def test_favicon(client):
+    for path in ("/favicon.ico", "/static/favicon.svg"):
+        icon = client.get(path)
+        assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert 'rel="icon"' in client.get("/").text
+
+
+def test_a_quote_gets_one_chip_per_outlet():
+    from newsfuse.model import Article, QuoteGroup, Source
+    from newsfuse.serve.views import _quotes_view
+
+    articles = [
+        Article("“We will rebuild the pier,” the mayor said. She said: “We will rebuild the pier.”"),
+        Article("x"),
+    ]
+    twice = (Source(0, 0, 10), Source(0, 50, 60), Source(1, 0, 1))
+    [speaker] = _quotes_view(articles, [QuoteGroup("We will rebuild the pier", "Elena Varga", twice)])
+    assert [s["doc"] for s in speaker["quotes"][0]["sources"]] == [0, 1]

@@ -150,7 +150,7 @@ def test_migration_from_schema_1_keeps_the_index(tmp_path):
         expected = fresh.ingest(articles, summarize=False)[30:]
     assert [d.story for d in rest] == [d.story for d in expected]
     db = check_consistent(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
 
 
 def test_sqlite_index_assigns_as_the_memory_index(tmp_path):
@@ -315,5 +315,50 @@ def test_migration_from_schema_3_adds_the_fetched_table(tmp_path):
         assert store.validators("http://127.0.0.1/feed") == ('"v2"', None)
         assert store.story(done[0].story).articles  # the articles survive the migration
     db = check_consistent(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
     assert db.execute("SELECT COUNT(*) FROM fetched").fetchone()[0] == 1
+
+
+FIRE = "Fire at the Eastgate warehouse\n\nA fire tore through a warehouse at the Eastgate docks, officials said."
+BRIDGE = (
+    "Bridge closes after crack found\n\nThe city closed the Old Mill bridge on Friday after inspectors found a crack."
+)
+
+
+def test_search_finds_stories_by_their_articles_words(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        done = store.ingest([Article(FIRE, outlet="Ledger"), Article(BRIDGE, outlet="Wire")], summarize=False)
+        fire, bridge = done[0].story, done[1].story
+        assert fire != bridge
+        assert [i.id for i in store.search("warehouse")] == [fire]
+        assert [i.id for i in store.search("EASTGATE Fire")] == [fire]  # every word, any case
+        assert [i.id for i in store.search("brid")] == [bridge]  # the last word as a prefix
+        assert store.search("warehouse bridge") == [] and store.search('"*) OR (') == []
+        assert store.search("") == []
+
+
+def test_migration_to_schema_5_indexes_the_stored_articles(tmp_path):
+    path = tmp_path / "v4.db"
+    with Store(path) as store:
+        store.ingest([Article(FIRE), Article(BRIDGE)], summarize=False)
+    db = sqlite3.connect(path)  # the version-4 layout: no search index
+    db.executescript("""DROP TRIGGER article_search_add; DROP TRIGGER article_search_remove;
+        DROP TABLE article_search; PRAGMA user_version = 4;""")
+    db.close()
+    with Store(path) as store:
+        assert len(store.search("warehouse")) == 1 and len(store.search("crack")) == 1
+        store.ingest([Article("Ferry delayed\n\nThe morning ferry was delayed by fog, the operator said.")])
+        assert len(store.search("ferry fog")) == 1
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 5
+
+
+def test_story_list_pages_and_undated_new_stories_first(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        old = replace(Article(FIRE, outlet="Ledger"), published=datetime(2015, 10, 7, tzinfo=timezone.utc))
+        store.ingest([old], summarize=True)
+        pasted = store.ingest([Article(BRIDGE, outlet="Wire")], summarize=True)[0].story
+        infos = store.stories()
+        assert infos[0].id == pasted  # just pasted, undated: not at the bottom
+        assert store.stories(limit=1) == infos[:1] and store.stories(limit=1, offset=1) == infos[1:]
+        leads = store.leads([i.id for i in infos])
+        assert leads[pasted][1] == ["Wire"] and "bridge" in (leads[pasted][0] or "")

@@ -1,4 +1,12 @@
-"""newsfuse: many news reports about the same events, fused into one short, attributed account."""
+"""newsfuse: many news reports about the same events, fused into one short, attributed account.
+
+>>> import newsfuse
+>>> stories, problems = newsfuse.read(["article-a.txt", "article-b.html"])  # doctest: +SKIP
+>>> summary = newsfuse.summarize(stories[0])  # doctest: +SKIP
+>>> summary = newsfuse.summarize(["One report's text.", {"text": "Another's.", "outlet": "AP"}])  # doctest: +SKIP
+
+`summarize` also takes one article's text, `Article`s or a `Story`, and compares the sources by
+default (`summary.comparison`), as `newsfuse summarize` does; see `newsfuse.pipeline`."""
 
 from .errors import (
     EmptyStoryError,
@@ -28,7 +36,7 @@ from .model import (
     SummarySentence,
     WireCopy,
 )
-from .pipeline import compare_articles, summarize, summarize_story
+from .pipeline import Reading, compare_articles, read, summarize, summarize_story
 from .prepare import PreparedStory, prepare
 from .settings import Options
 from .store import Store
@@ -45,6 +53,7 @@ __all__ = [
     "Outlet",
     "PreparedStory",
     "QuoteGroup",
+    "Reading",
     "Span",
     "prepare",
     "EmptyStoryError",
@@ -67,6 +76,7 @@ __all__ = [
     "WireCopy",
     "cluster_articles",
     "compare_articles",
+    "read",
     "summarize",
     "summarize_story",
 ]

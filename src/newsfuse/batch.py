@@ -21,7 +21,7 @@ from .ingest import iter_records, story_from_record
 from .pipeline import summarize_story
 from .settings import Options
 
-__all__ = ["BatchReport", "process_record", "result_line", "run_batch", "open_text"]
+__all__ = ["BatchReport", "OUTPUT_KEYS", "carried_name", "process_record", "result_line", "run_batch", "open_text"]
 
 # Records in flight per worker: enough to keep every core busy, few enough that memory
 # stays flat however long the input is.
@@ -31,6 +31,35 @@ WINDOW_PER_WORKER = 8
 FAILED_KEPT = 1000
 # How often a worker process checks that its parent is alive (seconds).
 PARENT_POLL_S = 1.0
+
+# The keys an output line writes (codec.summary_to_dict's, whether or not a line has them, and
+# `error`). An input record's other keys are carried through as they are; one of these is carried
+# under another name (`carried_name`), so no input value is lost and `summary` is always newsfuse's.
+OUTPUT_KEYS = frozenset(
+    ("version", "summary", "sentences", "words", "budget", "selector", "origins", "wire_copies")
+    + ("problems", "comparison", "error")
+)
+# A Multi-News record's `summary` is the human reference summary.
+RENAMED = {"summary": "reference"}
+
+
+def carried_name(key: str, record_keys: Iterable[str] = ()) -> str:
+    """The name an input key is carried under in the output line: itself, unless the output writes
+    that key; then `summary` becomes `reference` and any other `input_<key>`, with `input_` put in
+    front again while the name is taken (by the output or by another key of the record).
+
+    >>> carried_name("topic"), carried_name("summary"), carried_name("words")
+    ('topic', 'reference', 'input_words')
+    >>> carried_name("summary", ["reference"])
+    'input_reference'
+    """
+    if key not in OUTPUT_KEYS:
+        return key
+    taken = OUTPUT_KEYS | set(record_keys)
+    name = RENAMED.get(key, f"input_{key}")
+    while name in taken:
+        name = f"input_{name}"
+    return name
 
 
 @dataclass
@@ -42,17 +71,24 @@ class BatchReport:
     failed: list[str] = field(default_factory=list)
     warnings: int = 0
     failures: int = 0
+    warned: list[str] = field(default_factory=list)  # the first FAILED_KEPT warnings, each naming its record
 
     def fail(self, message: str) -> None:
         self.failures += 1
         if len(self.failed) < FAILED_KEPT:
             self.failed.append(message)
 
+    def warn(self, message: str) -> None:
+        self.warnings += 1
+        if len(self.warned) < FAILED_KEPT:
+            self.warned.append(message)
+
     def add(self, other: BatchReport) -> None:
         self.done += other.done
         self.warnings += other.warnings
         self.failures += other.failures
         self.failed += other.failed[: max(0, FAILED_KEPT - len(self.failed))]
+        self.warned += other.warned[: max(0, FAILED_KEPT - len(self.warned))]
 
 
 def open_text(path: str | Path, mode: str = "rt") -> IO[str]:
@@ -67,7 +103,9 @@ def open_text(path: str | Path, mode: str = "rt") -> IO[str]:
 
 
 def process_record(at: str, record: dict | Exception, options: Options) -> dict:
-    """One output line: the input's id and carried keys with the summary, or an `error`."""
+    """One output line: the input's id and carried keys (renamed where the output writes the same
+    key: `carried_name`) with the summary, or an `error`. Each problem's `where` names the record
+    (file:line and id)."""
     if isinstance(record, Exception):
         return {"id": None, "error": str(record)}
     try:
@@ -75,12 +113,25 @@ def process_record(at: str, record: dict | Exception, options: Options) -> dict:
         summary = summarize_story(story, options)
     except NewsfuseError as err:
         return {"id": record.get("id"), "error": str(err)}
-    out = {"id": record.get("id"), **story.extra, **summary_to_dict(summary)}
-    out["id"] = record.get("id")
-    notes = [problem_to_dict(p) for p in problems] + out.pop("problems", [])
+    written = summary_to_dict(summary)
+    written.pop("id", None)
+    out = {"id": record.get("id")}
+    out.update((carried_name(k, story.extra), v) for k, v in story.extra.items())
+    out.update((k, v) for k, v in written.items() if k != "problems")
+    label = f"{at} (id {record['id']})" if "id" in record else at
+    notes = [problem_to_dict(p) for p in problems] + [
+        {**note, "where": _in_record(note["where"], label, story.id)} for note in written.get("problems", [])
+    ]
     if notes:
         out["problems"] = notes
     return out
+
+
+def _in_record(where: str, label: str, story_id: str | None) -> str:
+    """A summary problem's place, said with the record's file, line and id."""
+    if where == story_id or not where:
+        return label
+    return where if where.startswith(label) else f"{label} {where}"
 
 
 def result_line(result: dict) -> str:
@@ -160,4 +211,5 @@ def _account(report: BatchReport, result: dict) -> None:
         report.fail(result["error"])
     else:
         report.done += 1
-        report.warnings += len(result.get("problems", []))
+        for note in result.get("problems", []):
+            report.warn(f"{note.get('where')}: {note.get('message')}")

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -20,14 +21,55 @@ from .ingest import LIMITS, display_path
 from .model import FORMATS
 from .settings import Options
 
+
+def _help_type(param, ctx) -> str | None:
+    """What --help shows beside a parameter: Click's metavar (TEXT, INTEGER, PATH), nothing for a
+    flag or an argument (its name is shown), instead of the Python types some typer versions print
+    (`<bool>`, `<list[str]>`)."""
+    if getattr(param, "is_flag", False) or getattr(param, "param_type_name", "") == "argument":
+        return None
+    if param.metavar:
+        return param.metavar
+    label = str(param.display_type(ctx)).strip("<>")
+    label = label[5:-1] if label.startswith("list[") else label  # a repeatable option: its item
+    label = label.removesuffix(" range")  # the range itself is shown after it
+    return {"int": "INTEGER", "str": "TEXT", "float": "FLOAT", "bool": None}.get(label, label.upper())
+
+
+for _kind in ("TyperArgument", "TyperOption"):  # typer >= 0.16 has this hook; older ones print Click's
+    _class = getattr(typer.core, _kind, None)
+    if _class is not None and hasattr(_class, "display_type_rich"):
+        _class.display_type_rich = _help_type
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        print(f"newsfuse {__version__}")
+        raise typer.Exit()
+
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Fuse many news reports about the same events into one attributed summary.",
 )
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Fuse many news reports about the same events into one attributed summary."""
+
+
 err = Console(stderr=True, soft_wrap=True)
 
 WORDS_HELP = "Summary length in words (default: a rule from the input size)."
+ALL_HELP = "List every fact and quote (else the first 8 facts of each kind and 16 quotes, then how many more)."
 
 
 def _options(words: int | None, selector: str, compare: bool = False) -> Options:
@@ -78,6 +120,12 @@ def _say_all(kind: str, messages: Sequence[object], total: int | None = None) ->
     count = len(messages) if total is None else total
     if count > shown:
         _say(kind, f"... and {count - shown:,} more not shown (the first {shown} are)")
+
+
+def _table_console() -> Console:
+    """Where tables go: the terminal at its width; a pipe or file gets whole lines (no wrapping at 80)."""
+    console = Console()
+    return console if console.is_terminal else Console(width=100_000)
 
 
 def _stop(message: object, code: int = 1) -> typer.Exit:
@@ -132,9 +180,10 @@ def summarize(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
     selector: str = typer.Option(Options.selector, help="Content selector (see `newsfuse selectors`)."),
     compare: bool = typer.Option(True, "--compare/--no-compare", help="Add the comparison of sources."),
+    show_all: bool = typer.Option(False, "--all", help=ALL_HELP),
 ) -> None:
     """Summarize the articles given (loose articles form one story; batch records are their own)."""
-    _summarize_paths(paths, _options(words, selector, compare), _check_format(fmt), output)
+    _summarize_paths(paths, _options(words, selector, compare), _check_format(fmt), output, show_all)
 
 
 @app.command("compare")
@@ -142,22 +191,25 @@ def compare_cmd(
     paths: list[str] = typer.Argument(..., help="Files or directories, as for summarize; - for stdin."),
     fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, json or html."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+    show_all: bool = typer.Option(False, "--all", help=ALL_HELP),
 ) -> None:
-    """Compare the sources: corroborated and single-source facts, quotes, disagreements, wire copies
-    and each article's outlet (the comparison alone; `summarize` gives it with the summary)."""
+    """Compare the sources alone: corroborated and single-source facts, quotes, disagreements, wire copies.
+
+    Each article's outlet too; `summarize` gives the same comparison after the summary."""
     from .compare import compare
     from .ingest import read_paths
+    from .pipeline import distinct
     from .prepare import prepare
-    from .render import Shown, render_comparison
+    from .render import render_comparison
 
     fmt = _check_format(fmt)
     _refuse_overwrite(output, paths)
-    pile = read_paths(paths)
+    pile = distinct(read_paths(paths))
     _say_all("warning", pile.problems)
     rendered, failed = [], []
     for story in pile.all_stories():
         try:
-            rendered.append(render_comparison(compare(prepare(story)), Shown(story.articles, story.id), fmt))
+            rendered.append(render_comparison(compare(prepare(story)), _shown(story, show_all), fmt))
         except NewsfuseError as error:
             failed.append(error)
     _say_all("error", failed)
@@ -166,14 +218,21 @@ def compare_cmd(
     _write("\n".join(rendered) + ("\n" if fmt == "json" else ""), output)
 
 
-def _summarize_paths(paths: list[str], options: Options, fmt: str, output: Path | None) -> None:
+def _shown(story, show_all: bool = False):
+    """What a view of the story shows: its articles, titled by its headline (and its own id)."""
+    from .render import Shown, story_title
+
+    return Shown(story.articles, story_title(story.articles, story.id), all=show_all)
+
+
+def _summarize_paths(paths: list[str], options: Options, fmt: str, output: Path | None, show_all: bool = False) -> None:
     from .codec import summary_to_dict
     from .ingest import read_paths
-    from .pipeline import summarize_story
-    from .render import Shown, render
+    from .pipeline import distinct, summarize_story
+    from .render import render
 
     _refuse_overwrite(output, paths)
-    pile = read_paths(paths)
+    pile = distinct(read_paths(paths))
     _say_all("warning", pile.problems)
     rendered, results, failed = [], [], []
     for story in pile.all_stories():
@@ -182,7 +241,7 @@ def _summarize_paths(paths: list[str], options: Options, fmt: str, output: Path 
         except NewsfuseError as error:
             failed.append(error)
             continue
-        rendered.append(render(summary, Shown(story.articles, story.id), fmt))
+        rendered.append(render(summary, _shown(story, show_all), fmt))
         results.append(summary_to_dict(summary))
     _say_all("error", failed)
     if not results:
@@ -220,6 +279,7 @@ def batch(
 ) -> None:
     """Summarize a corpus, one story a record; a bad record is reported and the rest completes."""
     from .distributed import count_records, discover_inputs, run_dask, run_local
+    from .render import plural
 
     options = _options(words, selector, compare)
     if engine not in ("local", "dask"):
@@ -254,10 +314,11 @@ def batch(
         kept = "" if output.suffix == ".jsonl" else "; finished parts are kept, rerun to resume"
         raise _stop(f"{where}: {error.strerror or error}{kept}") from None
     _say_all("failed", report.failed, total=report.failures)
+    _say_all("warning", report.warned, total=report.warnings)
     _say_all("crashed", [f"{m}; rerun the same command to finish" for m in report.crashed_parts or []])
     reused = f", {report.reused_parts} of {report.parts} parts reused" if report.reused_parts else ""
     err.print(
-        f"{report.done} summarized, {report.failures} failed, {report.warnings} warnings{reused} -> "
+        f"{report.done} summarized, {report.failures} failed, {plural(report.warnings, 'warning')}{reused} -> "
         + _plain(display_path(output)),
         highlight=False,
     )
@@ -303,7 +364,7 @@ def evaluate_cmd(
             f"{row['words']:.0f}",
             f"{row['ms_per_cluster']:.1f}",
         )
-    Console().print(table)
+    _table_console().print(table)
     prepare = 1000 * scores.seconds.get("prepare", 0.0) / max(1, scores.clusters)
     Console().print(f"shared preparation (clean, segment, syndicate): {prepare:.1f} ms/cluster")
     _say_all("skipped", scores.skipped)
@@ -354,8 +415,9 @@ def selectors() -> None:
 def _read_articles(paths: list[str]) -> list:
     """Every article of the inputs, loose ones and those of story records, in input order."""
     from .ingest import read_paths
+    from .pipeline import distinct
 
-    pile = read_paths(paths)
+    pile = distinct(read_paths(paths))
     _say_all("warning", pile.problems)
     articles = [a for a in pile.articles + [a for s in pile.stories for a in s.articles] if a.text.strip()]
     if not articles:
@@ -364,10 +426,12 @@ def _read_articles(paths: list[str]) -> list:
 
 
 def _span(first, last) -> str:
+    """First report, and how long after it the latest came; a date-only time (00:00) is not shown."""
     if first is None:
         return "-"
     days = (last - first).total_seconds() / 86400
-    return f"{first:%Y-%m-%d %H:%M}" + (f" +{days:.1f}d" if days >= 0.05 else "")
+    when = f"{first:%Y-%m-%d}" if (first.hour, first.minute, first.second) == (0, 0, 0) else f"{first:%Y-%m-%d %H:%M}"
+    return when + (f" +{days:.1f}d" if days >= 0.05 else "")
 
 
 @app.command()
@@ -380,6 +444,7 @@ def cluster(
 ) -> None:
     """Group articles into stories in one pass (in memory); nothing is stored."""
     from .distributed import write_atomic
+    from .render import plural
     from .stories import cluster_articles
 
     _refuse_overwrite(output, paths)
@@ -399,9 +464,15 @@ def cluster(
     if stories_out is None:
         for r in records:
             _say(
-                "", f"story {r['story']}: {r['headline']} ({len(r['articles'])} articles, {len(r['outlets'])} outlets)"
+                "",
+                f"story {r['story']}: {r['headline']} "
+                f"({plural(len(r['articles']), 'article')}, {plural(len(r['outlets']), 'outlet')})",
             )
-    err.print(f"{len(articles)} articles in {len(records)} stories -> {_plain(display_path(output))}", highlight=False)
+    err.print(
+        f"{plural(len(articles), 'article')} in {plural(len(records), 'story', 'stories')} -> "
+        + _plain(display_path(output)),
+        highlight=False,
+    )
 
 
 def _story_records(articles: list, keys: list, labels: list) -> list:
@@ -490,10 +561,12 @@ def _fetch_into(store, urls: list[str], summarize: bool) -> tuple[list, list[str
 
 
 def _report_ingested(done: list, db: Path) -> None:
+    from .render import plural
+
     added = [d for d in done if d.added]
     err.print(
         f"{len(added)} added, {len(done) - len(added)} already stored; "
-        f"{len({d.story for d in added})} stories touched -> {_plain(display_path(db))}",
+        f"{plural(len({d.story for d in added}), 'story', 'stories')} touched -> {_plain(display_path(db))}",
         highlight=False,
     )
 
@@ -544,7 +617,7 @@ def stories_cmd(
     from rich.table import Table
     from rich.text import Text
 
-    from .render import terminal_safe
+    from .render import plural, terminal_safe
 
     with _open_store(db) as store:
         infos = store.stories()[:limit] if limit else store.stories()
@@ -552,13 +625,13 @@ def stories_cmd(
         for info in infos:
             print(json.dumps(info.to_dict(), ensure_ascii=False))
         return
-    table = Table(title=Text(f"{terminal_safe(display_path(db.name))}: {len(infos)} stories"))
+    table = Table(title=Text(f"{terminal_safe(display_path(db.name))}: {plural(len(infos), 'story', 'stories')}"))
     for column in ("story", "headline", "articles", "outlets", "time span"):
         table.add_column(column, justify="right" if column in ("story", "articles", "outlets") else "left")
     for info in infos:  # a stored headline is shown as it is written, never read as markup
         headline = Text(terminal_safe(info.headline or ""))
         table.add_row(str(info.id), headline, str(info.articles), str(info.outlets), _span(info.first, info.last))
-    Console().print(table)
+    _table_console().print(table)
 
 
 @app.command()
@@ -570,6 +643,7 @@ def show(
     since: str | None = typer.Option(
         None, "--since", help="Only what is new after TIME (2025-06-02, 2025-06-02T12:00, or 6h / 2d ago)."
     ),
+    show_all: bool = typer.Option(False, "--all", help=ALL_HELP),
 ) -> None:
     """Print one story's summary and comparison (cached; recomputed when stale); with --since, the
     update: new sentences of the later articles and the values that changed."""
@@ -586,7 +660,7 @@ def show(
             info = store.info(story)
         except NotFoundError:
             raise _stop(f"no story {story} in {display_path(db)}") from None
-    shown = Shown(articles, title=f"{story}: {info.headline}")
+    shown = Shown(articles, title=f"{story}: {info.headline}", all=show_all)
     _write(render(summary, shown, fmt) + ("\n" if fmt == "json" else ""), output)
 
 

@@ -21,6 +21,8 @@ __all__ = [
     "render_json",
     "render_html",
     "outlet_name",
+    "plural",
+    "story_title",
     "terminal_safe",
 ]
 
@@ -51,10 +53,40 @@ def _md(text: object) -> str:
 
 @dataclass(frozen=True)
 class Shown:
-    """What a view shows beside the summary: the articles it points into, and the story's title."""
+    """What a view shows beside the summary: the articles it points into, the story's title, and
+    whether every item of a long comparison section is listed (`all`; else the first SHOWN_FACTS,
+    then how many more there are)."""
 
     articles: Sequence[Article]
     title: str | None = None
+    all: bool = False
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`1 article`, `2 articles` (`many`: an irregular plural).
+
+    >>> plural(1, "article"), plural(3, "story", "stories")
+    ('1 article', '3 stories')
+    """
+    return f"{count:,} {word if count == 1 else (many or word + 's')}"
+
+
+def story_title(articles: Sequence[Article], story_id: str | None = None) -> str:
+    """A story's title for a reader: the first headline among its articles (else the start of the
+    first text), after its id when it has one of its own (a batch record's; not "input").
+
+    >>> story_title([Article("Body.", title=None), Article("Text.", title="Dam holds")])
+    'Dam holds'
+    >>> story_title([Article("The dam held overnight.")], "r7")
+    'r7: The dam held overnight.'
+    """
+    titled = [a for a in articles if a.title and a.title.strip()]
+    article = titled[0] if titled else (articles[0] if articles else None)
+    head = ""
+    if article is not None:
+        head = article.title.strip() if article.title and article.title.strip() else " ".join(article.text.split())
+    head = head if len(head) <= 120 else head[:119].rsplit(" ", 1)[0] + "…"
+    return f"{story_id}: {head}" if story_id and story_id != "input" else head or "Story"
 
 
 def outlet_name(articles: Sequence[Article], document: int) -> str:
@@ -68,10 +100,10 @@ def render_json(summary: Summary, shown: Shown) -> str:
 
 
 def _header(summary: Summary, shown: Shown) -> str:
-    n = len(shown.articles)
-    origins = len(set(summary.origins))
+    """What the summary is: its length, then what it was made from (articles, independent origins)."""
+    origins = plural(len(set(summary.origins)), "independent origin")
     copies = "; ".join(_copies_line(shown, w) for w in summary.wire_copies)
-    line = f"{n} articles, {origins} independent origins, {summary.words} words"
+    line = f"summary of {plural(summary.words, 'word')} from {plural(len(shown.articles), 'article')} ({origins})"
     return line + (f"; wire copies: {copies}" if copies else "")
 
 
@@ -84,13 +116,22 @@ def _copies_line(shown: Shown, copy: WireCopy) -> str:
 
 
 def _sources_label(shown: Shown, sentence: SummarySentence) -> str:
-    names = _names(shown, sentence.sources)
-    plural = "s" if sentence.origins != 1 else ""
-    return f"{names} ({sentence.origins} origin{plural})"
+    return f"{_names(shown, sentence.sources)} ({plural(sentence.origins, 'origin')})"
 
 
-# How many items of a long comparison section the text, Markdown and HTML views show.
+# How many items of a long comparison section the text, Markdown and HTML views show (then "and N
+# more"; `--all` shows every one): facts of each status, and quotations.
 SHOWN_FACTS = 8
+SHOWN_QUOTES = 16
+# Quotations shorter than this (fragments such as "a handful of miles") come after the others.
+QUOTE_MIN_WORDS = 4
+
+
+def _cut(items: list[str], limit: int, shown: Shown) -> list[str]:
+    """The first `limit` items, then a line saying how many more there are (all of them with `all`)."""
+    if shown.all or len(items) <= limit:
+        return items
+    return items[:limit] + [f"… and {len(items) - limit} more (--all shows every one)"]
 
 
 def _names(shown: Shown, sources: Iterable[Source]) -> str:
@@ -105,18 +146,34 @@ def _in_part(shown: Shown, partial: Sequence[Source]) -> str:
 
 def comparison_sections(comparison: Comparison, shown: Shown) -> list[tuple[str, list[str]]]:
     """The comparison as titled lists of plain-text lines, shared by the text views."""
-    corroborated = [f for f in comparison.facts if f.status == "corroborated"][:SHOWN_FACTS]
-    single = [f for f in comparison.facts if f.status != "corroborated"][:SHOWN_FACTS]
+    corroborated = [f for f in comparison.facts if f.status == "corroborated"]
+    single = [f for f in comparison.facts if f.status != "corroborated"]
+    # Fragments last (stable: each group keeps the comparison's order).
+    quotes = sorted(comparison.quotes, key=lambda q: len(q.text.split()) < QUOTE_MIN_WORDS)
     return [
-        ("Corroborated", [f"{f.text} — {_names(shown, f.sources)} ({f.origins} origins)" for f in corroborated]),
-        ("Single source", [f"{f.text} — {_names(shown, f.sources)}{_in_part(shown, f.partial)}" for f in single]),
+        (
+            "Corroborated",
+            _cut(
+                [f"{f.text} — {_names(shown, f.sources)} ({plural(f.origins, 'origin')})" for f in corroborated],
+                SHOWN_FACTS,
+                shown,
+            ),
+        ),
+        (
+            "Single source",
+            _cut(
+                [f"{f.text} — {_names(shown, f.sources)}{_in_part(shown, f.partial)}" for f in single],
+                SHOWN_FACTS,
+                shown,
+            ),
+        ),
         (
             "Quotes",
-            [
-                f"{q.speaker or 'unattributed'}: “{q.text}” — {_names(shown, q.sources)}"
-                for q in comparison.quotes
-                if len(q.text.split()) >= 4
-            ][: SHOWN_FACTS * 2],
+            _cut(
+                [f"{q.speaker or 'unattributed'}: “{q.text}” — {_names(shown, q.sources)}" for q in quotes],
+                SHOWN_QUOTES,
+                shown,
+            ),
         ),
         (
             "Disagreements",
@@ -186,10 +243,9 @@ def _html_sentence(shown: Shown, i: int, sentence: SummarySentence) -> str:
         f"{escape(outlet_name(shown.articles, src.document))}</a>"
         for src in sentence.sources
     )
-    plural = "s" if sentence.origins != 1 else ""
     return (
-        f"<li>{escape(sentence.text)}<div class=src><span class=origins>{sentence.origins} "
-        f"origin{plural}:</span> {links}</div></li>"
+        f"<li>{escape(sentence.text)}<div class=src><span class=origins>"
+        f"{plural(sentence.origins, 'origin')}:</span> {links}</div></li>"
     )
 
 
@@ -214,7 +270,7 @@ def _html_article(shown: Shown, document: int, marks: list[tuple[int, int, str]]
     safe_url = article.url and article.url.startswith(("http://", "https://"))
     link = f' · <a href="{escape(article.url or "")}">original</a>' if safe_url else ""
     return (
-        f"<article id=d{document}><h3>{document}. {title}</h3><p class=meta>"
+        f"<article id=d{document}><h3>{document + 1}. {title}</h3><p class=meta>"
         f"{escape(outlet_name(shown.articles, document))}{link}</p><p>{''.join(parts)}</p></article>"
     )
 
@@ -244,7 +300,8 @@ def render_comparison(comparison: Comparison, shown: Shown, fmt: str = "text") -
         for name, items in sections:
             lines += ["", f"### {name}", ""] + ([f"- {_md(item)}" for item in items] or ["- (none)"])
         return terminal_safe("\n".join(lines) + "\n")
-    lines = [f"{title}: {len(shown.articles)} articles, {len(set(o.origin for o in comparison.outlets))} origins"]
+    origins = plural(len({o.origin for o in comparison.outlets}), "independent origin")
+    lines = [f"{title}: comparison of {plural(len(shown.articles), 'article')} ({origins})"]
     for name, items in sections:
         lines += ["", f"{name}:"] + ([f"  - {item}" for item in items] or ["  (none)"])
     return terminal_safe("\n".join(lines) + "\n")

@@ -23,9 +23,11 @@ class Options:
     """How to summarize, shared by the CLI, the batch runner, the store, the service and the API.
 
     `words`: the budget (None: the selector's default length rule); `selector`: a name from
-    `newsfuse selectors`; `compare`: add the comparison of sources. The stage settings keep the
-    calibrated defaults unless a caller changes them; `clustering` is how articles join stories
-    (the store and the `cluster` command); `learned` and `centrality` go to those selectors."""
+    `newsfuse selectors`; `compare`: add the comparison of sources (off here, as in `newsfuse
+    batch` without `--compare`; `newsfuse.summarize` and the `summarize` command compare by
+    default). The stage settings keep the calibrated defaults unless a caller changes them;
+    `clustering` is how articles join stories (the store and the `cluster` command); `learned`
+    and `centrality` go to those selectors."""
 
     words: int | None = None
     selector: str = "learned"

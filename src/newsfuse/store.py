@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 import sqlite3
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -118,8 +119,34 @@ def _migrate_4(db: sqlite3.Connection) -> None:
         url TEXT PRIMARY KEY, etag TEXT, modified TEXT, checked TEXT NOT NULL)""")
 
 
+def _migrate_5(db: sqlite3.Connection) -> None:
+    """Full-text search over the stored articles (SQLite FTS5, an external-content index of
+    `articles.title` and `articles.text`, kept by triggers), for `Store.search`; built from the
+    articles already stored."""
+    db.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS article_search USING fts5(title, text, content='articles', content_rowid='id', "
+        "tokenize='unicode61 remove_diacritics 2')"
+    )
+    db.execute(
+        "CREATE TRIGGER IF NOT EXISTS article_search_add AFTER INSERT ON articles BEGIN "
+        "INSERT INTO article_search (rowid, title, text) VALUES (new.id, new.title, new.text); END"
+    )
+    db.execute(
+        "CREATE TRIGGER IF NOT EXISTS article_search_remove AFTER DELETE ON articles BEGIN "
+        "INSERT INTO article_search (article_search, rowid, title, text) "
+        "VALUES ('delete', old.id, old.title, old.text); END"
+    )
+    db.execute("INSERT INTO article_search (article_search) VALUES ('rebuild')")
+
+
 # Ordered: MIGRATIONS[i] takes schema version i to i + 1.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2, _migrate_3, _migrate_4)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _migrate_1,
+    _migrate_2,
+    _migrate_3,
+    _migrate_4,
+    _migrate_5,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -247,6 +274,29 @@ _INFO_SQL = (
     "SELECT s.id, s.headline, s.size, COUNT(DISTINCT a.outlet), s.first, s.last FROM stories s "
     "JOIN membership m ON m.story = s.id JOIN articles a ON a.id = m.article {where} GROUP BY s.id"
 )
+
+
+# Most recently active first: by the latest report's date, else (undated articles, e.g. pasted
+# ones) by when the story's latest article was added.
+_ORDER_SQL = " ORDER BY COALESCE(s.last, MAX(a.added)) DESC, s.id DESC"
+_WORD_RE = re.compile(r"\w+")
+# Query words `Store.search` uses (the rest of a long query is ignored).
+SEARCH_WORDS = 12
+# Matching articles read per story asked for (a story of many matching articles fills few places).
+SEARCH_HITS_PER_STORY = 20
+
+
+def fts_query(text: str) -> str | None:
+    """A reader's search words as an FTS5 query: every word must match (the last one as a prefix,
+    so a word still being typed finds); FTS5 syntax typed by the reader is read as plain words.
+
+    >>> fts_query('fire "warehouse') , fts_query("  -- ")
+    ('"fire" "warehouse"*', None)
+    """
+    words = _WORD_RE.findall(text)[:SEARCH_WORDS]
+    if not words:
+        return None
+    return " ".join(f'"{w}"' for w in words) + "*"
 
 
 def _story_info(row: tuple) -> StoryInfo:
@@ -402,10 +452,48 @@ class Store:
 
     # -- reading
 
-    def stories(self) -> list[StoryInfo]:
-        """Every story, the most recently active first."""
-        rows = self.db.execute(_INFO_SQL.format(where="") + " ORDER BY COALESCE(s.last, '') DESC, s.id DESC")
+    def stories(self, limit: int | None = None, offset: int = 0) -> list[StoryInfo]:
+        """Every story (or `limit` of them after the first `offset`), the most recently active
+        first: by the latest report's date, else by when its latest article was added."""
+        sql = _INFO_SQL.format(where="") + _ORDER_SQL
+        rows = self.db.execute(sql + " LIMIT ? OFFSET ?", (-1 if limit is None else limit, offset))
         return [_story_info(r) for r in rows]
+
+    def search(self, query: str, limit: int = 50) -> list[StoryInfo]:
+        """The stories whose articles' titles or texts hold every word of `query` (FTS5, case and
+        accents ignored), the best match first (title words weigh more); none for a query with no
+        word."""
+        match = fts_query(query)
+        if match is None:
+            return []
+        hits = self.db.execute(  # the best-matching articles (bm25: lower is better), then their stories
+            "SELECT m.story FROM (SELECT rowid AS article, bm25(article_search, 4.0, 1.0) AS score "
+            "FROM article_search WHERE article_search MATCH ? ORDER BY score LIMIT ?) hit "
+            "JOIN membership m ON m.article = hit.article ORDER BY hit.score",
+            (match, limit * SEARCH_HITS_PER_STORY),
+        ).fetchall()
+        ranked = list(dict.fromkeys(story for (story,) in hits))[:limit]
+        return [self.info(story) for story in ranked]
+
+    def leads(self, stories: Iterable[int]) -> dict[int, tuple[str | None, list[str]]]:
+        """For the story list: each story's one-line summary (the first sentence of its cached
+        summary; None before one is computed) and its outlets' names."""
+        ids = list(dict.fromkeys(stories))
+        if not ids:
+            return {}
+        marks = ",".join("?" for _ in ids)
+        found: dict[int, tuple[str | None, list[str]]] = {i: (None, []) for i in ids}
+        for story, data in self.db.execute(f"SELECT story, data FROM summaries WHERE story IN ({marks})", ids):
+            with contextlib.suppress(ValueError, KeyError, IndexError, TypeError):
+                found[story] = (json.loads(data)["sentences"][0]["text"], [])
+        rows = self.db.execute(
+            "SELECT m.story, a.outlet FROM membership m JOIN articles a ON a.id = m.article "
+            f"WHERE m.story IN ({marks}) AND a.outlet IS NOT NULL GROUP BY m.story, a.outlet ORDER BY MIN(a.id)",
+            ids,
+        )
+        for story, outlet in rows:
+            found[story][1].append(outlet)
+        return found
 
     def info(self, story: int) -> StoryInfo:
         row = self.db.execute(_INFO_SQL.format(where="WHERE s.id = ?"), (story,)).fetchone()

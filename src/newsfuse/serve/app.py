@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -46,7 +46,7 @@ from .schemas import (
     published_problem,
     url_problem,
 )
-from .views import info_out, safe_url, stored_out, story_out, story_view, summary_json
+from .views import info_out, safe_url, stored_out, story_card, story_out, story_view, summary_json
 
 DEFAULT_DB = "newsfuse.db"
 # Request bodies above this are refused with 413: 4 MiB holds about a thousand typical news
@@ -70,7 +70,14 @@ UPLOAD_KINDS = {
     ".json": "json",
     ".ndjson": "json",
 }
-STATIC = {"style.css": "text/css; charset=utf-8", "app.js": "text/javascript; charset=utf-8"}
+STATIC = {
+    "style.css": "text/css; charset=utf-8",
+    "app.js": "text/javascript; charset=utf-8",
+    "favicon.svg": "image/svg+xml",
+}
+# Stories a page of the story list shows; a search lists at most SEARCH_STORIES.
+PAGE_STORIES = 20
+SEARCH_STORIES = 200
 # The templates are package data of `newsfuse`, one level above this package.
 TEMPLATES = Path(__file__).parent.parent / "templates"
 
@@ -247,6 +254,27 @@ def _article_problem(article: Article) -> str | None:
     return f"url: {problem}" if problem else None
 
 
+def story_list(store: Store, query: str, page_number: int) -> dict:
+    """What the index shows: one page of the latest stories, or of the stories a search finds,
+    each with its one-line summary, outlets, article count and first and latest report."""
+    if query:
+        found = store.search(query, limit=SEARCH_STORIES)
+        total = len(found)
+    else:
+        total = store.count()
+    pages = max(1, -(-total // PAGE_STORIES))
+    page_number = min(page_number, pages)
+    start = (page_number - 1) * PAGE_STORIES
+    infos = found[start : start + PAGE_STORIES] if query else store.stories(PAGE_STORIES, start)
+    leads = store.leads(i.id for i in infos)
+    return {
+        "stories": [story_card(info, *leads.get(info.id, (None, []))) for info in infos],
+        "total": total,
+        "pages": pages,
+        "page_number": page_number,
+    }
+
+
 def load_story(store: Store, story_id: int) -> tuple[Story, Summary | None, StoryInfo]:
     """The story, its summary (None when it has no body sentence) and its info."""
     if not 0 < story_id <= MAX_ID:
@@ -419,12 +447,26 @@ def _page_routes(app: FastAPI, store: StoreThread) -> None:
     env = templates()
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def index(added: int | None = None) -> HTMLResponse:
-        infos = [info_out(i) for i in await store.run(lambda s: s.stories())]
+    async def index(added: int | None = None, q: str = "", page_number: str = Query("1", alias="page")) -> HTMLResponse:
+        """The news first: the latest stories (or those a search finds), a page at a time."""
+        query = " ".join(q.split())[:200]
+        wanted = int(page_number) if page_number.isascii() and page_number.isdigit() and len(page_number) < 7 else 1
+        view = await store.run(lambda s: story_list(s, query, max(1, wanted)))
+        return page(env.get_template("index.html").render(added=added, query=query, **view))
+
+    @app.get("/add", response_class=HTMLResponse, include_in_schema=False)
+    async def add_page() -> HTMLResponse:
+        """The paste and upload form."""
         return page(
-            env.get_template("index.html").render(
-                stories=infos, added=added, needs_token=app.state.token is not None, max_body=app.state.max_body
-            )
+            env.get_template("add.html").render(needs_token=app.state.token is not None, max_body=app.state.max_body)
+        )
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        return Response(
+            (TEMPLATES / "favicon.svg").read_bytes(),
+            media_type=STATIC["favicon.svg"],
+            headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
         )
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -433,7 +475,12 @@ def _page_routes(app: FastAPI, store: StoreThread) -> None:
         number = int(story_id) if story_id.isascii() and story_id.isdigit() and len(story_id) <= 19 else 0
         if not 0 < number <= MAX_ID:
             raise HTTPException(404, f"There is no story {story_id[:40]!r}: story numbers are whole numbers from 1.")
-        found, summary, info = await store.run(lambda s: load_story(s, number))
+        try:
+            found, summary, info = await store.run(lambda s: load_story(s, number))
+        except HTTPException as missing:
+            if missing.status_code != 404:
+                raise
+            raise HTTPException(404, f"There is no story {number}. See the latest stories.") from None
         view = story_view(found, summary, str(number), info.headline or None)
         return page(env.get_template("story.html").render(**view))
 

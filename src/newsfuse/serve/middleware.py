@@ -26,12 +26,17 @@ PAGE_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosni
 API_PATHS = ("/api/", "/healthz", "/openapi.json")
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`1 article`, `3 stories` (the pages' `plural` filter)."""
+    return f"{count:,} {word if count == 1 else (many or word + 's')}"
+
+
 @lru_cache(maxsize=1)
 def templates() -> Environment:
     env = Environment(
         loader=PackageLoader("newsfuse", "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True
     )
-    env.filters["plural"] = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"
+    env.filters["plural"] = plural
     return env
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ..codec import summary_to_dict
-from ..model import Article, Fact, QuoteGroup, Source, Story, Summary, WireCopy
+from ..model import Article, Fact, Problem, QuoteGroup, Source, Story, Summary, WireCopy
 from ..render import outlet_name
 from ..store import Ingested, StoryInfo
 from .schemas import ArticleOut, StoredOut, StoryInfoOut, StoryOut, SummaryOut
@@ -69,6 +69,72 @@ def story_out(story_id: str, story: Story, summary: Summary | None, info: StoryI
         articles=[article_out(story, d) for d in range(len(story.articles))],
         summary=SummaryOut.model_validate(summary_json(summary)) if summary else None,
     )
+
+
+# ---- the story list ----------------------------------------------------------------------------
+
+
+def story_card(info: StoryInfo, lead: str | None, outlets: Sequence[str]) -> dict:
+    """One story of the index: headline, one-line summary, outlets, article count, first and latest report."""
+    return {
+        "id": info.id,
+        "headline": info.headline or None,
+        "lead": lead,
+        "outlet_names": list(outlets),
+        "articles": info.articles,
+        "first": _when(info.first),
+        "last": _when(info.last),
+    }
+
+
+# ---- what readers are told ----------------------------------------------------------------------
+
+# The pipeline's notes (`Summary.problems`) as a reader of the page should read them.
+_READER_NOTES = {
+    "only one article: nothing can be corroborated": (
+        "Only one report so far: nothing in this story is confirmed by a second outlet yet."
+    ),
+}
+_UNUSED_NOTE = "no article sentence left after cleaning"
+
+
+def reader_notes(articles: Sequence[Article], problems: Sequence[Problem]) -> list[str]:
+    """The summary's notes in words for readers: no file names, line numbers or pipeline terms."""
+    notes: list[str] = []
+    unused = [p for p in problems if p.message == _UNUSED_NOTE]
+    if unused:
+        names = [_named(articles, p.where) for p in unused]
+        known = [n for n in names if n]
+        who = f" ({', '.join(dict.fromkeys(known))})" if known else ""
+        count = len(unused)
+        notes.append(
+            f"{count} {'report has' if count == 1 else 'reports have'} no article text newsfuse could use{who}: "
+            "only a caption, credits or page furniture, so the summary leaves "
+            f"{'it' if count == 1 else 'them'} out."
+        )
+    for p in problems:
+        if p.message != _UNUSED_NOTE:
+            notes.append(_READER_NOTES.get(p.message) or p.message[:1].upper() + p.message[1:] + ".")
+    return list(dict.fromkeys(notes))
+
+
+def _named(articles: Sequence[Article], where: str) -> str | None:
+    """The outlet of the article a problem's `where` names (its origin, or "document N")."""
+    for d, article in enumerate(articles):
+        if where in (article.origin_file, article.id, f"document {d}"):
+            return article.outlet
+    return None
+
+
+def _originals(docs: Sequence[dict]) -> list[dict]:
+    """The links to each original report, the first reported (earliest dated) first."""
+    dated = sorted((d for d in docs if d["published"]), key=lambda d: d["published"])
+    first = dated[0]["doc"] if dated else None
+    ordered = sorted(docs, key=lambda d: (d["doc"] != first, d["doc"]))
+    return [
+        {"outlet": d["outlet"], "url": d["url"], "when": d["when"], "first": d["doc"] == first, "doc": d["doc"]}
+        for d in ordered
+    ]
 
 
 # ---- the story page's view ---------------------------------------------------------------------
@@ -164,12 +230,20 @@ def _grid_row(articles: Sequence[Article], fact: Fact, peers: dict[int, list[int
     return {"text": fact.text, "status": fact.status, "origins": fact.origins, "cells": cells}
 
 
+def _one_per_article(sources: Sequence[Source]) -> list[Source]:
+    """Each article's first source: a quote an outlet gives twice gets one chip, not two."""
+    first: dict[int, Source] = {}
+    for source in sources:
+        first.setdefault(source.document, source)
+    return list(first.values())
+
+
 def _quotes_view(articles: Sequence[Article], quotes: Sequence[QuoteGroup]) -> list[dict]:
     by_speaker: dict[str, list[dict]] = {}
     for q in quotes:
         if len(q.text.split()) >= QUOTE_MIN_WORDS:
             by_speaker.setdefault(q.speaker or "Unattributed", []).append(
-                {"text": q.text, "sources": _sources_view(articles, q.sources)}
+                {"text": q.text, "sources": _sources_view(articles, _one_per_article(q.sources))}
             )
     ranked = sorted(by_speaker.items(), key=lambda kv: (kv[0] == "Unattributed", -len(kv[1])))
     return [{"speaker": k, "quotes": v} for k, v in ranked]
@@ -195,7 +269,8 @@ def story_view(story: Story, summary: Summary | None, story_id: str, headline: s
             for s in (summary.sentences if summary else ())
         ],
         "words": summary.words if summary else None,
-        "problems": [str(p) for p in summary.problems] if summary else [],
+        "problems": reader_notes(articles, summary.problems) if summary else [],
+        "originals": _originals(docs),
         "corroborated": [_fact_view(articles, f) for f in facts if f.status == "corroborated"],
         "single": [_fact_view(articles, f) for f in facts if f.status != "corroborated"],
         "quotes": _quotes_view(articles, comparison.quotes if comparison else ()),
