@@ -171,3 +171,41 @@ def test_a_file_given_twice_is_read_once_not_a_wire_copy_of_itself(example_paths
     data = json.loads(result.stdout)
     assert all(0 not in w["copies"] for w in data["wire_copies"])
     assert max(s["document"] for x in data["sentences"] for s in x["sources"]) <= 2
+
+
+UNRELATED = [
+    "Harbour crane falls\n\nA crane fell at the Eastgate harbour on Monday, officials said. Two dock workers were hurt "
+    "when the crane's arm snapped during loading.",
+    "Harbour crane collapse injures two\n\nTwo dock workers were hurt when a crane collapsed at Eastgate harbour on "
+    "Monday, the port authority said.",
+    "Library opens new wing\n\nThe city library opened a children's wing with 4,000 picture books on Saturday. "
+    "Readers queued before the doors opened.",
+]
+
+
+def test_summarize_says_when_loose_articles_are_several_stories_and_splits_them(tmp_path):
+    paths = []
+    for i, text in enumerate(UNRELATED):
+        path = tmp_path / f"{i}.txt"
+        path.write_text(text, encoding="utf-8")
+        paths.append(str(path))
+    one = CliRunner().invoke(app, ["summarize", *paths, "--no-compare"])
+    assert one.exit_code == 0 and "read as 2 stories" in one.output and "--split" in one.output
+    split = CliRunner().invoke(app, ["summarize", *paths, "--no-compare", "--split", "-f", "json"])
+    assert split.exit_code == 0, split.output
+    results = json.loads(split.stdout)
+    assert len(results) == 2 and sorted(len(r["origins"]) for r in results) == [1, 2]
+
+
+def test_cluster_writes_story_records_that_batch_reads(tmp_path):
+    source = tmp_path / "articles.jsonl"
+    source.write_text("".join(json.dumps({"text": t, "outlet": f"o{i}"}) + "\n" for i, t in enumerate(UNRELATED)))
+    records = tmp_path / "stories.jsonl"
+    done = CliRunner().invoke(app, ["cluster", str(source), "-o", str(tmp_path / "a.jsonl"), "--batch", str(records)])
+    assert done.exit_code == 0, done.output
+    stories = [json.loads(line) for line in records.read_text().splitlines()]
+    assert sorted(len(s["documents"]) for s in stories) == [1, 2]
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["batch", str(records), "-o", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == [s["id"] for s in stories]

@@ -181,9 +181,11 @@ def summarize(
     selector: str = typer.Option(Options.selector, help="Content selector (see `newsfuse selectors`)."),
     compare: bool = typer.Option(True, "--compare/--no-compare", help="Add the comparison of sources."),
     show_all: bool = typer.Option(False, "--all", help=ALL_HELP),
+    split: bool = typer.Option(False, "--split", help="Summarize each story the loose articles form."),
 ) -> None:
-    """Summarize the articles given (loose articles form one story; batch records are their own)."""
-    _summarize_paths(paths, _options(words, selector, compare), _check_format(fmt), output, show_all)
+    """Summarize the articles given (loose articles form one story, or with --split each story they
+    form; batch records are their own)."""
+    _summarize_paths(paths, _options(words, selector, compare), _check_format(fmt), output, show_all, split)
 
 
 @app.command("compare")
@@ -225,7 +227,9 @@ def _shown(story, show_all: bool = False):
     return Shown(story.articles, story_title(story.articles, story.id), all=show_all)
 
 
-def _summarize_paths(paths: list[str], options: Options, fmt: str, output: Path | None, show_all: bool = False) -> None:
+def _summarize_paths(
+    paths: list[str], options: Options, fmt: str, output: Path | None, show_all: bool = False, split: bool = False
+) -> None:
     from .codec import summary_to_dict
     from .ingest import read_paths
     from .pipeline import distinct, summarize_story
@@ -235,7 +239,7 @@ def _summarize_paths(paths: list[str], options: Options, fmt: str, output: Path 
     pile = distinct(read_paths(paths))
     _say_all("warning", pile.problems)
     rendered, results, failed = [], [], []
-    for story in pile.all_stories():
+    for story in _stories_of(pile, options, split):
         try:
             summary = summarize_story(story, options)
         except NewsfuseError as error:
@@ -250,6 +254,36 @@ def _summarize_paths(paths: list[str], options: Options, fmt: str, output: Path 
         _write(json.dumps(results[0] if len(results) == 1 else results, ensure_ascii=False, indent=2) + "\n", output)
     else:
         _write("\n".join(rendered), output)
+
+
+def _stories_of(pile, options: Options, split: bool) -> list:
+    """The pile's stories. Loose articles given together are one story; when they read as several
+    (story clustering, `options.clustering`), say which articles form which, and with `split`
+    summarize each of them instead."""
+    from .model import Story
+    from .stories import cluster_articles
+
+    loose = pile.articles
+    if len(loose) < 2:
+        return pile.all_stories()
+    labels = cluster_articles(loose, settings=options.clustering)
+    groups: dict[int, list] = {}
+    for article, label in zip(loose, labels):
+        groups.setdefault(label, []).append(article)
+    if len(groups) == 1:
+        return pile.all_stories()
+    names = "; ".join(
+        f"story {k}: " + ", ".join(_plain(a.origin_file or a.outlet or "?") for a in group)
+        for k, group in enumerate(groups.values(), 1)
+    )
+    if not split:
+        _say(
+            "warning",
+            f"these articles read as {len(groups)} stories ({names}); summarized as one, --split summarizes each",
+        )
+        return pile.all_stories()
+    _say("", f"{len(groups)} stories: {names}")
+    return [*pile.stories, *(Story(articles=g, id=f"input-{k}") for k, g in enumerate(groups.values(), 1))]
 
 
 @app.command()
@@ -441,6 +475,9 @@ def cluster(
     stories_out: Path | None = typer.Option(
         None, "--stories", help="Write the story list here (JSONL) instead of stderr."
     ),
+    batch_out: Path | None = typer.Option(
+        None, "--batch", help="Write each story as a record `newsfuse batch` reads: {id, headline, documents}."
+    ),
 ) -> None:
     """Group articles into stories in one pass (in memory); nothing is stored."""
     from .distributed import write_atomic
@@ -449,6 +486,7 @@ def cluster(
 
     _refuse_overwrite(output, paths)
     _refuse_overwrite(stories_out, paths)
+    _refuse_overwrite(batch_out, paths)
     articles = _read_articles(paths)
     labels = cluster_articles(articles, settings=Options().clustering)
     keys = [a.id or a.origin_file or str(i) for i, a in enumerate(articles)]
@@ -458,6 +496,8 @@ def cluster(
         write_atomic(output, lines, sync=False)
         if stories_out is not None:
             write_atomic(stories_out, (json.dumps(r, ensure_ascii=False) + "\n" for r in records), sync=False)
+        if batch_out is not None:
+            write_atomic(batch_out, _batch_records(articles, labels, records), sync=False)
     except OSError as error:
         where = display_path(error.filename) if error.filename else display_path(output)
         raise _stop(f"{where}: cannot write it ({error.strerror or error})") from None
@@ -473,6 +513,31 @@ def cluster(
         + _plain(display_path(output)),
         highlight=False,
     )
+
+
+def _batch_records(articles: list, labels: list, records: list) -> Iterator[str]:
+    """One JSONL line a story, in the batch input form: its articles as documents with what is known."""
+    from .store import _iso
+
+    for record in records:
+        documents = [
+            {
+                k: v
+                for k, v in (
+                    ("text", a.text),
+                    ("outlet", a.outlet),
+                    ("url", a.url),
+                    ("title", a.title),
+                    ("published", _iso(a.published)),
+                    ("id", a.id),
+                )
+                if v is not None
+            }
+            for a, label in zip(articles, labels)
+            if label == record["story"]
+        ]
+        line = {"id": f"story-{record['story']}", "headline": record["headline"], "documents": documents}
+        yield json.dumps(line, ensure_ascii=False) + "\n"
 
 
 def _story_records(articles: list, keys: list, labels: list) -> list:
