@@ -68,3 +68,11 @@ def test_markdown_escapes_raw_html_and_text_strips_escape_sequences(summarized):
 def test_unknown_format_is_refused(summarized):
     with pytest.raises(ValueError, match="unknown format"):
         render(*summarized, fmt="pdf")
+
+
+def test_markdown_makes_no_link_of_an_articles_link_syntax():
+    text = "The council met on Monday [read](javascript:alert(1)) and approved the bridge plan, officials said."
+    story = Story([Article(text, outlet="A"), Article(text.replace("Monday", "Monday night"), outlet="B")], id="s")
+    summary = summarize_story(story, Options(words=40))
+    markdown = render(summary, Shown(story.articles, story.id), fmt="markdown")
+    assert "[read](" not in markdown and "\\[read\\](" in markdown  # escaped: shown as text, no link

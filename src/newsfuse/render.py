@@ -47,8 +47,12 @@ def terminal_safe(text: str) -> str:
 
 
 def _md(text: object) -> str:
-    """Text for Markdown: raw HTML (`<script>`, `<svg onload=...>`) shown as text, not run."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;") if "<" in str(text) else str(text)
+    """Text for Markdown: raw HTML (`<script>`, `<svg onload=...>`) shown as text, not run, and no
+    link or image syntax of the article's own (`[x](javascript:...)`) made into a link."""
+    out = str(text)
+    if "<" in out:
+        out = out.replace("&", "&amp;").replace("<", "&lt;")
+    return out.replace("[", "\\[").replace("]", "\\]") if "](" in out else out
 
 
 @dataclass(frozen=True)
