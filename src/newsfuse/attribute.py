@@ -10,7 +10,7 @@ import numpy as np
 from .claims import support
 from .model import Sentence, Source, SummarySentence
 from .prepare import PreparedStory
-from .textsim import SAME_CONTENT
+from .textsim import SAME_CONTENT, best_per_group
 
 __all__ = ["AttributionSettings", "attribute", "source_of"]
 
@@ -41,16 +41,6 @@ def attribute(
     ]
 
 
-def _best_of_each_document(row: np.ndarray, documents: np.ndarray) -> list[tuple[int, int]]:
-    """(document, its best sentence) for every document with a sentence, in document order; on
-    ties the first sentence. One pass over the row, whatever the number of articles."""
-    order = np.lexsort((np.arange(len(row)), -row, documents))
-    docs = documents[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = docs[1:] != docs[:-1]
-    return list(zip(docs[first].tolist(), order[first].tolist()))
-
-
 def _attribute_one(
     story: PreparedStory, sentence: Sentence, row: np.ndarray, documents: np.ndarray, threshold: float
 ) -> SummarySentence:
@@ -58,9 +48,8 @@ def _attribute_one(
     as partial when it states part of it, and left out when it contradicts it."""
     sources: list[Source] = [source_of(story, sentence)]
     partial: list[Source] = []
-    for doc, best in _best_of_each_document(row, documents):
-        if doc == sentence.document or row[best] < threshold:
-            continue
+    others = np.flatnonzero((documents != sentence.document) & (row >= threshold))
+    for best in best_per_group(others, row[others], documents[others]).tolist():
         how = support(sentence.text, story.sentences[best].text)
         if how != "contradicts":
             (sources if how == "full" else partial).append(source_of(story, story.sentences[best]))

@@ -27,7 +27,7 @@ from .model import (
 from .prepare import PreparedStory
 from .quotes import canonical_speaker, is_person_name, same_person
 from .syndicate import find_root
-from .textsim import NEIGHBOUR_BLOCK, words
+from .textsim import NEIGHBOUR_BLOCK, best_per_group, words
 
 __all__ = ["ComparisonSettings", "compare"]
 
@@ -160,13 +160,7 @@ def _best_per_document(
     """The best free match of each other article whose cosine reaches its threshold (`cols`,
     `values`: one sentence's stored cosines), by article; on ties the first sentence."""
     keep = (values >= threshold) & free[cols] & (documents[cols] != own)
-    cols, values = cols[keep], values[keep]
-    order = np.lexsort((cols, -values, documents[cols]))
-    cols = cols[order]
-    docs = documents[cols]
-    first = np.ones(len(cols), dtype=bool)
-    first[1:] = docs[1:] != docs[:-1]
-    return [int(c) for c in cols[first]]
+    return best_per_group(cols[keep], values[keep], documents[cols[keep]]).tolist()
 
 
 # ---- quotes --------------------------------------------------------------------------------
