@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .claims import support
-from .model import Sentence, Source, SummarySentence
+from .model import Sentence, Source, Span, SummarySentence
 from .prepare import PreparedStory
 from .textsim import SAME_CONTENT, best_per_group
 
@@ -61,6 +61,6 @@ def _attribute_one(
     )
 
 
-def source_of(story: PreparedStory, span: Sentence) -> Source:
+def source_of(story: PreparedStory, span: Span) -> Source:
     """A span of an article as a Source naming the article's outlet."""
     return Source(span.document, span.start, span.end, story.articles[span.document].outlet)

@@ -23,6 +23,7 @@ from .model import (
     QuoteGroup,
     Sentence,
     Source,
+    Span,
 )
 from .prepare import PreparedStory
 from .quotes import canonical_speaker, is_person_name, same_person
@@ -95,10 +96,6 @@ def _similar_pairs(story: PreparedStory, floor: float) -> sparse.csr_matrix:
     dense = story.views.similarity(story.candidates)
     rows, cols = np.indices(dense.shape)
     return sparse.csr_matrix((dense.ravel(), (rows.ravel(), cols.ravel())), shape=dense.shape)
-
-
-def _source(story: PreparedStory, document: int, start: int, end: int) -> Source:
-    return Source(document, start, end, story.articles[document].outlet)
 
 
 def _origin_count(story: PreparedStory, documents: set[int]) -> int:
@@ -179,12 +176,9 @@ _FOR_SOMEONE = re.compile(
 
 
 @dataclass(frozen=True)
-class _Quote:
+class _Quote(Span):
     """A quotation of one article as `quotes.find_quotes` finds it, with how its speaker was found."""
 
-    document: int
-    start: int
-    end: int
     text: str
     speaker: str | None
     role: str | None
@@ -420,7 +414,7 @@ def _quote_groups(
             QuoteGroup(
                 text=main,
                 speaker=speaker,
-                sources=tuple(_source(story, q.document, q.start, q.end) for q in members),
+                sources=tuple(source_of(story, q) for q in members),
                 variants=tuple(sorted(set(texts) - {main})),
                 role=roles.get(speaker) if speaker else None,  # persons only: roles has no other key
             )
@@ -470,7 +464,7 @@ def _attribution_conflicts(
                 Claim(
                     value=person,
                     text=max((q.text for q in by_person[person]), key=len),
-                    sources=tuple(_source(story, q.document, q.start, q.end) for q in carriers),
+                    sources=tuple(source_of(story, q) for q in carriers),
                 )
             )
         conflicts.append(Disagreement("attribution", max((q.text for q in firm), key=len)[:80], tuple(claims)))
