@@ -495,8 +495,8 @@ def _disagreements(
         for change in changes[(a.text, b.text)]:
             key = (change.kind, change.topic, frozenset((change.value_a, change.value_b)))
             claims = found.setdefault(key, (change.kind, change.topic, {}))[2]
-            _add_claim(claims, change.value_a, a, source_of(story, a))
-            _add_claim(claims, change.value_b, b, source_of(story, b))
+            _add_to(claims, change.value_a, a.text, source_of(story, a))
+            _add_to(claims, change.value_b, b.text, source_of(story, b))
     return tuple(
         Disagreement(kind, topic, tuple(Claim(value, text, tuple(srcs)) for value, (text, srcs) in claims.items()))
         for kind, topic, claims in _merge_sides(list(found.values()))
@@ -529,11 +529,7 @@ def _merge_sides(entries: list[Entry]) -> list[Entry]:
 
 
 def _add_to(claims: dict[str, tuple[str, list[Source]]], value: str, text: str, source: Source) -> None:
+    """Add a source to the claim of `value` (the first sentence stating it gives its text)."""
     _, sources = claims.setdefault(value, (text, []))
     if source not in sources:
         sources.append(source)
-
-
-def _add_claim(claims: dict[str, tuple[str, list[Source]]], value: str, sentence: Sentence, source: Source) -> None:
-    """Add a source to the claim of `value` (the first sentence stating it gives its text)."""
-    _add_to(claims, value, sentence.text, source)
