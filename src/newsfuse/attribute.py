@@ -56,7 +56,7 @@ def _attribute_one(
     return SummarySentence(
         text=sentence.text,
         sources=tuple(sources),
-        origins=len({story.origin_of(s.document) for s in sources}),
+        origins=story.count_origins(s.document for s in sources),
         partial=tuple(partial),
     )
 

@@ -98,10 +98,6 @@ def _similar_pairs(story: PreparedStory, floor: float) -> sparse.csr_matrix:
     return sparse.csr_matrix((dense.ravel(), (rows.ravel(), cols.ravel())), shape=dense.shape)
 
 
-def _origin_count(story: PreparedStory, documents: set[int]) -> int:
-    return len({story.origin_of(d) for d in documents})
-
-
 # ---- facts ---------------------------------------------------------------------------------
 
 
@@ -140,7 +136,7 @@ def _facts(
 
 
 def _fact(story: PreparedStory, text: str, full: list[Sentence], partial: list[Sentence]) -> Fact:
-    origins = _origin_count(story, {s.document for s in full})
+    origins = story.count_origins({s.document for s in full})
     status: FactStatus = "corroborated" if origins >= 2 else "partial" if partial else "single"
     return Fact(
         text=text,

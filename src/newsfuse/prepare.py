@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -48,6 +48,10 @@ class PreparedStory:
 
     def origin_of(self, document: int) -> int:
         return self.origins[document]
+
+    def count_origins(self, documents: Iterable[int]) -> int:
+        """How many independent origins these articles are (wire copies of one story count once)."""
+        return len({self.origins[d] for d in documents})
 
     @cached_property
     def candidates(self) -> np.ndarray:

@@ -168,7 +168,7 @@ def _group(
             UpdateSentence(
                 text=prepared.sentences[head].text,
                 sources=sources,
-                origins=len({prepared.origin_of(s.document) for s in full}),
+                origins=prepared.count_origins(s.document for s in full),
                 first_reported=when,
                 first_outlet=outlet,
                 partial=tuple(source_of(prepared, s) for s in partial),
