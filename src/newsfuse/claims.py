@@ -17,7 +17,7 @@ from typing import Literal
 from .model import DisagreementKind
 from .textsim import normalize, stop_words, words
 
-__all__ = ["Support", "support", "differences", "Change", "NameIndex"]
+__all__ = ["Support", "support", "cover", "differences", "Change", "NameIndex"]
 
 Support = Literal["full", "partial", "contradicts"]
 
@@ -87,6 +87,12 @@ def _numbers(text: str) -> set[str]:
 def _content(text: str) -> set[str]:
     stop = stop_words()
     return {w for w in words(text) if w not in stop}
+
+
+def cover(claim: str, other: str) -> float:
+    """The share of the claim's content words (stop words left out) that the other sentence has."""
+    own = _content(claim)
+    return len(own & _content(other)) / len(own) if own else 1.0
 
 
 def _counts_differ(a: str, b: str) -> bool:

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .attribute import source_of
-from .claims import NameIndex, differences, support
+from .claims import NameIndex, cover, differences, support
 from .model import DisagreementKind, Reported, Sentence, Source, Story, Update, UpdateSentence, ValueChange
 from .prepare import MAX_POSITION, PreparedStory, prepare
 from .stories import as_utc
-from .textsim import SAME_CONTENT, stop_words, words
+from .textsim import SAME_CONTENT
 
 if TYPE_CHECKING:
     from .store import Store
@@ -99,7 +99,7 @@ def story_update(
             how == "full"
             and (
                 similarity[k][j] >= SAME_CONTENT
-                or _cover(sentence.text, prepared.sentences[rows_early[j]].text) >= settings.min_cover
+                or cover(sentence.text, prepared.sentences[rows_early[j]].text) >= settings.min_cover
             )
             for j, how in verdicts
         ):
@@ -112,13 +112,6 @@ def story_update(
                     changes.add(change.kind, change.topic, change.value_a, before, change.value_b, sentence)
     sentences = _group(prepared, fresh, times, settings)
     return Update(story.id, moment, earlier, later, sentences, changes.result())
-
-
-def _cover(claim: str, other: str) -> float:
-    """The share of the claim's content words (stop words left out) that the other sentence has."""
-    stop = stop_words()
-    own = {w for w in words(claim) if w not in stop}
-    return len(own & {w for w in words(other) if w not in stop}) / len(own) if own else 1.0
 
 
 def _first(prepared: PreparedStory, sources: Sequence[Source], times: Sequence[datetime | None]) -> tuple:
