@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import NewsfuseError
+from ..render import plural  # the pages' `plural` filter: one wording with the CLI
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -24,11 +25,6 @@ CSP = (
 PAGE_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 # Paths that answer JSON (errors too); every other path is a page and answers HTML.
 API_PATHS = ("/api/", "/healthz", "/openapi.json")
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """`1 article`, `3 stories` (the pages' `plural` filter)."""
-    return f"{count:,} {word if count == 1 else (many or word + 's')}"
 
 
 @lru_cache(maxsize=1)
