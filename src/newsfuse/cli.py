@@ -720,8 +720,9 @@ def show(
         return
     with _open_store(db) as store:
         try:
-            summary = store.summary(story)
-            articles = store.story(story).articles
+            stored = store.story(story)
+            summary = store.summary(story, stored)
+            articles = stored.articles
             info = store.info(story)
         except NotFoundError:
             raise _stop(f"no story {story} in {display_path(db)}") from None

@@ -525,9 +525,10 @@ class Store:
         rows = self.db.execute("SELECT a.key, m.story FROM articles a JOIN membership m ON m.article = a.id")
         return dict(rows.fetchall())
 
-    def summary(self, story: int) -> Summary:
+    def summary(self, story: int, articles: Story | None = None) -> Summary:
         """The story's summary and comparison: the cached one, recomputed when missing, stale or
-        written by another codec version."""
+        written by another codec version (from `articles`, the story as `Store.story` just read
+        it, when the caller has it: it is not read twice)."""
         size = self.db.execute("SELECT size FROM stories WHERE id = ?", (story,)).fetchone()
         if size is None:
             raise NotFoundError(f"no story {story}")
@@ -535,12 +536,12 @@ class Store:
         if cached is not None and cached[0] == size[0]:
             with contextlib.suppress(InputError):  # an older cache entry: computed anew below
                 return summary_from_dict(json.loads(cached[1]))
-        return self._summarize(story)
+        return self._summarize(story, articles)
 
-    def _summarize(self, story_id: int) -> Summary:
+    def _summarize(self, story_id: int, story: Story | None = None) -> Summary:
         from .pipeline import summarize_story
 
-        story = self.story(story_id)
+        story = story or self.story(story_id)
         summary = summarize_story(story, self.options)  # EmptyStoryError propagates; nothing cached
         data = json.dumps(summary_to_dict(summary), ensure_ascii=False)
         with _transaction(self.db):  # the size it was computed at: a later article makes it stale

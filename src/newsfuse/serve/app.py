@@ -283,11 +283,12 @@ def load_story(store: Store, story_id: int) -> tuple[Story, Summary | None, Stor
         info = store.info(story_id)
     except NotFoundError:
         raise HTTPException(404, f"no story {story_id}") from None
+    story = store.story(story_id)
     try:
-        summary: Summary | None = store.summary(story_id)
+        summary: Summary | None = store.summary(story_id, story)
     except NewsfuseError:  # no body sentence yet: the page still shows the articles
         summary = None
-    return store.story(story_id), summary, info
+    return story, summary, info
 
 
 # ---- the app -----------------------------------------------------------------------------------
