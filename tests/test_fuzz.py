@@ -12,7 +12,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from newsfuse.batch import run_batch
@@ -91,6 +91,8 @@ def _lines_accounted(pile, lines: list[str], where: str) -> None:
 
 @FAST
 @given(st.lists(LINE, min_size=1, max_size=6))
+@example(["\x85", '{"text": null}'])  # U+0085 is a line break to str.splitlines, not to JSON Lines
+@example(["{}\u2028", "{}", '{"text": null}'])
 def test_record_reader_names_every_line(lines):
     text = "\n".join(lines)
     pile = read_text(text, "f.jsonl", kind="json")

@@ -435,7 +435,9 @@ def iter_lines(
     whole); more than `limits.blank_lines` blank lines end the reading with an InputError."""
     limits = limits or LIMITS
     if isinstance(lines, str):
-        numbered: Iterable[tuple[int, str]] = enumerate(lines.splitlines(), start=1)
+        # JSON Lines ends a line at "\n" only: splitlines() would also split at U+0085 or U+2028
+        # inside a line and number every later line wrongly.
+        numbered: Iterable[tuple[int, str]] = enumerate(lines.split("\n"), start=1)
     elif hasattr(lines, "readline"):
         numbered = _bounded_lines(lines, limits.line_chars)
     else:
