@@ -52,6 +52,12 @@ ENCODED = [
     ("ru-cp1251", "Привет, как дела? Это тест на русском языке.", "cp1251"),
     ("el-cp1253", "Καλημέρα κόσμε, αυτό είναι ένα τεστ.", "cp1253"),
     ("pl-cp1250", "Zażółć gęślą jaźń. Łódź jest piękna.", "cp1250"),
+    (
+        "pl-iso8859-2",
+        "Rada miasta zatwierdziła w poniedziałek plan dla portu w Gdańsku. Łódź jest piękna.",
+        "iso8859_2",
+    ),
+    ("cs-iso8859-2", "Příliš žluťoučký kůň úpěl ďábelské ódy. Město schválilo rozpočet.", "iso8859_2"),
 ]
 
 

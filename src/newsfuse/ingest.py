@@ -46,6 +46,13 @@ HEADLINE_MAX_WORDS = 25
 _SNIFF_BYTES = 8192
 _WESTERN = ("cp1252", "latin_1", "iso8859_15", "mac_roman")
 _CHAOS_TOLERANCE = 0.1
+# Code pages by how much news is written in them: Western, Central European, Cyrillic, Greek,
+# Turkish, Baltic; a page that fits as well as these (iso8859_10 for Polish, iso8859_5 for Greek) is rarer.
+_COMMON = (
+    *_WESTERN[:3],
+    *("cp1250", "iso8859_2", "cp1251", "koi8_r", "cp1253", "iso8859_7"),
+    *("cp1254", "iso8859_9", "cp1257", "iso8859_13"),
+)
 
 
 @dataclass(frozen=True)
@@ -133,11 +140,19 @@ def decode(data: bytes, where: str) -> str:
     if not matches:
         raise InputError(where, "not text in any encoding newsfuse can detect")
     best = matches[0]
-    # Short texts fit several code pages about equally; news is mostly Western, so prefer those
-    # (in the order of _WESTERN: Windows and ISO before the Mac code pages).
-    western_matches = [m for m in matches if m.encoding in _WESTERN and m.chaos <= best.chaos + _CHAOS_TOLERANCE]
-    western_matches.sort(key=lambda m: _WESTERN.index(m.encoding))
-    return str(western_matches[0] if western_matches else best)
+    # Short texts fit several code pages about equally (ISO 8859-2 Polish reads without "chaos" as
+    # cp1254 or cp1250). A wrong code page shows inside words: a symbol ("zatwierdzi³a") or a
+    # capital after a small letter ("ŁódĽ"), so the reading with fewest of those wins; then the
+    # more used code page (_COMMON: Western first, the Mac code pages last).
+    near = [m for m in matches if m.chaos <= best.chaos + _CHAOS_TOLERANCE]
+    texts = {id(m): str(m) for m in near}
+
+    def rank(order: int) -> tuple[int, int, int]:
+        match = near[order]
+        common = _COMMON.index(match.encoding) if match.encoding in _COMMON else len(_COMMON)
+        return _miscoded_letters(texts[id(match)]), common, order
+
+    return texts[id(near[min(range(len(near)), key=rank)])]
 
 
 _BOMS = (
@@ -177,6 +192,20 @@ def _western(data: bytes) -> str | None:
     if not letters or accented / letters > _WESTERN_MAX_ACCENTED:
         return None
     return text
+
+
+def _miscoded_letters(text: str) -> int:
+    """Non-ASCII characters inside words that a right code page would not put there: symbols, or
+    capitals after a small letter."""
+    count = 0
+    for match in _NON_ASCII_RE.finditer(text):
+        char, i = match.group(), match.start()
+        if not (0 < i < len(text) - 1 and text[i - 1].isalpha()):
+            continue
+        capital_inside = char.isupper() and text[i - 1].islower()
+        symbol_inside = not char.isalpha() and char not in _IN_WORD and text[i + 1].isalpha()
+        count += capital_inside or symbol_inside
+    return count
 
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\x80-\x9f]")
