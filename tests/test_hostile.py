@@ -416,3 +416,39 @@ def test_a_lone_surrogate_at_write_time_is_escaped_not_fatal():
 
     line = result_line({"id": "x", "text": "a\ud800b"})
     assert json.loads(line)["text"] == "a\ud800b" and line.encode("utf-8")
+
+
+def test_a_file_of_records_holding_nothing_stops_being_read_and_says_where(tmp_path, monkeypatch):
+    import gzip
+    import io
+    from dataclasses import replace
+
+    import newsfuse.ingest as ingest
+    from newsfuse.batch import run_batch
+    from newsfuse.settings import Options
+
+    monkeypatch.setattr(ingest, "LIMITS", replace(LIMITS, bad_in_a_row=5))
+    path = tmp_path / "in.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write(json.dumps(GOOD) + "\n" + "{}\n" * 4 + json.dumps(GOOD) + "\n" + "{}\n" * 50)
+    out = io.StringIO()
+    report = run_batch(path, out, Options(words=30), workers=1)
+    errors = [json.loads(line).get("error") for line in out.getvalue().splitlines()]
+    assert report.done == 2  # four bad records then a good one: the run starts again
+    assert len(errors) == 2 + 4 + 5 + 1 and "in.jsonl.gz:11: 5 records in a row" in errors[-1]
+    pile = ingest.read_text("{}\n" * 9 + json.dumps(GOOD), "f.jsonl", kind="json")
+    assert (
+        not pile.stories and pile.problems[-1].where == "f.jsonl:5" and "rest of the file" in pile.problems[-1].message
+    )
+
+
+def test_a_gzip_file_is_read_whole_by_summarize_and_a_bad_one_named(tmp_path):
+    import gzip
+
+    good, bad = tmp_path / "in.jsonl.gz", tmp_path / "bad.jsonl.gz"
+    with gzip.open(good, "wt", encoding="utf-8") as handle:
+        handle.write(json.dumps(GOOD) + "\n")
+    bad.write_bytes(b"not gzip at all")
+    pile = read_paths([str(good), str(bad)])
+    assert [s.id for s in pile.stories] == [GOOD["id"]]
+    assert [p.where for p in pile.problems] == [str(bad)] and "gzip" in pile.problems[0].message

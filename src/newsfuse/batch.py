@@ -97,9 +97,11 @@ def open_text(path: str | Path, mode: str = "rt") -> IO[str]:
     # Reading, a byte that is not UTF-8 is kept as a surrogate escape, so the line holding it is
     # refused by name (ingest.iter_records) instead of the whole file failing to decode.
     errors = "surrogateescape" if "r" in mode else "strict"
+    # JSON Lines ends a line at "\n" only; universal newlines would also split at a "\r" inside one.
+    newline = "\n" if "r" in mode else None
     if path.suffix == ".gz":
-        return gzip.open(path, mode, encoding="utf-8", errors=errors)  # type: ignore[return-value]
-    return open(path, mode, encoding="utf-8", errors=errors)
+        return gzip.open(path, mode, encoding="utf-8", errors=errors, newline=newline)  # type: ignore[return-value]
+    return open(path, mode, encoding="utf-8", errors=errors, newline=newline)
 
 
 def process_record(at: str, record: dict | Exception, options: Options) -> dict:

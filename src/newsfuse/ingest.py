@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import gzip
 import html as html_lib
 import json
 import os
@@ -10,6 +11,7 @@ import re
 import stat
 import sys
 import unicodedata
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -83,6 +85,10 @@ class Limits:
     # and the clusterer's time-window arithmetic overflows at the ends of the calendar.
     first_year: int = 1800
     last_year: int = 2200
+    # Records in a row that hold nothing to read (not JSON, not an object, or neither a story nor an
+    # article): beyond this the file is no news file (1 MB of gzip holds 350 million "{}" lines,
+    # hours of reading), so reading it stops, reported. Real files with a damaged stretch have few.
+    bad_in_a_row: int = 10_000
     # Problems printed one by one before the rest are only counted (2 million bad records must not
     # print 2 million lines).
     errors_shown: int = 20
@@ -277,10 +283,27 @@ def _read_one(path: str, limits: Limits | None = None) -> Pile:
             f"{info.st_size:,} bytes, over the {limits.file_bytes:,} newsfuse reads whole; "
             "split it, or use newsfuse batch (it streams JSONL)",
         )
-    with open(path, "rb") as handle:
-        data = handle.read(limits.file_bytes + 1)
-    kind = _kind_of(Path(path).suffix.lower())
+    suffixes = [x.lower() for x in Path(path).suffixes]
+    packed = suffixes[-1:] == [".gz"]
+    data = _read_gzip(path, where, limits) if packed else _read_plain(path, limits)
+    if len(data) > limits.file_bytes:
+        raise InputError(where, f"more than {limits.file_bytes:,} bytes once decompressed; use newsfuse batch")
+    kind = _kind_of(suffixes[-2] if packed and len(suffixes) > 1 else Path(path).suffix.lower())
     return read_text(decode(data, where), where, kind=kind)
+
+
+def _read_plain(path: str, limits: Limits) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(limits.file_bytes + 1)
+
+
+def _read_gzip(path: str, where: str, limits: Limits) -> bytes:
+    """At most `limits.file_bytes + 1` bytes of a gzip file's content (a small file can hold GiBs)."""
+    try:
+        with gzip.open(path, "rb") as handle:
+            return handle.read(limits.file_bytes + 1)
+    except (OSError, EOFError, zlib.error) as err:  # BadGzipFile is an OSError
+        raise InputError(where, f"not a readable gzip file ({err})") from None
 
 
 def _kind_of(suffix: str) -> str | None:
@@ -517,15 +540,32 @@ def iter_records(
     if isinstance(text, str) and text.lstrip().startswith("["):
         yield from _iter_json_array(text, where, limits)
         return
+    bad = 0
     for number, line in iter_lines(text, where, limits):
         at = f"{where}:{number}"
-        if isinstance(line, InputError):
-            yield at, line
-            continue
-        record = _load_json(line, at, limits)
-        if not isinstance(record, InputError) and not isinstance(record, dict):
-            record = InputError(at, "a JSON object was expected")
+        record = line if isinstance(line, InputError) else _record(line, at, limits)
+        holds_nothing = isinstance(record, InputError) or ("documents" not in record and "text" not in record)
+        bad = bad + 1 if holds_nothing else 0
         yield at, record
+        if bad >= limits.bad_in_a_row:
+            yield (
+                at,
+                InputError(
+                    at,
+                    f"{bad:,} records in a row up to here hold no story or article; the rest of the file is not read",
+                ),
+            )
+            return
+
+
+def _record(line: str, at: str, limits: Limits) -> dict | InputError:
+    record = _load_json(line, at, limits)
+    return record if isinstance(record, InputError) else _as_record(record, at)
+
+
+def _as_record(record: object, at: str) -> dict | InputError:
+    """The JSON value when it is an object, else an InputError naming it."""
+    return record if isinstance(record, dict) else InputError(at, "a JSON object was expected")
 
 
 def _load_json(text: str, at: str, limits: Limits) -> object:
@@ -584,7 +624,7 @@ def _iter_json_array(text: str, where: str, limits: Limits | None = None) -> Ite
     assert isinstance(records, list)  # the text starts with "["
     for i, record in enumerate(records):
         at = f"{where}[{i}]"
-        yield at, record if isinstance(record, dict) else InputError(at, "a JSON object was expected")
+        yield at, _as_record(record, at)
 
 
 def _read_records(text: str, where: str) -> Pile:
