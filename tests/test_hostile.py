@@ -367,6 +367,47 @@ def test_pool_workers_die_with_a_killed_parent(tmp_path):
     pytest.fail("the worker outlived its parent")
 
 
+DASK_PARENT = """
+import os, time
+from newsfuse.distributed import _client
+client = _client(None, 1, lambda message: None)
+print(client.run(os.getpid).popitem()[1], flush=True)
+time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.timeout(120)
+def test_dask_workers_die_with_a_killed_parent():
+    pytest.importorskip("distributed")
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import newsfuse
+
+    env = {**os.environ, "PYTHONPATH": str(Path(newsfuse.__file__).parents[1])}
+    parent = subprocess.Popen([sys.executable, "-c", DASK_PARENT], stdout=subprocess.PIPE, text=True, env=env)
+    worker = int(parent.stdout.readline())
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if not _alive(worker):
+            return
+        time.sleep(0.2)
+    os.kill(worker, signal.SIGKILL)
+    pytest.fail("the Dask worker outlived its parent")
+
+
 def test_process_pools_are_spawned_not_forked(monkeypatch):
     import multiprocessing
 
