@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -20,8 +21,10 @@ from newsfuse.errors import InputError
 from newsfuse.ingest import LIMITS, decode, read_text
 from newsfuse.settings import Options
 
-FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SLOW = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# NEWSFUSE_FUZZ_EXAMPLES raises the examples for a longer hunt than CI's (as in test_serve_fuzz).
+EXAMPLES = int(os.environ.get("NEWSFUSE_FUZZ_EXAMPLES", "40"))
+FAST = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SLOW = settings(max_examples=max(8, EXAMPLES // 5), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 SENTENCE = st.sampled_from(
     [
