@@ -278,3 +278,8 @@ def test_records_html_and_feeds_get_inferred_outlets():
     )
     [entry] = read_text(feed, "f.rss", kind="feed").articles
     assert (entry.outlet, entry.outlet_how) == ("Example Feed", "page")
+
+
+def test_a_url_that_urllib_refuses_names_no_outlet_and_raises_nothing():
+    assert domain_outlet("[") is None and domain_outlet("http://[::1/x") is None
+    assert domain_outlet("https://www.reuters.com/world/") is not None

@@ -137,8 +137,12 @@ class Fetcher:
 
     def get(self, url: str, conditional: bool = True) -> Fetched:
         """The URL's answer (`text` None when not modified); `FetchError` says why it failed."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(url)
+            hostname = parts.hostname
+        except ValueError as err:  # an unclosed "[" (IPv6) or a port that is no number
+            raise FetchError(f"not a valid URL ({err})") from None
+        if parts.scheme not in ("http", "https") or not hostname:
             raise FetchError("only http:// and https:// URLs with a host are fetched")
         headers = {}
         if conditional and self.store is not None:
@@ -147,7 +151,7 @@ class Fetcher:
                 headers["If-None-Match"] = etag
             if modified:
                 headers["If-Modified-Since"] = modified
-        self._wait_for(parts.hostname)
+        self._wait_for(hostname)
         self.requests += 1
         limit = self.settings.max_bytes
         try:

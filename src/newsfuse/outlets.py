@@ -228,10 +228,14 @@ def _host(url: str | None) -> str | None:
     if not url or not url.strip():
         return None
     url = url.strip()
-    parts = urlsplit(url if "//" in url else f"//{url}")
+    try:
+        parts = urlsplit(url if "//" in url else f"//{url}")
+        hostname = parts.hostname
+    except ValueError:  # "[" opens an IPv6 address that never closes: no host to name
+        return None
     if parts.scheme not in ("", "http", "https"):
         return None
-    host = (parts.hostname or "").lower().rstrip(".")
+    host = (hostname or "").lower().rstrip(".")
     return host.removeprefix("www.") if "." in host else None
 
 
