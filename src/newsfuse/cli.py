@@ -486,7 +486,7 @@ def cluster(
     ),
     workers: int = typer.Option(0, help="Dask workers of a local cluster (0: one per core)."),
     partitions: int | None = typer.Option(
-        None, help="Time partitions for --engine dask (default: one per worker thread; 200 articles at least)."
+        None, help="Time partitions for --engine dask (default: one per worker thread, of 200 articles at least)."
     ),
 ) -> None:
     """Group articles into stories in one pass (in memory); nothing is stored."""

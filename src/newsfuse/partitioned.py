@@ -242,11 +242,12 @@ def cluster_dask(
     workers: int | None = None,
     client: Any = None,
     log: Callable[[str], None] = lambda _: None,
-    min_size: int = MIN_PARTITION,
+    min_size: int | None = None,
 ) -> tuple[list[int], list[PartitionStories]]:
     """`cluster_partitioned` with the partitions clustered on Dask: the cluster at `scheduler`, a
     given `client`, or a LocalCluster of `workers` single-threaded processes (as `newsfuse batch`
-    makes it). By default one partition per worker thread."""
+    makes it). By default one partition per worker thread of at least MIN_PARTITION articles;
+    `partitions` asked for are cut however small (`min_size` 1), as long as the stream allows."""
     from .distributed import _client, _require_dask
 
     _require_dask()
@@ -260,7 +261,8 @@ def cluster_dask(
             futures = client.map(function, client.scatter(parts), settings=settings, pure=False)
             return client.gather(futures)
 
-        return cluster_partitioned(articles, count, settings, on_dask, min_size)
+        smallest = min_size if min_size is not None else 1 if partitions else MIN_PARTITION
+        return cluster_partitioned(articles, count, settings, on_dask, smallest)
     finally:
         if own:
             cluster = getattr(client, "cluster", None)
