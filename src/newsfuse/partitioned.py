@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import os
 import time
@@ -165,18 +166,33 @@ def merge_partitions(results: Iterable[PartitionStories], total: int, settings: 
     becomes what one pass would hold (`_combine`). Ids are numbered by first article, as
     `cluster_articles` numbers them, so equal clusterings give equal labels."""
     merger = StoryClusterer(index=MemoryIndex(settings), settings=settings)
-    labels = [-1] * total
-    for result in sorted(results, key=lambda r: r.number):
+    labels, made = [-1] * total, itertools.count()
+    ordered = sorted(results, key=lambda r: r.number)
+    for k, result in enumerate(ordered):
+        ahead = ordered[k + 1] if k + 1 < len(ordered) else None
         placed = [_place(merger, piece, result.begins, settings) for piece in result.pieces]
         ids = []
         for story, piece in zip(placed, result.pieces):  # new stories only now: not candidates in their own partition
             if story is None:
-                story = merger.index.new_id()
-                merger.index.put(story, None, piece.state)
+                story = next(made)
+                if _may_live(piece.state, ahead, settings):
+                    merger.index.put(story, None, piece.state)
             ids.append(story)
         for position, label in zip(result.positions, result.labels):
             labels[position] = ids[label]
     return _renumber(labels)
+
+
+def _may_live(state: StoryState, ahead: PartitionStories | None, settings: ClusterSettings) -> bool:
+    """Whether a story could take an article of the next range, `ahead` (None: there is none):
+    only then is it indexed, so the merge files the stories live at a boundary, not all. Every
+    later article has a clock at or after the next range's first moment (an undated one takes the
+    stream's clock); a range cut by position (an undated stream) has none, and meets any story."""
+    if ahead is None:
+        return False
+    if ahead.begins is None or not state.recent or not settings.undated_clock:
+        return True
+    return ahead.begins - state.recent[0] <= settings.max_gap
 
 
 def _place(merger: StoryClusterer, piece: Piece, begins: datetime | None, settings: ClusterSettings) -> int | None:
@@ -225,13 +241,21 @@ def cluster_partitioned(
     settings: ClusterSettings = DEFAULT,
     map: Callable[..., Iterable[PartitionStories]] | None = None,
     min_size: int = MIN_PARTITION,
+    timings: dict[str, float] | None = None,
 ) -> tuple[list[int], list[PartitionStories]]:
     """Story ids for articles in arrival order, from `partitions` time ranges clustered by `map`
-    (in this process by default) and merged; and the partitions' results (their CPU seconds)."""
+    (in this process by default) and merged; and the partitions' results (their CPU seconds).
+    `timings`, if given, gets the wall seconds of each step (plan, cluster, merge) for the bench."""
+    clock = time.perf_counter()
+    steps = timings if timings is not None else {}
     plan = plan_partitions(articles, partitions, settings, min_size)
+    steps["plan"], clock = time.perf_counter() - clock, time.perf_counter()
     run = map or (lambda f, parts, settings: [f(p, settings) for p in parts])
     results = list(run(cluster_partition, plan, settings=settings))
-    return merge_partitions(results, len(articles), settings), results
+    steps["cluster"], clock = time.perf_counter() - clock, time.perf_counter()
+    labels = merge_partitions(results, len(articles), settings)
+    steps["merge"] = time.perf_counter() - clock
+    return labels, results
 
 
 def cluster_dask(
@@ -243,6 +267,7 @@ def cluster_dask(
     client: Any = None,
     log: Callable[[str], None] = lambda _: None,
     min_size: int | None = None,
+    timings: dict[str, float] | None = None,
 ) -> tuple[list[int], list[PartitionStories]]:
     """`cluster_partitioned` with the partitions clustered on Dask: the cluster at `scheduler`, a
     given `client`, or a LocalCluster of `workers` single-threaded processes (as `newsfuse batch`
@@ -262,7 +287,7 @@ def cluster_dask(
             return client.gather(futures)
 
         smallest = min_size if min_size is not None else 1 if partitions else MIN_PARTITION
-        return cluster_partitioned(articles, count, settings, on_dask, smallest)
+        return cluster_partitioned(articles, count, settings, on_dask, smallest, timings)
     finally:
         if own:
             cluster = getattr(client, "cluster", None)
