@@ -45,17 +45,21 @@ class Partition:
     articles: list[Article]
     positions: list[int]
     start: datetime | None = None
-    begins: datetime | None = None  # the range's first moment (None: the first range, or undated)
+    begins: datetime | None = None  # the range's first moment (None: the first range, or cut by position)
+    ends: datetime | None = None  # the next range's first moment (None: the last range, or cut by position)
+    last: bool = True
 
 
 @dataclass(frozen=True)
 class Piece:
     """A story as one partition made it: its state at the partition's end, and its first article
     (vector, moment on the stream's clock, arrival number), which the merge compares as one pass
-    would have compared it with the stories of earlier partitions."""
+    would have compared it with the stories of earlier partitions. Only what the merge can use
+    travels back: no vector when the first article cannot meet an earlier story, no state when
+    the story can neither join an earlier one nor be live in the next range."""
 
-    state: StoryState
-    vector: ArticleVector
+    state: StoryState | None
+    vector: ArticleVector | None
     clock: datetime | None
     seen: int
 
@@ -69,7 +73,6 @@ class PartitionStories:
     positions: list[int]
     labels: list[int]
     pieces: list[Piece] = field(default_factory=list)
-    begins: datetime | None = None
     cpu: float = 0.0
 
 
@@ -103,10 +106,18 @@ def plan_partitions(
     members: list[list[int]] = [[] for _ in range(len(cuts) + 1)]
     for i, clock in enumerate(clocks):
         members[0 if clock is None else bisect.bisect_right(cuts, clock)].append(i)
+    kept = [(k, idx) for k, idx in enumerate(members) if idx]
     return [
-        Partition(k, [articles[i] for i in idx], idx, _clock_before(clocks, idx[0]), cuts[k - 1] if k else None)
-        for k, idx in enumerate(members)
-        if idx
+        Partition(
+            number,
+            [articles[i] for i in idx],
+            idx,
+            _clock_before(clocks, idx[0]),
+            cuts[k - 1] if k else None,
+            cuts[k] if k < len(cuts) else None,
+            last=number == len(kept) - 1,
+        )
+        for number, (k, idx) in enumerate(kept)
     ]
 
 
@@ -133,9 +144,12 @@ def _clock_before(clocks: list[datetime | None], first: int) -> datetime | None:
 
 def _by_position(articles: Sequence[Article], partitions: int, min_size: int) -> list[Partition]:
     size = max(min_size, math.ceil(len(articles) / partitions))
+    starts = range(0, len(articles), size)
     return [
-        Partition(k, list(articles[i : i + size]), list(range(i, min(i + size, len(articles)))))
-        for k, i in enumerate(range(0, len(articles), size))
+        Partition(
+            k, list(articles[i : i + size]), list(range(i, min(i + size, len(articles)))), last=k == len(starts) - 1
+        )
+        for k, i in enumerate(starts)
     ]
 
 
@@ -153,9 +167,44 @@ def cluster_partition(partition: Partition, settings: ClusterSettings = DEFAULT)
         label = clusterer.assign(vector, article.published, seen=seen)
         firsts.setdefault(label, (vector, clock, seen))
         labels.append(label)
-    pieces = [Piece(clusterer.index.get(label), *firsts[label]) for label in sorted(firsts)]
+    pieces = [_piece(clusterer.index.get(label), *firsts[label], partition, settings) for label in sorted(firsts)]
     cpu = time.process_time() - cpu
-    return PartitionStories(partition.number, partition.positions, labels, pieces, partition.begins, cpu)
+    return PartitionStories(partition.number, partition.positions, labels, pieces, cpu)
+
+
+def _piece(
+    state: StoryState,
+    vector: ArticleVector,
+    clock: datetime | None,
+    seen: int,
+    partition: Partition,
+    settings: ClusterSettings,
+) -> Piece:
+    """The piece with what the merge needs of it: the first article's vector if it may meet an
+    earlier story, the state if so or if the story may be live in the next range."""
+    meets = _meets_earlier(clock, partition, settings)
+    return Piece(
+        state if meets or _may_live(state, partition, settings) else None, vector if meets else None, clock, seen
+    )
+
+
+def _meets_earlier(clock: datetime | None, partition: Partition, settings: ClusterSettings) -> bool:
+    """Whether an article of the partition at that clock may meet a story of an earlier one: not
+    in the first range, nor more than `max_gap` into a dated range (no earlier story is live then)."""
+    if partition.number == 0:
+        return False
+    return partition.begins is None or clock is None or clock - partition.begins <= settings.max_gap
+
+
+def _may_live(state: StoryState, partition: Partition, settings: ClusterSettings) -> bool:
+    """Whether a story of the partition could take an article of a later range: every later
+    article has a clock at or after the next range's first moment (an undated one takes the
+    stream's clock); in a stream cut by position, or without the stream's clock, any story can."""
+    if partition.last:
+        return False
+    if partition.ends is None or not state.recent or not settings.undated_clock:
+        return True
+    return partition.ends - state.recent[0] <= settings.max_gap
 
 
 def merge_partitions(results: Iterable[PartitionStories], total: int, settings: ClusterSettings = DEFAULT) -> list[int]:
@@ -167,15 +216,13 @@ def merge_partitions(results: Iterable[PartitionStories], total: int, settings: 
     `cluster_articles` numbers them, so equal clusterings give equal labels."""
     merger = StoryClusterer(index=MemoryIndex(settings), settings=settings)
     labels, made = [-1] * total, itertools.count()
-    ordered = sorted(results, key=lambda r: r.number)
-    for k, result in enumerate(ordered):
-        ahead = ordered[k + 1] if k + 1 < len(ordered) else None
-        placed = [_place(merger, piece, result.begins, settings) for piece in result.pieces]
+    for result in sorted(results, key=lambda r: r.number):
+        placed = [_place(merger, piece, settings) for piece in result.pieces]
         ids = []
         for story, piece in zip(placed, result.pieces):  # new stories only now: not candidates in their own partition
             if story is None:
                 story = next(made)
-                if _may_live(piece.state, ahead, settings):
+                if piece.state is not None:  # it may be live in a later range
                     merger.index.put(story, None, piece.state)
             ids.append(story)
         for position, label in zip(result.positions, result.labels):
@@ -183,28 +230,15 @@ def merge_partitions(results: Iterable[PartitionStories], total: int, settings: 
     return _renumber(labels)
 
 
-def _may_live(state: StoryState, ahead: PartitionStories | None, settings: ClusterSettings) -> bool:
-    """Whether a story could take an article of the next range, `ahead` (None: there is none):
-    only then is it indexed, so the merge files the stories live at a boundary, not all. Every
-    later article has a clock at or after the next range's first moment (an undated one takes the
-    stream's clock); a range cut by position (an undated stream) has none, and meets any story."""
-    if ahead is None:
-        return False
-    if ahead.begins is None or not state.recent or not settings.undated_clock:
-        return True
-    return ahead.begins - state.recent[0] <= settings.max_gap
-
-
-def _place(merger: StoryClusterer, piece: Piece, begins: datetime | None, settings: ClusterSettings) -> int | None:
-    """The earlier story the piece joins (merged into it now), or None for a new one. A dated
-    piece beginning more than `max_gap` into its range cannot meet an earlier story: no search."""
-    mark = None
-    if begins is not None and piece.clock is not None and piece.clock - begins > settings.max_gap:
-        return mark
+def _place(merger: StoryClusterer, piece: Piece, settings: ClusterSettings) -> int | None:
+    """The earlier story the piece joins (merged into it now), or None for a new one (also when
+    its first article cannot meet an earlier story: then it came without a vector)."""
+    if piece.vector is None or piece.state is None:
+        return None
     best, score = merger.best_story(piece.vector, piece.clock, piece.seen)
     threshold = settings.join_threshold if piece.clock is not None else settings.undated_threshold
     if best is None or score < threshold:
-        return mark
+        return None
     old = merger.index.get(best)
     merger.index.put(best, old, _combine(old, piece.state, settings))
     return best
