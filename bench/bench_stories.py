@@ -7,6 +7,8 @@ Usage (from the repo root):
     PYTHONPATH=src python3 bench/bench_stories.py --ceiling       # what any clustering could reach
     PYTHONPATH=src python3 bench/bench_stories.py --dated         # with simulated publication dates
     PYTHONPATH=src python3 bench/bench_stories.py --events        # every dated event set, with and without dates
+    PYTHONPATH=src python3 bench/bench_stories.py --events --engine dask [--workers 2]
+                                                                  # the same sets, one process beside Dask partitions
 Every cluster's kept documents (`cleansed_keep`, empty ones skipped) are mixed into one stream,
 shuffled with a fixed seed, and clustered in one pass; the true stories are the clusters.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
 import sys
 import tempfile
@@ -123,6 +126,77 @@ def events(store: bool = True) -> None:
         )
 
 
+def engine_cases() -> list[tuple[str, str, list[Article], list]]:
+    """The sets `events` reports, and the Multi-News mix with simulated dates (a long stream in time order)."""
+    cases: list[tuple[str, str, list[Article], list]] = []
+    for name, file in EVENT_SETS:
+        if (EVENTS / file).exists():
+            for dated in (True, False):
+                cases.append((name, "yes" if dated else "no", *event_articles(EVENTS / file, dated)))
+    if VALIDATION.exists():
+        cases.append(("Multi-News validation mix", "none", *mixed_articles()))
+        cases.append(("Multi-News validation mix", "simulated", *mixed_articles(dated=True)))
+    return cases
+
+
+def engines(workers: int, forced: list[int]) -> None:
+    """One process (`cluster_articles`) beside `cluster --engine dask` (newsfuse.partitioned) on a
+    LocalCluster of `workers` single-threaded processes: the default partitions (one per worker, at
+    least 200 articles each) and each count in `forced` (cut however small), same articles."""
+    import distributed
+
+    from newsfuse.partitioned import cluster_dask
+
+    load = f"{os.getloadavg()[0]:.1f}"
+    started = time.perf_counter()
+    with (
+        distributed.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        client.wait_for_workers(workers)
+        client.run(_warm)  # each worker loads the IDF table and the vectorizer once, before any timing
+        startup = time.perf_counter() - started
+        _warm()
+        print(
+            "| set | dates | articles | engine | partitions | B³ F1 | Δ F1 vs one process | agreement with one process "
+            "| wall s | CPU s: driver + workers (slowest partition) | merge s | articles/s |"
+        )
+        print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for name, dates, articles, truth in engine_cases():
+            wall, cpu = time.perf_counter(), time.process_time()
+            local = cluster_articles(articles)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            f1 = b_cubed(local, truth)[2]
+            head = f"| {name} | {dates} | {len(articles)}"
+            print(
+                f"{head} | one process | - | **{f1:.3f}** | - | - | {wall:.2f} | {cpu:.2f} | - | {len(articles) / wall:.0f} |"
+            )
+            for asked in [None, *forced]:
+                steps: dict[str, float] = {}
+                wall, cpu = time.perf_counter(), time.process_time()
+                labels, results = cluster_dask(articles, partitions=asked, client=client, timings=steps)
+                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                workers_cpu, slowest = sum(r.cpu for r in results), max(r.cpu for r in results)
+                dask_f1 = b_cubed(labels, truth)[2]
+                print(
+                    f"{head} | dask, {workers} workers | {len(results)}{'' if asked else ' (default)'} | **{dask_f1:.3f}** "
+                    f"| {dask_f1 - f1:+.3f} | {b_cubed(labels, local)[2]:.3f} | {wall:.2f} "
+                    f"| {cpu:.2f} + {workers_cpu:.2f} ({slowest:.2f}) | {steps['merge']:.2f} | {len(articles) / wall:.0f} |",
+                    flush=True,
+                )
+    print(
+        f"\nLocalCluster of {workers} worker processes, started in {startup:.1f} s (not in the times); "
+        f"{os.cpu_count()} CPUs, load average {load} at the start, {os.getloadavg()[0]:.1f} at the end"
+    )
+
+
+def _warm() -> None:
+    """Load what the first clustering loads (the IDF table, scikit-learn's vectorizer) outside the timings."""
+    cluster_articles([Article(text="A warm-up article about a harbour crane.")])
+
+
 def run_memory(articles: list[Article], truth: list) -> dict:
     start = time.perf_counter()
     predicted = cluster_articles(articles)
@@ -186,7 +260,14 @@ def main() -> None:
     parser.add_argument(
         "--events", action="store_true", help="the dated event sets and the mix, with and without dates"
     )
+    parser.add_argument("--engine", choices=("local", "dask"), default="local", help="with --events: dask beside local")
+    parser.add_argument("--workers", type=int, default=2, help="Dask worker processes (--engine dask)")
+    parser.add_argument(
+        "--partitions", type=int, nargs="*", default=[4, 8], help="partition counts forced besides the default"
+    )
     args = parser.parse_args()
+    if args.events and args.engine == "dask":
+        return engines(args.workers, args.partitions)
     if args.events:
         return events(store=not args.no_store)
     articles, truth = mixed_articles(limit=args.limit, dated=args.dated)

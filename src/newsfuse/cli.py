@@ -478,17 +478,27 @@ def cluster(
     batch_out: Path | None = typer.Option(
         None, "--batch", help="Write each story as a record `newsfuse batch` reads: {id, headline, documents}."
     ),
+    engine: str = typer.Option(
+        "local", help="local (one pass in this process) or dask (time partitions in parallel, then merged)."
+    ),
+    scheduler: str | None = typer.Option(
+        None, help="Dask scheduler address, e.g. tcp://host:8786 (default: a LocalCluster on this machine)."
+    ),
+    workers: int = typer.Option(0, help="Dask workers of a local cluster (0: one per core)."),
+    partitions: int | None = typer.Option(
+        None, help="Time partitions for --engine dask (default: one per worker thread, of 200 articles at least)."
+    ),
 ) -> None:
     """Group articles into stories in one pass (in memory); nothing is stored."""
     from .distributed import write_atomic
     from .render import plural
-    from .stories import cluster_articles
 
+    _check_engine(engine, scheduler, partitions, workers)
     _refuse_overwrite(output, paths)
     _refuse_overwrite(stories_out, paths)
     _refuse_overwrite(batch_out, paths)
     articles = _read_articles(paths)
-    labels = cluster_articles(articles, settings=Options().clustering)
+    labels = _cluster_labels(articles, engine, scheduler, workers, partitions)
     keys = [a.id or a.origin_file or str(i) for i, a in enumerate(articles)]
     records = _story_records(articles, keys, labels)
     lines = (json.dumps({"id": key, "story": label}, ensure_ascii=False) + "\n" for key, label in zip(keys, labels))
@@ -513,6 +523,35 @@ def cluster(
         + _plain(display_path(output)),
         highlight=False,
     )
+
+
+def _check_engine(engine: str, scheduler: str | None, partitions: int | None, workers: int) -> None:
+    if engine not in ("local", "dask"):
+        raise typer.BadParameter(f"unknown engine {engine!r}; choose local or dask")
+    if engine != "dask" and (scheduler or partitions is not None or workers):
+        raise typer.BadParameter("--scheduler, --workers and --partitions need --engine dask")
+    if partitions is not None and partitions < 1:
+        raise typer.BadParameter(f"--partitions must be at least 1, got {partitions}")
+    if workers < 0:
+        raise typer.BadParameter(f"--workers must be 0 (one per core) or more, got {workers}")
+
+
+def _cluster_labels(articles: list, engine: str, scheduler: str | None, workers: int, partitions: int | None) -> list:
+    """Story ids of the articles: one pass here, or time partitions on Dask merged at their boundaries."""
+    settings = Options().clustering
+    if engine == "local":
+        from .stories import cluster_articles
+
+        return cluster_articles(articles, settings=settings)
+    from .partitioned import cluster_dask
+
+    try:
+        labels, _ = cluster_dask(articles, settings, partitions, scheduler, workers or None, log=lambda m: _say("", m))
+    except NewsfuseError as error:
+        raise _stop(error) from None
+    except OSError as error:  # no scheduler at that address, or it went away
+        raise _stop(f"dask scheduler {scheduler or '(local cluster)'}: {error}") from None
+    return labels
 
 
 def _batch_records(articles: list, labels: list, records: list) -> Iterator[str]:
