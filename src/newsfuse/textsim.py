@@ -10,6 +10,8 @@ from functools import lru_cache
 import numpy as np
 from scipy import sparse
 
+from .hashing import ENGLISH_STOP_WORDS
+
 __all__ = [
     "words",
     "normalize",
@@ -168,6 +170,4 @@ def cosine_matrix(a: sparse.csr_matrix, b: sparse.csr_matrix) -> np.ndarray:
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
     """English stop words plus the reporting verbs and honorifics every news sentence carries."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
     return frozenset(ENGLISH_STOP_WORDS | {"said", "says", "told", "s", "t", "mr", "ms", "mrs"})
