@@ -22,6 +22,7 @@ from ..features import FEATURES, MAX_OFFSET, story_features
 from ..model import Sentence
 from ..prepare import PreparedStory
 from ._base import BUDGET_SLACK, MAX_WORDS, MIN_WORDS, register
+from .trees import read_trees
 
 if TYPE_CHECKING:
     from ..settings import Options
@@ -174,7 +175,7 @@ class LearnedSelector:
     """Score each early sentence with a LightGBM model, then pack greedily with redundancy control.
 
     The constructor only stores `settings` (packing) and the training parameters; `fit` sets
-    `booster_` and `features_`; `LearnedSelector.load()` gives the fitted selector of the shipped
+    `booster_` (a LightGBM booster; a model file's is a `trees.TreeEnsemble`) and `features_`; `LearnedSelector.load()` gives the fitted selector of the shipped
     model. Selecting with an unfitted selector raises `ModelError`.
     """
 
@@ -260,13 +261,10 @@ class LearnedSelector:
 
     @classmethod
     def from_model_file(cls, model: ModelFile, settings: LearnedSettings | None = None) -> LearnedSelector:
-        """A fitted selector of `model`, packing with its settings (or `settings` when given)."""
-        try:
-            import lightgbm as lgb
-        except ImportError as err:
-            raise ModelError("the learned selector needs lightgbm: pip install lightgbm") from err
+        """A fitted selector of `model`, packing with its settings (or `settings` when given). Its
+        `booster_` is a `trees.TreeEnsemble` (the same scores as LightGBM's, without importing it)."""
         selector = cls(model.settings if settings is None else settings, seed=int(model.meta.get("seed", 0)))
-        selector._set_fitted(lgb.Booster(model_str=model.booster), model.features, model.meta)
+        selector._set_fitted(read_trees(model.booster), model.features, model.meta)
         return selector
 
     @classmethod
