@@ -37,6 +37,7 @@ TITLE_MAX_WORDS = 8
 PRONOUN_REACH = 3000
 
 _OPEN, _CLOSE, _BOTH = "“«", "”»", '"'
+_MARK_RE = re.compile(f"[{re.escape(_OPEN + _CLOSE + _BOTH)}]")
 _VERBS = (
     "said say says saying told tell tells telling added add adds adding asked asks asking warned warns warning "
     "explained explains explaining wrote writes writing declared declares declaring stated states stating "
@@ -205,8 +206,8 @@ def _stretches(text: str, blocks: Sequence[tuple[int, int]]) -> list[tuple[int, 
 def _marks(text: str, start: int, end: int) -> list[tuple[int, int, int]]:
     spans: list[tuple[int, int, int]] = []
     opened: int | None = None
-    for i in range(start, end):
-        ch = text[i]
+    for m in _MARK_RE.finditer(text, start, end):  # only the marks change the state
+        i, ch = m.start(), m.group()
         if opened is None and (ch in _OPEN or (ch in _BOTH)):
             opened = i
         elif opened is not None and (ch in _CLOSE or ch in _BOTH):

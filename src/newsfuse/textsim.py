@@ -40,13 +40,26 @@ _VARIANTS = [
 ]
 
 
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
+# What a variant's case-insensitive match lowers to: no such substring, no match (after NFKD the
+# other letters IGNORECASE matches, the long s and the Kelvin sign, are already s and K).
+_VARIANT_KEYS = ("u.s.", "u.n.", "u.k.", "qaeda")
+
+
+def _drop_combining(run: re.Match[str]) -> str:
+    return "".join(c for c in run.group() if not unicodedata.combining(c))
+
+
 def normalize(text: str) -> str:
     """Lower-case, accents folded, curly quotes straightened: raw and tokenized text meet here."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    for variant, canonical in _VARIANTS:
-        text = variant.sub(canonical, text)
-    return text.lower().replace("’", "'").replace("‘", "'")
+    if not text.isascii():  # ASCII is its own NFKD and has no combining marks
+        text = _NON_ASCII_RE.sub(_drop_combining, unicodedata.normalize("NFKD", text))
+    lowered = text.lower()
+    if any(key in lowered for key in _VARIANT_KEYS):
+        for variant, canonical in _VARIANTS:
+            text = variant.sub(canonical, text)
+        lowered = text.lower()
+    return lowered.replace("’", "'").replace("‘", "'") if "‘" in lowered or "’" in lowered else lowered
 
 
 def words(text: str) -> list[str]:

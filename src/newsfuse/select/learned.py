@@ -335,6 +335,7 @@ class ShippedLearnedSelector:
 
 def _greedy(scores, lengths, similarity, trigrams, budget, mmr, block_share) -> list[int]:
     n = len(scores)
+    similarity = similarity.tocsr() if sparse.issparse(similarity) else similarity
     available = np.ones(n, dtype=bool)
     max_sim = np.zeros(n)
     seen = np.zeros(trigrams.shape[1] if trigrams is not None else 0)
@@ -347,20 +348,30 @@ def _greedy(scores, lengths, similarity, trigrams, budget, mmr, block_share) -> 
         if not np.isfinite(value[i]):
             break
         available[i] = False
-        if trigrams is not None and chosen:
-            row = trigrams[i]
-            repeated = float(seen[row.indices].sum())
-            if repeated > block_share * max(1, row.nnz):
+        grams = trigrams.indices[trigrams.indptr[i] : trigrams.indptr[i + 1]] if trigrams is not None else None
+        if grams is not None and chosen:
+            repeated = float(seen[grams].sum())
+            if repeated > block_share * max(1, len(grams)):
                 continue
         chosen.append(i)
         total += lengths[i]
-        row = similarity[i]
-        max_sim = np.maximum(max_sim, row.toarray().ravel() if sparse.issparse(row) else row)
-        if trigrams is not None:
-            seen[trigrams[i].indices] = 1.0
+        max_sim = np.maximum(max_sim, _row(similarity, i, n))
+        if grams is not None:
+            seen[grams] = 1.0
         if total > budget:
             break
     return chosen
+
+
+def _row(matrix, i: int, n: int) -> np.ndarray:
+    """Row i of a dense array or a CSR matrix, as a dense vector (sliced by hand: scipy's row
+    indexing costs more than the rest of a greedy step)."""
+    if not sparse.issparse(matrix):
+        return matrix[i]
+    row = np.zeros(n)
+    lo, hi = matrix.indptr[i], matrix.indptr[i + 1]
+    row[matrix.indices[lo:hi]] = matrix.data[lo:hi]
+    return row
 
 
 def _trigram_matrix(tokens: list[list[str]]) -> sparse.csr_matrix:

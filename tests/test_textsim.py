@@ -1,0 +1,28 @@
+"""textsim.normalize's fast paths give what the plain NFKD-fold-and-replace rule gives."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+
+from newsfuse.textsim import _VARIANTS, normalize, words
+
+
+def _reference(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    for variant, canonical in _VARIANTS:
+        text = variant.sub(canonical, text)
+    return text.lower().replace("’", "'").replace("‘", "'")
+
+
+def test_normalize_matches_the_plain_rule():
+    pieces = (
+        "U.S. u.ſ. U.K. U.N.’s K ſ İ ı ǅ ﬁ Qaeda QAEDA al-Qa’ida Ü café naïve ’ ‘ “ ” ẞ ß \u0301 \u20dd a . x".split()
+    )
+    rng = random.Random(0)
+    texts = ["", "plain ascii, U.S. and u.n.", "Café naïve résumé’s", "Straße ﬁnal Ångström"]
+    texts += ["".join(rng.choice(pieces + [" "]) for _ in range(rng.randint(1, 25))) for _ in range(2000)]
+    for text in texts:
+        assert normalize(text) == _reference(text), text
+    assert words("The U.S. envoy’s café") == ["the", "us", "envoy's", "cafe"]
