@@ -148,7 +148,7 @@ def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
     ta, tb = _tokens(a), _tokens(b)
     la, lb = [t.lower() for t in ta], [t.lower() for t in tb]
     out = []
-    for op, i1, i2, j1, j2 in SequenceMatcher(None, la, lb, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in _opcodes(a, b):
         if op != "replace" or i2 - i1 > 2 or j2 - j1 > 2:
             continue
         if not _anchored(la, lb, i1, i2, j1, j2):
@@ -168,6 +168,14 @@ def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
             topic = " ".join(la[max(0, i1 - 3) : i1] + ["…"] + la[i2 : i2 + 3])
             out.append(Change(kind, topic, " ".join(ta[i1:i2]), " ".join(tb[j1:j2])))
     return out
+
+
+@lru_cache(maxsize=_MEMO)
+def _opcodes(a: str, b: str) -> tuple[tuple[str, int, int, int, int], ...]:
+    """difflib's opcodes between the two sentences' lower-cased tokens: remembered, as support
+    (compare's facts) and compare's disagreements ask for many of the same pairs."""
+    la, lb = [t.lower() for t in _tokens(a)], [t.lower() for t in _tokens(b)]
+    return tuple(SequenceMatcher(None, la, lb, autojunk=False).get_opcodes())
 
 
 def _anchored(la: list[str], lb: list[str], i1: int, i2: int, j1: int, j2: int) -> bool:
@@ -239,7 +247,8 @@ def _unpossessive(token: str) -> str:
     return token[:-2] if token.lower().endswith("'s") else token
 
 
-def _number(token: str) -> float | None:
+@lru_cache(maxsize=4 * _MEMO)
+def _number(token: str) -> float | None:  # remembered: float() raising for each word costs the most
     if token.lower() in _NUMBER_WORDS:
         return float(_NUMBER_WORDS[token.lower()])
     try:
