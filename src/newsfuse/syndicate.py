@@ -96,14 +96,11 @@ def _band_pairs(signatures: np.ndarray) -> set[tuple[int, int]]:
     bands, rows = _LSH_BANDS_ROWS
     pairs: set[tuple[int, int]] = set()
     for band in range(bands):
-        keys = np.ascontiguousarray(signatures[:, band * rows : (band + 1) * rows]).view(f"V{4 * rows}").ravel()
-        order = np.argsort(keys, kind="stable")
-        ranked = keys[order]
-        starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
-        for lo, hi in zip(starts, np.r_[starts[1:], len(ranked)]):
-            if hi - lo > 1:
-                members = sorted(order[lo:hi].tolist())
-                pairs.update((x, y) for k, x in enumerate(members) for y in members[k + 1 :])
+        buckets: dict[bytes, list[int]] = {}
+        for i, key in enumerate(np.ascontiguousarray(signatures[:, band * rows : (band + 1) * rows])):
+            buckets.setdefault(key.tobytes(), []).append(i)
+        for members in buckets.values():
+            pairs.update((x, y) for k, x in enumerate(members) for y in members[k + 1 :])
     return pairs
 
 
@@ -135,6 +132,8 @@ def find_copies(
 ) -> list[tuple[int, int, float]]:
     """Pairs (i, j, jaccard) of near-identical sentences from different articles (MinHash LSH),
     among the `eligible` ones; `tokens` are each sentence's words."""
+    if len({sentences[i].document for i in eligible}) < 2:  # copies are pairs across articles
+        return []
     sets = [shingles(tokens[i]) for i in eligible]
     pairs = []
     for x, y in sorted(_band_pairs(minhash_signatures(sets))):

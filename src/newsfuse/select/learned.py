@@ -375,11 +375,15 @@ def _row(matrix, i: int, n: int) -> np.ndarray:
 
 
 def _trigram_matrix(tokens: list[list[str]]) -> sparse.csr_matrix:
-    """Binary (sentence x word-trigram) incidence of the candidates."""
+    """Binary (sentence x word-trigram) incidence of the candidates (a row's columns unsorted:
+    the greedy packing reads them as a set)."""
     vocab: dict[tuple[str, str, str], int] = {}
-    rows, cols = [], []
-    for r, toks in enumerate(tokens):
-        for g in set(zip(toks, toks[1:], toks[2:])):
-            rows.append(r)
-            cols.append(vocab.setdefault(g, len(vocab)))
-    return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(tokens), max(1, len(vocab))))
+    cols: list[int] = []
+    indptr = [0]
+    for toks in tokens:
+        cols += [vocab.setdefault(g, len(vocab)) for g in set(zip(toks, toks[1:], toks[2:]))]
+        indptr.append(len(cols))
+    return sparse.csr_matrix(
+        (np.ones(len(cols)), np.array(cols, dtype=np.int32), np.array(indptr, dtype=np.int32)),
+        shape=(len(tokens), max(1, len(vocab))),
+    )
