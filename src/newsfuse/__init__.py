@@ -8,6 +8,8 @@
 `summarize` also takes one article's text, `Article`s or a `Story`, and compares the sources by
 default (`summary.comparison`), as `newsfuse summarize` does; see `newsfuse.pipeline`."""
 
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     EmptyStoryError,
     InputError,
@@ -39,8 +41,10 @@ from .model import (
 from .pipeline import Reading, compare_articles, read, summarize, summarize_story
 from .prepare import PreparedStory, prepare
 from .settings import Options
-from .store import Store
 from .stories import cluster_articles
+
+if TYPE_CHECKING:
+    from .store import Store
 
 __version__ = "0.1.0"
 
@@ -80,3 +84,12 @@ __all__ = [
     "summarize",
     "summarize_story",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """`newsfuse.Store` is imported on first use: a summary needs no SQLite store (start-up)."""
+    if name == "Store":
+        from .store import Store
+
+        return Store
+    raise AttributeError(f"module 'newsfuse' has no attribute {name!r}")

@@ -10,8 +10,10 @@ sentence that leaves out most of the other's content words or one of its numbers
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Literal
 
 from .model import DisagreementKind
@@ -80,13 +82,20 @@ def support(claim: str, other: str, numbers_required: bool = True) -> Support:
     return "full"
 
 
-def _numbers(text: str) -> set[str]:
-    return {str(v) for v in (_number(t) for t in _tokens(text)) if v is not None}
+# The per-sentence parts of a pair's test are remembered: a story tests each sentence against
+# many others (compare's facts, attribution, updates), and they cost more than the pair's own test.
+_MEMO = 16384
 
 
-def _content(text: str) -> set[str]:
+@lru_cache(maxsize=_MEMO)
+def _numbers(text: str) -> frozenset[str]:
+    return frozenset({str(v) for v in (_number(t) for t in _tokens(text)) if v is not None})
+
+
+@lru_cache(maxsize=_MEMO)
+def _content(text: str) -> frozenset[str]:
     stop = stop_words()
-    return {w for w in words(text) if w not in stop}
+    return frozenset(w for w in words(text) if w not in stop)
 
 
 def cover(claim: str, other: str) -> float:
@@ -105,7 +114,8 @@ def _counts_differ(a: str, b: str) -> bool:
     return False
 
 
-def _counted(text: str) -> dict[str, set[float]]:
+@lru_cache(maxsize=_MEMO)
+def _counted(text: str) -> dict[str, set[float]]:  # read-only: shared by every caller (memo)
     """Each number (not a year) with the word it counts: the next word, the second for "N percent"."""
     tokens = [t.lower() for t in _tokens(text)]
     found: dict[str, set[float]] = {}
@@ -118,6 +128,7 @@ def _counted(text: str) -> dict[str, set[float]]:
     return found
 
 
+@lru_cache(maxsize=_MEMO)
 def _negated(text: str) -> bool:
     lowered = text.lower().replace("’", "'")
     return any(w in _NEGATION or w.endswith("n't") for w in re.findall(r"[a-z']+", lowered))
@@ -126,8 +137,9 @@ def _negated(text: str) -> bool:
 # ---- one value changed between two tellings --------------------------------------------------
 
 
-def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.replace("’", "'"))
+@lru_cache(maxsize=_MEMO)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(text.replace("’", "'")))
 
 
 def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
@@ -136,7 +148,7 @@ def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
     ta, tb = _tokens(a), _tokens(b)
     la, lb = [t.lower() for t in ta], [t.lower() for t in tb]
     out = []
-    for op, i1, i2, j1, j2 in SequenceMatcher(None, la, lb, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in _opcodes(a, b):
         if op != "replace" or i2 - i1 > 2 or j2 - j1 > 2:
             continue
         if not _anchored(la, lb, i1, i2, j1, j2):
@@ -158,6 +170,14 @@ def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
     return out
 
 
+@lru_cache(maxsize=_MEMO)
+def _opcodes(a: str, b: str) -> tuple[tuple[str, int, int, int, int], ...]:
+    """difflib's opcodes between the two sentences' lower-cased tokens: remembered, as support
+    (compare's facts) and compare's disagreements ask for many of the same pairs."""
+    la, lb = [t.lower() for t in _tokens(a)], [t.lower() for t in _tokens(b)]
+    return tuple(SequenceMatcher(None, la, lb, autojunk=False).get_opcodes())
+
+
 def _anchored(la: list[str], lb: list[str], i1: int, i2: int, j1: int, j2: int) -> bool:
     """The words around the change are the same in both sentences: two on each side, where
     the change sits inside the sentence; three on the one side, where it opens or ends it."""
@@ -175,7 +195,7 @@ def _anchored(la: list[str], lb: list[str], i1: int, i2: int, j1: int, j2: int) 
 _TOTAL = frozenset({"total", "altogether", "cumulative", "overall", "so far", "in all", "to date"})
 
 
-def _before_one_surname(ta: list[str], tb: list[str], i2: int, j2: int) -> bool:
+def _before_one_surname(ta: Sequence[str], tb: Sequence[str], i2: int, j2: int) -> bool:
     """The changed first names stand before one surname in both ("Bill" / "William" Ingaldson)."""
     return i2 < len(ta) and j2 < len(tb) and ta[i2] == tb[j2] and ta[i2][:1].isupper()
 
@@ -203,7 +223,7 @@ def _running_total(tokens: list[str]) -> bool:
     return bool(_TOTAL & (set(tokens) | pairs))
 
 
-def _kind_of_change(a: list[str], b: list[str], names: NameIndex | None) -> DisagreementKind | None:
+def _kind_of_change(a: Sequence[str], b: Sequence[str], names: NameIndex | None) -> DisagreementKind | None:
     a, b = [_unpossessive(t) for t in a], [_unpossessive(t) for t in b]
     if len(a) == len(b) == 1 and _number(a[0]) is not None and _number(b[0]) is not None:
         na, nb = _number(a[0]), _number(b[0])
@@ -227,7 +247,8 @@ def _unpossessive(token: str) -> str:
     return token[:-2] if token.lower().endswith("'s") else token
 
 
-def _number(token: str) -> float | None:
+@lru_cache(maxsize=4 * _MEMO)
+def _number(token: str) -> float | None:  # remembered: float() raising for each word costs the most
     if token.lower() in _NUMBER_WORDS:
         return float(_NUMBER_WORDS[token.lower()])
     try:

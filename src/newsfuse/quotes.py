@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -37,6 +39,7 @@ TITLE_MAX_WORDS = 8
 PRONOUN_REACH = 3000
 
 _OPEN, _CLOSE, _BOTH = "“«", "”»", '"'
+_MARK_RE = re.compile(f"[{re.escape(_OPEN + _CLOSE + _BOTH)}]")
 _VERBS = (
     "said say says saying told tell tells telling added add adds adding asked asks asking warned warns warning "
     "explained explains explaining wrote writes writing declared declares declaring stated states stating "
@@ -164,7 +167,7 @@ class _Said:
 def find_quotes(text: str, blocks: Sequence[tuple[int, int]]) -> list[Quote]:
     """Every direct quotation in the article's body `blocks` (paragraph spans of `text`)."""
     stretches = _stretches(text, blocks)
-    inside = [(s, e) for s, e, _ in stretches]
+    inside = _Spans((s, e) for s, e, _ in stretches)
     people = _people(text, blocks, inside)
     quotes: list[Quote] = []
     last: _Said | None = None  # who spoke last: what an unattributed quote opening a paragraph continues
@@ -205,8 +208,8 @@ def _stretches(text: str, blocks: Sequence[tuple[int, int]]) -> list[tuple[int, 
 def _marks(text: str, start: int, end: int) -> list[tuple[int, int, int]]:
     spans: list[tuple[int, int, int]] = []
     opened: int | None = None
-    for i in range(start, end):
-        ch = text[i]
+    for m in _MARK_RE.finditer(text, start, end):  # only the marks change the state
+        i, ch = m.start(), m.group()
         if opened is None and (ch in _OPEN or (ch in _BOTH)):
             opened = i
         elif opened is not None and (ch in _CLOSE or ch in _BOTH):
@@ -239,7 +242,7 @@ def _trim(text: str, start: int, end: int, opening: int) -> tuple[int, int, int]
 # People named in the article ---------------------------------------------------------------
 
 
-def _people(text: str, blocks: Sequence[tuple[int, int]], inside: list[tuple[int, int]]) -> list[_Person]:
+def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans) -> list[_Person]:
     """Person mentions outside quotes, in text order, each with its full name and title."""
     runs: list[tuple[int, int, list[str], str | None, bool]] = []
     block_of: dict[int, int] = {}
@@ -329,8 +332,22 @@ def _gender(text: str, start: int, name: str, role: str | None) -> bool | None:
     return True if first in _FEMALE else (None if len(name.split()) < 2 else False)
 
 
-def _inside(pos: int, spans: Iterable[tuple[int, int]]) -> bool:
-    return any(s <= pos < e for s, e in spans)
+class _Spans:
+    """Spans (start, end) asked whether they hold a position, in O(log n): sorted by start, with
+    the furthest end of each prefix (any span, overlapping or not)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self.starts = [s for s, _ in ordered]
+        self.reach = list(itertools.accumulate((e for _, e in ordered), max))
+
+    def __contains__(self, pos: int) -> bool:
+        k = bisect.bisect_right(self.starts, pos)  # spans 0..k-1 start at or before pos
+        return k > 0 and self.reach[k - 1] > pos
+
+
+def _inside(pos: int, spans: _Spans) -> bool:
+    return pos in spans
 
 
 # Attribution ---------------------------------------------------------------------------------
@@ -546,7 +563,7 @@ def _last_speaker(
     lo: int,
     hi: int,
     people: list[_Person],
-    inside: list[tuple[int, int]],
+    inside: _Spans,
 ) -> _Said | None:
     """Who spoke last by the end of this paragraph: its last quote's speaker or the last person
     its prose reports speaking ("Medlin said it was hard...")."""

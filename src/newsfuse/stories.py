@@ -14,6 +14,7 @@ from typing import Protocol
 import numpy as np
 
 from .errors import OptionError
+from .hashing import TermHasher
 from .model import Article
 
 __all__ = [
@@ -158,17 +159,8 @@ class ArticleVector:
         return dict(zip(self.terms.tolist(), self.weights.tolist()))
 
 
-def _hasher():
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    return HashingVectorizer(
-        n_features=N_FEATURES,
-        alternate_sign=False,
-        norm=None,
-        stop_words="english",
-        token_pattern=r"(?u)\b[^\W\d_][^\W_]{2,}\b",
-        dtype=np.float32,
-    )
+def _hasher() -> TermHasher:
+    return TermHasher(N_FEATURES, token_pattern=r"(?u)\b[^\W\d_][^\W_]{2,}\b", dtype=np.float32)
 
 
 def idf_table() -> np.ndarray:

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+
+import numpy as np
 
 from .model import Article, Sentence, WireCopy
 from .outlets import normalize_agency
 from .textsim import QUOTE_CHARS, shingles
 
-if TYPE_CHECKING:  # datasketch (and the scipy it imports) is loaded when a story is first syndicated
-    from datasketch import MinHash
-
-__all__ = ["SyndicationSettings", "find_copies", "syndicate", "is_quote_heavy", "find_root", "eligible_sentences"]
+__all__ = [
+    "SyndicationSettings",
+    "find_copies",
+    "minhash_signatures",
+    "syndicate",
+    "is_quote_heavy",
+    "find_root",
+    "eligible_sentences",
+]
 
 
 @dataclass(frozen=True)
@@ -37,22 +44,64 @@ class SyndicationSettings:
 
 DEFAULT = SyndicationSettings()
 _NUM_PERM = 64
-# LSH bands x rows for the default copy_jaccard and _NUM_PERM: datasketch's own optimum (its _optimal_param),
-# fixed here because datasketch recomputes it by numerical integration (~35 ms) for every index.
+# LSH bands x rows for the default copy_jaccard and _NUM_PERM: datasketch's own optimum (its _optimal_param).
 _LSH_BANDS_ROWS = (8, 8)
-_TEMPLATE: MinHash | None = None
+# Shingle hashes permuted at a time (each a row of _NUM_PERM uint32): bounds memory in big stories.
+_CHUNK = 32768
+_PERMUTATIONS: tuple[np.ndarray, np.ndarray] | None = None
 
 
-def _minhash(tokens: set[str]) -> MinHash:
-    """A MinHash sharing one set of permutations: building them costs more than hashing a sentence."""
-    global _TEMPLATE
-    from datasketch import MinHash
+# MinHash and its LSH bands are datasketch's (2.0, scheme "affine32", seed 1), computed here in one
+# numpy pass over a story's sentences: importing datasketch costs about 1 s of start-up (it imports
+# scipy.integrate and more), and its per-sentence objects cost more than the hashing.
+# tests/test_syndicate.py checks the signatures and the candidate pairs against datasketch's.
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutations for seed 1: odd multipliers a and offsets b, uint32."""
+    global _PERMUTATIONS
+    if _PERMUTATIONS is None:
+        gen = np.random.RandomState(1)
+        a = gen.randint(0, 1 << 31, _NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        b = gen.randint(0, 1 << 32, _NUM_PERM, dtype=np.uint32)
+        _PERMUTATIONS = (a, b)
+    return _PERMUTATIONS
 
-    if _TEMPLATE is None:
-        _TEMPLATE = MinHash(num_perm=_NUM_PERM, seed=1)
-    mh = MinHash(num_perm=_NUM_PERM, seed=1, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
-    mh.update_batch([t.encode() for t in tokens])
-    return mh
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """The MurmurHash3 finalizer on uint32 values (datasketch's pre-mix of each input hash)."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def minhash_signatures(sets: Sequence[set[str]]) -> np.ndarray:
+    """A (len(sets), 64) uint32 MinHash signature of each set of strings, as datasketch's
+    `MinHash(num_perm=64, seed=1)` updated with the UTF-8 strings gives (an empty set: all 2**32 - 1)."""
+    a, b = _permutations()
+    out = np.full((len(sets), _NUM_PERM), np.iinfo(np.uint32).max, dtype=np.uint32)
+    owners = np.repeat(np.arange(len(sets)), [len(s) for s in sets])
+    digests = b"".join(hashlib.sha1(t.encode()).digest()[:4] for s in sets for t in s)
+    hashes = _fmix32(np.frombuffer(digests, dtype="<u4").astype(np.uint32))
+    for start in range(0, len(hashes), _CHUNK):
+        permuted, chunk = hashes[start : start + _CHUNK, None] * a + b, owners[start : start + _CHUNK]
+        firsts = np.flatnonzero(np.r_[True, chunk[1:] != chunk[:-1]])
+        rows = chunk[firsts]
+        out[rows] = np.minimum(out[rows], np.minimum.reduceat(permuted, firsts, axis=0))
+    return out
+
+
+def _band_pairs(signatures: np.ndarray) -> set[tuple[int, int]]:
+    """Row pairs (i < j) equal in all rows of at least one LSH band: datasketch's MinHashLSH candidates."""
+    bands, rows = _LSH_BANDS_ROWS
+    pairs: set[tuple[int, int]] = set()
+    for band in range(bands):
+        buckets: dict[bytes, list[int]] = {}
+        for i, key in enumerate(np.ascontiguousarray(signatures[:, band * rows : (band + 1) * rows])):
+            buckets.setdefault(key.tobytes(), []).append(i)
+        for members in buckets.values():
+            pairs.update((x, y) for k, x in enumerate(members) for y in members[k + 1 :])
+    return pairs
 
 
 def is_quote_heavy(text: str, max_share: float = DEFAULT.max_quoted_share) -> bool:
@@ -83,20 +132,18 @@ def find_copies(
 ) -> list[tuple[int, int, float]]:
     """Pairs (i, j, jaccard) of near-identical sentences from different articles (MinHash LSH),
     among the `eligible` ones; `tokens` are each sentence's words."""
-    sets = {i: shingles(tokens[i]) for i in eligible}
-    from datasketch import MinHashLSH
-
-    lsh = MinHashLSH(num_perm=_NUM_PERM, params=_LSH_BANDS_ROWS)
-    hashes = {i: _minhash(sets[i]) for i in eligible}
-    for i in eligible:
-        lsh.insert(i, hashes[i])
+    if len({sentences[i].document for i in eligible}) < 2:  # copies are pairs across articles
+        return []
+    sets = [shingles(tokens[i]) for i in eligible]
     pairs = []
-    for i in eligible:
-        for j in lsh.query(hashes[i]):
-            if j > i and sentences[j].document != sentences[i].document:
-                jaccard = len(sets[i] & sets[j]) / len(sets[i] | sets[j])
-                if jaccard >= copy_jaccard:
-                    pairs.append((i, j, jaccard))
+    for x, y in sorted(_band_pairs(minhash_signatures(sets))):
+        i, j = eligible[x], eligible[y]
+        if i > j:
+            i, j, x, y = j, i, y, x
+        if sentences[j].document != sentences[i].document:
+            jaccard = len(sets[x] & sets[y]) / len(sets[x] | sets[y])
+            if jaccard >= copy_jaccard:
+                pairs.append((i, j, jaccard))
     return pairs
 
 

@@ -10,6 +10,8 @@ from functools import lru_cache
 import numpy as np
 from scipy import sparse
 
+from .hashing import ENGLISH_STOP_WORDS
+
 __all__ = [
     "words",
     "normalize",
@@ -38,13 +40,26 @@ _VARIANTS = [
 ]
 
 
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
+# What a variant's case-insensitive match lowers to: no such substring, no match (after NFKD the
+# other letters IGNORECASE matches, the long s and the Kelvin sign, are already s and K).
+_VARIANT_KEYS = ("u.s.", "u.n.", "u.k.", "qaeda")
+
+
+def _drop_combining(run: re.Match[str]) -> str:
+    return "".join(c for c in run.group() if not unicodedata.combining(c))
+
+
 def normalize(text: str) -> str:
     """Lower-case, accents folded, curly quotes straightened: raw and tokenized text meet here."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    for variant, canonical in _VARIANTS:
-        text = variant.sub(canonical, text)
-    return text.lower().replace("’", "'").replace("‘", "'")
+    if not text.isascii():  # ASCII is its own NFKD and has no combining marks
+        text = _NON_ASCII_RE.sub(_drop_combining, unicodedata.normalize("NFKD", text))
+    lowered = text.lower()
+    if any(key in lowered for key in _VARIANT_KEYS):
+        for variant, canonical in _VARIANTS:
+            text = variant.sub(canonical, text)
+        lowered = text.lower()
+    return lowered.replace("’", "'").replace("‘", "'") if "‘" in lowered or "’" in lowered else lowered
 
 
 def words(text: str) -> list[str]:
@@ -128,11 +143,17 @@ def _count_matrix(tokens: Sequence[Sequence[str]]) -> sparse.csr_matrix:
     stop = stop_words()
     content = [[t for t in toks if t not in stop] for toks in tokens]
     vocab = {w: i for i, w in enumerate(sorted({t for toks in content for t in toks}))}
-    rows = np.repeat(np.arange(len(content)), [len(c) for c in content])
+    width = max(1, len(vocab))
+    rows = np.repeat(np.arange(len(content), dtype=np.int64), [len(c) for c in content])
     cols = np.array([vocab[t] for c in content for t in c], dtype=np.int64)
-    counts = sparse.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(content), max(1, len(vocab))))
-    counts.sum_duplicates()
-    return counts
+    # canonical CSR built directly (duplicates summed, columns sorted): scipy's COO route costs
+    # more than the counting for the small stories a stream summarizes one by one
+    cells, counts = np.unique(rows * width + cols, return_counts=True)
+    indptr = np.searchsorted(cells, np.arange(len(content) + 1, dtype=np.int64) * width)
+    return sparse.csr_matrix(
+        (counts.astype(np.float64), (cells % width).astype(np.int32), indptr.astype(np.int32)),
+        shape=(len(content), width),
+    )
 
 
 def tfidf_rows(counts: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -168,6 +189,4 @@ def cosine_matrix(a: sparse.csr_matrix, b: sparse.csr_matrix) -> np.ndarray:
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
     """English stop words plus the reporting verbs and honorifics every news sentence carries."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
     return frozenset(ENGLISH_STOP_WORDS | {"said", "says", "told", "s", "t", "mr", "ms", "mrs"})

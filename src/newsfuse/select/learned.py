@@ -22,6 +22,7 @@ from ..features import FEATURES, MAX_OFFSET, story_features
 from ..model import Sentence
 from ..prepare import PreparedStory
 from ._base import BUDGET_SLACK, MAX_WORDS, MIN_WORDS, register
+from .trees import read_trees
 
 if TYPE_CHECKING:
     from ..settings import Options
@@ -174,7 +175,7 @@ class LearnedSelector:
     """Score each early sentence with a LightGBM model, then pack greedily with redundancy control.
 
     The constructor only stores `settings` (packing) and the training parameters; `fit` sets
-    `booster_` and `features_`; `LearnedSelector.load()` gives the fitted selector of the shipped
+    `booster_` (a LightGBM booster; a model file's is a `trees.TreeEnsemble`) and `features_`; `LearnedSelector.load()` gives the fitted selector of the shipped
     model. Selecting with an unfitted selector raises `ModelError`.
     """
 
@@ -260,13 +261,10 @@ class LearnedSelector:
 
     @classmethod
     def from_model_file(cls, model: ModelFile, settings: LearnedSettings | None = None) -> LearnedSelector:
-        """A fitted selector of `model`, packing with its settings (or `settings` when given)."""
-        try:
-            import lightgbm as lgb
-        except ImportError as err:
-            raise ModelError("the learned selector needs lightgbm: pip install lightgbm") from err
+        """A fitted selector of `model`, packing with its settings (or `settings` when given). Its
+        `booster_` is a `trees.TreeEnsemble` (the same scores as LightGBM's, without importing it)."""
         selector = cls(model.settings if settings is None else settings, seed=int(model.meta.get("seed", 0)))
-        selector._set_fitted(lgb.Booster(model_str=model.booster), model.features, model.meta)
+        selector._set_fitted(read_trees(model.booster), model.features, model.meta)
         return selector
 
     @classmethod
@@ -337,6 +335,7 @@ class ShippedLearnedSelector:
 
 def _greedy(scores, lengths, similarity, trigrams, budget, mmr, block_share) -> list[int]:
     n = len(scores)
+    similarity = similarity.tocsr() if sparse.issparse(similarity) else similarity
     available = np.ones(n, dtype=bool)
     max_sim = np.zeros(n)
     seen = np.zeros(trigrams.shape[1] if trigrams is not None else 0)
@@ -349,28 +348,42 @@ def _greedy(scores, lengths, similarity, trigrams, budget, mmr, block_share) -> 
         if not np.isfinite(value[i]):
             break
         available[i] = False
-        if trigrams is not None and chosen:
-            row = trigrams[i]
-            repeated = float(seen[row.indices].sum())
-            if repeated > block_share * max(1, row.nnz):
+        grams = trigrams.indices[trigrams.indptr[i] : trigrams.indptr[i + 1]] if trigrams is not None else None
+        if grams is not None and chosen:
+            repeated = float(seen[grams].sum())
+            if repeated > block_share * max(1, len(grams)):
                 continue
         chosen.append(i)
         total += lengths[i]
-        row = similarity[i]
-        max_sim = np.maximum(max_sim, row.toarray().ravel() if sparse.issparse(row) else row)
-        if trigrams is not None:
-            seen[trigrams[i].indices] = 1.0
+        max_sim = np.maximum(max_sim, _row(similarity, i, n))
+        if grams is not None:
+            seen[grams] = 1.0
         if total > budget:
             break
     return chosen
 
 
+def _row(matrix, i: int, n: int) -> np.ndarray:
+    """Row i of a dense array or a CSR matrix, as a dense vector (sliced by hand: scipy's row
+    indexing costs more than the rest of a greedy step)."""
+    if not sparse.issparse(matrix):
+        return matrix[i]
+    row = np.zeros(n)
+    lo, hi = matrix.indptr[i], matrix.indptr[i + 1]
+    row[matrix.indices[lo:hi]] = matrix.data[lo:hi]
+    return row
+
+
 def _trigram_matrix(tokens: list[list[str]]) -> sparse.csr_matrix:
-    """Binary (sentence x word-trigram) incidence of the candidates."""
+    """Binary (sentence x word-trigram) incidence of the candidates (a row's columns unsorted:
+    the greedy packing reads them as a set)."""
     vocab: dict[tuple[str, str, str], int] = {}
-    rows, cols = [], []
-    for r, toks in enumerate(tokens):
-        for g in set(zip(toks, toks[1:], toks[2:])):
-            rows.append(r)
-            cols.append(vocab.setdefault(g, len(vocab)))
-    return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(tokens), max(1, len(vocab))))
+    cols: list[int] = []
+    indptr = [0]
+    for toks in tokens:
+        cols += [vocab.setdefault(g, len(vocab)) for g in set(zip(toks, toks[1:], toks[2:]))]
+        indptr.append(len(cols))
+    return sparse.csr_matrix(
+        (np.ones(len(cols)), np.array(cols, dtype=np.int32), np.array(indptr, dtype=np.int32)),
+        shape=(len(tokens), max(1, len(vocab))),
+    )

@@ -1,0 +1,179 @@
+"""Per-cluster cost of `newsfuse batch` on the 50 fulltext-dev clusters, compare off and on, beside
+sumy's LexRank and the floor (read and regex-tokenize a cluster), side by side in one run; and the
+whole `newsfuse batch` process against the same batch with LexRank.
+
+Usage (from the repo root):
+    PYTHONPATH=src python bench/bench_cluster.py                       # --rounds 3 --copies 3
+    PYTHONPATH=src python bench/bench_cluster.py --old REV             # and an older revision's newsfuse
+
+Per cluster (one worker process a side, PYTHONPATH=<side>/src; warmed up on the first cluster, so
+model loading and lazy imports are excluded; CPU time, `time.process_time`; each cluster keeps its
+minimum over `--rounds`, the sides alternating):
+- floor: `json.loads` of the cluster's line and `re.findall(r"\\w+", ...)` over its documents;
+- newsfuse, compare off / on: `batch.process_record` of the line, what `newsfuse batch` does per
+  record (the story built, summarized with the default learned selector, turned into the output dict);
+- LexRank: the story built and prepared by newsfuse (sumy has no sentence splitter without NLTK
+  data), then sumy's LexRank (`--selector lexrank`) packing the default budget; no attribution.
+Whole process: `python -m newsfuse.cli batch IN -o OUT --workers 1` over the 50 clusters repeated
+`--copies` times (150 records by default; the held-out full-text clusters are not in ../shared),
+CPU time of the process (`os.wait4`, start-up included), default selector against `--selector lexrank`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FULLTEXT = ROOT.parent / "shared" / "data" / "fulltext-dev.jsonl"
+SYSTEMS = ("floor", "off", "on", "lexrank")
+WORD = re.compile(r"\w+")
+
+
+def worker(expect_src: Path, data: Path, systems: list[str]) -> None:
+    """Each cluster's CPU seconds for each system, JSON on stdout."""
+    import newsfuse
+    from newsfuse.batch import process_record
+    from newsfuse.ingest import story_from_record
+    from newsfuse.prepare import prepare
+    from newsfuse.select import default_budget, get_selector
+    from newsfuse.settings import Options
+
+    if not Path(newsfuse.__file__).resolve().is_relative_to(expect_src.resolve()):
+        sys.exit(f"worker: imported newsfuse from {newsfuse.__file__}, expected it under {expect_src}")
+    lines = [line for line in data.read_text(encoding="utf-8").splitlines() if line.strip()]
+    off, on = Options(compare=False), Options(compare=True)
+    lexrank = get_selector("lexrank", off)
+
+    def floor(line: str) -> object:
+        return [WORD.findall(d if isinstance(d, str) else d.get("text", "")) for d in json.loads(line)["documents"]]
+
+    def run_lexrank(line: str) -> object:
+        story = prepare(story_from_record(json.loads(line), "bench")[0])
+        return lexrank(story, default_budget(story))
+
+    run = {
+        "floor": floor,
+        "off": lambda line: process_record("bench", json.loads(line), off),
+        "on": lambda line: process_record("bench", json.loads(line), on),
+        "lexrank": run_lexrank,
+    }
+    for name in systems:
+        run[name](lines[0])  # warm-up: model, lazy imports
+    out: dict[str, list[float]] = {name: [] for name in systems}
+    for line in lines:
+        for name in systems:
+            start = time.process_time()
+            run[name](line)
+            out[name].append(time.process_time() - start)
+    json.dump(out, sys.stdout)
+
+
+def run_worker(src: Path, data: Path, systems: list[str]) -> dict[str, list[float]]:
+    env = dict(os.environ, PYTHONPATH=str(src), PYTHONHASHSEED="0", OMP_NUM_THREADS="1")
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", str(src), "--data", str(data)]
+    done = subprocess.run([*command, "--systems", ",".join(systems)], env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"worker {src}: exit {done.returncode}\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout)
+
+
+def whole_process(src: Path, data: Path, out: Path, selector: str | None) -> float:
+    """CPU seconds of one `newsfuse batch` process (start-up included)."""
+    env = dict(os.environ, PYTHONPATH=str(src), PYTHONHASHSEED="0", OMP_NUM_THREADS="1")
+    command = [sys.executable, "-m", "newsfuse.cli", "batch", str(data), "-o", str(out), "--workers", "1"]
+    command += ["--selector", selector] if selector else []
+    out.unlink(missing_ok=True)
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{' '.join(command)} failed")
+    return usage.ru_utime + usage.ru_stime
+
+
+def git(*args: str) -> str:
+    return subprocess.run(["git", "-C", str(ROOT), *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--old", default=None, help="an older revision run side by side (newsfuse columns only)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--copies", type=int, default=3, help="the whole-process batch: fulltext-dev this many times")
+    parser.add_argument("--data", type=Path, default=FULLTEXT)
+    parser.add_argument("--worker", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--systems", default=",".join(SYSTEMS), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker is not None:
+        worker(args.worker, args.data, args.systems.split(","))
+        return
+    temp = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
+    sides = [("new", ROOT / "src", list(SYSTEMS))]
+    try:
+        if args.old:
+            git("worktree", "add", "--detach", str(temp / "old"), args.old)
+            sides.insert(0, ("old", temp / "old" / "src", ["off", "on"]))
+        best: dict[tuple[str, str], list[float]] = {}
+        for _ in range(args.rounds):
+            for side, src, systems in sides:
+                for name, times in run_worker(src, args.data, systems).items():
+                    key = (side, name)
+                    best[key] = [min(a, b) for a, b in zip(best[key], times)] if key in best else times
+        corpus = temp / "corpus.jsonl"
+        with open(corpus, "w", encoding="utf-8") as handle:
+            for copy in range(args.copies):
+                for line in args.data.read_text(encoding="utf-8").splitlines():
+                    if line.strip():
+                        record = json.loads(line)
+                        record["id"] = f"{record.get('id')}-{copy}"
+                        handle.write(json.dumps(record) + "\n")
+        process: dict[str, float] = {}
+        for side, src, _ in sides:
+            process[f"{side} newsfuse"] = whole_process(src, corpus, temp / "out.jsonl", None)
+        process["new lexrank"] = whole_process(ROOT / "src", corpus, temp / "out.jsonl", "lexrank")
+    finally:
+        if args.old:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(temp / "old")])
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True)
+        shutil.rmtree(temp, ignore_errors=True)
+    report(args, best, process)
+
+
+def report(args: argparse.Namespace, best: dict[tuple[str, str], list[float]], process: dict[str, float]) -> None:
+    head = git("rev-parse", "--short", "HEAD")
+    dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--", "src") else ""
+    command = "PYTHONPATH=src python bench/bench_cluster.py" + (f" --old {args.old}" if args.old else "")
+    print(f"\nCommand: `{command}` ({date.today().isoformat()}; new = {head}{dirty}; {args.rounds} rounds)\n")
+    names = {"floor": "floor (read + regex-tokenize)", "off": "newsfuse, compare off", "on": "newsfuse, compare on"}
+    names["lexrank"] = "sumy LexRank (newsfuse's preparation + LexRank)"
+    lexrank = statistics.median(best[("new", "lexrank")])
+    print("| system | median ms | mean ms | p90 ms | median vs LexRank |")
+    print("|---|---:|---:|---:|---:|")
+    for (side, name), times in sorted(best.items(), key=lambda kv: (SYSTEMS.index(kv[0][1]), kv[0][0] != "old")):
+        ms = sorted(t * 1000 for t in times)
+        label = f"{side}: {names[name]}" if args.old and name in ("off", "on") else names[name]
+        median = statistics.median(ms)
+        print(
+            f"| {label} | {median:.2f} | {statistics.fmean(ms):.2f} | {ms[int(0.9 * (len(ms) - 1))]:.2f} |"
+            f" {lexrank * 1000 / median:.1f}x faster |"
+        )
+    records = args.copies * len([line for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()])
+    print(f"\nWhole process, `newsfuse batch --workers 1` over {records} records (CPU s, start-up included):\n")
+    print("| process | CPU s | ms / record | LexRank / this |")
+    print("|---|---:|---:|---:|")
+    for name, seconds in process.items():
+        print(f"| {name} | {seconds:.2f} | {seconds * 1000 / records:.1f} | {process['new lexrank'] / seconds:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Start-up to the first summary: CPU and wall time of a whole `newsfuse summarize` process on the
+bundled example, this tree against an older revision, side by side in one run.
+
+Usage (from the repo root):
+    PYTHONPATH=src python bench/bench_startup.py                     # this tree alone
+    PYTHONPATH=src python bench/bench_startup.py --old 430affa       # and an older revision
+        [--repeat 5] [--input examples/port-halvard-fire/] [--profile]
+
+Each run is a fresh `python -m newsfuse.cli summarize INPUT` process (stdout to a pipe, so the
+output is not wrapped); its CPU time (user + system, from `os.wait4`) and wall time are read, the
+sides alternate (old, new, old, new, ...) and each keeps its median. The floor is the interpreter
+itself (`python -c pass`) and `import numpy, scipy.sparse` (what any summary needs). The outputs
+of both sides are hashed: "same output" says whether they print the same summary. `--profile`
+prints, for this tree, the modules whose import took longest (`-X importtime`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_INPUT = ROOT / "examples" / "port-halvard-fire"
+
+
+def run_once(command: list[str], src: Path | None) -> tuple[float, float, str]:
+    """(CPU s, wall s, sha256 of stdout) of one process."""
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
+    out = proc.stdout.read() if proc.stdout else b""
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{' '.join(command)} failed (PYTHONPATH={src})")
+    return usage.ru_utime + usage.ru_stime, wall, hashlib.sha256(out).hexdigest()[:16]
+
+
+def summarize_command(target: Path) -> list[str]:
+    return [sys.executable, "-m", "newsfuse.cli", "summarize", str(target)]
+
+
+def profile(target: Path, top: int = 15) -> None:
+    """The slowest imports (cumulative, microseconds) of one summarize process of this tree."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", *summarize_command(target)[1:]],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    rows = []
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            _, cumulative, name = line.split("|")
+            if cumulative.strip().isdigit():
+                rows.append((int(cumulative), name.rstrip()))
+    print("\nSlowest imports of this tree (cumulative ms, -X importtime):\n")
+    for cumulative, name in sorted(rows, reverse=True)[:top]:
+        print(f"    {cumulative / 1000:7.1f}  {name}")
+
+
+def git(*args: str) -> str:
+    return subprocess.run(["git", "-C", str(ROOT), *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--old", default=None, help="an older revision to run side by side")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each side (median kept)")
+    parser.add_argument("--input", type=Path, default=DEFAULT_INPUT)
+    parser.add_argument("--profile", action="store_true", help="also list this tree's slowest imports")
+    args = parser.parse_args()
+    target = args.input.resolve()
+    temp = Path(tempfile.mkdtemp(prefix="bench-startup-"))
+    sides: list[tuple[str, list[str], Path | None]] = [
+        ("python -c pass (floor)", [sys.executable, "-c", "pass"], None),
+        ("import numpy, scipy.sparse (floor)", [sys.executable, "-c", "import numpy, scipy.sparse"], None),
+    ]
+    try:
+        if args.old:
+            tree = temp / "old"
+            git("worktree", "add", "--detach", str(tree), args.old)
+            sides.append((f"old ({git('rev-parse', '--short', args.old)})", summarize_command(target), tree / "src"))
+        sides.append(("new (this tree)", summarize_command(target), ROOT / "src"))
+        for _, command, src in sides:  # warm the page cache and .pyc files once
+            run_once(command, src)
+        runs: dict[str, list[tuple[float, float, str]]] = {name: [] for name, _, _ in sides}
+        for _ in range(args.repeat):
+            for name, command, src in sides:
+                runs[name].append(run_once(command, src))
+    finally:
+        if args.old:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(temp / "old")])
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True)
+        shutil.rmtree(temp, ignore_errors=True)
+    report(args, sides, runs)
+    if args.profile:
+        profile(target)
+
+
+def report(args: argparse.Namespace, sides: list, runs: dict[str, list[tuple[float, float, str]]]) -> None:
+    head = git("rev-parse", "--short", "HEAD")
+    dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--", "src") else ""
+    command = "PYTHONPATH=src python bench/bench_startup.py" + (f" --old {args.old}" if args.old else "")
+    print(f"\nCommand: `{command}` ({date.today().isoformat()}; new = {head}{dirty}; {args.repeat} runs a side)\n")
+    new_cpu = statistics.median(r[0] for r in runs["new (this tree)"])
+    new_hash = runs["new (this tree)"][0][2]
+    print("| process | CPU s (median) | wall s (median) | CPU vs new | same output as new |")
+    print("|---|---:|---:|---:|---|")
+    for name, _, src in sides:
+        cpu = statistics.median(r[0] for r in runs[name])
+        wall = statistics.median(r[1] for r in runs[name])
+        same = "-" if src is None else "yes" if all(r[2] == new_hash for r in runs[name]) else "no"
+        print(f"| {name} | {cpu:.3f} | {wall:.3f} | {cpu / new_cpu:.2f}x | {same} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""Hashed term counts without scikit-learn: its `HashingVectorizer` (English stop words, MurmurHash3) rebuilt."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+
+__all__ = ["ENGLISH_STOP_WORDS", "murmurhash3_32", "TermHasher"]
+
+# scikit-learn's English stop-word list (sklearn.feature_extraction.text.ENGLISH_STOP_WORDS, BSD
+# licence), copied so that a summary does not import scikit-learn (about 1.3 s of start-up, most of
+# it scipy.stats); tests/test_hashing.py checks the copy against the original.
+ENGLISH_STOP_WORDS = frozenset(
+    """
+    a about above across after afterwards again against all almost alone along already also although always am
+    among amongst amoungst amount an and another any anyhow anyone anything anyway anywhere are around as at
+    back be became because become becomes becoming been before beforehand behind being below beside besides
+    between beyond bill both bottom but by call can cannot cant co con could couldnt cry de describe detail do
+    done down due during each eg eight either eleven else elsewhere empty enough etc even ever every everyone
+    everything everywhere except few fifteen fifty fill find fire first five for former formerly forty found
+    four from front full further get give go had has hasnt have he hence her here hereafter hereby herein
+    hereupon hers herself him himself his how however hundred i ie if in inc indeed interest into is it its
+    itself keep last latter latterly least less ltd made many may me meanwhile might mill mine more moreover
+    most mostly move much must my myself name namely neither never nevertheless next nine no nobody none noone
+    nor not nothing now nowhere of off often on once one only onto or other others otherwise our ours
+    ourselves out over own part per perhaps please put rather re same see seem seemed seeming seems serious
+    several she should show side since sincere six sixty so some somehow someone something sometime sometimes
+    somewhere still such system take ten than that the their them themselves then thence there thereafter
+    thereby therefore therein thereupon these they thick thin third this those though three through throughout
+    thru thus to together too top toward towards twelve twenty two un under until up upon us very via was we
+    well were what whatever when whence whenever where whereafter whereas whereby wherein whereupon wherever
+    whether which while whither who whoever whole whom whose why will with within without would yet you your
+    yours yourself yourselves
+    """.split()
+)
+
+_MASK = 0xFFFFFFFF
+# Distinct terms whose column is remembered; past it the memo starts afresh (a long ingest).
+_MEMO_LIMIT = 1 << 20
+
+
+def _rotl(x: int, r: int) -> int:
+    return ((x << r) | (x >> (32 - r))) & _MASK
+
+
+def murmurhash3_32(data: bytes, seed: int = 0) -> int:
+    """MurmurHash3 x86 32-bit of `data`, signed, as `sklearn.utils.murmurhash3_32(data, seed)`."""
+    c1, c2, length = 0xCC9E2D51, 0x1B873593, len(data)
+    h = seed & _MASK
+    end = length & ~3
+    for i in range(0, end, 4):
+        k = int.from_bytes(data[i : i + 4], "little")
+        h ^= (_rotl((k * c1) & _MASK, 15) * c2) & _MASK
+        h = (_rotl(h, 13) * 5 + 0xE6546B64) & _MASK
+    tail = int.from_bytes(data[end:], "little")
+    if length & 3:
+        h ^= (_rotl((tail * c1) & _MASK, 15) * c2) & _MASK
+    h ^= length
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & _MASK
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & _MASK
+    h ^= h >> 16
+    return h - (1 << 32) if h & 0x80000000 else h
+
+
+class TermHasher:
+    """Term counts in `n_features` hashed columns, as scikit-learn's `HashingVectorizer(n_features,
+    alternate_sign=False, norm=None, stop_words="english", token_pattern=...)` gives them: lower-cased
+    text, the pattern's matches less the stop words, column |murmurhash3_32(term)| mod n_features."""
+
+    def __init__(self, n_features: int, token_pattern: str, dtype: type = np.float32) -> None:
+        self.n_features = n_features
+        self.dtype = dtype
+        self._findall = re.compile(token_pattern).findall
+        self._columns: dict[str, int] = {}
+
+    def _column(self, term: str) -> int:
+        h = murmurhash3_32(term.encode("utf-8"))
+        # scikit-learn's rule for -2**31, whose absolute value an int32 cannot hold
+        column = (2147483647 - (self.n_features - 1)) % self.n_features if h == -(1 << 31) else abs(h) % self.n_features
+        if len(self._columns) >= _MEMO_LIMIT:
+            self._columns.clear()
+        self._columns[term] = column
+        return column
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """A (texts x n_features) CSR matrix of term counts, duplicates summed, columns sorted."""
+        columns: list[int] = []
+        memo, stop, column = self._columns, ENGLISH_STOP_WORDS, self._column
+        indptr = [0]
+        for text in texts:
+            row = [memo[t] if t in memo else column(t) for t in self._findall(text.lower()) if t not in stop]
+            columns.extend(row)
+            indptr.append(len(columns))
+        indices = np.asarray(columns, dtype=np.int32)
+        matrix = sparse.csr_matrix(
+            (np.ones(len(indices), dtype=self.dtype), indices, np.asarray(indptr, dtype=np.int32)),
+            shape=(len(texts), self.n_features),
+        )
+        matrix.sum_duplicates()
+        return matrix

@@ -1,0 +1,67 @@
+"""The hashed term counts and stop words match scikit-learn's, which they replace on the summary path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from newsfuse.hashing import ENGLISH_STOP_WORDS, TermHasher, murmurhash3_32
+from newsfuse.stories import N_FEATURES
+
+sklearn_text = pytest.importorskip("sklearn.feature_extraction.text")
+murmurhash = pytest.importorskip("sklearn.utils").murmurhash3_32
+
+PATTERN = r"(?u)\b[^\W\d_][^\W_]{2,}\b"
+TEXTS = [
+    "The Port Halvard fire burned for 11 hours; firefighters said the warehouse was lost.",
+    "Zürich's mayor, Corinne Mauch, spoke — «très bien» — and the café reopened at 9 a.m.",
+    "",
+    "the the the THE The a an of",
+    "日本語のテキスト and Ελληνικά words, naïve coöperation, Straße",
+]
+
+
+def test_stop_words_are_scikit_learns():
+    assert ENGLISH_STOP_WORDS == sklearn_text.ENGLISH_STOP_WORDS
+
+
+@pytest.mark.parametrize("seed", [0, 1, 42])
+def test_murmurhash_matches_scikit_learn(seed):
+    for data in [
+        b"",
+        b"a",
+        b"ab",
+        b"abc",
+        b"abcd",
+        b"abcde",
+        "naïve".encode(),
+        "日本語のテキスト".encode(),
+        bytes(range(97)),
+    ]:
+        assert murmurhash3_32(data, seed) == murmurhash(data, seed=seed)
+
+
+def test_counts_match_hashing_vectorizer(tmp_path):
+    texts = TEXTS + [(tmp_path / "x").as_posix(), Path(__file__).read_text(encoding="utf-8")]
+    ours = TermHasher(N_FEATURES, PATTERN).transform(texts)
+    theirs = sklearn_text.HashingVectorizer(
+        n_features=N_FEATURES,
+        alternate_sign=False,
+        norm=None,
+        stop_words="english",
+        token_pattern=PATTERN,
+        dtype=np.float32,
+    ).transform(texts)
+    assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
+    assert np.array_equal(ours.indptr, theirs.indptr)
+    assert np.array_equal(ours.indices, theirs.indices)
+    assert np.array_equal(ours.data, theirs.data)
+
+
+def test_the_lowest_hash_keeps_scikit_learns_column(monkeypatch):
+    import newsfuse.hashing as hashing
+
+    monkeypatch.setattr(hashing, "murmurhash3_32", lambda data, seed=0: -(1 << 31))
+    assert TermHasher(N_FEATURES, PATTERN)._column("x") == (2147483647 - (N_FEATURES - 1)) % N_FEATURES

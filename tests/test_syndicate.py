@@ -1,0 +1,79 @@
+"""syndicate's own MinHash and LSH bands give datasketch's signatures and candidate pairs."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from newsfuse.model import Article, Story
+from newsfuse.prepare import prepare
+from newsfuse.syndicate import _LSH_BANDS_ROWS, _NUM_PERM, _band_pairs, eligible_sentences, minhash_signatures
+from newsfuse.textsim import shingles
+
+datasketch = pytest.importorskip("datasketch")
+FULLTEXT = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "fulltext-dev.jsonl"
+
+
+def _sets(n: int, seed: int = 3) -> list[set[str]]:
+    rng = random.Random(seed)
+    vocab = [f"w{i}" for i in range(40)] + ["café", "naïve", "日本"]
+    return [{" ".join(rng.choices(vocab, k=3)) for _ in range(rng.randint(0, 30))} for _ in range(n)]
+
+
+def _datasketch(sets: list[set[str]]) -> list:
+    out = []
+    for s in sets:
+        mh = datasketch.MinHash(num_perm=_NUM_PERM, seed=1)
+        mh.update_batch([t.encode() for t in s])
+        out.append(mh)
+    return out
+
+
+def test_signatures_are_datasketchs():
+    sets = _sets(200)
+    ours = minhash_signatures(sets)
+    assert ours.dtype == np.uint32 and ours.shape == (200, _NUM_PERM)
+    for row, mh in zip(ours, _datasketch(sets)):
+        assert np.array_equal(row, mh.hashvalues)
+
+
+def test_signatures_do_not_depend_on_chunking(monkeypatch):
+    import newsfuse.syndicate as syndicate
+
+    sets = _sets(50)
+    whole = minhash_signatures(sets)
+    monkeypatch.setattr(syndicate, "_CHUNK", 7)
+    assert np.array_equal(minhash_signatures(sets), whole)
+
+
+def _lsh_pairs(sets: list[set[str]]) -> set[tuple[int, int]]:
+    lsh = datasketch.MinHashLSH(num_perm=_NUM_PERM, params=_LSH_BANDS_ROWS)
+    hashes = _datasketch(sets)
+    for i, mh in enumerate(hashes):
+        lsh.insert(i, mh)
+    return {(i, j) for i, mh in enumerate(hashes) for j in lsh.query(mh) if j > i}
+
+
+def test_band_pairs_are_datasketchs_lsh_candidates():
+    rng = random.Random(5)
+    base = _sets(60)
+    # near copies (a shingle or two changed) so that many pairs share a band
+    sets = base + [set(rng.sample(sorted(s), max(0, len(s) - 1))) | {"extra"} for s in base]
+    expected = _lsh_pairs(sets)
+    assert len(expected) > 40
+    assert _band_pairs(minhash_signatures(sets)) == expected
+
+
+@pytest.mark.skipif(not FULLTEXT.exists(), reason="needs ../shared/data")
+def test_real_sentences_give_datasketchs_candidates():
+    with open(FULLTEXT, encoding="utf-8") as handle:
+        records = [json.loads(line) for line in handle][:6]
+    for record in records:
+        story = prepare(Story(articles=[Article(text=d) for d in record["documents"] if d.strip()] * 2))
+        tokens = story.views.tokens
+        sets = [shingles(tokens[i]) for i in eligible_sentences(story.sentences)]
+        assert _band_pairs(minhash_signatures(sets)) == _lsh_pairs(sets)
