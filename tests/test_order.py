@@ -165,3 +165,23 @@ def test_seeds_open_with_the_will_not_cooperate_news_and_use_every_article_at_20
     assert {s.sources[0].document for s in long.sentences} == set(range(len(story.articles)))
     assert any("basic, technical discussions" in s.text and s.sources[0].outlet == "AFP" for s in long.sentences)
     assert not any(unbalanced_quotes(s.text) for s in long.sentences)
+
+
+def test_a_lone_closing_mark_goes_back_to_the_sentence_it_closes():
+    text = 'the board said rebranding is "futile. " the firm closed its doors on monday. " we are sad, " he said.'
+    story = prepare(Story(articles=[Article(text)]))
+    texts = [s.text for s in story.sentences]
+    assert texts[:2] == ['the board said rebranding is "futile. "', "the firm closed its doors on monday."]
+    assert all(s.text == text[s.start : s.end] for s in story.sentences)
+    assert not any(unbalanced_quotes(t) for t in texts)
+
+
+def test_a_truncated_validation_text_keeps_the_closing_mark_of_its_last_sentence():
+    from newsfuse.evaluate import _drop_cut_tail
+
+    assert _drop_cut_tail('she spoke, calling it " unimaginable. " the police sai') == (
+        'she spoke, calling it " unimaginable. "'
+    )
+    assert (
+        _drop_cut_tail('she spoke, calling it unimaginable. " the police sai') == "she spoke, calling it unimaginable."
+    )
