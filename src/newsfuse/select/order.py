@@ -139,11 +139,12 @@ def arrange(
     kept = _distinct([original_of(story, s, settings.same_content, settings.agencies) for s in chosen])
     kept = [s for s in kept if not (settings.whole_quotes and unbalanced_quotes(s.text))]
     grown = _with_referents(story, kept, settings)
+    brought = len(grown) > len(kept)
     kept = _allowed(story, grown, settings)
     dropped = set(chosen) - set(kept)
     kept, inserted = _lede_first(story, kept, settings)
-    if inserted or len(grown) > len(chosen):  # referents or the lede displace the selector's last choices
-        kept = _packed(kept, budget)
+    if inserted or brought:  # referents or the lede displace the selector's last choices
+        kept = _allowed(story, _packed(kept, budget), settings)  # a referent left out strands its sentence
     short = sum(s.words for s in kept) < budget - BUDGET_SLACK
     if more is not None and short and not set(chosen) <= set(kept):
         kept = _refilled(story, kept, dropped, budget, more, settings)
@@ -267,7 +268,7 @@ def _refilled(
     for s in fresh:  # each extra may not repeat an extra taken before it
         if not extra or _not_repeating(story, [s], extra, settings.same_content):
             extra.append(s)
-    return _packed([*kept, *extra], budget)
+    return _allowed(story, _packed([*kept, *extra], budget), settings)
 
 
 def _referents_first(story: PreparedStory, sentences: Sequence[Sentence]) -> list[Sentence]:
