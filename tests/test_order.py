@@ -185,3 +185,13 @@ def test_a_truncated_validation_text_keeps_the_closing_mark_of_its_last_sentence
     assert (
         _drop_cut_tail('she spoke, calling it unimaginable. " the police sai') == "she spoke, calling it unimaginable."
     )
+
+
+def test_a_big_story_weighs_only_the_most_echoed_ledes():
+    from newsfuse.select.order import _ledes
+
+    story = _story()
+    few = OrderSettings(max_ledes=2)
+    ledes = _ledes(story, few)
+    assert len(ledes) == 2 and all(s.text.startswith(("The city council", "On Tuesday")) for s in ledes)
+    assert len(_ledes(story, OrderSettings())) > 2
