@@ -17,6 +17,7 @@ from .prepare import prepare
 from .segment import split_sentences
 from .select import default_budget, get_selector
 from .settings import Options
+from .textsim import quote_marks
 
 __all__ = ["ROUGE_TYPES", "rouge", "load_clusters", "Scores", "evaluate", "reference_lines"]
 
@@ -76,6 +77,17 @@ def load_clusters(path: str | Path, limit: int | None = None, truncated: bool = 
 _SENTENCE_END_RE = re.compile(r"[.!?][\"'”’)\]]*(?=\s|$)")
 
 
+# Tokenized text closes a quotation apart from its sentence end: `calling it " unimaginable. " the`.
+_LONE_CLOSER_RE = re.compile(r"\s*(?:''|\")(?=\s|$)")
+
+
+def _with_closing_mark(text: str, end: int) -> int:
+    """Where a cut at `end` should fall: after the lone closing quotation mark that follows it, when
+    the text before leaves a quotation open (cutting it would leave half a quote)."""
+    closer = _LONE_CLOSER_RE.match(text, end)
+    return closer.end() if closer is not None and quote_marks(text[:end]) % 2 == 1 else end
+
+
 def _drop_cut_tail(doc: object) -> object:
     """A document text cut mid-sentence, up to its last sentence end (when that keeps most of it)."""
     if not isinstance(doc, str) and doc is not None:
@@ -83,7 +95,7 @@ def _drop_cut_tail(doc: object) -> object:
     text = (doc or "").strip()
     ends = list(_SENTENCE_END_RE.finditer(text))
     if ends and ends[-1].end() < len(text):
-        text = text[: ends[-1].end()] if ends[-1].end() > 0.5 * len(text) else text + " ."
+        text = text[: _with_closing_mark(text, ends[-1].end())] if ends[-1].end() > 0.5 * len(text) else text + " ."
     elif text and not ends:
         text += " ."
     return text

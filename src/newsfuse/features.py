@@ -11,11 +11,30 @@ from scipy import sparse
 from .prepare import MAX_POSITION, PreparedStory
 from .textsim import QUOTE_CHARS, stop_words
 
-__all__ = ["FEATURES", "GROUPS", "StoryFeatures", "story_features", "word_offsets", "candidate_indices", "BIG_STORY"]
+__all__ = [
+    "FEATURES",
+    "GROUPS",
+    "StoryFeatures",
+    "story_features",
+    "word_offsets",
+    "candidate_indices",
+    "candidate_reach",
+    "BIG_STORY",
+]
 
 # Only sentences that start within this many words of their article's start are candidates.
 # Multi-News training text holds ~500 tokens a cluster, so the model never saw later sentences.
 MAX_OFFSET = 300
+
+
+def candidate_reach(budget: int, max_offset: int = MAX_OFFSET) -> int:
+    """How far into each article (in words) a summary of `budget` words may draw: `max_offset`,
+    the training text's reach, up to that budget (so training and every default-length summary
+    are unchanged), and the budget beyond it: a summary of N words may use any article's first N,
+    so a long one can draw on whole articles."""
+    return max(max_offset, budget)
+
+
 # Above this many candidates a story's pair features come from its sparse cosines >= BIG_FLOOR
 # (textsim.TextViews.neighbours) and sums of TF-IDF rows, not from a dense candidates x candidates
 # matrix: cost and memory linear in the similar pairs. Far above every golden case (at most 70

@@ -16,6 +16,7 @@ from .ingest import Pile
 from .model import Article, Comparison, Problem, Story, Summary
 from .prepare import PreparedStory, prepare
 from .select import default_budget, get_selector
+from .select.order import arrange
 from .settings import Options
 
 __all__ = [
@@ -36,7 +37,8 @@ Articles = Story | str | dict | Article | Iterable[Article | str | dict]
 def summarize_prepared(story: PreparedStory, options: Options = Options()) -> Summary:
     """The attributed summary of a prepared story, written to `options.words` or the default length."""
     budget = options.words or default_budget(story)
-    chosen = get_selector(options.selector, options)(story, budget)
+    selector = get_selector(options.selector, options)
+    chosen = arrange(story, selector(story, budget), budget, lambda words: selector(story, words), options.order)
     return Summary(
         sentences=tuple(attribute(story, chosen, options.attribution)),
         budget=budget,

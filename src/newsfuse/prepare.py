@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,7 +16,7 @@ from .model import Article, Block, Problem, Sentence, Story, WireCopy
 from .quotes import Quote, find_quotes
 from .segment import split_sentences
 from .syndicate import SyndicationSettings, syndicate
-from .textsim import TextViews
+from .textsim import TextViews, quote_marks
 
 __all__ = ["PreparedStory", "prepare", "segment_article", "MAX_POSITION"]
 
@@ -71,10 +72,33 @@ def segment_article(
     quotation running over several sentences of a paragraph stays in one (no half quotes)."""
     sentences: list[Sentence] = []
     for paragraph, block in enumerate(blocks):
-        spans = _join_quoted(split_sentences(article.text, block.start, block.end), quotes)
+        spans = _closing_marks_back(article.text, split_sentences(article.text, block.start, block.end))
+        spans = _join_quoted(spans, quotes)
         for start, end in spans:
             sentences.append(Sentence(document, start, end, article.text[start:end], len(sentences), paragraph))
     return sentences
+
+
+# A closing quotation mark standing after a sentence end, apart: `is "futile. " the company`, as
+# tokenized text (Multi-News) writes `is "futile."`.
+_LONE_CLOSER = re.compile(r"(?:''|[\"”»])(?=\s|$)")
+
+
+def _closing_marks_back(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentence spans with a lone closing quotation mark that opens a sentence moved back to the
+    sentence before it, when that one leaves a quotation open (so neither holds half a quote)."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        closer = _LONE_CLOSER.match(text, start) if out else None
+        if closer is not None and quote_marks(text[out[-1][0] : out[-1][1]]) % 2 == 1:
+            out[-1] = (out[-1][0], closer.end())
+            start = closer.end()
+            while start < end and text[start].isspace():
+                start += 1
+            if start >= end:
+                continue
+        out.append((start, end))
+    return out
 
 
 def _join_quoted(spans: Sequence[tuple[int, int]], quotes: Sequence[Quote]) -> list[tuple[int, int]]:

@@ -9,6 +9,7 @@ from .compare import ComparisonSettings
 from .errors import OptionError, UnknownNameError
 from .select.centrality import CentralityWeights
 from .select.learned import LearnedSettings
+from .select.order import OrderSettings
 from .stories import ClusterSettings
 from .syndicate import SyndicationSettings
 
@@ -27,7 +28,7 @@ class Options:
     batch` without `--compare`; `newsfuse.summarize` and the `summarize` command compare by
     default). The stage settings keep the calibrated defaults unless a caller changes them;
     `clustering` is how articles join stories (the store and the `cluster` command); `learned`
-    and `centrality` go to those selectors."""
+    and `centrality` go to those selectors; `order` arranges whatever the selector chose."""
 
     words: int | None = None
     selector: str = "learned"
@@ -38,6 +39,7 @@ class Options:
     clustering: ClusterSettings = field(default_factory=ClusterSettings)
     learned: LearnedSettings | None = None  # None: the packing settings stored in the model file
     centrality: CentralityWeights = field(default_factory=CentralityWeights)
+    order: OrderSettings = field(default_factory=OrderSettings)
 
     def __post_init__(self) -> None:
         from .select import available

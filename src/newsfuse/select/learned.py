@@ -18,7 +18,7 @@ import numpy as np
 from scipy import sparse
 
 from ..errors import ModelError
-from ..features import FEATURES, MAX_OFFSET, story_features
+from ..features import FEATURES, MAX_OFFSET, candidate_reach, story_features
 from ..model import Sentence
 from ..prepare import PreparedStory
 from ._base import BUDGET_SLACK, MAX_WORDS, MIN_WORDS, register
@@ -298,7 +298,7 @@ class LearnedSelector:
         if not story.sentences:
             return []
         opts = self.settings
-        feats = story_features(story, opts.max_offset)
+        feats = story_features(story, candidate_reach(budget, opts.max_offset))
         if len(feats.candidates) == 0:
             return []
         scores = self.score(feats.matrix)
