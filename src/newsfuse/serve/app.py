@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -48,6 +49,9 @@ from .schemas import (
 )
 from .views import info_out, safe_url, stored_out, story_card, story_out, story_view, summary_json
 
+if TYPE_CHECKING:
+    from ..fetch import Watcher
+
 DEFAULT_DB = "newsfuse.db"
 # Request bodies above this are refused with 413: 4 MiB holds about a thousand typical news
 # articles (4 KB each), so only a mistake or an abuse reaches it.
@@ -58,6 +62,9 @@ MAX_FILES = 100
 # A request body not complete this long after its headers gets 408 (4 MiB in 60 s is 70 KB/s), so
 # clients trickling bodies cannot hold connections and memory.
 BODY_TIMEOUT = 60.0
+# Seconds the server's shutdown waits for the feed watcher: a fetch in flight ends within its own
+# timeout (fetch.FetchSettings.timeout, 10 s), so this is that and the ingest of one poll.
+WATCH_STOP = 30.0
 # SQLite's INTEGER: a story id above it cannot exist.
 MAX_ID = 2**63 - 1
 UPLOAD_KINDS = {
@@ -102,6 +109,10 @@ class StoreThread:
 
     async def run(self, fn: Callable[[Store], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, lambda: fn(self._get()))
+
+    def call(self, fn: Callable[[Store], T]) -> T:
+        """`run` for a thread other than the event loop's (the feed watcher): waits for the result."""
+        return self._pool.submit(lambda: fn(self._get())).result()
 
     def close(self) -> None:
         def _close() -> None:
@@ -301,18 +312,25 @@ def create_app(
     workers: int = 0,
     allowed_hosts: Iterable[str] | None = None,
     body_timeout: float = BODY_TIMEOUT,
+    watcher: Watcher | None = None,
 ) -> FastAPI:
     """The service over the store at `db_path`; with `token`, writes need it as a bearer token;
     with `workers` > 0, /api/summarize runs in that many processes (else in threads).
     `allowed_hosts`: the names the `Host` header may carry (any port; "*" for any name), by
-    default the loopback names; other hosts get 400 (DNS rebinding)."""
+    default the loopback names; other hosts get 400 (DNS rebinding). With `watcher`, its feeds are
+    polled in a thread beside the service from startup to shutdown (`serve --watch`)."""
     hosts = normal_hosts(LOOPBACK_HOSTS if allowed_hosts is None else allowed_hosts)
     store = StoreThread(str(db_path))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The worker processes are spawned, never forked, and before the watcher's thread starts.
         app.state.pool = _process_pool(workers) if workers > 0 else None
+        if watcher is not None:
+            watcher.start(store.call)
         yield
+        if watcher is not None and not await asyncio.to_thread(watcher.stop, WATCH_STOP):
+            logging.getLogger("newsfuse.watch").warning("watch: a poll still running at shutdown was abandoned")
         if app.state.pool is not None:
             app.state.pool.shutdown(cancel_futures=True)
         store.close()
@@ -332,6 +350,7 @@ def create_app(
     # Summaries computed at once: one per worker process, else one (threads share the GIL).
     app.state.gate = asyncio.Semaphore(max(1, workers))
     app.state.store = store
+    app.state.watcher = watcher
     app.state.max_body = max_body
     app.state.allowed_hosts = hosts
     app.add_middleware(BodyLimit, max_body=max_body, body_timeout=body_timeout)
@@ -359,7 +378,12 @@ def _service_routes(app: FastAPI, store: StoreThread) -> None:
     async def healthz() -> dict:
         """Liveness: the process answers and the store opens."""
         count = await store.run(lambda s: s.count())
-        return {"status": "ok", "stories": count}
+        watcher: Watcher | None = app.state.watcher
+        if watcher is None:
+            return {"status": "ok", "stories": count}
+        status = watcher.status
+        watching = {"feeds": len(watcher.feeds), "polls": status.polls, "added": status.added, "error": status.error}
+        return {"status": "ok", "stories": count, "watch": watching}
 
     @app.get("/api/selectors", tags=["api"])
     async def selectors() -> list[str]:
