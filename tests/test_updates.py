@@ -132,3 +132,24 @@ def test_api_since(tmp_path):
         assert body["update"]["later"] == [1, 2]
         assert any("temporary housing" in s["text"] for s in body["update"]["sentences"])
         assert client.get("/api/stories/1", params={"since": "soon"}).status_code == 422
+
+
+def test_api_since_answer_is_typed_in_the_schema(tmp_path):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from newsfuse.serve import create_app
+
+    db = stored(tmp_path)
+    with TestClient(create_app(db), base_url="http://127.0.0.1:8000") as client:
+        schema = client.get("/openapi.json").json()["components"]["schemas"]
+        update = client.get("/api/stories/1", params={"since": "2025-06-02T12:00:00Z"}).json()["update"]
+    # The response model declares the update (not a free-form object) and the answer fits it.
+    assert set(schema["UpdateOut"]["required"]) == {"update_version", "id", "since", "earlier", "later"} | {
+        "sentences",
+        "changes",
+    }
+    assert schema["ValueChangeOut"]["properties"]["kind"]["enum"] == ["number", "date", "name", "attribution"]
+    assert set(update) == set(schema["UpdateOut"]["properties"])
+    assert set(update["changes"][0]["before"]) == set(schema["ReportedOut"]["properties"])
+    assert update["changes"][0]["before"]["first_reported"].startswith("2025-06-02T08:00")

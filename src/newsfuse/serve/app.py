@@ -43,6 +43,7 @@ from .schemas import (
     StoryOut,
     SummarizeRequest,
     SummaryOut,
+    UpdateOut,
     articles_body,
     published_problem,
     url_problem,
@@ -458,11 +459,11 @@ def _since(since: str | None) -> datetime | None:
         raise HTTPException(422, f"since: {error}") from None
 
 
-def _update(store: Store, story_id: int, moment: datetime) -> dict:
+def _update(store: Store, story_id: int, moment: datetime) -> UpdateOut:
     from ..codec import update_to_dict
     from ..updates import stored_update
 
-    return update_to_dict(stored_update(store, story_id, moment)[1])
+    return UpdateOut.model_validate(update_to_dict(stored_update(store, story_id, moment)[1]))
 
 
 # ---- pages -------------------------------------------------------------------------------------
