@@ -455,8 +455,10 @@ def _since(since: str | None) -> datetime | None:
         return None
     try:
         return parse_since(since)
-    except ValueError as error:
-        raise HTTPException(422, f"since: {error}") from None
+    except ValueError as error:  # answered as any bad query value is: 422 naming query.since
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("query", "since"), "msg": str(error), "input": since}]
+        ) from None
 
 
 def _update(store: Store, story_id: int, moment: datetime) -> UpdateOut:
@@ -469,6 +471,16 @@ def _update(store: Store, story_id: int, moment: datetime) -> UpdateOut:
 # ---- pages -------------------------------------------------------------------------------------
 
 
+def _page_number(given: str) -> int:
+    """The `?page=` of the story list: a whole number from 1 (one past the last page shows the
+    last), else a 400 page saying so."""
+    text = given.strip()
+    if not (text.isascii() and text.isdigit() and 0 < len(text) <= 18 and int(text) > 0):
+        shown = given[:40]
+        raise HTTPException(400, f"There is no page {shown!r} of the stories: pages are numbered 1, 2, 3 and so on.")
+    return int(text)
+
+
 def _page_routes(app: FastAPI, store: StoreThread) -> None:
     env = templates()
 
@@ -476,8 +488,8 @@ def _page_routes(app: FastAPI, store: StoreThread) -> None:
     async def index(added: int | None = None, q: str = "", page_number: str = Query("1", alias="page")) -> HTMLResponse:
         """The news first: the latest stories (or those a search finds), a page at a time."""
         query = " ".join(q.split())[:200]
-        wanted = int(page_number) if page_number.isascii() and page_number.isdigit() and len(page_number) < 7 else 1
-        view = await store.run(lambda s: story_list(s, query, max(1, wanted)))
+        wanted = _page_number(page_number)
+        view = await store.run(lambda s: story_list(s, query, wanted))
         return page(env.get_template("index.html").render(added=added, query=query, **view))
 
     @app.get("/add", response_class=HTMLResponse, include_in_schema=False)
