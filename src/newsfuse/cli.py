@@ -702,15 +702,24 @@ def show(
     since: str | None = typer.Option(
         None, "--since", help="Only what is new after TIME (2025-06-02, 2025-06-02T12:00, or 6h / 2d ago)."
     ),
+    timeline: bool = typer.Option(
+        False, "--timeline", help="Only the timeline: when each fact was first reported, and by which outlet."
+    ),
     show_all: bool = typer.Option(False, "--all", help=ALL_HELP),
 ) -> None:
     """Print one story's summary and comparison (cached; recomputed when stale); with --since, the
-    update: new sentences of the later articles and the values that changed."""
+    update: new sentences of the later articles and the values that changed; with --timeline,
+    each fact by its first report."""
     from .render import Shown, render
 
     fmt = _check_format(fmt)
+    if since is not None and timeline:
+        raise typer.BadParameter("give --since or --timeline, not both", param_hint="--timeline")
     if since is not None:
         _show_update(story, db, fmt, output, since)
+        return
+    if timeline:
+        _show_timeline(story, db, fmt, output)
         return
     with _open_store(db) as store:
         try:
@@ -737,6 +746,17 @@ def _show_update(story: int, db: Path, fmt: str, output: Path | None, since: str
         except NotFoundError:
             raise _stop(f"no story {story} in {display_path(db)}") from None
     _write(render_update(update, found, fmt), output)
+
+
+def _show_timeline(story: int, db: Path, fmt: str, output: Path | None) -> None:
+    from .updates import render_timeline, stored_timeline
+
+    with _open_store(db) as store:
+        try:
+            found = stored_timeline(store, story)
+        except NotFoundError:
+            raise _stop(f"no story {story} in {display_path(db)}") from None
+    _write(render_timeline(found, fmt) + ("\n" if fmt == "json" else ""), output)
 
 
 @app.command()

@@ -1,4 +1,5 @@
-"""What changed in a story since a moment: the later articles' new sentences and the values that changed."""
+"""What changed in a story since a moment (the later articles' new sentences, the values that
+changed) and its timeline (when each fact was first reported, and by whom)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,19 @@ import numpy as np
 
 from .attribute import source_of
 from .claims import NameIndex, cover, differences, support
-from .model import DisagreementKind, Reported, Sentence, Source, Story, Update, UpdateSentence, ValueChange
+from .model import (
+    DisagreementKind,
+    Reported,
+    Sentence,
+    Source,
+    Story,
+    Summary,
+    Timeline,
+    TimelineFact,
+    Update,
+    UpdateSentence,
+    ValueChange,
+)
 from .prepare import MAX_POSITION, PreparedStory, prepare
 from .stories import as_utc
 from .textsim import SAME_CONTENT
@@ -19,7 +32,17 @@ from .textsim import SAME_CONTENT
 if TYPE_CHECKING:
     from .store import Store
 
-__all__ = ["UpdateSettings", "story_update", "article_times", "parse_since", "stored_update", "render_update"]
+__all__ = [
+    "UpdateSettings",
+    "story_update",
+    "article_times",
+    "parse_since",
+    "stored_update",
+    "render_update",
+    "story_timeline",
+    "stored_timeline",
+    "render_timeline",
+]
 
 
 @dataclass(frozen=True)
@@ -197,6 +220,38 @@ class _Changes:
         )
 
 
+# ---- the timeline --------------------------------------------------------------------------------
+
+
+def story_timeline(story: Story, summary: Summary, added: Sequence[datetime | None] | None = None) -> Timeline:
+    """When each fact of the summary's comparison was first reported (the earliest article
+    stating it in full, by date, else by when it was added) and by which outlet, earliest
+    first; facts no dated article states come last. No comparison: no facts."""
+    times = article_times(story, added)
+    facts = summary.comparison.facts if summary.comparison else ()
+    entries = []
+    for fact in facts:
+        first, when = _earliest(fact.sources, times)
+        outlet = story.articles[first.document].outlet or first.outlet
+        reports = len({s.document for s in fact.sources})
+        entries.append(TimelineFact(fact.text, fact.status, fact.origins, reports, first, when, outlet))
+
+    def order(i: int) -> tuple:
+        when = entries[i].first_reported
+        return (when is None, when.timestamp() if when else 0.0, i)
+
+    return Timeline(story.id, tuple(entries[i] for i in sorted(range(len(entries)), key=order)))
+
+
+def _earliest(sources: Sequence[Source], times: Sequence[datetime | None]) -> tuple[Source, datetime | None]:
+    """The source of the earliest dated article (the first given on a tie), else the first source."""
+    dated = [(times[s.document], n) for n, s in enumerate(sources) if times[s.document] is not None]
+    if not dated:
+        return sources[0], None
+    when, n = min(dated)
+    return sources[n], when
+
+
 # ---- reading it from the store, and showing it ---------------------------------------------------
 
 
@@ -229,9 +284,54 @@ def stored_update(store: Store, story: int, since: datetime) -> tuple[Story, Upd
     return found, story_update(found, since, store.added(story))
 
 
+def stored_timeline(store: Store, story: int) -> Timeline:
+    """The stored story's timeline (its summary cached or recomputed; undated articles by when added)."""
+    found = store.story(story)
+    return story_timeline(found, store.summary(story, found), store.added(story))
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment else "undated"
+
+
+def _finish(text: str, fmt: str) -> str:
+    """Text lines as the format asks: html escaped in a <pre>, text terminal-safe, markdown escaped."""
+    import html
+
+    if fmt == "html":
+        return f"<pre>{html.escape(text)}</pre>\n"
+    if fmt == "text":
+        from .render import terminal_safe
+
+        return terminal_safe(text)
+    from .render import _md  # markdown: raw HTML in an article's text shown as text
+
+    return _md(text)
+
+
+def render_timeline(timeline: Timeline, fmt: str) -> str:
+    """The timeline as text, markdown or json (html: the text, escaped, in a <pre>)."""
+    import json
+
+    from .codec import timeline_to_dict
+    from .render import plural
+
+    if fmt == "json":
+        return json.dumps(timeline_to_dict(timeline), ensure_ascii=False, indent=2)
+    bullet = "- " if fmt == "markdown" else "  * "
+    lines = [f"Timeline: {plural(len(timeline.facts), 'fact')}, each by its first report", ""]
+    if not timeline.facts:
+        lines.append("No fact to place yet (the story has no comparison of sources).")
+    lines += [
+        f"{bullet}{_when(f.first_reported)}, {f.first_outlet or 'unknown outlet'}: {f.text} "
+        f"[{f.status}; {plural(f.reports, 'report')}]"
+        for f in timeline.facts
+    ]
+    return _finish("\n".join(lines) + "\n", fmt)
+
+
 def render_update(update: Update, story: Story, fmt: str) -> str:
     """The update as text, markdown or json (html: the text, escaped, in a <pre>)."""
-    import html
     import json
 
     from .codec import update_to_dict
@@ -242,9 +342,7 @@ def render_update(update: Update, story: Story, fmt: str) -> str:
     def outlets(sources: Sequence[Source]) -> str:
         return ", ".join(dict.fromkeys(s.outlet or f"document {s.document + 1}" for s in sources))
 
-    def when(moment: datetime | None) -> str:
-        return f"{moment:%Y-%m-%d %H:%M}" if moment else "undated"
-
+    when = _when
     bullet = "- " if fmt == "markdown" else "  * "
     lines = [
         f"New since {when(update.since)}: {len(update.later)} later article(s), {len(update.earlier)} earlier",
@@ -264,13 +362,4 @@ def render_update(update: Update, story: Story, fmt: str) -> str:
             f"{c.after.value} first {when(c.after.first_reported)} by {c.after.first_outlet or 'unknown'}"
             for c in update.changes
         ]
-    text = "\n".join(lines) + "\n"
-    if fmt == "html":
-        return f"<pre>{html.escape(text)}</pre>\n"
-    if fmt == "text":
-        from .render import terminal_safe
-
-        return terminal_safe(text)
-    from .render import _md  # markdown: raw HTML in an article's text shown as text
-
-    return _md(text)
+    return _finish("\n".join(lines) + "\n", fmt)

@@ -20,10 +20,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import TypeAdapter, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..codec import timeline_to_dict
 from ..errors import NewsfuseError, NotFoundError, OptionError
 from ..model import Article, Story, Summary
 from ..settings import Options
 from ..store import Store, StoryInfo
+from ..updates import story_timeline
 from .guard import LOOPBACK_HOSTS, RequestGuard, normal_hosts
 from .middleware import (
     BodyLimit,
@@ -43,6 +45,7 @@ from .schemas import (
     StoryOut,
     SummarizeRequest,
     SummaryOut,
+    TimelineOut,
     UpdateOut,
     articles_body,
     published_problem,
@@ -443,6 +446,9 @@ def _store_routes(app: FastAPI, store: StoreThread) -> None:
         moment = _since(since)
         found, summary, info = await store.run(lambda s: load_story(s, story_id))
         out = story_out(str(story_id), found, summary, info)
+        if summary is not None:
+            line = await store.run(lambda s: story_timeline(found, summary, s.added(story_id)))
+            out.timeline = TimelineOut.model_validate(timeline_to_dict(line))
         if moment is not None:
             out.update = await store.run(lambda s: _update(s, story_id, moment))
         return out
@@ -519,7 +525,8 @@ def _page_routes(app: FastAPI, store: StoreThread) -> None:
             if missing.status_code != 404:
                 raise
             raise HTTPException(404, f"There is no story {number}. See the latest stories.") from None
-        view = story_view(found, summary, str(number), info.headline or None)
+        line = await store.run(lambda s: story_timeline(found, summary, s.added(number))) if summary else None
+        view = story_view(found, summary, str(number), info.headline or None, line)
         return page(env.get_template("story.html").render(**view))
 
     @app.get("/static/{name}", include_in_schema=False)

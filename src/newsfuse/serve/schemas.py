@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from ..model import DisagreementKind
+from ..model import DisagreementKind, FactStatus
 from ..settings import WORDS_RANGE, Options
 
 MAX_DOCUMENTS = 200  # articles in one request
@@ -232,7 +232,30 @@ class StoryOut(BaseModel):
     headline: str | None
     articles: list[ArticleOut]
     summary: SummaryOut | None
+    timeline: Annotated[
+        TimelineOut | None, Field(description="when each fact was first reported; null before the first summary")
+    ] = None
     update: Annotated[UpdateOut | None, Field(description="only with ?since=: what is new after that moment")] = None
+
+
+class TimelineFactOut(BaseModel):
+    """A fact of the comparison and its first report: the earliest article stating it in full."""
+
+    text: str
+    status: FactStatus
+    origins: int
+    reports: int = Field(description="articles stating it in full")
+    first: SourceOut
+    first_reported: datetime | None = Field(description="ISO 8601 (the date, else when stored); null when undated")
+    first_outlet: str | None
+
+
+class TimelineOut(BaseModel):
+    """When each fact was first reported and by whom, earliest first (`newsfuse.codec.timeline_to_dict`, version 1)."""
+
+    timeline_version: Literal[1]
+    id: str | None
+    facts: list[TimelineFactOut]
 
 
 # ---- what changed since a moment (?since=): the codec's version-1 update dict ----------------------
