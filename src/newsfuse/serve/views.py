@@ -259,7 +259,7 @@ def _timeline_view(articles: Sequence[Article], dated: list[dict], timeline: Tim
     facts = timeline.facts if timeline else ()
     shown = {d["doc"] for d in dated}
     by_doc: dict[int, list[dict]] = {}
-    rest = []
+    rest: list[dict] = []
     for fact in facts:
         view = {
             "text": fact.text,
