@@ -246,3 +246,27 @@ def test_api_and_page_timeline(tmp_path):
     evening = page[page.index('datetime="2025-06-02T20:00') :]
     assert 'class="tl-fact"' in evening and "fire marshal" in evening[: evening.index("</li>\n")]
     assert f'data-doc="1" data-start="{marshal["first"]["start"]}"' in evening
+
+
+def test_page_carries_what_the_last_visit_script_needs(tmp_path):
+    """The story page's "new since your last visit" section (filled by app.js from this server's own
+    API; tests/test_browser.py runs it in Chromium): the newest report's moment, under the same CSP."""
+    pytest.importorskip("fastapi")
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from newsfuse.serve import create_app
+
+    db = stored(tmp_path)
+    with TestClient(create_app(db), base_url="http://127.0.0.1:8000") as client:
+        page = client.get("/stories/1")
+        script = client.get("/static/app.js").text
+    section = re.search(r'<section class="card since-card" id="since" hidden[^>]*>', page.text)
+    assert (
+        section and 'data-story="1"' in section.group() and 'data-newest="2025-06-02T23:00:00+00:00"' in section.group()
+    )
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "connect-src 'self'" in csp
+    assert "localStorage" in script and '"/api/stories/"' in script and "?since=" in script
+    assert not re.search(r"https?://", script)  # nothing fetched or loaded from elsewhere

@@ -25,7 +25,7 @@ from ..errors import NewsfuseError, NotFoundError, OptionError
 from ..model import Article, Story, Summary
 from ..settings import Options
 from ..store import Store, StoryInfo
-from ..updates import story_timeline
+from ..updates import article_times, story_timeline
 from .guard import LOOPBACK_HOSTS, RequestGuard, normal_hosts
 from .middleware import (
     BodyLimit,
@@ -525,8 +525,13 @@ def _page_routes(app: FastAPI, store: StoreThread) -> None:
             if missing.status_code != 404:
                 raise
             raise HTTPException(404, f"There is no story {number}. See the latest stories.") from None
-        line = await store.run(lambda s: story_timeline(found, summary, s.added(number))) if summary else None
+        added = await store.run(lambda s: s.added(number))
+        line = story_timeline(found, summary, added) if summary else None
         view = story_view(found, summary, str(number), info.headline or None, line)
+        # What a reader has seen once this page is read: the newest report (by the clock the
+        # update compares with, so a reader's own clock never matters); the page's script keeps it.
+        moments = [t for t in article_times(found, added) if t is not None]
+        view["newest"] = max(moments).isoformat() if moments else None
         return page(env.get_template("story.html").render(**view))
 
     @app.get("/static/{name}", include_in_schema=False)
