@@ -16,8 +16,11 @@ The later part's new facts are its sentences (within the first 100 of an article
 MIN_WORDS words) that neither judge calls old; the update covers one when it is an update
 sentence, a source or partial source of one, or an update sentence states it in full.
 
+--without-figures runs the update without its same-figures rule (`UpdateSettings.same_figures`),
+the update as it was before that rule, for a side-by-side comparison.
+
 Usage (from the repo root):
-    PYTHONPATH=src python3 bench/bench_updates.py [--limit N] [--json]
+    PYTHONPATH=src python3 bench/bench_updates.py [--limit N] [--json] [--without-figures]
 """
 
 from __future__ import annotations
@@ -132,10 +135,12 @@ def judge(story, k: int, update, scorer) -> dict:
     }
 
 
-def run(name: str, path: Path, limit: int | None) -> dict:
+def run(name: str, path: Path, limit: int | None, figures: bool = True) -> dict:
     from rouge_score import rouge_scorer
 
-    from newsfuse.updates import story_update
+    from newsfuse.updates import UpdateSettings, story_update
+
+    settings = UpdateSettings(same_figures=figures)
 
     scorer = rouge_scorer.RougeScorer(["rouge2"], use_stemmer=True)
     total = {
@@ -154,7 +159,7 @@ def run(name: str, path: Path, limit: int | None) -> dict:
         story, since, k = dated(story)
         started = time.perf_counter()
         try:
-            update = story_update(story, since)
+            update = story_update(story, since, settings=settings)
         except Exception as error:  # an empty story (no body sentence): reported, not counted
             print(f"{name} {story.id}: {error}", file=sys.stderr)
             continue
@@ -173,8 +178,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=None, help="Stories per set (default: all).")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--without-figures", action="store_true", help="The update without its same-figures rule.")
     args = parser.parse_args()
-    rows = {name: run(name, path, args.limit) for name, path in SETS.items() if path.exists()}
+    rows = {name: run(name, path, args.limit, not args.without_figures) for name, path in SETS.items() if path.exists()}
     if args.json:
         print(json.dumps(rows, indent=2))
         return
