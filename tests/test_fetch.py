@@ -317,7 +317,7 @@ def test_serve_watch_polls_beside_the_service_and_stops_with_it(server, tmp_path
     assert watcher.status.polls == 2
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(240)
 def test_cli_serve_watch_ingests_and_stops_on_sigterm(server, tmp_path):
     pytest.importorskip("uvicorn")
     import httpx
@@ -327,10 +327,18 @@ def test_cli_serve_watch_ingests_and_stops_on_sigterm(server, tmp_path):
     serve_story(server)
     port = free_port()
     proc = start_server(tmp_path / "s.db", port, "--watch", server.url("/feed.rss"), "--every", "1h")
+    base = f"http://127.0.0.1:{port}"
+
+    def polled() -> bool:
+        # /healthz waits for the store's thread, which the poll's ingest and summaries hold a while.
+        try:
+            return httpx.get(base + "/healthz", timeout=30).json()["watch"]["polls"] == 1
+        except httpx.TimeoutException:
+            return False
+
     try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until(lambda: httpx.get(base + "/healthz", timeout=10).json()["watch"]["polls"] == 1, 60)
-        assert httpx.get(base + "/api/stories", timeout=10).json()[0]["articles"] == 2
+        wait_until(polled, 150)
+        assert httpx.get(base + "/api/stories", timeout=30).json()[0]["articles"] == 2
     finally:
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=30)
