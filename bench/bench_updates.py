@@ -16,8 +16,17 @@ The later part's new facts are its sentences (within the first 100 of an article
 MIN_WORDS words) that neither judge calls old; the update covers one when it is an update
 sentence, a source or partial source of one, or an update sentence states it in full.
 
+--without-figures runs the update without its same-figures rule (`UpdateSettings.same_figures`),
+the update as it was before that rule, for a side-by-side comparison.
+
+How right is the claims judge? `--sample N` prints N random update sentences a set's claims judge
+calls old (JSON lines: key, the update sentence, the earlier sentence of its fact) to read by hand;
+`--judgements PATH` scores such a file's {key, old, note} lines: the share truly old, per set.
+
 Usage (from the repo root):
-    PYTHONPATH=src python3 bench/bench_updates.py [--limit N] [--json]
+    PYTHONPATH=src python3 bench/bench_updates.py [--limit N] [--json] [--without-figures]
+    PYTHONPATH=src python3 bench/bench_updates.py --sample 25 [--limit N] > sample.jsonl
+    PYTHONPATH=src python3 bench/bench_updates.py --judgements bench/judgements/updates-old-2026-12-01.jsonl
 """
 
 from __future__ import annotations
@@ -86,15 +95,20 @@ def judge(story, k: int, update, scorer) -> dict:
     prepared = prepare(story)
     earlier = set(range(k))
     earlier_text = "\n".join(story.articles[d].text for d in sorted(earlier))
-    # claims: where each sentence (document, start) sits in the comparison's facts
-    old_by_claims: set[tuple[int, int]] = set()
+    # claims: where each sentence (document, start) sits in the comparison's facts, and the earlier
+    # sentence of that fact (for reading the judge's verdicts by hand)
+    old_by_claims: dict[tuple[int, int], str] = {}
     for fact in compare(prepared).facts:
         head = fact.sources[0]
-        full_docs = {s.document for s in fact.sources}
-        if full_docs & earlier:
-            old_by_claims |= {(s.document, s.start) for s in fact.sources + fact.partial}
+        full = [s for s in fact.sources if s.document in earlier]
+        if full:
+            said = story.articles[full[0].document].text[full[0].start : full[0].end]
+            for s in fact.sources + fact.partial:
+                old_by_claims.setdefault((s.document, s.start), said)
         if head.document in earlier:  # a later partial states part of an earlier sentence
-            old_by_claims |= {(s.document, s.start) for s in fact.partial}
+            said = story.articles[head.document].text[head.start : head.end]
+            for s in fact.partial:
+                old_by_claims.setdefault((s.document, s.start), said)
 
     def rouge_old(text: str) -> bool:
         return scorer.score(text, earlier_text)["rouge2"].recall >= ROUGE2_OLD
@@ -102,6 +116,11 @@ def judge(story, k: int, update, scorer) -> dict:
     shown = [(u, {(s.document, s.start) for s in u.sources + u.partial}) for u in update.sentences]
     in_update = set().union(*(spans for _, spans in shown)) if shown else set()
     old_claims = sum(1 for u, _ in shown if (u.sources[0].document, u.sources[0].start) in old_by_claims)
+    judged_old = [
+        {"key": f"{story.id}|{u.sources[0].document}|{u.sources[0].start}", "update": u.text, "earlier": said}
+        for u, _ in shown
+        if (said := old_by_claims.get((u.sources[0].document, u.sources[0].start))) is not None
+    ]
     old_rouge = sum(1 for u, _ in shown if rouge_old(u.text))
     new_facts = covered = rouge_new = rouge_covered = 0
     vectors = prepared.views.tfidf()
@@ -129,13 +148,16 @@ def judge(story, k: int, update, scorer) -> dict:
         "rouge_new": rouge_new,
         "rouge_covered": rouge_covered,
         "changes": len(update.changes),
+        "judged_old": judged_old,
     }
 
 
-def run(name: str, path: Path, limit: int | None) -> dict:
+def run(name: str, path: Path, limit: int | None, figures: bool = True) -> dict:
     from rouge_score import rouge_scorer
 
-    from newsfuse.updates import story_update
+    from newsfuse.updates import UpdateSettings, story_update
+
+    settings = UpdateSettings(same_figures=figures)
 
     scorer = rouge_scorer.RougeScorer(["rouge2"], use_stemmer=True)
     total = {
@@ -150,11 +172,12 @@ def run(name: str, path: Path, limit: int | None) -> dict:
         "changes": 0,
     }
     seconds, later_articles = 0.0, 0
+    judged_old: list[dict] = []
     for story in load_stories(name, path, limit):
         story, since, k = dated(story)
         started = time.perf_counter()
         try:
-            update = story_update(story, since)
+            update = story_update(story, since, settings=settings)
         except Exception as error:  # an empty story (no body sentence): reported, not counted
             print(f"{name} {story.id}: {error}", file=sys.stderr)
             continue
@@ -162,19 +185,54 @@ def run(name: str, path: Path, limit: int | None) -> dict:
         later_articles += len(update.later)
         got = judge(story, k, update, scorer)
         total["stories"] += 1
+        judged_old += [dict(j, key=f"{name}|{j['key']}") for j in got.pop("judged_old")]
         for key, value in got.items():
             total[key] += value
     total["ms_per_story"] = 1000 * seconds / max(1, total["stories"])
     total["ms_per_later_article"] = 1000 * seconds / max(1, later_articles)
+    total["judged_old"] = judged_old
     return total
+
+
+def print_sample(rows: dict, size: int, seed: int) -> None:
+    """`size` random update sentences of each set that the claims judge calls old, as JSON lines."""
+    import random
+
+    for r in rows.values():
+        for item in random.Random(seed).sample(r["judged_old"], min(size, len(r["judged_old"]))):
+            print(json.dumps(item, ensure_ascii=False))
+
+
+def report_judgements(path: Path) -> None:
+    """Per set, the share of the judged sentences truly old (read by hand) and the claims judge's
+    old-news share it implies."""
+    marks = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+    print("| set | read | truly old | claims judge's precision |")
+    print("|---|---:|---:|---:|")
+    for name in dict.fromkeys(m["key"].split("|")[0] for m in marks):
+        mine = [m for m in marks if m["key"].startswith(name + "|")]
+        old = sum(1 for m in mine if m["old"])
+        print(f"| {name} | {len(mine)} | {old} | {100 * old / len(mine):.0f}% |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=None, help="Stories per set (default: all).")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--without-figures", action="store_true", help="The update without its same-figures rule.")
+    parser.add_argument("--sample", type=int, default=None, help="Print N judged-old sentences a set, to read.")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--judgements", type=Path, default=None, help="Score a read sample's {key, old, note}.")
     args = parser.parse_args()
-    rows = {name: run(name, path, args.limit) for name, path in SETS.items() if path.exists()}
+    if args.judgements is not None:
+        report_judgements(args.judgements)
+        return
+    rows = {name: run(name, path, args.limit, not args.without_figures) for name, path in SETS.items() if path.exists()}
+    if args.sample is not None:
+        print_sample(rows, args.sample, args.seed)
+        return
+    for r in rows.values():
+        r.pop("judged_old")
     if args.json:
         print(json.dumps(rows, indent=2))
         return

@@ -185,3 +185,69 @@ def test_article_markup_never_runs(server, page):
     assert page.locator("a[href^='javascript']").count() == 0
     assert page.get_by_text("Crane <script>", exact=False).count() >= 1  # shown as text
     assert page.locator("a[href='https://example.org/crane']").count() >= 1
+
+
+def _posted(article) -> dict:
+    return {
+        "text": article.text,
+        "outlet": article.outlet,
+        "title": article.title,
+        "url": f"https://example.org/{article.outlet.split()[-1].lower()}/{article.published:%H%M}",
+        "published": article.published.isoformat() + "Z",
+    }
+
+
+def test_new_since_the_last_visit_is_remembered_in_the_browser(tmp_path, page):
+    """First visit: nothing shown, the newest report remembered. Two later reports arrive; the
+    next visit shows what they say that is new, the changed value, who first reported each, and
+    marks the summary's new sentences; a reload shows the same; CSP-clean (no console errors)."""
+    import httpx
+
+    from test_updates import fire_story
+
+    morning, evening, gazette = fire_story().articles
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    port = free_port()
+    proc = start_server(tmp_path / "newsfuse.db", port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        first = httpx.post(base + "/api/articles", json=[_posted(morning)], timeout=60).json()
+        story = first["stored"][0]["story_id"]
+        page.goto(f"{base}/stories/{story}")
+        assert page.locator("#since").is_hidden()  # a first visit has no "since"
+        key = f"newsfuse:seen:{story}"
+        assert page.evaluate(f"localStorage.getItem('{key}')").startswith("2025-06-02T08:00:00")
+
+        later = httpx.post(base + "/api/articles", json=[_posted(evening), _posted(gazette)], timeout=60).json()
+        assert {s["story_id"] for s in later["stored"]} == {story}
+        page.goto(f"{base}/stories/{story}")
+        since = page.locator("#since")
+        since.locator(".since-sentence").first.wait_for(state="visible", timeout=30_000)
+        assert "2 new reports" in page.locator("#since-status").text_content()
+        news = since.locator(".since-sentence").all_text_contents()
+        assert any("18 people were injured" in t for t in news) and not any("three stations" in t for t in news)
+        assert all("first reported" in t and "by Millbrook" in t for t in news)
+        change = since.locator(".since-change").first.text_content()
+        assert "14 → 18" in change and "was 14" in change and "now 18" in change
+        assert page.locator(".summary .sentence.is-new").count() >= 1
+        # A chip of the update opens its article with the span highlighted, as any chip does.
+        chip = since.locator(".since-sentence button.chip").first
+        chip.click()
+        mark = page.locator("#reader mark.hl")
+        mark.wait_for(state="visible")
+        assert mark.text_content() in chip.get_attribute("title")
+        assert page.evaluate(f"localStorage.getItem('{key}')").startswith("2025-06-02T23:00:00")
+
+        page.reload()  # the same tab: the same update, from the same moment
+        since.locator(".since-sentence").first.wait_for(state="visible", timeout=30_000)
+        assert since.locator(".since-sentence").all_text_contents() == news
+
+        other = page.context.new_page()  # a new tab: seen up to the newest report, nothing new
+        other.goto(f"{base}/stories/{story}")
+        other.locator("#since-status").wait_for(state="visible")
+        assert "Nothing new" in other.locator("#since-status").text_content()
+        other.close()
+        assert not errors, errors
+    finally:
+        stop_server(proc)

@@ -123,3 +123,14 @@ def test_report_dates_conversions_and_first_names_are_no_disagreement():
         )
         == []
     )
+
+
+def test_figures_are_the_specific_numbers():
+    from newsfuse.claims import figures
+
+    assert figures("In 2021, 16 states and 1.5 million people, two of them, and 170,000 migrants") == {
+        16.0,
+        1.5,
+        170000.0,
+    }
+    assert figures("Three stations fought it for four hours in 2019.") == set()

@@ -257,3 +257,93 @@ def test_cli_ingest_url_and_watch_stops_on_sigterm(server, tmp_path):
     _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 0, stderr
     assert "not modified" in stderr and "stopped after 1 polls" in stderr
+
+
+class Ticks:
+    """A watch loop's `wait` that advances the fake clock and returns when the test says `tick()`
+    (or the loop is stopped), so the test decides when the next poll runs."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock, self.waits, self.go = clock, [], threading.Semaphore(0)
+        self.stopped: threading.Event | None = None
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        assert self.stopped is not None
+        while not self.stopped.is_set() and not self.go.acquire(timeout=0.02):
+            pass
+        self.clock.now += seconds
+
+    def tick(self) -> None:
+        self.go.release()
+
+
+def wait_until(predicate, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "not reached in time"
+        time.sleep(0.02)
+
+
+@pytest.mark.timeout(120)
+def test_serve_watch_polls_beside_the_service_and_stops_with_it(server, tmp_path):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from newsfuse.fetch import Watcher
+    from newsfuse.serve import create_app
+
+    serve_story(server)
+    clock = FakeClock()
+    ticks = Ticks(clock)
+    watcher = Watcher([server.url("/feed.rss")], 600.0, FetchSettings(host_interval=0), False, clock, ticks)
+    ticks.stopped = watcher.stopped
+    with TestClient(create_app(tmp_path / "s.db", watcher=watcher), base_url="http://127.0.0.1:8000") as client:
+        wait_until(lambda: client.get("/healthz").json()["watch"]["polls"] == 1)
+        health = client.get("/healthz").json()
+        assert health["stories"] == 1 and health["watch"] == {"feeds": 1, "polls": 1, "added": 2, "error": None}
+        assert [p.where for p in watcher.status.problems] == [server.url("/news/missing.html")]
+        (story,) = client.get("/api/stories").json()
+        assert story["articles"] == 2  # the two pages, read while the service answered
+        assert client.get(f"/stories/{story['id']}").status_code == 200
+        server.log.clear()
+        ticks.tick()  # the next round: a conditional request, and the feed is not modified
+        wait_until(lambda: client.get("/healthz").json()["watch"]["polls"] == 2)
+        assert server.paths() == ["/feed.rss"]
+        assert server.log[0][1]["If-None-Match"] == '"feed-1"'
+        assert ticks.waits == [600.0, 600.0]
+    # Leaving the client shut the service down: the loop ended, without a third poll.
+    assert watcher.stopped.is_set() and watcher._thread is not None and not watcher._thread.is_alive()
+    assert watcher.status.polls == 2
+
+
+@pytest.mark.timeout(240)
+def test_cli_serve_watch_ingests_and_stops_on_sigterm(server, tmp_path):
+    pytest.importorskip("uvicorn")
+    import httpx
+
+    from test_serve import free_port, start_server
+
+    serve_story(server)
+    port = free_port()
+    proc = start_server(tmp_path / "s.db", port, "--watch", server.url("/feed.rss"), "--every", "1h")
+    base = f"http://127.0.0.1:{port}"
+
+    def polled() -> bool:
+        # /healthz waits for the store's thread, which the poll's ingest and summaries hold a while.
+        try:
+            return httpx.get(base + "/healthz", timeout=30).json()["watch"]["polls"] == 1
+        except httpx.TimeoutException:
+            return False
+
+    try:
+        wait_until(polled, 150)
+        assert httpx.get(base + "/api/stories", timeout=30).json()[0]["articles"] == 2
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=30)
+    # uvicorn shuts the app down, then ends itself by the signal it was sent (so -SIGTERM).
+    assert proc.returncode in (0, -signal.SIGTERM), stderr
+    said = stderr.decode()
+    assert "watch: 2 added" in said and "missing.html: HTTP 404" in said, said
+    assert "Application shutdown complete" in said and "abandoned" not in said, said

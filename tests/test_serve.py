@@ -523,11 +523,28 @@ def test_page_routes_answer_html_errors_and_the_api_json(client):
     assert "script-src 'self'" in missing.headers["content-security-policy"]
     assert client.get("/nosuch").headers["content-type"].startswith("text/html")
     bad_query = client.get("/?added=abc")
-    assert bad_query.status_code == 422 and bad_query.headers["content-type"].startswith("text/html")
+    assert bad_query.status_code == 400 and bad_query.headers["content-type"].startswith("text/html")
+    assert "added=&#39;abc&#39;" in bad_query.text and "a whole number" in bad_query.text
     assert client.get("/api/nosuch").json() == {"detail": "Not Found"}
     assert client.get("/api/stories/12345").json() == {"detail": "no story 12345"}
     wrong_method = client.delete("/api/stories")
     assert wrong_method.status_code == 405 and "detail" in wrong_method.json()
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "0", "", "1.5", "²", "9" * 40])
+def test_a_bad_page_number_is_a_400_page_saying_so(client, value):
+    answer = client.get("/", params={"page": value})
+    assert answer.status_code == 400 and answer.headers["content-type"].startswith("text/html")
+    assert (
+        "pages are numbered 1, 2, 3" in answer.text and "script-src 'self'" in answer.headers["content-security-policy"]
+    )
+    assert "There is no page" in answer.text and "Back to the stories" in answer.text
+
+
+def test_a_bad_api_query_value_is_json_naming_it(client):
+    answer = client.get("/api/stories/1", params={"since": "soon"})
+    assert answer.status_code == 422 and answer.headers["content-type"] == "application/json"
+    assert answer.json()["errors"][0]["field"] == "query.since" and answer.json()["detail"].startswith("query.since:")
 
 
 def test_page_errors_escape_what_the_url_says(client):
@@ -712,7 +729,7 @@ def test_index_search_and_pages(client, monkeypatch):
     assert (
         "Page 2 of 2" in second and first.count('class="story-card"') == 2 and second.count('class="story-card"') == 1
     )
-    assert client.get("/?page=99").status_code == 200 and client.get("/?page=x").status_code == 200
+    assert "Page 2 of 2" in client.get("/?page=99").text  # past the end: the last page
     found = client.get("/?q=eclipse").text
     assert f'href="/stories/{ids[2]}"' in found and f'href="/stories/{ids[0]}"' not in found
     assert "Stories about “eclipse”" in found

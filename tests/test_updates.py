@@ -132,3 +132,172 @@ def test_api_since(tmp_path):
         assert body["update"]["later"] == [1, 2]
         assert any("temporary housing" in s["text"] for s in body["update"]["sentences"])
         assert client.get("/api/stories/1", params={"since": "soon"}).status_code == 422
+
+
+def test_api_since_answer_is_typed_in_the_schema(tmp_path):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from newsfuse.serve import create_app
+
+    db = stored(tmp_path)
+    with TestClient(create_app(db), base_url="http://127.0.0.1:8000") as client:
+        schema = client.get("/openapi.json").json()["components"]["schemas"]
+        update = client.get("/api/stories/1", params={"since": "2025-06-02T12:00:00Z"}).json()["update"]
+    # The response model declares the update (not a free-form object) and the answer fits it.
+    assert set(schema["UpdateOut"]["required"]) == {"update_version", "id", "since", "earlier", "later"} | {
+        "sentences",
+        "changes",
+    }
+    assert schema["ValueChangeOut"]["properties"]["kind"]["enum"] == ["number", "date", "name", "attribution"]
+    assert set(update) == set(schema["UpdateOut"]["properties"])
+    assert set(update["changes"][0]["before"]) == set(schema["ReportedOut"]["properties"])
+    assert update["changes"][0]["before"]["first_reported"].startswith("2025-06-02T08:00")
+
+
+# ---- the timeline ---------------------------------------------------------------------------------
+
+
+def fire_timeline(story: Story | None = None, added=None):
+    from newsfuse.pipeline import summarize_story
+    from newsfuse.settings import Options
+    from newsfuse.updates import story_timeline
+
+    story = story or fire_story()
+    return story_timeline(story, summarize_story(story, Options(compare=True)), added)
+
+
+def test_timeline_places_each_fact_at_its_first_report():
+    story = fire_story()
+    timeline = fire_timeline(story)
+    by_text = {f.text: f for f in timeline.facts}
+    stations = next(f for t, f in by_text.items() if "three stations" in t)
+    # Said in the morning by the Courier, then by both later articles: first at 08:00.
+    assert (stations.first_reported, stations.first_outlet) == (
+        datetime(2025, 6, 2, 8, tzinfo=UTC),
+        "Millbrook Courier",
+    )
+    assert stations.first.document == 0 and stations.reports == 3 and stations.status == "corroborated"
+    marshal = next(f for t, f in by_text.items() if "fire marshal" in t)
+    assert marshal.first_reported == datetime(2025, 6, 2, 20, tzinfo=UTC) and marshal.first.document == 1
+    assert marshal.reports == 2  # the Gazette at 23:00 too
+    moments = [f.first_reported for f in timeline.facts]
+    assert moments == sorted(moments) and len(set(moments)) > 1  # earliest first report first
+    for f in timeline.facts:  # the first report is an exact span of that article, stating the fact
+        assert story.articles[f.first.document].text[f.first.start : f.first.end]
+
+
+def test_timeline_of_undated_articles_goes_by_when_added_else_last():
+    story = fire_story()
+    undated = Story([replace(a, published=None) for a in story.articles], id="u")
+    added = [datetime(2025, 6, 9, tzinfo=UTC), datetime(2025, 6, 1, tzinfo=UTC), None]
+    timeline = fire_timeline(undated, added)
+    stations = next(f for f in timeline.facts if "three stations" in f.text)
+    assert stations.first.document == 1 and stations.first_reported == datetime(2025, 6, 1, tzinfo=UTC)
+    # A fact the undated, never-stored third article alone gives has no date, and comes last.
+    undated_last = [f.first_reported is None for f in timeline.facts]
+    assert undated_last == sorted(undated_last)
+    assert all(f.first_reported is None for f in timeline.facts if f.first.document == 2)
+
+
+def test_timeline_codec_round_trip_and_version():
+    from newsfuse.codec import timeline_from_dict, timeline_to_dict
+
+    timeline = fire_timeline()
+    data = json.loads(json.dumps(timeline_to_dict(timeline)))
+    assert data["timeline_version"] == 1 and data["facts"][0]["first_reported"].startswith("2025-06-02T08:00")
+    assert timeline_from_dict(data) == timeline
+    with pytest.raises(InputError):
+        timeline_from_dict({**data, "timeline_version": 2})
+    with pytest.raises(InputError):
+        timeline_from_dict({"timeline_version": 1, "facts": [{"text": "x"}]})
+
+
+def test_show_timeline(tmp_path):
+    db = stored(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(app, ["show", "1", "--db", str(db), "--timeline"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if line.startswith("  * ")]
+    assert lines and lines[0].startswith("  * 2025-06-02 08:00, Millbrook Courier: ")
+    assert any(
+        line.startswith("  * 2025-06-02 20:00, Millbrook Courier: ") and "fire marshal" in line for line in lines
+    )
+    result = runner.invoke(app, ["show", "1", "--db", str(db), "--timeline", "-f", "json"])
+    assert json.loads(result.stdout)["facts"][0]["first_outlet"] == "Millbrook Courier"
+    both = runner.invoke(app, ["show", "1", "--db", str(db), "--timeline", "--since", "6h"])
+    assert both.exit_code == 2
+
+
+def test_api_and_page_timeline(tmp_path):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from newsfuse.serve import create_app
+
+    db = stored(tmp_path)
+    with TestClient(create_app(db), base_url="http://127.0.0.1:8000") as client:
+        timeline = client.get("/api/stories/1").json()["timeline"]
+        page = client.get("/stories/1").text
+    assert timeline["timeline_version"] == 1 and timeline["facts"]
+    marshal = next(f for f in timeline["facts"] if "fire marshal" in f["text"])
+    assert marshal["first"]["document"] == 1 and marshal["first_reported"].startswith("2025-06-02T20:00")
+    # The page lists the marshal fact under the evening report, with a chip to its first telling.
+    evening = page[page.index('datetime="2025-06-02T20:00') :]
+    assert 'class="tl-fact"' in evening and "fire marshal" in evening[: evening.index("</li>\n")]
+    assert f'data-doc="1" data-start="{marshal["first"]["start"]}"' in evening
+
+
+def test_page_carries_what_the_last_visit_script_needs(tmp_path):
+    """The story page's "new since your last visit" section (filled by app.js from this server's own
+    API; tests/test_browser.py runs it in Chromium): the newest report's moment, under the same CSP."""
+    pytest.importorskip("fastapi")
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from newsfuse.serve import create_app
+
+    db = stored(tmp_path)
+    with TestClient(create_app(db), base_url="http://127.0.0.1:8000") as client:
+        page = client.get("/stories/1")
+        script = client.get("/static/app.js").text
+    section = re.search(r'<section class="card since-card" id="since" hidden[^>]*>', page.text)
+    assert (
+        section and 'data-story="1"' in section.group() and 'data-newest="2025-06-02T23:00:00+00:00"' in section.group()
+    )
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "connect-src 'self'" in csp
+    assert "localStorage" in script and '"/api/stories/"' in script and "?since=" in script
+    assert not re.search(r"https?://", script)  # nothing fetched or loaded from elsewhere
+
+
+def test_a_retelling_with_the_same_figures_is_old_news():
+    from newsfuse.model import Article
+    from newsfuse.updates import UpdateSettings
+
+    early = (
+        "Lawmakers in the state senate voted on the measure late on Tuesday after a long debate.\n\n"
+        "Meanwhile, 16 states and the District of Columbia have protected access to abortion in state law.\n\n"
+        "The governor is expected to sign the bill into law before the end of the month."
+    )
+    late = (
+        "The governor signed the measure on Friday in a ceremony at the state capitol building.\n\n"
+        "By contrast, 16 states and the District of Columbia have policies that explicitly protect the right "
+        "to abortion, and other blue states could follow.\n\n"
+        "Opponents said they would challenge the new law in the federal courts within weeks."
+    )
+    story = Story(
+        [
+            Article(early, outlet="Morning Post", published=datetime(2025, 6, 2, 8, tzinfo=UTC)),
+            Article(late, outlet="Evening Star", published=datetime(2025, 6, 3, 8, tzinfo=UTC)),
+        ],
+        id="f",
+    )
+    since = datetime(2025, 6, 2, 12, tzinfo=UTC)
+    kept = [s.text for s in story_update(story, since).sentences]
+    assert not any("16 states" in t for t in kept)  # the same figures, told again: old news
+    assert any("challenge the new law" in t for t in kept) and any("signed the measure" in t for t in kept)
+    # Without the figures rule the retelling shares too few words with the earlier one to be dropped.
+    plain = [s.text for s in story_update(story, since, settings=UpdateSettings(same_figures=False)).sentences]
+    assert any("16 states" in t for t in plain)

@@ -19,7 +19,7 @@ from typing import Literal
 from .model import DisagreementKind
 from .textsim import normalize, stop_words, words
 
-__all__ = ["Support", "support", "cover", "differences", "Change", "NameIndex"]
+__all__ = ["Support", "support", "cover", "figures", "differences", "Change", "NameIndex"]
 
 Support = Literal["full", "partial", "contradicts"]
 
@@ -102,6 +102,29 @@ def cover(claim: str, other: str) -> float:
     """The share of the claim's content words (stop words left out) that the other sentence has."""
     own = _content(claim)
     return len(own & _content(other)) / len(own) if own else 1.0
+
+
+# A number is specific enough to anchor a claim from 10 ("two officials" and "three stations" are
+# everywhere in a story; "16 states", "170,000 migrants" and "1.7 million" are not). Years are dates.
+MIN_FIGURE = 10
+# A number in digits standing on its own: not part of a name such as COVID-19, G20 or F-35.
+_FIGURE = re.compile(r"(?<![A-Za-z0-9.,])(?<![A-Za-z]-)\d[\d,]*(?:\.\d+)?(?![A-Za-z0-9])")
+
+
+def figures(text: str) -> set[float]:
+    """The specific numbers a sentence states in digits: not years, not part of a name (COVID-19),
+    none below MIN_FIGURE but decimals.
+
+    >>> sorted(figures("In 2021, 16 states and 1.5 million people had COVID-19, two of them"))
+    [1.5, 16.0]
+    """
+    found = set()
+    for match in _FIGURE.finditer(text):
+        token = match.group().rstrip(",")
+        value = _number(token)
+        if value is not None and not _is_year(token) and (value >= MIN_FIGURE or value != int(value)):
+            found.add(value)
+    return found
 
 
 def _counts_differ(a: str, b: str) -> bool:

@@ -686,15 +686,9 @@ def watch_cmd(
     import signal
     import threading
 
-    from .fetch import is_url, parse_every, watch
+    from .fetch import watch
 
-    try:
-        seconds = parse_every(every)
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="--every") from None
-    bad = [f for f in feeds if not is_url(f)]
-    if bad:
-        raise typer.BadParameter(f"not an http(s):// URL: {bad[0]}", param_hint="FEEDS")
+    seconds = _poll_every(feeds, every, "FEEDS")
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -747,15 +741,24 @@ def show(
     since: str | None = typer.Option(
         None, "--since", help="Only what is new after TIME (2025-06-02, 2025-06-02T12:00, or 6h / 2d ago)."
     ),
+    timeline: bool = typer.Option(
+        False, "--timeline", help="Only the timeline: when each fact was first reported, and by which outlet."
+    ),
     show_all: bool = typer.Option(False, "--all", help=ALL_HELP),
 ) -> None:
     """Print one story's summary and comparison (cached; recomputed when stale); with --since, the
-    update: new sentences of the later articles and the values that changed."""
+    update: new sentences of the later articles and the values that changed; with --timeline,
+    each fact by its first report."""
     from .render import Shown, render
 
     fmt = _check_format(fmt)
+    if since is not None and timeline:
+        raise typer.BadParameter("give --since or --timeline, not both", param_hint="--timeline")
     if since is not None:
         _show_update(story, db, fmt, output, since)
+        return
+    if timeline:
+        _show_timeline(story, db, fmt, output)
         return
     with _open_store(db) as store:
         try:
@@ -784,6 +787,17 @@ def _show_update(story: int, db: Path, fmt: str, output: Path | None, since: str
     _write(render_update(update, found, fmt), output)
 
 
+def _show_timeline(story: int, db: Path, fmt: str, output: Path | None) -> None:
+    from .updates import render_timeline, stored_timeline
+
+    with _open_store(db) as store:
+        try:
+            found = stored_timeline(store, story)
+        except NotFoundError:
+            raise _stop(f"no story {story} in {display_path(db)}") from None
+    _write(render_timeline(found, fmt) + ("\n" if fmt == "json" else ""), output)
+
+
 @app.command()
 def serve(
     db: Path = typer.Option(Path("newsfuse.db"), "--db", help="The store (newsfuse ingest --db creates one)."),
@@ -805,8 +819,13 @@ def serve(
     body_timeout: float = typer.Option(
         60.0, min=0.1, help="Seconds a request has to send its body after its headers (then 408)."
     ),
+    watch_feeds: list[str] = typer.Option(
+        [], "--watch", help="An http(s):// feed to poll while serving, as `newsfuse watch` does (repeatable)."
+    ),
+    every: str = typer.Option("10m", "--every", help="How often --watch polls: 90, 30s, 10m, 1h."),
 ) -> None:
-    """Serve the web pages and the JSON API (/api, schema at /openapi.json) over a story store."""
+    """Serve the web pages and the JSON API (/api, schema at /openapi.json) over a story store;
+    with --watch, poll those feeds into it meanwhile (stopped with the server)."""
     try:
         import uvicorn
 
@@ -815,6 +834,7 @@ def serve(
         from .serve.server import uvicorn_settings
     except ImportError as error:
         raise _stop(f"{error.name} is missing; install the serve extra: pip install 'newsfuse[serve]'") from None
+    watcher = _watcher(watch_feeds, every)
     with _open_store(db):  # a mistyped --db is named here, not served as a new empty store
         pass
     loopback = host in LOOPBACK_HOSTS
@@ -829,6 +849,7 @@ def serve(
             workers=workers,
             allowed_hosts=[*LOOPBACK_HOSTS, *bound, *allowed_host],
             body_timeout=body_timeout,
+            watcher=watcher,
         )
     except ValueError as error:
         raise _stop(f"--allowed-host: {error}", code=2) from None
@@ -838,6 +859,38 @@ def serve(
             "only requests for 127.0.0.1, localhost or ::1 are answered; add the names clients use with --allowed-host",
         )
     uvicorn.run(application, host=host, port=port, log_level="info", **uvicorn_settings(header_timeout))
+
+
+def _poll_every(feeds: list[str], every: str, feeds_hint: str) -> float:
+    """The seconds of --every, once every feed is checked to be an http(s) URL (else exit 2)."""
+    from .fetch import is_url, parse_every
+
+    try:
+        seconds = parse_every(every)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--every") from None
+    bad = [f for f in feeds if not is_url(f)]
+    if bad:
+        raise typer.BadParameter(f"not an http(s):// URL: {bad[0]}", param_hint=feeds_hint)
+    return seconds
+
+
+def _watcher(feeds: list[str], every: str):
+    """The feed watcher `serve --watch` runs beside the service (None without feeds)."""
+    import logging
+
+    from .fetch import Watcher
+
+    seconds = _poll_every(feeds, every, "--watch")
+    if not feeds:
+        return None
+    # uvicorn configures only its own loggers: each poll's report and failures go to stderr beside them.
+    log = logging.getLogger("newsfuse.watch")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    return Watcher(feeds, seconds)
 
 
 def main() -> None:  # pragma: no cover - console entry point

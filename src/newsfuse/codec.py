@@ -40,6 +40,8 @@ from .model import (
     Source,
     Summary,
     SummarySentence,
+    Timeline,
+    TimelineFact,
     Update,
     UpdateSentence,
     ValueChange,
@@ -56,6 +58,9 @@ __all__ = [
     "UPDATE_VERSION",
     "update_to_dict",
     "update_from_dict",
+    "TIMELINE_VERSION",
+    "timeline_to_dict",
+    "timeline_from_dict",
 ]
 
 VERSION = 1
@@ -241,6 +246,56 @@ def update_from_dict(data: Mapping[str, Any]) -> Update:
         )
     except (KeyError, TypeError, ValueError) as err:
         raise InputError("update", f"not a version-1 update ({err!r} missing or malformed)") from err
+
+
+# ---- timelines (newsfuse.updates.story_timeline): beside a summary, not inside its version 1 ------
+
+# Version 1 of a timeline dict: {"timeline_version": 1, "id", "facts": [{"text", "status",
+# "origins", "reports", "first": source, "first_reported" (ISO 8601, null when undated),
+# "first_outlet"}]}, earliest first report first.
+TIMELINE_VERSION = 1
+
+
+def timeline_to_dict(timeline: Timeline) -> Json:
+    """A Timeline as a version-1 timeline dict (see above)."""
+    return {
+        "timeline_version": TIMELINE_VERSION,
+        "id": timeline.story_id,
+        "facts": [
+            {
+                "text": f.text,
+                "status": f.status,
+                "origins": f.origins,
+                "reports": f.reports,
+                "first": _source(f.first),
+                "first_reported": _moment(f.first_reported),
+                "first_outlet": f.first_outlet,
+            }
+            for f in timeline.facts
+        ],
+    }
+
+
+def timeline_from_dict(data: Mapping[str, Any]) -> Timeline:
+    """The Timeline of a version-1 timeline dict; `InputError` names what is missing or of another version."""
+    if data.get("timeline_version") != TIMELINE_VERSION:
+        raise InputError("timeline", f"timeline version {data.get('timeline_version')!r}, this newsfuse reads 1")
+    try:
+        facts = tuple(
+            TimelineFact(
+                f["text"],
+                f["status"],
+                f["origins"],
+                f["reports"],
+                _source_from(f["first"]),
+                _moment_from(f["first_reported"]),
+                f["first_outlet"],
+            )
+            for f in data["facts"]
+        )
+        return Timeline(data["id"], facts)
+    except (KeyError, TypeError, ValueError) as err:
+        raise InputError("timeline", f"not a version-1 timeline ({err!r} missing or malformed)") from err
 
 
 def _moment(moment: datetime | None) -> str | None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -29,7 +30,10 @@ __all__ = [
     "ingest_urls",
     "watch",
     "parse_every",
+    "Watcher",
 ]
+
+log = logging.getLogger("newsfuse.watch")
 
 USER_AGENT = f"newsfuse/{__version__} (news feed reader; fetches the feeds its user names)"
 
@@ -336,3 +340,100 @@ def watch(
         if pause > 0:
             wait(pause)
     return done
+
+
+# ---- the watch loop beside a service -----------------------------------------------------------
+
+
+class _StoreCalls:
+    """The four store calls `ingest_urls` and a `Fetcher` make, each run by `call` (in the thread
+    that owns the store: a SQLite connection stays in the thread that opened it)."""
+
+    def __init__(self, call: Callable[[Callable[[Store], Any]], Any]) -> None:
+        self._call = call
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        return self._call(lambda s: s.validators(url))
+
+    def has_url(self, url: str) -> bool:
+        return self._call(lambda s: s.has_url(url))
+
+    def ingest(self, articles: list[Article], summarize: bool = True) -> list[Ingested]:
+        return self._call(lambda s: s.ingest(articles, summarize=summarize))
+
+    def remember(self, url: str, etag: str | None, modified: str | None) -> None:
+        self._call(lambda s: s.remember(url, etag, modified))
+
+
+@dataclass
+class WatchStatus:
+    """What a running watcher has done: polls finished, articles added, the last poll's problems."""
+
+    polls: int = 0
+    added: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    error: str | None = None
+
+
+class Watcher:
+    """`watch` in a thread of its own beside a service: polls `feeds` every `every` seconds and
+    ingests what is new through `call` (which runs a function on the store's own thread). `stop`
+    ends it at once between polls (a fetch in flight ends within its timeout). `clock` and
+    `wait` are injectable as for `watch`; `transport` as for `Fetcher`. A thread, never a
+    process: a service may have started threads already, and forking after that is unsafe."""
+
+    def __init__(
+        self,
+        feeds: Sequence[str],
+        every: float,
+        settings: FetchSettings | None = None,
+        summarize: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        wait: Callable[[float], object] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.feeds, self.every, self.summarize = tuple(feeds), every, summarize
+        self.settings, self.clock, self.transport = settings, clock, transport
+        self.stopped = threading.Event()
+        self._wait = wait or self.stopped.wait
+        self.status = WatchStatus()
+        self._thread: threading.Thread | None = None
+
+    def start(self, call: Callable[[Callable[[Store], Any]], Any]) -> None:
+        store = _StoreCalls(call)
+        self._thread = threading.Thread(target=self._run, args=(store,), name="newsfuse-watch", daemon=True)
+        self._thread.start()
+
+    def _run(self, store: _StoreCalls) -> None:
+        # The fetcher's per-host pauses wait on the stop event too, so a stop is not held up by them.
+        with Fetcher(self.settings, store=store, sleep=self.stopped.wait, transport=self.transport) as fetcher:
+            watch(lambda: self._poll(store, fetcher), self.every, self.stopped, clock=self.clock, wait=self._wait)
+
+    def _poll(self, store: _StoreCalls, fetcher: Fetcher) -> None:
+        """One round; a failure is logged and the loop goes on (the next round may succeed)."""
+        try:
+            report, done = ingest_urls(store, self.feeds, fetcher, summarize=self.summarize)  # type: ignore[arg-type]
+        except Exception as error:  # noqa: BLE001 - a store or parse failure must not end the service's loop
+            if self.stopped.is_set():
+                return
+            log.exception("watch: the poll failed")
+            self.status.error = f"{type(error).__name__}: {error}"
+        else:
+            for problem in report.problems:
+                log.warning("watch: %s: %s", problem.where, problem.message)
+            added = sum(1 for d in done if d.added)
+            log.info(
+                "watch: %d added, %d already stored, %d unchanged", added, len(done) - added, len(report.unchanged)
+            )
+            self.status.added += added
+            self.status.problems = list(report.problems)
+            self.status.error = None
+        self.status.polls += 1
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """Ask the loop to end and wait for it (at most `timeout` s); True when it has ended."""
+        self.stopped.set()
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()

@@ -281,3 +281,26 @@ class Update:
     later: tuple[int, ...]  # the articles after it
     sentences: tuple[UpdateSentence, ...]
     changes: tuple[ValueChange, ...]
+
+
+@dataclass(frozen=True)
+class TimelineFact:
+    """One fact of a story's comparison and its first report: the earliest article stating it in
+    full (`first`, the span there), when (its date, else when it was stored) and by which outlet;
+    the fact's status and origins now, and how many articles state it (`reports`)."""
+
+    text: str
+    status: FactStatus
+    origins: int
+    reports: int
+    first: Source
+    first_reported: datetime | None
+    first_outlet: str | None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """When each fact of a story was first reported and by whom, earliest first (undated last)."""
+
+    story_id: str | None
+    facts: tuple[TimelineFact, ...]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,10 +20,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import TypeAdapter, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..codec import timeline_to_dict
 from ..errors import NewsfuseError, NotFoundError, OptionError
 from ..model import Article, Story, Summary
 from ..settings import Options
 from ..store import Store, StoryInfo
+from ..updates import article_times, story_timeline
 from .guard import LOOPBACK_HOSTS, RequestGuard, normal_hosts
 from .middleware import (
     BodyLimit,
@@ -42,11 +45,16 @@ from .schemas import (
     StoryOut,
     SummarizeRequest,
     SummaryOut,
+    TimelineOut,
+    UpdateOut,
     articles_body,
     published_problem,
     url_problem,
 )
 from .views import info_out, safe_url, stored_out, story_card, story_out, story_view, summary_json
+
+if TYPE_CHECKING:
+    from ..fetch import Watcher
 
 DEFAULT_DB = "newsfuse.db"
 # Request bodies above this are refused with 413: 4 MiB holds about a thousand typical news
@@ -58,6 +66,9 @@ MAX_FILES = 100
 # A request body not complete this long after its headers gets 408 (4 MiB in 60 s is 70 KB/s), so
 # clients trickling bodies cannot hold connections and memory.
 BODY_TIMEOUT = 60.0
+# Seconds the server's shutdown waits for the feed watcher: a fetch in flight ends within its own
+# timeout (fetch.FetchSettings.timeout, 10 s), so this is that and the ingest of one poll.
+WATCH_STOP = 30.0
 # SQLite's INTEGER: a story id above it cannot exist.
 MAX_ID = 2**63 - 1
 UPLOAD_KINDS = {
@@ -102,6 +113,10 @@ class StoreThread:
 
     async def run(self, fn: Callable[[Store], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, lambda: fn(self._get()))
+
+    def call(self, fn: Callable[[Store], T]) -> T:
+        """`run` for a thread other than the event loop's (the feed watcher): waits for the result."""
+        return self._pool.submit(lambda: fn(self._get())).result()
 
     def close(self) -> None:
         def _close() -> None:
@@ -301,18 +316,25 @@ def create_app(
     workers: int = 0,
     allowed_hosts: Iterable[str] | None = None,
     body_timeout: float = BODY_TIMEOUT,
+    watcher: Watcher | None = None,
 ) -> FastAPI:
     """The service over the store at `db_path`; with `token`, writes need it as a bearer token;
     with `workers` > 0, /api/summarize runs in that many processes (else in threads).
     `allowed_hosts`: the names the `Host` header may carry (any port; "*" for any name), by
-    default the loopback names; other hosts get 400 (DNS rebinding)."""
+    default the loopback names; other hosts get 400 (DNS rebinding). With `watcher`, its feeds are
+    polled in a thread beside the service from startup to shutdown (`serve --watch`)."""
     hosts = normal_hosts(LOOPBACK_HOSTS if allowed_hosts is None else allowed_hosts)
     store = StoreThread(str(db_path))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The worker processes are spawned, never forked, and before the watcher's thread starts.
         app.state.pool = _process_pool(workers) if workers > 0 else None
+        if watcher is not None:
+            watcher.start(store.call)
         yield
+        if watcher is not None and not await asyncio.to_thread(watcher.stop, WATCH_STOP):
+            logging.getLogger("newsfuse.watch").warning("watch: a poll still running at shutdown was abandoned")
         if app.state.pool is not None:
             app.state.pool.shutdown(cancel_futures=True)
         store.close()
@@ -332,6 +354,7 @@ def create_app(
     # Summaries computed at once: one per worker process, else one (threads share the GIL).
     app.state.gate = asyncio.Semaphore(max(1, workers))
     app.state.store = store
+    app.state.watcher = watcher
     app.state.max_body = max_body
     app.state.allowed_hosts = hosts
     app.add_middleware(BodyLimit, max_body=max_body, body_timeout=body_timeout)
@@ -359,7 +382,12 @@ def _service_routes(app: FastAPI, store: StoreThread) -> None:
     async def healthz() -> dict:
         """Liveness: the process answers and the store opens."""
         count = await store.run(lambda s: s.count())
-        return {"status": "ok", "stories": count}
+        watcher: Watcher | None = app.state.watcher
+        if watcher is None:
+            return {"status": "ok", "stories": count}
+        status = watcher.status
+        watching = {"feeds": len(watcher.feeds), "polls": status.polls, "added": status.added, "error": status.error}
+        return {"status": "ok", "stories": count, "watch": watching}
 
     @app.get("/api/selectors", tags=["api"])
     async def selectors() -> list[str]:
@@ -418,6 +446,9 @@ def _store_routes(app: FastAPI, store: StoreThread) -> None:
         moment = _since(since)
         found, summary, info = await store.run(lambda s: load_story(s, story_id))
         out = story_out(str(story_id), found, summary, info)
+        if summary is not None:
+            line = await store.run(lambda s: story_timeline(found, summary, s.added(story_id)))
+            out.timeline = TimelineOut.model_validate(timeline_to_dict(line))
         if moment is not None:
             out.update = await store.run(lambda s: _update(s, story_id, moment))
         return out
@@ -430,18 +461,30 @@ def _since(since: str | None) -> datetime | None:
         return None
     try:
         return parse_since(since)
-    except ValueError as error:
-        raise HTTPException(422, f"since: {error}") from None
+    except ValueError as error:  # answered as any bad query value is: 422 naming query.since
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("query", "since"), "msg": str(error), "input": since}]
+        ) from None
 
 
-def _update(store: Store, story_id: int, moment: datetime) -> dict:
+def _update(store: Store, story_id: int, moment: datetime) -> UpdateOut:
     from ..codec import update_to_dict
     from ..updates import stored_update
 
-    return update_to_dict(stored_update(store, story_id, moment)[1])
+    return UpdateOut.model_validate(update_to_dict(stored_update(store, story_id, moment)[1]))
 
 
 # ---- pages -------------------------------------------------------------------------------------
+
+
+def _page_number(given: str) -> int:
+    """The `?page=` of the story list: a whole number from 1 (one past the last page shows the
+    last), else a 400 page saying so."""
+    text = given.strip()
+    if not (text.isascii() and text.isdigit() and 0 < len(text) <= 18 and int(text) > 0):
+        shown = given[:40]
+        raise HTTPException(400, f"There is no page {shown!r} of the stories: pages are numbered 1, 2, 3 and so on.")
+    return int(text)
 
 
 def _page_routes(app: FastAPI, store: StoreThread) -> None:
@@ -451,8 +494,8 @@ def _page_routes(app: FastAPI, store: StoreThread) -> None:
     async def index(added: int | None = None, q: str = "", page_number: str = Query("1", alias="page")) -> HTMLResponse:
         """The news first: the latest stories (or those a search finds), a page at a time."""
         query = " ".join(q.split())[:200]
-        wanted = int(page_number) if page_number.isascii() and page_number.isdigit() and len(page_number) < 7 else 1
-        view = await store.run(lambda s: story_list(s, query, max(1, wanted)))
+        wanted = _page_number(page_number)
+        view = await store.run(lambda s: story_list(s, query, wanted))
         return page(env.get_template("index.html").render(added=added, query=query, **view))
 
     @app.get("/add", response_class=HTMLResponse, include_in_schema=False)
@@ -482,7 +525,13 @@ def _page_routes(app: FastAPI, store: StoreThread) -> None:
             if missing.status_code != 404:
                 raise
             raise HTTPException(404, f"There is no story {number}. See the latest stories.") from None
-        view = story_view(found, summary, str(number), info.headline or None)
+        added = await store.run(lambda s: s.added(number))
+        line = story_timeline(found, summary, added) if summary else None
+        view = story_view(found, summary, str(number), info.headline or None, line)
+        # What a reader has seen once this page is read: the newest report (by the clock the
+        # update compares with, so a reader's own clock never matters); the page's script keeps it.
+        moments = [t for t in article_times(found, added) if t is not None]
+        view["newest"] = max(moments).isoformat() if moments else None
         return page(env.get_template("story.html").render(**view))
 
     @app.get("/static/{name}", include_in_schema=False)

@@ -201,11 +201,19 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
 
 
 async def page_or_validation_error(request: Request, exc: RequestValidationError) -> Response:
-    """A bad query or path value: on a page route an HTML page, under /api the JSON of `validation_error`."""
+    """A bad query or path value: under /api the JSON of `validation_error` (422, naming the
+    parameter); on a page route a 400 page saying in words which value of the address is wrong."""
     if is_api(request.url.path):
         return await validation_error(request, exc)
-    cleaned = _clean_errors(list(exc.errors()))
-    return error_page(422, "; ".join(f"{e['field']}: {e['message']}" for e in cleaned))
+    return error_page(400, "; ".join(_reader_value_error(e) for e in exc.errors()))
+
+
+def _reader_value_error(error: Mapping) -> str:
+    """One bad value of a page's address, for a reader: its name, what was given, what is wanted."""
+    name = str(error["loc"][-1]) if error.get("loc") else "a value"
+    given = str(error.get("input", ""))[:40]
+    wanted = "a whole number" if error.get("type") == "int_parsing" else str(error.get("msg", "")).lower()
+    return f"The address gives {name}={given!r}, which this page cannot use ({wanted})."
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Annotated, Any
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
+from ..model import DisagreementKind, FactStatus
 from ..settings import WORDS_RANGE, Options
 
 MAX_DOCUMENTS = 200  # articles in one request
@@ -231,5 +232,73 @@ class StoryOut(BaseModel):
     headline: str | None
     articles: list[ArticleOut]
     summary: SummaryOut | None
-    # Only with ?since=: the update dict of newsfuse.codec.update_to_dict (new sentences, changed values).
-    update: dict[str, Any] | None = None
+    timeline: Annotated[
+        TimelineOut | None, Field(description="when each fact was first reported; null before the first summary")
+    ] = None
+    update: Annotated[UpdateOut | None, Field(description="only with ?since=: what is new after that moment")] = None
+
+
+class TimelineFactOut(BaseModel):
+    """A fact of the comparison and its first report: the earliest article stating it in full."""
+
+    text: str
+    status: FactStatus
+    origins: int
+    reports: int = Field(description="articles stating it in full")
+    first: SourceOut
+    first_reported: datetime | None = Field(description="ISO 8601 (the date, else when stored); null when undated")
+    first_outlet: str | None
+
+
+class TimelineOut(BaseModel):
+    """When each fact was first reported and by whom, earliest first (`newsfuse.codec.timeline_to_dict`, version 1)."""
+
+    timeline_version: Literal[1]
+    id: str | None
+    facts: list[TimelineFactOut]
+
+
+# ---- what changed since a moment (?since=): the codec's version-1 update dict ----------------------
+
+
+class UpdateSentenceOut(BaseModel):
+    """A sentence of a later article that no earlier one states, and when and by whom it was first reported."""
+
+    text: str
+    origins: int
+    sources: list[SourceOut]
+    partial: list[SourceOut] = []
+    first_reported: datetime | None = Field(description="ISO 8601; null when no source is dated")
+    first_outlet: str | None
+
+
+class ReportedOut(BaseModel):
+    """One value of a changed fact as reported: a sentence stating it, its sources, its first report."""
+
+    value: str
+    text: str
+    sources: list[SourceOut]
+    first_reported: datetime | None
+    first_outlet: str | None
+
+
+class ValueChangeOut(BaseModel):
+    """A fact whose value changed after the moment ("14 injured", then "18 injured")."""
+
+    kind: DisagreementKind
+    topic: str
+    before: ReportedOut
+    after: ReportedOut
+
+
+class UpdateOut(BaseModel):
+    """What is new in the story after `since` (`newsfuse.codec.update_to_dict`, version 1):
+    `earlier`/`later` are the documents up to and after it."""
+
+    update_version: Literal[1]
+    id: str | None
+    since: datetime
+    earlier: list[int]
+    later: list[int]
+    sentences: list[UpdateSentenceOut]
+    changes: list[ValueChangeOut]

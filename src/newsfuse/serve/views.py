@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ..codec import summary_to_dict
-from ..model import Article, Fact, Problem, QuoteGroup, Source, Story, Summary, WireCopy
+from ..model import Article, Fact, Problem, QuoteGroup, Source, Story, Summary, Timeline, WireCopy
 from ..render import outlet_name
 from ..store import Ingested, StoryInfo
 from .schemas import ArticleOut, StoredOut, StoryInfoOut, StoryOut, SummaryOut
@@ -249,8 +249,34 @@ def _quotes_view(articles: Sequence[Article], quotes: Sequence[QuoteGroup]) -> l
     return [{"speaker": k, "quotes": v} for k, v in ranked]
 
 
-def story_view(story: Story, summary: Summary | None, story_id: str, headline: str | None) -> dict:
-    """Everything the story page shows of the story and its summary, with offsets ready for the browser."""
+# Facts listed under one report of the timeline before the rest fold away ("and N more").
+TIMELINE_FACTS = 3
+
+
+def _timeline_view(articles: Sequence[Article], dated: list[dict], timeline: Timeline | None) -> tuple[list, list]:
+    """The dated reports in time order, each with the facts it reported first, and the facts
+    first reported by an article the page shows no date for (dated by when it was stored)."""
+    facts = timeline.facts if timeline else ()
+    shown = {d["doc"] for d in dated}
+    by_doc: dict[int, list[dict]] = {}
+    rest: list[dict] = []
+    for fact in facts:
+        view = {
+            "text": fact.text,
+            "status": fact.status,
+            "reports": fact.reports,
+            "when": _when(fact.first_reported),
+            "source": _source_view(articles, fact.first),
+        }
+        (by_doc.setdefault(fact.first.document, []) if fact.first.document in shown else rest).append(view)
+    return [dict(d, first_facts=by_doc.get(d["doc"], [])) for d in dated], rest
+
+
+def story_view(
+    story: Story, summary: Summary | None, story_id: str, headline: str | None, timeline: Timeline | None = None
+) -> dict:
+    """Everything the story page shows of the story and its summary, with offsets ready for the
+    browser; `timeline` places each fact under the report that first gave it."""
     articles = story.articles
     comparison = summary.comparison if summary else None
     wire_copies = summary.wire_copies if summary else ()
@@ -258,6 +284,7 @@ def story_view(story: Story, summary: Summary | None, story_id: str, headline: s
     peers = _peers(wire_copies)
     docs = _docs_view(articles, peers, _wire_notes(articles, wire_copies))
     dated = sorted((d for d in docs if d["published"]), key=lambda d: d["published"])
+    dated_facts, undated_facts = _timeline_view(articles, dated, timeline)
     return {
         "id": story_id,
         "headline": headline or next((a.title for a in articles if a.title), None) or f"Story {story_id}",
@@ -289,6 +316,8 @@ def story_view(story: Story, summary: Summary | None, story_id: str, headline: s
         "wire": [
             [outlet_name(articles, d) for d in (g.original, *g.copies)] + [f"{g.shared:.0%}"] for g in wire_copies
         ],
-        "timeline": dated,
+        "timeline": dated_facts,
         "undated": len(docs) - len(dated),
+        "undated_facts": undated_facts,
+        "timeline_shown": TIMELINE_FACTS,
     }

@@ -67,6 +67,129 @@ document.documentElement.classList.add("js");
         toggle.textContent = collapsed ? toggle.dataset.more : toggle.dataset.less;
       });
     }
+    sinceLastVisit(texts);
+  }
+
+  // ---- story page: new since your last visit (remembered in this browser only) ----
+  // localStorage keeps, per story, the newest report the reader has seen (the server's moment, so
+  // the reader's clock never matters); sessionStorage keeps the moment this tab showed the update
+  // from, so a reload shows the same update. The update comes from this server's own API.
+  function sinceLastVisit(texts) {
+    const section = $("#since");
+    if (!section) return;
+    const key = "newsfuse:seen:" + section.dataset.story;
+    let since = null;
+    try {
+      since = sessionStorage.getItem(key) || localStorage.getItem(key);
+      if (since) sessionStorage.setItem(key, since);
+      localStorage.setItem(key, section.dataset.newest || new Date().toISOString());
+    } catch (error) {
+      return; // storage is blocked: there is no last visit to remember
+    }
+    if (!since || Number.isNaN(Date.parse(since))) return;
+    $("#since-when").textContent = "since " + when(since);
+    section.hidden = false;
+    const newest = Date.parse(section.dataset.newest);
+    if (!Number.isNaN(newest) && newest <= Date.parse(since)) {
+      $("#since-status").textContent = "Nothing new: no report has come in since then.";
+      return;
+    }
+    $("#since-status").textContent = "Looking for what is new…";
+    const url = "/api/stories/" + encodeURIComponent(section.dataset.story) + "?since=" + encodeURIComponent(since);
+    fetch(url, { headers: { Accept: "application/json" } })
+      .then((response) => (response.ok ? response.json() : Promise.reject(new Error("HTTP " + response.status))))
+      .then((story) => showUpdate(story.update, texts))
+      .catch((error) => { $("#since-status").textContent = "Could not load what is new (" + error.message + ")."; });
+  }
+
+  function when(iso) {
+    if (!iso) return "undated";
+    const moment = new Date(iso);
+    if (Number.isNaN(moment.getTime())) return iso;
+    return moment.toLocaleString(undefined, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+  }
+
+  function utf16(text, index) {
+    // The API's offsets count code points; the page's strings count UTF-16 units.
+    return Array.from(text).slice(0, index).join("").length;
+  }
+
+  function element(tag, className, text) {
+    const el = document.createElement(tag);
+    if (className) el.className = className;
+    if (text !== undefined) el.textContent = text;
+    return el;
+  }
+
+  function chips(sources, texts) {
+    const span = element("span", "chips");
+    const seen = new Set();
+    for (const src of sources) {
+      const text = texts[src.document];
+      if (text === undefined || seen.has(src.document)) continue;
+      seen.add(src.document);
+      const start = utf16(text, src.start);
+      const end = utf16(text, src.end);
+      const outlet = src.outlet || "article " + (src.document + 1);
+      const button = element("button", "chip");
+      button.type = "button";
+      Object.assign(button.dataset, { doc: String(src.document), start: String(start), end: String(end) });
+      button.title = outlet + ": " + text.slice(start, end);
+      button.append(element("span", "chip-n", String(src.document + 1)), outlet);
+      span.append(button);
+    }
+    return span;
+  }
+
+  function firstBy(reported) {
+    return element("span", "first-by",
+      "first reported " + when(reported.first_reported) + " by " + (reported.first_outlet || "an unnamed outlet"));
+  }
+
+  function showUpdate(update, texts) {
+    const status = $("#since-status");
+    if (!update) { status.textContent = "Could not load what is new."; return; }
+    const news = update.sentences.length;
+    const reports = update.later.length === 1 ? "1 new report" : update.later.length + " new reports";
+    status.textContent = !update.later.length ? "Nothing new: no report has come in since then."
+      : news ? reports + "; what they say that earlier reports did not:"
+      : reports + ", but nothing in them the earlier reports did not already say.";
+    const list = $("#since-sentences");
+    const keys = new Set();
+    for (const s of update.sentences) {
+      const item = element("li", "since-sentence");
+      item.append(element("p", "sentence-text", s.text));
+      const meta = element("div", "sentence-sources");
+      meta.append(firstBy(s), chips(s.sources.concat(s.partial), texts));
+      item.append(meta);
+      list.append(item);
+      for (const src of s.sources.concat(s.partial)) {
+        const text = texts[src.document];
+        if (text !== undefined) keys.add([src.document, utf16(text, src.start), utf16(text, src.end)].join(":"));
+      }
+    }
+    const changes = $("#since-changes");
+    if (update.changes.length) changes.append(element("h3", "", "Changed since then"));
+    for (const c of update.changes) {
+      const box = element("div", "since-change");
+      const head = element("p", "dis-topic");
+      head.append(element("span", "tag", c.kind), c.before.value + " → " + c.after.value + " (" + c.topic + ")");
+      box.append(head);
+      for (const [label, side] of [["was", c.before], ["now", c.after]]) {
+        const line = element("p", "change-side");
+        line.append(element("strong", "", label + " " + side.value + ": "), firstBy(side), chips(side.sources, texts));
+        box.append(line);
+      }
+      changes.append(box);
+    }
+    // The summary's sentences that are new since then are marked where they stand.
+    for (const sentence of $$(".summary .sentence")) {
+      const fresh = $$("button.chip", sentence).some((b) => keys.has([b.dataset.doc, b.dataset.start, b.dataset.end].join(":")));
+      if (fresh) {
+        sentence.classList.add("is-new");
+        $(".sentence-sources", sentence).prepend(element("span", "new-badge", "new"));
+      }
+    }
   }
 
   // ---- index page: paste and upload ----
