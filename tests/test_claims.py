@@ -123,3 +123,14 @@ def test_report_dates_conversions_and_first_names_are_no_disagreement():
         )
         == []
     )
+
+
+def test_amounts_in_two_currencies_are_no_disagreement():
+    # one outlet converted the sum: "$ 297,000" and "£ 193,000" are one amount, not two values of it
+    dollars = "A man who made $ 297,000 by successfully betting on the outcome of the referendum lost it all."
+    pounds = dollars.replace("$ 297,000", "£ 193,000")
+    assert differences(dollars, pounds) == []
+    assert differences(dollars.replace("$", "US$"), dollars.replace("$ 297,000", "€250,000")) == []
+    # the same currency, another amount: still a disagreement
+    [change] = differences(dollars, dollars.replace("297,000", "300,000"))
+    assert change.kind == "number" and {change.value_a, change.value_b} == {"297,000", "300,000"}

@@ -150,6 +150,7 @@ def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
             or _dateline(lb, j1)
             or _converted(a, ta[i1])
             or _converted(b, tb[j1])
+            or _other_currency(a, ta[i1], b, tb[j1])
         ):
             continue  # a total against one count, the report's own date, a currency conversion
         if kind:
@@ -195,6 +196,28 @@ def _dateline(tokens: list[str], i: int) -> bool:
 def _converted(text: str, value: str) -> bool:
     """The value stands in parentheses after an amount: a conversion ("110 billion euros ($143 billion)")."""
     return bool(re.search(r"\([^()]*\b" + re.escape(value) + r"\b[^()]*\)", text))
+
+
+# A currency sign before an amount. (A currency word after it, "5 million euros", needs no rule: a
+# changed word there breaks the anchor of `_anchored`.) The tokens leave signs out, so "$ 297,000"
+# and "£ 193,000" would otherwise read as one sum changed.
+_CURRENCY_SIGN = re.compile(r"(?:US|C|A|NZ|HK)?([$£€¥₹])\s*$")
+
+
+def _currency(text: str, value: str) -> str | None:
+    """The currency sign the amount `value` stands after, where the sentence gives one."""
+    for m in re.finditer(r"(?<![\w.,])" + re.escape(value) + r"(?![\w]|[.,]\d)", text):
+        sign = _CURRENCY_SIGN.search(text, 0, m.start())
+        if sign:
+            return sign.group(1)
+    return None
+
+
+def _other_currency(a: str, value_a: str, b: str, value_b: str) -> bool:
+    """The two amounts are in different currencies ("$ 297,000" / "£ 193,000"): one sum converted,
+    not two values of it."""
+    ca, cb = _currency(a, value_a), _currency(b, value_b)
+    return ca is not None and cb is not None and ca != cb
 
 
 def _running_total(tokens: list[str]) -> bool:
