@@ -192,9 +192,9 @@ def dataset_of(key: str) -> str:
     return next(s for s in SETS if key.startswith(s + "-"))
 
 
-def report_judgements(path: Path, sample: list[dict] | None) -> None:
+def report_judgements(paths: list[Path], sample: list[dict] | None) -> None:
     """The share judged real by set and by kind (of the sampled keys only, when a sample is given)."""
-    verdicts = {r["key"]: r for r in read_jsonl(path)}
+    verdicts = {r["key"]: r for path in paths for r in read_jsonl(path)}
     wanted = {r["key"] for r in sample} if sample is not None else set(verdicts)
     by: dict[str, Counter] = {"set": Counter(), "kind": Counter()}
     real: dict[str, Counter] = {"set": Counter(), "kind": Counter()}
@@ -202,7 +202,7 @@ def report_judgements(path: Path, sample: list[dict] | None) -> None:
         for axis, value in (("set", dataset_of(key)), ("kind", key.split(" | ")[1])):
             by[axis][value] += 1
             real[axis][value] += bool(verdicts[key]["real"])
-    print(f"\n### Hand check: {path.name}\n")
+    print(f"\n### Hand check: {', '.join(p.name for p in paths)}\n")
     for axis in ("set", "kind"):
         rows = [[v, by[axis][v], real[axis][v], pct(real[axis][v], by[axis][v])] for v in sorted(by[axis])]
         total, good = sum(by[axis].values()), sum(real[axis].values())
@@ -228,7 +228,9 @@ def main(argv: list[str] | None = None) -> None:
         help="compare only the stories of the keys in this JSONL (a pool or judgements): after a fix "
         "that only drops changes, the stories that had a disagreement are the only ones that can have one",
     )
-    parser.add_argument("--judgements", type=Path, default=None, help="JSONL of {key, real, note} to score")
+    parser.add_argument(
+        "--judgements", type=Path, nargs="+", default=None, help="JSONL files of {key, real, note} to score"
+    )
     args = parser.parse_args(argv)
     if args.judgements is not None and args.sample is None:
         report_judgements(args.judgements, None)

@@ -134,3 +134,12 @@ def test_amounts_in_two_currencies_are_no_disagreement():
     # the same currency, another amount: still a disagreement
     [change] = differences(dollars, dollars.replace("297,000", "300,000"))
     assert change.kind == "number" and {change.value_a, change.value_b} == {"297,000", "300,000"}
+
+
+def test_a_photo_gallery_counter_is_no_disagreement():
+    caption = "Photo: staff image 1 of 39 caption close the student charged in the stabbing is denied bail on Friday."
+    assert differences(caption, caption.replace("of 39", "of 38")) == []
+    # a count of the story in the same words is still one
+    story = "The student charged in the stabbing of 14 people is denied bail on Friday in the court."
+    [change] = differences(story, story.replace("14", "15"))
+    assert change.kind == "number"

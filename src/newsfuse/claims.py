@@ -151,8 +151,10 @@ def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
             or _converted(a, ta[i1])
             or _converted(b, tb[j1])
             or _other_currency(a, ta[i1], b, tb[j1])
+            or _gallery_count(la, i1)
+            or _gallery_count(lb, j1)
         ):
-            continue  # a total against one count, the report's own date, a currency conversion
+            continue  # a total against one count, the report's own date, a currency conversion, a caption
         if kind:
             topic = " ".join(la[max(0, i1 - 3) : i1] + ["…"] + la[i2 : i2 + 3])
             out.append(Change(kind, topic, " ".join(ta[i1:i2]), " ".join(tb[j1:j2])))
@@ -218,6 +220,14 @@ def _other_currency(a: str, value_a: str, b: str, value_b: str) -> bool:
     not two values of it."""
     ca, cb = _currency(a, value_a), _currency(b, value_b)
     return ca is not None and cb is not None and ca != cb
+
+
+_GALLERY = frozenset({"image", "images", "photo", "photos", "picture", "pictures", "slide", "slides", "gallery"})
+
+
+def _gallery_count(tokens: list[str], i: int) -> bool:
+    """The number counts a page's photo gallery ("image 1 of 39"): page furniture, not the story."""
+    return i >= 1 and tokens[i - 1] == "of" and bool(_GALLERY & set(tokens[max(0, i - 4) : i]))
 
 
 def _running_total(tokens: list[str]) -> bool:
