@@ -143,3 +143,12 @@ def test_a_photo_gallery_counter_is_no_disagreement():
     story = "The student charged in the stabbing of 14 people is denied bail on Friday in the court."
     [change] = differences(story, story.replace("14", "15"))
     assert change.kind == "number"
+
+
+def test_a_rounded_decimal_is_no_disagreement():
+    settled = "A federal judge gave preliminary approval to a $ 26.25 million settlement for the lawsuit."
+    assert differences(settled, settled.replace("26.25", "26.3")) == []
+    # not a rounding: another decimal, or a whole number against a decimal
+    for other in ("26.4", "26"):
+        [change] = differences(settled, settled.replace("26.25", other))
+        assert change.kind == "number", other

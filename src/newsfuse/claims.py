@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from difflib import SequenceMatcher
 from typing import Literal
 
@@ -240,12 +241,24 @@ def _kind_of_change(a: list[str], b: list[str], names: NameIndex | None) -> Disa
     a, b = [_unpossessive(t) for t in a], [_unpossessive(t) for t in b]
     if len(a) == len(b) == 1 and _number(a[0]) is not None and _number(b[0]) is not None:
         na, nb = _number(a[0]), _number(b[0])
-        return "number" if na != nb and not (_is_year(a[0]) or _is_year(b[0])) else None
+        same = na == nb or _is_year(a[0]) or _is_year(b[0]) or _rounded(a[0], b[0]) or _rounded(b[0], a[0])
+        return None if same else "number"
     if len(a) == len(b) == 1 and a[0].lower() in _WEEKDAYS and b[0].lower() in _WEEKDAYS:
         return "date"
     if _is_name(a) and _is_name(b) and not _same_name(a, b, names):
         return "name"
     return None
+
+
+def _rounded(short: str, long: str) -> bool:
+    """`short` is `long` rounded to fewer decimal places ("26.3" / "26.25" million): one value.
+    Only between decimals: "2" against "1.5" may be a real difference, not a rounding."""
+    try:
+        few, many = Decimal(short.replace(",", "")), Decimal(long.replace(",", ""))
+    except InvalidOperation:
+        return False
+    places_s, places_l = -int(few.as_tuple().exponent), -int(many.as_tuple().exponent)
+    return 1 <= places_s < places_l and many.quantize(Decimal(1).scaleb(-places_s), ROUND_HALF_UP) == few
 
 
 def _is_name(tokens: list[str]) -> bool:
