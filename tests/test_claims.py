@@ -131,6 +131,8 @@ def test_amounts_in_two_currencies_are_no_disagreement():
     pounds = dollars.replace("$ 297,000", "£ 193,000")
     assert differences(dollars, pounds) == []
     assert differences(dollars.replace("$", "US$"), dollars.replace("$ 297,000", "€250,000")) == []
+    robbed = "Three armed bandits robbed the boat of nearly $ 1.7 million in cash, news reports said."
+    assert differences(robbed, robbed.replace("$ 1.7 million", "£ 1.2million")) == []
     # the same currency, another amount: still a disagreement
     [change] = differences(dollars, dollars.replace("297,000", "300,000"))
     assert change.kind == "number" and {change.value_a, change.value_b} == {"297,000", "300,000"}
@@ -152,3 +154,11 @@ def test_a_rounded_decimal_is_no_disagreement():
     for other in ("26.4", "26"):
         [change] = differences(settled, settled.replace("26.25", other))
         assert change.kind == "number", other
+
+
+def test_a_report_update_time_is_no_disagreement():
+    assert differences("Updated at 1: 20 p.m. on the day.", "Updated at 1: 40 p.m. on the day.") == []
+    [change] = differences(
+        "Officers responded to the park around 1: 30 p.m.", "Officers responded to the park around 1: 51 p.m."
+    )
+    assert change.kind == "number"

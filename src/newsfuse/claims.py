@@ -149,6 +149,8 @@ def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
             _running_total(la) != _running_total(lb)
             or _dateline(la, i1)
             or _dateline(lb, j1)
+            or _update_time(la, i1)
+            or _update_time(lb, j1)
             or _converted(a, ta[i1])
             or _converted(b, tb[j1])
             or _other_currency(a, ta[i1], b, tb[j1])
@@ -188,6 +190,11 @@ def _before_one_surname(ta: list[str], tb: list[str], i2: int, j2: int) -> bool:
 _REPORT_DATE = frozenset({"today", "posted", "updated", "published", "edt", "pdt", "gmt", "est"})
 
 
+def _update_time(tokens: list[str], i: int) -> bool:
+    """The number is the report's own posting time ("Updated at 1:20 p.m."), not the event's."""
+    return bool({"updated", "posted", "published"} & set(tokens[max(0, i - 4) : i]))
+
+
 def _dateline(tokens: list[str], i: int) -> bool:
     """The number is the day of the report's own date: a month name before it, and either the
     sentence opens with that date or a posting word stands near it ("announced today October 20")."""
@@ -209,7 +216,7 @@ _CURRENCY_SIGN = re.compile(r"(?:US|C|A|NZ|HK)?([$£€¥₹])\s*$")
 
 def _currency(text: str, value: str) -> str | None:
     """The currency sign the amount `value` stands after, where the sentence gives one."""
-    for m in re.finditer(r"(?<![\w.,])" + re.escape(value) + r"(?![\w]|[.,]\d)", text):
+    for m in re.finditer(r"(?<![\w.,])" + re.escape(value) + r"(?!\d|[.,]\d)", text):
         sign = _CURRENCY_SIGN.search(text, 0, m.start())
         if sign:
             return sign.group(1)
