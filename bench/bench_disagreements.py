@@ -13,11 +13,14 @@ sentences and outlets to `--sample-out` (outside the repo: it holds article text
 PATH` scores a JSONL of {key, real, note} by set and kind, and against the current sample says
 which sampled keys are unjudged (a fix changes what is reported: the rate must be of the current code).
 
-Commands (from the repository root):
-    PYTHONPATH=src python bench/bench_disagreements.py --sample 50
-    PYTHONPATH=src python bench/bench_disagreements.py --sample 50 \
-        --judgements bench/judgements/disagreements-real-2026-12-01.jsonl
-    PYTHONPATH=src python bench/bench_disagreements.py --judgements bench/judgements/disagreements-real-2026-12-01.jsonl
+Commands (from the repository root; J = bench/judgements/disagreements-{ecbplus,fnc1-train,
+multinews-train,multinews-validation}-2026-12-01.jsonl):
+    PYTHONPATH=src python bench/bench_disagreements.py --multinews 50000 --sample 80 --pool-out /tmp/pool.jsonl
+    PYTHONPATH=src python bench/bench_disagreements.py --judgements J          # every judged key
+    PYTHONPATH=src python bench/bench_disagreements.py --multinews 50000 --stories-from J --sample 80 --judgements J
+The first is ~40 min of CPU (51,000 Multi-News clusters); `--multinews-start`/`--multinews` split it
+over processes. The last re-runs only the stories that had a disagreement (a fix that drops changes
+adds none elsewhere) and scores what the current code still reports.
 """
 
 from __future__ import annotations
@@ -224,6 +227,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--stories-from",
         type=Path,
+        nargs="+",
         default=None,
         help="compare only the stories of the keys in this JSONL (a pool or judgements): after a fix "
         "that only drops changes, the stories that had a disagreement are the only ones that can have one",
@@ -238,7 +242,11 @@ def main(argv: list[str] | None = None) -> None:
     for out in (args.sample_out, args.pool_out):
         if out is not None and out.resolve().is_relative_to(ROOT):
             parser.error(f"{out} must be outside the repository: it holds article text")
-    only = {r["key"].split(" | ")[0] for r in read_jsonl(args.stories_from)} if args.stories_from else None
+    only = (
+        {r["key"].split(" | ")[0] for p in args.stories_from or () for r in read_jsonl(p)}
+        if args.stories_from
+        else None
+    )
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(args.pool_out.open("w", encoding="utf-8")) if args.pool_out else None
         pool, stories, found, seconds = collect((args.multinews_start, args.multinews), args.sets, only, out)
