@@ -18,7 +18,7 @@ from typing import Literal
 from .model import DisagreementKind
 from .textsim import normalize, stop_words, words
 
-__all__ = ["Support", "support", "cover", "differences", "Change", "NameIndex"]
+__all__ = ["Support", "support", "cover", "differences", "different_rows", "Change", "NameIndex"]
 
 Support = Literal["full", "partial", "contradicts"]
 
@@ -162,6 +162,16 @@ def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
             topic = " ".join(la[max(0, i1 - 3) : i1] + ["…"] + la[i2 : i2 + 3])
             out.append(Change(kind, topic, " ".join(ta[i1:i2]), " ".join(tb[j1:j2])))
     return out
+
+
+_PERCENT = re.compile(r"(\d[\d,.]*\d|\d)\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
+
+
+def different_rows(a: str, b: str) -> bool:
+    """Each sentence gives two or more shares the other lacks: two rows of one table (two cities,
+    two products, two years of a survey, two polls) in one template, not one claim told twice."""
+    pa, pb = set(_PERCENT.findall(a)), set(_PERCENT.findall(b))
+    return len(pa - pb) >= 2 and len(pb - pa) >= 2
 
 
 def _anchored(la: list[str], lb: list[str], i1: int, i2: int, j1: int, j2: int) -> bool:
