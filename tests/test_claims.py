@@ -134,3 +134,42 @@ def test_figures_are_the_specific_numbers():
         170000.0,
     }
     assert figures("Three stations fought it for four hours in 2019.") == set()
+
+
+def test_amounts_in_two_currencies_are_no_disagreement():
+    # one outlet converted the sum: "$ 297,000" and "£ 193,000" are one amount, not two values of it
+    dollars = "A man who made $ 297,000 by successfully betting on the outcome of the referendum lost it all."
+    pounds = dollars.replace("$ 297,000", "£ 193,000")
+    assert differences(dollars, pounds) == []
+    assert differences(dollars.replace("$", "US$"), dollars.replace("$ 297,000", "€250,000")) == []
+    robbed = "Three armed bandits robbed the boat of nearly $ 1.7 million in cash, news reports said."
+    assert differences(robbed, robbed.replace("$ 1.7 million", "£ 1.2million")) == []
+    # the same currency, another amount: still a disagreement
+    [change] = differences(dollars, dollars.replace("297,000", "300,000"))
+    assert change.kind == "number" and {change.value_a, change.value_b} == {"297,000", "300,000"}
+
+
+def test_a_photo_gallery_counter_is_no_disagreement():
+    caption = "Photo: staff image 1 of 39 caption close the student charged in the stabbing is denied bail on Friday."
+    assert differences(caption, caption.replace("of 39", "of 38")) == []
+    # a count of the story in the same words is still one
+    story = "The student charged in the stabbing of 14 people is denied bail on Friday in the court."
+    [change] = differences(story, story.replace("14", "15"))
+    assert change.kind == "number"
+
+
+def test_a_rounded_decimal_is_no_disagreement():
+    settled = "A federal judge gave preliminary approval to a $ 26.25 million settlement for the lawsuit."
+    assert differences(settled, settled.replace("26.25", "26.3")) == []
+    # not a rounding: another decimal, or a whole number against a decimal
+    for other in ("26.4", "26"):
+        [change] = differences(settled, settled.replace("26.25", other))
+        assert change.kind == "number", other
+
+
+def test_a_report_update_time_is_no_disagreement():
+    assert differences("Updated at 1: 20 p.m. on the day.", "Updated at 1: 40 p.m. on the day.") == []
+    [change] = differences(
+        "Officers responded to the park around 1: 30 p.m.", "Officers responded to the park around 1: 51 p.m."
+    )
+    assert change.kind == "number"

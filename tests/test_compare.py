@@ -177,3 +177,26 @@ def test_name_variants_pronouns_and_roles_are_not_attribution_disagreements():
         '"We are ready," Dana Holt said.\n',
     )
     assert _attributions(different) == [] and len(compare(different).quotes) == 2
+
+
+def test_two_rows_of_one_table_are_no_disagreement():
+    # two cities' (or products', years', polls') shares in one template: two things, not one claim
+    row = "Female earnings as a share of male earnings reached {} % and degree attainment {} % in the city last year."
+    first, second = row.format("56.7", "18.4"), row.format("77.8", "45.7")
+    story = prepare(
+        Story(
+            [Article(first + " The study came out on Monday.", outlet=o) for o in "A"]
+            + [Article(second + " The study came out on Monday.", outlet="B")]
+        )
+    )
+    assert compare(story).disagreements == ()
+    # one share changed between two tellings is still a disagreement
+    story = prepare(
+        Story(
+            [
+                Article(first + " The study came out on Monday.", outlet="A"),
+                Article(row.format("56.7", "19.4") + " The study came out on Monday.", outlet="B"),
+            ]
+        )
+    )
+    assert [d.kind for d in compare(story).disagreements] == ["number"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Literal
@@ -19,7 +20,7 @@ from typing import Literal
 from .model import DisagreementKind
 from .textsim import normalize, stop_words, words
 
-__all__ = ["Support", "support", "cover", "figures", "differences", "Change", "NameIndex"]
+__all__ = ["Support", "support", "cover", "figures", "differences", "different_rows", "Change", "NameIndex"]
 
 Support = Literal["full", "partial", "contradicts"]
 
@@ -183,10 +184,15 @@ def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
             _running_total(la) != _running_total(lb)
             or _dateline(la, i1)
             or _dateline(lb, j1)
+            or _update_time(la, i1)
+            or _update_time(lb, j1)
             or _converted(a, ta[i1])
             or _converted(b, tb[j1])
+            or _other_currency(a, ta[i1], b, tb[j1])
+            or _gallery_count(la, i1)
+            or _gallery_count(lb, j1)
         ):
-            continue  # a total against one count, the report's own date, a currency conversion
+            continue  # a total against one count, the report's own date, a currency conversion, a caption
         if kind:
             topic = " ".join(la[max(0, i1 - 3) : i1] + ["…"] + la[i2 : i2 + 3])
             out.append(Change(kind, topic, " ".join(ta[i1:i2]), " ".join(tb[j1:j2])))
@@ -199,6 +205,16 @@ def _opcodes(a: str, b: str) -> tuple[tuple[str, int, int, int, int], ...]:
     (compare's facts) and compare's disagreements ask for many of the same pairs."""
     la, lb = [t.lower() for t in _tokens(a)], [t.lower() for t in _tokens(b)]
     return tuple(SequenceMatcher(None, la, lb, autojunk=False).get_opcodes())
+
+
+_PERCENT = re.compile(r"(\d[\d,.]*\d|\d)\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
+
+
+def different_rows(a: str, b: str) -> bool:
+    """Each sentence gives two or more shares the other lacks: two rows of one table (two cities,
+    two products, two years of a survey, two polls) in one template, not one claim told twice."""
+    pa, pb = set(_PERCENT.findall(a)), set(_PERCENT.findall(b))
+    return len(pa - pb) >= 2 and len(pb - pa) >= 2
 
 
 def _anchored(la: list[str], lb: list[str], i1: int, i2: int, j1: int, j2: int) -> bool:
@@ -227,6 +243,11 @@ def _before_one_surname(ta: Sequence[str], tb: Sequence[str], i2: int, j2: int) 
 _REPORT_DATE = frozenset({"today", "posted", "updated", "published", "edt", "pdt", "gmt", "est"})
 
 
+def _update_time(tokens: list[str], i: int) -> bool:
+    """The number is the report's own posting time ("Updated at 1:20 p.m."), not the event's."""
+    return bool({"updated", "posted", "published"} & set(tokens[max(0, i - 4) : i]))
+
+
 def _dateline(tokens: list[str], i: int) -> bool:
     """The number is the day of the report's own date: a month name before it, and either the
     sentence opens with that date or a posting word stands near it ("announced today October 20")."""
@@ -240,6 +261,36 @@ def _converted(text: str, value: str) -> bool:
     return bool(re.search(r"\([^()]*\b" + re.escape(value) + r"\b[^()]*\)", text))
 
 
+# A currency sign before an amount. (A currency word after it, "5 million euros", needs no rule: a
+# changed word there breaks the anchor of `_anchored`.) The tokens leave signs out, so "$ 297,000"
+# and "£ 193,000" would otherwise read as one sum changed.
+_CURRENCY_SIGN = re.compile(r"(?:US|C|A|NZ|HK)?([$£€¥₹])\s*$")
+
+
+def _currency(text: str, value: str) -> str | None:
+    """The currency sign the amount `value` stands after, where the sentence gives one."""
+    for m in re.finditer(r"(?<![\w.,])" + re.escape(value) + r"(?!\d|[.,]\d)", text):
+        sign = _CURRENCY_SIGN.search(text, 0, m.start())
+        if sign:
+            return sign.group(1)
+    return None
+
+
+def _other_currency(a: str, value_a: str, b: str, value_b: str) -> bool:
+    """The two amounts are in different currencies ("$ 297,000" / "£ 193,000"): one sum converted,
+    not two values of it."""
+    ca, cb = _currency(a, value_a), _currency(b, value_b)
+    return ca is not None and cb is not None and ca != cb
+
+
+_GALLERY = frozenset({"image", "images", "photo", "photos", "picture", "pictures", "slide", "slides", "gallery"})
+
+
+def _gallery_count(tokens: list[str], i: int) -> bool:
+    """The number counts a page's photo gallery ("image 1 of 39"): page furniture, not the story."""
+    return i >= 1 and tokens[i - 1] == "of" and bool(_GALLERY & set(tokens[max(0, i - 4) : i]))
+
+
 def _running_total(tokens: list[str]) -> bool:
     """The sentence counts a running or overall total ("a total of", "so far", "in all")."""
     pairs = {" ".join(tokens[i : i + 2]) for i in range(len(tokens) - 1)}
@@ -250,12 +301,24 @@ def _kind_of_change(a: Sequence[str], b: Sequence[str], names: NameIndex | None)
     a, b = [_unpossessive(t) for t in a], [_unpossessive(t) for t in b]
     if len(a) == len(b) == 1 and _number(a[0]) is not None and _number(b[0]) is not None:
         na, nb = _number(a[0]), _number(b[0])
-        return "number" if na != nb and not (_is_year(a[0]) or _is_year(b[0])) else None
+        same = na == nb or _is_year(a[0]) or _is_year(b[0]) or _rounded(a[0], b[0]) or _rounded(b[0], a[0])
+        return None if same else "number"
     if len(a) == len(b) == 1 and a[0].lower() in _WEEKDAYS and b[0].lower() in _WEEKDAYS:
         return "date"
     if _is_name(a) and _is_name(b) and not _same_name(a, b, names):
         return "name"
     return None
+
+
+def _rounded(short: str, long: str) -> bool:
+    """`short` is `long` rounded to fewer decimal places ("26.3" / "26.25" million): one value.
+    Only between decimals: "2" against "1.5" may be a real difference, not a rounding."""
+    try:
+        few, many = Decimal(short.replace(",", "")), Decimal(long.replace(",", ""))
+    except InvalidOperation:
+        return False
+    places_s, places_l = -int(few.as_tuple().exponent), -int(many.as_tuple().exponent)
+    return 1 <= places_s < places_l and many.quantize(Decimal(1).scaleb(-places_s), ROUND_HALF_UP) == few
 
 
 def _is_name(tokens: list[str]) -> bool:

@@ -11,7 +11,7 @@ import numpy as np
 from scipy import sparse
 
 from .attribute import source_of
-from .claims import Change, NameIndex, differences, support
+from .claims import Change, NameIndex, differences, different_rows, support
 from .model import (
     Claim,
     Comparison,
@@ -487,7 +487,9 @@ def _disagreements(
         if a.document == b.document:
             continue
         if (a.text, b.text) not in changes:  # a big story's copies repeat sentences word for word
-            changes[(a.text, b.text)] = differences(a.text, b.text, names)
+            # two rows of one table (several shares differ) are two things, not one told twice
+            rows_differ = different_rows(a.text, b.text)
+            changes[(a.text, b.text)] = [] if rows_differ else differences(a.text, b.text, names)
         for change in changes[(a.text, b.text)]:
             key = (change.kind, change.topic, frozenset((change.value_a, change.value_b)))
             claims = found.setdefault(key, (change.kind, change.topic, {}))[2]
