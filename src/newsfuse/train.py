@@ -238,7 +238,7 @@ def train(
     """Build features and labels from `train_path`, fit the scorer, save it to `out_dir`, then
     (with `reranker`) fit the reranker over it on the clusters after them, and return validation
     ROUGE with timings. `limit` caps the scorer's training clusters (default 20,000); the
-    reranker's skip and count scale with it (21,000 and 5,000 at the default)."""
+    reranker's skip and count scale with it (21,000 and 4,000 at the default)."""
     limit = limit or DEFAULT_TRAIN_LIMIT
     started = time.perf_counter()
     data = build_rows(train_path, limit, progress, "features + labels")
@@ -297,7 +297,7 @@ RERANK_FILE = "rerank.json"
 # The reranker learns from clusters the sentence scorer never saw (its scores on its own training
 # clusters are optimistic): those after the first RERANK_SKIP of the file, RERANK_LIMIT of them.
 RERANK_SKIP = 21000
-RERANK_LIMIT = 5000
+RERANK_LIMIT = 4000
 # Budgets of the training candidates (None: the default length rule, as users get it).
 # Budgets of the training candidates: the default length rule (as users get it; on the truncated
 # training text it is about 160 words) and 260 words, the rule's cap, which full text reaches:
