@@ -365,16 +365,17 @@ def rerank_rows(
     from itertools import islice
     from multiprocessing import get_context
 
-    items = islice(load_clusters(path, truncated=True), skip, None)
+    # A bounded input, read to its end: leaving imap early with tasks still queued can hang the
+    # pool's terminate (its feeder blocks on a full pipe once the workers are gone). The slack
+    # covers clusters that prepare rejects (under 1% of train).
+    items = islice(load_clusters(path, truncated=True), skip, skip + limit + limit // 10 + 10)
     X, y, groups, clusters = [], [], [], 0
     ctx = get_context("spawn")
     with ctx.Pool(workers, _init_scorer, (str(scorer_path),)) as pool, _progress(progress, "reranker", limit) as tick:
         for row in pool.imap(partial(_rerank_cluster, budgets=budgets), items, chunksize=16):
             tick()
-            if row is None:
+            if row is None or clusters >= limit:
                 continue
-            if clusters >= limit:
-                break
             clusters += 1
             for matrix, labels in row:
                 X.append(matrix)

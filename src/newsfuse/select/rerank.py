@@ -23,7 +23,7 @@ from ..errors import ModelError
 from ..features import FEATURES, StoryFeatures, story_features
 from ..model import Sentence
 from ..prepare import PreparedStory
-from ._base import MAX_WORDS, MIN_WORDS, pack, register
+from ._base import pack, register
 from .learned import LearnedSelector, ModelFile
 
 if TYPE_CHECKING:
@@ -225,7 +225,7 @@ def candidates(
     sents = [story.sentences[i] for i in feats.candidates]
     lengths = np.array([s.words for s in sents])
     raw = scorer.score(feats.matrix)
-    fits = (lengths >= MIN_WORDS) & (lengths <= MAX_WORDS)
+    fits = (lengths >= opts.min_words) & (lengths <= opts.max_words)  # the scorer's limits (6-70 shipped)
     scores = np.where(fits, raw, raw - 10.0)  # misfits only when nothing else is left
     docs = np.array([s.document for s in sents], dtype=int)
     prio = priorities(feats, docs, len(story.articles))
