@@ -5,6 +5,7 @@ Usage (from the repo root):
     PYTHONPATH=src python3 bench/bench_selection.py tune               # selection settings on validation
     PYTHONPATH=src python3 bench/bench_selection.py ablation           # feature groups (retrains)
     PYTHONPATH=src python3 bench/bench_selection.py length             # fixed lengths vs the rule
+    PYTHONPATH=src python3 bench/bench_selection.py rerank             # summary-level selection ablation
 Options: --val N (validation clusters, default 500), --train N (ablation training clusters).
 """
 
@@ -23,6 +24,7 @@ from newsfuse.features import FEATURES, GROUPS
 from newsfuse.prepare import prepare
 from newsfuse.select import default_budget, get_selector
 from newsfuse.select.learned import MODEL_PATH, LearnedSelector, ModelFile
+from newsfuse.select.rerank import CANDIDATE_FEATURES, Reranker, RerankSettings, candidates
 from newsfuse.train import build_rows
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
@@ -45,20 +47,26 @@ def prepared(kind: str, limit: int | None) -> list[tuple]:
 
 
 def run(systems: dict, clusters: list[tuple], budget_of=default_budget) -> dict:
-    """Mean ROUGE, words and ms/cluster of each system on the same prepared stories and budgets."""
+    """Mean ROUGE, words and ms/cluster of each system on the same prepared stories and budgets,
+    and the median CPU ms a cluster ("cpu_median")."""
     totals = {name: dict.fromkeys(ROUGE_TYPES, 0.0) | {"words": 0.0, "ms": 0.0} for name in systems}
+    cpu: dict[str, list[float]] = {name: [] for name in systems}
     for story, reference in clusters:
         budget = budget_of(story)
         for name, selector in systems.items():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             chosen = selector(story, budget)
             elapsed = time.perf_counter() - start
+            cpu[name].append(1000 * (time.process_time() - start_cpu))
             for k, v in rouge("\n".join(s.text for s in chosen), reference).items():
                 totals[name][k] += v
             totals[name]["words"] += sum(s.words for s in chosen)
             totals[name]["ms"] += 1000 * elapsed
     n = max(1, len(clusters))
-    return {name: {k: round(v / n, 2) for k, v in t.items()} for name, t in totals.items()}
+    return {
+        name: {k: round(v / n, 2) for k, v in t.items()} | {"cpu_median": round(float(np.median(cpu[name] or [0])), 2)}
+        for name, t in totals.items()
+    }
 
 
 def table(title: str, scores: dict) -> str:
@@ -158,9 +166,71 @@ def cmd_length(args) -> None:
             )
 
 
+class _FirstOfVariant:
+    """The learned greedy packing opening with the best-covering article's lead (the reranker's
+    doc-priority candidate at full length), for the ablation: no model picks."""
+
+    def __init__(self, scorer, settings) -> None:
+        self.scorer, self.settings = scorer, settings
+
+    def __call__(self, story, budget):
+        made = candidates(story, budget, self.scorer, self.settings)
+        if made is None:
+            return []
+        variants = made.matrix[:, CANDIDATE_FEATURES.index("variant")]
+        shares = made.matrix[:, CANDIDATE_FEATURES.index("share_of_budget")]
+        pick = int(np.argmax(np.where(variants == 1, 10.0, 0.0) + shares))  # the longest of variant 1, else of 0
+        return [story.sentences[made.feats.candidates[i]] for i in made.chosen[pick]]
+
+
+def rerank_systems(model: str | None) -> dict:
+    """The ablation rows: baselines, learned, its redundancy controls and doc priority, the reranker."""
+    learned = LearnedSelector.load(model)
+    reranker = Reranker.load().with_scorer(learned)
+    shipped = reranker.settings
+    single = RerankSettings(shares=(1.0,), doc_priority=False, swaps=0)
+    systems: dict = {n: get_selector(n) for n in ("lead", "lexrank")}
+    systems["learned (current default)"] = learned
+    for redundancy, sim in (("none", 0.5), ("trigram", 0.5), ("4gram", 0.5), ("similarity", 0.5), ("similarity", 0.3)):
+        label = redundancy + (f" >= {sim}" if redundancy == "similarity" else "")
+        systems[f"learned greedy, {label} blocking"] = reranker.with_settings(
+            replace(single, redundancy=redundancy, similarity=sim)
+        )
+    systems["learned greedy + best document's lead first"] = _FirstOfVariant(
+        learned, replace(single, doc_priority=True)
+    )
+    systems["rerank: lengths only"] = reranker.with_settings(replace(shipped, doc_priority=False, swaps=0))
+    systems["rerank: + doc-priority candidates"] = reranker.with_settings(replace(shipped, swaps=0))
+    systems["rerank: + leave-one-out candidates (shipped)"] = reranker
+    for redundancy in ("4gram", "none"):
+        systems[f"rerank, {redundancy} blocking"] = reranker.with_settings(replace(shipped, redundancy=redundancy))
+    return systems
+
+
+def cmd_rerank(args) -> None:
+    """Summary-level selection: each addition as a row, fulltext-dev and validation in one run."""
+    systems = rerank_systems(args.model)
+    warm = prepared("fulltext", 1)[0][0]
+    for selector in systems.values():
+        selector(warm, 100)  # imports and model loads, excluded
+    results = {
+        kind: run(systems, prepared(kind, limit)) for kind, limit in (("fulltext", None), ("validation", args.val))
+    }
+    print(
+        f"| system | fulltext-dev (50) R1 / R2 / RL / RLsum | validation ({args.val}) R1 / R2 / RL / RLsum | words full / val | median CPU ms full / val |"
+    )
+    print("|---|---|---|---|---|")
+    for name in systems:
+        f, v = results["fulltext"][name], results["validation"][name]
+        cells = [" / ".join(f"{s[k]:.2f}" for k in ROUGE_TYPES) for s in (f, v)]
+        print(
+            f"| {name} | {cells[0]} | {cells[1]} | {f['words']:.0f} / {v['words']:.0f} | {f['cpu_median']:.1f} / {v['cpu_median']:.1f} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["results", "tune", "ablation", "length"])
+    parser.add_argument("command", choices=["results", "tune", "ablation", "length", "rerank"])
     parser.add_argument("--val", type=int, default=500)
     parser.add_argument("--train", type=int, default=15000)
     parser.add_argument("--rounds", type=int, default=300)
@@ -168,7 +238,13 @@ def main() -> None:
     parser.add_argument("--rows", default=None, help="np.savez of build_rows output, to skip feature building")
     parser.add_argument("--target", default="oracle", help="ablation objective: oracle (binary), rank, soft")
     args = parser.parse_args()
-    {"results": cmd_results, "tune": cmd_tune, "ablation": cmd_ablation, "length": cmd_length}[args.command](args)
+    {
+        "results": cmd_results,
+        "tune": cmd_tune,
+        "ablation": cmd_ablation,
+        "length": cmd_length,
+        "rerank": cmd_rerank,
+    }[args.command](args)
 
 
 if __name__ == "__main__":

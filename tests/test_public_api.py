@@ -48,9 +48,9 @@ def test_public_surface_is_exactly_what_the_docs_promise():
         assert getattr(newsfuse, name) is not None
 
 
-def test_selectors_registered_and_default_is_learned():
-    assert {"learned", "centrality", "lead", "lexrank"} <= set(available())
-    assert Options().selector == "learned"
+def test_selectors_registered_and_default_is_rerank():
+    assert {"learned", "rerank", "centrality", "lead", "lexrank"} <= set(available())
+    assert Options().selector == "rerank"
 
 
 def test_the_public_examples_run_as_written():

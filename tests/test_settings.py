@@ -51,6 +51,6 @@ def test_stage_settings_reach_the_stages(example_paths):
 def test_learned_settings_from_options_change_the_packing(example_paths):
     story = read_paths(example_paths).all_stories()[0]
     loose = replace(LearnedSettings(), trigram_block=False, min_words=1, max_words=500)
-    one = summarize_story(story, Options(words=200))
-    other = summarize_story(story, Options(words=200, learned=replace(loose, mmr=5.0)))
+    one = summarize_story(story, Options(words=200, selector="learned"))
+    other = summarize_story(story, Options(words=200, selector="learned", learned=replace(loose, mmr=5.0)))
     assert [s.text for s in one.sentences] != [s.text for s in other.sentences]

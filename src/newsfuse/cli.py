@@ -419,15 +419,18 @@ def train_cmd(
     ),
     seed: int = typer.Option(0, help="Random seed (the shipped model uses 0)."),
     limit: int | None = typer.Option(None, help="Training clusters (default 20,000, as shipped)."),
+    reranker: bool = typer.Option(True, help="Also train the reranker (rerank.json) over the new model."),
 ) -> None:
-    """Reproduce the learned selector's model from the Multi-News data, then evaluate it."""
+    """Reproduce the learned selector's and the reranker's models from the Multi-News data, then evaluate them."""
     from .select.learned import MODEL_PATH
     from .train import train
 
     for path in (train_path, validation_path):
         if not path.exists():
             raise typer.BadParameter(f"{path}: no such file")
-    metrics = train(train_path, validation_path, out_dir or MODEL_PATH.parent, seed=seed, limit=limit)
+    metrics = train(
+        train_path, validation_path, out_dir or MODEL_PATH.parent, seed=seed, limit=limit, reranker=reranker
+    )
     err.print(
         f"model {metrics['model']} ({metrics['model_bytes'] / 1e6:.1f} MB), "
         f"{metrics['train_clusters']} clusters, {metrics['seconds_total']:.0f} s"

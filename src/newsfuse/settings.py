@@ -31,7 +31,7 @@ class Options:
     and `centrality` go to those selectors; `order` arranges whatever the selector chose."""
 
     words: int | None = None
-    selector: str = "learned"
+    selector: str = "rerank"
     compare: bool = False
     syndication: SyndicationSettings = field(default_factory=SyndicationSettings)
     attribution: AttributionSettings = field(default_factory=AttributionSettings)

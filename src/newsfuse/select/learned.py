@@ -144,23 +144,24 @@ class ModelFile:
         return path
 
     @classmethod
-    def read(cls, path: str | Path) -> ModelFile:
-        """Read and check a file: its version must be this newsfuse's and every feature one it computes."""
+    def read(cls, path: str | Path, version: str = MODEL_VERSION, known: Sequence[str] = FEATURES) -> ModelFile:
+        """Read and check a file: its version must be `version` (this newsfuse's learned selector's
+        unless given: the reranker's files share the format) and every feature one of `known`."""
         path = Path(path)
         try:
             payload = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as err:
             raise ModelError(f"{path}: cannot read the learned selector's model ({err}); run `newsfuse train`") from err
-        version = payload.get("version") if isinstance(payload, dict) else None
-        if version != MODEL_VERSION:
+        found = payload.get("version") if isinstance(payload, dict) else None
+        if found != version:
             raise ModelError(
-                f"{path}: model version {version!r} does not match this newsfuse "
-                f"({MODEL_VERSION!r}); retrain it with `newsfuse train`"
+                f"{path}: model version {found!r} does not match this newsfuse "
+                f"({version!r}); retrain it with `newsfuse train`"
             )
         features, booster = payload.get("features"), payload.get("booster")
         if not isinstance(features, list) or not isinstance(booster, str):
             raise ModelError(f"{path}: the model file lacks its feature list or its booster")
-        unknown = [f for f in features if f not in FEATURES]
+        unknown = [f for f in features if f not in known]
         if unknown:
             raise ModelError(f"{path}: model uses features this newsfuse does not compute: {unknown}")
         meta = payload.get("meta") or {}

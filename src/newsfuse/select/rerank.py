@@ -1,0 +1,499 @@
+"""Summary-level selection: candidate summaries from the learned sentence scores, ranked by a model of their ROUGE.
+
+`Reranker` is an estimator in scikit-learn's manner (constructor stores settings, `fit` sets
+`booster_` and `features_`); its model file is a `ModelFile` of version `rerank-1`, written by
+`newsfuse train` beside the learned selector's. Candidates are greedy packings of the learned
+scores at several lengths up to the budget, in score order, with the best-covering article's lead
+first, and with one of the top sentences left out; the model picks one, so the length is chosen
+with the summary, never above the budget the caller gave (plus at most one sentence, as `pack`).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy import sparse
+
+from ..errors import ModelError
+from ..features import FEATURES, StoryFeatures, story_features
+from ..model import Sentence
+from ..prepare import PreparedStory
+from ._base import pack, register
+from .learned import LearnedSelector, ModelFile
+from .trees import read_trees
+
+if TYPE_CHECKING:
+    from ..settings import Options
+
+__all__ = [
+    "RerankSettings",
+    "Reranker",
+    "ShippedReranker",
+    "Candidates",
+    "candidates",
+    "CANDIDATE_FEATURES",
+    "RERANK_VERSION",
+    "RERANK_PATH",
+    "REDUNDANCY",
+]
+
+RERANK_VERSION = "rerank-1"
+RERANK_PATH = Path(__file__).resolve().parent.parent / "models" / "rerank.json"
+REDUNDANCY = ("trigram", "4gram", "similarity", "none")
+
+# LightGBM settings of the shipped reranker: a small regression on each candidate's ROUGE minus its
+# story's mean (only the order within a story matters). 15 leaves x 200 rounds against 31 x 300,
+# Huber loss and LambdaRank on graded ranks: all within 0.2 rouge1 on validation (500) and
+# fulltext-dev; the smallest was kept.
+PARAMS: dict[str, Any] = {
+    "objective": "regression",
+    "learning_rate": 0.05,
+    "num_leaves": 15,
+    "min_data_in_leaf": 50,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "verbose": -1,
+    "num_threads": 1,
+}
+ROUNDS = 200
+
+CANDIDATE_FEATURES: list[str] = [
+    # length
+    "share_of_budget",
+    "words",
+    "sentences",
+    "budget",
+    "log_budget",
+    # the sentence scorer's view
+    "score_sum",
+    "score_mean",
+    "score_min",
+    "z_mean",
+    "top3_share",
+    "top5_share",
+    "top10_share",
+    # salient content
+    "centroid_cos",
+    "top_terms",
+    "unigram_cover",
+    "bigram_cover",
+    "bigram_precision",
+    "agreement_mean",
+    "agree02_mean",
+    "centrality_mean",
+    # redundancy
+    "pair_max",
+    "pair_mean",
+    # positions
+    "position_mean",
+    "lead_share",
+    "offset_mean",
+    "first_position",
+    # document priority
+    "priority_mean",
+    "best_doc_share",
+    "first_priority",
+    "doc_share",
+    "origin_share",
+    # story
+    "n_docs",
+    "n_origins",
+    "n_cands",
+    "log_story_words",
+    # how it was made
+    "variant",
+]
+
+
+@dataclass(frozen=True)
+class RerankSettings:
+    """How candidate summaries are made. Chosen on validation with `bench/bench_selection.py
+    rerank` (docs/benchmarks.md, "Summary-level selection"); each comment says what was measured."""
+
+    # Candidate lengths as shares of the budget: the budget the caller gives is never exceeded
+    # (beyond one sentence), shorter summaries are the model's choice.
+    shares: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+    # Redundancy control of every packing: "trigram" (skip a sentence sharing a word trigram with
+    # the chosen ones), "4gram", "similarity" (TF-IDF cosine >= `similarity` to a chosen one) or
+    # "none". Cosine 0.3 was best for the plain greedy packing on both fulltext-dev and validation
+    # (300) and as good as trigrams under a reranker trained on trigram candidates (one-off run,
+    # numbers in docs/benchmarks.md), so the shipped reranker is trained on it.
+    redundancy: str = "similarity"
+    similarity: float = 0.3
+    # Candidates that open with the lead of the article that best covers the story.
+    doc_priority: bool = True
+    # Candidates of the full-length packing with one of its first `swaps` sentences left out.
+    swaps: int = 6
+
+    def __post_init__(self) -> None:
+        if self.redundancy not in REDUNDANCY:
+            raise ValueError(f"unknown redundancy {self.redundancy!r}; choose one of {', '.join(REDUNDANCY)}")
+        if not self.shares or not all(0 < s <= 1 for s in self.shares):
+            raise ValueError(f"shares must be in (0, 1], got {self.shares}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "shares": list(self.shares),
+            "redundancy": self.redundancy,
+            "similarity": self.similarity,
+            "doc_priority": int(self.doc_priority),
+            "swaps": self.swaps,
+        }
+
+    @classmethod
+    def from_json(cls, data: object, where: str = "settings") -> RerankSettings:
+        if not isinstance(data, dict) or set(data) - {f.name for f in fields(cls)}:
+            raise ModelError(f"{where}: bad reranker settings {data!r}")
+        try:
+            return cls(
+                shares=tuple(float(s) for s in data.get("shares", cls.shares)),
+                redundancy=str(data.get("redundancy", cls.redundancy)),
+                similarity=float(data.get("similarity", cls.similarity)),
+                doc_priority=bool(data.get("doc_priority", cls.doc_priority)),
+                swaps=int(data.get("swaps", cls.swaps)),
+            )
+        except (TypeError, ValueError) as err:
+            raise ModelError(f"{where}: bad reranker settings ({err})") from err
+
+
+@dataclass
+class Candidates:
+    """A story's candidate summaries: `chosen` (each a list of indices into `feats.candidates`,
+    in packing order) and their feature rows (columns: CANDIDATE_FEATURES)."""
+
+    feats: StoryFeatures
+    chosen: list[list[int]]
+    matrix: np.ndarray
+
+
+def _ngram_sets(tokens: list[list[str]], n: int) -> list[set[tuple[str, ...]]]:
+    return [set(zip(*[t[i:] for i in range(n)])) for t in tokens]
+
+
+def _redundancy(feats: StoryFeatures, settings: RerankSettings) -> Callable[[int, list[int]], bool] | None:
+    """The redundancy test of `pack` for the chosen control."""
+    if settings.redundancy == "none":
+        return None
+    if settings.redundancy == "similarity":
+        sim, threshold = feats.similarity, settings.similarity
+
+        def similar(i: int, chosen: list[int]) -> bool:
+            if not chosen:
+                return False
+            row: Any = sim[i, chosen]
+            return float(row.toarray().max() if sparse.issparse(row) else np.max(row)) >= threshold
+
+        return similar
+    grams = _ngram_sets(feats.tokens, 3 if settings.redundancy == "trigram" else 4)
+
+    def repeats(i: int, chosen: list[int]) -> bool:
+        return any(not grams[i].isdisjoint(grams[j]) for j in chosen)
+
+    return repeats
+
+
+def priorities(feats: StoryFeatures, docs: np.ndarray, n_docs: int) -> np.ndarray:
+    """Per article: the cosine of its candidates' summed TF-IDF to the other articles' sum (how
+    well it covers what the others say; sparse, so a big story costs no dense article x term
+    matrix); 0 for an article without candidates."""
+    n = len(docs)
+    by_doc = sparse.csr_matrix((np.ones(n), (docs, np.arange(n))), shape=(n_docs, n))
+    vecs = (by_doc @ feats.vectors).tocsr()
+    total = np.asarray(vecs.sum(axis=0)).ravel()
+    own = np.asarray(vecs.multiply(vecs).sum(axis=1)).ravel()
+    dot_total = vecs @ total
+    others_sq = np.maximum(total @ total - 2 * dot_total + own, 0.0)
+    norms = np.sqrt(own * others_sq)
+    return np.where(norms > 0, (dot_total - own) / np.maximum(norms, 1e-12), 0.0)
+
+
+def candidates(
+    story: PreparedStory, budget: int, scorer: LearnedSelector, settings: RerankSettings = RerankSettings()
+) -> Candidates | None:
+    """The story's candidate summaries and their features (None: no candidate sentence, or none fits)."""
+    opts = scorer.settings
+    feats = story_features(story, opts.max_offset)
+    n = len(feats.candidates)
+    if n == 0:
+        return None
+    sents = [story.sentences[i] for i in feats.candidates]
+    lengths = np.array([s.words for s in sents])
+    raw = scorer.score(feats.matrix)
+    fits = (lengths >= opts.min_words) & (lengths <= opts.max_words)  # the scorer's limits (6-70 shipped)
+    scores = np.where(fits, raw, raw - 10.0)  # misfits only when nothing else is left
+    docs = np.array([s.document for s in sents], dtype=int)
+    prio = priorities(feats, docs, len(story.articles))
+    order = list(np.argsort(-scores, kind="stable"))
+    redundant = _redundancy(feats, settings)
+    made: list[tuple[list[int], int, float]] = []  # (chosen, variant, share)
+    orders = [(order, 0)]
+    if settings.doc_priority:
+        best = int(np.argmax(prio))
+        leads = [i for i in order if docs[i] == best and sents[i].position == 0]
+        if leads and leads[0] != order[0]:
+            orders.append((leads + [i for i in order if i != leads[0]], 1))
+    for ranked, variant in orders:
+        for share in settings.shares:
+            made.append((pack(sents, ranked, max(1, round(share * budget)), redundant), variant, share))
+    full = pack(sents, order, budget, redundant)
+    for k in range(min(settings.swaps, len(full))):
+        ranked = [i for i in order if i != full[k]]
+        made.append((pack(sents, ranked, budget, redundant), 2, 1.0))
+    unique: dict[frozenset[int], tuple[list[int], int, float]] = {}
+    for chosen, variant, share in made:
+        if chosen:
+            unique.setdefault(frozenset(chosen), (chosen, variant, share))
+    kept = list(unique.values())
+    if not kept:  # no sentence fits the budget (each is over twice as long)
+        return None
+    matrix = _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget)
+    return Candidates(feats, [c for c, _, _ in kept], matrix)
+
+
+def _shared_grams(tokens: list[list[str]], docs: np.ndarray):
+    """Per sentence its content words and word pairs, and the weight (articles - 1) of those that
+    two or more articles use: what a reference summary of the story is likely to repeat."""
+    from ..textsim import stop_words
+
+    stop = stop_words()
+    units = [{t for t in toks if t not in stop} for toks in tokens]
+    pairs = [{(a, b) for a, b in zip(toks, toks[1:]) if a not in stop or b not in stop} for toks in tokens]
+    return units, pairs, _shared_weights(units, docs), _shared_weights(pairs, docs)
+
+
+def _shared_weights(sets: list[set], docs: np.ndarray) -> dict:
+    seen: dict = {}
+    for grams, d in zip(sets, docs.tolist()):
+        for g in grams:
+            seen.setdefault(g, set()).add(d)
+    return {g: len(ds) - 1 for g, ds in seen.items() if len(ds) > 1}
+
+
+def _cover(grams, chosen: list[int]) -> tuple[float, float, float]:
+    """Share of the story's shared words and pairs (by weight) the summary has, and the share of
+    its own pairs that are shared."""
+    units, pairs, w1, w2 = grams
+    have1 = set().union(*(units[i] for i in chosen))
+    have2 = set().union(*(pairs[i] for i in chosen))
+    total1, total2 = sum(w1.values()), sum(w2.values())
+    got1 = sum(w1.get(g, 0) for g in have1)
+    got2 = sum(w2.get(g, 0) for g in have2)
+    shared = sum(1 for g in have2 if g in w2)
+    return got1 / max(1, total1), got2 / max(1, total2), shared / max(1, len(have2))
+
+
+def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -> np.ndarray:
+    """Feature rows of the candidate summaries (columns: CANDIDATE_FEATURES)."""
+    n, m = len(scores), len(kept)
+    member = np.zeros((m, n))
+    for r, (chosen, _, _) in enumerate(kept):
+        member[r, chosen] = 1.0
+    words = member @ lengths
+    fit_scores = np.where(scores > -5, scores, scores + 10.0)
+    z = (fit_scores - fit_scores.mean()) / (fit_scores.std() + 1e-9)
+    rank = np.empty(n, dtype=int)
+    rank[np.argsort(-scores, kind="stable")] = np.arange(n)
+    col = {f: feats.matrix[:, FEATURES.index(f)].astype(float) for f in ("agreement", "origins_agree_02", "centrality")}
+    vectors = feats.vectors
+    centroid = np.asarray(vectors.sum(axis=0)).ravel()
+    summary = np.asarray((sparse.csr_matrix(member) @ vectors).todense())
+    norms = np.linalg.norm(summary, axis=1) * max(np.linalg.norm(centroid), 1e-12)
+    top_terms = np.argsort(-centroid)[:20]
+    positions = np.array([story.sentences[i].position for i in feats.candidates], dtype=float)
+    offsets = feats.matrix[:, FEATURES.index("log_offset")].astype(float)
+    sim = feats.similarity  # sparse above features.BIG_STORY candidates: never made dense
+    best_doc = int(np.argmax(prio))
+    sent_prio = prio[docs]
+    n_docs = max(1, len(set(docs.tolist())))
+    origins = np.array([story.origin_of(d) for d in docs])
+    n_origins = max(1, len(set(origins.tolist())))
+    grams = _shared_grams(feats.tokens, docs)
+    rows = []
+    for r, (chosen, variant, _) in enumerate(kept):
+        idx = np.array(chosen)
+        pair = sim[idx][:, idx].toarray() if sparse.issparse(sim) else sim[np.ix_(idx, idx)]
+        k = len(idx)
+        w = lengths[idx] / max(1, lengths[idx].sum())
+        rows.append(
+            [
+                words[r] / budget,
+                words[r],
+                k,
+                budget,
+                np.log(budget),
+                fit_scores[idx].sum(),
+                fit_scores[idx].mean(),
+                fit_scores[idx].min(),
+                z[idx].mean(),
+                (rank[idx] < 3).sum() / 3,
+                (rank[idx] < 5).sum() / 5,
+                (rank[idx] < 10).sum() / 10,
+                summary[r] @ centroid / norms[r] if norms[r] > 0 else 0.0,
+                float((summary[r, top_terms] > 0).mean()) if len(top_terms) else 0.0,
+                *_cover(grams, chosen),
+                col["agreement"][idx] @ w,
+                col["origins_agree_02"][idx] @ w,
+                col["centrality"][idx] @ w,
+                pair.max() if k > 1 else 0.0,
+                pair.sum() / (k * (k - 1)) if k > 1 else 0.0,
+                positions[idx] @ w,
+                float((positions[idx] == 0) @ w),
+                offsets[idx] @ w,
+                positions[idx[0]],
+                sent_prio[idx] @ w,
+                float((docs[idx] == best_doc) @ w),
+                sent_prio[idx[0]],
+                len(set(docs[idx].tolist())) / n_docs,
+                len(set(origins[idx].tolist())) / n_origins,
+                n_docs,
+                n_origins,
+                n,
+                np.log1p(sum(s.words for s in story.sentences)),
+                variant,
+            ]
+        )
+    return np.nan_to_num(np.array(rows, dtype=np.float32).reshape(m, len(CANDIDATE_FEATURES)))
+
+
+_CACHE: dict[Path, Reranker] = {}
+
+
+class Reranker:
+    """Pick one of a story's candidate summaries by a LightGBM model of its ROUGE.
+
+    The constructor stores `settings` (how candidates are made), the sentence scorer (None: the
+    shipped learned selector) and the training parameters; `fit` sets `booster_` and
+    `features_`; `Reranker.load()` gives the shipped reranker. Selecting unfitted raises `ModelError`.
+    """
+
+    name = "rerank"
+    booster_: Any
+    features_: tuple[str, ...]
+    meta_: dict[str, Any]
+
+    def __init__(
+        self,
+        settings: RerankSettings = RerankSettings(),
+        scorer: LearnedSelector | None = None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        rounds: int = ROUNDS,
+        seed: int = 0,
+    ) -> None:
+        self.settings = settings
+        self.scorer = scorer
+        self.params = params
+        self.rounds = rounds
+        self.seed = seed
+
+    def fit(self, X: np.ndarray, y: np.ndarray, group: np.ndarray) -> Reranker:
+        """Fit on candidate rows `X` (columns: CANDIDATE_FEATURES), their ROUGE `y` and `group`, the
+        number of candidates of each story in order (each story's labels are centred on its mean)."""
+        import lightgbm as lgb
+
+        y = np.asarray(y, dtype=float)
+        starts = np.r_[0, np.cumsum(group)[:-1]].astype(int)
+        means = np.repeat(np.add.reduceat(y, starts) / np.maximum(group, 1), group) if len(y) else y
+        params = {**PARAMS, **(self.params or {}), "seed": self.seed, "deterministic": True}
+        data = lgb.Dataset(np.asarray(X), label=y - means, feature_name=list(CANDIDATE_FEATURES), free_raw_data=False)
+        self.booster_ = lgb.train(params, data, num_boost_round=self.rounds)
+        self.features_ = tuple(CANDIDATE_FEATURES)
+        self.meta_ = {"seed": self.seed}
+        return self
+
+    @property
+    def fitted(self) -> bool:
+        return hasattr(self, "booster_")
+
+    def _check_fitted(self) -> None:
+        if not self.fitted:
+            raise ModelError("this Reranker is not fitted: call fit(...), or use Reranker.load() for the shipped model")
+
+    def model_file(self, meta: Mapping[str, Any] | None = None) -> ModelFile:
+        """The fitted reranker as a model file (version rerank-1; its settings in meta["rerank"])."""
+        self._check_fitted()
+        meta = {**dict(meta or {}), "rerank": self.settings.to_json()}
+        return ModelFile(self.booster_.model_to_string(), self.features_, meta=meta, version=RERANK_VERSION)
+
+    def save(self, path: str | Path, meta: Mapping[str, Any] | None = None) -> Path:
+        written = self.model_file(meta).write(path)
+        _CACHE.pop(written.resolve(), None)
+        return written
+
+    @classmethod
+    def from_model_file(cls, model: ModelFile, scorer: LearnedSelector | None = None) -> Reranker:
+        """The fitted reranker of a model file; its booster is a `trees.TreeEnsemble` (LightGBM's
+        scores without importing lightgbm, whose import costs more than a summary's start-up)."""
+        settings = RerankSettings.from_json(model.meta.get("rerank", {}), "rerank model")
+        reranker = cls(settings, scorer, seed=int(model.meta.get("seed", 0)))
+        reranker.booster_ = read_trees(model.booster)
+        reranker.features_ = model.features
+        reranker.meta_ = dict(model.meta)
+        return reranker
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Reranker:
+        """The fitted reranker of the model file at `path` (default: the shipped one), read once a process."""
+        path = Path(path or RERANK_PATH).resolve()
+        if path not in _CACHE:
+            _CACHE[path] = cls.from_model_file(ModelFile.read(path, RERANK_VERSION, CANDIDATE_FEATURES))
+        return _CACHE[path]
+
+    def with_settings(self, settings: RerankSettings) -> Reranker:
+        """The same fitted model over candidates made with other settings."""
+        other = copy.copy(self)
+        other.settings = settings
+        return other
+
+    def with_scorer(self, scorer: LearnedSelector | None) -> Reranker:
+        """The same fitted model over another sentence scorer (the booster is shared, not copied)."""
+        other = copy.copy(self)
+        other.scorer = scorer
+        return other
+
+    def score(self, matrix: np.ndarray) -> np.ndarray:
+        """The model's predicted ROUGE (relative to the story's mean) of each candidate row."""
+        self._check_fitted()
+        if len(matrix) == 0:
+            return np.zeros(0)
+        cols = [CANDIDATE_FEATURES.index(f) for f in self.features_]
+        return np.asarray(self.booster_.predict(matrix[:, cols], num_threads=1), dtype=float)
+
+    def __call__(self, story: PreparedStory, budget: int) -> list[Sentence]:
+        """The candidate summary the model rates highest, its sentences in packing order."""
+        self._check_fitted()
+        if not story.sentences:
+            return []
+        made = candidates(story, budget, self.scorer or LearnedSelector.load(), self.settings)
+        if made is None:
+            return []
+        best = made.chosen[int(np.argmax(self.score(made.matrix)))]
+        return [story.sentences[made.feats.candidates[i]] for i in best]
+
+    def __repr__(self) -> str:
+        return f"Reranker({self.settings}, {'fitted' if self.fitted else 'unfitted'})"
+
+
+@register("rerank")
+class ShippedReranker:
+    """The registry's "rerank": `Reranker.load()` over the shipped learned selector, read on
+    first use (naming it reads no model; a missing model fails each story with `ModelError`)."""
+
+    name = "rerank"
+
+    def __init__(self, options: Options | None = None) -> None:
+        self.learned = options.learned if options is not None else None
+
+    def __call__(self, story: PreparedStory, budget: int) -> list[Sentence]:
+        if not story.sentences:
+            return []
+        shipped = LearnedSelector.load()
+        scorer = shipped.with_settings(self.learned) if self.learned else shipped
+        return Reranker.load().with_scorer(scorer)(story, budget)

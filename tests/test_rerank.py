@@ -1,0 +1,112 @@
+"""The reranker: candidate summaries, picking by its model, model file and version check, budget, training."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from newsfuse.errors import ModelError
+from newsfuse.select import available, get_selector
+from newsfuse.select.learned import LearnedSelector, ModelFile
+from newsfuse.select.rerank import (
+    CANDIDATE_FEATURES,
+    RERANK_VERSION,
+    Reranker,
+    RerankSettings,
+    candidates,
+)
+from test_learned import DATA, needs_data, small_story
+
+SHARE = CANDIDATE_FEATURES.index("share_of_budget")
+
+
+def synthetic(sign: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows whose label rises (sign 1) or falls (sign -1) with the candidate's share of its budget."""
+    rng = np.random.default_rng(0)
+    groups = np.full(40, 8)
+    X = rng.random((groups.sum(), len(CANDIDATE_FEATURES))).astype(np.float32)
+    X[:, SHARE] *= 1.5  # a packing may pass its budget by one sentence
+    return X, sign * X[:, SHARE], groups
+
+
+def fitted(sign: float) -> Reranker:
+    X, y, groups = synthetic(sign)
+    return Reranker(rounds=30, params={"min_data_in_leaf": 5, "feature_fraction": 1.0}).fit(X, y, groups)
+
+
+def test_candidates_are_distinct_packings_within_the_budget():
+    story = small_story()
+    made = candidates(story, 40, LearnedSelector.load())
+    assert made is not None and len(made.chosen) >= 2
+    assert len({frozenset(c) for c in made.chosen}) == len(made.chosen)
+    assert made.matrix.shape == (len(made.chosen), len(CANDIDATE_FEATURES))
+    for chosen in made.chosen:
+        lengths = [story.sentences[made.feats.candidates[i]].words for i in chosen]
+        assert sum(lengths[:-1]) <= 40  # over the budget by at most its last sentence, as pack
+
+
+def test_the_model_chooses_the_candidate():
+    """A model that likes long summaries and one that likes short ones pick different candidates,
+    each the one its model scores highest."""
+    story = small_story()
+    made = candidates(story, 40, LearnedSelector.load())
+    assert made is not None
+    longest = made.chosen[int(np.argmax(made.matrix[:, SHARE]))]
+    shortest = made.chosen[int(np.argmin(made.matrix[:, SHARE]))]
+    models = {sign: fitted(sign) for sign in (1.0, -1.0)}
+    pick = {sign: model(story, 40) for sign, model in models.items()}
+    for sign, model in models.items():
+        best = made.chosen[int(np.argmax(model.score(made.matrix)))]
+        assert pick[sign] == [story.sentences[made.feats.candidates[i]] for i in best]
+    assert pick[1.0] == [story.sentences[made.feats.candidates[i]] for i in longest]
+    assert pick[-1.0] == [story.sentences[made.feats.candidates[i]] for i in shortest]
+    assert sum(s.words for s in pick[1.0]) > sum(s.words for s in pick[-1.0])
+
+
+def test_unfitted_reranker_raises_model_error():
+    reranker = Reranker()
+    assert not reranker.fitted
+    with pytest.raises(ModelError, match="not fitted"):
+        reranker(small_story(), 40)
+    with pytest.raises(ModelError):
+        reranker.model_file()
+
+
+def test_model_file_round_trip_and_version_check(tmp_path):
+    settings = RerankSettings(shares=(0.5, 1.0), redundancy="4gram", doc_priority=False, swaps=2)
+    reranker = fitted(1.0).with_settings(settings)
+    path = reranker.save(tmp_path / "rerank.json", {"train_clusters": 40})
+    model = ModelFile.read(path, RERANK_VERSION, CANDIDATE_FEATURES)
+    assert model.version == RERANK_VERSION and model.meta["train_clusters"] == 40
+    again = Reranker.load(path)
+    assert again.settings == settings
+    X, _, _ = synthetic(1.0)
+    assert np.array_equal(again.score(X), reranker.score(X))
+    assert model.write(tmp_path / "again.json").read_bytes() == path.read_bytes()
+    with pytest.raises(ModelError, match="version"):
+        ModelFile.read(path)  # not a learned selector's file
+    with pytest.raises(ModelError, match="redundancy"):
+        RerankSettings.from_json({"redundancy": "5gram"})
+
+
+def test_shipped_reranker_is_registered_and_keeps_the_budget():
+    story = small_story()
+    chosen = get_selector("rerank")(story, 30)
+    assert chosen and all(s in story.sentences for s in chosen)
+    assert sum(s.words for s in chosen[:-1]) <= 30
+    assert {"learned", "rerank"} <= set(available())
+
+
+@needs_data
+@pytest.mark.timeout(600)  # two trainings, each starting two worker processes
+def test_training_reproduces_the_reranker(tmp_path):
+    from newsfuse.train import train_reranker
+
+    paths = [
+        train_reranker(DATA / "multinews" / "train.jsonl.gz", tmp_path / f"r{k}", limit=25, skip=0) for k in (0, 1)
+    ]
+    assert paths[0]["train_clusters"] == 25
+    first, second = (tmp_path / f"r{k}" / "rerank.json" for k in (0, 1))
+    assert first.read_bytes() == second.read_bytes()
+    story = small_story()
+    assert Reranker.load(first)(story, 40)
