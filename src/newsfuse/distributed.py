@@ -433,6 +433,14 @@ def _client(scheduler: str | None, workers: int | None, log: Callable[[str], Non
     return client
 
 
+def close_client(client: Any) -> None:
+    """Close a client made by `_client`, and its LocalCluster when it made one."""
+    cluster = getattr(client, "cluster", None)
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
 class _NoClient:
     """Stands in for a Dask client when there is nothing left to compute."""
 
@@ -483,10 +491,7 @@ def run_dask(
         report = _run_parts(client, distributed, directory, inputs, size, options, advance)
     finally:
         if own:
-            cluster = getattr(client, "cluster", None)
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            close_client(client)
     if report.crashed_parts:
         return report
     _finish(directory, manifest["partitions"], out)

@@ -307,7 +307,7 @@ def cluster_dask(
     given `client`, or a LocalCluster of `workers` single-threaded processes (as `newsfuse batch`
     makes it). By default one partition per worker thread of at least MIN_PARTITION articles;
     `partitions` asked for are cut however small (`min_size` 1), as long as the stream allows."""
-    from .distributed import _client, _require_dask
+    from .distributed import _client, _require_dask, close_client
 
     _require_dask()
     own = client is None
@@ -324,7 +324,4 @@ def cluster_dask(
         return cluster_partitioned(articles, count, settings, on_dask, smallest, timings)
     finally:
         if own:
-            cluster = getattr(client, "cluster", None)
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            close_client(client)
