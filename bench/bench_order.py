@@ -6,6 +6,7 @@ Usage (from the repo root):
     PYTHONPATH=src python3 bench/bench_order.py                  # fulltext-dev (50) and validation (500)
     PYTHONPATH=src python3 bench/bench_order.py --val 200 --variants   # also the settings tried
     PYTHONPATH=src python3 bench/bench_order.py --reach          # long budgets (--words 2000) on fulltext-dev and the seeds
+    PYTHONPATH=src python3 bench/bench_order.py --selector rerank --val 200   # the default selector, arranged
 """
 
 from __future__ import annotations
@@ -78,9 +79,9 @@ def rates(story, summary: list) -> dict[str, float]:
     }
 
 
-def systems(settings: dict[str, OrderSettings]) -> dict:
-    """The learned selector's sentences as they come ("before") and arranged under each settings."""
-    selector = get_selector("learned")
+def systems(settings: dict[str, OrderSettings], name: str = "learned") -> dict:
+    """The selector's sentences as they come ("before") and arranged under each settings."""
+    selector = get_selector(name)
 
     def arranged(order: OrderSettings):
         return lambda story, budget: arrange(
@@ -177,6 +178,7 @@ def main() -> None:
     parser.add_argument("--tune", action="store_true", help="the lede settings tried")
     parser.add_argument("--reach", action="store_true", help="long budgets instead of the default length")
     parser.add_argument("--words", type=int, default=2000)
+    parser.add_argument("--selector", default="learned", help="the selector whose sentences are arranged")
     args = parser.parse_args()
     learned_module.LearnedSelector.load()  # the model load (once a process) is not timed
     if args.reach:
@@ -201,7 +203,7 @@ def main() -> None:
             "after, insert margin 1": replace(base, insert_margin=1.0),
             "after, no quote penalty": replace(base, quote_penalty=0.0),
         }
-    named = systems(settings)
+    named = systems(settings, args.selector)
     for kind, limit, title in (
         ("fulltext", None, "fulltext-dev (full text)"),
         ("validation", args.val, f"Multi-News validation (first {args.val}, lower-cased)"),

@@ -51,15 +51,15 @@ def test_the_model_chooses_the_candidate():
     story = small_story()
     made = candidates(story, 40, LearnedSelector.load())
     assert made is not None
-    longest = made.chosen[int(np.argmax(made.matrix[:, SHARE]))]
-    shortest = made.chosen[int(np.argmin(made.matrix[:, SHARE]))]
     models = {sign: fitted(sign) for sign in (1.0, -1.0)}
     pick = {sign: model(story, 40) for sign, model in models.items()}
     for sign, model in models.items():
-        best = made.chosen[int(np.argmax(model.score(made.matrix)))]
+        scores = model.score(made.matrix)
+        best = made.chosen[int(np.argmax(scores))]
         assert pick[sign] == [story.sentences[made.feats.candidates[i]] for i in best]
-    assert pick[1.0] == [story.sentences[made.feats.candidates[i]] for i in longest]
-    assert pick[-1.0] == [story.sentences[made.feats.candidates[i]] for i in shortest]
+    # the model that likes long summaries picks a longer one (its other features are noise, so
+    # it need not be the very longest candidate)
+    assert pick[1.0] != pick[-1.0]
     assert sum(s.words for s in pick[1.0]) > sum(s.words for s in pick[-1.0])
 
 
