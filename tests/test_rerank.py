@@ -110,3 +110,12 @@ def test_training_reproduces_the_reranker(tmp_path):
     assert first.read_bytes() == second.read_bytes()
     story = small_story()
     assert Reranker.load(first)(story, 40)
+
+
+def test_a_budget_far_past_the_trained_ones_gets_the_scorers_packing():
+    from newsfuse.select.rerank import TRAINED_BUDGET_MAX
+
+    story = small_story()
+    scorer = LearnedSelector.load()
+    reranker = fitted(-1.0).with_scorer(scorer)  # a model that likes short summaries
+    assert reranker(story, TRAINED_BUDGET_MAX + 1) == scorer(story, TRAINED_BUDGET_MAX + 1)
