@@ -36,6 +36,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+# bench/ is on sys.path when this script runs: the trust bench's readers, keys and tables
+from bench_trust import disagreement_key, pct, read_jsonl, table  # noqa: E402
 from newsfuse import Article, Story, prepare
 from newsfuse.compare import compare
 from newsfuse.errors import NewsfuseError
@@ -50,11 +52,6 @@ SAMPLE_OUT = Path("/tmp/disagreement-sample.jsonl")
 # one disagreement per 1,600 clusters (docs/benchmarks.md), so the hand check reads them all
 # (`--multinews 50000`: 44,964 train and 5,622 validation clusters, ~40 min of CPU).
 MULTINEWS = 3000
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def trust_stories(name: str, file: str) -> Iterator[tuple[str, Story]]:
@@ -97,15 +94,10 @@ def all_sets(multinews: int, start: int = 0) -> list[tuple[str, Iterator[tuple[s
     ]
 
 
-def key_of(story_key: str, d: Disagreement) -> str:
-    """Stable across runs: the set and story, the kind and the sorted claim values."""
-    return " | ".join([story_key, d.kind, *sorted(c.value for c in d.claims)])
-
-
 def record_of(story_key: str, dataset: str, story: Story, d: Disagreement) -> dict:
     """A disagreement with each claim's sentence and outlets (the document number when none)."""
     return {
-        "key": key_of(story_key, d),
+        "key": disagreement_key(story_key, d),
         "dataset": dataset,
         "kind": d.kind,
         "topic": d.topic,
@@ -147,7 +139,7 @@ def collect(
             if stories[dataset] % 500 == 0:
                 print(f"  {dataset}: {stories[dataset]} stories, {found[dataset]} so far", file=sys.stderr)
             for d in comparison.disagreements:
-                key = key_of(story_key, d)
+                key = disagreement_key(story_key, d)
                 if key not in pool:
                     found[dataset] += 1
                     pool[key] = record_of(story_key, dataset, story, d)
@@ -165,18 +157,6 @@ def draw(pool: dict[str, dict], n: int, seed: int) -> list[dict]:
     keys = sorted(pool)
     random.Random(seed).shuffle(keys)
     return [pool[k] for k in keys[:n]]
-
-
-def pct(n: int, d: int) -> str:
-    return f"{100 * n / d:.1f}" if d else "–"
-
-
-def table(header: list[str], rows: list[list[object]]) -> str:
-    lines = [
-        "| " + " | ".join(header) + " |",
-        "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|",
-    ]
-    return "\n".join(lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows])
 
 
 SETS = (
