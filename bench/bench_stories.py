@@ -108,14 +108,7 @@ def events(store: bool = True) -> None:
         "| articles/s into the store |"
     )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    cases: list[tuple[str, str, list[Article], list]] = []
-    for name, file in EVENT_SETS:
-        if (EVENTS / file).exists():
-            for dated in (True, False):
-                cases.append((name, "yes" if dated else "no", *event_articles(EVENTS / file, dated)))
-    if VALIDATION.exists():
-        cases.append(("Multi-News validation mix", "none", *mixed_articles()))
-    for name, dates, articles, truth in cases:
+    for name, dates, articles, truth in event_cases():
         memory = run_memory(articles, truth)
         rate = f"{run_store(articles, truth)['rate']:.0f}" if store else "-"
         print(
@@ -126,8 +119,8 @@ def events(store: bool = True) -> None:
         )
 
 
-def engine_cases() -> list[tuple[str, str, list[Article], list]]:
-    """The sets `events` reports, and the Multi-News mix with simulated dates (a long stream in time order)."""
+def event_cases() -> list[tuple[str, str, list[Article], list]]:
+    """Every dated event set with and without its dates, and the undated Multi-News validation mix."""
     cases: list[tuple[str, str, list[Article], list]] = []
     for name, file in EVENT_SETS:
         if (EVENTS / file).exists():
@@ -135,6 +128,13 @@ def engine_cases() -> list[tuple[str, str, list[Article], list]]:
                 cases.append((name, "yes" if dated else "no", *event_articles(EVENTS / file, dated)))
     if VALIDATION.exists():
         cases.append(("Multi-News validation mix", "none", *mixed_articles()))
+    return cases
+
+
+def engine_cases() -> list[tuple[str, str, list[Article], list]]:
+    """The sets `events` reports, and the Multi-News mix with simulated dates (a long stream in time order)."""
+    cases = event_cases()
+    if VALIDATION.exists():
         cases.append(("Multi-News validation mix", "simulated", *mixed_articles(dated=True)))
     return cases
 
