@@ -178,8 +178,14 @@ def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
         if not _anchored(la, lb, i1, i2, j1, j2):
             continue
         kind = _kind_of_change(ta[i1:i2], tb[j1:j2], names)
-        if kind == "name" and (i1 == 0 or j1 == 0 or _before_one_surname(ta, tb, i2, j2)):
-            continue  # no name at all ("Local" / "Some Managua"), or one person ("Bill" / "William Ingaldson")
+        if kind == "name" and (
+            (i1 == 0 and not (names and names.proper(ta[i1:i2]) and names.proper(tb[j1:j2])))
+            or _before_one_surname(a, b, ta, tb, i2, j2)
+            or _moved(la, lb, la[i1:i2], lb[j1:j2])
+        ):
+            # no name at all ("Local" / "Some Managua"), one person ("Bill" / "William Ingaldson"),
+            # or one list or phrase in another order ("Ford's record at North Carolina")
+            continue
         if kind == "number" and (
             _running_total(la) != _running_total(lb)
             or _dateline(la, i1)
@@ -234,9 +240,35 @@ def _anchored(la: list[str], lb: list[str], i1: int, i2: int, j1: int, j2: int) 
 _TOTAL = frozenset({"total", "altogether", "cumulative", "overall", "so far", "in all", "to date"})
 
 
-def _before_one_surname(ta: Sequence[str], tb: Sequence[str], i2: int, j2: int) -> bool:
-    """The changed first names stand before one surname in both ("Bill" / "William" Ingaldson)."""
-    return i2 < len(ta) and j2 < len(tb) and ta[i2] == tb[j2] and ta[i2][:1].isupper()
+def _before_one_surname(a: str, b: str, ta: Sequence[str], tb: Sequence[str], i2: int, j2: int) -> bool:
+    """The changed first names stand before one surname in both ("Bill" / "William" Ingaldson):
+    the next word is the same capitalized word, right after the change (only a space between:
+    "Larry Reed (Algee Smith)" names an actor after the character, not the character's surname)."""
+    if not (i2 < len(ta) and j2 < len(tb) and ta[i2] == tb[j2] and ta[i2][:1].isupper()):
+        return False
+    return all(_adjacent(text, tokens[end - 1], tokens[end]) for text, tokens, end in ((a, ta, i2), (b, tb, j2)))
+
+
+def _moved(la: list[str], lb: list[str], va: list[str], vb: list[str]) -> bool:
+    """One of the changed names stands in the other sentence as often as in its own: it moved, it
+    was not replaced ("Ford's record at North Carolina" / "North Carolina's record"; a list in
+    another order). A swap leaves the replaced name out of the other sentence ("Barbour said he is
+    glad Medlin had" / "Medlin said he is glad Medlin had")."""
+    a, b = [_unpossessive(t) for t in va], [_unpossessive(t) for t in vb]
+    return _count(lb, a) >= _count(la, a) or _count(la, b) >= _count(lb, b)
+
+
+def _count(tokens: list[str], phrase: list[str]) -> int:
+    """How often the (lower-cased) phrase stands in the tokens, possessives read as the name."""
+    plain = [_unpossessive(t) for t in tokens]
+    n = len(phrase)
+    return sum(plain[k : k + n] == phrase for k in range(len(plain) - n + 1))
+
+
+def _adjacent(text: str, first: str, second: str) -> bool:
+    """`first` stands right before `second` in the text, with only white space between."""
+    pattern = r"(?<![\w'])" + re.escape(first) + r"\s+" + re.escape(second) + r"(?![\w'])"
+    return re.search(pattern, text.replace("’", "'")) is not None
 
 
 # Words that mark a date as the report's own (its dateline or posting time), not the event's.
@@ -249,16 +281,19 @@ def _update_time(tokens: list[str], i: int) -> bool:
 
 
 def _dateline(tokens: list[str], i: int) -> bool:
-    """The number is the day of the report's own date: a month name before it, and either the
-    sentence opens with that date or a posting word stands near it ("announced today October 20")."""
-    if i == 0 or tokens[i - 1] not in _MONTHS:
+    """The number is the day of the report's own date: a month name next to it ("October 20",
+    "20 October"), and either the sentence opens with that date or a posting word stands near it
+    ("announced today October 20", "today (20 October 2011)")."""
+    month = (i > 0 and tokens[i - 1] in _MONTHS) or (i + 1 < len(tokens) and tokens[i + 1] in _MONTHS)
+    if not month:
         return i > 0 and tokens[0] == "posted"
     return i <= 2 or bool(_REPORT_DATE & set(tokens[max(0, i - 4) : i + 4]))
 
 
 def _converted(text: str, value: str) -> bool:
-    """The value stands in parentheses after an amount: a conversion ("110 billion euros ($143 billion)")."""
-    return bool(re.search(r"\([^()]*\b" + re.escape(value) + r"\b[^()]*\)", text))
+    """The value stands in parentheses right after an amount: a conversion ("110 billion euros
+    ($143 billion)"), not a sentence written as an aside in parentheses."""
+    return bool(re.search(r"\d[^()\d]{0,30}\([^()]*\b" + re.escape(value) + r"\b[^()]*\)", text))
 
 
 # A currency sign before an amount. (A currency word after it, "5 million euros", needs no rule: a
@@ -395,18 +430,33 @@ def _misspelt(x: str, y: str) -> bool:
 
 class NameIndex:
     """The capitalized runs of a story's articles ("Defense Secretary Ash Carter", "Paris, France"),
-    so that two words of one run are known to name one person or place."""
+    so that two words of one run are known to name one person or place; and the words the story
+    capitalizes inside a sentence (proper names, not a sentence's capitalized first word)."""
 
     _RUN = re.compile(r"[A-Z][\w'’-]+(?:(?:\s+|,\s+)[A-Z][\w'’-]+)+")
+    # A capitalized word after a lower-case word or a comma: capitalized for being a name.
+    _INSIDE = re.compile(r"(?<=[a-z,] )[A-Z][\w'’-]*")
 
     def __init__(self, texts: list[str]) -> None:
         self._runs: dict[str, set[int]] = {}
-        for text in texts:
-            for m in self._RUN.finditer(text):
-                run = len(self._runs)
-                for word in re.findall(r"[\w'’-]+", m.group()):
-                    self._runs.setdefault(_unpossessive(word).lower(), set()).add(run)
+        runs = (part for text in texts for m in self._RUN.finditer(text) for part in _one_name_parts(m.group()))
+        for run, found in enumerate(runs):  # each run its own number: words of two runs never meet
+            for word in re.findall(r"[\w'’-]+", found):
+                self._runs.setdefault(_fold(_unpossessive(word)), set()).add(run)
+        self._proper = {_fold(_unpossessive(m.group())) for text in texts for m in self._INSIDE.finditer(text)}
 
     def together(self, a: list[str], b: list[str]) -> bool:
         """Some word of `a` and some word of `b` stand in one capitalized run of the story."""
         return any(self._runs.get(x, set()) & self._runs.get(y, set()) for x in a for y in b)
+
+    def proper(self, tokens: Sequence[str]) -> bool:
+        """Every word is one the story capitalizes inside a sentence: a name even as a first word."""
+        return all(_fold(_unpossessive(t)) in self._proper for t in tokens)
+
+
+def _one_name_parts(run: str) -> list[str]:
+    """A capitalized run split where it lists several names: at commas, unless a part is one word
+    ("Paris, France", "San Francisco, California" name one place; "Mitt Romney, Rick Santorum"
+    are two people)."""
+    parts = run.split(",")
+    return [run] if any(len(p.split()) == 1 for p in parts) else parts
