@@ -236,3 +236,35 @@ def test_an_aside_in_parentheses_is_no_conversion_and_a_day_before_its_month_is_
     assert change.kind == "number"
     today = "Subsea cable operator Seacom announced on Twitter today (14 October 2011) that it restored all customers."
     assert differences(today, today.replace("14 October", "20 October")) == []
+
+
+def test_counts_over_two_scopes_or_of_other_things_are_no_disagreement():
+    run = "During the deciding 15-2 run, Echenique grabbed 3 rebounds and blocked two shots."
+    half = "Echenique scored all 11 points in the second half, grabbed 11 rebounds and blocked six shots."
+    assert differences(run, half) == []
+    # one scope in both: still a disagreement
+    second = "Echenique scored in the second half, grabbed 11 rebounds and blocked two shots."
+    assert [c.kind for c in differences(second, half.replace("all 11 points", ""))] == ["number"]
+    ranked = "They were ranked based on 12 indicators that measure their academic research."
+    others = (
+        "And more than 60 other countries have been ranked based on 13 indicators that measure their academic research."
+    )
+    assert differences(ranked, others) == []
+    assert [c.kind for c in differences(ranked, ranked.replace("12", "13"))] == ["number"]
+
+
+def test_an_embedded_posts_own_date_is_no_disagreement():
+    a = "but i won't — jada pinkett smith ( @jadapsmith ) december 11, 2017 i'm not upset about the nomination"
+    b = "but i won't — jada pinkett smith ( @jadapsmith ) december 12, 2017 i'm not upset about the nomination"
+    assert differences(a, b) == []
+    # the same words without the post's handle: a date of the story, still a disagreement
+    plain = "but the actress said on december 11, 2017 she was not upset about the nomination"
+    assert [c.kind for c in differences(plain, plain.replace("11", "12"))] == ["number"]
+
+
+def test_one_name_of_two_owners_things_is_no_disagreement():
+    honor = "Last year, Ortiz won the department's Medal of Honor after he fatally shot a carjacker."
+    valor = "Last year, he was awarded the city of Lakewood's Medal of Valor after he fatally shot a carjacker."
+    assert differences(honor, valor) == []
+    [change] = differences(honor, honor.replace("Honor", "Valor"))
+    assert change.kind == "name"

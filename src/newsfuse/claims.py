@@ -186,23 +186,76 @@ def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
             # no name at all ("Local" / "Some Managua"), one person ("Bill" / "William Ingaldson"),
             # or one list or phrase in another order ("Ford's record at North Carolina")
             continue
-        if kind == "number" and (
-            _running_total(la) != _running_total(lb)
-            or _dateline(la, i1)
-            or _dateline(lb, j1)
-            or _update_time(la, i1)
-            or _update_time(lb, j1)
-            or _converted(a, ta[i1])
-            or _converted(b, tb[j1])
-            or _other_currency(a, ta[i1], b, tb[j1])
-            or _gallery_count(la, i1)
-            or _gallery_count(lb, j1)
-        ):
-            continue  # a total against one count, the report's own date, a currency conversion, a caption
+        if kind == "number" and _not_one_count(a, b, la, lb, ta[i1], tb[j1], i1, j1):
+            continue
+        if kind and _other_owners(la, lb, i1, j1):
+            continue  # "the department's Medal of Honor" / "Lakewood's Medal of Valor": two things
         if kind:
             topic = " ".join(la[max(0, i1 - 3) : i1] + ["…"] + la[i2 : i2 + 3])
             out.append(Change(kind, topic, " ".join(ta[i1:i2]), " ".join(tb[j1:j2])))
     return out
+
+
+def _not_one_count(a: str, b: str, la: list[str], lb: list[str], va: str, vb: str, i: int, j: int) -> bool:
+    """The two numbers are not two values of one count: a total against one count, two scopes
+    (a game's second half against one run of it), the report's or a quoted post's own date, a
+    currency conversion, a gallery caption, or a count of other things ("60 other countries")."""
+    return (
+        _running_total(la) != _running_total(lb)
+        or _scopes(a) != _scopes(b)
+        or _others(la[:i]) != _others(lb[:j])
+        or _dateline(la, i)
+        or _dateline(lb, j)
+        or _update_time(la, i)
+        or _update_time(lb, j)
+        or _post_date(a, va)
+        or _post_date(b, vb)
+        or _converted(a, va)
+        or _converted(b, vb)
+        or _other_currency(a, va, b, vb)
+        or _gallery_count(la, i)
+        or _gallery_count(lb, j)
+    )
+
+
+# A part of a game, a race or a day named by its order: "in the second half", "the deciding 15-2
+# run", "the first round". Two sentences that name different parts (or one a part, one none)
+# count over two scopes. (Only ordinal-led parts: "last year" or "this week" place, not scope.)
+_SCOPE = re.compile(
+    r"\b(first|second|third|fourth|final|opening|deciding|closing)\s+(?:[\w'’-]+\s+)?"
+    r"(half|quarter|period|inning|innings|run|round|set|lap|stage|leg|hour|day|week)s?\b",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=_MEMO)
+def _scopes(text: str) -> frozenset[tuple[str, str]]:
+    """The parts of an event the sentence counts over ("second half", "deciding run")."""
+    return frozenset((m.group(1).lower(), m.group(2).lower()) for m in _SCOPE.finditer(text))
+
+
+def _others(before: list[str]) -> bool:
+    """The words before a value speak of other things ("60 other countries", "another 12")."""
+    return bool({"other", "others", "another"} & set(before))
+
+
+_MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+
+
+def _post_date(text: str, value: str) -> bool:
+    """The number is the day of an embedded post's signature ("— Jada Pinkett Smith (@jadapsmith)
+    December 12, 2017"): when that post was written, as a report's own date, not the event's."""
+    pattern = r"\(\s*@\w+\s*\)\s*" + _MONTH_WORD + r"\s+" + re.escape(value) + r"\b"
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+def _other_owners(la: list[str], lb: list[str], i: int, j: int) -> bool:
+    """Before the two words around the change, each sentence names another owner ("the
+    department's Medal of Honor" / "the city of Lakewood's Medal of Valor"): two things."""
+    if i < 3 or j < 3:
+        return False
+    oa, ob = la[i - 3], lb[j - 3]
+    return oa != ob and oa.endswith("'s") and ob.endswith("'s")
 
 
 @lru_cache(maxsize=_MEMO)
