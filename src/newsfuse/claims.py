@@ -20,7 +20,17 @@ from typing import Literal
 from .model import DisagreementKind
 from .textsim import normalize, stop_words, words
 
-__all__ = ["Support", "support", "cover", "figures", "differences", "different_rows", "Change", "NameIndex"]
+__all__ = [
+    "Support",
+    "support",
+    "cover",
+    "figures",
+    "differences",
+    "different_rows",
+    "counted_in_parts",
+    "Change",
+    "NameIndex",
+]
 
 Support = Literal["full", "partial", "contradicts"]
 
@@ -274,6 +284,27 @@ def different_rows(a: str, b: str) -> bool:
     two products, two years of a survey, two polls) in one template, not one claim told twice."""
     pa, pb = set(_PERCENT.findall(a)), set(_PERCENT.findall(b))
     return len(pa - pb) >= 2 and len(pb - pa) >= 2
+
+
+# How soon after a count an article may add "N more" of the same thing: about two sentences.
+MORE_WITHIN = 60
+
+
+def counted_in_parts(sentence: str, after: str, value: str, whole: str) -> bool:
+    """The article adds "N more" of what the sentence counts soon `after` it, and the two make the
+    other outlet's count ("three elephant carcasses were discovered", then "two more elephant
+    carcasses", against "five elephant carcasses"): a part against the whole, not two values."""
+    part, total = _number(value), _number(whole)
+    if part is None or total is None:
+        return False
+    tokens = [t.lower() for t in _tokens(sentence)]
+    units = {tokens[k + 1] for k, t in enumerate(tokens[:-1]) if t == value.lower()}
+    rest = [t.lower() for t in _tokens(after)][:MORE_WITHIN]
+    for k in range(len(rest) - 2):
+        more = _number(rest[k])
+        if more is not None and rest[k + 1] == "more" and units & set(rest[k + 2 : k + 4]) and part + more == total:
+            return True
+    return False
 
 
 def _anchored(la: list[str], lb: list[str], i1: int, i2: int, j1: int, j2: int) -> bool:
