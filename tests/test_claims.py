@@ -173,3 +173,98 @@ def test_a_report_update_time_is_no_disagreement():
         "Officers responded to the park around 1: 30 p.m.", "Officers responded to the park around 1: 51 p.m."
     )
     assert change.kind == "number"
+
+
+def test_words_of_two_capitalized_runs_are_not_one_name():
+    # each run is numbered on its own: "Pao" and "Lee" never stand in one run here
+    names = NameIndex(["Ellen Pao sued.", "Judge Christina Lee ruled.", "Ellen Pao lost.", "Christina Lee spoke."])
+    pao = "The jurors said they had focused on Pao's negative reviews, which undermined her case."
+    [change] = differences(pao, pao.replace("Pao", "Lee"), names)
+    assert change.kind == "name" and {change.value_a, change.value_b} == {"Pao's", "Lee's"}
+    # a list of people is several names; a place and its region, one
+    rivals = NameIndex(["The rivals Mitt Romney, Rick Santorum and Newt Gingrich met."])
+    said = '"We have heard all sorts of things about the tickets," Santorum said.'
+    assert [c.kind for c in differences(said, said.replace("Santorum", "Romney"), rivals)] == ["name"]
+    paris = NameIndex(["He lives in Paris, France."])
+    born = "He was born in Paris in the spring of that year, his family said."
+    assert differences(born, born.replace("Paris", "France"), paris) == []
+
+
+def test_a_name_that_opens_a_sentence_is_a_name_when_the_story_capitalizes_it_inside_one():
+    names = NameIndex(["Police arrested Lambach on Monday.", "The woman told officer Maddalena everything."])
+    first = "Lambach would then contact the woman and drive her to the appointment, police said."
+    [change] = differences(first, first.replace("Lambach", "Maddalena"), names)
+    assert change.kind == "name"
+    # a word capitalized only for opening the sentence is still no name
+    local = NameIndex(["Some Leeds residents heard it.", "A local man called police."])
+    assert (
+        differences(
+            "Local residents reported a loud boom at night.",
+            "Some Leeds residents reported a loud boom at night.",
+            local,
+        )
+        == []
+    )
+
+
+def test_a_name_before_a_parenthesis_is_no_first_name():
+    cast = "Among them are rising singer Larry Reed (Algee Smith) and his friend Fred Simple."
+    [change] = differences(cast, cast.replace("Reed", "Dismukes"))
+    assert change.kind == "name" and {change.value_a, change.value_b} == {"Reed", "Dismukes"}
+
+
+def test_names_in_another_order_are_no_disagreement_but_a_swap_is():
+    assert (
+        differences(
+            "Forward Tyler Hansbrough broke North Carolina's all-time scoring record on Thursday.",
+            "Hansbrough broke Ford's all-time scoring record at North Carolina on Thursday.",
+        )
+        == []
+    )
+    listed = "Other actors once rumored for the part included Bradley Cooper, Ben Affleck and Matt Damon."
+    reordered = "Other actors once rumored for the part included Matt Damon, Ben Affleck and Bradley Cooper."
+    assert differences(listed, reordered) == []
+    names = NameIndex(["The sheriff, Barbour, spoke.", "The dispatcher, Medlin, answered."])
+    glad = "Barbour said he is glad Medlin had a cell phone nearby to text the woman."
+    [change] = differences(glad, glad.replace("Barbour", "Medlin"), names)
+    assert change.kind == "name"
+
+
+def test_an_aside_in_parentheses_is_no_conversion_and_a_day_before_its_month_is_a_report_date():
+    aside = "(The attorney general released papers showing Acxiom sold another company 400,000 dossiers for $2,500.)"
+    [change] = differences(aside, aside.replace("400,000", "270,000"))
+    assert change.kind == "number"
+    today = "Subsea cable operator Seacom announced on Twitter today (14 October 2011) that it restored all customers."
+    assert differences(today, today.replace("14 October", "20 October")) == []
+
+
+def test_counts_over_two_scopes_or_of_other_things_are_no_disagreement():
+    run = "During the deciding 15-2 run, Echenique grabbed 3 rebounds and blocked two shots."
+    half = "Echenique scored all 11 points in the second half, grabbed 11 rebounds and blocked six shots."
+    assert differences(run, half) == []
+    # one scope in both: still a disagreement
+    second = "Echenique scored in the second half, grabbed 11 rebounds and blocked two shots."
+    assert [c.kind for c in differences(second, half.replace("all 11 points", ""))] == ["number"]
+    ranked = "They were ranked based on 12 indicators that measure their academic research."
+    others = (
+        "And more than 60 other countries have been ranked based on 13 indicators that measure their academic research."
+    )
+    assert differences(ranked, others) == []
+    assert [c.kind for c in differences(ranked, ranked.replace("12", "13"))] == ["number"]
+
+
+def test_an_embedded_posts_own_date_is_no_disagreement():
+    a = "but i won't — jada pinkett smith ( @jadapsmith ) december 11, 2017 i'm not upset about the nomination"
+    b = "but i won't — jada pinkett smith ( @jadapsmith ) december 12, 2017 i'm not upset about the nomination"
+    assert differences(a, b) == []
+    # the same words without the post's handle: a date of the story, still a disagreement
+    plain = "but the actress said on december 11, 2017 she was not upset about the nomination"
+    assert [c.kind for c in differences(plain, plain.replace("11", "12"))] == ["number"]
+
+
+def test_one_name_of_two_owners_things_is_no_disagreement():
+    honor = "Last year, Ortiz won the department's Medal of Honor after he fatally shot a carjacker."
+    valor = "Last year, he was awarded the city of Lakewood's Medal of Valor after he fatally shot a carjacker."
+    assert differences(honor, valor) == []
+    [change] = differences(honor, honor.replace("Honor", "Valor"))
+    assert change.kind == "name"

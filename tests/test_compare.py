@@ -200,3 +200,17 @@ def test_two_rows_of_one_table_are_no_disagreement():
         )
     )
     assert [d.kind for d in compare(story).disagreements] == ["number"]
+
+
+def test_a_part_and_the_rest_against_the_whole_is_no_disagreement():
+    told = "Upon tracking the spoor, {} elephant carcasses were discovered with the tusks already removed."
+    whole = Article(told.format("five") + " No arrests have been made.", outlet="A")
+
+    def parts(more: str) -> Article:
+        return Article(told.format("three") + f" The team also discovered {more} more elephant carcasses.", outlet="B")
+
+    # three, then two more: the five of the other outlet in all
+    assert compare(prepare(Story([whole, parts("two")]))).disagreements == ()
+    # three and one more do not make five: the outlets disagree
+    [d] = compare(prepare(Story([whole, parts("one")]))).disagreements
+    assert d.kind == "number" and {c.value for c in d.claims} == {"five", "three"}

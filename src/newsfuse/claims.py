@@ -20,7 +20,17 @@ from typing import Literal
 from .model import DisagreementKind
 from .textsim import normalize, stop_words, words
 
-__all__ = ["Support", "support", "cover", "figures", "differences", "different_rows", "Change", "NameIndex"]
+__all__ = [
+    "Support",
+    "support",
+    "cover",
+    "figures",
+    "differences",
+    "different_rows",
+    "counted_in_parts",
+    "Change",
+    "NameIndex",
+]
 
 Support = Literal["full", "partial", "contradicts"]
 
@@ -178,25 +188,84 @@ def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
         if not _anchored(la, lb, i1, i2, j1, j2):
             continue
         kind = _kind_of_change(ta[i1:i2], tb[j1:j2], names)
-        if kind == "name" and (i1 == 0 or j1 == 0 or _before_one_surname(ta, tb, i2, j2)):
-            continue  # no name at all ("Local" / "Some Managua"), or one person ("Bill" / "William Ingaldson")
-        if kind == "number" and (
-            _running_total(la) != _running_total(lb)
-            or _dateline(la, i1)
-            or _dateline(lb, j1)
-            or _update_time(la, i1)
-            or _update_time(lb, j1)
-            or _converted(a, ta[i1])
-            or _converted(b, tb[j1])
-            or _other_currency(a, ta[i1], b, tb[j1])
-            or _gallery_count(la, i1)
-            or _gallery_count(lb, j1)
+        if kind == "name" and (
+            (i1 == 0 and not (names and names.proper(ta[i1:i2]) and names.proper(tb[j1:j2])))
+            or _before_one_surname(a, b, ta, tb, i2, j2)
+            or _moved(la, lb, la[i1:i2], lb[j1:j2])
         ):
-            continue  # a total against one count, the report's own date, a currency conversion, a caption
+            # no name at all ("Local" / "Some Managua"), one person ("Bill" / "William Ingaldson"),
+            # or one list or phrase in another order ("Ford's record at North Carolina")
+            continue
+        if kind == "number" and _not_one_count(a, b, la, lb, ta[i1], tb[j1], i1, j1):
+            continue
+        if kind and _other_owners(la, lb, i1, j1):
+            continue  # "the department's Medal of Honor" / "Lakewood's Medal of Valor": two things
         if kind:
             topic = " ".join(la[max(0, i1 - 3) : i1] + ["…"] + la[i2 : i2 + 3])
             out.append(Change(kind, topic, " ".join(ta[i1:i2]), " ".join(tb[j1:j2])))
     return out
+
+
+def _not_one_count(a: str, b: str, la: list[str], lb: list[str], va: str, vb: str, i: int, j: int) -> bool:
+    """The two numbers are not two values of one count: a total against one count, two scopes
+    (a game's second half against one run of it), the report's or a quoted post's own date, a
+    currency conversion, a gallery caption, or a count of other things ("60 other countries")."""
+    return (
+        _running_total(la) != _running_total(lb)
+        or _scopes(a) != _scopes(b)
+        or _others(la[:i]) != _others(lb[:j])
+        or _dateline(la, i)
+        or _dateline(lb, j)
+        or _update_time(la, i)
+        or _update_time(lb, j)
+        or _post_date(a, va)
+        or _post_date(b, vb)
+        or _converted(a, va)
+        or _converted(b, vb)
+        or _other_currency(a, va, b, vb)
+        or _gallery_count(la, i)
+        or _gallery_count(lb, j)
+    )
+
+
+# A part of a game, a race or a day named by its order: "in the second half", "the deciding 15-2
+# run", "the first round". Two sentences that name different parts (or one a part, one none)
+# count over two scopes. (Only ordinal-led parts: "last year" or "this week" place, not scope.)
+_SCOPE = re.compile(
+    r"\b(first|second|third|fourth|final|opening|deciding|closing)\s+(?:[\w'’-]+\s+)?"
+    r"(half|quarter|period|inning|innings|run|round|set|lap|stage|leg|hour|day|week)s?\b",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=_MEMO)
+def _scopes(text: str) -> frozenset[tuple[str, str]]:
+    """The parts of an event the sentence counts over ("second half", "deciding run")."""
+    return frozenset((m.group(1).lower(), m.group(2).lower()) for m in _SCOPE.finditer(text))
+
+
+def _others(before: list[str]) -> bool:
+    """The words before a value speak of other things ("60 other countries", "another 12")."""
+    return bool({"other", "others", "another"} & set(before))
+
+
+_MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+
+
+def _post_date(text: str, value: str) -> bool:
+    """The number is the day of an embedded post's signature ("— Jada Pinkett Smith (@jadapsmith)
+    December 12, 2017"): when that post was written, as a report's own date, not the event's."""
+    pattern = r"\(\s*@\w+\s*\)\s*" + _MONTH_WORD + r"\s+" + re.escape(value) + r"\b"
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+def _other_owners(la: list[str], lb: list[str], i: int, j: int) -> bool:
+    """Before the two words around the change, each sentence names another owner ("the
+    department's Medal of Honor" / "the city of Lakewood's Medal of Valor"): two things."""
+    if i < 3 or j < 3:
+        return False
+    oa, ob = la[i - 3], lb[j - 3]
+    return oa != ob and oa.endswith("'s") and ob.endswith("'s")
 
 
 @lru_cache(maxsize=_MEMO)
@@ -217,6 +286,27 @@ def different_rows(a: str, b: str) -> bool:
     return len(pa - pb) >= 2 and len(pb - pa) >= 2
 
 
+# How soon after a count an article may add "N more" of the same thing: about two sentences.
+MORE_WITHIN = 60
+
+
+def counted_in_parts(sentence: str, after: str, value: str, whole: str) -> bool:
+    """The article adds "N more" of what the sentence counts soon `after` it, and the two make the
+    other outlet's count ("three elephant carcasses were discovered", then "two more elephant
+    carcasses", against "five elephant carcasses"): a part against the whole, not two values."""
+    part, total = _number(value), _number(whole)
+    if part is None or total is None:
+        return False
+    tokens = [t.lower() for t in _tokens(sentence)]
+    units = {tokens[k + 1] for k, t in enumerate(tokens[:-1]) if t == value.lower()}
+    rest = [t.lower() for t in _tokens(after)][:MORE_WITHIN]
+    for k in range(len(rest) - 2):
+        more = _number(rest[k])
+        if more is not None and rest[k + 1] == "more" and units & set(rest[k + 2 : k + 4]) and part + more == total:
+            return True
+    return False
+
+
 def _anchored(la: list[str], lb: list[str], i1: int, i2: int, j1: int, j2: int) -> bool:
     """The words around the change are the same in both sentences: two on each side, where
     the change sits inside the sentence; three on the one side, where it opens or ends it."""
@@ -234,9 +324,35 @@ def _anchored(la: list[str], lb: list[str], i1: int, i2: int, j1: int, j2: int) 
 _TOTAL = frozenset({"total", "altogether", "cumulative", "overall", "so far", "in all", "to date"})
 
 
-def _before_one_surname(ta: Sequence[str], tb: Sequence[str], i2: int, j2: int) -> bool:
-    """The changed first names stand before one surname in both ("Bill" / "William" Ingaldson)."""
-    return i2 < len(ta) and j2 < len(tb) and ta[i2] == tb[j2] and ta[i2][:1].isupper()
+def _before_one_surname(a: str, b: str, ta: Sequence[str], tb: Sequence[str], i2: int, j2: int) -> bool:
+    """The changed first names stand before one surname in both ("Bill" / "William" Ingaldson):
+    the next word is the same capitalized word, right after the change (only a space between:
+    "Larry Reed (Algee Smith)" names an actor after the character, not the character's surname)."""
+    if not (i2 < len(ta) and j2 < len(tb) and ta[i2] == tb[j2] and ta[i2][:1].isupper()):
+        return False
+    return all(_adjacent(text, tokens[end - 1], tokens[end]) for text, tokens, end in ((a, ta, i2), (b, tb, j2)))
+
+
+def _moved(la: list[str], lb: list[str], va: list[str], vb: list[str]) -> bool:
+    """One of the changed names stands in the other sentence as often as in its own: it moved, it
+    was not replaced ("Ford's record at North Carolina" / "North Carolina's record"; a list in
+    another order). A swap leaves the replaced name out of the other sentence ("Barbour said he is
+    glad Medlin had" / "Medlin said he is glad Medlin had")."""
+    a, b = [_unpossessive(t) for t in va], [_unpossessive(t) for t in vb]
+    return _count(lb, a) >= _count(la, a) or _count(la, b) >= _count(lb, b)
+
+
+def _count(tokens: list[str], phrase: list[str]) -> int:
+    """How often the (lower-cased) phrase stands in the tokens, possessives read as the name."""
+    plain = [_unpossessive(t) for t in tokens]
+    n = len(phrase)
+    return sum(plain[k : k + n] == phrase for k in range(len(plain) - n + 1))
+
+
+def _adjacent(text: str, first: str, second: str) -> bool:
+    """`first` stands right before `second` in the text, with only white space between."""
+    pattern = r"(?<![\w'])" + re.escape(first) + r"\s+" + re.escape(second) + r"(?![\w'])"
+    return re.search(pattern, text.replace("’", "'")) is not None
 
 
 # Words that mark a date as the report's own (its dateline or posting time), not the event's.
@@ -249,16 +365,19 @@ def _update_time(tokens: list[str], i: int) -> bool:
 
 
 def _dateline(tokens: list[str], i: int) -> bool:
-    """The number is the day of the report's own date: a month name before it, and either the
-    sentence opens with that date or a posting word stands near it ("announced today October 20")."""
-    if i == 0 or tokens[i - 1] not in _MONTHS:
+    """The number is the day of the report's own date: a month name next to it ("October 20",
+    "20 October"), and either the sentence opens with that date or a posting word stands near it
+    ("announced today October 20", "today (20 October 2011)")."""
+    month = (i > 0 and tokens[i - 1] in _MONTHS) or (i + 1 < len(tokens) and tokens[i + 1] in _MONTHS)
+    if not month:
         return i > 0 and tokens[0] == "posted"
     return i <= 2 or bool(_REPORT_DATE & set(tokens[max(0, i - 4) : i + 4]))
 
 
 def _converted(text: str, value: str) -> bool:
-    """The value stands in parentheses after an amount: a conversion ("110 billion euros ($143 billion)")."""
-    return bool(re.search(r"\([^()]*\b" + re.escape(value) + r"\b[^()]*\)", text))
+    """The value stands in parentheses right after an amount: a conversion ("110 billion euros
+    ($143 billion)"), not a sentence written as an aside in parentheses."""
+    return bool(re.search(r"\d[^()\d]{0,30}\([^()]*\b" + re.escape(value) + r"\b[^()]*\)", text))
 
 
 # A currency sign before an amount. (A currency word after it, "5 million euros", needs no rule: a
@@ -395,18 +514,33 @@ def _misspelt(x: str, y: str) -> bool:
 
 class NameIndex:
     """The capitalized runs of a story's articles ("Defense Secretary Ash Carter", "Paris, France"),
-    so that two words of one run are known to name one person or place."""
+    so that two words of one run are known to name one person or place; and the words the story
+    capitalizes inside a sentence (proper names, not a sentence's capitalized first word)."""
 
     _RUN = re.compile(r"[A-Z][\w'’-]+(?:(?:\s+|,\s+)[A-Z][\w'’-]+)+")
+    # A capitalized word after a lower-case word or a comma: capitalized for being a name.
+    _INSIDE = re.compile(r"(?<=[a-z,] )[A-Z][\w'’-]*")
 
     def __init__(self, texts: list[str]) -> None:
         self._runs: dict[str, set[int]] = {}
-        for text in texts:
-            for m in self._RUN.finditer(text):
-                run = len(self._runs)
-                for word in re.findall(r"[\w'’-]+", m.group()):
-                    self._runs.setdefault(_unpossessive(word).lower(), set()).add(run)
+        runs = (part for text in texts for m in self._RUN.finditer(text) for part in _one_name_parts(m.group()))
+        for run, found in enumerate(runs):  # each run its own number: words of two runs never meet
+            for word in re.findall(r"[\w'’-]+", found):
+                self._runs.setdefault(_fold(_unpossessive(word)), set()).add(run)
+        self._proper = {_fold(_unpossessive(m.group())) for text in texts for m in self._INSIDE.finditer(text)}
 
     def together(self, a: list[str], b: list[str]) -> bool:
         """Some word of `a` and some word of `b` stand in one capitalized run of the story."""
         return any(self._runs.get(x, set()) & self._runs.get(y, set()) for x in a for y in b)
+
+    def proper(self, tokens: Sequence[str]) -> bool:
+        """Every word is one the story capitalizes inside a sentence: a name even as a first word."""
+        return all(_fold(_unpossessive(t)) in self._proper for t in tokens)
+
+
+def _one_name_parts(run: str) -> list[str]:
+    """A capitalized run split where it lists several names: at commas, unless a part is one word
+    ("Paris, France", "San Francisco, California" name one place; "Mitt Romney, Rick Santorum"
+    are two people)."""
+    parts = run.split(",")
+    return [run] if any(len(p.split()) == 1 for p in parts) else parts

@@ -11,7 +11,7 @@ import numpy as np
 from scipy import sparse
 
 from .attribute import source_of
-from .claims import Change, NameIndex, differences, different_rows, support
+from .claims import Change, NameIndex, counted_in_parts, differences, different_rows, support
 from .model import (
     Claim,
     Comparison,
@@ -491,6 +491,8 @@ def _disagreements(
             rows_differ = different_rows(a.text, b.text)
             changes[(a.text, b.text)] = [] if rows_differ else differences(a.text, b.text, names)
         for change in changes[(a.text, b.text)]:
+            if change.kind == "number" and _in_parts(story, a, b, change):
+                continue  # one outlet counts the whole, the other a part and then the rest
             key = (change.kind, change.topic, frozenset((change.value_a, change.value_b)))
             claims = found.setdefault(key, (change.kind, change.topic, {}))[2]
             _add_to(claims, change.value_a, a.text, source_of(story, a))
@@ -498,6 +500,21 @@ def _disagreements(
     return tuple(
         Disagreement(kind, topic, tuple(Claim(value, text, tuple(srcs)) for value, (text, srcs) in claims.items()))
         for kind, topic, claims in _merge_sides(list(found.values()))
+    )
+
+
+# The article text after a sentence read for "N more" of what it counts (claims.counted_in_parts).
+_AFTER_CHARS = 600
+
+
+def _in_parts(story: PreparedStory, a: Sentence, b: Sentence, change: Change) -> bool:
+    """Either article adds "N more" right after its count, making the other outlet's count."""
+
+    def after(s: Sentence) -> str:
+        return story.articles[s.document].text[s.end : s.end + _AFTER_CHARS]
+
+    return counted_in_parts(a.text, after(a), change.value_a, change.value_b) or counted_in_parts(
+        b.text, after(b), change.value_b, change.value_a
     )
 
 
