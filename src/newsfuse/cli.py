@@ -431,7 +431,10 @@ def train_cmd(
     from .train import train, train_pairs
 
     if pairs or pairs_only:
-        done = train_pairs(out_dir or MODEL_PATH.parent, progress=True)
+        try:
+            done = train_pairs(out_dir or MODEL_PATH.parent, progress=True)
+        except NewsfuseError as error:
+            raise typer.BadParameter(str(error)) from None
         err.print(f"model {done['model']}, {done['train_pairs']} pairs of {', '.join(done['train_sets'])}")
     if pairs_only:
         return
