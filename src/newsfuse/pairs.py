@@ -39,13 +39,13 @@ FEATURES = (
 class PairSettings:
     """How the model is fitted and when it says "same claim"."""
 
-    # L2 penalty on the standardized coefficients, and Newton steps (IRLS converges in under 10
-    # on the trust sets' 20,000 pairs; the cap only guards a degenerate input).
+    # L2 penalty on the standardized coefficients, and the most Newton steps (it stops when a step
+    # moves no coefficient by 1e-8; the cap only guards a degenerate input).
     l2: float = 1.0
     max_iter: int = 50
-    # A probability from which the pair is one claim. CHOSEN on the trust sets' dev pairs
-    # (MRPC's held-out fifth, STS-B dev, ECB+ dev): see docs/benchmarks.md, "Same claim in other
-    # words (issue 18, branch updates)".
+    # A probability from which the pair is one claim. CHOSEN on the dev pairs updates would ask:
+    # of 0.5, 0.6 and 0.7, 0.5 is best on MRPC's held-out fifth (STS-B dev prefers 0.7). See
+    # docs/benchmarks.md, "Old news proper, and a learned same-claim decision (issue 18, branch `updates`)".
     threshold: float = 0.5
 
 

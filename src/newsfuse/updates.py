@@ -64,7 +64,8 @@ class UpdateSettings:
     # How "full" below SAME_CONTENT is trusted: "cover" (min_cover alone), "learned" (the
     # same-claim model, pairs.py, trained on MRPC and STS-B pairs), or "either". MEASURED: the
     # model is no better than min_cover where it is asked (cosine 0.15-0.45) and keeps more old
-    # news; see docs/benchmarks.md, "Same claim in other words (issue 18, branch updates)".
+    # news; see docs/benchmarks.md, "Old news proper, and a learned same-claim decision (issue 18,
+    # branch `updates`)".
     decision: Literal["cover", "learned", "either"] = "cover"
     # Two tellings at the gate's cosine giving the same specific numbers (claims.figures) state one
     # claim: most old news the comparison's judge still counted was such retellings ("16 states and
