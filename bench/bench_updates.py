@@ -16,17 +16,28 @@ The later part's new facts are its sentences (within the first 100 of an article
 MIN_WORDS words) that neither judge calls old; the update covers one when it is an update
 sentence, a source or partial source of one, or an update sentence states it in full.
 
+Of the claims judge's old news, "adds a value" counts the sentences that give a value (a number
+with what it counts, a weekday, a month) no earlier sentence of their fact gives: `claims.support`
+with numbers required (as the update asks it) finds no earlier sentence of the fact stating it in
+full, and one would without that number test (`adds_a_value`). By the issue's definition ("state
+something the earlier articles do not") they are new content the update keeps on purpose; the rest
+is "old proper".
+
+Each set runs under every `--decisions` value (`UpdateSettings.decision`: cover is min_cover alone,
+learned the same-claim model of pairs.py), one story at a time, timed side by side.
+
 --without-figures runs the update without its same-figures rule (`UpdateSettings.same_figures`),
 the update as it was before that rule, for a side-by-side comparison.
 
 How right is the claims judge? `--sample N` prints N random update sentences a set's claims judge
 calls old (JSON lines: key, the update sentence, the earlier sentence of its fact) to read by hand;
-`--judgements PATH` scores such a file's {key, old, note} lines: the share truly old, per set.
+`--judgements PATH` scores such a file's {key, old, note} lines: the share truly old, per set (with
+`--limit N`, the sample's, also how many of the read ones add a value, and how many of those were read old).
 
 Usage (from the repo root):
-    PYTHONPATH=src python3 bench/bench_updates.py [--limit N] [--json] [--without-figures]
+    PYTHONPATH=src python3 bench/bench_updates.py [--limit N] [--json] [--without-figures] [--decisions cover,learned]
     PYTHONPATH=src python3 bench/bench_updates.py --sample 25 [--limit N] > sample.jsonl
-    PYTHONPATH=src python3 bench/bench_updates.py --judgements bench/judgements/updates-old-2026-12-01.jsonl
+    PYTHONPATH=src python3 bench/bench_updates.py --judgements bench/judgements/updates-old-2026-12-01.jsonl --limit 20
 """
 
 from __future__ import annotations
@@ -86,11 +97,11 @@ def dated(story):
     return replace(story, articles=arts), BASE + timedelta(days=k - 1, hours=12), k
 
 
-def judge(story, k: int, update, scorer) -> dict:
-    from newsfuse.claims import support
+def claims_view(story, k: int) -> dict:
+    """What both judges need of a story, computed once for every update judged: its preparation,
+    the earlier text, and where each sentence sits in the comparison's facts."""
     from newsfuse.compare import compare
-    from newsfuse.prepare import MAX_POSITION, prepare
-    from newsfuse.textsim import SAME_CONTENT
+    from newsfuse.prepare import prepare
 
     prepared = prepare(story)
     earlier = set(range(k))
@@ -98,29 +109,58 @@ def judge(story, k: int, update, scorer) -> dict:
     # claims: where each sentence (document, start) sits in the comparison's facts, and the earlier
     # sentence of that fact (for reading the judge's verdicts by hand)
     old_by_claims: dict[tuple[int, int], str] = {}
+    earlier_of: dict[tuple[int, int], list[str]] = {}  # every earlier sentence of its fact
     for fact in compare(prepared).facts:
         head = fact.sources[0]
         full = [s for s in fact.sources if s.document in earlier]
+        told = [story.articles[s.document].text[s.start : s.end] for s in full]
         if full:
-            said = story.articles[full[0].document].text[full[0].start : full[0].end]
             for s in fact.sources + fact.partial:
-                old_by_claims.setdefault((s.document, s.start), said)
+                old_by_claims.setdefault((s.document, s.start), told[0])
+                earlier_of.setdefault((s.document, s.start), told)
         if head.document in earlier:  # a later partial states part of an earlier sentence
             said = story.articles[head.document].text[head.start : head.end]
             for s in fact.partial:
                 old_by_claims.setdefault((s.document, s.start), said)
+                earlier_of.setdefault((s.document, s.start), [said])
+    return {
+        "prepared": prepared,
+        "earlier": earlier,
+        "earlier_text": earlier_text,
+        "old_by_claims": old_by_claims,
+        "earlier_of": earlier_of,
+    }
+
+
+def judge(story, view: dict, update, scorer) -> dict:
+    from newsfuse.claims import support
+    from newsfuse.prepare import MAX_POSITION
+    from newsfuse.textsim import SAME_CONTENT
+
+    prepared, earlier, earlier_text = view["prepared"], view["earlier"], view["earlier_text"]
+    old_by_claims, earlier_of = view["old_by_claims"], view["earlier_of"]
+
+    rouge_memo = view.setdefault("rouge", {})  # the same later sentences, under every decision
 
     def rouge_old(text: str) -> bool:
-        return scorer.score(text, earlier_text)["rouge2"].recall >= ROUGE2_OLD
+        if text not in rouge_memo:
+            rouge_memo[text] = scorer.score(text, earlier_text)["rouge2"].recall >= ROUGE2_OLD
+        return rouge_memo[text]
 
     shown = [(u, {(s.document, s.start) for s in u.sources + u.partial}) for u in update.sentences]
     in_update = set().union(*(spans for _, spans in shown)) if shown else set()
     old_claims = sum(1 for u, _ in shown if (u.sources[0].document, u.sources[0].start) in old_by_claims)
     judged_old = [
-        {"key": f"{story.id}|{u.sources[0].document}|{u.sources[0].start}", "update": u.text, "earlier": said}
+        {
+            "key": f"{story.id}|{u.sources[0].document}|{u.sources[0].start}",
+            "update": u.text,
+            "earlier": said,
+            "adds_value": adds_a_value(u.text, earlier_of[(u.sources[0].document, u.sources[0].start)]),
+        }
         for u, _ in shown
         if (said := old_by_claims.get((u.sources[0].document, u.sources[0].start))) is not None
     ]
+    adds_value = sum(1 for j in judged_old if j["adds_value"])
     old_rouge = sum(1 for u, _ in shown if rouge_old(u.text))
     new_facts = covered = rouge_new = rouge_covered = 0
     vectors = prepared.views.tfidf()
@@ -142,6 +182,7 @@ def judge(story, k: int, update, scorer) -> dict:
     return {
         "sentences": len(shown),
         "old_claims": old_claims,
+        "adds_value": adds_value,
         "old_rouge": old_rouge,
         "new_facts": new_facts,
         "covered": covered,
@@ -152,67 +193,89 @@ def judge(story, k: int, update, scorer) -> dict:
     }
 
 
-def run(name: str, path: Path, limit: int | None, figures: bool = True) -> dict:
+def adds_a_value(text: str, told: list[str]) -> bool:
+    """The claims judge calls `text` old, but it gives a value (a number, with what it counts, a
+    weekday or month) that no earlier sentence of its fact gives: `support` with numbers required
+    finds none stating it in full, and one would without that test. New content by the issue's
+    definition ("state something the earlier articles do not"): the update keeps it on purpose."""
+    from newsfuse.claims import support
+
+    if not told or any(support(text, e) == "full" for e in told):
+        return False
+    return any(support(text, e) == "partial" and support(text, e, numbers_required=False) == "full" for e in told)
+
+
+DECISIONS = ("cover", "learned")  # UpdateSettings.decision: before (min_cover) and after (pairs.py)
+
+
+def run(name: str, path: Path, limit: int | None, figures: bool = True, decisions=DECISIONS) -> dict:
+    """Per decision, the totals of one set: each story's update under each decision, timed side by
+    side (one after the other on the same story), judged against the same comparison."""
     from rouge_score import rouge_scorer
 
     from newsfuse.updates import UpdateSettings, story_update
 
-    settings = UpdateSettings(same_figures=figures)
-
     scorer = rouge_scorer.RougeScorer(["rouge2"], use_stemmer=True)
-    total = {
-        "stories": 0,
-        "sentences": 0,
-        "old_claims": 0,
-        "old_rouge": 0,
-        "new_facts": 0,
-        "covered": 0,
-        "rouge_new": 0,
-        "rouge_covered": 0,
-        "changes": 0,
-    }
-    seconds, later_articles = 0.0, 0
-    judged_old: list[dict] = []
+    keys = ("stories", "sentences", "old_claims", "adds_value", "old_rouge", "new_facts", "covered")
+    keys += ("rouge_new", "rouge_covered", "changes")
+    totals = {d: dict.fromkeys(keys, 0) | {"seconds": 0.0, "later": 0, "judged_old": []} for d in decisions}
     for story in load_stories(name, path, limit):
         story, since, k = dated(story)
-        started = time.perf_counter()
         try:
-            update = story_update(story, since, settings=settings)
+            view = claims_view(story, k)
         except Exception as error:  # an empty story (no body sentence): reported, not counted
             print(f"{name} {story.id}: {error}", file=sys.stderr)
             continue
-        seconds += time.perf_counter() - started
-        later_articles += len(update.later)
-        got = judge(story, k, update, scorer)
-        total["stories"] += 1
-        judged_old += [dict(j, key=f"{name}|{j['key']}") for j in got.pop("judged_old")]
-        for key, value in got.items():
-            total[key] += value
-    total["ms_per_story"] = 1000 * seconds / max(1, total["stories"])
-    total["ms_per_later_article"] = 1000 * seconds / max(1, later_articles)
-    total["judged_old"] = judged_old
-    return total
+        for decision in decisions:
+            total = totals[decision]
+            started = time.perf_counter()
+            update = story_update(story, since, settings=UpdateSettings(same_figures=figures, decision=decision))
+            total["seconds"] += time.perf_counter() - started
+            total["later"] += len(update.later)
+            got = judge(story, view, update, scorer)
+            total["stories"] += 1
+            total["judged_old"] += [dict(j, key=f"{name}|{j['key']}") for j in got.pop("judged_old")]
+            for key, value in got.items():
+                total[key] += value
+    for total in totals.values():
+        total["ms_per_story"] = 1000 * total["seconds"] / max(1, total["stories"])
+        total["ms_per_later_article"] = 1000 * total.pop("seconds") / max(1, total.pop("later"))
+    return totals
 
 
-def print_sample(rows: dict, size: int, seed: int) -> None:
-    """`size` random update sentences of each set that the claims judge calls old, as JSON lines."""
+def print_sample(rows: dict, size: int, seed: int, decision: str) -> None:
+    """`size` random update sentences of each set that the claims judge calls old (under
+    `decision`), as JSON lines."""
     import random
 
     for r in rows.values():
-        for item in random.Random(seed).sample(r["judged_old"], min(size, len(r["judged_old"]))):
+        judged = r[decision]["judged_old"]
+        for item in random.Random(seed).sample(judged, min(size, len(judged))):
             print(json.dumps(item, ensure_ascii=False))
 
 
-def report_judgements(path: Path) -> None:
+def report_judgements(path: Path, limit: int | None) -> None:
     """Per set, the share of the judged sentences truly old (read by hand) and the claims judge's
-    old-news share it implies."""
+    old-news share it implies; with `limit` (the sample's), the read verdicts split by whether the
+    sentence adds a value (`adds_a_value`, the update as shipped rerun to find out)."""
     marks = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
-    print("| set | read | truly old | claims judge's precision |")
-    print("|---|---:|---:|---:|")
-    for name in dict.fromkeys(m["key"].split("|")[0] for m in marks):
+    names = list(dict.fromkeys(m["key"].split("|")[0] for m in marks))
+    flags: dict[str, bool] = {}
+    if limit is not None:
+        for name in names:
+            for j in run(name, SETS[name], limit, decisions=("cover",))["cover"]["judged_old"]:
+                flags[j["key"]] = j["adds_value"]
+    print("| set | read | truly old | claims judge's precision | adds a value: read, truly old | found again |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name in names:
         mine = [m for m in marks if m["key"].startswith(name + "|")]
         old = sum(1 for m in mine if m["old"])
-        print(f"| {name} | {len(mine)} | {old} | {100 * old / len(mine):.0f}% |")
+        value = [m for m in mine if flags.get(m["key"])]
+        found = sum(1 for m in mine if m["key"] in flags)
+        print(
+            f"| {name} | {len(mine)} | {old} | {100 * old / len(mine):.0f}% "
+            f"| {len(value)}, {sum(1 for m in value if m['old'])} | {found} |"
+        )
 
 
 def main() -> None:
@@ -222,34 +285,45 @@ def main() -> None:
     parser.add_argument("--without-figures", action="store_true", help="The update without its same-figures rule.")
     parser.add_argument("--sample", type=int, default=None, help="Print N judged-old sentences a set, to read.")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--decisions", default=",".join(DECISIONS), help="UpdateSettings.decision values to run side by side."
+    )
     parser.add_argument("--judgements", type=Path, default=None, help="Score a read sample's {key, old, note}.")
     args = parser.parse_args()
     if args.judgements is not None:
-        report_judgements(args.judgements)
+        report_judgements(args.judgements, args.limit)
         return
-    rows = {name: run(name, path, args.limit, not args.without_figures) for name, path in SETS.items() if path.exists()}
+    decisions = tuple(args.decisions.split(","))
+    rows = {
+        name: run(name, path, args.limit, not args.without_figures, decisions)
+        for name, path in SETS.items()
+        if path.exists()
+    }
     if args.sample is not None:
-        print_sample(rows, args.sample, args.seed)
+        print_sample(rows, args.sample, args.seed, decisions[0])
         return
     for r in rows.values():
-        r.pop("judged_old")
+        for d in r.values():
+            d.pop("judged_old")
     if args.json:
         print(json.dumps(rows, indent=2))
         return
     print(
-        "| set | stories | update sentences | old news (claims) | old news (ROUGE-2 ≥ 0.5) | new facts covered "
-        "| new by ROUGE-2 alone, covered | changed values | ms / story | ms / later article |"
+        "| set | decision | stories | update sentences | old news (claims) | of which old proper / adds a value "
+        "| old news (ROUGE-2 ≥ 0.5) | new facts covered | new by ROUGE-2 alone, covered | ms / story |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for name, r in rows.items():
-        n = max(1, r["sentences"])
-        print(
-            f"| {name} | {r['stories']} | {r['sentences']} | {100 * r['old_claims'] / n:.1f}% "
-            f"| {100 * r['old_rouge'] / n:.1f}% | {100 * r['covered'] / max(1, r['new_facts']):.1f}% "
-            f"({r['covered']}/{r['new_facts']}) | {100 * r['rouge_covered'] / max(1, r['rouge_new']):.1f}% "
-            f"({r['rouge_covered']}/{r['rouge_new']}) | {r['changes']} | {r['ms_per_story']:.0f} "
-            f"| {r['ms_per_later_article']:.0f} |"
-        )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, by_decision in rows.items():
+        for decision, r in by_decision.items():
+            n = max(1, r["sentences"])
+            proper = r["old_claims"] - r["adds_value"]
+            print(
+                f"| {name} | {decision} | {r['stories']} | {r['sentences']} | {100 * r['old_claims'] / n:.1f}% "
+                f"| {100 * proper / n:.1f}% / {100 * r['adds_value'] / n:.1f}% "
+                f"| {100 * r['old_rouge'] / n:.1f}% | {100 * r['covered'] / max(1, r['new_facts']):.1f}% "
+                f"({r['covered']}/{r['new_facts']}) | {100 * r['rouge_covered'] / max(1, r['rouge_new']):.1f}% "
+                f"({r['rouge_covered']}/{r['rouge_new']}) | {r['ms_per_story']:.0f} |"
+            )
 
 
 if __name__ == "__main__":

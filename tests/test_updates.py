@@ -301,3 +301,17 @@ def test_a_retelling_with_the_same_figures_is_old_news():
     # Without the figures rule the retelling shares too few words with the earlier one to be dropped.
     plain = [s.text for s in story_update(story, since, settings=UpdateSettings(same_figures=False)).sentences]
     assert any("16 states" in t for t in plain)
+
+
+@pytest.mark.parametrize("decision", ["cover", "learned", "either"])
+def test_every_decision_keeps_the_true_new_facts(decision):
+    """The housing fact shares only the company's name with the morning's sentence: new under each
+    decision of when support's "full" is trusted below SAME_CONTENT."""
+    from newsfuse.updates import UpdateSettings
+
+    settings = UpdateSettings(decision=decision)
+    texts = [
+        s.text for s in story_update(fire_story(), datetime(2025, 6, 2, 12, tzinfo=UTC), settings=settings).sentences
+    ]
+    assert any("temporary housing" in t for t in texts) and any("18 people were injured" in t for t in texts)
+    assert not any("three stations" in t for t in texts)

@@ -420,11 +420,24 @@ def train_cmd(
     seed: int = typer.Option(0, help="Random seed (the shipped model uses 0)."),
     limit: int | None = typer.Option(None, help="Training clusters (default 20,000, as shipped)."),
     reranker: bool = typer.Option(True, help="Also train the reranker (rerank.json) over the new model."),
+    pairs: bool = typer.Option(
+        True,
+        help="Also train the same-claim model (same-claim.json, updates' --decision learned) on ../shared/data/trust.",
+    ),
+    pairs_only: bool = typer.Option(False, "--pairs-only", help="Train only the same-claim model (no Multi-News)."),
 ) -> None:
-    """Reproduce the learned selector's and the reranker's models from the Multi-News data, then evaluate them."""
+    """Reproduce the learned selector's, the reranker's and the same-claim models, then evaluate them."""
     from .select.learned import MODEL_PATH
-    from .train import train
+    from .train import train, train_pairs
 
+    if pairs or pairs_only:
+        try:
+            done = train_pairs(out_dir or MODEL_PATH.parent, progress=True)
+        except NewsfuseError as error:
+            raise typer.BadParameter(str(error)) from None
+        err.print(f"model {done['model']}, {done['train_pairs']} pairs of {', '.join(done['train_sets'])}")
+    if pairs_only:
+        return
     for path in (train_path, validation_path):
         if not path.exists():
             raise typer.BadParameter(f"{path}: no such file")

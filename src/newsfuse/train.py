@@ -413,3 +413,157 @@ def train_reranker(
         "seconds_features": round(built - started, 1),
         "seconds_fit": round(time.perf_counter() - built, 1),
     }
+
+
+# ---- the same-claim model (pairs.py), for updates ---------------------------------------------
+
+PAIRS_FILE = "same-claim.json"
+TRUST = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "trust"
+# MRPC ships only its train portion here: every fifth pair (by a hash of its id) is held out as dev.
+MRPC_DEV_EVERY = 5
+# STS-B pairs from this score are one claim (4: "mostly equivalent, unimportant details differ";
+# 3 already "some important information differs").
+STSB_SAME = 4.0
+# The TF-IDF of MRPC and STS-B pairs is fitted on blocks of this many pairs, about a story's
+# sentences (a story's fit is what updates' cosines come from; a whole file's idf is far steeper).
+PAIR_BLOCK = 100
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    import json
+
+    if not path.exists():
+        raise NewsfuseError(f"{path}: no such file (the trust sets, ../shared/data/trust)")
+    return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+
+
+def _both_ways(pairs: list[tuple[str, str]], labels: list[float], block: int) -> tuple[list, list]:
+    """(claim, other, cosine) both ways round of each pair, cosines on blocks of `block` pairs."""
+    from .textsim import TextViews
+
+    out, y = [], []
+    for start in range(0, len(pairs), block):
+        chunk = pairs[start : start + block]
+        vectors = TextViews([t for pair in chunk for t in pair]).tfidf()
+        for n, (a, b) in enumerate(chunk):
+            cosine = float((vectors[2 * n] @ vectors[2 * n + 1].T).toarray()[0, 0])
+            out += [(a, b, cosine), (b, a, cosine)]
+            y += [labels[start + n]] * 2
+    return out, y
+
+
+def _mrpc(dev: bool) -> tuple[list, list]:
+    from zlib import crc32
+
+    records = [
+        r
+        for r in _read_jsonl(TRUST / "paraphrase_mrpc_train.jsonl")
+        if (crc32(str(r["id"]).encode()) % MRPC_DEV_EVERY == 0) == dev
+    ]
+    return _both_ways([(r["s1"], r["s2"]) for r in records], [float(r["label"]) for r in records], PAIR_BLOCK)
+
+
+def _stsb(dev: bool) -> tuple[list, list]:
+    records = _read_jsonl(TRUST / f"similarity_stsb_{'dev' if dev else 'train'}.jsonl")
+    return _both_ways(
+        [(r["s1"], r["s2"]) for r in records], [float(r["score"] >= STSB_SAME) for r in records], PAIR_BLOCK
+    )
+
+
+def _ecbplus(dev: bool) -> tuple[list, list]:
+    """ECB+ gold pairs (same event and a shared participant, time or place: `strict_same_fact`),
+    both ways, cosines on the TF-IDF of the story's gold sentences."""
+    from .textsim import TextViews
+
+    out, y = [], []
+    for story in _read_jsonl(TRUST / f"facts_ecbplus_{'dev' if dev else 'train'}.jsonl"):
+        texts = [s["text"] for s in story["sentences"]]
+        vectors = TextViews(texts).tfidf()
+        for p in story["pairs"]:
+            a, b = p["a"], p["b"]
+            cosine = float((vectors[a] @ vectors[b].T).toarray()[0, 0])
+            out += [(texts[a], texts[b], cosine), (texts[b], texts[a], cosine)]
+            y += [float(p["strict_same_fact"])] * 2
+    return out, y
+
+
+PAIR_SETS = {"mrpc": _mrpc, "stsb": _stsb, "ecbplus": _ecbplus}
+
+
+def pair_rows(dev: bool) -> dict[str, tuple[np.ndarray, np.ndarray, list]]:
+    """Per trust set, the FEATURES rows, labels and (claim, other, cosine) pairs of its train or dev part."""
+    from .pairs import rows
+
+    out = {}
+    for name, read in PAIR_SETS.items():
+        pairs, labels = read(dev)
+        out[name] = (rows(pairs), np.array(labels), pairs)
+    return out
+
+
+# The sets the model learns from: MRPC and STS-B ask "the same content in other words", which is
+# what an update must not repeat. ECB+ asks "the same event" (its pairs of one event add details
+# of their own: 90% of its pairs the update would ask are positive), so it is measured, not learned.
+PAIR_TRAIN_SETS = ("mrpc", "stsb")
+# Pairs are learned where updates asks the model: at the lede gate's cosine or above, `support` full.
+PAIR_GATE = 0.15
+
+
+def asked(pairs: list) -> np.ndarray:
+    """Which (claim, other, cosine) pairs updates would ask the model about (PAIR_GATE, support full)."""
+    from .claims import support
+
+    return np.array([c >= PAIR_GATE and support(a, b) == "full" for a, b, c in pairs], dtype=bool)
+
+
+def pair_accuracy(model, data: dict) -> dict:
+    """Per set: accuracy on every pair and on the pairs updates asks, with the old rule's beside it
+    (cosine at SAME_CONTENT or the earlier holds `UpdateSettings.min_cover` of the later's words);
+    "band": the asked pairs below SAME_CONTENT, where the model (or min_cover) decides alone."""
+    from .textsim import SAME_CONTENT
+    from .updates import UpdateSettings
+
+    out = {}
+    for name, (X, y, pairs) in data.items():
+        learned = model.predict_proba(X) >= model.settings.threshold if len(X) else np.zeros(0, bool)
+        rule = (X[:, 0] >= SAME_CONTENT) | (X[:, 1] >= UpdateSettings().min_cover)
+        gate = asked(pairs)
+        band = gate & (X[:, 0] < SAME_CONTENT)  # where the model, not the cosine, decides
+        out[name] = {
+            "pairs": int(len(y)),
+            "asked": int(gate.sum()),
+            "band": int(band.sum()),
+            "band_positive": round(float(y[band].mean()), 3) if band.any() else None,
+            "accuracy": round(float(np.mean(learned == y)), 3),
+            "accuracy_asked": round(float(np.mean(learned[gate] == y[gate])), 3),
+            "accuracy_band": round(float(np.mean(learned[band] == y[band])), 3) if band.any() else None,
+            "rule_accuracy": round(float(np.mean(rule == y)), 3),
+            "rule_accuracy_asked": round(float(np.mean(rule[gate] == y[gate])), 3),
+            "rule_accuracy_band": round(float(np.mean(rule[band] == y[band])), 3) if band.any() else None,
+        }
+    return out
+
+
+def train_pairs(out_dir: str | Path, progress: bool = False) -> dict:
+    """Fit the same-claim model (pairs.py) on the asked pairs of PAIR_TRAIN_SETS' train parts, each
+    set weighted alike, save it to `out_dir/same-claim.json`, and score it on every set's dev part."""
+    from .pairs import SameClaim
+
+    started = time.perf_counter()
+    train_data, dev_data = pair_rows(dev=False), pair_rows(dev=True)
+    X, y, w = [], [], []
+    for name in PAIR_TRAIN_SETS:
+        rows_, labels, pairs = train_data[name]
+        gate = asked(pairs)
+        X.append(rows_[gate])
+        y.append(labels[gate])
+        w.append(np.full(int(gate.sum()), 1.0 / max(1, int(gate.sum()))))
+    weight = np.concatenate(w)
+    model = SameClaim().fit(np.vstack(X), np.concatenate(y), weight * len(weight) / weight.sum())
+    meta = {"train_sets": list(PAIR_TRAIN_SETS), "train_pairs": int(len(weight))}
+    path = model.save(Path(out_dir) / PAIRS_FILE, meta)
+    scores = pair_accuracy(model, dev_data)
+    if progress:
+        for name, s in scores.items():
+            print(f"same-claim dev {name}: {s}")
+    return {"model": str(path), **meta, "dev": scores, "seconds": round(time.perf_counter() - started, 1)}

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from .attribute import source_of
 from .claims import NameIndex, cover, differences, figures, support
+from .errors import OptionError
 from .model import (
     DisagreementKind,
     Reported,
@@ -60,6 +61,12 @@ class UpdateSettings:
     # ("Harbour Trading Company owns the warehouse" / "Harbour Trading Company will pay for housing")
     # are not one claim. MEASURED: see docs/benchmarks.md, "Following a story".
     min_cover: float = 0.5
+    # How "full" below SAME_CONTENT is trusted: "cover" (min_cover alone), "learned" (the
+    # same-claim model, pairs.py, trained on MRPC and STS-B pairs), or "either". MEASURED: the
+    # model is no better than min_cover where it is asked (cosine 0.15-0.45) and keeps more old
+    # news; see docs/benchmarks.md, "Old news proper, and a learned same-claim decision (issue 18,
+    # branch `updates`)".
+    decision: Literal["cover", "learned", "either"] = "cover"
     # Two tellings at the gate's cosine giving the same specific numbers (claims.figures) state one
     # claim: most old news the comparison's judge still counted was such retellings ("16 states and
     # the District of Columbia"). MEASURED: see docs/benchmarks.md, "Following a story".
@@ -77,6 +84,13 @@ class UpdateSettings:
     min_words: int = 6
     # Two later sentences state one update from this cosine (and claims.support "full").
     same_update: float = SAME_CONTENT
+
+    def __post_init__(self) -> None:
+        if self.decision not in DECISIONS:
+            raise OptionError(f"decision must be one of {', '.join(DECISIONS)}, got {self.decision!r}")
+
+
+DECISIONS = ("cover", "learned", "either")
 
 
 def article_times(story: Story, added: Sequence[datetime | None] | None = None) -> list[datetime | None]:
@@ -154,12 +168,22 @@ def _states(
     numbers the earlier one gives, one of them not `common` ("170,000 migrants" told twice), with
     `figure_cover` of its content words, and no changed value contradicts."""
     overlap = cover(later, earlier)
-    if how == "full" and (similarity >= SAME_CONTENT or overlap >= settings.min_cover):
+    if how == "full" and (similarity >= SAME_CONTENT or _same_claim(later, earlier, similarity, overlap, settings)):
         return True
     if not settings.same_figures or how == "contradicts" or overlap < settings.figure_cover:
         return False
     mine = figures(later)
     return bool(mine - common) and mine <= figures(earlier) and not any(q in later for q in _QUOTE_MARKS)
+
+
+def _same_claim(later: str, earlier: str, similarity: float, overlap: float, settings: UpdateSettings) -> bool:
+    """Below SAME_CONTENT: the earlier sentence tells the later one's claim (settings.decision)."""
+    by_cover = overlap >= settings.min_cover
+    if settings.decision == "cover" or (settings.decision == "either" and by_cover):
+        return by_cover
+    from .pairs import shipped
+
+    return shipped().same(later, earlier, similarity)
 
 
 def _common_figures(texts: Sequence[str], most: int) -> set[float]:
