@@ -14,7 +14,16 @@ from typing import Any
 
 from .errors import OptionError
 from .model import Article
-from .stories import DEFAULT, ArticleVector, ClusterSettings, MemoryIndex, StoryClusterer, StoryState, as_utc
+from .stories import (
+    DEFAULT,
+    ArticleVector,
+    ClusterSettings,
+    MemoryIndex,
+    StoryClusterer,
+    StoryState,
+    as_utc,
+    pair_lone_reports,
+)
 
 __all__ = [
     "Partition",
@@ -287,7 +296,8 @@ def cluster_partitioned(
     run = map or (lambda f, parts, settings: [f(p, settings) for p in parts])
     results = list(run(cluster_partition, plan, settings=settings))
     steps["cluster"], clock = time.perf_counter() - clock, time.perf_counter()
-    labels = merge_partitions(results, len(articles), settings)
+    # the second pass over the whole stream, as `cluster_articles` makes it after its one pass
+    labels = pair_lone_reports(merge_partitions(results, len(articles), settings), articles, settings)
     steps["merge"] = time.perf_counter() - clock
     return labels, results
 
