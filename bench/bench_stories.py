@@ -7,6 +7,7 @@ Usage (from the repo root):
     PYTHONPATH=src python3 bench/bench_stories.py --ceiling       # what any clustering could reach
     PYTHONPATH=src python3 bench/bench_stories.py --dated         # with simulated publication dates
     PYTHONPATH=src python3 bench/bench_stories.py --events        # every dated event set, with and without dates
+    PYTHONPATH=src python3 bench/bench_stories.py --events --compare  # the same sets, with and without the lone reports' pass
     PYTHONPATH=src python3 bench/bench_stories.py --events --engine dask [--workers 2]
                                                                   # the same sets, one process beside Dask partitions
 Every cluster's kept documents (`cleansed_keep`, empty ones skipped) are mixed into one stream,
@@ -29,7 +30,7 @@ from pathlib import Path
 
 from newsfuse.model import Article
 from newsfuse.store import Store
-from newsfuse.stories import b_cubed, cluster_articles
+from newsfuse.stories import DEFAULT, ClusterSettings, b_cubed, cluster_articles
 
 VALIDATION = Path(__file__).resolve().parents[2] / "shared" / "data" / "multinews" / "validation.jsonl.gz"
 EVENTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "events"
@@ -119,6 +120,27 @@ def events(store: bool = True) -> None:
         )
 
 
+def compare() -> None:
+    """Every set of `events`, in memory, with the defaults beside one pass only (`lone_threshold` 0,
+    the clustering before the lone reports' pass), in one run: quality and speed side by side."""
+    before = replace(DEFAULT, lone_threshold=0.0)
+    print(
+        "| set | dates | articles | B³ F1 one pass | B³ F1 with the pass | B³ P / R with the pass | pairwise F1 "
+        "one pass / with | stories one pass / with | articles/s one pass / with |"
+    )
+    print("|---|---|---:|---:|---:|---|---|---|---|")
+    cluster_articles([Article(text="A warm-up article about a harbour crane.")])  # the IDF table, outside the timings
+    for name, dates, articles, truth in event_cases():
+        runs = [run_memory(articles, truth, settings) for settings in (before, DEFAULT)]
+        old, new = runs
+        print(
+            f"| {name} | {dates} | {len(articles)} | {old['f1']:.3f} | **{new['f1']:.3f}** | {new['p']:.3f} / {new['r']:.3f} "
+            f"| {pairwise_f1(old['predicted'], truth):.3f} / {pairwise_f1(new['predicted'], truth):.3f} "
+            f"| {old['stories']} / {new['stories']} | {old['rate']:.0f} / {new['rate']:.0f} |",
+            flush=True,
+        )
+
+
 def event_cases() -> list[tuple[str, str, list[Article], list]]:
     """Every dated event set with and without its dates, and the undated Multi-News validation mix."""
     cases: list[tuple[str, str, list[Article], list]] = []
@@ -197,9 +219,9 @@ def _warm() -> None:
     cluster_articles([Article(text="A warm-up article about a harbour crane.")])
 
 
-def run_memory(articles: list[Article], truth: list) -> dict:
+def run_memory(articles: list[Article], truth: list, settings: ClusterSettings | None = None) -> dict:
     start = time.perf_counter()
-    predicted = cluster_articles(articles)
+    predicted = cluster_articles(articles, settings=settings)
     seconds = time.perf_counter() - start
     p, r, f1 = b_cubed(predicted, truth)
     return {
@@ -260,6 +282,9 @@ def main() -> None:
     parser.add_argument(
         "--events", action="store_true", help="the dated event sets and the mix, with and without dates"
     )
+    parser.add_argument(
+        "--compare", action="store_true", help="with --events: one pass beside the lone reports' pass, in memory"
+    )
     parser.add_argument("--engine", choices=("local", "dask"), default="local", help="with --events: dask beside local")
     parser.add_argument("--workers", type=int, default=2, help="Dask worker processes (--engine dask)")
     parser.add_argument(
@@ -268,6 +293,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.events and args.engine == "dask":
         return engines(args.workers, args.partitions)
+    if args.events and args.compare:
+        return compare()
     if args.events:
         return events(store=not args.no_store)
     articles, truth = mixed_articles(limit=args.limit, dated=args.dated)
