@@ -263,7 +263,7 @@ def _reports(first: str | None, second: str | None, hours: float = 5, dated: boo
 def test_two_outlets_lone_reports_of_one_event_are_paired():
     """The second pass (issue 13, PAC's partisan pairs): two stories of one article each, from two
     outlets, within `lone_gap`, join at a lower cosine than an article joins a story; not an
-    outlet's own two reports, not reports further apart, not undated ones, not with the pass off."""
+    outlet's own two reports, not reports further apart, not with the pass off."""
     assert StoryClusterer().best_story(vectorize(GUN_DEAL_RIGHT), _at(0))[0] is None
     assert cluster_articles(_reports("Wire", "Daily")) == [0, 0]
     assert cluster_articles(_reports("Wire", "Daily"), settings=ClusterSettings(lone_threshold=0.0)) == [0, 1]
@@ -272,7 +272,12 @@ def test_two_outlets_lone_reports_of_one_event_are_paired():
     assert cluster_articles(_reports("Wire", None)) == [0, 1]
     assert cluster_articles(_reports("Wire", "Daily", hours=40)) == [0, 0]  # past max_gap, within lone_gap
     assert cluster_articles(_reports("Wire", "Daily", hours=50)) == [0, 1]  # beyond lone_gap (2 days)
-    assert cluster_articles(_reports("Wire", "Daily", dated=False)) == [0, 1]
+    undated = _reports("Wire", "Daily", dated=False)  # undated: by arrival order (`lone_arrivals`)
+    assert cluster_articles(undated) == [0, 0]
+    assert cluster_articles(undated, settings=ClusterSettings(lone_arrivals=0)) == [0, 1]
+    filler = [Article(f"Note {i} on gardening tools and {i} shovels.", outlet="Garden") for i in range(20)]
+    assert cluster_articles([undated[0], *filler, undated[1]])[-1] != 0  # 21 arrivals apart
+    assert cluster_articles([undated[0], *filler[1:], undated[1]])[-1] == 0  # 20 apart
     # a third outlet's lone report finds its pair taken: pairs, never a chain of lone reports
     third = Article(GUN_DEAL_RIGHT.replace("Conservatives", "Gun owners"), outlet="Post", published=_at(0))
     assert pair_lone_reports([0, 1, 2], [*_reports("Wire", "Daily"), third]) == [0, 0, 1]

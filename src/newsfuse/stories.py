@@ -125,6 +125,13 @@ class ClusterSettings:
     # days at 0.10: PAC dev 0.881 / 0.891 / 0.891 / 0.891, the others unchanged: 2 days.
     lone_threshold: float = 0.10
     lone_gap: timedelta = timedelta(days=2)
+    # ... and undated lone reports (off any clock) by arrival order: two that arrived at most this
+    # many articles apart (0: never). Undated AllSides early / PAC train / PAC dev at 0.10 (one pass
+    # 0.690 / 0.858 / 0.680): 20 or 50 arrivals 0.696 / 0.914 / 0.719, no limit at 0.15 0.685 /
+    # 0.902 / 0.728: 20, the smaller window of the two that gain most. In a pile in no order a
+    # report meets only the lone reports that happen to arrive near it (the Multi-News mix has no
+    # outlets, so it never pairs).
+    lone_arrivals: int = 20
 
     def __post_init__(self) -> None:
         for name in ("story_terms", "posted_terms", "query_terms", "rescored", "recent_articles"):
@@ -154,7 +161,7 @@ class ClusterSettings:
             value = getattr(self, name)
             if not _is_real(value) or not 0.0 <= value < float("inf"):
                 raise OptionError(f"{name} must be a finite weight of zero or more, got {value!r}")
-        for name in ("undated_window", "lede_chars"):
+        for name in ("undated_window", "lede_chars", "lone_arrivals"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise OptionError(f"{name} must be a whole number of zero or more, got {value!r}")
@@ -509,35 +516,60 @@ def pair_lone_reports(
     settings: ClusterSettings = DEFAULT,
     vectors: Sequence[ArticleVector] | None = None,
 ) -> list[int]:
-    """The second pass (`ClusterSettings.lone_threshold`): each story of one dated article, in
-    arrival order, joins the earlier unpaired one it matches best (centroid cosine at least the
-    threshold, another known outlet, dates within `lone_gap`); labels renumbered by first article."""
+    """The second pass (`ClusterSettings.lone_threshold`): each story of one article, in arrival
+    order, joins the earlier unpaired one it matches best (centroid cosine at least the threshold,
+    another known outlet, dates within `lone_gap`, or both undated and within `lone_arrivals`
+    arrivals); labels renumbered by first article."""
     if not settings.lone_threshold:
         return list(labels)
     sizes, clocks = Counter(labels), _clocks(articles, settings.undated_clock)
-    lone = [i for i, label in enumerate(labels) if sizes[label] == 1 and clocks[i] is not None and articles[i].outlet]
+    lone = [
+        i
+        for i, label in enumerate(labels)
+        if sizes[label] == 1 and articles[i].outlet and (clocks[i] is not None or settings.lone_arrivals)
+    ]
     found = vectorize_articles([articles[i] for i in lone], settings) if vectors is None else [vectors[i] for i in lone]
     merged = list(labels)
-    # unpaired lone reports filed by day, so each one meets only those within `lone_gap`
-    unpaired: dict[int, list[tuple[int, dict[int, float]]]] = defaultdict(list)
-    reach = settings.lone_gap.days + 1
+    # unpaired lone reports filed by day (dated) or by block of `lone_arrivals` arrivals (undated),
+    # so each one meets only those near it
+    unpaired: dict[tuple[bool, int], list[tuple[int, dict[int, float]]]] = defaultdict(list)
     for i, vector in zip(lone, found):
-        centroid, day = _lone_centroid(vector, settings), clocks[i].toordinal()  # type: ignore[union-attr]
+        centroid, key, near = _lone_centroid(vector, settings), *_lone_keys(i, clocks[i], settings)
         best, best_score = None, settings.lone_threshold
-        for near in range(day - reach, day + reach + 1):
-            for j, other in unpaired.get(near, ()):
-                if articles[j].outlet == articles[i].outlet or abs(clocks[i] - clocks[j]) > settings.lone_gap:  # type: ignore[operator]
+        for where in near:
+            for j, other in unpaired.get(where, ()):
+                if articles[j].outlet == articles[i].outlet or not _lone_near(i, j, clocks, settings):
                     continue
                 score = sum(w * other.get(t, 0.0) for t, w in centroid.items())
                 if score >= best_score:
-                    best, best_score = (near, j, other), score
+                    best, best_score = (where, j, other), score
         if best is None:
-            unpaired[day].append((i, centroid))
+            unpaired[key].append((i, centroid))
         else:
             unpaired[best[0]].remove(best[1:])
             merged[i] = merged[best[1]]
     order: dict[int, int] = {}
     return [order.setdefault(label, len(order)) for label in merged]
+
+
+def _lone_keys(
+    position: int, clock: datetime | None, settings: ClusterSettings
+) -> tuple[tuple[bool, int], list[tuple[bool, int]]]:
+    """Where a lone report is filed (its day, or its block of arrivals when undated) and where its
+    possible partners are."""
+    if clock is not None:
+        day, reach = clock.toordinal(), settings.lone_gap.days + 1
+        return (True, day), [(True, d) for d in range(day - reach, day + reach + 1)]
+    block = position // settings.lone_arrivals
+    return (False, block), [(False, block - 1), (False, block)]
+
+
+def _lone_near(i: int, j: int, clocks: Sequence[datetime | None], settings: ClusterSettings) -> bool:
+    """Whether the lone reports at arrivals i and j (j earlier) are near enough to pair."""
+    first, second = clocks[i], clocks[j]
+    if first is not None and second is not None:
+        return abs(first - second) <= settings.lone_gap
+    return first is None and second is None and i - j <= settings.lone_arrivals
 
 
 def _lone_centroid(vector: ArticleVector, settings: ClusterSettings) -> dict[int, float]:
