@@ -7,6 +7,7 @@ Usage (from the repo root):
     PYTHONPATH=src python3 bench/bench_stories.py --ceiling       # what any clustering could reach
     PYTHONPATH=src python3 bench/bench_stories.py --dated         # with simulated publication dates
     PYTHONPATH=src python3 bench/bench_stories.py --events        # every dated event set, with and without dates
+    PYTHONPATH=src python3 bench/bench_stories.py --events --compare  # the same sets, with and without the lone reports' pass
     PYTHONPATH=src python3 bench/bench_stories.py --events --engine dask [--workers 2]
                                                                   # the same sets, one process beside Dask partitions
 Every cluster's kept documents (`cleansed_keep`, empty ones skipped) are mixed into one stream,
@@ -29,7 +30,7 @@ from pathlib import Path
 
 from newsfuse.model import Article
 from newsfuse.store import Store
-from newsfuse.stories import b_cubed, cluster_articles
+from newsfuse.stories import DEFAULT, ClusterSettings, b_cubed, cluster_articles
 
 VALIDATION = Path(__file__).resolve().parents[2] / "shared" / "data" / "multinews" / "validation.jsonl.gz"
 EVENTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "events"
@@ -105,16 +106,41 @@ def events(store: bool = True) -> None:
     """Every dated event set (and the Multi-News validation mix), with and without dates."""
     print(
         "| set | dates | articles | events | B³ P | B³ R | B³ F1 | pairwise F1 | stories | articles/s in memory "
-        "| articles/s into the store |"
+        "| articles/s into the store | store B³ F1 (one pass) |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, dates, articles, truth in event_cases():
         memory = run_memory(articles, truth)
-        rate = f"{run_store(articles, truth)['rate']:.0f}" if store else "-"
+        stored = run_store(articles, truth) if store else None
+        rate = f"{stored['rate']:.0f} | {stored['f1']:.3f}" if stored else "- | -"
         print(
             f"| {name} | {dates} | {len(articles)} | {len(set(truth))} | {memory['p']:.3f} | {memory['r']:.3f} "
             f"| **{memory['f1']:.3f}** | {pairwise_f1(memory['predicted'], truth):.3f} | {memory['stories']} "
             f"| {memory['rate']:.0f} | {rate} |",
+            flush=True,
+        )
+
+
+def compare() -> None:
+    """Every set of `events`, in memory, with the defaults beside one pass only (`lone_threshold` 0,
+    the clustering before the lone reports' pass), in one run: quality and speed side by side (the
+    fastest of 3 runs each; CPU rates are of that run)."""
+    before = replace(DEFAULT, lone_threshold=0.0)
+    print(
+        "| set | dates | articles | B³ F1 one pass | B³ F1 with the pass | B³ P / R with the pass | pairwise F1 "
+        "one pass / with | stories one pass / with | articles/s one pass / with | articles per CPU s one pass / with |"
+    )
+    print("|---|---|---:|---:|---:|---|---|---|---|---|")
+    cluster_articles([Article(text="A warm-up article about a harbour crane.")])  # the IDF table, outside the timings
+    for name, dates, articles, truth in event_cases():
+        # the fastest of 3 runs each, alternating: the small sets take well under a second
+        trials = [[run_memory(articles, truth, settings) for settings in (before, DEFAULT)] for _ in range(3)]
+        old, new = (max((t[k] for t in trials), key=lambda run: run["rate"]) for k in (0, 1))
+        print(
+            f"| {name} | {dates} | {len(articles)} | {old['f1']:.3f} | **{new['f1']:.3f}** | {new['p']:.3f} / {new['r']:.3f} "
+            f"| {pairwise_f1(old['predicted'], truth):.3f} / {pairwise_f1(new['predicted'], truth):.3f} "
+            f"| {old['stories']} / {new['stories']} | {old['rate']:.0f} / {new['rate']:.0f} "
+            f"| {old['cpu_rate']:.0f} / {new['cpu_rate']:.0f} |",
             flush=True,
         )
 
@@ -197,10 +223,10 @@ def _warm() -> None:
     cluster_articles([Article(text="A warm-up article about a harbour crane.")])
 
 
-def run_memory(articles: list[Article], truth: list) -> dict:
-    start = time.perf_counter()
-    predicted = cluster_articles(articles)
-    seconds = time.perf_counter() - start
+def run_memory(articles: list[Article], truth: list, settings: ClusterSettings | None = None) -> dict:
+    start, cpu = time.perf_counter(), time.process_time()
+    predicted = cluster_articles(articles, settings=settings)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     p, r, f1 = b_cubed(predicted, truth)
     return {
         "how": "in memory (`cluster_articles`)",
@@ -208,6 +234,7 @@ def run_memory(articles: list[Article], truth: list) -> dict:
         "r": r,
         "f1": f1,
         "rate": len(articles) / seconds,
+        "cpu_rate": len(articles) / max(cpu, 1e-9),
         "stories": len(set(predicted)),
         "predicted": predicted,
     }
@@ -260,6 +287,9 @@ def main() -> None:
     parser.add_argument(
         "--events", action="store_true", help="the dated event sets and the mix, with and without dates"
     )
+    parser.add_argument(
+        "--compare", action="store_true", help="with --events: one pass beside the lone reports' pass, in memory"
+    )
     parser.add_argument("--engine", choices=("local", "dask"), default="local", help="with --events: dask beside local")
     parser.add_argument("--workers", type=int, default=2, help="Dask worker processes (--engine dask)")
     parser.add_argument(
@@ -268,6 +298,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.events and args.engine == "dask":
         return engines(args.workers, args.partitions)
+    if args.events and args.compare:
+        return compare()
     if args.events:
         return events(store=not args.no_store)
     articles, truth = mixed_articles(limit=args.limit, dated=args.dated)

@@ -212,3 +212,27 @@ def test_missing_dask_says_how_to_install(tmp_path, monkeypatch):
     source = _write_stream(tmp_path / "stream.jsonl")
     result = runner.invoke(app, ["cluster", str(source), "-o", str(tmp_path / "o.jsonl"), "--engine", "dask"])
     assert result.exit_code == 1 and DASK_INSTALL in " ".join(result.output.split())
+
+
+def test_lone_reports_are_paired_over_the_whole_stream_as_one_process_pairs_them():
+    """The second pass runs after the merge, on the whole stream: a pair of lone reports cut by a
+    range boundary is paired as `cluster_articles` pairs it."""
+    deal = (
+        "Senators struck a bipartisan deal on background checks for gun buyers on Wednesday, a compromise "
+        "that supporters said could finally move firearms legislation through the chamber."
+    )
+    right = (  # cosine 0.14 with the deal's story: under the join threshold, over the lone reports'
+        "Conservatives vowed to resist the gun compromise, warning that the pact would grow federal power "
+        "over private sales between neighbours."
+    )
+    articles = []
+    for day in range(0, 12, 3):
+        articles += [
+            Article(deal, outlet="Wire", published=T0 + timedelta(days=day, hours=20)),
+            Article(right, outlet="Daily", published=T0 + timedelta(days=day + 1, hours=2)),
+        ]
+    one = cluster_articles(articles)
+    assert one == [0, 0, 1, 1, 2, 2, 3, 3]
+    assert cluster_articles(articles, settings=replace(DEFAULT, lone_threshold=0.0)) == list(range(8))
+    labels, results = cluster_partitioned(articles, 4, min_size=1)
+    assert len(results) > 1 and labels == one

@@ -16,7 +16,7 @@ from newsfuse.errors import OptionError
 from newsfuse.model import Article
 from newsfuse.settings import Options
 from newsfuse.store import Store
-from newsfuse.stories import ClusterSettings, StoryClusterer, b_cubed, cluster_articles
+from newsfuse.stories import ClusterSettings, StoryClusterer, b_cubed, cluster_articles, pair_lone_reports, vectorize
 
 VALIDATION = Path(__file__).resolve().parents[2] / "shared" / "data" / "multinews" / "validation.jsonl.gz"
 runner = CliRunner()
@@ -216,7 +216,8 @@ EVENTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "events" / "a
 
 def test_store_clusters_real_dated_news_as_memory(tmp_path):
     """The store keeps what liveness needs (recent dates, arrival numbers, the clock): on 150 real
-    dated AllSides articles it makes the in-memory partition."""
+    dated AllSides articles it makes the in-memory one pass (the store takes articles as they come,
+    so it has no second pass over lone reports: `lone_threshold` 0 in memory)."""
     if not EVENTS.exists():
         pytest.skip(f"{EVENTS} is not here")
     rows = [json.loads(line) for line in EVENTS.read_text(encoding="utf-8").splitlines()[:150]]
@@ -230,7 +231,7 @@ def test_store_clusters_real_dated_news_as_memory(tmp_path):
         )
         for i, r in enumerate(rows)
     ]
-    expected = cluster_articles(articles)
+    expected = cluster_articles(articles, settings=ClusterSettings(lone_threshold=0.0))
     with Store(tmp_path / "s.db") as store:
         got = [d.story for d in store.ingest(articles[:70], summarize=False)]
     with Store(tmp_path / "s.db") as store:  # reopened: the clock and arrivals come from the file
@@ -238,3 +239,58 @@ def test_store_clusters_real_dated_news_as_memory(tmp_path):
     assert b_cubed(got, expected)[2] == 1.0
     truth = [r["event"] for r in rows]
     assert b_cubed(expected, truth)[2] >= 0.80  # measured 0.819 (every tenth article undated)
+
+
+GUN_DEAL = (
+    "Senators struck a bipartisan deal on background checks for gun buyers on Wednesday, a compromise "
+    "that supporters said could finally move firearms legislation through the chamber."
+)
+# the same event told by another outlet in other words: cosine 0.14 with GUN_DEAL's story, under
+# the join threshold (0.18), over the lone reports' threshold (0.10)
+GUN_DEAL_RIGHT = (
+    "Conservatives vowed to resist the gun compromise, warning that the pact would grow federal power "
+    "over private sales between neighbours."
+)
+
+
+def _reports(first: str | None, second: str | None, hours: float = 5, dated: bool = True) -> list[Article]:
+    return [
+        Article(GUN_DEAL, outlet=first, published=_at(0) if dated else None),
+        Article(GUN_DEAL_RIGHT, outlet=second, published=_at(0) + timedelta(hours=hours) if dated else None),
+    ]
+
+
+def test_two_outlets_lone_reports_of_one_event_are_paired():
+    """The second pass (issue 13, PAC's partisan pairs): two stories of one article each, from two
+    outlets, within `lone_gap`, join at a lower cosine than an article joins a story; not an
+    outlet's own two reports, not reports further apart, not with the pass off."""
+    assert StoryClusterer().best_story(vectorize(GUN_DEAL_RIGHT), _at(0))[0] is None
+    assert cluster_articles(_reports("Wire", "Daily")) == [0, 0]
+    assert cluster_articles(_reports("Wire", "Daily"), settings=ClusterSettings(lone_threshold=0.0)) == [0, 1]
+    assert cluster_articles(_reports("Wire", "Daily"), settings=ClusterSettings(lone_threshold=0.2)) == [0, 1]
+    assert cluster_articles(_reports("Wire", "Wire")) == [0, 1]  # a single feed's items stay apart
+    assert cluster_articles(_reports("Wire", None)) == [0, 1]
+    assert cluster_articles(_reports("Wire", "Daily", hours=40)) == [0, 0]  # past max_gap, within lone_gap
+    assert cluster_articles(_reports("Wire", "Daily", hours=50)) == [0, 1]  # beyond lone_gap (2 days)
+    undated = _reports("Wire", "Daily", dated=False)  # undated: by arrival order (`lone_arrivals`)
+    assert cluster_articles(undated) == [0, 0]
+    assert cluster_articles(undated, settings=ClusterSettings(lone_arrivals=0)) == [0, 1]
+    filler = [Article(f"Note {i} on gardening tools and {i} shovels.", outlet="Garden") for i in range(20)]
+    assert cluster_articles([undated[0], *filler, undated[1]])[-1] != 0  # 21 arrivals apart
+    assert cluster_articles([undated[0], *filler[1:], undated[1]])[-1] == 0  # 20 apart
+    # a third outlet's lone report finds its pair taken: pairs, never a chain of lone reports
+    third = Article(GUN_DEAL_RIGHT.replace("Conservatives", "Gun owners"), outlet="Post", published=_at(0))
+    assert pair_lone_reports([0, 1, 2], [*_reports("Wire", "Daily"), third]) == [0, 0, 1]
+    with pytest.raises(OptionError, match="lone_threshold"):
+        ClusterSettings(lone_threshold=1.5)
+
+
+def test_lone_reports_pass_renumbers_by_first_article():
+    labels = [0, 1, 2, 3]
+    articles = [
+        Article(FIRE, outlet="A", published=_at(0)),
+        *_reports("Wire", "Daily"),
+        Article(FIRE, published=_at(9)),
+    ]
+    assert pair_lone_reports(labels, articles) == [0, 1, 1, 2]
+    assert pair_lone_reports(labels, articles, ClusterSettings(lone_threshold=0.0)) == labels

@@ -14,7 +14,16 @@ from typing import Any
 
 from .errors import OptionError
 from .model import Article
-from .stories import DEFAULT, ArticleVector, ClusterSettings, MemoryIndex, StoryClusterer, StoryState, as_utc
+from .stories import (
+    DEFAULT,
+    ArticleVector,
+    ClusterSettings,
+    MemoryIndex,
+    StoryClusterer,
+    StoryState,
+    as_utc,
+    pair_lone_reports,
+)
 
 __all__ = [
     "Partition",
@@ -62,6 +71,7 @@ class Piece:
     vector: ArticleVector | None
     clock: datetime | None
     seen: int
+    dated: bool = True  # the first article has a date of its own (else its clock is the stream's)
 
 
 @dataclass
@@ -161,11 +171,11 @@ def cluster_partition(partition: Partition, settings: ClusterSettings = DEFAULT)
     clusterer.now = partition.start
     vectors = clusterer.vectorize(partition.articles)
     labels: list[int] = []
-    firsts: dict[int, tuple[ArticleVector, datetime | None, int]] = {}
+    firsts: dict[int, tuple[ArticleVector, datetime | None, int, bool]] = {}
     for article, vector, seen in zip(partition.articles, vectors, partition.positions):
         clock = as_utc(article.published) or (clusterer.now if settings.undated_clock else None)
         label = clusterer.assign(vector, article.published, seen=seen)
-        firsts.setdefault(label, (vector, clock, seen))
+        firsts.setdefault(label, (vector, clock, seen, article.published is not None))
         labels.append(label)
     pieces = [_piece(clusterer.index.get(label), *firsts[label], partition, settings) for label in sorted(firsts)]
     cpu = time.process_time() - cpu
@@ -177,6 +187,7 @@ def _piece(
     vector: ArticleVector,
     clock: datetime | None,
     seen: int,
+    dated: bool,
     partition: Partition,
     settings: ClusterSettings,
 ) -> Piece:
@@ -184,7 +195,11 @@ def _piece(
     earlier story, the state if so or if the story may be live in the next range."""
     meets = _meets_earlier(clock, partition, settings)
     return Piece(
-        state if meets or _may_live(state, partition, settings) else None, vector if meets else None, clock, seen
+        state if meets or _may_live(state, partition, settings) else None,
+        vector if meets else None,
+        clock,
+        seen,
+        dated,
     )
 
 
@@ -236,7 +251,7 @@ def _place(merger: StoryClusterer, piece: Piece, settings: ClusterSettings) -> i
     if piece.vector is None or piece.state is None:
         return None
     best, score = merger.best_story(piece.vector, piece.clock, piece.seen)
-    threshold = settings.join_threshold if piece.clock is not None else settings.undated_threshold
+    threshold = settings.join_threshold if piece.dated else settings.undated_threshold  # as `StoryClusterer.assign`
     if best is None or score < threshold:
         return None
     old = merger.index.get(best)
@@ -287,7 +302,8 @@ def cluster_partitioned(
     run = map or (lambda f, parts, settings: [f(p, settings) for p in parts])
     results = list(run(cluster_partition, plan, settings=settings))
     steps["cluster"], clock = time.perf_counter() - clock, time.perf_counter()
-    labels = merge_partitions(results, len(articles), settings)
+    # the second pass over the whole stream, as `cluster_articles` makes it after its one pass
+    labels = pair_lone_reports(merge_partitions(results, len(articles), settings), articles, settings)
     steps["merge"] = time.perf_counter() - clock
     return labels, results
 
