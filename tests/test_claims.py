@@ -268,3 +268,12 @@ def test_one_name_of_two_owners_things_is_no_disagreement():
     assert differences(honor, valor) == []
     [change] = differences(honor, honor.replace("Honor", "Valor"))
     assert change.kind == "name"
+
+
+def test_a_number_inside_a_name_is_no_count():
+    # "COVID-19 shots" are not 19 shots: a retelling without the name's number is full support,
+    # while a real count beside it still has to agree.
+    retold = "The CDC changed its mask guidance for people who had shots."
+    assert support("The CDC changed its mask guidance for people who had COVID-19 shots.", retold) == "full"
+    assert support("Two F-35 jets and 14 people were hit.", "Two F-35 jets and 11 people were hit.") == "contradicts"
+    assert not [c for c in differences("The F-35 jets landed.", "The F-16 jets landed.") if c.kind == "number"]

@@ -53,7 +53,8 @@ _NUMBER_WORDS = {
         "sixteen seventeen eighteen nineteen twenty".split()
     )
 }
-_TOKEN = re.compile(r"[A-Za-z][\w'’.-]*[A-Za-z]|[A-Za-z]|\d[\d,.]*\d|\d")
+# A name with a number in it (COVID-19, F-35, G20, MH17) is one token, not a count ("19 shots").
+_TOKEN = re.compile(r"[A-Z][A-Za-z]{0,5}-?\d+(?![\w'’.-]*[A-Za-z])|[A-Za-z][\w'’.-]*[A-Za-z]|[A-Za-z]|\d[\d,.]*\d|\d")
 _NEGATION = frozenset({"not", "no", "never", "n't", "neither", "nor", "none", "nobody", "nothing", "without"})
 # Words that open a clause or stand for a name: never a name of their own in a disagreement.
 _NOT_NAMES = frozenset(
