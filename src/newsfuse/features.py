@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -166,8 +167,21 @@ def _text_features(text: str, toks: list[str]) -> list[float]:
     ]
 
 
+# A prepared story never changes, and the summary path asks for its features more than once (the
+# reranker, its sentence scorer, the order stage's refill at a larger budget): made once per
+# (story, reach), forgotten with the story. Callers read a StoryFeatures, never write it.
+_MEMO: weakref.WeakKeyDictionary[PreparedStory, dict[int, StoryFeatures]] = weakref.WeakKeyDictionary()
+
+
 def story_features(story: PreparedStory, max_offset: int = MAX_OFFSET) -> StoryFeatures:
-    """The feature matrix (rows: candidates, columns: FEATURES) of a prepared story."""
+    """The feature matrix (rows: candidates, columns: FEATURES) of a prepared story (made once a story and reach)."""
+    made = _MEMO.setdefault(story, {})
+    if max_offset not in made:
+        made[max_offset] = _story_features(story, max_offset)
+    return made[max_offset]
+
+
+def _story_features(story: PreparedStory, max_offset: int) -> StoryFeatures:
     all_offsets = word_offsets(story)
     cands = candidate_indices(story, max_offset, all_offsets)
     sents = [story.sentences[i] for i in cands]

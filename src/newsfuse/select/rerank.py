@@ -190,13 +190,10 @@ def _redundancy(feats: StoryFeatures, settings: RerankSettings) -> Callable[[int
     if settings.redundancy == "none":
         return None
     if settings.redundancy == "similarity":
-        sim, threshold = feats.similarity, settings.similarity
+        near = _near_sets(feats.similarity, settings.similarity)
 
         def similar(i: int, chosen: list[int]) -> bool:
-            if not chosen:
-                return False
-            row: Any = sim[i, chosen]
-            return float(row.toarray().max() if sparse.issparse(row) else np.max(row)) >= threshold
+            return not near[i].isdisjoint(chosen)
 
         return similar
     grams = _ngram_sets(feats.tokens, 3 if settings.redundancy == "trigram" else 4)
@@ -205,6 +202,24 @@ def _redundancy(feats: StoryFeatures, settings: RerankSettings) -> Callable[[int
         return any(not grams[i].isdisjoint(grams[j]) for j in chosen)
 
     return repeats
+
+
+def _near_sets(sim: np.ndarray | sparse.csr_matrix, threshold: float) -> list[set[int]]:
+    """Per candidate, the candidates whose cosine reaches `threshold`: the redundancy test of every
+    packing by set lookups (a story packs about 20 times). The same test as the maximum over the
+    chosen row reaching it; an entry a sparse matrix leaves out is 0, below any threshold > 0."""
+    if sparse.issparse(sim):
+        coo = sparse.coo_matrix(sim)
+        hit = coo.data >= threshold
+        rows, cols = coo.row[hit], coo.col[hit]
+        if threshold <= 0:  # the zeros left out reach it too
+            rows, cols = np.nonzero(np.ones(sim.shape, dtype=bool))
+    else:
+        rows, cols = np.nonzero(np.asarray(sim) >= threshold)
+    near: list[set[int]] = [set() for _ in range(sim.shape[0])]
+    for r, c in zip(rows.tolist(), cols.tolist()):
+        near[r].add(c)
+    return near
 
 
 def priorities(feats: StoryFeatures, docs: np.ndarray, n_docs: int) -> np.ndarray:
@@ -265,36 +280,40 @@ def candidates(
     return Candidates(feats, [c for c, _, _ in kept], matrix)
 
 
-def _shared_grams(tokens: list[list[str]], docs: np.ndarray):
-    """Per sentence its content words and word pairs, and the weight (articles - 1) of those that
-    two or more articles use: what a reference summary of the story is likely to repeat."""
+def _covers(tokens: list[list[str]], docs: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """Per candidate summary (rows of `member`): the share of the story's shared content words and
+    word pairs (by weight: articles - 1, for those two or more articles use: what a reference
+    summary is likely to repeat) it has, and the share of its own pairs that are shared. One
+    sparse product per kind for all candidates, not a set union per candidate."""
     from ..textsim import stop_words
 
     stop = stop_words()
     units = [{t for t in toks if t not in stop} for toks in tokens]
     pairs = [{(a, b) for a, b in zip(toks, toks[1:]) if a not in stop or b not in stop} for toks in tokens]
-    return units, pairs, _shared_weights(units, docs), _shared_weights(pairs, docs)
+    chosen = sparse.csr_matrix(member)
+    out = np.zeros((len(member), 3))
+    for kind, sets in enumerate((units, pairs)):
+        incidence, weight = _incidence(sets, docs)
+        have = chosen @ incidence
+        have.data[:] = 1.0
+        out[:, kind] = (have @ weight) / max(1, weight.sum())
+        if kind == 1:
+            out[:, 2] = (have @ (weight > 0).astype(float)) / np.maximum(1, np.diff(have.indptr))
+    return out
 
 
-def _shared_weights(sets: list[set], docs: np.ndarray) -> dict:
-    seen: dict = {}
-    for grams, d in zip(sets, docs.tolist()):
-        for g in grams:
-            seen.setdefault(g, set()).add(d)
-    return {g: len(ds) - 1 for g, ds in seen.items() if len(ds) > 1}
-
-
-def _cover(grams, chosen: list[int]) -> tuple[float, float, float]:
-    """Share of the story's shared words and pairs (by weight) the summary has, and the share of
-    its own pairs that are shared."""
-    units, pairs, w1, w2 = grams
-    have1 = set().union(*(units[i] for i in chosen))
-    have2 = set().union(*(pairs[i] for i in chosen))
-    total1, total2 = sum(w1.values()), sum(w2.values())
-    got1 = sum(w1.get(g, 0) for g in have1)
-    got2 = sum(w2.get(g, 0) for g in have2)
-    shared = sum(1 for g in have2 if g in w2)
-    return got1 / max(1, total1), got2 / max(1, total2), shared / max(1, len(have2))
+def _incidence(sets: list[set], docs: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Sentence x gram incidence (1 where the sentence has the gram), and each gram's weight: the
+    number of articles using it minus one, 0 for a gram of one article."""
+    vocab: dict = {}
+    cols = [vocab.setdefault(g, len(vocab)) for grams in sets for g in grams]
+    rows = np.repeat(np.arange(len(sets)), [len(grams) for grams in sets])
+    cols_array = np.array(cols, dtype=np.int64)
+    incidence = sparse.csr_matrix((np.ones(len(cols)), (rows, cols_array)), shape=(len(sets), max(1, len(vocab))))
+    n_docs = int(docs.max()) + 1 if len(docs) else 1
+    used = np.unique(cols_array * n_docs + docs[rows])  # (gram, article) pairs, once each
+    weight = np.bincount(used // n_docs, minlength=max(1, len(vocab))).astype(float) - 1.0
+    return incidence, np.maximum(weight, 0.0)
 
 
 def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -> np.ndarray:
@@ -322,7 +341,8 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
     n_docs = max(1, len(set(docs.tolist())))
     origins = np.array([story.origin_of(d) for d in docs])
     n_origins = max(1, len(set(origins.tolist())))
-    grams = _shared_grams(feats.tokens, docs)
+    covers = _covers(feats.tokens, docs, member)
+    story_words = np.log1p(sum(s.words for s in story.sentences))
     rows = []
     for r, (chosen, variant, _) in enumerate(kept):
         idx = np.array(chosen)
@@ -345,7 +365,7 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
                 (rank[idx] < 10).sum() / 10,
                 summary[r] @ centroid / norms[r] if norms[r] > 0 else 0.0,
                 float((summary[r, top_terms] > 0).mean()) if len(top_terms) else 0.0,
-                *_cover(grams, chosen),
+                *covers[r],
                 col["agreement"][idx] @ w,
                 col["origins_agree_02"][idx] @ w,
                 col["centrality"][idx] @ w,
@@ -363,7 +383,7 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
                 n_docs,
                 n_origins,
                 n,
-                np.log1p(sum(s.words for s in story.sentences)),
+                story_words,
                 variant,
             ]
         )
