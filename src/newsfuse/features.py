@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -104,6 +104,9 @@ class StoryFeatures:
     vectors: sparse.csr_matrix
     similarity: np.ndarray | sparse.csr_matrix  # sparse (cosines >= BIG_FLOOR) above BIG_STORY candidates
     tokens: list[list[str]]
+    # what a selector derives from these features alone, kept with them (`story_features` gives
+    # one StoryFeatures per story and reach, and a summary selects more than once)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 def word_offsets(story: PreparedStory) -> np.ndarray:

@@ -175,7 +175,9 @@ def tfidf_rows(counts: sparse.csr_matrix) -> sparse.csr_matrix:
     df = np.bincount(weights.indices, minlength=weights.shape[1]).astype(np.float64)
     idf = np.log((n + 1.0) / (df + 1.0)) + 1.0
     weights.data *= idf[weights.indices]
-    norms = np.sqrt(np.asarray(weights.multiply(weights).sum(axis=1)).ravel())
+    squares = weights.copy()  # the same structure squared: what weights.multiply(weights) gives, one sparse op less
+    squares.data *= squares.data
+    norms = np.sqrt(np.asarray(squares.sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     weights.data /= np.repeat(norms, np.diff(weights.indptr))
     return weights
