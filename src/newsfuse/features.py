@@ -341,21 +341,22 @@ def _topic_stats(tokens: list[list[str]], docs: np.ndarray) -> np.ndarray:
     """Per sentence: share and mean story frequency of its topic words (content words in >= 2
     articles), share of words rare in English news (long, non-stop) and of those that are topical."""
     stop = stop_words()
+    contents = [[t for t in toks if t not in stop] for toks in tokens]
     doc_sets: dict[str, set[int]] = {}
     freq: dict[str, int] = {}
-    for toks, d in zip(tokens, docs.tolist()):
-        for t in toks:
-            if t not in stop:
-                doc_sets.setdefault(t, set()).add(d)
-                freq[t] = freq.get(t, 0) + 1
+    for content, d in zip(contents, docs.tolist()):
+        for t in content:
+            doc_sets.setdefault(t, set()).add(d)
+            freq[t] = freq.get(t, 0) + 1
     total = max(1, sum(freq.values()))
+    topical_word = {t: len(ds) >= 2 for t, ds in doc_sets.items()}  # each word judged once, not per use
+    rare_word = {t: len(t) >= 7 or any(c.isdigit() for c in t) for t in freq}
     out = np.zeros((len(tokens), 4))
-    for r, toks in enumerate(tokens):
-        content = [t for t in toks if t not in stop]
+    for r, content in enumerate(contents):
         if not content:
             continue
-        topical = [len(doc_sets[t]) >= 2 for t in content]
-        rare = [len(t) >= 7 or any(c.isdigit() for c in t) for t in content]
+        topical = [topical_word[t] for t in content]
+        rare = [rare_word[t] for t in content]
         out[r] = (
             sum(topical) / len(content),
             sum(freq[t] for t in content) / len(content) / total * 100,
