@@ -88,3 +88,13 @@ def test_candidate_rows_equal_a_loop_over_each_candidate() -> None:
     names += ["position_mean", "offset_mean", "first_position", "doc_share"]
     got = made.matrix[:, [CANDIDATE_FEATURES.index(f) for f in names]]
     assert np.allclose(got, _reference_rows(story, made, budget), rtol=1e-6, atol=1e-7)
+
+
+def test_attribution_made_once_a_sentence_equals_a_fresh_one() -> None:
+    articles = [Article(text=ONE), Article(text=OTHER)]
+    story = prepare(Story(articles=articles))
+    first = attribute(story, story.sentences[:4])
+    again = attribute(story, story.sentences[3:1:-1])  # remembered, in another order
+    fresh = attribute(prepare(Story(articles=articles)), story.sentences[3:1:-1])
+    assert again == fresh == [first[3], first[2]]
+    assert any(s.origins == 2 for s in first)

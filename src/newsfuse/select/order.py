@@ -110,7 +110,7 @@ def original_of(
     (when its article is a copy) or, with `agencies`, of an article carrying agency copy, that
     states it in full (TF-IDF cosine >= `threshold` and `claims.support`); else the sentence itself."""
     for document in _originals(story, sentence.document, agencies):
-        rows = np.array([i for i, s in enumerate(story.sentences) if s.document == document], dtype=int)
+        rows = story.document_rows[document]
         if len(rows) == 0:
             continue
         vectors = story.views.tfidf()
