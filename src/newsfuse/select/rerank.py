@@ -312,13 +312,21 @@ DENSE_COVER = 200_000
 
 
 def _gram_incidences(tokens: list[list[str]], docs: np.ndarray) -> list[tuple[sparse.csr_matrix, np.ndarray]]:
-    """The candidates' content words and their word pairs, as `_incidence` gives each kind."""
+    """The candidates' content words and their word pairs (two neighbours, not both stop words),
+    as `_incidence` gives each kind; each word an integer once, the pairs found by numpy."""
     from ..textsim import stop_words
 
     stop = stop_words()
-    units = [{t for t in toks if t not in stop} for toks in tokens]
-    pairs = [{(a, b) for a, b in zip(toks, toks[1:]) if a not in stop or b not in stop} for toks in tokens]
-    return [_incidence(units, docs), _incidence(pairs, docs)]
+    ids: dict[str, int] = {}
+    word = np.array([ids.setdefault(t, len(ids)) for toks in tokens for t in toks], dtype=np.int64)
+    row = np.repeat(np.arange(len(tokens)), [len(toks) for toks in tokens])
+    is_stop = np.array([t in stop for t in ids], dtype=bool)[word] if ids else np.zeros(0, dtype=bool)
+    pair = (row[1:] == row[:-1]) & ~(is_stop[1:] & is_stop[:-1])  # neighbours within one sentence
+    keys = word[:-1][pair] * max(1, len(ids)) + word[1:][pair]
+    return [
+        _incidence(row[~is_stop], word[~is_stop], docs, len(tokens)),
+        _incidence(row[1:][pair], keys, docs, len(tokens)),
+    ]
 
 
 def _covers(incidences: list[tuple[sparse.csr_matrix, np.ndarray]], member: np.ndarray) -> np.ndarray:
@@ -341,17 +349,17 @@ def _covers(incidences: list[tuple[sparse.csr_matrix, np.ndarray]], member: np.n
     return out
 
 
-def _incidence(sets: list[set], docs: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """Sentence x gram incidence (1 where the sentence has the gram), and each gram's weight: the
-    number of articles using it minus one, 0 for a gram of one article."""
-    vocab: dict = {}
-    cols = [vocab.setdefault(g, len(vocab)) for grams in sets for g in grams]
-    rows = np.repeat(np.arange(len(sets)), [len(grams) for grams in sets])
-    cols_array = np.array(cols, dtype=np.int64)
-    incidence = sparse.csr_matrix((np.ones(len(cols)), (rows, cols_array)), shape=(len(sets), max(1, len(vocab))))
+def _incidence(rows: np.ndarray, keys: np.ndarray, docs: np.ndarray, n: int) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Sentence x gram incidence (1 where sentence `rows[i]` has gram `keys[i]`), and each gram's
+    weight: the number of articles using it minus one, 0 for a gram of one article."""
+    grams, col = np.unique(keys, return_inverse=True)
+    width = max(1, len(grams))
+    cells = np.unique(rows * width + col)  # (sentence, gram) pairs, once each
+    cell_rows, cell_cols = cells // width, cells % width
+    incidence = sparse.csr_matrix((np.ones(len(cells)), (cell_rows, cell_cols)), shape=(n, width))
     n_docs = int(docs.max()) + 1 if len(docs) else 1
-    used = np.unique(cols_array * n_docs + docs[rows])  # (gram, article) pairs, once each
-    weight = np.bincount(used // n_docs, minlength=max(1, len(vocab))).astype(float) - 1.0
+    used = np.unique(cell_cols * n_docs + docs[cell_rows])  # (gram, article) pairs, once each
+    weight = np.bincount(used // n_docs, minlength=width).astype(float) - 1.0
     return incidence, np.maximum(weight, 0.0)
 
 
