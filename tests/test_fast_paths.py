@@ -98,3 +98,17 @@ def test_attribution_made_once_a_sentence_equals_a_fresh_one() -> None:
     fresh = attribute(prepare(Story(articles=articles)), story.sentences[3:1:-1])
     assert again == fresh == [first[3], first[2]]
     assert any(s.origins == 2 for s in first)
+
+
+def test_cosines_from_the_all_pairs_matrix_equal_the_product_of_the_rows(monkeypatch) -> None:
+    from newsfuse import textsim
+
+    story = prepare(Story(articles=[Article(text=ONE), Article(text=OTHER)]))
+    vectors = story.views.tfidf()
+    rows, cols = [3, 0, 5], [1, 4, 2, 0]
+    product = np.asarray((vectors[rows] @ vectors[cols].T).todense())
+    assert np.array_equal(story.views.cosines(rows, cols), product)  # bit for bit
+    assert np.array_equal(story.views.cosines(rows), np.asarray((vectors[rows] @ vectors.T).todense()))
+    monkeypatch.setattr(textsim, "DENSE_COSINES", 0)  # a big story: the product itself
+    assert np.array_equal(story.views.cosines(rows, cols), product)
+    assert product.max() > 0.3

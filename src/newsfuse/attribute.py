@@ -51,9 +51,7 @@ def _attribute_all(story: PreparedStory, chosen: Sequence[Sentence], threshold: 
     documents = np.array([s.document for s in story.sentences])
     if (documents == documents[0]).all():  # one article: no other to match, each sentence its own source
         return [_attribute_one(story, sentence, np.zeros(len(documents)), documents, 1.0) for sentence in chosen]
-    rows = [story.row_of[(s.document, s.start)] for s in chosen]
-    vectors = story.views.tfidf()
-    similarity = np.asarray((vectors[rows] @ vectors.T).todense())
+    similarity = story.views.cosines([story.row_of[(s.document, s.start)] for s in chosen])
     return [_attribute_one(story, sentence, similarity[k], documents, threshold) for k, sentence in enumerate(chosen)]
 
 
