@@ -127,8 +127,8 @@ class TextViews:
         (each entry is the same sum, in the same order, as the product of those rows alone
         gives); above, the product of those rows (no sentences x sentences matrix)."""
         if len(self.tokens) <= DENSE_COSINES:
-            every = self.similarity()
-            return every[np.asarray(rows, dtype=int)] if cols is None else every[np.ix_(rows, cols)]
+            every, picked = self.similarity(), np.asarray(rows, dtype=int)
+            return every[picked] if cols is None else every[np.ix_(picked, np.asarray(cols, dtype=int))]
         vectors = self.tfidf()
         return np.asarray((vectors[rows] @ (vectors if cols is None else vectors[cols]).T).todense())
 
