@@ -35,7 +35,7 @@ def test_sparse_features_only_above_big_story(monkeypatch) -> None:
     small = features.story_features(story)
     assert isinstance(small.similarity, np.ndarray) and len(small.candidates) <= features.BIG_STORY
     monkeypatch.setattr(features, "BIG_STORY", 0)
-    big = features.story_features(story)
+    big = features.story_features(_story())  # a story's features are made once: the same text prepared again
     assert not isinstance(big.similarity, np.ndarray)
     exact = [f for f in features.FEATURES if f not in ("max_sim_other", "agreement", "within_doc_dup")]
     cols = [features.FEATURES.index(f) for f in exact]

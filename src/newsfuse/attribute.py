@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,14 +32,27 @@ def attribute(
     if not chosen:
         return []
     settings = settings or AttributionSettings()
-    rows = [story.row_of[(s.document, s.start)] for s in chosen]
-    vectors = story.views.tfidf()
-    similarity = np.asarray((vectors[rows] @ vectors.T).todense())
+    done = _MEMO.setdefault(story, {})
+    missing = list(dict.fromkeys(s for s in chosen if (settings.same_content, s) not in done))
+    if missing:
+        for sentence, attributed in zip(missing, _attribute_all(story, missing, settings.same_content)):
+            done[(settings.same_content, sentence)] = attributed
+    return [done[(settings.same_content, s)] for s in chosen]
+
+
+# A sentence's attribution depends on the story and the threshold alone, and the order stage
+# attributes the chosen sentences (and the ledes) before the summary does: made once a story.
+_MEMO: weakref.WeakKeyDictionary[PreparedStory, dict[tuple[float, Sentence], SummarySentence]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _attribute_all(story: PreparedStory, chosen: Sequence[Sentence], threshold: float) -> list[SummarySentence]:
     documents = np.array([s.document for s in story.sentences])
-    return [
-        _attribute_one(story, sentence, similarity[k], documents, settings.same_content)
-        for k, sentence in enumerate(chosen)
-    ]
+    if (documents == documents[0]).all():  # one article: no other to match, each sentence its own source
+        return [_attribute_one(story, sentence, np.zeros(len(documents)), documents, 1.0) for sentence in chosen]
+    similarity = story.views.cosines([story.row_of[(s.document, s.start)] for s in chosen])
+    return [_attribute_one(story, sentence, similarity[k], documents, threshold) for k, sentence in enumerate(chosen)]
 
 
 def _attribute_one(

@@ -14,7 +14,6 @@ import typer
 import typer.core
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .errors import NewsfuseError, NotFoundError, OptionError
 from .ingest import LIMITS, display_path
@@ -88,6 +87,8 @@ def _check_format(fmt: str) -> str:
 @contextmanager
 def _progress(total: int | None, label: str) -> Iterator:
     """A rich progress bar on a terminal; nothing when stderr is a file or a pipe."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn  # batch only
+
     columns = [TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
     with Progress(*columns, console=err, disable=not err.is_terminal, transient=False) as bar:
         task = bar.add_task(label, total=total)

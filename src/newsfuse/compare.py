@@ -91,6 +91,8 @@ def _similar_pairs(story: PreparedStory, floor: float) -> sparse.csr_matrix:
     n = len(story.candidates)
     if n == 0:
         return sparse.csr_matrix((0, 0))
+    if len({story.sentences[i].document for i in story.candidates}) < 2 and floor > 0:
+        return sparse.csr_matrix((n, n))  # one article: every stage here reads pairs of two articles only
     if floor > 0:
         return story.views.neighbours(story.candidates, floor)
     dense = story.views.similarity(story.candidates)

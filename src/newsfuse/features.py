@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -103,6 +104,9 @@ class StoryFeatures:
     vectors: sparse.csr_matrix
     similarity: np.ndarray | sparse.csr_matrix  # sparse (cosines >= BIG_FLOOR) above BIG_STORY candidates
     tokens: list[list[str]]
+    # what a selector derives from these features alone, kept with them (`story_features` gives
+    # one StoryFeatures per story and reach, and a summary selects more than once)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 def word_offsets(story: PreparedStory) -> np.ndarray:
@@ -166,8 +170,21 @@ def _text_features(text: str, toks: list[str]) -> list[float]:
     ]
 
 
+# A prepared story never changes, and the summary path asks for its features more than once (the
+# reranker, its sentence scorer, the order stage's refill at a larger budget): made once per
+# (story, reach), forgotten with the story. Callers read a StoryFeatures, never write it.
+_MEMO: weakref.WeakKeyDictionary[PreparedStory, dict[int, StoryFeatures]] = weakref.WeakKeyDictionary()
+
+
 def story_features(story: PreparedStory, max_offset: int = MAX_OFFSET) -> StoryFeatures:
-    """The feature matrix (rows: candidates, columns: FEATURES) of a prepared story."""
+    """The feature matrix (rows: candidates, columns: FEATURES) of a prepared story (made once a story and reach)."""
+    made = _MEMO.setdefault(story, {})
+    if max_offset not in made:
+        made[max_offset] = _story_features(story, max_offset)
+    return made[max_offset]
+
+
+def _story_features(story: PreparedStory, max_offset: int) -> StoryFeatures:
     all_offsets = word_offsets(story)
     cands = candidate_indices(story, max_offset, all_offsets)
     sents = [story.sentences[i] for i in cands]
@@ -324,21 +341,22 @@ def _topic_stats(tokens: list[list[str]], docs: np.ndarray) -> np.ndarray:
     """Per sentence: share and mean story frequency of its topic words (content words in >= 2
     articles), share of words rare in English news (long, non-stop) and of those that are topical."""
     stop = stop_words()
+    contents = [[t for t in toks if t not in stop] for toks in tokens]
     doc_sets: dict[str, set[int]] = {}
     freq: dict[str, int] = {}
-    for toks, d in zip(tokens, docs.tolist()):
-        for t in toks:
-            if t not in stop:
-                doc_sets.setdefault(t, set()).add(d)
-                freq[t] = freq.get(t, 0) + 1
+    for content, d in zip(contents, docs.tolist()):
+        for t in content:
+            doc_sets.setdefault(t, set()).add(d)
+            freq[t] = freq.get(t, 0) + 1
     total = max(1, sum(freq.values()))
+    topical_word = {t: len(ds) >= 2 for t, ds in doc_sets.items()}  # each word judged once, not per use
+    rare_word = {t: len(t) >= 7 or any(c.isdigit() for c in t) for t in freq}
     out = np.zeros((len(tokens), 4))
-    for r, toks in enumerate(tokens):
-        content = [t for t in toks if t not in stop]
+    for r, content in enumerate(contents):
         if not content:
             continue
-        topical = [len(doc_sets[t]) >= 2 for t in content]
-        rare = [len(t) >= 7 or any(c.isdigit() for c in t) for t in content]
+        topical = [topical_word[t] for t in content]
+        rare = [rare_word[t] for t in content]
         out[r] = (
             sum(topical) / len(content),
             sum(freq[t] for t in content) / len(content) / total * 100,

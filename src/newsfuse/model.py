@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Literal
 
 __all__ = [
@@ -76,8 +77,8 @@ class Sentence(Span):
     position: int  # index among the article's body sentences, 0 = lead
     paragraph: int  # index of the cleaned block it came from
 
-    @property
-    def words(self) -> int:
+    @cached_property
+    def words(self) -> int:  # cached: every selector, packing and order pass asks again
         return len(self.text.split())
 
 

@@ -60,6 +60,12 @@ class PreparedStory:
         return np.array([i for i, s in enumerate(self.sentences) if s.position < MAX_POSITION], dtype=int)
 
     @cached_property
+    def document_rows(self) -> tuple[np.ndarray, ...]:
+        """Per article, the indices of its sentences in `sentences`."""
+        documents = np.array([s.document for s in self.sentences], dtype=int)
+        return tuple(np.flatnonzero(documents == d) for d in range(len(self.articles)))
+
+    @cached_property
     def row_of(self) -> dict[tuple[int, int], int]:
         """A sentence's index in `sentences`, by (document, start)."""
         return {(s.document, s.start): i for i, s in enumerate(self.sentences)}

@@ -81,7 +81,11 @@ def minhash_signatures(sets: Sequence[set[str]]) -> np.ndarray:
     a, b = _permutations()
     out = np.full((len(sets), _NUM_PERM), np.iinfo(np.uint32).max, dtype=np.uint32)
     owners = np.repeat(np.arange(len(sets)), [len(s) for s in sets])
-    digests = b"".join(hashlib.sha1(t.encode()).digest()[:4] for s in sets for t in s)
+    hashed: dict[str, bytes] = {}  # wire copies repeat their shingles: each distinct one hashed once
+    for t in (t for s in sets for t in s):
+        if t not in hashed:
+            hashed[t] = hashlib.sha1(t.encode()).digest()[:4]
+    digests = b"".join(hashed[t] for s in sets for t in s)
     hashes = _fmix32(np.frombuffer(digests, dtype="<u4").astype(np.uint32))
     for start in range(0, len(hashes), _CHUNK):
         permuted, chunk = hashes[start : start + _CHUNK, None] * a + b, owners[start : start + _CHUNK]
@@ -107,6 +111,8 @@ def _band_pairs(signatures: np.ndarray) -> set[tuple[int, int]]:
 def is_quote_heavy(text: str, max_share: float = DEFAULT.max_quoted_share) -> bool:
     """True when more than `max_share` of the sentence's characters sit inside quotation marks."""
     inside, quoted = False, 0
+    if not any(mark in text for mark in QUOTE_CHARS):  # most sentences: nothing quoted, no scan
+        return quoted > max_share * len(text)
     for char in text:
         if char in QUOTE_CHARS:
             inside = not inside

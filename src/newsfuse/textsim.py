@@ -40,6 +40,9 @@ def quote_marks(text: str) -> int:
 # facts alike). Calibrated by reading seed pairs: paraphrases of one fact by two outlets score
 # 0.45-0.7, sentences that only share the story's topic words (Carter, Russia, Syria) stay under 0.35.
 SAME_CONTENT = 0.45
+# `TextViews.cosines` reads a story of at most this many sentences from one all-pairs matrix
+# (8 MB at the bound); the order stage and attribution ask for many small blocks of it.
+DENSE_COSINES = 1000
 # `TextViews.neighbours` multiplies this many (rows x story rows) entries at a time at most.
 NEIGHBOUR_BLOCK = 4_000_000
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
@@ -118,6 +121,17 @@ class TextViews:
             self._cosines[key] = cosine_matrix(vectors, vectors)
         return self._cosines[key]
 
+    def cosines(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
+        """Dense cosines of the sentences `rows` against `cols` (default: all), on the TF-IDF fitted
+        on all sentences. Up to DENSE_COSINES sentences read from the all-pairs matrix made once
+        (each entry is the same sum, in the same order, as the product of those rows alone
+        gives); above, the product of those rows (no sentences x sentences matrix)."""
+        if len(self.tokens) <= DENSE_COSINES:
+            every, picked = self.similarity(), np.asarray(rows, dtype=int)
+            return every[picked] if cols is None else every[np.ix_(picked, np.asarray(cols, dtype=int))]
+        vectors = self.tfidf()
+        return np.asarray((vectors[rows] @ (vectors if cols is None else vectors[cols]).T).todense())
+
     def neighbours(self, rows: np.ndarray | None = None, threshold: float = 0.0) -> sparse.csr_matrix:
         """The cosines among the sentences `rows` (on the TF-IDF fitted on them, diagonal kept) that
         reach `threshold` (> 0), as a sparse matrix: what `similarity` holds at those entries, to the
@@ -175,7 +189,9 @@ def tfidf_rows(counts: sparse.csr_matrix) -> sparse.csr_matrix:
     df = np.bincount(weights.indices, minlength=weights.shape[1]).astype(np.float64)
     idf = np.log((n + 1.0) / (df + 1.0)) + 1.0
     weights.data *= idf[weights.indices]
-    norms = np.sqrt(np.asarray(weights.multiply(weights).sum(axis=1)).ravel())
+    squares = weights.copy()  # the same structure squared: what weights.multiply(weights) gives, one sparse op less
+    squares.data *= squares.data
+    norms = np.sqrt(np.asarray(squares.sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     weights.data /= np.repeat(norms, np.diff(weights.indptr))
     return weights

@@ -110,12 +110,11 @@ def original_of(
     (when its article is a copy) or, with `agencies`, of an article carrying agency copy, that
     states it in full (TF-IDF cosine >= `threshold` and `claims.support`); else the sentence itself."""
     for document in _originals(story, sentence.document, agencies):
-        rows = np.array([i for i, s in enumerate(story.sentences) if s.document == document], dtype=int)
+        rows = story.document_rows[document]
         if len(rows) == 0:
             continue
-        vectors = story.views.tfidf()
         own = story.row_of[(sentence.document, sentence.start)]
-        cosines = np.asarray((vectors[rows] @ vectors[own].T).todense()).ravel()
+        cosines = story.views.cosines(rows, [own]).ravel()
         best = story.sentences[int(rows[int(np.argmax(cosines))])]
         if cosines.max() >= threshold and support(sentence.text, best.text) == "full":
             return best
@@ -248,10 +247,9 @@ def _not_repeating(
     """The sentences that do not repeat any of `chosen` (TF-IDF cosine below `threshold`)."""
     if not sentences or not chosen:
         return list(sentences)
-    vectors = story.views.tfidf()
     rows = [story.row_of[(s.document, s.start)] for s in sentences]
     against = [story.row_of[(s.document, s.start)] for s in chosen]
-    cosines = np.asarray((vectors[rows] @ vectors[against].T).todense())
+    cosines = story.views.cosines(rows, against)
     return [s for s, row in zip(sentences, cosines) if row.max() < threshold]
 
 

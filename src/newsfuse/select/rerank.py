@@ -190,13 +190,12 @@ def _redundancy(feats: StoryFeatures, settings: RerankSettings) -> Callable[[int
     if settings.redundancy == "none":
         return None
     if settings.redundancy == "similarity":
-        sim, threshold = feats.similarity, settings.similarity
+        near = _remembered(
+            feats, ("near", settings.similarity), lambda: _near_sets(feats.similarity, settings.similarity)
+        )
 
         def similar(i: int, chosen: list[int]) -> bool:
-            if not chosen:
-                return False
-            row: Any = sim[i, chosen]
-            return float(row.toarray().max() if sparse.issparse(row) else np.max(row)) >= threshold
+            return not near[i].isdisjoint(chosen)
 
         return similar
     grams = _ngram_sets(feats.tokens, 3 if settings.redundancy == "trigram" else 4)
@@ -205,6 +204,24 @@ def _redundancy(feats: StoryFeatures, settings: RerankSettings) -> Callable[[int
         return any(not grams[i].isdisjoint(grams[j]) for j in chosen)
 
     return repeats
+
+
+def _near_sets(sim: np.ndarray | sparse.csr_matrix, threshold: float) -> list[set[int]]:
+    """Per candidate, the candidates whose cosine reaches `threshold`: the redundancy test of every
+    packing by set lookups (a story packs about 20 times). The same test as the maximum over the
+    chosen row reaching it; an entry a sparse matrix leaves out is 0, below any threshold > 0."""
+    if sparse.issparse(sim):
+        coo = sparse.coo_matrix(sim)
+        hit = coo.data >= threshold
+        rows, cols = coo.row[hit], coo.col[hit]
+        if threshold <= 0:  # the zeros left out reach it too
+            rows, cols = np.nonzero(np.ones(sim.shape, dtype=bool))
+    else:
+        rows, cols = np.nonzero(np.asarray(sim) >= threshold)
+    near: list[set[int]] = [set() for _ in range(sim.shape[0])]
+    for r, c in zip(rows.tolist(), cols.tolist()):
+        near[r].add(c)
+    return near
 
 
 def priorities(feats: StoryFeatures, docs: np.ndarray, n_docs: int) -> np.ndarray:
@@ -222,6 +239,37 @@ def priorities(feats: StoryFeatures, docs: np.ndarray, n_docs: int) -> np.ndarra
     return np.where(norms > 0, (dot_total - own) / np.maximum(norms, 1e-12), 0.0)
 
 
+def _remembered(feats: StoryFeatures, key: tuple, make: Callable[[], Any]) -> Any:
+    """`make()`, made once for these features and key (a story selects more than once: the order
+    stage's refill asks again at a larger budget)."""
+    if key not in feats.memo:
+        feats.memo[key] = make()
+    return feats.memo[key]
+
+
+def _scored(story: PreparedStory, feats: StoryFeatures, scorer: LearnedSelector) -> tuple:
+    """The candidates' sentences, lengths, scores (misfits lowered), articles, article priorities
+    and score order, once per features and scorer (its booster is kept with them and checked:
+    the key holds only its id)."""
+    opts = scorer.settings
+
+    def make() -> tuple:
+        sents = [story.sentences[i] for i in feats.candidates]
+        lengths = np.array([s.words for s in sents])
+        raw = scorer.score(feats.matrix)
+        fits = (lengths >= opts.min_words) & (lengths <= opts.max_words)  # the scorer's limits (6-70 shipped)
+        scores = np.where(fits, raw, raw - 10.0)  # misfits only when nothing else is left
+        docs = np.array([s.document for s in sents], dtype=int)
+        prio = priorities(feats, docs, len(story.articles))
+        order = list(np.argsort(-scores, kind="stable"))
+        return scorer.booster_, (sents, lengths, scores, docs, prio, order)
+
+    key = ("scored", id(scorer.booster_), opts.min_words, opts.max_words)
+    if key in feats.memo and feats.memo[key][0] is not scorer.booster_:  # an id reused: not this booster
+        del feats.memo[key]
+    return _remembered(feats, key, make)[1]
+
+
 def candidates(
     story: PreparedStory, budget: int, scorer: LearnedSelector, settings: RerankSettings = RerankSettings()
 ) -> Candidates | None:
@@ -231,14 +279,7 @@ def candidates(
     n = len(feats.candidates)
     if n == 0:
         return None
-    sents = [story.sentences[i] for i in feats.candidates]
-    lengths = np.array([s.words for s in sents])
-    raw = scorer.score(feats.matrix)
-    fits = (lengths >= opts.min_words) & (lengths <= opts.max_words)  # the scorer's limits (6-70 shipped)
-    scores = np.where(fits, raw, raw - 10.0)  # misfits only when nothing else is left
-    docs = np.array([s.document for s in sents], dtype=int)
-    prio = priorities(feats, docs, len(story.articles))
-    order = list(np.argsort(-scores, kind="stable"))
+    sents, lengths, scores, docs, prio, order = _scored(story, feats, scorer)
     redundant = _redundancy(feats, settings)
     made: list[tuple[list[int], int, float]] = []  # (chosen, variant, share)
     orders = [(order, 0)]
@@ -265,109 +306,162 @@ def candidates(
     return Candidates(feats, [c for c, _, _ in kept], matrix)
 
 
-def _shared_grams(tokens: list[list[str]], docs: np.ndarray):
-    """Per sentence its content words and word pairs, and the weight (articles - 1) of those that
-    two or more articles use: what a reference summary of the story is likely to repeat."""
+# Up to this many sentence x gram cells the coverage counts are made dense (scipy's per-call cost
+# is most of a small story's), above it sparse (memory linear in the grams).
+DENSE_COVER = 200_000
+
+
+def _gram_incidences(tokens: list[list[str]], docs: np.ndarray) -> list[tuple[sparse.csr_matrix, np.ndarray]]:
+    """The candidates' content words and their word pairs (two neighbours, not both stop words),
+    as `_incidence` gives each kind; each word an integer once, the pairs found by numpy."""
     from ..textsim import stop_words
 
     stop = stop_words()
-    units = [{t for t in toks if t not in stop} for toks in tokens]
-    pairs = [{(a, b) for a, b in zip(toks, toks[1:]) if a not in stop or b not in stop} for toks in tokens]
-    return units, pairs, _shared_weights(units, docs), _shared_weights(pairs, docs)
+    ids: dict[str, int] = {}
+    word = np.array([ids.setdefault(t, len(ids)) for toks in tokens for t in toks], dtype=np.int64)
+    row = np.repeat(np.arange(len(tokens)), [len(toks) for toks in tokens])
+    is_stop = np.array([t in stop for t in ids], dtype=bool)[word] if ids else np.zeros(0, dtype=bool)
+    pair = (row[1:] == row[:-1]) & ~(is_stop[1:] & is_stop[:-1])  # neighbours within one sentence
+    keys = word[:-1][pair] * max(1, len(ids)) + word[1:][pair]
+    return [
+        _incidence(row[~is_stop], word[~is_stop], docs, len(tokens)),
+        _incidence(row[1:][pair], keys, docs, len(tokens)),
+    ]
 
 
-def _shared_weights(sets: list[set], docs: np.ndarray) -> dict:
-    seen: dict = {}
-    for grams, d in zip(sets, docs.tolist()):
-        for g in grams:
-            seen.setdefault(g, set()).add(d)
-    return {g: len(ds) - 1 for g, ds in seen.items() if len(ds) > 1}
+def _covers(incidences: list[tuple[sparse.csr_matrix, np.ndarray]], member: np.ndarray) -> np.ndarray:
+    """Per candidate summary (rows of `member`): the share of the story's shared content words and
+    word pairs (by weight: articles - 1, for those two or more articles use: what a reference
+    summary is likely to repeat) it has, and the share of its own pairs that are shared. One
+    product per kind for all candidates, not a set union per candidate."""
+    out = np.zeros((len(member), 3))
+    for kind, (incidence, weight) in enumerate(incidences):
+        if incidence.shape[0] * incidence.shape[1] <= DENSE_COVER:  # counts of whole numbers: exact either way
+            have = (member @ incidence.toarray()) > 0
+            got, distinct = have @ weight, have.sum(axis=1)
+        else:
+            have = sparse.csr_matrix(member) @ incidence
+            have.data[:] = 1.0
+            got, distinct = have @ weight, np.diff(have.indptr)
+        out[:, kind] = got / max(1, weight.sum())
+        if kind == 1:
+            out[:, 2] = (have @ (weight > 0).astype(float)) / np.maximum(1, distinct)
+    return out
 
 
-def _cover(grams, chosen: list[int]) -> tuple[float, float, float]:
-    """Share of the story's shared words and pairs (by weight) the summary has, and the share of
-    its own pairs that are shared."""
-    units, pairs, w1, w2 = grams
-    have1 = set().union(*(units[i] for i in chosen))
-    have2 = set().union(*(pairs[i] for i in chosen))
-    total1, total2 = sum(w1.values()), sum(w2.values())
-    got1 = sum(w1.get(g, 0) for g in have1)
-    got2 = sum(w2.get(g, 0) for g in have2)
-    shared = sum(1 for g in have2 if g in w2)
-    return got1 / max(1, total1), got2 / max(1, total2), shared / max(1, len(have2))
+def _incidence(rows: np.ndarray, keys: np.ndarray, docs: np.ndarray, n: int) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Sentence x gram incidence (1 where sentence `rows[i]` has gram `keys[i]`), and each gram's
+    weight: the number of articles using it minus one, 0 for a gram of one article."""
+    grams, col = np.unique(keys, return_inverse=True)
+    width = max(1, len(grams))
+    cells = np.unique(rows * width + col)  # (sentence, gram) pairs, once each
+    cell_rows, cell_cols = cells // width, cells % width
+    incidence = sparse.csr_matrix((np.ones(len(cells)), (cell_rows, cell_cols)), shape=(n, width))
+    n_docs = int(docs.max()) + 1 if len(docs) else 1
+    used = np.unique(cell_cols * n_docs + docs[cell_rows])  # (gram, article) pairs, once each
+    weight = np.bincount(used // n_docs, minlength=width).astype(float) - 1.0
+    return incidence, np.maximum(weight, 0.0)
 
 
 def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -> np.ndarray:
-    """Feature rows of the candidate summaries (columns: CANDIDATE_FEATURES)."""
+    """Feature rows of the candidate summaries (columns: CANDIDATE_FEATURES), all candidates at
+    once by products with their membership matrix (sums and weighted means equal a loop's to
+    float rounding, below the float32 the rows are kept in; counts, maxima and minima exactly)."""
     n, m = len(scores), len(kept)
     member = np.zeros((m, n))
     for r, (chosen, _, _) in enumerate(kept):
         member[r, chosen] = 1.0
+    firsts = np.array([chosen[0] for chosen, _, _ in kept])
+    k = member.sum(axis=1)
     words = member @ lengths
+    weights = member * lengths / np.maximum(1, words)[:, None]  # each sentence by its share of the words
     fit_scores = np.where(scores > -5, scores, scores + 10.0)
     z = (fit_scores - fit_scores.mean()) / (fit_scores.std() + 1e-9)
     rank = np.empty(n, dtype=int)
     rank[np.argsort(-scores, kind="stable")] = np.arange(n)
-    col = {f: feats.matrix[:, FEATURES.index(f)].astype(float) for f in ("agreement", "origins_agree_02", "centrality")}
     vectors = feats.vectors
     centroid = np.asarray(vectors.sum(axis=0)).ravel()
     summary = np.asarray((sparse.csr_matrix(member) @ vectors).todense())
     norms = np.linalg.norm(summary, axis=1) * max(np.linalg.norm(centroid), 1e-12)
     top_terms = np.argsort(-centroid)[:20]
     positions = np.array([story.sentences[i].position for i in feats.candidates], dtype=float)
-    offsets = feats.matrix[:, FEATURES.index("log_offset")].astype(float)
-    sim = feats.similarity  # sparse above features.BIG_STORY candidates: never made dense
     best_doc = int(np.argmax(prio))
     sent_prio = prio[docs]
-    n_docs = max(1, len(set(docs.tolist())))
     origins = np.array([story.origin_of(d) for d in docs])
-    n_origins = max(1, len(set(origins.tolist())))
-    grams = _shared_grams(feats.tokens, docs)
-    rows = []
-    for r, (chosen, variant, _) in enumerate(kept):
+    _, doc_index = np.unique(docs, return_inverse=True)
+    _, origin_index = np.unique(origins, return_inverse=True)
+    n_docs, n_origins = int(doc_index.max()) + 1, int(origin_index.max()) + 1
+    covers = _covers(_remembered(feats, ("grams",), lambda: _gram_incidences(feats.tokens, docs)), member)
+    weighted = weights @ np.column_stack(
+        [
+            *(
+                feats.matrix[:, FEATURES.index(f)].astype(float)
+                for f in ("agreement", "origins_agree_02", "centrality")
+            ),
+            positions,
+            positions == 0,
+            feats.matrix[:, FEATURES.index("log_offset")].astype(float),
+            sent_prio,
+            docs == best_doc,
+        ]
+    )
+    pair_max, pair_sum, score_sum, z_mean = _row_stats(feats.similarity, kept, fit_scores, z)
+    columns = {
+        "share_of_budget": words / budget,
+        "words": words,
+        "sentences": k,
+        "budget": budget,
+        "log_budget": np.log(budget),
+        "score_sum": score_sum,
+        "score_mean": score_sum / k,
+        "score_min": np.where(member > 0, fit_scores, np.inf).min(axis=1),
+        "z_mean": z_mean,
+        "top3_share": member @ (rank < 3) / 3,
+        "top5_share": member @ (rank < 5) / 5,
+        "top10_share": member @ (rank < 10) / 10,
+        "centroid_cos": np.where(norms > 0, summary @ centroid / np.where(norms > 0, norms, 1.0), 0.0),
+        "top_terms": (summary[:, top_terms] > 0).mean(axis=1) if len(top_terms) else 0.0,
+        "unigram_cover": covers[:, 0],
+        "bigram_cover": covers[:, 1],
+        "bigram_precision": covers[:, 2],
+        "agreement_mean": weighted[:, 0],
+        "agree02_mean": weighted[:, 1],
+        "centrality_mean": weighted[:, 2],
+        "pair_max": np.where(k > 1, pair_max, 0.0),
+        "pair_mean": np.where(k > 1, pair_sum / np.maximum(1, k * (k - 1)), 0.0),
+        "position_mean": weighted[:, 3],
+        "lead_share": weighted[:, 4],
+        "offset_mean": weighted[:, 5],
+        "first_position": positions[firsts],
+        "priority_mean": weighted[:, 6],
+        "best_doc_share": weighted[:, 7],
+        "first_priority": sent_prio[firsts],
+        "doc_share": ((member @ np.eye(n_docs)[doc_index]) > 0).sum(axis=1) / n_docs,
+        "origin_share": ((member @ np.eye(n_origins)[origin_index]) > 0).sum(axis=1) / n_origins,
+        "n_docs": n_docs,
+        "n_origins": n_origins,
+        "n_cands": n,
+        "log_story_words": np.log1p(sum(s.words for s in story.sentences)),
+        "variant": np.array([variant for _, variant, _ in kept]),
+    }
+    matrix = np.empty((m, len(CANDIDATE_FEATURES)))
+    for j, f in enumerate(CANDIDATE_FEATURES):
+        matrix[:, j] = columns[f]
+    return np.nan_to_num(matrix.astype(np.float32))
+
+
+def _row_stats(sim: np.ndarray | sparse.csr_matrix, kept: list, fit_scores: np.ndarray, z: np.ndarray) -> tuple:
+    """Per candidate summary: the highest cosine between two of its sentences and their sum, and
+    the sum of its scores and mean of their z-scores, each summed over the candidate's own
+    sentences as numpy sums them (a z mean near 0 is rounding, and the model splits at its sign)."""
+    top, total, score_sum, z_mean = (np.zeros(len(kept)) for _ in range(4))
+    for r, (chosen, _, _) in enumerate(kept):
         idx = np.array(chosen)
-        pair = sim[idx][:, idx].toarray() if sparse.issparse(sim) else sim[np.ix_(idx, idx)]
-        k = len(idx)
-        w = lengths[idx] / max(1, lengths[idx].sum())
-        rows.append(
-            [
-                words[r] / budget,
-                words[r],
-                k,
-                budget,
-                np.log(budget),
-                fit_scores[idx].sum(),
-                fit_scores[idx].mean(),
-                fit_scores[idx].min(),
-                z[idx].mean(),
-                (rank[idx] < 3).sum() / 3,
-                (rank[idx] < 5).sum() / 5,
-                (rank[idx] < 10).sum() / 10,
-                summary[r] @ centroid / norms[r] if norms[r] > 0 else 0.0,
-                float((summary[r, top_terms] > 0).mean()) if len(top_terms) else 0.0,
-                *_cover(grams, chosen),
-                col["agreement"][idx] @ w,
-                col["origins_agree_02"][idx] @ w,
-                col["centrality"][idx] @ w,
-                pair.max() if k > 1 else 0.0,
-                pair.sum() / (k * (k - 1)) if k > 1 else 0.0,
-                positions[idx] @ w,
-                float((positions[idx] == 0) @ w),
-                offsets[idx] @ w,
-                positions[idx[0]],
-                sent_prio[idx] @ w,
-                float((docs[idx] == best_doc) @ w),
-                sent_prio[idx[0]],
-                len(set(docs[idx].tolist())) / n_docs,
-                len(set(origins[idx].tolist())) / n_origins,
-                n_docs,
-                n_origins,
-                n,
-                np.log1p(sum(s.words for s in story.sentences)),
-                variant,
-            ]
-        )
-    return np.nan_to_num(np.array(rows, dtype=np.float32).reshape(m, len(CANDIDATE_FEATURES)))
+        score_sum[r], z_mean[r] = fit_scores[idx].sum(), z[idx].mean()
+        if len(chosen) > 1:
+            pair = sim[idx][:, idx].toarray() if sparse.issparse(sim) else sim[np.ix_(idx, idx)]
+            top[r], total[r] = pair.max(), pair.sum()
+    return top, total, score_sum, z_mean
 
 
 _CACHE: dict[Path, Reranker] = {}

@@ -1,0 +1,114 @@
+"""The speed paths give what the general ones give: one-article stories, the reranker's candidate
+rows made for all candidates at once, and features made once a story."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from newsfuse import compare as compare_module
+from newsfuse import features
+from newsfuse.attribute import attribute, source_of
+from newsfuse.compare import compare
+from newsfuse.model import Article, Story
+from newsfuse.prepare import prepare
+from newsfuse.select import default_budget
+from newsfuse.select.learned import LearnedSelector
+from newsfuse.select.rerank import CANDIDATE_FEATURES, candidates
+
+ONE = (
+    'The city council voted 7 to 2 on Monday to approve the new harbour budget. "We kept our promise," '
+    "the mayor, Ana Ruiz, said. The budget adds money for schools and roads. Critics said taxes would "
+    "rise by 3 percent. The council voted 7 to 2 to approve it. Ruiz said the vote came after months of talks."
+)
+OTHER = (
+    "On Monday the council approved the harbour budget by 7 votes to 2. The budget adds money for "
+    "schools and roads, the mayor said. Opponents warned that taxes would rise by 4 percent."
+)
+
+
+def test_one_article_attribution_is_each_sentence_alone() -> None:
+    story = prepare(Story(articles=[Article(text=ONE)]))
+    for sentence, summary in zip(story.sentences, attribute(story, story.sentences)):
+        assert summary.sources == (source_of(story, sentence),)
+        assert summary.origins == 1 and summary.partial == ()
+
+
+def test_one_article_comparison_equals_the_general_path(monkeypatch) -> None:
+    story = prepare(Story(articles=[Article(text=ONE)]))
+    fast = compare(story)
+
+    def every_pair(story, floor):  # the path of a story with two articles or more
+        return story.views.neighbours(story.candidates, floor)
+
+    monkeypatch.setattr(compare_module, "_similar_pairs", every_pair)
+    assert compare(prepare(Story(articles=[Article(text=ONE)]))) == fast
+    assert len(fast.facts) > 0
+
+
+def test_features_made_once_a_story() -> None:
+    story = prepare(Story(articles=[Article(text=ONE), Article(text=OTHER)]))
+    assert features.story_features(story) is features.story_features(story)
+    again = features.story_features(prepare(Story(articles=[Article(text=ONE), Article(text=OTHER)])))
+    assert again is not features.story_features(story)
+    assert np.array_equal(again.matrix, features.story_features(story).matrix)
+
+
+def _reference_rows(story, made, budget) -> np.ndarray:
+    """The candidate columns made by a plain loop over each candidate's sentences."""
+    feats = made.feats
+    sents = [story.sentences[i] for i in feats.candidates]
+    lengths = np.array([s.words for s in sents], dtype=float)
+    docs = np.array([s.document for s in sents])
+    col = {f: feats.matrix[:, features.FEATURES.index(f)].astype(float) for f in features.FEATURES}
+    rows = []
+    for chosen in made.chosen:
+        idx = np.array(chosen)
+        w = lengths[idx] / lengths[idx].sum()
+        rows.append(
+            [
+                lengths[idx].sum() / budget,
+                len(idx),
+                col["agreement"][idx] @ w,
+                col["centrality"][idx] @ w,
+                col["position"][idx] @ w,
+                col["log_offset"][idx] @ w,
+                col["position"][idx[0]],
+                len(set(docs[idx].tolist())) / len(set(docs.tolist())),
+            ]
+        )
+    return np.array(rows)
+
+
+def test_candidate_rows_equal_a_loop_over_each_candidate() -> None:
+    story = prepare(Story(articles=[Article(text=ONE), Article(text=OTHER), Article(text=ONE + " " + OTHER)]))
+    budget = default_budget(story)
+    made = candidates(story, budget, LearnedSelector.load())
+    assert made is not None and len(made.chosen) > 1
+    names = ["share_of_budget", "sentences", "agreement_mean", "centrality_mean"]
+    names += ["position_mean", "offset_mean", "first_position", "doc_share"]
+    got = made.matrix[:, [CANDIDATE_FEATURES.index(f) for f in names]]
+    assert np.allclose(got, _reference_rows(story, made, budget), rtol=1e-6, atol=1e-7)
+
+
+def test_attribution_made_once_a_sentence_equals_a_fresh_one() -> None:
+    articles = [Article(text=ONE), Article(text=OTHER)]
+    story = prepare(Story(articles=articles))
+    first = attribute(story, story.sentences[:4])
+    again = attribute(story, story.sentences[3:1:-1])  # remembered, in another order
+    fresh = attribute(prepare(Story(articles=articles)), story.sentences[3:1:-1])
+    assert again == fresh == [first[3], first[2]]
+    assert any(s.origins == 2 for s in first)
+
+
+def test_cosines_from_the_all_pairs_matrix_equal_the_product_of_the_rows(monkeypatch) -> None:
+    from newsfuse import textsim
+
+    story = prepare(Story(articles=[Article(text=ONE), Article(text=OTHER)]))
+    vectors = story.views.tfidf()
+    rows, cols = [3, 0, 5], [1, 4, 2, 0]
+    product = np.asarray((vectors[rows] @ vectors[cols].T).todense())
+    assert np.array_equal(story.views.cosines(rows, cols), product)  # bit for bit
+    assert np.array_equal(story.views.cosines(rows), np.asarray((vectors[rows] @ vectors.T).todense()))
+    monkeypatch.setattr(textsim, "DENSE_COSINES", 0)  # a big story: the product itself
+    assert np.array_equal(story.views.cosines(rows, cols), product)
+    assert product.max() > 0.3
