@@ -22,9 +22,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..codec import timeline_to_dict
 from ..errors import NewsfuseError, NotFoundError, OptionError
-from ..model import Article, Story, Summary
+from ..model import Article, Story
 from ..settings import Options
-from ..store import Store, StoryInfo
+from ..store import Store, StoryInfo, StorySummary, Summarizer
 from ..updates import article_times, story_timeline
 from .guard import LOOPBACK_HOSTS, RequestGuard, normal_hosts
 from .middleware import (
@@ -45,6 +45,7 @@ from .schemas import (
     StoryOut,
     SummarizeRequest,
     SummaryOut,
+    SummaryStatusOut,
     TimelineOut,
     UpdateOut,
     articles_body,
@@ -89,6 +90,19 @@ STATIC = {
 # Stories a page of the story list shows; a search lists at most SEARCH_STORIES.
 PAGE_STORIES = 20
 SEARCH_STORIES = 200
+# Where the background summarizer runs (StoreThread): "thread" is the default by measurement.
+SUMMARIZER_MODES = ("thread", "store")
+# Seconds shutdown waits for a summary in progress (a 400-article story takes a few seconds); the
+# thread is a daemon, and the story stays marked, so an abandoned summary is redone at next start.
+SUMMARIZER_STOP = 30.0
+# Words (whitespace-separated, all documents) one /api/summarize request may hold: about 25 us a
+# word with the comparison (CHEAP_WORDS' measurement), so 60,000 words (about 150 typical
+# articles) cost about 1.5 s of a core and no request can hold a worker longer than a few seconds.
+MAX_SUMMARIZE_WORDS = 60_000
+# /api/summarize requests waiting or running at once, per summarizing worker: more are refused
+# with 503 and Retry-After, so a client sending many cannot queue minutes of work.
+SUMMARIZE_QUEUE = 4
+RETRY_AFTER_S = 10
 # The templates are package data of `newsfuse`, one level above this package.
 TEMPLATES = Path(__file__).parent.parent / "templates"
 
@@ -99,17 +113,28 @@ T = TypeVar("T")
 
 
 class StoreThread:
-    """The Store lives in one thread (SQLite connections do), and every call runs there in turn."""
+    """The Store lives in one thread (SQLite connections do), and every call runs there in turn.
+    Its ingests only mark stories stale; `summarizer` recomputes them in the background: in a
+    thread of its own with its own connection ("thread", the default), or in this thread between
+    requests ("store"; measured slower for reads, docs/benchmarks.md)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, summarizer: str = "thread") -> None:
+        if summarizer not in SUMMARIZER_MODES:
+            raise ValueError(f"summarizer must be one of {', '.join(SUMMARIZER_MODES)}, got {summarizer!r}")
         self.path = path
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsfuse-store")
         self._store: Store | None = None
+        self.summarizer = Summarizer(path, call=self.call if summarizer == "store" else None)
 
     def _get(self) -> Store:
         if self._store is None:
-            self._store = Store(self.path)
+            self._store = Store(self.path, on_stale=self.summarizer.wake)
+            self.summarizer.start()  # after the file is made and migrated; it takes the stored marks
         return self._store
+
+    def start(self) -> None:
+        """Open the store and start the summarizer now (else on the first request)."""
+        self.call(lambda s: None)
 
     async def run(self, fn: Callable[[Store], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, lambda: fn(self._get()))
@@ -119,6 +144,9 @@ class StoreThread:
         return self._pool.submit(lambda: fn(self._get())).result()
 
     def close(self) -> None:
+        if not self.summarizer.stop(SUMMARIZER_STOP):
+            logging.getLogger("newsfuse.summarizer").warning("a summary still running at shutdown was abandoned")
+
         def _close() -> None:
             if self._store is not None:
                 self._store.close()
@@ -290,8 +318,8 @@ def story_list(store: Store, query: str, page_number: int) -> dict:
     }
 
 
-def load_story(store: Store, story_id: int) -> tuple[Story, Summary | None, StoryInfo]:
-    """The story, its summary (None when it has no body sentence) and its info."""
+def load_story(store: Store, story_id: int) -> tuple[Story, StorySummary, StoryInfo]:
+    """The story, its latest summary (never waited for: see `Store.latest_summary`) and its info."""
     if not 0 < story_id <= MAX_ID:
         raise HTTPException(404, f"no story {story_id}")
     try:
@@ -299,11 +327,7 @@ def load_story(store: Store, story_id: int) -> tuple[Story, Summary | None, Stor
     except NotFoundError:
         raise HTTPException(404, f"no story {story_id}") from None
     story = store.story(story_id)
-    try:
-        summary: Summary | None = store.summary(story_id, story)
-    except NewsfuseError:  # no body sentence yet: the page still shows the articles
-        summary = None
-    return story, summary, info
+    return story, store.latest_summary(story_id, story), info
 
 
 # ---- the app -----------------------------------------------------------------------------------
@@ -317,19 +341,22 @@ def create_app(
     allowed_hosts: Iterable[str] | None = None,
     body_timeout: float = BODY_TIMEOUT,
     watcher: Watcher | None = None,
+    summarizer: str = "thread",
 ) -> FastAPI:
     """The service over the store at `db_path`; with `token`, writes need it as a bearer token;
     with `workers` > 0, /api/summarize runs in that many processes (else in threads).
     `allowed_hosts`: the names the `Host` header may carry (any port; "*" for any name), by
     default the loopback names; other hosts get 400 (DNS rebinding). With `watcher`, its feeds are
-    polled in a thread beside the service from startup to shutdown (`serve --watch`)."""
+    polled in a thread beside the service from startup to shutdown (`serve --watch`).
+    `summarizer`: where stories' summaries are recomputed after ingests (`StoreThread`)."""
     hosts = normal_hosts(LOOPBACK_HOSTS if allowed_hosts is None else allowed_hosts)
-    store = StoreThread(str(db_path))
+    store = StoreThread(str(db_path), summarizer)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The worker processes are spawned, never forked, and before the watcher's thread starts.
         app.state.pool = _process_pool(workers) if workers > 0 else None
+        await asyncio.to_thread(store.start)  # the summarizer takes the marks a restart left
         if watcher is not None:
             watcher.start(store.call)
         yield
@@ -353,6 +380,8 @@ def create_app(
     app.state.pool = None
     # Summaries computed at once: one per worker process, else one (threads share the GIL).
     app.state.gate = asyncio.Semaphore(max(1, workers))
+    app.state.summarize_limit = SUMMARIZE_QUEUE * max(1, workers)
+    app.state.summarizing = 0  # requests waiting for or holding the gate
     app.state.store = store
     app.state.watcher = watcher
     app.state.max_body = max_body
@@ -398,14 +427,42 @@ def _service_routes(app: FastAPI, store: StoreThread) -> None:
 
     @app.post("/api/summarize", response_model=SummaryOut, tags=["api"])
     async def summarize(body: SummarizeRequest) -> dict:
-        """Summarize the documents (one story) with attribution and comparison; stores nothing."""
+        """Summarize the documents (one story) with attribution and comparison; stores nothing.
+        At most MAX_SUMMARIZE_WORDS words a request (else 413); when the summarizing workers
+        have a full queue, 503 with Retry-After."""
         options = _request_options(body)
-        pool = app.state.pool
-        async with app.state.gate:  # queue here rather than thrash the GIL with many threads
-            if pool is None:
-                return await asyncio.to_thread(summarize_documents, body.documents, options)
-            plain = [d if isinstance(d, str) else d.model_dump(exclude_none=True) for d in body.documents]
-            return await asyncio.get_running_loop().run_in_executor(pool, _summarize_plain, plain, options)
+        _check_cost(body)
+        if app.state.summarizing >= app.state.summarize_limit:
+            raise HTTPException(
+                503,
+                f"busy: {app.state.summarizing} summarize requests are queued or running; retry in {RETRY_AFTER_S} s",
+                headers={"Retry-After": str(RETRY_AFTER_S)},
+            )
+        app.state.summarizing += 1
+        try:
+            return await _summarize_gated(app, body, options)
+        finally:
+            app.state.summarizing -= 1
+
+
+async def _summarize_gated(app: FastAPI, body: SummarizeRequest, options: Options) -> dict:
+    pool = app.state.pool
+    async with app.state.gate:  # queue here rather than thrash the GIL with many threads
+        if pool is None:
+            return await asyncio.to_thread(summarize_documents, body.documents, options)
+        plain = [d if isinstance(d, str) else d.model_dump(exclude_none=True) for d in body.documents]
+        return await asyncio.get_running_loop().run_in_executor(pool, _summarize_plain, plain, options)
+
+
+def _check_cost(body: SummarizeRequest) -> None:
+    """A request over MAX_SUMMARIZE_WORDS words is refused (413) before any work, naming the limit."""
+    words = sum(len((d if isinstance(d, str) else d.text).split()) for d in body.documents)
+    if words > MAX_SUMMARIZE_WORDS:
+        raise HTTPException(
+            413,
+            f"documents: {words:,} words in all; the limit is {MAX_SUMMARIZE_WORDS:,} words a request "
+            "(send fewer or shorter documents, or run `newsfuse summarize` locally)",
+        )
 
 
 def _request_options(body: SummarizeRequest) -> Options:
@@ -435,23 +492,41 @@ def _store_routes(app: FastAPI, store: StoreThread) -> None:
         return ArticlesOut(stored=[stored_out(r) for r in results], problems=problems)
 
     @app.get("/api/stories", response_model=list[StoryInfoOut], tags=["api"])
-    async def stories() -> list[StoryInfoOut]:
-        """Every story, newest first: headline, article and outlet counts, first and last dates."""
-        return [info_out(i) for i in await store.run(lambda s: s.stories())]
+    async def stories(
+        limit: int | None = Query(None, ge=1, le=MAX_ID, description="at most this many (default: every story)"),
+        offset: int = Query(0, ge=0, le=MAX_ID, description="after skipping this many"),
+    ) -> list[StoryInfoOut]:
+        """Every story (or `limit` of them after `offset`), newest first: headline, article and
+        outlet counts, first and last dates."""
+        return [info_out(i) for i in await store.run(lambda s: s.stories(limit, offset))]
 
     @app.get("/api/stories/{story_id}", response_model=StoryOut, tags=["api"])
     async def story(story_id: int, since: str | None = None) -> StoryOut:
         """One story: its articles, summary, facts, quotes, disagreements and wire copies; with
         `since` (ISO date or time, or 6h / 2d ago) also `update`: what is new after it."""
         moment = _since(since)
-        found, summary, info = await store.run(lambda s: load_story(s, story_id))
-        out = story_out(str(story_id), found, summary, info)
+        found, latest, info = await store.run(lambda s: load_story(s, story_id))
+        out = story_out(str(story_id), found, latest, info)
+        summary = latest.summary
         if summary is not None:
             line = await store.run(lambda s: story_timeline(found, summary, s.added(story_id)))
             out.timeline = TimelineOut.model_validate(timeline_to_dict(line))
         if moment is not None:
             out.update = await store.run(lambda s: _update(s, story_id, moment))
         return out
+
+    @app.get("/api/stories/{story_id}/summary-status", response_model=SummaryStatusOut, tags=["api"])
+    async def summary_status(story_id: int) -> SummaryStatusOut:
+        """Whether the story's summary covers all its articles or is being recomputed (cheap to poll)."""
+        if not 0 < story_id <= MAX_ID:
+            raise HTTPException(404, f"no story {story_id}")
+        try:
+            size, covered, stale = await store.run(lambda s: s.summary_status(story_id))
+        except NotFoundError:
+            raise HTTPException(404, f"no story {story_id}") from None
+        return SummaryStatusOut(
+            id=str(story_id), articles=size, summarized_articles=covered, updating=stale or covered != size
+        )
 
 
 def _since(since: str | None) -> datetime | None:
@@ -520,14 +595,16 @@ def _page_routes(app: FastAPI, store: StoreThread) -> None:
         if not 0 < number <= MAX_ID:
             raise HTTPException(404, f"There is no story {story_id[:40]!r}: story numbers are whole numbers from 1.")
         try:
-            found, summary, info = await store.run(lambda s: load_story(s, number))
+            found, latest, info = await store.run(lambda s: load_story(s, number))
         except HTTPException as missing:
             if missing.status_code != 404:
                 raise
             raise HTTPException(404, f"There is no story {number}. See the latest stories.") from None
         added = await store.run(lambda s: s.added(number))
+        summary = latest.summary
         line = story_timeline(found, summary, added) if summary else None
         view = story_view(found, summary, str(number), info.headline or None, line)
+        view.update(updating=latest.updating, summarized=latest.articles)
         # What a reader has seen once this page is read: the newest report (by the clock the
         # update compares with, so a reader's own clock never matters); the page's script keeps it.
         moments = [t for t in article_times(found, added) if t is not None]
