@@ -165,7 +165,8 @@ def _migrate_6(db: sqlite3.Connection) -> None:
     """Stale marks: `stories.stale` is 0 while the cached summary covers the story, else the
     arrival number (article row id) of the article that first made it stale, so a background
     summarizer finds them, the longest waiting first, after a restart too. A story of an older
-    store is marked when its cached summary is missing or older than the story."""
+    store is marked when its cached summary is missing or older than the story. And the story
+    list's order as an indexed column (`active`)."""
     columns = {row[1] for row in db.execute("PRAGMA table_info(stories)")}
     if "stale" not in columns:  # a store whose version was set back (as the tests do) has it
         db.execute("ALTER TABLE stories ADD COLUMN stale INTEGER NOT NULL DEFAULT 0")
@@ -174,6 +175,16 @@ def _migrate_6(db: sqlite3.Connection) -> None:
         "(SELECT 1 FROM summaries m WHERE m.story = stories.id AND m.size = stories.size)"
     )
     db.execute("CREATE INDEX IF NOT EXISTS stories_stale ON stories(stale) WHERE stale > 0")
+    # The story list's order kept in a column, so a page of it reads its stories by an index,
+    # not by grouping every article of the store (212 ms a page at 12,664 stories): `active` is
+    # the latest report's date, else when the story's latest article was added.
+    if "active" not in columns:
+        db.execute("ALTER TABLE stories ADD COLUMN active TEXT")
+    db.execute(
+        "UPDATE stories SET active = COALESCE(last, (SELECT MAX(a.added) FROM membership m "
+        "JOIN articles a ON a.id = m.article WHERE m.story = stories.id))"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS stories_active ON stories(active DESC, id DESC)")
 
 
 # Ordered: MIGRATIONS[i] takes schema version i to i + 1.
@@ -315,8 +326,8 @@ _INFO_SQL = (
 
 
 # Most recently active first: by the latest report's date, else (undated articles, e.g. pasted
-# ones) by when the story's latest article was added.
-_ORDER_SQL = " ORDER BY COALESCE(s.last, MAX(a.added)) DESC, s.id DESC"
+# ones) by when the story's latest article was added (`stories.active`, kept by each ingest).
+_ORDER_SQL = " ORDER BY s.active DESC, s.id DESC"
 _WORD_RE = re.compile(r"\w+")
 # Query words `Store.search` uses (the rest of a long query is ignored).
 SEARCH_WORDS = 12
@@ -469,6 +480,14 @@ class Store:
         """Mark the story stale, keeping its place in the queue when it already waits."""
         self.db.execute("UPDATE stories SET stale = ? WHERE id = ? AND stale = 0", (max(arrival, 1), story))
 
+    def _joined(self, story: int, arrival: int, added: str) -> None:
+        """An article joined the story: its place in the list (`active`) and its stale mark."""
+        self.db.execute(
+            "UPDATE stories SET active = COALESCE(last, ?), stale = CASE WHEN stale = 0 THEN ? ELSE stale END "
+            "WHERE id = ?",
+            (added, max(arrival, 1), story),
+        )
+
     def _ingest_batch(self, articles: list[Article]) -> list[Ingested]:
         fresh = [i for i, a in enumerate(articles) if self._existing(a) is None]
         vectors = dict(zip(fresh, self.clusterer.vectorize([articles[i] for i in fresh]))) if fresh else {}
@@ -505,13 +524,13 @@ class Store:
                 _iso(published),
                 article.origin_file,
                 article.text,
-                _now(),
+                added := _now(),
             ),
         ).lastrowid
         assert row is not None  # an INSERT always sets lastrowid
         self.db.execute("INSERT INTO membership (article, story) VALUES (?, ?)", (row, story))
         self._set_headline(story, article)
-        self._mark(story, row)
+        self._joined(story, row, added)
         return Ingested(_key(article), row, story, True)
 
     def _existing(self, article: Article) -> tuple[int, int] | None:
@@ -540,9 +559,18 @@ class Store:
     def stories(self, limit: int | None = None, offset: int = 0) -> list[StoryInfo]:
         """Every story (or `limit` of them after the first `offset`), the most recently active
         first: by the latest report's date, else by when its latest article was added."""
-        sql = _INFO_SQL.format(where="") + _ORDER_SQL
-        rows = self.db.execute(sql + " LIMIT ? OFFSET ?", (-1 if limit is None else limit, offset))
-        return [_story_info(r) for r in rows]
+        if limit is None:
+            sql = _INFO_SQL.format(where="") + _ORDER_SQL + " LIMIT -1 OFFSET ?"
+            return [_story_info(r) for r in self.db.execute(sql, (offset,))]
+        ids = [
+            r[0]
+            for r in self.db.execute("SELECT id FROM stories s" + _ORDER_SQL + " LIMIT ? OFFSET ?", (limit, offset))
+        ]  # a page's stories by the index, then only their lines
+        if not ids:
+            return []
+        marks = ",".join("?" for _ in ids)
+        found = {r[0]: _story_info(r) for r in self.db.execute(_INFO_SQL.format(where=f"WHERE s.id IN ({marks})"), ids)}
+        return [found[i] for i in ids if i in found]
 
     def search(self, query: str, limit: int = 50) -> list[StoryInfo]:
         """The stories whose articles' titles or texts hold every word of `query` (FTS5, case and

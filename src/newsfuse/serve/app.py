@@ -113,17 +113,21 @@ T = TypeVar("T")
 
 
 class StoreThread:
-    """The Store lives in one thread (SQLite connections do), and every call runs there in turn.
-    Its ingests only mark stories stale; `summarizer` recomputes them in the background: in a
-    thread of its own with its own connection ("thread", the default), or in this thread between
-    requests ("store"; measured slower for reads, docs/benchmarks.md)."""
+    """The store's connections, each in its own thread (SQLite connections are per thread): writes
+    (`run`, `call`) run in turn in one thread; reads (`read`) in another, on a connection of their
+    own, so a page never queues behind an ingest (WAL: readers see the last commit, never wait for
+    a writer). Ingests only mark stories stale; `summarizer` recomputes them in the background: in a
+    thread of its own with its own connection ("thread", the default), or in the writing thread
+    between requests ("store"; measured, docs/benchmarks.md)."""
 
     def __init__(self, path: str, summarizer: str = "thread") -> None:
         if summarizer not in SUMMARIZER_MODES:
             raise ValueError(f"summarizer must be one of {', '.join(SUMMARIZER_MODES)}, got {summarizer!r}")
         self.path = path
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsfuse-store")
+        self._readers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsfuse-read")
         self._store: Store | None = None
+        self._reader: Store | None = None
         self.summarizer = Summarizer(path, call=self.call if summarizer == "store" else None)
 
     def _get(self) -> Store:
@@ -132,12 +136,23 @@ class StoreThread:
             self.summarizer.start()  # after the file is made and migrated; it takes the stored marks
         return self._store
 
+    def _get_reader(self) -> Store:
+        if self._reader is None:
+            self.call(lambda s: None)  # the writer makes and migrates the file first
+            self._reader = Store(self.path, on_stale=self.summarizer.wake)
+        return self._reader
+
     def start(self) -> None:
         """Open the store and start the summarizer now (else on the first request)."""
         self.call(lambda s: None)
 
     async def run(self, fn: Callable[[Store], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, lambda: fn(self._get()))
+
+    async def read(self, fn: Callable[[Store], T]) -> T:
+        """`run` for a call that only reads (one that writes, e.g. a first cheap summary, waits
+        for the writer's lock as another process would)."""
+        return await asyncio.get_running_loop().run_in_executor(self._readers, lambda: fn(self._get_reader()))
 
     def call(self, fn: Callable[[Store], T]) -> T:
         """`run` for a thread other than the event loop's (the feed watcher): waits for the result."""
@@ -147,11 +162,18 @@ class StoreThread:
         if not self.summarizer.stop(SUMMARIZER_STOP):
             logging.getLogger("newsfuse.summarizer").warning("a summary still running at shutdown was abandoned")
 
+        def _close_reader() -> None:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
+
         def _close() -> None:
             if self._store is not None:
                 self._store.close()
                 self._store = None
 
+        self._readers.submit(_close_reader).result()
+        self._readers.shutdown(wait=True)
         self._pool.submit(_close).result()
         self._pool.shutdown(wait=True)
 
@@ -410,7 +432,7 @@ def _service_routes(app: FastAPI, store: StoreThread) -> None:
     @app.get("/healthz", tags=["service"])
     async def healthz() -> dict:
         """Liveness: the process answers and the store opens."""
-        count = await store.run(lambda s: s.count())
+        count = await store.read(lambda s: s.count())
         watcher: Watcher | None = app.state.watcher
         if watcher is None:
             return {"status": "ok", "stories": count}
@@ -498,21 +520,21 @@ def _store_routes(app: FastAPI, store: StoreThread) -> None:
     ) -> list[StoryInfoOut]:
         """Every story (or `limit` of them after `offset`), newest first: headline, article and
         outlet counts, first and last dates."""
-        return [info_out(i) for i in await store.run(lambda s: s.stories(limit, offset))]
+        return [info_out(i) for i in await store.read(lambda s: s.stories(limit, offset))]
 
     @app.get("/api/stories/{story_id}", response_model=StoryOut, tags=["api"])
     async def story(story_id: int, since: str | None = None) -> StoryOut:
         """One story: its articles, summary, facts, quotes, disagreements and wire copies; with
         `since` (ISO date or time, or 6h / 2d ago) also `update`: what is new after it."""
         moment = _since(since)
-        found, latest, info = await store.run(lambda s: load_story(s, story_id))
+        found, latest, info = await store.read(lambda s: load_story(s, story_id))
         out = story_out(str(story_id), found, latest, info)
         summary = latest.summary
         if summary is not None:
-            line = await store.run(lambda s: story_timeline(found, summary, s.added(story_id)))
+            line = await store.read(lambda s: story_timeline(found, summary, s.added(story_id)))
             out.timeline = TimelineOut.model_validate(timeline_to_dict(line))
         if moment is not None:
-            out.update = await store.run(lambda s: _update(s, story_id, moment))
+            out.update = await store.read(lambda s: _update(s, story_id, moment))
         return out
 
     @app.get("/api/stories/{story_id}/summary-status", response_model=SummaryStatusOut, tags=["api"])
@@ -521,7 +543,7 @@ def _store_routes(app: FastAPI, store: StoreThread) -> None:
         if not 0 < story_id <= MAX_ID:
             raise HTTPException(404, f"no story {story_id}")
         try:
-            size, covered, stale = await store.run(lambda s: s.summary_status(story_id))
+            size, covered, stale = await store.read(lambda s: s.summary_status(story_id))
         except NotFoundError:
             raise HTTPException(404, f"no story {story_id}") from None
         return SummaryStatusOut(
@@ -570,7 +592,7 @@ def _page_routes(app: FastAPI, store: StoreThread) -> None:
         """The news first: the latest stories (or those a search finds), a page at a time."""
         query = " ".join(q.split())[:200]
         wanted = _page_number(page_number)
-        view = await store.run(lambda s: story_list(s, query, wanted))
+        view = await store.read(lambda s: story_list(s, query, wanted))
         return page(env.get_template("index.html").render(added=added, query=query, **view))
 
     @app.get("/add", response_class=HTMLResponse, include_in_schema=False)
@@ -595,12 +617,12 @@ def _page_routes(app: FastAPI, store: StoreThread) -> None:
         if not 0 < number <= MAX_ID:
             raise HTTPException(404, f"There is no story {story_id[:40]!r}: story numbers are whole numbers from 1.")
         try:
-            found, latest, info = await store.run(lambda s: load_story(s, number))
+            found, latest, info = await store.read(lambda s: load_story(s, number))
         except HTTPException as missing:
             if missing.status_code != 404:
                 raise
             raise HTTPException(404, f"There is no story {number}. See the latest stories.") from None
-        added = await store.run(lambda s: s.added(number))
+        added = await store.read(lambda s: s.added(number))
         summary = latest.summary
         line = story_timeline(found, summary, added) if summary else None
         view = story_view(found, summary, str(number), info.headline or None, line)
