@@ -311,9 +311,10 @@ def reads_side(src: Path, mode: str, clients: int, mix: list[dict], grow: list[d
     with tempfile.TemporaryDirectory() as tmp:
         proc, url = start_app(Path(tmp) / "bench.db", src, mode)
         try:
-            before = cpu_seconds(proc.pid)
+            before, mine = cpu_seconds(proc.pid), time.process_time()
             result = asyncio.run(reads_run(url, clients, mix, grow, args))
             result["cpu"] = cpu_seconds(proc.pid) - before
+            result["client_cpu"] = time.process_time() - mine
         finally:
             proc.terminate()
             proc.wait(timeout=60)
@@ -329,6 +330,7 @@ def reads_row(side: str, clients: int, r: dict) -> str:
     lag = "-" if r["lag"] is None else f"{r['lag']:.1f}"
     rate = state.articles / state.seconds if state.seconds else 0.0
     cells += [f"{rate:.0f}", f"{state.big_size}", f"{state.seconds:.0f}", lag, f"{r['cpu']:.0f}"]
+    cells.append(f"{r['client_cpu']:.0f}")
     cells.append(str(len(r["errors"]) + len(state.errors)))
     return "| " + " | ".join(cells) + " |"
 
@@ -361,9 +363,9 @@ def reads_main(args) -> None:
     print(
         "| server | clients | reads | p50 ms | p99 ms | p99 healthz | p99 index | p99 list | p99 story "
         "| p99 growing story page | ingest articles/s | growing story size | ingest s | summary current after s "
-        "| server CPU s | errors |"
+        "| server CPU s | client CPU s | errors |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
 
 

@@ -904,7 +904,7 @@ def test_summarizer_in_the_store_thread(tmp_path):
         body = c.get(f"/api/stories/{story}").json()
         assert body["updating"] is False and body["summary"]["sentences"]
     with pytest.raises(ValueError, match="summarizer must be one of"):
-        create_app(tmp_path / "t.db", summarizer="process")
+        create_app(tmp_path / "t.db", summarizer="elsewhere")
 
 
 def test_story_list_api_pages(client):

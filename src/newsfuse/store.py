@@ -11,6 +11,7 @@ import sqlite3
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -197,6 +198,10 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migrate_6,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# What computes a story's summary (`pipeline.summarize_story`, or the same in another process).
+Compute = Callable[[Story, Options], Summary]
 
 
 # ---- small helpers ------------------------------------------------------------------------------
@@ -451,11 +456,12 @@ class Store:
             self.drain()
         return results
 
-    def refresh(self, story: int) -> bool:
+    def refresh(self, story: int, compute: Compute | None = None) -> bool:
         """Recompute the story's summary now and clear its stale mark (kept when an article joined
-        it meanwhile); False when it has none (no body sentence, or no such story)."""
+        it meanwhile); False when it has none (no body sentence, or no such story). `compute`:
+        what summarizes (default `pipeline.summarize_story` here; a Summarizer's worker process)."""
         try:
-            self._summarize(story)
+            self._summarize(story, compute=compute)
         except NewsfuseError:  # e.g. no body sentence yet: `show` reports it
             return False
         return True
@@ -694,14 +700,14 @@ class Store:
                 self.on_stale()
         return StorySummary(summary, covered if summary is not None else 0, True)
 
-    def _summarize(self, story_id: int, story: Story | None = None) -> Summary:
+    def _summarize(self, story_id: int, story: Story | None = None, compute: Compute | None = None) -> Summary:
         """Summarize the story as read now, cache it and clear its stale mark; a failure (no body
         sentence) clears the mark too, as the same articles would fail again."""
         from .pipeline import summarize_story
 
         story = story or self.story(story_id)
         try:
-            summary = summarize_story(story, self.options)  # EmptyStoryError propagates; nothing cached
+            summary = (compute or summarize_story)(story, self.options)  # EmptyStoryError propagates
         except Exception:
             self._settle(story_id, len(story.articles), None)
             raise
@@ -763,15 +769,18 @@ class Summarizer:
     once however many articles joined it meanwhile (a burst costs one summary). By default it has
     its own connection to the store (SQLite connections are per thread); with `call` (a function
     that runs a Store call in the thread that owns the store, e.g. `StoreThread.call`) every step
-    runs there instead, in turn with the requests. `wake` it after marking stories stale."""
+    runs there instead, in turn with the requests. With `pool` (one spawned worker process), the
+    summary itself is computed there, so this process's GIL stays free for the requests (the
+    thread only reads the story and writes the result). `wake` it after marking stories stale."""
 
     def __init__(
         self,
         path: str | Path,
         options: Options = Options(compare=True),
         call: Callable[[Callable[[Store], object]], object] | None = None,
+        pool: Executor | None = None,
     ) -> None:
-        self.path, self.options, self._call = str(path), options, call
+        self.path, self.options, self._call, self.pool = str(path), options, call, pool
         self.computed = 0  # summaries computed (or tried) since start
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -807,6 +816,12 @@ class Summarizer:
             return not self._thread.is_alive()
         return True
 
+    def _in_pool(self, story: Story, options: Options) -> Summary:
+        from .pipeline import summarize_story
+
+        assert self.pool is not None
+        return self.pool.submit(summarize_story, story, options).result()
+
     def _run(self) -> None:
         if self._call is not None:
             self._loop(self._call)
@@ -828,7 +843,7 @@ class Summarizer:
                 continue
             story: int = waiting[0]  # type: ignore[index]
             try:
-                call(partial(Store.refresh, story=story))
+                call(partial(Store.refresh, story=story, compute=self._in_pool if self.pool else None))
             except Exception:  # a bug in a stage must not stop the summaries of every other story
                 _log.exception("summarizer: story %s failed", story)
             self.computed += 1

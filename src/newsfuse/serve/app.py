@@ -6,6 +6,7 @@ import asyncio
 import hmac
 import json
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -55,6 +56,8 @@ from .schemas import (
 from .views import info_out, safe_url, stored_out, story_card, story_out, story_view, summary_json
 
 if TYPE_CHECKING:
+    from jinja2 import Environment
+
     from ..fetch import Watcher
 
 DEFAULT_DB = "newsfuse.db"
@@ -90,8 +93,11 @@ STATIC = {
 # Stories a page of the story list shows; a search lists at most SEARCH_STORIES.
 PAGE_STORIES = 20
 SEARCH_STORIES = 200
+# Threads that serve reads, each with its own connection: a cheap read (/healthz, a small story)
+# never waits behind a long one (a story of hundreds of articles); more would only share the GIL.
+READERS = 4
 # Where the background summarizer runs (StoreThread): "thread" is the default by measurement.
-SUMMARIZER_MODES = ("thread", "store")
+SUMMARIZER_MODES = ("thread", "process", "store")
 # Seconds shutdown waits for a summary in progress (a 400-article story takes a few seconds); the
 # thread is a daemon, and the story stays marked, so an abandoned summary is redone at next start.
 SUMMARIZER_STOP = 30.0
@@ -125,9 +131,11 @@ class StoreThread:
             raise ValueError(f"summarizer must be one of {', '.join(SUMMARIZER_MODES)}, got {summarizer!r}")
         self.path = path
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsfuse-store")
-        self._readers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsfuse-read")
+        self._readers = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="newsfuse-read")
         self._store: Store | None = None
-        self._reader: Store | None = None
+        self._local = threading.local()  # each reading thread's Store
+        self._opened: list[Store] = []
+        self.mode = summarizer
         self.summarizer = Summarizer(path, call=self.call if summarizer == "store" else None)
 
     def _get(self) -> Store:
@@ -137,10 +145,12 @@ class StoreThread:
         return self._store
 
     def _get_reader(self) -> Store:
-        if self._reader is None:
+        reader: Store | None = getattr(self._local, "store", None)
+        if reader is None:
             self.call(lambda s: None)  # the writer makes and migrates the file first
-            self._reader = Store(self.path, on_stale=self.summarizer.wake)
-        return self._reader
+            reader = self._local.store = Store(self.path, on_stale=self.summarizer.wake)
+            self._opened.append(reader)
+        return reader
 
     def start(self) -> None:
         """Open the store and start the summarizer now (else on the first request)."""
@@ -162,18 +172,15 @@ class StoreThread:
         if not self.summarizer.stop(SUMMARIZER_STOP):
             logging.getLogger("newsfuse.summarizer").warning("a summary still running at shutdown was abandoned")
 
-        def _close_reader() -> None:
-            if self._reader is not None:
-                self._reader.close()
-                self._reader = None
-
         def _close() -> None:
             if self._store is not None:
                 self._store.close()
                 self._store = None
 
-        self._readers.submit(_close_reader).result()
         self._readers.shutdown(wait=True)
+        for reader in self._opened:  # their threads have ended: nothing uses them any more
+            reader.close()
+        self._opened.clear()
         self._pool.submit(_close).result()
         self._pool.shutdown(wait=True)
 
@@ -378,6 +385,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The worker processes are spawned, never forked, and before the watcher's thread starts.
         app.state.pool = _process_pool(workers) if workers > 0 else None
+        if store.mode == "process":  # spawned, and before the store's threads start
+            store.summarizer.pool = _process_pool(1)
         await asyncio.to_thread(store.start)  # the summarizer takes the marks a restart left
         if watcher is not None:
             watcher.start(store.call)
@@ -387,6 +396,8 @@ def create_app(
         if app.state.pool is not None:
             app.state.pool.shutdown(cancel_futures=True)
         store.close()
+        if store.summarizer.pool is not None:
+            store.summarizer.pool.shutdown(cancel_futures=True)
 
     app = FastAPI(
         title="newsfuse",
@@ -523,19 +534,14 @@ def _store_routes(app: FastAPI, store: StoreThread) -> None:
         return [info_out(i) for i in await store.read(lambda s: s.stories(limit, offset))]
 
     @app.get("/api/stories/{story_id}", response_model=StoryOut, tags=["api"])
-    async def story(story_id: int, since: str | None = None) -> StoryOut:
+    async def story(story_id: int, since: str | None = None) -> Response:
         """One story: its articles, summary, facts, quotes, disagreements and wire copies; with
         `since` (ISO date or time, or 6h / 2d ago) also `update`: what is new after it."""
         moment = _since(since)
-        found, latest, info = await store.read(lambda s: load_story(s, story_id))
-        out = story_out(str(story_id), found, latest, info)
-        summary = latest.summary
-        if summary is not None:
-            line = await store.read(lambda s: story_timeline(found, summary, s.added(story_id)))
-            out.timeline = TimelineOut.model_validate(timeline_to_dict(line))
-        if moment is not None:
-            out.update = await store.read(lambda s: _update(s, story_id, moment))
-        return out
+        # Read, built and serialized in the reading thread: a story of hundreds of articles is
+        # megabytes of JSON, which on the event loop would hold every other request.
+        body = await store.read(lambda s: _story_json(s, story_id, moment))
+        return Response(body, media_type="application/json")
 
     @app.get("/api/stories/{story_id}/summary-status", response_model=SummaryStatusOut, tags=["api"])
     async def summary_status(story_id: int) -> SummaryStatusOut:
@@ -549,6 +555,18 @@ def _store_routes(app: FastAPI, store: StoreThread) -> None:
         return SummaryStatusOut(
             id=str(story_id), articles=size, summarized_articles=covered, updating=stale or covered != size
         )
+
+
+def _story_json(store: Store, story_id: int, moment: datetime | None) -> bytes:
+    """GET /api/stories/{id}'s body (`StoryOut`)."""
+    found, latest, info = load_story(store, story_id)
+    out = story_out(str(story_id), found, latest, info)
+    if latest.summary is not None:
+        line = story_timeline(found, latest.summary, store.added(story_id))
+        out.timeline = TimelineOut.model_validate(timeline_to_dict(line))
+    if moment is not None:
+        out.update = _update(store, story_id, moment)
+    return out.model_dump_json().encode()
 
 
 def _since(since: str | None) -> datetime | None:
@@ -584,6 +602,21 @@ def _page_number(given: str) -> int:
     return int(text)
 
 
+def _story_page(store: Store, number: int, env: Environment) -> str:
+    """The story page's HTML: articles, the latest summary (and whether it is updating), timeline."""
+    found, latest, info = load_story(store, number)
+    added = store.added(number)
+    summary = latest.summary
+    line = story_timeline(found, summary, added) if summary else None
+    view = story_view(found, summary, str(number), info.headline or None, line)
+    view.update(updating=latest.updating, summarized=latest.articles)
+    # What a reader has seen once this page is read: the newest report (by the clock the
+    # update compares with, so a reader's own clock never matters); the page's script keeps it.
+    moments = [t for t in article_times(found, added) if t is not None]
+    view["newest"] = max(moments).isoformat() if moments else None
+    return env.get_template("story.html").render(**view)
+
+
 def _page_routes(app: FastAPI, store: StoreThread) -> None:
     env = templates()
 
@@ -616,22 +649,13 @@ def _page_routes(app: FastAPI, store: StoreThread) -> None:
         number = int(story_id) if story_id.isascii() and story_id.isdigit() and len(story_id) <= 19 else 0
         if not 0 < number <= MAX_ID:
             raise HTTPException(404, f"There is no story {story_id[:40]!r}: story numbers are whole numbers from 1.")
-        try:
-            found, latest, info = await store.read(lambda s: load_story(s, number))
+        try:  # read and rendered in the reading thread: a big story's page is long work
+            html = await store.read(lambda s: _story_page(s, number, env))
         except HTTPException as missing:
             if missing.status_code != 404:
                 raise
             raise HTTPException(404, f"There is no story {number}. See the latest stories.") from None
-        added = await store.read(lambda s: s.added(number))
-        summary = latest.summary
-        line = story_timeline(found, summary, added) if summary else None
-        view = story_view(found, summary, str(number), info.headline or None, line)
-        view.update(updating=latest.updating, summarized=latest.articles)
-        # What a reader has seen once this page is read: the newest report (by the clock the
-        # update compares with, so a reader's own clock never matters); the page's script keeps it.
-        moments = [t for t in article_times(found, added) if t is not None]
-        view["newest"] = max(moments).isoformat() if moments else None
-        return page(env.get_template("story.html").render(**view))
+        return page(html)
 
     @app.get("/static/{name}", include_in_schema=False)
     async def static(name: str) -> Response:
