@@ -837,23 +837,27 @@ def test_reads_answer_while_a_summary_is_in_progress(tmp_path, monkeypatch):
         assert c.get("/api/stories/999/summary-status").status_code == 404
 
 
-def test_story_with_no_summary_yet_is_summarized_on_read_only_when_cheap(tmp_path, monkeypatch):
-    from newsfuse import store as store_module
+@pytest.mark.timeout(240)
+def test_story_with_no_summary_yet_reads_as_updating_until_the_summarizer_makes_it(tmp_path, monkeypatch):
+    """A read never summarizes, not even a small story: it says the summary is being prepared."""
     from newsfuse.model import Article
     from newsfuse.store import Store
+    from test_store import Held
 
     db = tmp_path / "s.db"
     with Store(db) as s:
         story = s.ingest([Article(d["text"], outlet=d["outlet"]) for d in example_docs()], summarize=False)[0].story
-    monkeypatch.setattr(store_module.Summarizer, "start", lambda self: None)  # no background work here
+    held = Held(monkeypatch)
+    held.hold()
     with local(create_app(db)) as c:
-        monkeypatch.setattr(store_module, "CHEAP_WORDS", 10)
-        big = c.get(f"/api/stories/{story}").json()
-        assert big["summary"] is None and big["updating"] is True  # left to the summarizer
+        assert held.entered.wait(60)  # the summarizer took the stored mark at start, and is held
+        body = c.get(f"/api/stories/{story}").json()
+        assert body["summary"] is None and body["updating"] is True and body["articles"]
         assert "The summary is being prepared" in c.get(f"/stories/{story}").text
-        monkeypatch.setattr(store_module, "CHEAP_WORDS", 10**6)
-        cheap = c.get(f"/api/stories/{story}").json()
-        assert cheap["summary"]["sentences"] and cheap["updating"] is False
+        held.release.set()
+        assert c.app.state.store.summarizer.wait_idle(120) and held.sizes == [len(body["articles"])]
+        body = c.get(f"/api/stories/{story}").json()
+        assert body["summary"]["sentences"] and body["updating"] is False
 
 
 def test_summarize_over_the_word_limit_is_refused_naming_it(client):

@@ -59,12 +59,6 @@ CACHE_KIB = 65536
 # Checkpoint the WAL into the database every this many pages (4 KiB): each checkpoint syncs the
 # file, and a batch rewrites a few hundred postings pages, so the default 1000 checkpoints often.
 CHECKPOINT_PAGES = 16384
-# A story with no summary yet is summarized on the read that asks for it when its articles hold at
-# most this many words; a bigger one waits for the background summarizer (the read says
-# "updating"). Measured 2026-12-01 (`summarize_story` with the comparison on bench_bigstory's
-# story, 2 cores under load): about 25 us a word, so 1,500 words (one to three typical articles,
-# the size nearly every story has when first read) cost about 35 ms once.
-CHEAP_WORDS = 1500
 # Seconds the summarizer sleeps with nothing to do before it looks again for marks another
 # process (e.g. `newsfuse ingest --no-summarize` beside the server) left in the file.
 IDLE_POLL_S = 5.0
@@ -669,10 +663,12 @@ class Store:
             raise NotFoundError(f"no story {story_id}")
         return row[0], row[1], row[2] > 0
 
-    def latest_summary(self, story_id: int, story: Story | None = None) -> StorySummary:
+    def latest_summary(self, story_id: int) -> StorySummary:
         """The story's last summary, at once: current, or older than the story (`updating`: the
-        background summarizer has it queued). With none yet, a story of at most CHEAP_WORDS words
-        is summarized here; a bigger one is left queued (`summary` None, `updating`)."""
+        background summarizer has it queued), or none yet (`summary` None, `updating` while it is
+        queued). Never computed here, not even for a small story: at 8 clients reading during
+        an ingest, summarizing small stories on read doubled p99 and halved the ingest rate
+        (docs/benchmarks.md); the summarizer makes each once, usually within a second."""
         row = self.db.execute(
             "SELECT s.size, s.stale, m.size, m.data FROM stories s LEFT JOIN summaries m ON m.story = s.id "
             "WHERE s.id = ?",
@@ -687,12 +683,8 @@ class Store:
                 summary = summary_from_dict(json.loads(data))
         if summary is not None and covered == size:
             return StorySummary(summary, covered, False)
-        if summary is None:
-            story = story or self.story(story_id)
-            if sum(len(a.text.split()) for a in story.articles) <= CHEAP_WORDS:
-                with contextlib.suppress(NewsfuseError):
-                    return StorySummary(self._summarize(story_id, story), len(story.articles), False)
-                return StorySummary(None, 0, False)  # no body sentence: nothing to wait for
+        if summary is None and not stale and covered is None:
+            return StorySummary(None, 0, False)  # tried: no body sentence, nothing to wait for
         if not stale:  # e.g. an entry of another codec version: queue it
             with _transaction(self.db):
                 self._mark(story_id, size)

@@ -101,9 +101,10 @@ SUMMARIZER_MODES = ("thread", "process", "store")
 # Seconds shutdown waits for a summary in progress (a 400-article story takes a few seconds); the
 # thread is a daemon, and the story stays marked, so an abandoned summary is redone at next start.
 SUMMARIZER_STOP = 30.0
-# Words (whitespace-separated, all documents) one /api/summarize request may hold: about 25 us a
-# word with the comparison (CHEAP_WORDS' measurement), so 60,000 words (about 150 typical
-# articles) cost about 1.5 s of a core and no request can hold a worker longer than a few seconds.
+# Words (whitespace-separated, all documents) one /api/summarize request may hold. bench_bigstory
+# (docs/benchmarks.md, "Big stories"): 200 fulltext-dev-like articles (about 94,000 words) take
+# 3.3 to 3.8 CPU s with the comparison, about 35 us a word; 60,000 words (some 120 articles) are
+# about 2 s, so no request holds a worker longer than a few seconds.
 MAX_SUMMARIZE_WORDS = 60_000
 # /api/summarize requests waiting or running at once, per summarizing worker: more are refused
 # with 503 and Retry-After, so a client sending many cannot queue minutes of work.
@@ -355,8 +356,7 @@ def load_story(store: Store, story_id: int) -> tuple[Story, StorySummary, StoryI
         info = store.info(story_id)
     except NotFoundError:
         raise HTTPException(404, f"no story {story_id}") from None
-    story = store.story(story_id)
-    return story, store.latest_summary(story_id, story), info
+    return store.story(story_id), store.latest_summary(story_id), info
 
 
 # ---- the app -----------------------------------------------------------------------------------
