@@ -1,66 +1,121 @@
-"""`Store.ingest` with summaries on the Multi-News validation mix: articles per CPU second, the
-share spent summarizing, one call (what `newsfuse ingest FILES` does) against bursts of N articles
-a call (what `watch` and the service's POSTs do), side by side in one run.
+"""`Store.ingest` with summaries on the Multi-News validation mix: articles per second counting
+the time until every summary is done, one call (what `newsfuse ingest FILES` does) against bursts
+of N articles a call (what `watch` and the service's POSTs do), optionally beside an older
+revision, side by side in one run.
 
 Usage (from the repo root):
     PYTHONPATH=src python bench/bench_ingest.py                 # --limit 2000 --bursts 64
-    PYTHONPATH=src python bench/bench_ingest.py --limit 12473 --bursts 64,500
+    PYTHONPATH=src python bench/bench_ingest.py --limit 2000 --bursts 64 --old f15ae3a
 
 The mix is bench_stories.py's (every validation cluster's kept documents, shuffled with seed 13),
-its first `--limit` articles. Each row ingests them into a fresh store in a temporary directory,
-the model loaded beforehand; CPU time (`time.process_time`) of the ingest calls. "without
-summaries" is the same stream with `summarize=False` (clustering and writing only).
+its first `--limit` articles. Each row runs in its own process over the side's `src` (the model
+loaded beforehand) and ingests them into a fresh store in a temporary directory; CPU time
+(`time.process_time`, every thread of the process) and wall time from the first ingest call
+until every story's summary is cached. "without summaries" is the same stream with
+`summarize=False` (clustering and writing only). "inline" rows summarize inside each call (the
+old code, and `newsfuse ingest`: each call drains the stale stories); "background" is the
+service's way: each burst only marks its stories stale and a `Summarizer` thread recomputes them
+meanwhile, each stale story once however many bursts touched it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_stories import mixed_articles  # noqa: E402
-from newsfuse.model import Article  # noqa: E402
-from newsfuse.select.learned import LearnedSelector  # noqa: E402
-from newsfuse.store import Store  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(articles: list[Article], burst: int | None, summarize: bool) -> dict:
-    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.db") as store:
-        step = burst or len(articles)
-        start = time.process_time()
-        for i in range(0, len(articles), step):
-            store.ingest(articles[i : i + step], summarize=summarize)
-        seconds = time.process_time() - start
-        stories = store.db.execute("SELECT COUNT(*) FROM stories").fetchone()[0]
-        summaries = store.db.execute("SELECT COUNT(*) FROM summaries").fetchone()[0]
-    return {"seconds": seconds, "stories": stories, "summaries": summaries}
+def worker(limit: int, burst: int | None, mode: str) -> dict:
+    """One row in this process: mode is "off" (no summaries), "inline" or "background"."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_stories import mixed_articles
+    from newsfuse.select.learned import LearnedSelector
+    from newsfuse.store import Store
+
+    articles = mixed_articles(limit=limit)[0]
+    LearnedSelector.load()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.db"
+        summarizer = None
+        if mode == "background":
+            from newsfuse.store import Summarizer
+
+            summarizer = Summarizer(path)
+        with Store(path, on_stale=summarizer.wake if summarizer else None) as store:
+            if summarizer:
+                summarizer.start()
+            step = burst or len(articles)
+            cpu, wall = time.process_time(), time.perf_counter()
+            for i in range(0, len(articles), step):
+                store.ingest(articles[i : i + step], summarize=mode != "off")
+            if summarizer:
+                assert summarizer.wait_idle(3600)
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            stories = store.db.execute("SELECT COUNT(*) FROM stories").fetchone()[0]
+            summaries = store.db.execute("SELECT COUNT(*) FROM summaries").fetchone()[0]
+        computed = summarizer.computed if summarizer else None
+        if summarizer:
+            summarizer.stop(60)
+    return {"cpu": cpu, "wall": wall, "stories": stories, "summaries": summaries, "computed": computed}
+
+
+def run_row(src: Path, limit: int, burst: int | None, mode: str) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(src))
+    args = [sys.executable, __file__, "--worker", mode, "--limit", str(limit), "--burst", str(burst or 0)]
+    out = subprocess.run(args, env=env, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=2000)
     parser.add_argument("--bursts", default="64", help="articles a call, comma-separated (besides one call)")
+    parser.add_argument("--old", default=None, help="an older revision run side by side (its inline rows)")
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--burst", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    articles = mixed_articles(limit=args.limit)[0]
-    LearnedSelector.load()
-    rows = [("one call, without summaries", None, False), ("one call, with summaries", None, True)]
-    rows += [(f"bursts of {b}, with summaries", int(b), True) for b in args.bursts.split(",") if b]
-    results = [(name, run(articles, burst, summarize)) for name, burst, summarize in rows]
-    base = results[0][1]["seconds"]
+    if args.worker:
+        print(json.dumps(worker(args.limit, args.burst or None, args.worker)))
+        return
+    bursts = [int(b) for b in args.bursts.split(",") if b]
+    sides = [("new", ROOT / "src")]
+    with tempfile.TemporaryDirectory() as temp:
+        if args.old:
+            tree = Path(temp) / "old"
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), args.old], check=True)
+            sides.insert(0, (f"old ({args.old})", tree / "src"))
+        try:
+            rows = []
+            for side, src in sides:
+                # The old code summarizes each burst inline; the new one (the service) in the background.
+                way = ("in the background", "background") if side == "new" else ("inline", "inline")
+                plan = [("one call, without summaries", None, "off"), ("one call, with summaries", None, "inline")]
+                plan += [(f"bursts of {b}, summaries {way[0]}", b, way[1]) for b in bursts]
+                rows += [(side, name, run_row(src, args.limit, b, mode)) for name, b, mode in plan]
+        finally:
+            if args.old:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(Path(temp) / "old")])
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True)
     command = f"PYTHONPATH=src python bench/bench_ingest.py --limit {args.limit} --bursts {args.bursts}"
-    print(f"\nCommand: `{command}` ({date.today().isoformat()}; {len(articles)} articles)\n")
-    print("| ingest | CPU s | articles/s | stories | summaries cached | share summarizing |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, r in results:
-        share = 1 - base / r["seconds"] if r["seconds"] else 0.0
+    command += f" --old {args.old}" if args.old else ""
+    print(f"\nCommand: `{command}` ({date.today().isoformat()}; {args.limit} articles)\n")
+    print(
+        "| code | ingest | CPU s | wall s | articles/CPU s | articles/wall s | stories | summaries cached | summaries computed |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for side, name, r in rows:
+        computed = "-" if r["computed"] is None else str(r["computed"])
         print(
-            f"| {name} | {r['seconds']:.2f} | {len(articles) / r['seconds']:.0f} | {r['stories']} "
-            f"| {r['summaries']} | {share:.0%} |"
+            f"| {side} | {name} | {r['cpu']:.2f} | {r['wall']:.2f} | {args.limit / r['cpu']:.0f} "
+            f"| {args.limit / r['wall']:.0f} | {r['stories']} | {r['summaries']} | {computed} |"
         )
 
 
