@@ -345,11 +345,13 @@ def reads_main(args) -> None:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), args.old], check=True)
             sides.insert(0, (f"old ({args.old})", tree / "src", "-"))
         try:
-            rows = [
-                reads_row(name, c, reads_side(src, mode, c, mix, grow, args))
-                for c in (int(x) for x in args.clients.split(","))
-                for name, src, mode in sides
-            ]
+            rows, failures = [], []
+            for c in (int(x) for x in args.clients.split(",")):
+                for name, src, mode in sides:
+                    result = reads_side(src, mode, c, mix, grow, args)
+                    rows.append(reads_row(name, c, result))
+                    if result["errors"] or result["state"].errors:
+                        failures.append((name, c, result["errors"] + result["state"].errors))
         finally:
             if args.old:
                 subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(Path(temp) / "old")])
@@ -367,6 +369,8 @@ def reads_main(args) -> None:
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
+    for side, clients, problems in failures:
+        print(f"{side}, {clients} clients: {len(problems)} errors, first: {problems[:3]}", file=sys.stderr)
 
 
 def main() -> None:

@@ -124,8 +124,10 @@ class StoreThread:
     (`run`, `call`) run in turn in one thread; reads (`read`) in another, on a connection of their
     own, so a page never queues behind an ingest (WAL: readers see the last commit, never wait for
     a writer). Ingests only mark stories stale; `summarizer` recomputes them in the background: in a
-    thread of its own with its own connection ("thread", the default), or in the writing thread
-    between requests ("store"; measured, docs/benchmarks.md)."""
+    thread of its own with its own connection ("thread", the default), the same thread handing each
+    summary to one spawned worker process ("process": the server's GIL stays with the requests;
+    the lifespan makes the process), or in the writing thread between requests ("store").
+    Measured side by side in docs/benchmarks.md."""
 
     def __init__(self, path: str, summarizer: str = "thread") -> None:
         if summarizer not in SUMMARIZER_MODES:
@@ -557,12 +559,18 @@ def _store_routes(app: FastAPI, store: StoreThread) -> None:
         )
 
 
+def _added(store: Store, story_id: int, found: Story) -> list[datetime]:
+    """When each of `found`'s articles was added: an ingest may have committed more articles since
+    `found` was read (each read is its own snapshot), and they are appended, so the first ones."""
+    return store.added(story_id)[: len(found.articles)]
+
+
 def _story_json(store: Store, story_id: int, moment: datetime | None) -> bytes:
     """GET /api/stories/{id}'s body (`StoryOut`)."""
     found, latest, info = load_story(store, story_id)
     out = story_out(str(story_id), found, latest, info)
     if latest.summary is not None:
-        line = story_timeline(found, latest.summary, store.added(story_id))
+        line = story_timeline(found, latest.summary, _added(store, story_id, found))
         out.timeline = TimelineOut.model_validate(timeline_to_dict(line))
     if moment is not None:
         out.update = _update(store, story_id, moment)
@@ -605,7 +613,7 @@ def _page_number(given: str) -> int:
 def _story_page(store: Store, number: int, env: Environment) -> str:
     """The story page's HTML: articles, the latest summary (and whether it is updating), timeline."""
     found, latest, info = load_story(store, number)
-    added = store.added(number)
+    added = _added(store, number, found)
     summary = latest.summary
     line = story_timeline(found, summary, added) if summary else None
     view = story_view(found, summary, str(number), info.headline or None, line)
