@@ -49,7 +49,8 @@ def worker(limit: int, burst: int | None, mode: str) -> dict:
             from newsfuse.store import Summarizer
 
             summarizer = Summarizer(path)
-        with Store(path, on_stale=summarizer.wake if summarizer else None) as store:
+        hook = {"on_stale": summarizer.wake} if summarizer else {}  # an old Store has no on_stale
+        with Store(path, **hook) as store:
             if summarizer:
                 summarizer.start()
             step = burst or len(articles)
@@ -70,8 +71,10 @@ def worker(limit: int, burst: int | None, mode: str) -> dict:
 def run_row(src: Path, limit: int, burst: int | None, mode: str) -> dict:
     env = dict(os.environ, PYTHONPATH=str(src))
     args = [sys.executable, __file__, "--worker", mode, "--limit", str(limit), "--burst", str(burst or 0)]
-    out = subprocess.run(args, env=env, capture_output=True, text=True, check=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    done = subprocess.run(args, env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{src}: {mode} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
