@@ -1,24 +1,26 @@
-"""`Store.ingest` with summaries on the Multi-News validation mix: articles per CPU second, the
-share spent summarizing, one call (what `newsfuse ingest FILES` does) against bursts of N articles
-a call (what `watch` and the service's POSTs do), side by side in one run.
+"""`Store.ingest` with summaries on the Multi-News validation mix: articles per second counting
+the time until every summary is done, one call (what `newsfuse ingest FILES` does) against bursts
+of N articles a call (what `watch` and the service's POSTs do), optionally beside an older
+revision, side by side in one run.
 
 Usage (from the repo root):
     PYTHONPATH=src python bench/bench_ingest.py                 # --limit 2000 --bursts 64
-    PYTHONPATH=src python bench/bench_ingest.py --limit 12473 --bursts 64,500
-    PYTHONPATH=src python bench/bench_ingest.py --old REV       # and an older revision, side by side
+    PYTHONPATH=src python bench/bench_ingest.py --limit 2000 --bursts 64 --old f15ae3a --rounds 2
 
 The mix is bench_stories.py's (every validation cluster's kept documents, shuffled with seed 13),
-its first `--limit` articles. Each row ingests them into a fresh store in a temporary directory,
-the model loaded beforehand; CPU time (`time.process_time`) of the ingest calls. "without
-summaries" is the same stream with `summarize=False` (clustering and writing only). With `--old`,
-each side runs in its own process (PYTHONPATH=<side>/src), old then new for each row, and "same
-summaries" compares a hash of the stored summaries (story, size, data) of the two sides.
+its first `--limit` articles. Each row runs in its own process over the side's `src` (the model
+loaded beforehand) and ingests them into a fresh store in a temporary directory; CPU time
+(`time.process_time`, every thread of the process) and wall time from the first ingest call
+until every story's summary is cached. "without summaries" is the same stream with
+`summarize=False` (clustering and writing only). "inline" rows summarize inside each call (the
+old code, and `newsfuse ingest`: each call drains the stale stories); "background" is the
+service's way: each burst only marks its stories stale and a `Summarizer` thread recomputes them
+meanwhile, each stale story once however many bursts touched it.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import subprocess
@@ -28,112 +30,105 @@ import time
 from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_stories import mixed_articles  # noqa: E402
-from newsfuse.model import Article  # noqa: E402
-from newsfuse.select.learned import LearnedSelector  # noqa: E402
-from newsfuse.store import Store  # noqa: E402
-
-
-def run(articles: list[Article], burst: int | None, summarize: bool) -> dict:
-    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.db") as store:
-        step = burst or len(articles)
-        start = time.process_time()
-        for i in range(0, len(articles), step):
-            store.ingest(articles[i : i + step], summarize=summarize)
-        seconds = time.process_time() - start
-        stories = store.db.execute("SELECT COUNT(*) FROM stories").fetchone()[0]
-        summaries = store.db.execute("SELECT COUNT(*) FROM summaries").fetchone()[0]
-        stored = store.db.execute("SELECT story, size, data FROM summaries ORDER BY story").fetchall()
-    digest = hashlib.sha256(json.dumps(stored).encode()).hexdigest()[:16]
-    return {"seconds": seconds, "stories": stories, "summaries": summaries, "hash": digest}
-
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def worker(limit: int, burst: int | None, summarize: bool) -> None:
-    """One row in this process (the side's newsfuse on PYTHONPATH), JSON on stdout."""
+def worker(limit: int, burst: int | None, mode: str) -> dict:
+    """One row in this process: mode is "off" (no summaries), "inline" or "background"."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_stories import mixed_articles
+    from newsfuse.select.learned import LearnedSelector
+    from newsfuse.store import Store
+
     articles = mixed_articles(limit=limit)[0]
     LearnedSelector.load()
-    json.dump(run(articles, burst, summarize), sys.stdout)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.db"
+        summarizer = None
+        if mode == "background":
+            from newsfuse.store import Summarizer
+
+            summarizer = Summarizer(path)
+        hook = {"on_stale": summarizer.wake} if summarizer else {}  # an old Store has no on_stale
+        with Store(path, **hook) as store:
+            if summarizer:
+                summarizer.start()
+            step = burst or len(articles)
+            cpu, wall = time.process_time(), time.perf_counter()
+            for i in range(0, len(articles), step):
+                store.ingest(articles[i : i + step], summarize=mode != "off")
+            if summarizer:
+                assert summarizer.wait_idle(3600)
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            stories = store.db.execute("SELECT COUNT(*) FROM stories").fetchone()[0]
+            summaries = store.db.execute("SELECT COUNT(*) FROM summaries").fetchone()[0]
+        computed = summarizer.computed if summarizer else None
+        if summarizer:
+            summarizer.stop(60)
+    return {"cpu": cpu, "wall": wall, "stories": stories, "summaries": summaries, "computed": computed}
 
 
-def run_side(src: Path, limit: int, burst: int | None, summarize: bool) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(src), PYTHONHASHSEED="0", OMP_NUM_THREADS="1")
-    command = [sys.executable, str(Path(__file__).resolve()), "--limit", str(limit), "--worker"]
-    command += ["--burst", str(burst or 0)] + ([] if summarize else ["--no-summaries"])
-    done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
-    if done.returncode != 0:
-        sys.exit(f"worker {src}: exit {done.returncode}\n{done.stderr[-2000:]}")
-    return json.loads(done.stdout)
-
-
-def side_by_side(args: argparse.Namespace, rows: list) -> None:
-    """Each row in a fresh process of each side, old then new; the table of both."""
-    temp = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
-    git = ["git", "-C", str(ROOT)]
-    subprocess.run([*git, "worktree", "add", "--detach", str(temp / "old"), args.old], check=True, capture_output=True)
-    try:
-        results = [
-            (
-                name,
-                run_side(temp / "old" / "src", args.limit, burst, summarize),
-                run_side(ROOT / "src", args.limit, burst, summarize),
-            )
-            for name, burst, summarize in rows
-        ]
-    finally:
-        subprocess.run([*git, "worktree", "remove", "--force", str(temp / "old")])
-        subprocess.run([*git, "worktree", "prune"], capture_output=True)
-    command = (
-        f"PYTHONPATH=src python bench/bench_ingest.py --limit {args.limit} --bursts {args.bursts} --old {args.old}"
-    )
-    print(f"\nCommand: `{command}` ({date.today().isoformat()}; {args.limit} articles)\n")
-    print(
-        "| ingest | old CPU s | old articles/s | new CPU s | new articles/s | new/old | stories | summaries | same summaries |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
-    for name, old, new in results:
-        same = "yes" if old["hash"] == new["hash"] else "no"
-        print(
-            f"| {name} | {old['seconds']:.2f} | {args.limit / old['seconds']:.0f} | {new['seconds']:.2f} "
-            f"| {args.limit / new['seconds']:.0f} | {new['seconds'] / old['seconds']:.2f} | {new['stories']} "
-            f"| {new['summaries']} | {same} |"
-        )
+def run_row(src: Path, limit: int, burst: int | None, mode: str) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(src))
+    args = [sys.executable, __file__, "--worker", mode, "--limit", str(limit), "--burst", str(burst or 0)]
+    done = subprocess.run(args, env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{src}: {mode} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=2000)
     parser.add_argument("--bursts", default="64", help="articles a call, comma-separated (besides one call)")
-    parser.add_argument("--old", default=None, help="an older revision run side by side")
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--old", default=None, help="an older revision run side by side (its inline rows)")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each row (the least CPU is kept)")
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--burst", type=int, default=0, help=argparse.SUPPRESS)
-    parser.add_argument("--no-summaries", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(args.limit, args.burst or None, not args.no_summaries)
+        print(json.dumps(worker(args.limit, args.burst or None, args.worker)))
         return
-    rows = [("one call, without summaries", None, False), ("one call, with summaries", None, True)]
-    rows += [(f"bursts of {b}, with summaries", int(b), True) for b in args.bursts.split(",") if b]
-    if args.old:
-        side_by_side(args, rows)
-        return
-    articles = mixed_articles(limit=args.limit)[0]
-    LearnedSelector.load()
-    results = [(name, run(articles, burst, summarize)) for name, burst, summarize in rows]
-    base = results[0][1]["seconds"]
+    bursts = [int(b) for b in args.bursts.split(",") if b]
+    sides = [("new", ROOT / "src")]
+    with tempfile.TemporaryDirectory() as temp:
+        if args.old:
+            tree = Path(temp) / "old"
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), args.old], check=True)
+            sides.insert(0, (f"old ({args.old})", tree / "src"))
+        try:
+            plans = []
+            for side, src in sides:
+                # The old code summarizes each burst inline; the new one (the service) in the background.
+                way = ("in the background", "background") if side == "new" else ("inline", "inline")
+                plan = [("one call, without summaries", None, "off"), ("one call, with summaries", None, "inline")]
+                plan += [(f"bursts of {b}, summaries {way[0]}", b, way[1]) for b in bursts]
+                plans.append([(side, src, *row) for row in plan])
+            # The sides' rows alternate (old row 1, new row 1, ...), each `--rounds` times; the
+            # least CPU of a row's rounds is kept, so a load that drifts falls on both sides alike.
+            best: dict[tuple[str, str], dict] = {}
+            for _ in range(args.rounds):
+                for side, src, name, b, mode in (row for pair in zip(*plans) for row in pair):
+                    r = run_row(src, args.limit, b, mode)
+                    if (side, name) not in best or r["cpu"] < best[side, name]["cpu"]:
+                        best[side, name] = r
+            rows = [(side, name, best[side, name]) for plan in plans for side, _, name, _, _ in plan]
+        finally:
+            if args.old:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(Path(temp) / "old")])
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True)
     command = f"PYTHONPATH=src python bench/bench_ingest.py --limit {args.limit} --bursts {args.bursts}"
-    print(f"\nCommand: `{command}` ({date.today().isoformat()}; {len(articles)} articles)\n")
-    print("| ingest | CPU s | articles/s | stories | summaries cached | share summarizing |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, r in results:
-        share = 1 - base / r["seconds"] if r["seconds"] else 0.0
+    command += (f" --old {args.old}" if args.old else "") + (f" --rounds {args.rounds}" if args.rounds > 1 else "")
+    print(f"\nCommand: `{command}` ({date.today().isoformat()}; {args.limit} articles)\n")
+    print(
+        "| code | ingest | CPU s | wall s | articles/CPU s | articles/wall s | stories | summaries cached | summaries computed |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for side, name, r in rows:
+        computed = "-" if r["computed"] is None else str(r["computed"])
         print(
-            f"| {name} | {r['seconds']:.2f} | {len(articles) / r['seconds']:.0f} | {r['stories']} "
-            f"| {r['summaries']} | {share:.0%} |"
+            f"| {side} | {name} | {r['cpu']:.2f} | {r['wall']:.2f} | {args.limit / r['cpu']:.0f} "
+            f"| {args.limit / r['wall']:.0f} | {r['stories']} | {r['summaries']} | {computed} |"
         )
 
 

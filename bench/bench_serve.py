@@ -1,10 +1,26 @@
-"""Load test of `POST /api/summarize` on loopback: concurrent clients for a bounded time and count.
+"""Load test of the service on loopback: `POST /api/summarize` alone (the default), or with
+`--reads`, reads under 1, 8 and 32 concurrent clients while articles are being ingested and one
+story grows to 400 articles, optionally beside an older revision (`--old REV`) in one run.
 
 Usage (from the repo root):
     PYTHONPATH=src python3 bench/bench_serve.py [--seconds 20] [--max-requests 2000] [--concurrency 8]
         [--workers N] [--input examples/port-halvard-fire] [--url http://127.0.0.1:PORT]
+    PYTHONPATH=src python3 bench/bench_serve.py --reads [--clients 1,8,32] [--seconds 40]
+        [--old f15ae3a] [--summarizer thread,store]
 Without --url it starts `newsfuse serve` on a free loopback port (throwaway db) and stops it after.
 Prints throughput and p50/p90/p99 latency; exits 1 if any request failed.
+
+`--reads`: for each side (old, then this tree with each --summarizer) and each client count, a
+fresh store and server (`create_app` under uvicorn, in its own process; threads for
+/api/summarize). One ingest client POSTs batches of `--mix` articles of bench_stories' shuffled
+validation mix plus `--grow` articles of one growing story (a fulltext-dev article's lead and 3 of
+its paragraphs, 10% of words swapped: they join one story; its summary with the comparison costs
+about 6 CPU s at 400 articles) until that story holds `--big` articles or `--seconds` pass. Meanwhile
+the read clients, closed loop without pause, each request in turn: /healthz, the index page /,
+GET /api/stories?limit=20 (an old server ignores the limit and sends every story), the page of a
+story the ingest made (a random one) and the growing story's page. Latency is wall time at the
+client; the ingest rate is articles committed per second while it ran; "summary current" is how
+long after the last POST the growing story's summary covered all its articles.
 """
 
 from __future__ import annotations
@@ -12,6 +28,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import random
+import re
 import socket
 import statistics
 import subprocess
@@ -26,6 +45,16 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_INPUT = ROOT / "examples" / "port-halvard-fire"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+FULLTEXT = ROOT.parent / "shared" / "data" / "fulltext-dev.jsonl"
+# The growing story's source: the longest article of fulltext-dev cluster 34 (27 paragraphs).
+GROWING_CLUSTER = 34
+GROWING_SEED = 3
+# One server process over `create_app` (the old revision has it too, with no `summarizer`).
+LAUNCH = (
+    "import sys, uvicorn; from newsfuse.serve import create_app; "
+    "kw = {'summarizer': sys.argv[3]} if sys.argv[3] != '-' else {}; "
+    "uvicorn.run(create_app(sys.argv[1], **kw), host='127.0.0.1', port=int(sys.argv[2]), log_level='warning')"
+)
 
 
 def documents(folder: Path) -> list[dict]:
@@ -117,6 +146,233 @@ async def run(url: str, body: dict, seconds: float, max_requests: int, concurren
     }
 
 
+# ---- --reads: reads while articles are ingested and one story grows ------------------------------
+
+
+def growing_story(n: int) -> list[dict]:
+    """`n` articles of one story: a fulltext-dev article's lead, then 3 of its other paragraphs
+    with 10% of their words swapped for another word of the paragraph (seeded)."""
+    with open(FULLTEXT, encoding="utf-8") as handle:
+        record = [json.loads(line) for line in handle if line.strip()][GROWING_CLUSTER]
+    paragraphs = [p for p in max(record["documents"], key=len).split("\n") if p.strip()]
+    rng = random.Random(GROWING_SEED)
+    out = []
+    for k in range(n):
+        chosen = sorted(rng.sample(range(1, len(paragraphs)), 3))
+        body = []
+        for i in chosen:
+            words = re.findall(r"\S+", paragraphs[i])
+            body.append(" ".join(rng.choice(words) if rng.random() < 0.1 else w for w in words))
+        out.append({"text": "\n\n".join([paragraphs[0], *body]), "outlet": f"Outlet {k}"})
+    return out
+
+
+def mix_articles(limit: int) -> list[dict]:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_stories import mixed_articles
+
+    return [{"text": a.text, "id": a.id} for a in mixed_articles(limit=limit)[0]]
+
+
+def start_app(db: Path, src: Path, mode: str) -> tuple[subprocess.Popen, str]:
+    """A server over `src`'s `create_app` (mode: its summarizer, "-" for an old tree)."""
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(src))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LAUNCH, str(db), str(port), mode],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("the server did not start")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Ingest:
+    """The ingest client's state: the growing story's id and size, the stories made, the articles."""
+
+    def __init__(self) -> None:
+        self.big: str | None = None
+        self.big_size = 0
+        self.stories: list[str] = []
+        self.articles = 0
+        self.posts = 0
+        self.errors: list[str] = []
+        self.done = False
+        self.seconds = 0.0
+
+
+async def ingest(client: httpx.AsyncClient, state: Ingest, mix: list[dict], grow: list[dict], args, stop_at: float):
+    start = time.monotonic()
+    m = g = 0
+    while state.big_size < args.big and time.monotonic() < stop_at and m < len(mix):
+        batch = mix[m : m + args.mix] + grow[g : g + args.grow]
+        m, g = m + args.mix, g + args.grow
+        try:
+            response = await client.post("/api/articles", json=batch, timeout=600)
+        except httpx.HTTPError as error:
+            state.errors.append(repr(error))
+            continue
+        if response.status_code != 201:
+            state.errors.append(f"HTTP {response.status_code}: {response.text[:200]}")
+            continue
+        stored = response.json()["stored"]
+        state.posts += 1
+        state.articles += sum(s["new"] for s in stored)
+        grown = [s["story_id"] for s in stored[-args.grow :]] if args.grow else []
+        state.big = state.big or (grown[0] if grown else None)
+        state.big_size += sum(1 for s in grown if s == state.big)
+        state.stories += [s["story_id"] for s in stored[: len(stored) - len(grown)]]
+    state.seconds = time.monotonic() - start
+    state.done = True
+
+
+def read_paths(state: Ingest, rng: random.Random) -> list[tuple[str, str]]:
+    small = f"/stories/{rng.choice(state.stories)}" if state.stories else "/healthz"
+    big = f"/stories/{state.big}" if state.big else "/healthz"
+    return [
+        ("healthz", "/healthz"),
+        ("index", "/"),
+        ("list", "/api/stories?limit=20"),
+        ("story", small),
+        ("big story", big),
+    ]
+
+
+async def reader(client: httpx.AsyncClient, state: Ingest, seed: int, times: dict[str, list[float]], errors: list):
+    rng = random.Random(seed)
+    turn = seed
+    while not state.done:
+        kind, path = read_paths(state, rng)[turn % 5]
+        turn += 1
+        start = time.perf_counter()
+        try:
+            response = await client.get(path, timeout=600)
+            if response.status_code != 200:
+                errors.append(f"{path}: HTTP {response.status_code}")
+        except httpx.HTTPError as error:
+            errors.append(f"{path}: {error!r}")
+        times.setdefault(kind, []).append(time.perf_counter() - start)
+
+
+async def current_after(client: httpx.AsyncClient, state: Ingest, limit: float) -> float | None:
+    """Seconds until the growing story's summary covers all its articles (None past `limit`)."""
+    start = time.monotonic()
+    while time.monotonic() - start < limit:
+        body = (await client.get(f"/api/stories/{state.big}", timeout=600)).json()
+        covered = body.get("summarized_articles")
+        if covered is None:  # an old server summarizes inside the POST: current when it answers
+            return 0.0
+        if covered == len(body["articles"]) and not body.get("updating"):
+            return time.monotonic() - start
+        await asyncio.sleep(0.2)
+    return None
+
+
+async def warm_up(client: httpx.AsyncClient, article: dict) -> None:
+    """One story stored and summarized, and every kind of read once (templates, imports, the model)."""
+    story = (await client.post("/api/articles", json=[article], timeout=600)).json()["stored"][0]["story_id"]
+    for path in ("/healthz", "/", "/api/stories?limit=20", f"/stories/{story}", f"/api/stories/{story}"):
+        await client.get(path, timeout=600)
+    await asyncio.sleep(1.0)
+
+
+async def reads_run(url: str, clients: int, mix: list[dict], grow: list[dict], args) -> dict:
+    state, times, errors = Ingest(), {}, []
+    limits = httpx.Limits(max_connections=clients + 2)
+    async with httpx.AsyncClient(base_url=url, limits=limits) as client:
+        await warm_up(client, mix[-1])
+        stop_at = time.monotonic() + args.seconds
+        readers = [reader(client, state, seed, times, errors) for seed in range(clients)]
+        await asyncio.gather(ingest(client, state, mix, grow, args, stop_at), *readers)
+        lag = await current_after(client, state, args.settle) if state.big else None
+    return {"state": state, "times": times, "errors": errors, "lag": lag}
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return 1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))] if ordered else float("nan")
+
+
+def reads_side(src: Path, mode: str, clients: int, mix: list[dict], grow: list[dict], args) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, url = start_app(Path(tmp) / "bench.db", src, mode)
+        try:
+            before, mine = cpu_seconds(proc.pid), time.process_time()
+            result = asyncio.run(reads_run(url, clients, mix, grow, args))
+            result["cpu"] = cpu_seconds(proc.pid) - before
+            result["client_cpu"] = time.process_time() - mine
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+    return result
+
+
+def reads_row(side: str, clients: int, r: dict) -> str:
+    state, times = r["state"], r["times"]
+    small = [t for k in ("healthz", "index", "list", "story") for t in times.get(k, [])]
+    every = small + times.get("big story", [])
+    cells = [side, str(clients), str(len(every)), f"{pct(small, 0.5):.0f}", f"{pct(small, 0.99):.0f}"]
+    cells += [f"{pct(times.get(k, []), 0.99):.0f}" for k in ("healthz", "index", "list", "story", "big story")]
+    lag = "-" if r["lag"] is None else f"{r['lag']:.1f}"
+    rate = state.articles / state.seconds if state.seconds else 0.0
+    cells += [f"{rate:.0f}", f"{state.big_size}", f"{state.seconds:.0f}", lag, f"{r['cpu']:.0f}"]
+    cells.append(f"{r['client_cpu']:.0f}")
+    cells.append(str(len(r["errors"]) + len(state.errors)))
+    return "| " + " | ".join(cells) + " |"
+
+
+def reads_main(args) -> None:
+    mix = mix_articles(args.limit)
+    grow = growing_story(2 * args.big)  # a few land in other stories: enough to reach --big
+    sides: list[tuple[str, Path, str]] = [(f"new ({m})", ROOT / "src", m) for m in args.summarizer.split(",")]
+    with tempfile.TemporaryDirectory() as temp:
+        if args.old:
+            tree = Path(temp) / "old"
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), args.old], check=True)
+            sides.insert(0, (f"old ({args.old})", tree / "src", "-"))
+        try:
+            rows, failures = [], []
+            for c in (int(x) for x in args.clients.split(",")):
+                for name, src, mode in sides:
+                    result = reads_side(src, mode, c, mix, grow, args)
+                    rows.append(reads_row(name, c, result))
+                    if result["errors"] or result["state"].errors:
+                        failures.append((name, c, result["errors"] + result["state"].errors))
+        finally:
+            if args.old:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(Path(temp) / "old")])
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True)
+    command = (
+        f"PYTHONPATH=src python bench/bench_serve.py --reads --clients {args.clients} --seconds {args.seconds:g} "
+        f"--big {args.big} --mix {args.mix} --grow {args.grow} --summarizer {args.summarizer}"
+        + (f" --old {args.old}" if args.old else "")
+    )
+    print(f"\nCommand: `{command}`\n")
+    print(
+        "| server | clients | reads | p50 ms | p99 ms | p99 healthz | p99 index | p99 list | p99 story "
+        "| p99 growing story page | ingest articles/s | growing story size | ingest s | summary current after s "
+        "| server CPU s | client CPU s | errors |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n".join(rows))
+    for side, clients, problems in failures:
+        print(f"{side}, {clients} clients: {len(problems)} errors, first: {problems[:3]}", file=sys.stderr)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0)
@@ -126,7 +382,19 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=None)
     parser.add_argument("--workers", type=int, default=0, help="the started server's --workers")
     parser.add_argument("--url", default=None, help="a running server on loopback (default: start one)")
+    parser.add_argument("--reads", action="store_true", help="reads under load while articles are ingested")
+    parser.add_argument("--clients", default="1,8,32", help="--reads: read clients, comma-separated")
+    parser.add_argument("--big", type=int, default=400, help="--reads: articles the growing story reaches")
+    parser.add_argument("--mix", type=int, default=8, help="--reads: validation-mix articles a POST")
+    parser.add_argument("--grow", type=int, default=4, help="--reads: growing-story articles a POST")
+    parser.add_argument("--limit", type=int, default=4000, help="--reads: validation-mix articles at most")
+    parser.add_argument("--settle", type=float, default=120.0, help="--reads: seconds to wait for the summary")
+    parser.add_argument("--old", default=None, help="--reads: an older revision run side by side")
+    parser.add_argument("--summarizer", default="thread", help="--reads: this tree's summarizer modes")
     args = parser.parse_args()
+    if args.reads:
+        reads_main(args)
+        return
     if args.url and urlsplit(args.url).hostname not in LOOPBACK:
         raise SystemExit("--url must be a loopback address (127.0.0.1, localhost, ::1)")
     body = {"documents": documents(args.input), "words": args.words}

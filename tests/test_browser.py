@@ -76,6 +76,9 @@ def test_paste_seeds_open_story_and_highlight_source(server, page):
         entry.locator("input[name=url]").fill(f"https://example.org/seed-{i}")
     page.click("#submit-articles")
     page.wait_for_url("**/stories/*", timeout=120_000)
+    # The summary is made in the background: the page polls for it and reloads once it is current.
+    page.locator(".summary .sentence").first.wait_for(timeout=120_000)
+    page.locator(".updating").wait_for(state="detached", timeout=120_000)
 
     sentences = page.locator(".summary .sentence")
     assert sentences.count() >= 2
@@ -197,6 +200,19 @@ def _posted(article) -> dict:
     }
 
 
+def _summarized(base: str, story: str) -> None:
+    """Wait until the background summarizer has the story's summary current (at most 120 s)."""
+    import time
+
+    import httpx
+
+    for _ in range(1200):
+        if not httpx.get(f"{base}/api/stories/{story}/summary-status", timeout=30).json()["updating"]:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"story {story}: the summary was still updating after 120 s")
+
+
 def test_new_since_the_last_visit_is_remembered_in_the_browser(tmp_path, page):
     """First visit: nothing shown, the newest report remembered. Two later reports arrive; the
     next visit shows what they say that is new, the changed value, who first reported each, and
@@ -214,6 +230,7 @@ def test_new_since_the_last_visit_is_remembered_in_the_browser(tmp_path, page):
         base = f"http://127.0.0.1:{port}"
         first = httpx.post(base + "/api/articles", json=[_posted(morning)], timeout=60).json()
         story = first["stored"][0]["story_id"]
+        _summarized(base, story)
         page.goto(f"{base}/stories/{story}")
         assert page.locator("#since").is_hidden()  # a first visit has no "since"
         key = f"newsfuse:seen:{story}"
@@ -221,6 +238,7 @@ def test_new_since_the_last_visit_is_remembered_in_the_browser(tmp_path, page):
 
         later = httpx.post(base + "/api/articles", json=[_posted(evening), _posted(gazette)], timeout=60).json()
         assert {s["story_id"] for s in later["stored"]} == {story}
+        _summarized(base, story)
         page.goto(f"{base}/stories/{story}")
         since = page.locator("#since")
         since.locator(".since-sentence").first.wait_for(state="visible", timeout=30_000)

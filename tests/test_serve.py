@@ -165,8 +165,10 @@ def test_post_articles_json_then_read_story(client):
     stories = client.get("/api/stories").json()
     story_id = stored[0]["story_id"]
     assert any(s["id"] == story_id and s["articles"] >= 2 for s in stories)
+    assert client.app.state.store.summarizer.wait_idle(120)  # summaries are made in the background
     story = client.get(f"/api/stories/{story_id}").json()
     assert story["articles"] and story["summary"]["sentences"]
+    assert story["updating"] is False and story["summarized_articles"] == len(story["articles"])
     assert {"facts", "quotes", "disagreements"} <= set(story["summary"]["comparison"])
     assert client.get("/api/stories/999999").status_code == 404
 
@@ -337,12 +339,25 @@ def test_acknowledged_articles_survive_a_killed_server(tmp_path):
     try:
         base = f"http://127.0.0.1:{port}"
         for story_id in {s["story_id"] for s in stored}:
-            story = httpx.get(f"{base}/api/stories/{story_id}", timeout=60).json()
-            assert story["summary"]["sentences"]
+            # The stale marks were committed with the articles: the restarted summarizer takes them.
+            url = f"{base}/api/stories/{story_id}"
+            story = wait_for(lambda url=url: httpx.get(url, timeout=60).json(), 120)
+            assert story["summary"]["sentences"] and story["summarized_articles"] == len(story["articles"])
         total = sum(s["articles"] for s in httpx.get(base + "/api/stories", timeout=30).json())
         assert total == len(stored)
     finally:
         stop_server(proc)
+
+
+def wait_for(read, seconds: float) -> dict:
+    """The story `read` returns once its summary is no longer updating (polled; fails after `seconds`)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        story = read()
+        if not story["updating"] or time.monotonic() > deadline:
+            assert not story["updating"], "the summary was still updating"
+            return story
+        time.sleep(0.1)
 
 
 def test_summarize_in_worker_processes(tmp_path):
@@ -708,6 +723,7 @@ def test_index_lists_news_first_with_summary_outlets_and_the_form_on_its_own_pag
     empty = client.get("/")
     assert "No stories yet" in empty.text and 'href="/add"' in empty.text and "<textarea" not in empty.text
     story = _post_story(client, "flood")
+    assert client.app.state.store.summarizer.wait_idle(120)  # the one-line summary is made in the background
     index = client.get("/").text
     assert f'href="/stories/{story}"' in index and "Flood report 0" in index
     assert "Flood Outlet 0, Flood Outlet 1" in index and "2 articles" in index
@@ -783,3 +799,124 @@ def test_a_quote_gets_one_chip_per_outlet():
     twice = (Source(0, 0, 10), Source(0, 50, 60), Source(1, 0, 1))
     [speaker] = _quotes_view(articles, [QuoteGroup("We will rebuild the pier", "Elena Varga", twice)])
     assert [s["doc"] for s in speaker["quotes"][0]["sources"]] == [0, 1]
+
+
+# ---- summaries in the background, and /api/summarize's limits ----------------------------------
+
+
+@pytest.mark.timeout(240)
+def test_reads_answer_while_a_summary_is_in_progress(tmp_path, monkeypatch):
+    """A POST into a story returns once committed; while its new summary is held in progress, the
+    story's API and page answer with the last summary marked updating, and /healthz, / and the
+    list answer too; released, the summary covers every article."""
+    from test_store import Held, one_story
+
+    held = Held(monkeypatch)
+    first, *burst = [{"text": a.text, "outlet": f"Outlet {i}"} for i, a in enumerate(one_story(3))]
+    with local(create_app(tmp_path / "s.db")) as c:
+        story = c.post("/api/articles", json=first).json()["stored"][0]["story_id"]
+        assert c.app.state.store.summarizer.wait_idle(120) and held.sizes == [1]
+        held.hold()
+        assert c.post("/api/articles", json=burst).status_code == 201  # committed, not summarized
+        assert held.entered.wait(60)  # the summarizer is inside the summary of 3 articles
+        body = c.get(f"/api/stories/{story}").json()
+        assert body["updating"] is True and body["summarized_articles"] == 1 and len(body["articles"]) == 3
+        assert body["summary"]["sentences"]
+        status = {"id": story, "articles": 3, "summarized_articles": 1, "updating": True}
+        assert c.get(f"/api/stories/{story}/summary-status").json() == status
+        page = c.get(f"/stories/{story}")
+        assert page.status_code == 200 and "Updating: this summary covers the first 1 report" in page.text
+        assert c.get("/healthz").json()["stories"] == 1
+        assert c.get("/").status_code == 200 and c.get("/api/stories").json()[0]["articles"] == 3
+        held.release.set()
+        assert c.app.state.store.summarizer.wait_idle(120) and held.sizes == [1, 3]
+        body = c.get(f"/api/stories/{story}").json()
+        assert body["updating"] is False and body["summarized_articles"] == 3
+        assert c.get(f"/api/stories/{story}/summary-status").json()["updating"] is False
+        assert "Updating" not in c.get(f"/stories/{story}").text
+        assert c.get("/api/stories/999/summary-status").status_code == 404
+
+
+@pytest.mark.timeout(240)
+def test_story_with_no_summary_yet_reads_as_updating_until_the_summarizer_makes_it(tmp_path, monkeypatch):
+    """A read never summarizes, not even a small story: it says the summary is being prepared."""
+    from newsfuse.model import Article
+    from newsfuse.store import Store
+    from test_store import Held
+
+    db = tmp_path / "s.db"
+    with Store(db) as s:
+        story = s.ingest([Article(d["text"], outlet=d["outlet"]) for d in example_docs()], summarize=False)[0].story
+    held = Held(monkeypatch)
+    held.hold()
+    with local(create_app(db)) as c:
+        assert held.entered.wait(60)  # the summarizer took the stored mark at start, and is held
+        body = c.get(f"/api/stories/{story}").json()
+        assert body["summary"] is None and body["updating"] is True and body["articles"]
+        assert "The summary is being prepared" in c.get(f"/stories/{story}").text
+        held.release.set()
+        assert c.app.state.store.summarizer.wait_idle(120) and held.sizes == [len(body["articles"])]
+        body = c.get(f"/api/stories/{story}").json()
+        assert body["summary"]["sentences"] and body["updating"] is False
+
+
+def test_summarize_over_the_word_limit_is_refused_naming_it(client):
+    from newsfuse.serve.app import MAX_SUMMARIZE_WORDS
+
+    text = "word " * (MAX_SUMMARIZE_WORDS // 2 + 1)
+    response = client.post("/api/summarize", json={"documents": [text, text]})
+    assert response.status_code == 413
+    assert f"the limit is {MAX_SUMMARIZE_WORDS:,} words a request" in response.json()["detail"]
+
+
+@pytest.mark.timeout(240)
+def test_summarize_queue_is_bounded_and_reads_answer_meanwhile(tmp_path, monkeypatch):
+    """Requests holding /api/summarize's worker and filling its queue: the next one gets 503 with
+    Retry-After at once, and reads answer while they wait; released, every queued one succeeds."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from newsfuse.serve import app as app_module
+
+    real, release = app_module.summarize_documents, threading.Event()
+
+    def held(documents, options):
+        assert release.wait(120)
+        return real(documents, options)
+
+    monkeypatch.setattr(app_module, "summarize_documents", held)
+    body = {"documents": example_docs(), "words": 60}
+    with local(create_app(tmp_path / "s.db")) as c, ThreadPoolExecutor(app_module.SUMMARIZE_QUEUE) as pool:
+        queued = [pool.submit(c.post, "/api/summarize", json=body) for _ in range(app_module.SUMMARIZE_QUEUE)]
+        deadline = time.monotonic() + 60
+        while c.app.state.summarizing < app_module.SUMMARIZE_QUEUE and time.monotonic() < deadline:
+            time.sleep(0.01)
+        refused = c.post("/api/summarize", json=body)
+        assert refused.status_code == 503 and refused.headers["retry-after"] == str(app_module.RETRY_AFTER_S)
+        assert c.get("/healthz").status_code == 200 and c.get("/").status_code == 200
+        assert c.get("/api/stories").json() == []
+        release.set()
+        assert all(f.result(timeout=120).status_code == 200 for f in queued)
+    assert c.app.state.summarizing == 0
+
+
+def test_summarizer_in_the_store_thread(tmp_path):
+    """The other placement measured (`summarizer="store"`): ingests are summarized there too."""
+    with local(create_app(tmp_path / "s.db", summarizer="store")) as c:
+        story = c.post("/api/articles", json=example_docs()).json()["stored"][0]["story_id"]
+        assert c.app.state.store.summarizer.wait_idle(120)
+        body = c.get(f"/api/stories/{story}").json()
+        assert body["updating"] is False and body["summary"]["sentences"]
+    with pytest.raises(ValueError, match="summarizer must be one of"):
+        create_app(tmp_path / "t.db", summarizer="elsewhere")
+
+
+def test_story_list_api_pages(client):
+    client.post(
+        "/api/articles", json=[{"text": TEXT}, {"text": "Ferry delayed\n\nThe ferry was late, its operator said."}]
+    )
+    every = client.get("/api/stories").json()
+    assert len(every) == 2
+    assert client.get("/api/stories", params={"limit": 1}).json() == every[:1]
+    assert client.get("/api/stories", params={"limit": 1, "offset": 1}).json() == every[1:]
+    assert client.get("/api/stories", params={"limit": 0}).status_code == 422

@@ -142,7 +142,8 @@ def test_migration_from_schema_1_keeps_the_index(tmp_path):
         INSERT OR IGNORE INTO p1 SELECT term + 1, story, weight FROM postings;  -- the terms v1 also posted
         DROP TABLE postings; ALTER TABLE p1 RENAME TO postings;
         DROP INDEX articles_published; ALTER TABLE stories DROP COLUMN recent;
-        ALTER TABLE stories DROP COLUMN seen; DROP TABLE fetched; PRAGMA user_version = 1;""")
+        ALTER TABLE stories DROP COLUMN seen; DROP TABLE fetched;
+        DROP INDEX stories_stale; ALTER TABLE stories DROP COLUMN stale; PRAGMA user_version = 1;""")
     db.close()
     with Store(path) as store:
         rest = store.ingest(articles[30:], summarize=False)
@@ -150,7 +151,7 @@ def test_migration_from_schema_1_keeps_the_index(tmp_path):
         expected = fresh.ingest(articles, summarize=False)[30:]
     assert [d.story for d in rest] == [d.story for d in expected]
     db = check_consistent(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
 
 
 def test_sqlite_index_assigns_as_the_memory_index(tmp_path):
@@ -315,7 +316,7 @@ def test_migration_from_schema_3_adds_the_fetched_table(tmp_path):
         assert store.validators("http://127.0.0.1/feed") == ('"v2"', None)
         assert store.story(done[0].story).articles  # the articles survive the migration
     db = check_consistent(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
     assert db.execute("SELECT COUNT(*) FROM fetched").fetchone()[0] == 1
 
 
@@ -349,7 +350,7 @@ def test_migration_to_schema_5_indexes_the_stored_articles(tmp_path):
         assert len(store.search("warehouse")) == 1 and len(store.search("crack")) == 1
         store.ingest([Article("Ferry delayed\n\nThe morning ferry was delayed by fog, the operator said.")])
         assert len(store.search("ferry fog")) == 1
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 5
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_story_list_pages_and_undated_new_stories_first(tmp_path):
@@ -362,3 +363,110 @@ def test_story_list_pages_and_undated_new_stories_first(tmp_path):
         assert store.stories(limit=1) == infos[:1] and store.stories(limit=1, offset=1) == infos[1:]
         leads = store.leads([i.id for i in infos])
         assert leads[pasted][1] == ["Wire"] and "bridge" in (leads[pasted][0] or "")
+
+
+# ---- stale marks and the background summarizer ----------------------------------------------------
+
+
+def one_story(n: int) -> list[Article]:
+    """`n` reports of one fire (distinct texts, near-identical words: they join one story)."""
+    return [Article(f"{FIRE} Update {i}: crews stayed at the docks overnight, officials said.") for i in range(n)]
+
+
+class Held:
+    """`summarize_story` counted (the story's size at each call) and, while `release` is clear,
+    held inside the call (`entered` is set once a call waits there)."""
+
+    def __init__(self, monkeypatch) -> None:
+        import threading
+
+        from newsfuse import pipeline
+
+        self.real = pipeline.summarize_story
+        self.sizes: list[int] = []
+        self.entered, self.release = threading.Event(), threading.Event()
+        self.release.set()
+        monkeypatch.setattr(pipeline, "summarize_story", self)
+
+    def __call__(self, story, options):
+        self.sizes.append(len(story.articles))
+        self.entered.set()
+        assert self.release.wait(120), "the test never released the summarizer"
+        return self.real(story, options)
+
+    def hold(self) -> None:
+        self.entered.clear()
+        self.release.clear()
+
+
+@pytest.mark.timeout(240)
+def test_a_burst_into_one_story_costs_one_summary(tmp_path, monkeypatch):
+    """While the summarizer computes a story, five more batches join it: one more summary, at
+    the size after the burst (not one per batch), and the mark is kept through the first."""
+    from newsfuse.store import Summarizer
+
+    held = Held(monkeypatch)
+    summarizer = Summarizer(tmp_path / "s.db")
+    with Store(tmp_path / "s.db", on_stale=summarizer.wake) as store:
+        articles = one_story(6)
+        held.hold()
+        story = store.ingest(articles[:1])[0].story
+        assert held.sizes == [] and store.stale() == [story]  # ingest marked it and did not summarize
+        summarizer.start()
+        assert held.entered.wait(60)
+        for article in articles[1:]:  # the burst, one batch each, while the summary of 1 runs
+            assert store.ingest([article])[0].story == story
+        held.release.set()
+        assert summarizer.wait_idle(120)
+        assert held.sizes == [1, 6] and summarizer.computed == 2
+        assert store.stale() == [] and store.latest_summary(story).articles == 6
+    assert summarizer.stop(60)
+
+
+@pytest.mark.timeout(240)
+def test_stale_marks_survive_reopening_and_the_summarizer_takes_them(tmp_path):
+    from newsfuse.store import Summarizer
+
+    path = tmp_path / "s.db"
+    with Store(path) as store:
+        first = store.ingest(one_story(1))[0].story  # summarized (drained) at once
+        assert store.stale() == [] and store.latest_summary(first).articles == 1
+        store.ingest(one_story(3)[1:], summarize=False)
+        bridge = store.ingest([Article(BRIDGE)], summarize=False)[0].story
+        assert store.stale() == [first, bridge]  # the longest waiting first
+        old = store.latest_summary(first)
+        assert old.updating and old.articles == 1 and old.summary is not None
+    with Store(path) as store:  # reopened: the marks were committed with the articles
+        assert store.stale() == [first, bridge]
+    summarizer = Summarizer(path)
+    summarizer.start()
+    assert summarizer.wait_idle(120) and summarizer.computed == 2
+    assert summarizer.stop(60)
+    with Store(path) as store:
+        assert store.stale() == []
+        latest = store.latest_summary(first)
+        assert not latest.updating and latest.articles == 3
+
+
+def test_ingest_without_a_summarizer_leaves_every_story_summarized(tmp_path):
+    """`newsfuse ingest`: marks and drains, so nothing is left stale when it returns, earlier
+    `--no-summarize` marks included."""
+    with Store(tmp_path / "s.db") as store:
+        store.ingest([Article(BRIDGE)], summarize=False)
+        done = store.ingest(one_story(2))
+        assert store.stale() == []
+        count = store.db.execute("SELECT COUNT(*) FROM summaries").fetchone()[0]
+        assert count == 2 and store.latest_summary(done[0].story).articles == 2
+
+
+def test_an_older_summary_never_overwrites_a_newer_one(tmp_path):
+    """Two threads may summarize one story (a cheap first read and the summarizer): the entry of
+    fewer articles written last is not kept."""
+    with Store(tmp_path / "s.db") as store:
+        story = store.ingest(one_story(2))[0].story
+        assert store.latest_summary(story).articles == 2
+        from newsfuse.model import Story
+        from newsfuse.pipeline import summarize_story
+
+        store._settle(story, 1, summarize_story(Story(store.story(story).articles[:1])))
+        assert store.db.execute("SELECT size FROM summaries").fetchone()[0] == 2

@@ -126,6 +126,7 @@ def test_api_since(tmp_path):
 
     db = stored(tmp_path)
     with TestClient(create_app(db), base_url="http://127.0.0.1:8000") as client:
+        assert client.app.state.store.summarizer.wait_idle(120)  # the summary is made in the background
         plain = client.get("/api/stories/1").json()
         assert plain["update"] is None and plain["summary"] is not None
         body = client.get("/api/stories/1", params={"since": "2025-06-02T12:00:00Z"}).json()
@@ -237,6 +238,7 @@ def test_api_and_page_timeline(tmp_path):
 
     db = stored(tmp_path)
     with TestClient(create_app(db), base_url="http://127.0.0.1:8000") as client:
+        assert client.app.state.store.summarizer.wait_idle(120)  # the summary is made in the background
         timeline = client.get("/api/stories/1").json()["timeline"]
         page = client.get("/stories/1").text
     assert timeline["timeline_version"] == 1 and timeline["facts"]

@@ -5,13 +5,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import re
 import sqlite3
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +26,17 @@ from .model import Article, Story, Summary
 from .settings import Options
 from .stories import ArticleVector, ClusterSettings, StoryClusterer, StoryState, as_utc
 
-__all__ = ["Store", "StoreError", "SqliteIndex", "StoryInfo", "Ingested", "text_hash", "SCHEMA_VERSION"]
+__all__ = [
+    "Store",
+    "StoreError",
+    "SqliteIndex",
+    "StoryInfo",
+    "StorySummary",
+    "Ingested",
+    "Summarizer",
+    "text_hash",
+    "SCHEMA_VERSION",
+]
 
 # Marks the file as a newsfuse store (PRAGMA application_id; "NFUS" in ASCII).
 APPLICATION_ID = 0x4E465553
@@ -45,6 +59,9 @@ CACHE_KIB = 65536
 # Checkpoint the WAL into the database every this many pages (4 KiB): each checkpoint syncs the
 # file, and a batch rewrites a few hundred postings pages, so the default 1000 checkpoints often.
 CHECKPOINT_PAGES = 16384
+# Seconds the summarizer sleeps with nothing to do before it looks again for marks another
+# process (e.g. `newsfuse ingest --no-summarize` beside the server) left in the file.
+IDLE_POLL_S = 5.0
 
 
 # ---- schema and migrations ---------------------------------------------------------------------
@@ -139,6 +156,32 @@ def _migrate_5(db: sqlite3.Connection) -> None:
     db.execute("INSERT INTO article_search (article_search) VALUES ('rebuild')")
 
 
+def _migrate_6(db: sqlite3.Connection) -> None:
+    """Stale marks: `stories.stale` is 0 while the cached summary covers the story, else the
+    arrival number (article row id) of the article that first made it stale, so a background
+    summarizer finds them, the longest waiting first, after a restart too. A story of an older
+    store is marked when its cached summary is missing or older than the story. And the story
+    list's order as an indexed column (`active`)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(stories)")}
+    if "stale" not in columns:  # a store whose version was set back (as the tests do) has it
+        db.execute("ALTER TABLE stories ADD COLUMN stale INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "UPDATE stories SET stale = MAX(seen, 1) WHERE stale = 0 AND NOT EXISTS "
+        "(SELECT 1 FROM summaries m WHERE m.story = stories.id AND m.size = stories.size)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS stories_stale ON stories(stale) WHERE stale > 0")
+    # The story list's order kept in a column, so a page of it reads its stories by an index,
+    # not by grouping every article of the store (212 ms a page at 12,664 stories): `active` is
+    # the latest report's date, else when the story's latest article was added.
+    if "active" not in columns:
+        db.execute("ALTER TABLE stories ADD COLUMN active TEXT")
+    db.execute(
+        "UPDATE stories SET active = COALESCE(last, (SELECT MAX(a.added) FROM membership m "
+        "JOIN articles a ON a.id = m.article WHERE m.story = stories.id))"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS stories_active ON stories(active DESC, id DESC)")
+
+
 # Ordered: MIGRATIONS[i] takes schema version i to i + 1.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migrate_1,
@@ -146,8 +189,13 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migrate_3,
     _migrate_4,
     _migrate_5,
+    _migrate_6,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# What computes a story's summary (`pipeline.summarize_story`, or the same in another process).
+Compute = Callable[[Story, Options], Summary]
 
 
 # ---- small helpers ------------------------------------------------------------------------------
@@ -277,8 +325,8 @@ _INFO_SQL = (
 
 
 # Most recently active first: by the latest report's date, else (undated articles, e.g. pasted
-# ones) by when the story's latest article was added.
-_ORDER_SQL = " ORDER BY COALESCE(s.last, MAX(a.added)) DESC, s.id DESC"
+# ones) by when the story's latest article was added (`stories.active`, kept by each ingest).
+_ORDER_SQL = " ORDER BY s.active DESC, s.id DESC"
 _WORD_RE = re.compile(r"\w+")
 # Query words `Store.search` uses (the rest of a long query is ignored).
 SEARCH_WORDS = 12
@@ -333,6 +381,15 @@ class StoryInfo:
         return data
 
 
+@dataclass(frozen=True)
+class StorySummary:
+    """A story's latest summary as a read finds it, without waiting for a recomputation."""
+
+    summary: Summary | None  # None: none computed yet, or the story has no body sentence
+    articles: int  # the story's first `articles` articles are what the summary covers (0 without one)
+    updating: bool  # newer articles wait for the background summarizer (the summary is the last one)
+
+
 # ---- the store --------------------------------------------------------------------------------------
 
 
@@ -342,11 +399,20 @@ class Store:
     transaction that reads the latest stories, so a killed process leaves whole articles only.
     Articles join stories by `options.clustering` (whose `posted_terms` must be `STORE_POSTED_TERMS`)."""
 
-    def __init__(self, path: str | Path, options: Options = Options(compare=True), create: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        options: Options = Options(compare=True),
+        create: bool = True,
+        on_stale: Callable[[], None] | None = None,
+    ) -> None:
         """Open the store at `path`; with `create` (ingest), a missing file is made a new store,
-        otherwise (reading: stories, show, serve) it is a StoreError, so a mistyped path is named."""
+        otherwise (reading: stories, show, serve) it is a StoreError, so a mistyped path is named.
+        With `on_stale` (the service: a `Summarizer.wake`), `ingest` never summarizes: it marks
+        the touched stories stale and calls it, and a background summarizer recomputes them."""
         self.path = str(path)
         self.options = options
+        self.on_stale = on_stale
         settings = _store_settings(options.clustering)  # refused before the file is touched
         self.db = _connect(self.path, create)
         self.clusterer = StoryClusterer(index=SqliteIndex(self.db, settings), settings=settings)
@@ -363,8 +429,10 @@ class Store:
     # -- writing
 
     def ingest(self, articles: Iterable[Article], summarize: bool = True) -> list[Ingested]:
-        """Store new articles and assign each to a story; then refresh the touched stories'
-        summaries (with `summarize`; otherwise they are computed on first `summary`)."""
+        """Store new articles, assign each to a story and mark the touched stories stale (in the
+        articles' transaction); then, with `summarize`, recompute every stale story's summary
+        (`drain`), or with `on_stale` leave that to the background summarizer and wake it.
+        Without `summarize` they are computed on first `summary`, or by a summarizer."""
         results: list[Ingested] = []
         batch: list[Article] = []
         for article in articles:
@@ -376,14 +444,49 @@ class Store:
                 batch = []
         if batch:
             results += self._ingest_batch(batch)
-        if summarize:
-            for story in dict.fromkeys(r.story for r in results if r.added):
-                self._refresh(story)
+        if summarize and self.on_stale is not None:
+            self.on_stale()
+        elif summarize:
+            self.drain()
         return results
 
-    def _refresh(self, story: int) -> None:
-        with contextlib.suppress(NewsfuseError):  # e.g. no body sentence yet: `show` reports it
-            self.summary(story)
+    def refresh(self, story: int, compute: Compute | None = None) -> bool:
+        """Recompute the story's summary now and clear its stale mark (kept when an article joined
+        it meanwhile); False when it has none (no body sentence, or no such story). `compute`:
+        what summarizes (default `pipeline.summarize_story` here; a Summarizer's worker process)."""
+        try:
+            self._summarize(story, compute=compute)
+        except NewsfuseError:  # e.g. no body sentence yet: `show` reports it
+            return False
+        return True
+
+    def stale(self, limit: int | None = None) -> list[int]:
+        """The stories whose summary must be recomputed, the longest waiting first."""
+        rows = self.db.execute(
+            "SELECT id FROM stories WHERE stale > 0 ORDER BY stale LIMIT ?", (-1 if limit is None else limit,)
+        )
+        return [r[0] for r in rows]
+
+    def drain(self) -> int:
+        """Recompute every stale story's summary, the longest waiting first; how many were done."""
+        done = 0
+        while waiting := self.stale(BATCH):
+            for story in waiting:
+                self.refresh(story)
+                done += 1
+        return done
+
+    def _mark(self, story: int, arrival: int) -> None:
+        """Mark the story stale, keeping its place in the queue when it already waits."""
+        self.db.execute("UPDATE stories SET stale = ? WHERE id = ? AND stale = 0", (max(arrival, 1), story))
+
+    def _joined(self, story: int, arrival: int, added: str) -> None:
+        """An article joined the story: its place in the list (`active`) and its stale mark."""
+        self.db.execute(
+            "UPDATE stories SET active = COALESCE(last, ?), stale = CASE WHEN stale = 0 THEN ? ELSE stale END "
+            "WHERE id = ?",
+            (added, max(arrival, 1), story),
+        )
 
     def _ingest_batch(self, articles: list[Article]) -> list[Ingested]:
         fresh = [i for i, a in enumerate(articles) if self._existing(a) is None]
@@ -421,12 +524,13 @@ class Store:
                 _iso(published),
                 article.origin_file,
                 article.text,
-                _now(),
+                added := _now(),
             ),
         ).lastrowid
         assert row is not None  # an INSERT always sets lastrowid
         self.db.execute("INSERT INTO membership (article, story) VALUES (?, ?)", (row, story))
         self._set_headline(story, article)
+        self._joined(story, row, added)
         return Ingested(_key(article), row, story, True)
 
     def _existing(self, article: Article) -> tuple[int, int] | None:
@@ -455,9 +559,18 @@ class Store:
     def stories(self, limit: int | None = None, offset: int = 0) -> list[StoryInfo]:
         """Every story (or `limit` of them after the first `offset`), the most recently active
         first: by the latest report's date, else by when its latest article was added."""
-        sql = _INFO_SQL.format(where="") + _ORDER_SQL
-        rows = self.db.execute(sql + " LIMIT ? OFFSET ?", (-1 if limit is None else limit, offset))
-        return [_story_info(r) for r in rows]
+        if limit is None:
+            sql = _INFO_SQL.format(where="") + _ORDER_SQL + " LIMIT -1 OFFSET ?"
+            return [_story_info(r) for r in self.db.execute(sql, (offset,))]
+        ids = [
+            r[0]
+            for r in self.db.execute("SELECT id FROM stories s" + _ORDER_SQL + " LIMIT ? OFFSET ?", (limit, offset))
+        ]  # a page's stories by the index, then only their lines
+        if not ids:
+            return []
+        marks = ",".join("?" for _ in ids)
+        found = {r[0]: _story_info(r) for r in self.db.execute(_INFO_SQL.format(where=f"WHERE s.id IN ({marks})"), ids)}
+        return [found[i] for i in ids if i in found]
 
     def search(self, query: str, limit: int = 50) -> list[StoryInfo]:
         """The stories whose articles' titles or texts hold every word of `query` (FTS5, case and
@@ -538,18 +651,73 @@ class Store:
                 return summary_from_dict(json.loads(cached[1]))
         return self._summarize(story, articles)
 
-    def _summarize(self, story_id: int, story: Story | None = None) -> Summary:
+    def summary_status(self, story_id: int) -> tuple[int, int, bool]:
+        """The story's article count, how many its cached summary covers (0 without one) and
+        whether it waits for the summarizer: one indexed read, for a page waiting for its summary."""
+        row = self.db.execute(
+            "SELECT s.size, COALESCE(m.size, 0), s.stale FROM stories s LEFT JOIN summaries m ON m.story = s.id "
+            "WHERE s.id = ?",
+            (story_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no story {story_id}")
+        return row[0], row[1], row[2] > 0
+
+    def latest_summary(self, story_id: int) -> StorySummary:
+        """The story's last summary, at once: current, or older than the story (`updating`: the
+        background summarizer has it queued), or none yet (`summary` None, `updating` while it is
+        queued). Never computed here, not even for a small story: at 8 clients reading during
+        an ingest, summarizing small stories on read doubled p99 and halved the ingest rate
+        (docs/benchmarks.md); the summarizer makes each once, usually within a second."""
+        row = self.db.execute(
+            "SELECT s.size, s.stale, m.size, m.data FROM stories s LEFT JOIN summaries m ON m.story = s.id "
+            "WHERE s.id = ?",
+            (story_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no story {story_id}")
+        size, stale, covered, data = row
+        summary = None
+        if data is not None:
+            with contextlib.suppress(InputError):  # an older codec version's entry: as if none
+                summary = summary_from_dict(json.loads(data))
+        if summary is not None and covered == size:
+            return StorySummary(summary, covered, False)
+        if summary is None and not stale and covered is None:
+            return StorySummary(None, 0, False)  # tried: no body sentence, nothing to wait for
+        if not stale:  # e.g. an entry of another codec version: queue it
+            with _transaction(self.db):
+                self._mark(story_id, size)
+            if self.on_stale is not None:
+                self.on_stale()
+        return StorySummary(summary, covered if summary is not None else 0, True)
+
+    def _summarize(self, story_id: int, story: Story | None = None, compute: Compute | None = None) -> Summary:
+        """Summarize the story as read now, cache it and clear its stale mark; a failure (no body
+        sentence) clears the mark too, as the same articles would fail again."""
         from .pipeline import summarize_story
 
         story = story or self.story(story_id)
-        summary = summarize_story(story, self.options)  # EmptyStoryError propagates; nothing cached
-        data = json.dumps(summary_to_dict(summary), ensure_ascii=False)
-        with _transaction(self.db):  # the size it was computed at: a later article makes it stale
-            self.db.execute(
-                "INSERT OR REPLACE INTO summaries (story, size, data, computed) VALUES (?, ?, ?, ?)",
-                (story_id, len(story.articles), data, _now()),
-            )
+        try:
+            summary = (compute or summarize_story)(story, self.options)  # EmptyStoryError propagates
+        except Exception:
+            self._settle(story_id, len(story.articles), None)
+            raise
+        self._settle(story_id, len(story.articles), summary)
         return summary
+
+    def _settle(self, story_id: int, size: int, summary: Summary | None) -> None:
+        """Cache the summary computed at `size` articles (never over a newer one another thread or
+        process wrote) and clear the stale mark if no article joined since (else it stays queued)."""
+        with _transaction(self.db):
+            if summary is not None:
+                self.db.execute(
+                    "INSERT INTO summaries (story, size, data, computed) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(story) DO UPDATE SET size = excluded.size, data = excluded.data, "
+                    "computed = excluded.computed WHERE excluded.size >= summaries.size",
+                    (story_id, size, json.dumps(summary_to_dict(summary), ensure_ascii=False), _now()),
+                )
+            self.db.execute("UPDATE stories SET stale = 0 WHERE id = ? AND size = ?", (story_id, size))
 
     def added(self, story: int) -> list[datetime]:
         """When each of the story's articles (in `story` order) was added to the store."""
@@ -581,6 +749,96 @@ class Store:
 
     def integrity(self) -> str:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+# ---- the background summarizer ----------------------------------------------------------------
+
+_log = logging.getLogger("newsfuse.summarizer")
+
+
+class Summarizer:
+    """One thread that recomputes the stale stories' summaries, the longest waiting first, each
+    once however many articles joined it meanwhile (a burst costs one summary). By default it has
+    its own connection to the store (SQLite connections are per thread); with `call` (a function
+    that runs a Store call in the thread that owns the store, e.g. `StoreThread.call`) every step
+    runs there instead, in turn with the requests. With `pool` (one spawned worker process), the
+    summary itself is computed there, so this process's GIL stays free for the requests (the
+    thread only reads the story and writes the result). `wake` it after marking stories stale."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        options: Options = Options(compare=True),
+        call: Callable[[Callable[[Store], object]], object] | None = None,
+        pool: Executor | None = None,
+    ) -> None:
+        self.path, self.options, self._call, self.pool = str(path), options, call, pool
+        self.computed = 0  # summaries computed (or tried) since start
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._state = threading.Condition()
+        self._asked = 0  # wake calls so far
+        self._settled = -1  # the wake count the queue was last found empty after
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the thread (once; later calls do nothing): it first takes the marks already stored."""
+        with self._state:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="newsfuse-summarizer", daemon=True)
+                self._thread.start()
+
+    def wake(self) -> None:
+        with self._state:
+            self._asked += 1
+        self._wake.set()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until the queue is found empty after every `wake` so far (False on timeout)."""
+        with self._state:
+            asked = self._asked
+            return self._state.wait_for(lambda: self._settled >= asked, timeout)
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """Stop after the summary in progress; False when it is still running after `timeout`."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    def _in_pool(self, story: Story, options: Options) -> Summary:
+        from .pipeline import summarize_story
+
+        assert self.pool is not None
+        return self.pool.submit(summarize_story, story, options).result()
+
+    def _run(self) -> None:
+        if self._call is not None:
+            self._loop(self._call)
+            return
+        with Store(self.path, self.options) as store:
+            self._loop(lambda fn: fn(store))
+
+    def _loop(self, call: Callable[[Callable[[Store], object]], object]) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            with self._state:
+                asked = self._asked
+            waiting = call(lambda s: s.stale(1))
+            if not waiting:
+                with self._state:
+                    self._settled = asked
+                    self._state.notify_all()
+                self._wake.wait(IDLE_POLL_S)
+                continue
+            story: int = waiting[0]  # type: ignore[index]
+            try:
+                call(partial(Store.refresh, story=story, compute=self._in_pool if self.pool else None))
+            except Exception:  # a bug in a stage must not stop the summaries of every other story
+                _log.exception("summarizer: story %s failed", story)
+            self.computed += 1
 
 
 def _url(article: Article) -> str | None:

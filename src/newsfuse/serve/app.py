@@ -6,6 +6,7 @@ import asyncio
 import hmac
 import json
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -22,9 +23,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..codec import timeline_to_dict
 from ..errors import NewsfuseError, NotFoundError, OptionError
-from ..model import Article, Story, Summary
+from ..model import Article, Story
 from ..settings import Options
-from ..store import Store, StoryInfo
+from ..store import Store, StoryInfo, StorySummary, Summarizer
 from ..updates import article_times, story_timeline
 from .guard import LOOPBACK_HOSTS, RequestGuard, normal_hosts
 from .middleware import (
@@ -45,6 +46,7 @@ from .schemas import (
     StoryOut,
     SummarizeRequest,
     SummaryOut,
+    SummaryStatusOut,
     TimelineOut,
     UpdateOut,
     articles_body,
@@ -54,6 +56,8 @@ from .schemas import (
 from .views import info_out, safe_url, stored_out, story_card, story_out, story_view, summary_json
 
 if TYPE_CHECKING:
+    from jinja2 import Environment
+
     from ..fetch import Watcher
 
 DEFAULT_DB = "newsfuse.db"
@@ -89,6 +93,23 @@ STATIC = {
 # Stories a page of the story list shows; a search lists at most SEARCH_STORIES.
 PAGE_STORIES = 20
 SEARCH_STORIES = 200
+# Threads that serve reads, each with its own connection: a cheap read (/healthz, a small story)
+# never waits behind a long one (a story of hundreds of articles); more would only share the GIL.
+READERS = 4
+# Where the background summarizer runs (StoreThread): "thread" is the default by measurement.
+SUMMARIZER_MODES = ("thread", "process", "store")
+# Seconds shutdown waits for a summary in progress (a 400-article story takes a few seconds); the
+# thread is a daemon, and the story stays marked, so an abandoned summary is redone at next start.
+SUMMARIZER_STOP = 30.0
+# Words (whitespace-separated, all documents) one /api/summarize request may hold. bench_bigstory
+# (docs/benchmarks.md, "Big stories"): 200 fulltext-dev-like articles (about 94,000 words) take
+# 3.3 to 3.8 CPU s with the comparison, about 35 us a word; 60,000 words (some 120 articles) are
+# about 2 s, so no request holds a worker longer than a few seconds.
+MAX_SUMMARIZE_WORDS = 60_000
+# /api/summarize requests waiting or running at once, per summarizing worker: more are refused
+# with 503 and Retry-After, so a client sending many cannot queue minutes of work.
+SUMMARIZE_QUEUE = 4
+RETRY_AFTER_S = 10
 # The templates are package data of `newsfuse`, one level above this package.
 TEMPLATES = Path(__file__).parent.parent / "templates"
 
@@ -99,31 +120,70 @@ T = TypeVar("T")
 
 
 class StoreThread:
-    """The Store lives in one thread (SQLite connections do), and every call runs there in turn."""
+    """The store's connections, each in its own thread (SQLite connections are per thread): writes
+    (`run`, `call`) run in turn in one thread; reads (`read`) in another, on a connection of their
+    own, so a page never queues behind an ingest (WAL: readers see the last commit, never wait for
+    a writer). Ingests only mark stories stale; `summarizer` recomputes them in the background: in a
+    thread of its own with its own connection ("thread", the default), the same thread handing each
+    summary to one spawned worker process ("process": the server's GIL stays with the requests;
+    the lifespan makes the process), or in the writing thread between requests ("store").
+    Measured side by side in docs/benchmarks.md."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, summarizer: str = "thread") -> None:
+        if summarizer not in SUMMARIZER_MODES:
+            raise ValueError(f"summarizer must be one of {', '.join(SUMMARIZER_MODES)}, got {summarizer!r}")
         self.path = path
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsfuse-store")
+        self._readers = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="newsfuse-read")
         self._store: Store | None = None
+        self._local = threading.local()  # each reading thread's Store
+        self._opened: list[Store] = []
+        self.mode = summarizer
+        self.summarizer = Summarizer(path, call=self.call if summarizer == "store" else None)
 
     def _get(self) -> Store:
         if self._store is None:
-            self._store = Store(self.path)
+            self._store = Store(self.path, on_stale=self.summarizer.wake)
+            self.summarizer.start()  # after the file is made and migrated; it takes the stored marks
         return self._store
+
+    def _get_reader(self) -> Store:
+        reader: Store | None = getattr(self._local, "store", None)
+        if reader is None:
+            self.call(lambda s: None)  # the writer makes and migrates the file first
+            reader = self._local.store = Store(self.path, on_stale=self.summarizer.wake)
+            self._opened.append(reader)
+        return reader
+
+    def start(self) -> None:
+        """Open the store and start the summarizer now (else on the first request)."""
+        self.call(lambda s: None)
 
     async def run(self, fn: Callable[[Store], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, lambda: fn(self._get()))
+
+    async def read(self, fn: Callable[[Store], T]) -> T:
+        """`run` for a call that only reads (one that writes, e.g. a first cheap summary, waits
+        for the writer's lock as another process would)."""
+        return await asyncio.get_running_loop().run_in_executor(self._readers, lambda: fn(self._get_reader()))
 
     def call(self, fn: Callable[[Store], T]) -> T:
         """`run` for a thread other than the event loop's (the feed watcher): waits for the result."""
         return self._pool.submit(lambda: fn(self._get())).result()
 
     def close(self) -> None:
+        if not self.summarizer.stop(SUMMARIZER_STOP):
+            logging.getLogger("newsfuse.summarizer").warning("a summary still running at shutdown was abandoned")
+
         def _close() -> None:
             if self._store is not None:
                 self._store.close()
                 self._store = None
 
+        self._readers.shutdown(wait=True)
+        for reader in self._opened:  # their threads have ended: nothing uses them any more
+            reader.close()
+        self._opened.clear()
         self._pool.submit(_close).result()
         self._pool.shutdown(wait=True)
 
@@ -290,20 +350,15 @@ def story_list(store: Store, query: str, page_number: int) -> dict:
     }
 
 
-def load_story(store: Store, story_id: int) -> tuple[Story, Summary | None, StoryInfo]:
-    """The story, its summary (None when it has no body sentence) and its info."""
+def load_story(store: Store, story_id: int) -> tuple[Story, StorySummary, StoryInfo]:
+    """The story, its latest summary (never waited for: see `Store.latest_summary`) and its info."""
     if not 0 < story_id <= MAX_ID:
         raise HTTPException(404, f"no story {story_id}")
     try:
         info = store.info(story_id)
     except NotFoundError:
         raise HTTPException(404, f"no story {story_id}") from None
-    story = store.story(story_id)
-    try:
-        summary: Summary | None = store.summary(story_id, story)
-    except NewsfuseError:  # no body sentence yet: the page still shows the articles
-        summary = None
-    return story, summary, info
+    return store.story(story_id), store.latest_summary(story_id), info
 
 
 # ---- the app -----------------------------------------------------------------------------------
@@ -317,19 +372,24 @@ def create_app(
     allowed_hosts: Iterable[str] | None = None,
     body_timeout: float = BODY_TIMEOUT,
     watcher: Watcher | None = None,
+    summarizer: str = "thread",
 ) -> FastAPI:
     """The service over the store at `db_path`; with `token`, writes need it as a bearer token;
     with `workers` > 0, /api/summarize runs in that many processes (else in threads).
     `allowed_hosts`: the names the `Host` header may carry (any port; "*" for any name), by
     default the loopback names; other hosts get 400 (DNS rebinding). With `watcher`, its feeds are
-    polled in a thread beside the service from startup to shutdown (`serve --watch`)."""
+    polled in a thread beside the service from startup to shutdown (`serve --watch`).
+    `summarizer`: where stories' summaries are recomputed after ingests (`StoreThread`)."""
     hosts = normal_hosts(LOOPBACK_HOSTS if allowed_hosts is None else allowed_hosts)
-    store = StoreThread(str(db_path))
+    store = StoreThread(str(db_path), summarizer)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The worker processes are spawned, never forked, and before the watcher's thread starts.
         app.state.pool = _process_pool(workers) if workers > 0 else None
+        if store.mode == "process":  # spawned, and before the store's threads start
+            store.summarizer.pool = _process_pool(1)
+        await asyncio.to_thread(store.start)  # the summarizer takes the marks a restart left
         if watcher is not None:
             watcher.start(store.call)
         yield
@@ -338,6 +398,8 @@ def create_app(
         if app.state.pool is not None:
             app.state.pool.shutdown(cancel_futures=True)
         store.close()
+        if store.summarizer.pool is not None:
+            store.summarizer.pool.shutdown(cancel_futures=True)
 
     app = FastAPI(
         title="newsfuse",
@@ -353,6 +415,8 @@ def create_app(
     app.state.pool = None
     # Summaries computed at once: one per worker process, else one (threads share the GIL).
     app.state.gate = asyncio.Semaphore(max(1, workers))
+    app.state.summarize_limit = SUMMARIZE_QUEUE * max(1, workers)
+    app.state.summarizing = 0  # requests waiting for or holding the gate
     app.state.store = store
     app.state.watcher = watcher
     app.state.max_body = max_body
@@ -381,7 +445,7 @@ def _service_routes(app: FastAPI, store: StoreThread) -> None:
     @app.get("/healthz", tags=["service"])
     async def healthz() -> dict:
         """Liveness: the process answers and the store opens."""
-        count = await store.run(lambda s: s.count())
+        count = await store.read(lambda s: s.count())
         watcher: Watcher | None = app.state.watcher
         if watcher is None:
             return {"status": "ok", "stories": count}
@@ -398,14 +462,42 @@ def _service_routes(app: FastAPI, store: StoreThread) -> None:
 
     @app.post("/api/summarize", response_model=SummaryOut, tags=["api"])
     async def summarize(body: SummarizeRequest) -> dict:
-        """Summarize the documents (one story) with attribution and comparison; stores nothing."""
+        """Summarize the documents (one story) with attribution and comparison; stores nothing.
+        At most MAX_SUMMARIZE_WORDS words a request (else 413); when the summarizing workers
+        have a full queue, 503 with Retry-After."""
         options = _request_options(body)
-        pool = app.state.pool
-        async with app.state.gate:  # queue here rather than thrash the GIL with many threads
-            if pool is None:
-                return await asyncio.to_thread(summarize_documents, body.documents, options)
-            plain = [d if isinstance(d, str) else d.model_dump(exclude_none=True) for d in body.documents]
-            return await asyncio.get_running_loop().run_in_executor(pool, _summarize_plain, plain, options)
+        _check_cost(body)
+        if app.state.summarizing >= app.state.summarize_limit:
+            raise HTTPException(
+                503,
+                f"busy: {app.state.summarizing} summarize requests are queued or running; retry in {RETRY_AFTER_S} s",
+                headers={"Retry-After": str(RETRY_AFTER_S)},
+            )
+        app.state.summarizing += 1
+        try:
+            return await _summarize_gated(app, body, options)
+        finally:
+            app.state.summarizing -= 1
+
+
+async def _summarize_gated(app: FastAPI, body: SummarizeRequest, options: Options) -> dict:
+    pool = app.state.pool
+    async with app.state.gate:  # queue here rather than thrash the GIL with many threads
+        if pool is None:
+            return await asyncio.to_thread(summarize_documents, body.documents, options)
+        plain = [d if isinstance(d, str) else d.model_dump(exclude_none=True) for d in body.documents]
+        return await asyncio.get_running_loop().run_in_executor(pool, _summarize_plain, plain, options)
+
+
+def _check_cost(body: SummarizeRequest) -> None:
+    """A request over MAX_SUMMARIZE_WORDS words is refused (413) before any work, naming the limit."""
+    words = sum(len((d if isinstance(d, str) else d.text).split()) for d in body.documents)
+    if words > MAX_SUMMARIZE_WORDS:
+        raise HTTPException(
+            413,
+            f"documents: {words:,} words in all; the limit is {MAX_SUMMARIZE_WORDS:,} words a request "
+            "(send fewer or shorter documents, or run `newsfuse summarize` locally)",
+        )
 
 
 def _request_options(body: SummarizeRequest) -> Options:
@@ -435,23 +527,54 @@ def _store_routes(app: FastAPI, store: StoreThread) -> None:
         return ArticlesOut(stored=[stored_out(r) for r in results], problems=problems)
 
     @app.get("/api/stories", response_model=list[StoryInfoOut], tags=["api"])
-    async def stories() -> list[StoryInfoOut]:
-        """Every story, newest first: headline, article and outlet counts, first and last dates."""
-        return [info_out(i) for i in await store.run(lambda s: s.stories())]
+    async def stories(
+        limit: int | None = Query(None, ge=1, le=MAX_ID, description="at most this many (default: every story)"),
+        offset: int = Query(0, ge=0, le=MAX_ID, description="after skipping this many"),
+    ) -> list[StoryInfoOut]:
+        """Every story (or `limit` of them after `offset`), newest first: headline, article and
+        outlet counts, first and last dates."""
+        return [info_out(i) for i in await store.read(lambda s: s.stories(limit, offset))]
 
     @app.get("/api/stories/{story_id}", response_model=StoryOut, tags=["api"])
-    async def story(story_id: int, since: str | None = None) -> StoryOut:
+    async def story(story_id: int, since: str | None = None) -> Response:
         """One story: its articles, summary, facts, quotes, disagreements and wire copies; with
         `since` (ISO date or time, or 6h / 2d ago) also `update`: what is new after it."""
         moment = _since(since)
-        found, summary, info = await store.run(lambda s: load_story(s, story_id))
-        out = story_out(str(story_id), found, summary, info)
-        if summary is not None:
-            line = await store.run(lambda s: story_timeline(found, summary, s.added(story_id)))
-            out.timeline = TimelineOut.model_validate(timeline_to_dict(line))
-        if moment is not None:
-            out.update = await store.run(lambda s: _update(s, story_id, moment))
-        return out
+        # Read, built and serialized in the reading thread: a story of hundreds of articles is
+        # megabytes of JSON, which on the event loop would hold every other request.
+        body = await store.read(lambda s: _story_json(s, story_id, moment))
+        return Response(body, media_type="application/json")
+
+    @app.get("/api/stories/{story_id}/summary-status", response_model=SummaryStatusOut, tags=["api"])
+    async def summary_status(story_id: int) -> SummaryStatusOut:
+        """Whether the story's summary covers all its articles or is being recomputed (cheap to poll)."""
+        if not 0 < story_id <= MAX_ID:
+            raise HTTPException(404, f"no story {story_id}")
+        try:
+            size, covered, stale = await store.read(lambda s: s.summary_status(story_id))
+        except NotFoundError:
+            raise HTTPException(404, f"no story {story_id}") from None
+        return SummaryStatusOut(
+            id=str(story_id), articles=size, summarized_articles=covered, updating=stale or covered != size
+        )
+
+
+def _added(store: Store, story_id: int, found: Story) -> list[datetime]:
+    """When each of `found`'s articles was added: an ingest may have committed more articles since
+    `found` was read (each read is its own snapshot), and they are appended, so the first ones."""
+    return store.added(story_id)[: len(found.articles)]
+
+
+def _story_json(store: Store, story_id: int, moment: datetime | None) -> bytes:
+    """GET /api/stories/{id}'s body (`StoryOut`)."""
+    found, latest, info = load_story(store, story_id)
+    out = story_out(str(story_id), found, latest, info)
+    if latest.summary is not None:
+        line = story_timeline(found, latest.summary, _added(store, story_id, found))
+        out.timeline = TimelineOut.model_validate(timeline_to_dict(line))
+    if moment is not None:
+        out.update = _update(store, story_id, moment)
+    return out.model_dump_json().encode()
 
 
 def _since(since: str | None) -> datetime | None:
@@ -487,6 +610,21 @@ def _page_number(given: str) -> int:
     return int(text)
 
 
+def _story_page(store: Store, number: int, env: Environment) -> str:
+    """The story page's HTML: articles, the latest summary (and whether it is updating), timeline."""
+    found, latest, info = load_story(store, number)
+    added = _added(store, number, found)
+    summary = latest.summary
+    line = story_timeline(found, summary, added) if summary else None
+    view = story_view(found, summary, str(number), info.headline or None, line)
+    view.update(updating=latest.updating, summarized=latest.articles)
+    # What a reader has seen once this page is read: the newest report (by the clock the
+    # update compares with, so a reader's own clock never matters); the page's script keeps it.
+    moments = [t for t in article_times(found, added) if t is not None]
+    view["newest"] = max(moments).isoformat() if moments else None
+    return env.get_template("story.html").render(**view)
+
+
 def _page_routes(app: FastAPI, store: StoreThread) -> None:
     env = templates()
 
@@ -495,7 +633,7 @@ def _page_routes(app: FastAPI, store: StoreThread) -> None:
         """The news first: the latest stories (or those a search finds), a page at a time."""
         query = " ".join(q.split())[:200]
         wanted = _page_number(page_number)
-        view = await store.run(lambda s: story_list(s, query, wanted))
+        view = await store.read(lambda s: story_list(s, query, wanted))
         return page(env.get_template("index.html").render(added=added, query=query, **view))
 
     @app.get("/add", response_class=HTMLResponse, include_in_schema=False)
@@ -519,20 +657,13 @@ def _page_routes(app: FastAPI, store: StoreThread) -> None:
         number = int(story_id) if story_id.isascii() and story_id.isdigit() and len(story_id) <= 19 else 0
         if not 0 < number <= MAX_ID:
             raise HTTPException(404, f"There is no story {story_id[:40]!r}: story numbers are whole numbers from 1.")
-        try:
-            found, summary, info = await store.run(lambda s: load_story(s, number))
+        try:  # read and rendered in the reading thread: a big story's page is long work
+            html = await store.read(lambda s: _story_page(s, number, env))
         except HTTPException as missing:
             if missing.status_code != 404:
                 raise
             raise HTTPException(404, f"There is no story {number}. See the latest stories.") from None
-        added = await store.run(lambda s: s.added(number))
-        line = story_timeline(found, summary, added) if summary else None
-        view = story_view(found, summary, str(number), info.headline or None, line)
-        # What a reader has seen once this page is read: the newest report (by the clock the
-        # update compares with, so a reader's own clock never matters); the page's script keeps it.
-        moments = [t for t in article_times(found, added) if t is not None]
-        view["newest"] = max(moments).isoformat() if moments else None
-        return page(env.get_template("story.html").render(**view))
+        return page(html)
 
     @app.get("/static/{name}", include_in_schema=False)
     async def static(name: str) -> Response:

@@ -232,10 +232,29 @@ class StoryOut(BaseModel):
     headline: str | None
     articles: list[ArticleOut]
     summary: SummaryOut | None
+    updating: Annotated[
+        bool,
+        Field(
+            description="newer articles than the summary covers wait for the background summarizer: "
+            "`summary` is the last one computed (or null before the first)"
+        ),
+    ] = False
+    summarized_articles: Annotated[
+        int, Field(description="how many of the story's articles (the first ones) the summary covers; 0 without one")
+    ] = 0
     timeline: Annotated[
         TimelineOut | None, Field(description="when each fact was first reported; null before the first summary")
     ] = None
     update: Annotated[UpdateOut | None, Field(description="only with ?since=: what is new after that moment")] = None
+
+
+class SummaryStatusOut(BaseModel):
+    """Whether a story's summary is current, without its articles (what a waiting page polls)."""
+
+    id: str
+    articles: int
+    summarized_articles: int = Field(description="how many of the articles the cached summary covers")
+    updating: bool = Field(description="newer articles wait for the background summarizer")
 
 
 class TimelineFactOut(BaseModel):

@@ -8,7 +8,7 @@ from datetime import datetime
 from ..codec import summary_to_dict
 from ..model import Article, Fact, Problem, QuoteGroup, Source, Story, Summary, Timeline, WireCopy
 from ..render import outlet_name
-from ..store import Ingested, StoryInfo
+from ..store import Ingested, StoryInfo, StorySummary
 from .schemas import ArticleOut, StoredOut, StoryInfoOut, StoryOut, SummaryOut
 
 # Quotes shorter than this are fragments ("no", "wrong strategy"), not statements worth a line.
@@ -61,13 +61,17 @@ def article_out(story: Story, document: int) -> ArticleOut:
     )
 
 
-def story_out(story_id: str, story: Story, summary: Summary | None, info: StoryInfo) -> StoryOut:
-    """The API's story: its articles and its summary (None before the first summary)."""
+def story_out(story_id: str, story: Story, latest: StorySummary, info: StoryInfo) -> StoryOut:
+    """The API's story: its articles and its latest summary (None before the first summary),
+    flagged `updating` while newer articles wait for the background summarizer."""
+    summary = latest.summary
     return StoryOut(
         id=story_id,
         headline=info.headline or None,
         articles=[article_out(story, d) for d in range(len(story.articles))],
         summary=SummaryOut.model_validate(summary_json(summary)) if summary else None,
+        updating=latest.updating,
+        summarized_articles=latest.articles,
     )
 
 

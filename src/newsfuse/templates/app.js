@@ -74,6 +74,23 @@ document.documentElement.classList.add("js");
   // localStorage keeps, per story, the newest report the reader has seen (the server's moment, so
   // the reader's clock never matters); sessionStorage keeps the moment this tab showed the update
   // from, so a reload shows the same update. The update comes from this server's own API.
+  // ---- story page: a summary being recomputed in the background ----
+  // Poll the story's summary status (cheap: no articles) and reload once the summary is current.
+  function awaitSummary() {
+    const note = $(".updating[data-story]");
+    if (!note) return;
+    const url = "/api/stories/" + encodeURIComponent(note.dataset.story) + "/summary-status";
+    let tries = 0;
+    const poll = () => {
+      if (++tries > 200) return; // about ten minutes: the reader can reload by hand
+      fetch(url, { headers: { Accept: "application/json" } })
+        .then((response) => (response.ok ? response.json() : Promise.reject(new Error("HTTP " + response.status))))
+        .then((status) => (status.updating ? setTimeout(poll, 3000) : window.location.reload()))
+        .catch(() => setTimeout(poll, 3000));
+    };
+    setTimeout(poll, 2000);
+  }
+
   function sinceLastVisit(texts) {
     const section = $("#since");
     if (!section) return;
@@ -299,5 +316,5 @@ document.documentElement.classList.add("js");
     });
   }
 
-  document.addEventListener("DOMContentLoaded", () => { storyPage(); indexPage(); });
+  document.addEventListener("DOMContentLoaded", () => { storyPage(); awaitSummary(); indexPage(); });
 })();
