@@ -145,19 +145,20 @@ def _cluster_rows(item: tuple[Story, str]):
 def build_rows(path: str | Path, limit: int | None, progress: bool, label: str, workers: int = 2) -> dict:
     """Features, labels and group sizes of the first `limit` usable clusters of a Multi-News file
     (usable: some sentence survives preparation)."""
+    from itertools import islice
     from multiprocessing import get_context
 
     items = load_clusters(path, truncated=True)
+    if limit is not None:  # bounded and read to its end, as in rerank_rows (leaving imap early hangs)
+        items = islice(items, limit + limit // 10 + 10)
     out: dict[str, list] = {"X": [], "soft": [], "oracle": [], "groups": []}
     # spawn, not fork: a pool forked while another thread runs (Dask's, an earlier test's) can
-    # deadlock in Pool.terminate when the loop below leaves imap early.
+    # deadlock in Pool.terminate.
     with get_context("spawn").Pool(workers) as pool, _progress(progress, label, limit) as tick:
         for row in pool.imap(_cluster_rows, items, chunksize=32):
             tick()
-            if row is None:
+            if row is None or (limit is not None and len(out["groups"]) >= limit):
                 continue
-            if limit is not None and len(out["groups"]) >= limit:
-                break
             X, soft, oracle = row
             out["X"].append(X)
             out["soft"].append(soft)
