@@ -612,22 +612,21 @@ class Store:
         """Move each lone story's article into its partner, as if it had joined it (the partner keeps
         its id and is marked stale); the emptied story, its postings and its summary are deleted and
         its id is redirected to the partner (`merged`, read by `resolve`)."""
-        if not moved:
-            return
         index, settings = self.clusterer.index, self.clusterer.settings
-        found = [
-            self.db.execute(
-                "SELECT a.id, a.text, a.title, a.added FROM membership m JOIN articles a ON a.id = m.article "
+        for later, earlier in moved.items():
+            row, title, text, added = self.db.execute(
+                "SELECT a.id, a.title, a.text, a.added FROM membership m JOIN articles a ON a.id = m.article "
                 "WHERE m.story = ?",
-                (story,),
+                (later,),
             ).fetchone()
-            for story in moved
-        ]
-        articles = [Article(text=text, title=title) for _, text, title, _ in found]
-        for (later, earlier), (row, _, _, added), article, vector in zip(
-            moved.items(), found, articles, self.clusterer.vectorize(articles)
-        ):
             gone, old = index.get(later), index.get(earlier)
+            # the article's vector is not stored: its `story_terms` heaviest weights (the lone story's
+            # sums) stand for it, so the pass vectorizes nothing (the terms past those would rarely
+            # survive the partner's own cut to `story_terms`)
+            vector = ArticleVector(
+                np.fromiter(gone.sums.keys(), np.int32, len(gone.sums)),
+                np.fromiter(gone.sums.values(), np.float32, len(gone.sums)),
+            )
             grown = old.copy()
             grown.absorb(vector, gone.first, settings, gone.seen, gone.recent[-1] if gone.recent else None)
             index.put(earlier, old, grown)
@@ -639,7 +638,7 @@ class Store:
             self.db.execute("DELETE FROM summaries WHERE story = ?", (later,))
             self.db.execute("DELETE FROM stories WHERE id = ?", (later,))
             self.db.execute("INSERT INTO merged (story, into_story) VALUES (?, ?)", (later, earlier))
-            self._set_headline(earlier, article)
+            self._set_headline(earlier, Article(text=text, title=title))
             self._joined(earlier, row, added)
 
     def resolve(self, story: int) -> int:
