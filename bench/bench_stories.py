@@ -8,6 +8,7 @@ Usage (from the repo root):
     PYTHONPATH=src python3 bench/bench_stories.py --dated         # with simulated publication dates
     PYTHONPATH=src python3 bench/bench_stories.py --events        # every dated event set, with and without dates
     PYTHONPATH=src python3 bench/bench_stories.py --events --compare  # the same sets, with and without the lone reports' pass
+    PYTHONPATH=src python3 bench/bench_stories.py --events --store  # the store beside memory, the lone pass off and on
     PYTHONPATH=src python3 bench/bench_stories.py --events --engine dask [--workers 2]
                                                                   # the same sets, one process beside Dask partitions
 Every cluster's kept documents (`cleansed_keep`, empty ones skipped) are mixed into one stream,
@@ -26,9 +27,11 @@ import tempfile
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from operator import itemgetter
 from pathlib import Path
 
 from newsfuse.model import Article
+from newsfuse.settings import Options
 from newsfuse.store import Store
 from newsfuse.stories import DEFAULT, ClusterSettings, b_cubed, cluster_articles
 
@@ -106,7 +109,7 @@ def events(store: bool = True) -> None:
     """Every dated event set (and the Multi-News validation mix), with and without dates."""
     print(
         "| set | dates | articles | events | B³ P | B³ R | B³ F1 | pairwise F1 | stories | articles/s in memory "
-        "| articles/s into the store | store B³ F1 (one pass) |"
+        "| articles/s into the store | store B³ F1 |"
     )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, dates, articles, truth in event_cases():
@@ -117,6 +120,33 @@ def events(store: bool = True) -> None:
             f"| {name} | {dates} | {len(articles)} | {len(set(truth))} | {memory['p']:.3f} | {memory['r']:.3f} "
             f"| **{memory['f1']:.3f}** | {pairwise_f1(memory['predicted'], truth):.3f} | {memory['stories']} "
             f"| {memory['rate']:.0f} | {rate} |",
+            flush=True,
+        )
+
+
+def store_pairs(limit: int | None = None) -> None:
+    """Every set of `events` into the store beside memory: the store with one pass only (the lone
+    reports' pass off, as the store was before it had one), with the pass in one ingest call, and
+    in calls of 64 articles (the service's bursts); rates of the one-pass and paired store runs,
+    alternated three times in this process, the run of least CPU kept. `limit`: the Multi-News mix's first articles only."""
+    print(
+        "| set | dates | articles | memory B³ F1 | store, one pass | store, one call | store, calls of 64 "
+        "| store one pass: articles/s (CPU) | store paired: articles/s (CPU) | the pass's share of ingest CPU |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    _warm()
+    for name, dates, articles, truth in event_cases(limit):
+        memory = run_memory(articles, truth)
+        runs = [
+            (run_store(articles, truth, replace(DEFAULT, lone_threshold=0.0)), run_store(articles, truth))
+            for _ in range(3)
+        ]
+        before, after = (max((run[k] for run in runs), key=itemgetter("cpu_rate")) for k in (0, 1))
+        bursts = run_store(articles, truth, call=64)
+        print(
+            f"| {name} | {dates} | {len(articles)} | {memory['f1']:.3f} | {before['f1']:.3f} | **{after['f1']:.3f}** "
+            f"| {bursts['f1']:.3f} | {before['rate']:.0f} ({before['cpu_rate']:.0f}) "
+            f"| {after['rate']:.0f} ({after['cpu_rate']:.0f}) | {100 * after['pass_share']:.1f}% |",
             flush=True,
         )
 
@@ -145,15 +175,16 @@ def compare() -> None:
         )
 
 
-def event_cases() -> list[tuple[str, str, list[Article], list]]:
-    """Every dated event set with and without its dates, and the undated Multi-News validation mix."""
+def event_cases(limit: int | None = None) -> list[tuple[str, str, list[Article], list]]:
+    """Every dated event set with and without its dates, and the undated Multi-News validation mix
+    (its first `limit` shuffled articles with a limit)."""
     cases: list[tuple[str, str, list[Article], list]] = []
     for name, file in EVENT_SETS:
         if (EVENTS / file).exists():
             for dated in (True, False):
                 cases.append((name, "yes" if dated else "no", *event_articles(EVENTS / file, dated)))
     if VALIDATION.exists():
-        cases.append(("Multi-News validation mix", "none", *mixed_articles()))
+        cases.append(("Multi-News validation mix", "none", *mixed_articles(limit=limit)))
     return cases
 
 
@@ -240,28 +271,33 @@ def run_memory(articles: list[Article], truth: list, settings: ClusterSettings |
     }
 
 
-def run_store(articles: list[Article], truth: list) -> dict:
-    slices, predicted, duplicates = [], [], 0
-    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.db") as store:
-        start = time.perf_counter()
-        for i in range(0, len(articles), SLICE):
-            chunk = articles[i : i + SLICE]
+def run_store(articles: list[Article], truth: list, settings: ClusterSettings = DEFAULT, call: int = SLICE) -> dict:
+    """Ingest in calls of `call` articles (summarize=False); each article's story as the store has
+    it at the end (a later call's lone reports' pass may have moved it)."""
+    slices, done_all, duplicates = [], [], 0
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.db", Options(clustering=settings)) as store:
+        seconds, cpu = 0.0, 0.0  # in the ingest calls only (not the postings count read beside them)
+        pass_cpu = _time_pass(store)
+        for i in range(0, len(articles), call):
+            chunk = articles[i : i + call]
             read = _postings_read(store, chunk[:100])
             t0, c0 = time.perf_counter(), time.process_time()
             done = store.ingest(chunk, summarize=False)
-            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-            predicted += [d.story for d in done]
+            wall, used = time.perf_counter() - t0, time.process_time() - c0
+            seconds, cpu = seconds + wall, cpu + used
+            done_all += done
             duplicates += sum(not d.added for d in done)
             slices.append(
                 (
                     i + len(chunk),
                     1000 * wall / len(chunk),
-                    1000 * cpu / len(chunk),
+                    1000 * used / len(chunk),
                     read,
                     store.db.execute("SELECT COUNT(*) FROM stories").fetchone()[0],
                 )
             )
-        seconds = time.perf_counter() - start
+        final = dict(store.db.execute("SELECT article, story FROM membership").fetchall())
+        predicted = [final[d.article] for d in done_all]
         size = (Path(tmp) / "bench.db").stat().st_size + (Path(tmp) / "bench.db-wal").stat().st_size
     p, r, f1 = b_cubed(predicted, truth)
     return {
@@ -270,6 +306,8 @@ def run_store(articles: list[Article], truth: list) -> dict:
         "r": r,
         "f1": f1,
         "rate": len(articles) / seconds,
+        "cpu_rate": len(articles) / max(cpu, 1e-9),
+        "pass_share": sum(pass_cpu) / max(cpu, 1e-9),
         "stories": len(set(predicted)),
         "predicted": predicted,
         "slices": slices,
@@ -290,6 +328,9 @@ def main() -> None:
     parser.add_argument(
         "--compare", action="store_true", help="with --events: one pass beside the lone reports' pass, in memory"
     )
+    parser.add_argument(
+        "--store", action="store_true", help="with --events: the store (one pass, paired, in bursts) beside memory"
+    )
     parser.add_argument("--engine", choices=("local", "dask"), default="local", help="with --events: dask beside local")
     parser.add_argument("--workers", type=int, default=2, help="Dask worker processes (--engine dask)")
     parser.add_argument(
@@ -300,6 +341,8 @@ def main() -> None:
         return engines(args.workers, args.partitions)
     if args.events and args.compare:
         return compare()
+    if args.events and args.store:
+        return store_pairs(args.limit)
     if args.events:
         return events(store=not args.no_store)
     articles, truth = mixed_articles(limit=args.limit, dated=args.dated)
@@ -391,6 +434,22 @@ def _similarities(texts: list[str]):
         shared = (sets @ sets.T).toarray()
         sizes = np.asarray(sets.sum(axis=1)).ravel()
         yield name, shared / np.maximum(sizes[:, None] + sizes[None, :] - shared, 1.0)
+
+
+def _time_pass(store: Store) -> list[float]:
+    """The CPU seconds of each of the store's lone reports' passes (`Store._pair_lone`), as they run."""
+    spent: list[float] = []
+    run = store._pair_lone
+
+    def timed(results: list) -> list:
+        start = time.process_time()
+        try:
+            return run(results)
+        finally:
+            spent.append(time.process_time() - start)
+
+    store._pair_lone = timed  # type: ignore[method-assign]
+    return spent
 
 
 def _postings_read(store: Store, articles: list[Article]) -> float:

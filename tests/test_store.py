@@ -61,11 +61,11 @@ def check_consistent(path: Path) -> sqlite3.Connection:
     terms = dict(db.execute(f"SELECT id, MIN(length(terms) / 4, {STORE_POSTED_TERMS}) FROM stories"))
     postings = dict(db.execute("SELECT story, COUNT(*) FROM postings GROUP BY story"))
     assert terms == postings
-    for story, last, days in db.execute(
-        "SELECT s.id, s.last, GROUP_CONCAT(DISTINCT p.day) FROM stories s "
+    for story, recent, days in db.execute(
+        "SELECT s.id, s.recent, GROUP_CONCAT(DISTINCT p.day) FROM stories s "
         "JOIN postings p ON p.story = s.id GROUP BY s.id"
-    ):
-        filed = datetime.fromisoformat(last).date().toordinal() if last else UNDATED_DAY
+    ):  # the day of its newest article on the clock (an undated one's clock included)
+        filed = datetime.fromisoformat(json.loads(recent)[-1]).date().toordinal() if recent else UNDATED_DAY
         assert days == str(filed), f"story {story}: postings filed under day {days}, story day {filed}"
     return db
 
@@ -141,6 +141,7 @@ def test_migration_from_schema_1_keeps_the_index(tmp_path):
         INSERT INTO p1 SELECT term, story, weight FROM postings;
         INSERT OR IGNORE INTO p1 SELECT term + 1, story, weight FROM postings;  -- the terms v1 also posted
         DROP TABLE postings; ALTER TABLE p1 RENAME TO postings;
+        DROP INDEX stories_lone; DROP INDEX stories_lone_seen; DROP TABLE merged;
         DROP INDEX articles_published; ALTER TABLE stories DROP COLUMN recent;
         ALTER TABLE stories DROP COLUMN seen; DROP TABLE fetched;
         DROP INDEX stories_stale; ALTER TABLE stories DROP COLUMN stale; PRAGMA user_version = 1;""")
@@ -151,7 +152,7 @@ def test_migration_from_schema_1_keeps_the_index(tmp_path):
         expected = fresh.ingest(articles, summarize=False)[30:]
     assert [d.story for d in rest] == [d.story for d in expected]
     db = check_consistent(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
 
 
 def test_sqlite_index_assigns_as_the_memory_index(tmp_path):
@@ -316,7 +317,7 @@ def test_migration_from_schema_3_adds_the_fetched_table(tmp_path):
         assert store.validators("http://127.0.0.1/feed") == ('"v2"', None)
         assert store.story(done[0].story).articles  # the articles survive the migration
     db = check_consistent(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
     assert db.execute("SELECT COUNT(*) FROM fetched").fetchone()[0] == 1
 
 

@@ -216,8 +216,8 @@ EVENTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "events" / "a
 
 def test_store_clusters_real_dated_news_as_memory(tmp_path):
     """The store keeps what liveness needs (recent dates, arrival numbers, the clock): on 150 real
-    dated AllSides articles it makes the in-memory one pass (the store takes articles as they come,
-    so it has no second pass over lone reports: `lone_threshold` 0 in memory)."""
+    dated AllSides articles, in two ingest calls, it makes the in-memory one pass (the lone
+    reports' pass off on both sides: across calls it pairs as the calls come, tests/test_store_pairs.py)."""
     if not EVENTS.exists():
         pytest.skip(f"{EVENTS} is not here")
     rows = [json.loads(line) for line in EVENTS.read_text(encoding="utf-8").splitlines()[:150]]
@@ -231,10 +231,11 @@ def test_store_clusters_real_dated_news_as_memory(tmp_path):
         )
         for i, r in enumerate(rows)
     ]
-    expected = cluster_articles(articles, settings=ClusterSettings(lone_threshold=0.0))
-    with Store(tmp_path / "s.db") as store:
+    one_pass = ClusterSettings(lone_threshold=0.0)
+    expected = cluster_articles(articles, settings=one_pass)
+    with Store(tmp_path / "s.db", Options(clustering=one_pass)) as store:
         got = [d.story for d in store.ingest(articles[:70], summarize=False)]
-    with Store(tmp_path / "s.db") as store:  # reopened: the clock and arrivals come from the file
+    with Store(tmp_path / "s.db", Options(clustering=one_pass)) as store:  # reopened: clock and arrivals from the file
         got += [d.story for d in store.ingest(articles[70:], summarize=False)]
     assert b_cubed(got, expected)[2] == 1.0
     truth = [r["event"] for r in rows]

@@ -13,9 +13,10 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta, timezone
 from functools import partial
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from .codec import summary_from_dict, summary_to_dict
 from .errors import InputError, NewsfuseError, NotFoundError, OptionError, StoreError
 from .model import Article, Story, Summary
 from .settings import Options
-from .stories import ArticleVector, ClusterSettings, StoryClusterer, StoryState, as_utc
+from .stories import ArticleVector, ClusterSettings, LoneReport, StoryClusterer, StoryState, as_utc, lone_pairs
 
 __all__ = [
     "Store",
@@ -182,6 +183,19 @@ def _migrate_6(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS stories_active ON stories(active DESC, id DESC)")
 
 
+def _migrate_7(db: sqlite3.Connection) -> None:
+    """The lone reports' pass after each ingest (`Store._pair_lone`): a story emptied by a pair is
+    deleted and its id kept in `merged` beside the story its article joined, so a reader holding
+    the old id reads that story (`Store.resolve`); the stories of one article indexed by their
+    moment on the clock (the last of `recent`) and, undated, by arrival, for the pass to find."""
+    db.execute("CREATE TABLE IF NOT EXISTS merged (story INTEGER PRIMARY KEY, into_story INTEGER NOT NULL)")
+    db.execute(f"CREATE INDEX IF NOT EXISTS stories_lone ON stories({_LONE_CLOCK}) WHERE size = 1")
+    db.execute("CREATE INDEX IF NOT EXISTS stories_lone_seen ON stories(seen) WHERE size = 1 AND recent IS NULL")
+
+
+# A story's moment on the stream's clock, as an indexed expression (`stories_lone`).
+_LONE_CLOCK = "json_extract(recent, '$[#-1]')"
+
 # Ordered: MIGRATIONS[i] takes schema version i to i + 1.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migrate_1,
@@ -190,6 +204,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migrate_4,
     _migrate_5,
     _migrate_6,
+    _migrate_7,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -314,7 +329,17 @@ class SqliteIndex:
         )
 
     def new_id(self) -> int:
-        return self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM stories").fetchone()[0]
+        # never an id a merged story had: a reader holding it must still find its articles
+        return self.db.execute(
+            "SELECT MAX(COALESCE((SELECT MAX(id) FROM stories), 0), COALESCE((SELECT MAX(story) FROM merged), 0)) + 1"
+        ).fetchone()[0]
+
+
+# A story of one article as the lone reports' pass reads it (`where` says which).
+_LONE_SQL = (
+    "SELECT s.id, s.recent, s.seen, s.terms, s.sums, a.outlet FROM stories s JOIN membership m ON m.story = s.id "
+    "JOIN articles a ON a.id = m.article WHERE s.size = 1 AND {where}"
+)
 
 
 # A story-list line per story: headline, size, outlets, time span (`where` narrows it).
@@ -397,7 +422,10 @@ class Store:
     """Articles, stories, membership, cached summaries and the clusterer's state in one SQLite
     file (WAL). Safe to share between processes: each batch of articles is one `BEGIN IMMEDIATE`
     transaction that reads the latest stories, so a killed process leaves whole articles only.
-    Articles join stories by `options.clustering` (whose `posted_terms` must be `STORE_POSTED_TERMS`)."""
+    Articles join stories by `options.clustering` (whose `posted_terms` must be `STORE_POSTED_TERMS`),
+    one pass as they come, then each call's lone reports are paired as `cluster_articles` pairs
+    them: the earlier story (the lower id) keeps its id and takes the later one's article; the
+    emptied story's id reads that story ever after (`resolve`), and is never given out again."""
 
     def __init__(
         self,
@@ -430,7 +458,7 @@ class Store:
 
     def ingest(self, articles: Iterable[Article], summarize: bool = True) -> list[Ingested]:
         """Store new articles, assign each to a story and mark the touched stories stale (in the
-        articles' transaction); then, with `summarize`, recompute every stale story's summary
+        articles' transaction); pair this call's lone reports (`_pair_lone`); then, with `summarize`, recompute every stale story's summary
         (`drain`), or with `on_stale` leave that to the background summarizer and wake it.
         Without `summarize` they are computed on first `summary`, or by a summarizer."""
         results: list[Ingested] = []
@@ -444,6 +472,7 @@ class Store:
                 batch = []
         if batch:
             results += self._ingest_batch(batch)
+        results = self._pair_lone(results)
         if summarize and self.on_stale is not None:
             self.on_stale()
         elif summarize:
@@ -533,6 +562,91 @@ class Store:
         self._joined(story, row, added)
         return Ingested(_key(article), row, story, True)
 
+    def _pair_lone(self, results: list[Ingested]) -> list[Ingested]:
+        """The lone reports' pass (`stories.pair_lone_reports`) at the end of an ingest call, in one
+        transaction: this call's stories still of one article pair, in arrival order, with earlier
+        ones of this call and with the stored lone stories near them (`lone_gap`, `lone_arrivals`),
+        so one call over a set gives the in-memory stories exactly. A pair moves the later article
+        into the earlier story (`_merge`); the results name the stories as they are now."""
+        settings = self.clusterer.settings
+        created = {r.story for r in results if r.added}
+        if not settings.lone_threshold or not created:
+            return results
+        with _transaction(self.db):
+            reports, ids = self._lone_reports(created, settings)
+            moved = {ids[later]: ids[earlier] for later, earlier in lone_pairs(reports, settings).items()}
+            self._merge(moved)
+        return [replace(r, story=moved.get(r.story, r.story)) for r in results] if moved else results
+
+    def _lone_reports(self, created: set[int], settings: ClusterSettings) -> tuple[list[LoneReport], list[int]]:
+        """The pass's lone reports in arrival order, with their story ids: the `created` stories still
+        of one article (they search), and the stored ones of one article that may pair with them
+        (partners only: an earlier pass left them unpaired)."""
+        ids, rows = sorted(created), []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows += self.db.execute(_LONE_SQL.format(where=f"s.id IN ({','.join('?' * len(chunk))})"), chunk).fetchall()
+        clocks = [datetime.fromisoformat(json.loads(r[1])[-1]) for r in rows if r[1]]
+        if clocks:
+            # ISO strings of other UTC offsets sort by their local time, up to 14 hours off: a day more
+            reach = settings.lone_gap + timedelta(days=1)
+            low, high = (min(clocks) - reach).isoformat(), (max(clocks) + reach).isoformat()
+            rows += self.db.execute(_LONE_SQL.format(where=f"{_LONE_CLOCK} BETWEEN ? AND ?"), (low, high)).fetchall()
+        undated = [r[2] for r in rows if not r[1]]
+        if undated and settings.lone_arrivals:
+            sql = _LONE_SQL.format(where="s.recent IS NULL AND s.seen >= ?")
+            rows += self.db.execute(sql, (min(undated) - settings.lone_arrivals,)).fetchall()
+        reports, order = [], []
+        for story, recent, seen, terms, sums, outlet in sorted(
+            dict((r[0], r) for r in rows).values(), key=itemgetter(2)
+        ):
+            clock = datetime.fromisoformat(json.loads(recent)[-1]) if recent else None
+            if not outlet or (clock is None and not settings.lone_arrivals):
+                continue
+            kept = dict(zip(np.frombuffer(terms, np.int32).tolist(), np.frombuffer(sums, np.float64).tolist()))
+            reports.append(LoneReport(seen, clock, outlet, StoryState.from_sums(kept, 1).centroid, story in created))
+            order.append(story)
+        return reports, order
+
+    def _merge(self, moved: dict[int, int]) -> None:
+        """Move each lone story's article into its partner, as if it had joined it (the partner keeps
+        its id and is marked stale); the emptied story, its postings and its summary are deleted and
+        its id is redirected to the partner (`merged`, read by `resolve`)."""
+        index, settings = self.clusterer.index, self.clusterer.settings
+        for later, earlier in moved.items():
+            row, title, text, added = self.db.execute(
+                "SELECT a.id, a.title, a.text, a.added FROM membership m JOIN articles a ON a.id = m.article "
+                "WHERE m.story = ?",
+                (later,),
+            ).fetchone()
+            gone, old = index.get(later), index.get(earlier)
+            # the article's vector is not stored: its `story_terms` heaviest weights (the lone story's
+            # sums) stand for it, so the pass vectorizes nothing (the terms past those would rarely
+            # survive the partner's own cut to `story_terms`)
+            vector = ArticleVector(
+                np.fromiter(gone.sums.keys(), np.int32, len(gone.sums)),
+                np.fromiter(gone.sums.values(), np.float32, len(gone.sums)),
+            )
+            grown = old.copy()
+            grown.absorb(vector, gone.first, settings, gone.seen, gone.recent[-1] if gone.recent else None)
+            index.put(earlier, old, grown)
+            self.db.executemany(
+                "DELETE FROM postings WHERE term = ? AND day = ? AND story = ?",
+                ((t, gone.day, later) for t, _ in gone.posted(STORE_POSTED_TERMS)),
+            )
+            self.db.execute("UPDATE membership SET story = ? WHERE story = ?", (earlier, later))
+            self.db.execute("DELETE FROM summaries WHERE story = ?", (later,))
+            self.db.execute("DELETE FROM stories WHERE id = ?", (later,))
+            self.db.execute("INSERT INTO merged (story, into_story) VALUES (?, ?)", (later, earlier))
+            self._set_headline(earlier, Article(text=text, title=title))
+            self._joined(earlier, row, added)
+
+    def resolve(self, story: int) -> int:
+        """The story's id now: a story emptied by a lone reports' pair reads as the one its article
+        joined (that one keeps two articles, so it is never merged itself)."""
+        row = self.db.execute("SELECT into_story FROM merged WHERE story = ?", (story,)).fetchone()
+        return story if row is None else row[0]
+
     def _existing(self, article: Article) -> tuple[int, int] | None:
         url = _url(article)
         found = None
@@ -609,6 +723,7 @@ class Store:
         return found
 
     def info(self, story: int) -> StoryInfo:
+        story = self.resolve(story)
         row = self.db.execute(_INFO_SQL.format(where="WHERE s.id = ?"), (story,)).fetchone()
         if row is None:
             raise NotFoundError(f"no story {story}")
@@ -619,7 +734,9 @@ class Store:
         return self.db.execute("SELECT COUNT(*) FROM stories").fetchone()[0]
 
     def story(self, story: int) -> Story:
-        """The story's articles in the order they were added."""
+        """The story's articles in the order they were added (a merged story's id reads the story
+        its article joined, and the result carries that id)."""
+        story = self.resolve(story)
         rows = self.db.execute(
             "SELECT a.text, a.outlet, a.url, a.title, a.published, a.key, a.origin_file FROM membership m "
             "JOIN articles a ON a.id = m.article WHERE m.story = ? ORDER BY a.id",
@@ -642,6 +759,7 @@ class Store:
         """The story's summary and comparison: the cached one, recomputed when missing, stale or
         written by another codec version (from `articles`, the story as `Store.story` just read
         it, when the caller has it: it is not read twice)."""
+        story = self.resolve(story)
         size = self.db.execute("SELECT size FROM stories WHERE id = ?", (story,)).fetchone()
         if size is None:
             raise NotFoundError(f"no story {story}")
@@ -654,6 +772,7 @@ class Store:
     def summary_status(self, story_id: int) -> tuple[int, int, bool]:
         """The story's article count, how many its cached summary covers (0 without one) and
         whether it waits for the summarizer: one indexed read, for a page waiting for its summary."""
+        story_id = self.resolve(story_id)
         row = self.db.execute(
             "SELECT s.size, COALESCE(m.size, 0), s.stale FROM stories s LEFT JOIN summaries m ON m.story = s.id "
             "WHERE s.id = ?",
@@ -669,6 +788,7 @@ class Store:
         queued). Never computed here, not even for a small story: at 8 clients reading during
         an ingest, summarizing small stories on read doubled p99 and halved the ingest rate
         (docs/benchmarks.md); the summarizer makes each once, usually within a second."""
+        story_id = self.resolve(story_id)
         row = self.db.execute(
             "SELECT s.size, s.stale, m.size, m.data FROM stories s LEFT JOIN summaries m ON m.story = s.id "
             "WHERE s.id = ?",
@@ -697,6 +817,7 @@ class Store:
         sentence) clears the mark too, as the same articles would fail again."""
         from .pipeline import summarize_story
 
+        story_id = self.resolve(story_id)
         story = story or self.story(story_id)
         try:
             summary = (compute or summarize_story)(story, self.options)  # EmptyStoryError propagates
@@ -711,16 +832,18 @@ class Store:
         process wrote) and clear the stale mark if no article joined since (else it stays queued)."""
         with _transaction(self.db):
             if summary is not None:
-                self.db.execute(
-                    "INSERT INTO summaries (story, size, data, computed) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT(story) DO UPDATE SET size = excluded.size, data = excluded.data, "
-                    "computed = excluded.computed WHERE excluded.size >= summaries.size",
+                self.db.execute(  # not for a story a pair emptied meanwhile (its partner is stale)
+                    "INSERT INTO summaries (story, size, data, computed) SELECT ?1, ?2, ?3, ?4 "
+                    "WHERE EXISTS (SELECT 1 FROM stories WHERE id = ?1) ON CONFLICT(story) DO UPDATE SET "
+                    "size = excluded.size, data = excluded.data, computed = excluded.computed "
+                    "WHERE excluded.size >= summaries.size",
                     (story_id, size, json.dumps(summary_to_dict(summary), ensure_ascii=False), _now()),
                 )
             self.db.execute("UPDATE stories SET stale = 0 WHERE id = ? AND size = ?", (story_id, size))
 
     def added(self, story: int) -> list[datetime]:
         """When each of the story's articles (in `story` order) was added to the store."""
+        story = self.resolve(story)
         rows = self.db.execute(
             "SELECT a.added FROM membership m JOIN articles a ON a.id = m.article WHERE m.story = ? ORDER BY a.id",
             (story,),

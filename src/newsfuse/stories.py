@@ -33,6 +33,8 @@ __all__ = [
     "b_cubed",
     "cluster_articles",
     "pair_lone_reports",
+    "LoneReport",
+    "lone_pairs",
 ]
 
 # Format constants, not behaviour: hashed term ids are what the shipped IDF table is indexed by and
@@ -536,27 +538,55 @@ def pair_lone_reports(
         if sizes[label] == 1 and articles[i].outlet and (clocks[i] is not None or settings.lone_arrivals)
     ]
     found = vectorize_articles([articles[i] for i in lone], settings) if vectors is None else [vectors[i] for i in lone]
+    reports = [
+        LoneReport(i, clocks[i], articles[i].outlet or "", _lone_centroid(vector, settings))
+        for i, vector in zip(lone, found)
+    ]
     merged = list(labels)
-    # unpaired lone reports filed by day (dated) or by block of `lone_arrivals` arrivals (undated),
-    # so each one meets only those near it
-    unpaired: dict[tuple[bool, int], list[tuple[int, dict[int, float]]]] = defaultdict(list)
-    for i, vector in zip(lone, found):
-        centroid, key, near = _lone_centroid(vector, settings), *_lone_keys(i, clocks[i], settings)
-        best, best_score = None, settings.lone_threshold
-        for where in near:
-            for j, other in unpaired.get(where, ()):
-                if articles[j].outlet == articles[i].outlet or not _lone_near(i, j, clocks, settings):
-                    continue
-                score = sum(w * other.get(t, 0.0) for t, w in centroid.items())
-                if score >= best_score:
-                    best, best_score = (where, j, other), score
-        if best is None:
-            unpaired[key].append((i, centroid))
-        else:
-            unpaired[best[0]].remove(best[1:])
-            merged[i] = merged[best[1]]
+    for later, earlier in lone_pairs(reports, settings).items():
+        merged[reports[later].arrival] = merged[reports[earlier].arrival]
     order: dict[int, int] = {}
     return [order.setdefault(label, len(order)) for label in merged]
+
+
+@dataclass(frozen=True)
+class LoneReport:
+    """A story of one article, as the lone reports' pass sees it: its arrival number, its moment on
+    the stream's clock (None: undated, off any clock), its outlet and its centroid. `searches`
+    False: a report an earlier pass left unpaired (the store's), a partner for later ones only."""
+
+    arrival: int
+    clock: datetime | None
+    outlet: str
+    centroid: dict[int, float]
+    searches: bool = True
+
+
+def lone_pairs(reports: Sequence[LoneReport], settings: ClusterSettings = DEFAULT) -> dict[int, int]:
+    """The pairs of `pair_lone_reports` among `reports` (in arrival order): the index of each
+    report that joins an earlier one -> the index of that earlier one. Shared by the store, so its
+    pass pairs exactly as the in-memory one."""
+    pairs: dict[int, int] = {}
+    # unpaired lone reports filed by day (dated) or by block of `lone_arrivals` arrivals (undated),
+    # so each one meets only those near it
+    unpaired: dict[tuple[bool, int], list[int]] = defaultdict(list)
+    for i, report in enumerate(reports):
+        key, near = _lone_keys(report.arrival, report.clock, settings)
+        best, best_score = None, settings.lone_threshold
+        for where in near if report.searches else ():
+            for j in unpaired.get(where, ()):
+                other = reports[j]
+                if other.outlet == report.outlet or not _lone_near(report, other, settings):
+                    continue
+                score = sum(w * other.centroid.get(t, 0.0) for t, w in report.centroid.items())
+                if score >= best_score:
+                    best, best_score = (where, j), score
+        if best is None:
+            unpaired[key].append(i)
+        else:
+            unpaired[best[0]].remove(best[1])
+            pairs[i] = best[1]
+    return pairs
 
 
 def _lone_keys(
@@ -571,12 +601,12 @@ def _lone_keys(
     return (False, block), [(False, block - 1), (False, block)]
 
 
-def _lone_near(i: int, j: int, clocks: Sequence[datetime | None], settings: ClusterSettings) -> bool:
-    """Whether the lone reports at arrivals i and j (j earlier) are near enough to pair."""
-    first, second = clocks[i], clocks[j]
+def _lone_near(later: LoneReport, earlier: LoneReport, settings: ClusterSettings) -> bool:
+    """Whether the two lone reports are near enough to pair."""
+    first, second = later.clock, earlier.clock
     if first is not None and second is not None:
         return abs(first - second) <= settings.lone_gap
-    return first is None and second is None and i - j <= settings.lone_arrivals
+    return first is None and second is None and later.arrival - earlier.arrival <= settings.lone_arrivals
 
 
 def _lone_centroid(vector: ArticleVector, settings: ClusterSettings) -> dict[int, float]:
