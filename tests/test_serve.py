@@ -758,6 +758,7 @@ def test_index_search_and_pages(client, monkeypatch):
 
 def test_story_page_links_originals_and_speaks_to_readers(client):
     story = _post_story(client, "eclipse", 1)
+    assert client.app.state.store.summarizer.wait_idle(120)  # the reader notes come with the summary
     page = client.get(f"/stories/{story}").text
     assert 'class="originals"' in page and 'href="https://example.org/eclipse/0"' in page
     assert "Only one report so far" in page
