@@ -245,15 +245,16 @@ def _docs_view(
     articles: Sequence[Article], peers: dict[int, list[int]], notes: dict[int, str] | None = None
 ) -> list[dict]:
     notes = notes or {}
+    names = [outlet_name(articles, d) for d in range(len(articles))]
     return [
         {
             "doc": d,
-            "outlet": outlet_name(articles, d),
+            "outlet": names[d],
             "title": a.title,
             "url": safe_url(a.url),
             "when": _when(a.published),
             "published": _iso(a.published),
-            "copy_of": [outlet_name(articles, p) for p in peers.get(d, [])],
+            "copy_of": [names[p] for p in peers.get(d, ())],
             "wire_note": notes.get(d),
             "text": a.text,
         }
