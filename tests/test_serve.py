@@ -1006,3 +1006,11 @@ def test_story_cache_keeps_the_latest_state_and_stays_within_its_size():
     assert cache.get(1, "a") is None and cache.get(2, "a") == "123456"
     cache.put(3, "a", "x" * 11)  # bigger than the whole cache: not kept
     assert cache.get(3, "a") is None and cache.get(2, "a") == "123456"
+
+
+def test_offsets_for_the_browser_count_utf16_units():
+    from newsfuse.serve.views import _utf16
+
+    for text in ("plain", "“curly” é", "a😀b 😀c", "😀"):
+        for index in range(len(text) + 1):
+            assert _utf16(text, index) == len(text[:index].encode("utf-16-le")) // 2

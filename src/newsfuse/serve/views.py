@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
@@ -193,8 +195,17 @@ def _originals(docs: Sequence[dict]) -> list[dict]:
 
 
 def _utf16(text: str, index: int) -> int:
-    """A code-point offset as the UTF-16 offset JavaScript strings use."""
-    return index if text.isascii() else len(text[:index].encode("utf-16-le")) // 2
+    """A code-point offset as the UTF-16 offset JavaScript strings use: one more for each
+    character beyond the BMP before it (an emoji), found once per text, not per offset."""
+    return index + bisect.bisect_left(_astral(text), index)
+
+
+@functools.lru_cache(maxsize=1024)  # the texts of a few big stories
+def _astral(text: str) -> tuple[int, ...]:
+    """Where the text's characters beyond U+FFFF are (two UTF-16 units each); usually none."""
+    if text.isascii() or max(text) <= "\uffff":
+        return ()
+    return tuple(i for i, c in enumerate(text) if c > "\uffff")
 
 
 def _source_view(articles: Sequence[Article], src: Source, names: Sequence[str] | None = None) -> dict:
@@ -221,14 +232,6 @@ def _when(value: datetime | None) -> str | None:
     return f"{day}, {value:%H:%M}" + (f" {value.tzname()}" if value.tzinfo else "")
 
 
-def _peers(wire_copies: Sequence[WireCopy]) -> dict[int, list[int]]:
-    peers: dict[int, list[int]] = {}
-    for group in wire_copies:
-        for d in group.documents:
-            peers.setdefault(d, []).extend(o for o in group.documents if o != d)
-    return peers
-
-
 def _wire_notes(articles: Sequence[Article], wire_copies: Sequence[WireCopy]) -> dict[int, str]:
     """Each wire article's plain role: the original and its copies, or a copy of which original."""
     notes: dict[int, str] = {}
@@ -242,7 +245,7 @@ def _wire_notes(articles: Sequence[Article], wire_copies: Sequence[WireCopy]) ->
 
 
 def _docs_view(
-    articles: Sequence[Article], peers: dict[int, list[int]], notes: dict[int, str] | None = None
+    articles: Sequence[Article], groups: dict[int, list[int]], notes: dict[int, str] | None = None
 ) -> list[dict]:
     notes = notes or {}
     names = [outlet_name(articles, d) for d in range(len(articles))]
@@ -254,7 +257,7 @@ def _docs_view(
             "url": safe_url(a.url),
             "when": _when(a.published),
             "published": _iso(a.published),
-            "copy_of": [names[p] for p in peers.get(d, ())],
+            "wire": d in groups,  # one of a wire group (its original or a copy)
             "wire_note": notes.get(d),
             "text": a.text,
         }
@@ -369,9 +372,8 @@ def story_view(
     comparison = summary.comparison if summary else None
     wire_copies = summary.wire_copies if summary else ()
     facts = comparison.facts if comparison else ()
-    peers = _peers(wire_copies)
     groups = _groups_of(wire_copies)
-    docs = _docs_view(articles, peers, _wire_notes(articles, wire_copies))
+    docs = _docs_view(articles, groups, _wire_notes(articles, wire_copies))
     dated = sorted((d for d in docs if d["published"]), key=lambda d: d["published"])
     dated_facts, undated_facts = _timeline_view(articles, dated, timeline)
     names = [d["outlet"] for d in docs]
