@@ -5,15 +5,16 @@ Usage (from the repo root):
     PYTHONPATH=src python bench/bench_page.py --old 697de77 [--sizes 20,200,400] [--repeat 3]
     PYTHONPATH=src python bench/bench_page.py --profile 400          # cProfile of this tree's builds
 
-For each size, one store (throwaway SQLite file) is made by this tree: the first `size` articles of
-bench_serve's growing story (a fulltext-dev article's lead and 3 of its paragraphs, 10% of words
-swapped; the story the service bench grows) ingested in one call with the summary (comparison on),
-so old and new read the same file. Each side then runs in its own process (PYTHONPATH its tree's
-src): it warms up once, then times `app._story_page` (the HTML of GET /stories/{id}) and
-`app._story_json` (the body of GET /api/stories/{id}) `--repeat` times in CPU time
-(`time.process_time`) and keeps the median ("cold": built). A side with the story cache
-(`app.cached_build`, as the routes call it) is also timed "warm": an unchanged story's next read. The page's and body's sizes
-are printed beside, and whether the new body is byte-identical to the old.
+For each size, one store (throwaway SQLite file) is made by this tree: bench_serve's growing story
+(a fulltext-dev article's lead and 3 of its paragraphs, 10% of words swapped; the story the service
+bench grows) ingested in batches until its biggest story holds `size` articles (about half join
+it), then summarized once (comparison on), so old and new read the same file. Each side runs in
+its own process (PYTHONPATH its tree's src): it warms up once, then times `app._story_page` (the
+HTML of GET /stories/{id}) and `app._story_json` (the body of GET /api/stories/{id}) `--repeat`
+times in CPU time (`time.process_time`) and keeps the median ("cold": built). A side with the
+story cache (`app.cached_build`, as the routes call it) is also timed "warm": an unchanged story's
+next read. The page's and body's sizes are printed beside, and whether the body is byte-identical
+to the first side's.
 """
 
 from __future__ import annotations
@@ -93,7 +94,9 @@ def run_side(src: Path, dbs: list[Path], repeat: int) -> list[dict]:
 
 
 def ms(value: float | None) -> str:
-    return "-" if value is None else f"{value * 1000:.0f}"
+    if value is None:
+        return "-"
+    return f"{value * 1000:.2f}" if value < 0.01 else f"{value * 1000:.0f}"
 
 
 def table(sides: dict[str, list[dict]]) -> None:
