@@ -924,3 +924,97 @@ def test_story_list_api_pages(client):
     assert client.get("/api/stories", params={"limit": 1}).json() == every[:1]
     assert client.get("/api/stories", params={"limit": 1, "offset": 1}).json() == every[1:]
     assert client.get("/api/stories", params={"limit": 0}).status_code == 422
+
+
+# ---- big stories: the page and body cache, the bounded coverage grid ---------------------------
+
+
+class Counted:
+    """A function of `newsfuse.serve.app` counted: how many pages or bodies were built."""
+
+    def __init__(self, monkeypatch, name: str) -> None:
+        from newsfuse.serve import app
+
+        self.real, self.calls = getattr(app, name), 0
+        monkeypatch.setattr(app, name, self)
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.real(*args, **kwargs)
+
+
+@pytest.mark.timeout(240)
+def test_an_unchanged_story_is_not_rebuilt_and_a_new_article_or_summary_rebuilds_it(tmp_path, monkeypatch):
+    from test_store import Held, one_story
+
+    held = Held(monkeypatch)
+    views, bodies = Counted(monkeypatch, "story_view"), Counted(monkeypatch, "story_out")
+    first, *burst = [{"text": a.text, "outlet": f"Outlet {i}"} for i, a in enumerate(one_story(3))]
+    with local(create_app(tmp_path / "s.db")) as c:
+        story = c.post("/api/articles", json=first).json()["stored"][0]["story_id"]
+        assert c.app.state.store.summarizer.wait_idle(120)
+        pages = [c.get(f"/stories/{story}").text for _ in range(3)]
+        apis = [c.get(f"/api/stories/{story}").content for _ in range(3)]
+        assert (views.calls, bodies.calls) == (1, 1) and len(set(pages)) == 1 and len(set(apis)) == 1
+        assert c.get(f"/api/stories/{story}?since=2d").status_code == 200 and bodies.calls == 2  # never kept
+        held.hold()
+        assert c.post("/api/articles", json=burst).status_code == 201
+        assert held.entered.wait(60)  # new articles, the summary of 3 held in progress
+        page = c.get(f"/stories/{story}").text
+        assert views.calls == 2 and "Updating: this summary covers the first 1 report" in page
+        assert len(c.get(f"/api/stories/{story}").json()["articles"]) == 3 and bodies.calls == 3
+        c.get(f"/stories/{story}")
+        assert views.calls == 2
+        held.release.set()
+        assert c.app.state.store.summarizer.wait_idle(120)
+        assert "Updating" not in c.get(f"/stories/{story}").text and views.calls == 3
+        assert c.get(f"/api/stories/{story}").json()["summarized_articles"] == 3 and bodies.calls == 4
+
+
+@pytest.mark.timeout(240)
+def test_a_big_storys_grid_shows_its_busiest_columns_and_links_to_all(tmp_path, monkeypatch):
+    from newsfuse.serve import views
+
+    monkeypatch.setattr(views, "GRID_COLUMNS", 2)
+    with local(create_app(tmp_path / "s.db")) as c:
+        stored = c.post("/api/articles", json=example_docs()).json()["stored"]
+        assert c.app.state.store.summarizer.wait_idle(120)
+        story = max({s["story_id"] for s in stored}, key=[s["story_id"] for s in stored].count)
+        size = len(c.get(f"/api/stories/{story}").json()["articles"])
+        assert size > 2
+        short, full = c.get(f"/stories/{story}").text, c.get(f"/stories/{story}?grid=all").text
+    assert f"The 2 of {size} articles that give the most facts" in short and "?grid=all" in short
+    assert short.count('<th scope="col" title=') == 2 and full.count('<th scope="col" title=') == size
+    assert "?grid=all" not in full
+
+
+def test_grid_columns_are_the_articles_giving_most_facts_in_article_order():
+    from newsfuse.model import Fact, Source
+    from newsfuse.serve.views import grid_columns
+
+    def fact(*docs: int) -> Fact:
+        return Fact("x", tuple(Source(d, 0, 1) for d in docs), 2, "corroborated")
+
+    facts = [fact(3, 1), fact(3, 0, 3), fact(1, 4)]
+    assert grid_columns(facts, 5, 2) == [1, 3] and grid_columns(facts, 5, None) == [0, 1, 2, 3, 4]
+    assert grid_columns(facts, 5, 3) == [0, 1, 3]  # 0 and 4 tie at one fact: the first article
+
+
+def test_story_cache_keeps_the_latest_state_and_stays_within_its_size():
+    from newsfuse.serve.views import StoryCache
+
+    cache: StoryCache[str] = StoryCache(size=10)
+    cache.put(1, "a", "12345")
+    assert cache.get(1, "a") == "12345" and cache.get(1, "b") is None
+    cache.put(2, "a", "123456")  # over 10 together: the least recently used goes
+    assert cache.get(1, "a") is None and cache.get(2, "a") == "123456"
+    cache.put(3, "a", "x" * 11)  # bigger than the whole cache: not kept
+    assert cache.get(3, "a") is None and cache.get(2, "a") == "123456"
+
+
+def test_offsets_for_the_browser_count_utf16_units():
+    from newsfuse.serve.views import _utf16
+
+    for text in ("plain", "“curly” é", "a😀b 😀c", "😀"):
+        for index in range(len(text) + 1):
+            assert _utf16(text, index) == len(text[:index].encode("utf-16-le")) // 2

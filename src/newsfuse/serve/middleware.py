@@ -36,8 +36,8 @@ def templates() -> Environment:
     return env
 
 
-def page(html: str, status: int = 200, headers: Mapping[str, str] | None = None) -> HTMLResponse:
-    """An HTML page with the security headers every page sends."""
+def page(html: str | bytes, status: int = 200, headers: Mapping[str, str] | None = None) -> HTMLResponse:
+    """An HTML page (str, or bytes already UTF-8) with the security headers every page sends."""
     return HTMLResponse(html, status_code=status, headers={**PAGE_HEADERS, **(headers or {})})
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+import functools
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from ..codec import summary_to_dict
 from ..model import Article, Fact, Problem, QuoteGroup, Source, Story, Summary, Timeline, WireCopy
@@ -15,6 +20,11 @@ from .schemas import ArticleOut, StoredOut, StoryInfoOut, StoryOut, SummaryOut
 QUOTE_MIN_WORDS = 4
 # Facts shown in the coverage grid before "show all".
 GRID_FACTS = 12
+# Articles (columns) the coverage grid shows, those giving the most facts: a grid of every article
+# of a 400-article story is 25,000 cells, most of them empty, and rendering it was over half of
+# the page's time (bench/bench_page.py); the page links to the whole grid (`?grid=all`). 30
+# columns still fit a wide screen with the fact text beside them.
+GRID_COLUMNS = 30
 
 
 def safe_url(url: str | None) -> str | None:
@@ -29,6 +39,46 @@ def _iso(moment: datetime | None) -> str | None:
 def summary_json(summary: Summary) -> dict:
     """The summary with its comparison as the API sends it: the codec's dict, as batch and the store."""
     return summary_to_dict(summary)
+
+
+# ---- built pages and bodies, kept while their story is unchanged -------------------------------
+
+Built = TypeVar("Built", str, bytes)
+
+# Characters (or bytes) of built pages or bodies one StoryCache keeps: a 400-article story's page
+# is about 2 MB and its API body about 1 MB (bench/bench_page.py), so a few dozen big stories.
+STORY_CACHE_SIZE = 64 * 2**20
+
+
+class StoryCache(Generic[Built]):
+    """The last page (or API body) built of each story with the story's state it was built at;
+    a read at the same state is a lookup. Least recently used first out beyond `size`. Shared by
+    the reading threads, hence the lock (held for the lookup only, never while building)."""
+
+    def __init__(self, size: int = STORY_CACHE_SIZE) -> None:
+        self.size = size
+        self._held = 0
+        self._entries: OrderedDict[Hashable, tuple[Hashable, Built]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, state: Hashable) -> Built | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != state:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: Hashable, state: Hashable, value: Built) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            self._held -= len(old[1]) if old else 0
+            if len(value) > self.size:
+                return
+            self._entries[key] = (state, value)
+            self._held += len(value)
+            while self._held > self.size:
+                self._held -= len(self._entries.popitem(last=False)[1][1])
 
 
 # ---- API response models -----------------------------------------------------------------------
@@ -145,15 +195,24 @@ def _originals(docs: Sequence[dict]) -> list[dict]:
 
 
 def _utf16(text: str, index: int) -> int:
-    """A code-point offset as the UTF-16 offset JavaScript strings use."""
-    return index if text.isascii() else len(text[:index].encode("utf-16-le")) // 2
+    """A code-point offset as the UTF-16 offset JavaScript strings use: one more for each
+    character beyond the BMP before it (an emoji), found once per text, not per offset."""
+    return index + bisect.bisect_left(_astral(text), index)
 
 
-def _source_view(articles: Sequence[Article], src: Source) -> dict:
+@functools.lru_cache(maxsize=1024)  # the texts of a few big stories
+def _astral(text: str) -> tuple[int, ...]:
+    """Where the text's characters beyond U+FFFF are (two UTF-16 units each); usually none."""
+    if text.isascii() or max(text) <= "\uffff":
+        return ()
+    return tuple(i for i, c in enumerate(text) if c > "\uffff")
+
+
+def _source_view(articles: Sequence[Article], src: Source, names: Sequence[str] | None = None) -> dict:
     text = articles[src.document].text
     return {
         "doc": src.document,
-        "outlet": outlet_name(articles, src.document),
+        "outlet": names[src.document] if names is not None else outlet_name(articles, src.document),
         "start": _utf16(text, src.start),
         "end": _utf16(text, src.end),
         "quote": text[src.start : src.end],
@@ -173,14 +232,6 @@ def _when(value: datetime | None) -> str | None:
     return f"{day}, {value:%H:%M}" + (f" {value.tzname()}" if value.tzinfo else "")
 
 
-def _peers(wire_copies: Sequence[WireCopy]) -> dict[int, list[int]]:
-    peers: dict[int, list[int]] = {}
-    for group in wire_copies:
-        for d in group.documents:
-            peers.setdefault(d, []).extend(o for o in group.documents if o != d)
-    return peers
-
-
 def _wire_notes(articles: Sequence[Article], wire_copies: Sequence[WireCopy]) -> dict[int, str]:
     """Each wire article's plain role: the original and its copies, or a copy of which original."""
     notes: dict[int, str] = {}
@@ -194,18 +245,19 @@ def _wire_notes(articles: Sequence[Article], wire_copies: Sequence[WireCopy]) ->
 
 
 def _docs_view(
-    articles: Sequence[Article], peers: dict[int, list[int]], notes: dict[int, str] | None = None
+    articles: Sequence[Article], groups: dict[int, list[int]], notes: dict[int, str] | None = None
 ) -> list[dict]:
     notes = notes or {}
+    names = [outlet_name(articles, d) for d in range(len(articles))]
     return [
         {
             "doc": d,
-            "outlet": outlet_name(articles, d),
+            "outlet": names[d],
             "title": a.title,
             "url": safe_url(a.url),
             "when": _when(a.published),
             "published": _iso(a.published),
-            "copy_of": [outlet_name(articles, p) for p in peers.get(d, [])],
+            "wire": d in groups,  # one of a wire group (its original or a copy)
             "wire_note": notes.get(d),
             "text": a.text,
         }
@@ -222,15 +274,44 @@ def _fact_view(articles: Sequence[Article], fact: Fact) -> dict:
     }
 
 
-def _grid_row(articles: Sequence[Article], fact: Fact, peers: dict[int, list[int]]) -> dict:
+def grid_columns(facts: Sequence[Fact], size: int, limit: int | None = GRID_COLUMNS) -> list[int]:
+    """The articles the coverage grid shows, in article order: all of them, or the `limit` that
+    give the most facts (the first article on a tie), so a big story's grid keeps its busiest outlets."""
+    if limit is None or size <= limit:
+        return list(range(size))
+    given = [0] * size
+    for fact in facts:
+        for d in {s.document for s in fact.sources}:
+            given[d] += 1
+    return sorted(sorted(range(size), key=lambda d: (-given[d], d))[:limit])
+
+
+def _groups_of(wire_copies: Sequence[WireCopy]) -> dict[int, list[int]]:
+    """Each wire article's groups (indices into `wire_copies`)."""
+    groups: dict[int, list[int]] = {}
+    for g, group in enumerate(wire_copies):
+        for d in group.documents:
+            groups.setdefault(d, []).append(g)
+    return groups
+
+
+def _grid_row(
+    articles: Sequence[Article], fact: Fact, groups: dict[int, list[int]], columns: Sequence[int], names: Sequence[str]
+) -> dict:
+    """A fact's row over the grid's columns; a cell is a syndicated copy when an earlier article of
+    one of its wire groups gives the fact too (the earliest per group: linear, not articles x peers)."""
     first: dict[int, Source] = {}
     for src in fact.sources:
         first.setdefault(src.document, src)
+    earliest: dict[int, int] = {}
+    for d in first:
+        for g in groups.get(d, ()):
+            earliest[g] = min(earliest.get(g, d), d)
     cells: list[dict | None] = []
-    for d in range(len(articles)):
+    for d in columns:
         found = first.get(d)
-        copy = found is not None and any(p in first and p < d for p in peers.get(d, []))
-        cells.append(None if found is None else dict(_source_view(articles, found), syndicated=copy))
+        copy = found is not None and any(earliest[g] < d for g in groups.get(d, ()))
+        cells.append(None if found is None else dict(_source_view(articles, found, names), syndicated=copy))
     return {"text": fact.text, "status": fact.status, "origins": fact.origins, "cells": cells}
 
 
@@ -277,18 +358,26 @@ def _timeline_view(articles: Sequence[Article], dated: list[dict], timeline: Tim
 
 
 def story_view(
-    story: Story, summary: Summary | None, story_id: str, headline: str | None, timeline: Timeline | None = None
+    story: Story,
+    summary: Summary | None,
+    story_id: str,
+    headline: str | None,
+    timeline: Timeline | None = None,
+    full_grid: bool = False,
 ) -> dict:
     """Everything the story page shows of the story and its summary, with offsets ready for the
-    browser; `timeline` places each fact under the report that first gave it."""
+    browser; `timeline` places each fact under the report that first gave it; the coverage grid
+    has every article's column with `full_grid`, else at most GRID_COLUMNS (`grid_docs`)."""
     articles = story.articles
     comparison = summary.comparison if summary else None
     wire_copies = summary.wire_copies if summary else ()
     facts = comparison.facts if comparison else ()
-    peers = _peers(wire_copies)
-    docs = _docs_view(articles, peers, _wire_notes(articles, wire_copies))
+    groups = _groups_of(wire_copies)
+    docs = _docs_view(articles, groups, _wire_notes(articles, wire_copies))
     dated = sorted((d for d in docs if d["published"]), key=lambda d: d["published"])
     dated_facts, undated_facts = _timeline_view(articles, dated, timeline)
+    names = [d["outlet"] for d in docs]
+    columns = grid_columns(facts, len(articles), None if full_grid else GRID_COLUMNS)
     return {
         "id": story_id,
         "headline": headline or next((a.title for a in articles if a.title), None) or f"Story {story_id}",
@@ -315,8 +404,9 @@ def story_view(
             }
             for d in (comparison.disagreements if comparison else ())
         ],
-        "grid": [_grid_row(articles, f, peers) for f in facts],
+        "grid": [_grid_row(articles, f, groups, columns, names) for f in facts],
         "grid_shown": GRID_FACTS,
+        "grid_docs": [docs[d] for d in columns],
         "wire": [
             [outlet_name(articles, d) for d in (g.original, *g.copies)] + [f"{g.shared:.0%}"] for g in wire_copies
         ],
