@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import random
 import sqlite3
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +14,6 @@ from newsfuse.store import Store
 from newsfuse.stories import ClusterSettings, cluster_articles
 from test_store import check_consistent
 
-EVENTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "events" / "allsides2021.tune-early.jsonl"
 START = datetime(2024, 3, 1, tzinfo=timezone.utc)
 FILLER = [f"filler{a}{b}word" for a in "abcdefghijklmnop" for b in "abcdefghijklmnop"]
 
@@ -68,21 +65,9 @@ def test_one_ingest_call_gives_the_in_memory_stories(tmp_path):
 
 
 @pytest.mark.timeout(120)
-def test_one_ingest_call_of_real_dated_news_gives_the_in_memory_stories(tmp_path):
+def test_one_ingest_call_of_real_dated_news_gives_the_in_memory_stories(tmp_path, allsides_sample):
     """On 150 real AllSides articles (every tenth undated, on the stream's clock)."""
-    if not EVENTS.exists():
-        pytest.skip(f"{EVENTS} is not here")
-    rows = [json.loads(line) for line in EVENTS.read_text(encoding="utf-8").splitlines()[:150]]
-    articles = [
-        Article(
-            text=r["text"],
-            title=r["title"],
-            outlet=r["outlet"],
-            id=r["id"],
-            published=datetime.fromisoformat(r["published"]).replace(tzinfo=timezone.utc) if i % 10 else None,
-        )
-        for i, r in enumerate(rows)
-    ]
+    articles = allsides_sample[0]
     memory = cluster_articles(articles)
     assert len(set(memory)) < len(set(cluster_articles(articles, settings=ClusterSettings(lone_threshold=0.0))))
     with Store(tmp_path / "s.db") as store:
