@@ -25,13 +25,13 @@ import os
 import random
 import re
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
+
+from sides import old_source
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -152,13 +152,10 @@ def main() -> None:
 
     sizes = [int(s) for s in args.sizes.split(",")]
     sides: list[tuple[str, Path]] = [("new", ROOT / "src")]
-    temp = Path(tempfile.mkdtemp(prefix="bench-bigstory-"))
     results: dict[tuple[str, int, bool], dict | None] = {}
-    try:
-        if args.old:
-            tree = temp / "old"
-            git("worktree", "add", "--detach", str(tree), args.old)
-            sides.insert(0, ("old", tree / "src"))
+    with old_source(args.old) as old_src:
+        if old_src:
+            sides.insert(0, ("old", old_src))
         started = time.monotonic()
         for n in sizes:
             for compare in (False, True):
@@ -167,11 +164,6 @@ def main() -> None:
                         continue
                     results[(name, n, compare)] = run_worker(src, n, compare, args.data, args.timeout)
                     print(f"{name} n={n} compare={compare} done ({time.monotonic() - started:.0f} s)", file=sys.stderr)
-    finally:
-        if args.old:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(temp / "old")])
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True)
-        shutil.rmtree(temp, ignore_errors=True)
 
     head = git("rev-parse", "--short", "HEAD")
     dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--", "src") else ""

@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,8 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+
+from sides import old_source
 
 ROOT = Path(__file__).resolve().parents[1]
 FULLTEXT = ROOT.parent / "shared" / "data" / "fulltext-dev.jsonl"
@@ -117,12 +118,11 @@ def main() -> None:
     if args.worker is not None:
         worker(args.worker, args.data, args.systems.split(","))
         return
-    temp = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
     sides = [("new", ROOT / "src", list(SYSTEMS))]
-    try:
-        if args.old:
-            git("worktree", "add", "--detach", str(temp / "old"), args.old)
-            sides.insert(0, ("old", temp / "old" / "src", ["off", "on"]))
+    with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp, old_source(args.old) as old_src:
+        temp = Path(tmp)
+        if old_src:
+            sides.insert(0, ("old", old_src, ["off", "on"]))
         best: dict[tuple[str, str], list[float]] = {}
         for _ in range(args.rounds):
             for side, src, systems in sides:
@@ -141,11 +141,6 @@ def main() -> None:
         for side, src, _ in sides:
             process[f"{side} newsfuse"] = whole_process(src, corpus, temp / "out.jsonl", None)
         process["new lexrank"] = whole_process(ROOT / "src", corpus, temp / "out.jsonl", "lexrank")
-    finally:
-        if args.old:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(temp / "old")])
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True)
-        shutil.rmtree(temp, ignore_errors=True)
     report(args, best, process)
 
 

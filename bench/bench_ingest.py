@@ -30,6 +30,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from sides import old_source
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -91,32 +93,25 @@ def main() -> None:
         return
     bursts = [int(b) for b in args.bursts.split(",") if b]
     sides = [("new", ROOT / "src")]
-    with tempfile.TemporaryDirectory() as temp:
-        if args.old:
-            tree = Path(temp) / "old"
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), args.old], check=True)
-            sides.insert(0, (f"old ({args.old})", tree / "src"))
-        try:
-            plans = []
-            for side, src in sides:
-                # The old code summarizes each burst inline; the new one (the service) in the background.
-                way = ("in the background", "background") if side == "new" else ("inline", "inline")
-                plan = [("one call, without summaries", None, "off"), ("one call, with summaries", None, "inline")]
-                plan += [(f"bursts of {b}, summaries {way[0]}", b, way[1]) for b in bursts]
-                plans.append([(side, src, *row) for row in plan])
-            # The sides' rows alternate (old row 1, new row 1, ...), each `--rounds` times; the
-            # least CPU of a row's rounds is kept, so a load that drifts falls on both sides alike.
-            best: dict[tuple[str, str], dict] = {}
-            for _ in range(args.rounds):
-                for side, src, name, b, mode in (row for pair in zip(*plans) for row in pair):
-                    r = run_row(src, args.limit, b, mode)
-                    if (side, name) not in best or r["cpu"] < best[side, name]["cpu"]:
-                        best[side, name] = r
-            rows = [(side, name, best[side, name]) for plan in plans for side, _, name, _, _ in plan]
-        finally:
-            if args.old:
-                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(Path(temp) / "old")])
-                subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True)
+    with old_source(args.old) as old_src:
+        if old_src:
+            sides.insert(0, (f"old ({args.old})", old_src))
+        plans = []
+        for side, src in sides:
+            # The old code summarizes each burst inline; the new one (the service) in the background.
+            way = ("in the background", "background") if side == "new" else ("inline", "inline")
+            plan = [("one call, without summaries", None, "off"), ("one call, with summaries", None, "inline")]
+            plan += [(f"bursts of {b}, summaries {way[0]}", b, way[1]) for b in bursts]
+            plans.append([(side, src, *row) for row in plan])
+        # The sides' rows alternate (old row 1, new row 1, ...), each `--rounds` times; the
+        # least CPU of a row's rounds is kept, so a load that drifts falls on both sides alike.
+        best: dict[tuple[str, str], dict] = {}
+        for _ in range(args.rounds):
+            for side, src, name, b, mode in (row for pair in zip(*plans) for row in pair):
+                r = run_row(src, args.limit, b, mode)
+                if (side, name) not in best or r["cpu"] < best[side, name]["cpu"]:
+                    best[side, name] = r
+        rows = [(side, name, best[side, name]) for plan in plans for side, _, name, _, _ in plan]
     command = f"PYTHONPATH=src python bench/bench_ingest.py --limit {args.limit} --bursts {args.bursts}"
     command += (f" --old {args.old}" if args.old else "") + (f" --rounds {args.rounds}" if args.rounds > 1 else "")
     print(f"\nCommand: `{command}` ({date.today().isoformat()}; {args.limit} articles)\n")

@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from sides import old_source
+
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (20, 200, 400)
 
@@ -149,13 +151,9 @@ def main() -> None:
         if args.profile:
             return profile(dbs[0])
         sides: dict[str, list[dict]] = {}
-        if args.old:
-            tree = Path(temp) / "old"
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), args.old], check=True)
-            try:
-                sides[f"old ({args.old})"] = run_side(tree / "src", dbs, args.repeat)
-            finally:
-                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True)
+        with old_source(args.old) as old_src:
+            if old_src:
+                sides[f"old ({args.old})"] = run_side(old_src, dbs, args.repeat)
         sides["new"] = run_side(ROOT / "src", dbs, args.repeat)
         print(
             f"`PYTHONPATH=src python bench/bench_page.py --sizes {args.sizes} --repeat {args.repeat}"

@@ -21,14 +21,14 @@ import argparse
 import hashlib
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
+
+from sides import old_source
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -159,11 +159,7 @@ def main() -> None:
     head = git("rev-parse", "--short", "HEAD")
     dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--", "src") else ""
     old_rev = git("rev-parse", "--short", args.old)
-    temp = Path(tempfile.mkdtemp(prefix="bench-prepare-"))
-    tree = temp / "old"
-    try:
-        git("worktree", "add", "--detach", str(tree), args.old)
-        old_src = tree / "src"
+    with old_source(args.old) as old_src:
         old_runs, new_runs = [], []
         started = time.monotonic()
         for number in range(args.rounds):
@@ -173,10 +169,6 @@ def main() -> None:
                     f"round {number + 1}/{args.rounds} {name} done ({time.monotonic() - started:.0f} s)",
                     file=sys.stderr,
                 )
-    finally:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], capture_output=True)
-        shutil.rmtree(temp, ignore_errors=True)
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True)
 
     text, numbers = table(old_runs, new_runs)
     command = "PYTHONPATH=src python bench/bench_prepare.py" + "".join(

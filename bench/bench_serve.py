@@ -42,6 +42,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from sides import old_source
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_INPUT = ROOT / "examples" / "port-halvard-fire"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -336,23 +338,16 @@ def reads_main(args) -> None:
     mix = mix_articles(args.limit)
     grow = growing_story(2 * args.big)  # a few land in other stories: enough to reach --big
     sides: list[tuple[str, Path, str]] = [(f"new ({m})", ROOT / "src", m) for m in args.summarizer.split(",")]
-    with tempfile.TemporaryDirectory() as temp:
-        if args.old:
-            tree = Path(temp) / "old"
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), args.old], check=True)
-            sides.insert(0, (f"old ({args.old})", tree / "src", "-"))
-        try:
-            rows, failures = [], []
-            for c in (int(x) for x in args.clients.split(",")):
-                for name, src, mode in sides:
-                    result = reads_side(src, mode, c, mix, grow, args)
-                    rows.append(reads_row(name, c, result))
-                    if result["errors"] or result["state"].errors:
-                        failures.append((name, c, result["errors"] + result["state"].errors))
-        finally:
-            if args.old:
-                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(Path(temp) / "old")])
-                subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True)
+    with old_source(args.old) as old_src:
+        if old_src:
+            sides.insert(0, (f"old ({args.old})", old_src, "-"))
+        rows, failures = [], []
+        for c in (int(x) for x in args.clients.split(",")):
+            for name, src, mode in sides:
+                result = reads_side(src, mode, c, mix, grow, args)
+                rows.append(reads_row(name, c, result))
+                if result["errors"] or result["state"].errors:
+                    failures.append((name, c, result["errors"] + result["state"].errors))
     command = (
         f"PYTHONPATH=src python bench/bench_serve.py --reads --clients {args.clients} --seconds {args.seconds:g} "
         f"--big {args.big} --mix {args.mix} --grow {args.grow} --summarizer {args.summarizer}"

@@ -19,14 +19,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
+
+from sides import old_source
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_INPUT = ROOT / "examples" / "port-halvard-fire"
@@ -84,16 +84,13 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="also list this tree's slowest imports")
     args = parser.parse_args()
     target = args.input.resolve()
-    temp = Path(tempfile.mkdtemp(prefix="bench-startup-"))
     sides: list[tuple[str, list[str], Path | None]] = [
         ("python -c pass (floor)", [sys.executable, "-c", "pass"], None),
         ("import numpy, scipy.sparse (floor)", [sys.executable, "-c", "import numpy, scipy.sparse"], None),
     ]
-    try:
-        if args.old:
-            tree = temp / "old"
-            git("worktree", "add", "--detach", str(tree), args.old)
-            sides.append((f"old ({git('rev-parse', '--short', args.old)})", summarize_command(target), tree / "src"))
+    with old_source(args.old) as old_src:
+        if old_src:
+            sides.append((f"old ({git('rev-parse', '--short', args.old)})", summarize_command(target), old_src))
         sides.append(("new (this tree)", summarize_command(target), ROOT / "src"))
         for _, command, src in sides:  # warm the page cache and .pyc files once
             run_once(command, src)
@@ -101,11 +98,6 @@ def main() -> None:
         for _ in range(args.repeat):
             for name, command, src in sides:
                 runs[name].append(run_once(command, src))
-    finally:
-        if args.old:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(temp / "old")])
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True)
-        shutil.rmtree(temp, ignore_errors=True)
     report(args, sides, runs)
     if args.profile:
         profile(target)
