@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -118,15 +120,21 @@ def test_show_since(tmp_path):
     assert result.exit_code == 2
 
 
-def test_api_since(tmp_path):
+@contextmanager
+def served(tmp_path: Path) -> Iterator:
+    """The service over the stored story, once the background summarizer has made its summary."""
     pytest.importorskip("fastapi")
     from fastapi.testclient import TestClient
 
     from newsfuse.serve import create_app
 
-    db = stored(tmp_path)
-    with TestClient(create_app(db), base_url="http://127.0.0.1:8000") as client:
-        assert client.app.state.store.summarizer.wait_idle(120)  # the summary is made in the background
+    with TestClient(create_app(stored(tmp_path)), base_url="http://127.0.0.1:8000") as client:
+        assert client.app.state.store.summarizer.wait_idle(120)
+        yield client
+
+
+def test_api_since(tmp_path):
+    with served(tmp_path) as client:
         plain = client.get("/api/stories/1").json()
         assert plain["update"] is None and plain["summary"] is not None
         body = client.get("/api/stories/1", params={"since": "2025-06-02T12:00:00Z"}).json()
@@ -136,13 +144,7 @@ def test_api_since(tmp_path):
 
 
 def test_api_since_answer_is_typed_in_the_schema(tmp_path):
-    pytest.importorskip("fastapi")
-    from fastapi.testclient import TestClient
-
-    from newsfuse.serve import create_app
-
-    db = stored(tmp_path)
-    with TestClient(create_app(db), base_url="http://127.0.0.1:8000") as client:
+    with served(tmp_path) as client:
         schema = client.get("/openapi.json").json()["components"]["schemas"]
         update = client.get("/api/stories/1", params={"since": "2025-06-02T12:00:00Z"}).json()["update"]
     # The response model declares the update (not a free-form object) and the answer fits it.
@@ -231,14 +233,7 @@ def test_show_timeline(tmp_path):
 
 
 def test_api_and_page_timeline(tmp_path):
-    pytest.importorskip("fastapi")
-    from fastapi.testclient import TestClient
-
-    from newsfuse.serve import create_app
-
-    db = stored(tmp_path)
-    with TestClient(create_app(db), base_url="http://127.0.0.1:8000") as client:
-        assert client.app.state.store.summarizer.wait_idle(120)  # the summary is made in the background
+    with served(tmp_path) as client:
         timeline = client.get("/api/stories/1").json()["timeline"]
         page = client.get("/stories/1").text
     assert timeline["timeline_version"] == 1 and timeline["facts"]
@@ -253,15 +248,9 @@ def test_api_and_page_timeline(tmp_path):
 def test_page_carries_what_the_last_visit_script_needs(tmp_path):
     """The story page's "new since your last visit" section (filled by app.js from this server's own
     API; tests/test_browser.py runs it in Chromium): the newest report's moment, under the same CSP."""
-    pytest.importorskip("fastapi")
     import re
 
-    from fastapi.testclient import TestClient
-
-    from newsfuse.serve import create_app
-
-    db = stored(tmp_path)
-    with TestClient(create_app(db), base_url="http://127.0.0.1:8000") as client:
+    with served(tmp_path) as client:
         page = client.get("/stories/1")
         script = client.get("/static/app.js").text
     section = re.search(r'<section class="card since-card" id="since" hidden[^>]*>', page.text)
