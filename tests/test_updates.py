@@ -289,12 +289,14 @@ def test_a_retelling_with_the_same_figures_is_old_news():
     kept = [s.text for s in story_update(story, since).sentences]
     assert not any("16 states" in t for t in kept)  # the same figures, told again: old news
     assert any("challenge the new law" in t for t in kept) and any("signed the measure" in t for t in kept)
-    # Without the figures rule the retelling shares too few words with the earlier one to be dropped.
-    plain = [s.text for s in story_update(story, since, settings=UpdateSettings(same_figures=False)).sentences]
+    # Without the figures rule the retelling shares too few words with the earlier one for min_cover
+    # (the meaning rule, the default decision, finds it too).
+    cover_only = UpdateSettings(same_figures=False, decision="cover")
+    plain = [s.text for s in story_update(story, since, settings=cover_only).sentences]
     assert any("16 states" in t for t in plain)
 
 
-@pytest.mark.parametrize("decision", ["cover", "learned", "either"])
+@pytest.mark.parametrize("decision", ["cover", "learned", "either", "meaning"])
 def test_every_decision_keeps_the_true_new_facts(decision):
     """The housing fact shares only the company's name with the morning's sentence: new under each
     decision of when support's "full" is trusted below SAME_CONTENT."""
@@ -306,3 +308,68 @@ def test_every_decision_keeps_the_true_new_facts(decision):
     ]
     assert any("temporary housing" in t for t in texts) and any("18 people were injured" in t for t in texts)
     assert not any("three stations" in t for t in texts)
+
+
+MASKS = "Fully vaccinated people can go outdoors without wearing masks, federal health officials said Tuesday."
+RETOLD = (
+    "People who have had all their shots can be outside without a mask unless they are in a big crowd, "
+    "the health agency said Tuesday."
+)
+QUOTED = (
+    "\u201cPeople who have had all their shots can be outside without a mask,\u201d the agency's director said Tuesday."
+)
+RESTAURANTS = "Restaurants in several states said they would drop their own mask rules by the weekend."
+
+
+def masks_story(later_lede: str) -> Story:
+    """Day 1 tells the guidance; day 2's lede tells it again in other words (3 of its 10 content
+    words are day 1's), then a new fact."""
+    from newsfuse.model import Article
+
+    early = Article(
+        text=f"{MASKS} The guidance still asks for masks on buses, trains and planes. "
+        "Officials said case numbers have fallen for three weeks.",
+        outlet="A",
+        published=datetime(2025, 6, 1, 8),
+    )
+    late = Article(text=f"{later_lede} {RESTAURANTS}", outlet="B", published=datetime(2025, 6, 2, 8))
+    return Story([early, late], id="m")
+
+
+def test_meaning_drops_a_retelling_in_other_words_that_cover_keeps():
+    from newsfuse.claims import cover
+    from newsfuse.updates import UpdateSettings
+
+    assert cover(RETOLD, MASKS) < UpdateSettings().min_cover  # too few shared words for the cover rule
+    since = datetime(2025, 6, 1, 12, tzinfo=UTC)
+    by_meaning = [s.text for s in story_update(masks_story(RETOLD), since).sentences]
+    by_cover = [
+        s.text for s in story_update(masks_story(RETOLD), since, settings=UpdateSettings(decision="cover")).sentences
+    ]
+    assert by_meaning == [RESTAURANTS]
+    assert RETOLD in by_cover and RESTAURANTS in by_cover
+
+
+def test_a_quotation_is_not_dropped_for_its_meaning():
+    """Someone's own words are news even when the earlier articles told what they mean."""
+    from newsfuse.meaning import similarity
+    from newsfuse.updates import UpdateSettings
+
+    assert similarity(QUOTED, MASKS) >= UpdateSettings().same_lead_meaning  # both ledes
+    texts = [s.text for s in story_update(masks_story(QUOTED), datetime(2025, 6, 1, 12, tzinfo=UTC)).sentences]
+    assert QUOTED in texts and RESTAURANTS in texts
+
+
+def test_meaning_similarity_reads_paraphrase_and_needs_wordllama(monkeypatch):
+    from newsfuse import meaning
+    from newsfuse.errors import ModelError
+
+    assert meaning.similarity(RETOLD, MASKS) > meaning.similarity(RESTAURANTS, MASKS) + 0.1
+    assert meaning.similarity(MASKS, MASKS) == pytest.approx(1.0, abs=1e-5)
+    meaning.encoder.cache_clear()
+    monkeypatch.setattr(meaning, "find_spec", lambda name: None)
+    try:
+        with pytest.raises(ModelError, match="pip install"):
+            meaning.encoder()
+    finally:
+        meaning.encoder.cache_clear()
