@@ -24,7 +24,14 @@ something the earlier articles do not") they are new content the update keeps on
 is "old proper".
 
 Each set runs under every `--decisions` value (`UpdateSettings.decision`: cover is min_cover alone,
-learned the same-claim model of pairs.py), one story at a time, timed side by side.
+learned the same-claim model of pairs.py, meaning min_cover or the meaning cosine of
+`newsfuse.meaning`, the default; "meaning@0.5/0.55" sets its same_lead_meaning / same_meaning),
+one story at a time, timed side by side; the meaning encoder's one-off load is timed apart.
+
+What does the second decision drop? `--dropped N` prints N random update sentences a set that the
+first decision shows and the second leaves out (key, the sentence, the earlier sentence closest in
+meaning among those `support` says state it in full, the claims judge's verdict) to read by hand;
+`--judgements` scores a read file of them ({key, claims, old, note}) by the claims judge's verdict.
 
 --without-figures runs the update without its same-figures rule (`UpdateSettings.same_figures`),
 the update as it was before that rule, for a side-by-side comparison.
@@ -35,9 +42,10 @@ calls old (JSON lines: key, the update sentence, the earlier sentence of its fac
 `--limit N`, the sample's, also how many of the read ones add a value, and how many of those were read old).
 
 Usage (from the repo root):
-    PYTHONPATH=src python3 bench/bench_updates.py [--limit N] [--json] [--without-figures] [--decisions cover,learned]
-    PYTHONPATH=src python3 bench/bench_updates.py --sample 25 [--limit N] > sample.jsonl
+    PYTHONPATH=src python3 bench/bench_updates.py [--limit N] [--json] [--without-figures] [--decisions cover,meaning]
+    PYTHONPATH=src python3 bench/bench_updates.py --sample 25 [--limit N] [--proper] > sample.jsonl
     PYTHONPATH=src python3 bench/bench_updates.py --judgements bench/judgements/updates-old-2026-12-01.jsonl --limit 20
+    PYTHONPATH=src python3 bench/bench_updates.py --dropped 30 --seed 7 > dropped.jsonl
 """
 
 from __future__ import annotations
@@ -205,7 +213,7 @@ def adds_a_value(text: str, told: list[str]) -> bool:
     return any(support(text, e) == "partial" and support(text, e, numbers_required=False) == "full" for e in told)
 
 
-DECISIONS = ("cover", "learned")  # UpdateSettings.decision: before (min_cover) and after (pairs.py)
+DECISIONS = ("cover", "meaning")  # UpdateSettings.decision: before (min_cover alone) and after (or meaning.similarity)
 
 
 def run(name: str, path: Path, limit: int | None, figures: bool = True, decisions=DECISIONS) -> dict:
@@ -213,12 +221,14 @@ def run(name: str, path: Path, limit: int | None, figures: bool = True, decision
     side (one after the other on the same story), judged against the same comparison."""
     from rouge_score import rouge_scorer
 
-    from newsfuse.updates import UpdateSettings, story_update
+    from newsfuse.updates import story_update
 
     scorer = rouge_scorer.RougeScorer(["rouge2"], use_stemmer=True)
     keys = ("stories", "sentences", "old_claims", "adds_value", "old_rouge", "new_facts", "covered")
     keys += ("rouge_new", "rouge_covered", "changes")
-    totals = {d: dict.fromkeys(keys, 0) | {"seconds": 0.0, "later": 0, "judged_old": []} for d in decisions}
+    totals = {
+        d: dict.fromkeys(keys, 0) | {"seconds": 0.0, "later": 0, "judged_old": [], "dropped": []} for d in decisions
+    }
     for story in load_stories(name, path, limit):
         story, since, k = dated(story)
         try:
@@ -226,10 +236,11 @@ def run(name: str, path: Path, limit: int | None, figures: bool = True, decision
         except Exception as error:  # an empty story (no body sentence): reported, not counted
             print(f"{name} {story.id}: {error}", file=sys.stderr)
             continue
+        updates = {}
         for decision in decisions:
             total = totals[decision]
             started = time.perf_counter()
-            update = story_update(story, since, settings=UpdateSettings(same_figures=figures, decision=decision))
+            update = updates[decision] = story_update(story, since, settings=settings_of(decision, figures))
             total["seconds"] += time.perf_counter() - started
             total["later"] += len(update.later)
             got = judge(story, view, update, scorer)
@@ -237,19 +248,72 @@ def run(name: str, path: Path, limit: int | None, figures: bool = True, decision
             total["judged_old"] += [dict(j, key=f"{name}|{j['key']}") for j in got.pop("judged_old")]
             for key, value in got.items():
                 total[key] += value
+        if len(decisions) > 1:
+            dropped = dropped_by(story, view, updates[decisions[0]], updates[decisions[1]])
+            totals[decisions[1]]["dropped"] += [dict(j, key=f"{name}|{j['key']}") for j in dropped]
     for total in totals.values():
         total["ms_per_story"] = 1000 * total["seconds"] / max(1, total["stories"])
         total["ms_per_later_article"] = 1000 * total.pop("seconds") / max(1, total.pop("later"))
     return totals
 
 
-def print_sample(rows: dict, size: int, seed: int, decision: str) -> None:
+def settings_of(decision: str, figures: bool = True):
+    """The update's settings for a --decisions value: a decision, or "meaning@0.5/0.55" (its
+    same_lead_meaning / same_meaning; "meaning@0.6" sets same_meaning alone) to sweep side by side."""
+    from newsfuse.updates import UpdateSettings
+
+    name, _, thresholds = decision.partition("@")
+    extra: dict[str, float] = {}
+    if thresholds:
+        *lead, other = thresholds.split("/")
+        extra = {"same_meaning": float(other)} | ({"same_lead_meaning": float(lead[0])} if lead else {})
+    return UpdateSettings(same_figures=figures, decision=name, **extra)  # type: ignore[arg-type]
+
+
+def dropped_by(story, view: dict, before, after) -> list[dict]:
+    """The update sentences of `before` that `after` leaves out (in no update sentence of it, as
+    head or source), each with the earlier sentence closest in meaning among those `support` says
+    state it in full (what to read by hand), and how each judge calls it."""
+    from newsfuse.claims import support
+    from newsfuse.meaning import similarity
+
+    prepared, earlier = view["prepared"], view["earlier"]
+    kept = {(s.document, s.start) for u in after.sentences for s in u.sources + u.partial}
+    said = [s.text for s in prepared.sentences if s.document in earlier]
+    out = []
+    for u in before.sentences:
+        head = (u.sources[0].document, u.sources[0].start)
+        if head in kept:
+            continue
+        full = [e for e in said if support(u.text, e) == "full"] or said
+        closest = max(full, key=lambda e: similarity(u.text, e))
+        claims = "old" if head in view["old_by_claims"] else "new"
+        out.append({"key": f"{story.id}|{head[0]}|{head[1]}", "update": u.text, "earlier": closest, "claims": claims})
+    return out
+
+
+def encoder_load() -> tuple[float, float]:
+    """Seconds to import and load the meaning encoder once (`meaning.encoder`), kept out of the
+    per-story times (a process pays it on its first update that asks the meaning cosine), and the
+    MB it adds to the process's peak resident memory."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    from newsfuse.meaning import encoder
+
+    encoder()
+    seconds = time.perf_counter() - started
+    return seconds, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+
+
+def print_sample(rows: dict, size: int, seed: int, decision: str, field: str = "judged_old") -> None:
     """`size` random update sentences of each set that the claims judge calls old (under
-    `decision`), as JSON lines."""
+    `decision`), or (field "dropped") that `decision` leaves out of the first one's, as JSON lines."""
     import random
 
     for r in rows.values():
-        judged = r[decision]["judged_old"]
+        judged = r[decision][field]
         for item in random.Random(seed).sample(judged, min(size, len(judged))):
             print(json.dumps(item, ensure_ascii=False))
 
@@ -260,6 +324,9 @@ def report_judgements(path: Path, limit: int | None) -> None:
     sentence adds a value (`adds_a_value`, the update as shipped rerun to find out)."""
     marks = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
     names = list(dict.fromkeys(m["key"].split("|")[0] for m in marks))
+    if all("claims" in m for m in marks):  # a --dropped sample: what the new decision leaves out
+        report_dropped(marks, names)
+        return
     flags: dict[str, bool] = {}
     if limit is not None:
         for name in names:
@@ -278,6 +345,19 @@ def report_judgements(path: Path, limit: int | None) -> None:
         )
 
 
+def report_dropped(marks: list[dict], names: list[str]) -> None:
+    """Per set, how many of the read sentences the update now leaves out are truly old, split by
+    the claims judge's verdict (its "new" ones are what the coverage column loses)."""
+    print("| set | read | truly old | claims judge old: read, truly old | claims judge new: read, truly old |")
+    print("|---|---:|---:|---:|---:|")
+    for name in names:
+        mine = [m for m in marks if m["key"].startswith(name + "|")]
+        parts = [[m for m in mine if m["claims"] == verdict] for verdict in ("old", "new")]
+        cells = [f"{len(p)}, {sum(1 for m in p if m['old'])}" for p in parts]
+        old = sum(1 for m in mine if m["old"])
+        print(f"| {name} | {len(mine)} | {old} ({100 * old / len(mine):.0f}%) | {cells[0]} | {cells[1]} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=None, help="Stories per set (default: all).")
@@ -285,6 +365,10 @@ def main() -> None:
     parser.add_argument("--without-figures", action="store_true", help="The update without its same-figures rule.")
     parser.add_argument("--sample", type=int, default=None, help="Print N judged-old sentences a set, to read.")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--proper", action="store_true", help="--sample only old news proper (adds no value).")
+    parser.add_argument(
+        "--dropped", type=int, default=None, help="Print N sentences a set the second decision drops, to read."
+    )
     parser.add_argument(
         "--decisions", default=",".join(DECISIONS), help="UpdateSettings.decision values to run side by side."
     )
@@ -294,17 +378,25 @@ def main() -> None:
         report_judgements(args.judgements, args.limit)
         return
     decisions = tuple(args.decisions.split(","))
+    load = encoder_load() if "meaning" in decisions else None
     rows = {
         name: run(name, path, args.limit, not args.without_figures, decisions)
         for name, path in SETS.items()
         if path.exists()
     }
     if args.sample is not None:
+        if args.proper:
+            for r in rows.values():
+                r[decisions[0]]["judged_old"] = [j for j in r[decisions[0]]["judged_old"] if not j["adds_value"]]
         print_sample(rows, args.sample, args.seed, decisions[0])
+        return
+    if args.dropped is not None:
+        print_sample(rows, args.dropped, args.seed, decisions[-1], "dropped")
         return
     for r in rows.values():
         for d in r.values():
             d.pop("judged_old")
+            d["dropped"] = len(d["dropped"])
     if args.json:
         print(json.dumps(rows, indent=2))
         return
@@ -324,6 +416,11 @@ def main() -> None:
                 f"({r['covered']}/{r['new_facts']}) | {100 * r['rouge_covered'] / max(1, r['rouge_new']):.1f}% "
                 f"({r['rouge_covered']}/{r['rouge_new']}) | {r['ms_per_story']:.0f} |"
             )
+    if load is not None:
+        print(
+            f"\nwordllama loaded once per process, before the timed updates: {load[0]:.2f} s (import included), "
+            f"+{load[1]:.0f} MB peak resident memory"
+        )
 
 
 if __name__ == "__main__":
