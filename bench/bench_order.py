@@ -312,7 +312,7 @@ def main() -> None:
     if args.first:
         cmd_first(args.val, args.selector, args.variants)
         return
-    settings = {"after": OrderSettings()}
+    settings = {BASELINE: OrderSettings(news_first=False), "after": OrderSettings()}
     if args.variants:
         base = OrderSettings()
         settings |= {
