@@ -266,3 +266,12 @@ def test_an_agency_lede_telling_the_chosen_news_takes_the_chosen_ledes_place():
     assert DETAIL in [s.text for s in arranged]  # (the agency's own copy of it)
     kept = arrange(story, [channel, detail], 80, settings=OrderSettings(swap=False))
     assert kept[0] == story.sentences_of(3)[0] and channel in kept
+
+
+def test_the_readme_example_opens_with_the_fire_not_the_hour_it_was_under_control(example_paths):
+    stories, _ = newsfuse.read(example_paths)
+    summary = summarize_prepared(prepare(stories[0]), Options())
+    first = summary.sentences[0]
+    assert "injur" in first.text and "200" in first.text and not first.text.startswith("Firefighters declared")
+    told = {summary.origins[s.document] for s in (*first.sources, *first.retold)}
+    assert len(told) >= 4 > first.origins  # the news 4 origins' ledes tell, stated in full by fewer
