@@ -7,6 +7,7 @@ Usage (from the repo root):
     PYTHONPATH=src python3 bench/bench_order.py --val 200 --variants   # also the settings tried
     PYTHONPATH=src python3 bench/bench_order.py --reach          # long budgets (--words 2000) on fulltext-dev and the seeds
     PYTHONPATH=src python3 bench/bench_order.py --selector rerank --val 200   # the default selector, arranged
+    PYTHONPATH=src python3 bench/bench_order.py --first --selector rerank --val 200   # the first sentence against the reference's
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from pathlib import Path
 
 import newsfuse.select.learned as learned_module
 from newsfuse.attribute import attribute
-from newsfuse.evaluate import ROUGE_TYPES, load_clusters, rouge
+from newsfuse.evaluate import ROUGE_TYPES, load_clusters, reference_lines, rouge
 from newsfuse.features import MAX_OFFSET, word_offsets
 from newsfuse.ingest import read_paths
 from newsfuse.prepare import prepare
 from newsfuse.select import default_budget, get_selector
+from newsfuse.select._base import pack
 from newsfuse.select.order import OrderSettings, arrange, needs_referent, original_of, predecessor, unbalanced_quotes
 
 # the module, not the function `prepare` the package exports under that name
@@ -171,12 +173,135 @@ def cmd_reach(words: int) -> None:
     print("\n".join(rows))
 
 
+_RECALL = None
+
+
+def first_sentence(reference: str) -> str:
+    """The reference summary's first sentence (Multi-News' leading dash dropped)."""
+    return reference_lines(reference).split("\n")[0]
+
+
+def first_rates(story, summary: list, reference: str) -> dict[str, float]:
+    """The first summary sentence against the reference's first sentence (ROUGE-1 and ROUGE-2
+    recall, stemmed, x100), whether it is an article's lede (its first two sentences), and whether
+    2+ independent origins tell its news (stating it, or their own ledes telling it: `retold`)."""
+    global _RECALL
+    from rouge_score import rouge_scorer
+
+    _RECALL = _RECALL or rouge_scorer.RougeScorer(["rouge1", "rouge2"], use_stemmer=True)
+    if not summary:
+        return {"first_r1": 0.0, "first_r2": 0.0, "first_lede": 0.0, "first_words": 0.0, "first_news_2": 0.0}
+    got = _RECALL.score(first_sentence(reference), summary[0].text)
+    head = attribute(story, summary[:1])[0]
+    news = story.count_origins(s.document for s in (*head.sources, *getattr(head, "retold", ())))
+    return {
+        "first_r1": 100 * got["rouge1"].recall,
+        "first_r2": 100 * got["rouge2"].recall,
+        "first_lede": float(summary[0].position < 2),
+        "first_words": float(summary[0].words),
+        "first_news_2": float(news >= 2),
+    }
+
+
+def best_lead(story, budget: int, reference: str) -> list:
+    """Lead of the best article (an oracle): the article whose first sentences, to the budget,
+    score the highest rouge1 + rouge2 F1 against the reference."""
+    best, score = [], -1.0
+    for document in range(len(story.articles)):
+        own = story.sentences_of(document)
+        lead = [own[i] for i in pack(own, range(len(own)), budget)]
+        if not lead:
+            continue
+        got = rouge("\n".join(s.text for s in lead), reference)
+        if got["rouge1"] + got["rouge2"] > score:
+            best, score = lead, got["rouge1"] + got["rouge2"]
+    return best
+
+
+def run_first(clusters: list[tuple], named: dict, words: int | None = None) -> dict[str, dict]:
+    """Whole-summary ROUGE and the first-sentence rates of each system, and of the best article's lead."""
+    totals: dict[str, dict] = {}
+    for story, reference in clusters:
+        budget = words or default_budget(story)
+        made = {name: system(story, budget) for name, system in named.items()}
+        made["lead of the best article (oracle)"] = best_lead(story, budget, reference)
+        for name, summary in made.items():
+            total = totals.setdefault(name, {})
+            scores = rouge("\n".join(s.text for s in summary), reference) | first_rates(story, summary, reference)
+            scores |= {"stories": 1.0, "words": float(sum(s.words for s in summary))}
+            for key, value in scores.items():
+                total[key] = total.get(key, 0.0) + value
+            for key in ("rouge1", "rouge2"):
+                total.setdefault(f"each_{key}", []).append(scores[key])
+    return totals
+
+
+BASELINE = "after, corroboration rule (before this change)"
+
+
+def paired(totals: dict, name: str, key: str) -> str:
+    """The mean per-cluster difference from the rule before this change, ± its standard error."""
+    if name == BASELINE or BASELINE not in totals:
+        return "—"
+    diff = [a - b for a, b in zip(totals[name][f"each_{key}"], totals[BASELINE][f"each_{key}"])]
+    mean = sum(diff) / len(diff)
+    se = (sum((d - mean) ** 2 for d in diff) / max(1, len(diff) - 1) / len(diff)) ** 0.5
+    return f"{mean:+.2f} ± {se:.2f}"
+
+
+def first_table(title: str, totals: dict[str, dict]) -> str:
+    lines = [
+        f"\n{title}",
+        "| system | first sentence: rouge1 recall | rouge2 recall | words | is a lede | news told by ≥2 origins "
+        "| summary: rouge1 | rouge2 | rougeL | rougeLsum | words | Δ rouge1 | Δ rouge2 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, t in totals.items():
+        n = t["stories"]
+        lines.append(
+            f"| {name} | {t['first_r1'] / n:.2f} | {t['first_r2'] / n:.2f} | {t['first_words'] / n:.0f} "
+            f"| {100 * t['first_lede'] / n:.1f}% "
+            f"| {100 * t['first_news_2'] / n:.1f}% | "
+            + " | ".join(f"{t[k] / n:.2f}" for k in ROUGE_TYPES)
+            + f" | {t['words'] / n:.0f} | {paired(totals, name, 'rouge1')} | {paired(totals, name, 'rouge2')} |"
+        )
+    return "\n".join(lines)
+
+
+def cmd_first(val: int, selector: str, variants: bool) -> None:
+    """The first sentence against the reference's first, the order of earlier versions beside today's."""
+    settings = {BASELINE: OrderSettings(news_first=False), "after": OrderSettings()}
+    if variants:
+        base = OrderSettings()
+        settings |= {
+            "after, no swap (the last choices go)": replace(base, swap=False),
+            "after, no swap, a chosen lede wins ties (margin 0.5)": replace(base, swap=False, news_insert_margin=0.5),
+            "after, no swap, margin 1.5": replace(base, swap=False, news_insert_margin=1.5),
+            "after, every retelling lede dropped": replace(base, drop_retold=True),
+            "after, news told by 3+ origins": replace(base, min_news_origins=3),
+        }
+    named = systems(settings, selector)
+    for kind, limit, title in (
+        ("fulltext", None, "fulltext-dev (full text)"),
+        ("validation", val, f"Multi-News validation (first {val}, lower-cased)"),
+    ):
+        clusters = prepared(kind, limit)
+        print(
+            first_table(
+                f"{title}, {len(clusters)} clusters, {selector} selector, default length rule",
+                run_first(clusters, named),
+            ),
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--val", type=int, default=500)
     parser.add_argument("--variants", action="store_true", help="also each rule alone and the settings that were tried")
     parser.add_argument("--tune", action="store_true", help="the lede settings tried")
     parser.add_argument("--reach", action="store_true", help="long budgets instead of the default length")
+    parser.add_argument("--first", action="store_true", help="the first sentence against the reference's first")
     parser.add_argument("--words", type=int, default=2000)
     parser.add_argument("--selector", default="learned", help="the selector whose sentences are arranged")
     args = parser.parse_args()
@@ -184,7 +309,10 @@ def main() -> None:
     if args.reach:
         cmd_reach(args.words)
         return
-    settings = {"after": OrderSettings()}
+    if args.first:
+        cmd_first(args.val, args.selector, args.variants)
+        return
+    settings = {BASELINE: OrderSettings(news_first=False), "after": OrderSettings()}
     if args.variants:
         base = OrderSettings()
         settings |= {

@@ -71,3 +71,13 @@ def test_quotes_carry_their_speakers_role():
     assert list(data["quotes"][0]) == ["text", "speaker", "role", "sources", "variants"]
     assert data["quotes"][0]["role"] == "Mayor"
     assert comparison_from_dict(data).quotes == (quote,)
+
+
+def test_a_ledes_retelling_outlets_round_trip_and_older_dicts_read_without_them(example_summary):
+    k = next(k for k, s in enumerate(example_summary.sentences) if s.retold)  # a lede others retell
+    again = summary_from_dict(summary_to_dict(example_summary))
+    assert again.sentences[k].retold == example_summary.sentences[k].retold
+    data = summary_to_dict(example_summary)
+    for sentence in data["sentences"]:
+        del sentence["retold"]  # as written before the field
+    assert all(s.retold == () for s in summary_from_dict(data).sentences)

@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 import newsfuse
+from newsfuse.attribute import attribute
 from newsfuse.features import MAX_OFFSET, candidate_reach, word_offsets
 from newsfuse.model import Article, Story, WireCopy
 from newsfuse.pipeline import summarize_prepared
@@ -195,3 +196,82 @@ def test_a_big_story_weighs_only_the_most_echoed_ledes():
     ledes = _ledes(story, few)
     assert len(ledes) == 2 and all(s.text.startswith(("The city council", "On Tuesday")) for s in ledes)
     assert len(_ledes(story, OrderSettings())) > 2
+
+
+# Three outlets lead with one fire, each in its own words; all three repeat one detail word for word.
+DETAIL = "Crews declared the blaze under control at about 4:30 a.m. on Wednesday morning."
+RETOLD = [
+    Article(
+        "A fire at a paint warehouse on Pier 9 injured 14 people and forced 200 residents from their homes overnight. "
+        + DETAIL,
+        outlet="Ledger",
+    ),
+    Article(
+        "Fourteen people were hurt and about 200 residents had to flee after a fire ripped through a Pier 9 warehouse. "
+        + DETAIL,
+        outlet="Channel 9",
+    ),
+    Article(
+        "A warehouse fire injured 14 people overnight and forced the evacuation of 200 residents near Pier 9, officials said. "
+        + DETAIL,
+        outlet="NewsWire",
+    ),
+]
+
+
+def test_the_first_sentence_is_the_news_the_ledes_tell_not_a_detail_all_repeat():
+    story = prepare(Story(articles=list(RETOLD)))
+    detail = _find(story, "Crews declared")
+    ledes = [story.sentences_of(d)[0] for d in range(3)]
+    assert arrange(story, [detail, ledes[0]], 60)[0] == ledes[0]
+    # the rule before: the detail three origins state word for word opened
+    assert arrange(story, [detail, ledes[0]], 60, settings=OrderSettings(news_first=False))[0] == detail
+
+
+def test_a_lede_shows_the_outlets_retelling_it_apart_from_those_stating_it():
+    story = prepare(Story(articles=list(RETOLD)))
+    summary = summarize_prepared(story, Options(selector="lead", words=40, compare=False))
+    first = summary.sentences[0]
+    assert first.text.startswith("A fire at a paint warehouse") and first.origins == len(first.sources) < 3
+    # Channel 9's lede tells the news in other words (cosine under attribution's): shown apart, not counted
+    assert "Channel 9" in {s.outlet for s in first.retold} and "Channel 9" not in {s.outlet for s in first.sources}
+    assert {s.outlet for s in (*first.sources, *first.retold)} == {"Ledger", "Channel 9", "NewsWire"}
+    assert all(s.end - s.start > 0 and story.sentences_of(s.document)[0].start == s.start for s in first.retold)
+    detail = next(s for s in summary.sentences if s.text == DETAIL) if DETAIL in summary.text else None
+    assert detail is None or detail.retold == ()  # not a lede: nothing retold
+
+
+def test_a_lede_with_another_figure_is_not_retelling_it():
+    other = Article(
+        "A fire at a paint warehouse on Pier 9 injured 11 people and forced 200 residents from their homes overnight.",
+        outlet="Times",
+    )
+    story = prepare(Story(articles=[RETOLD[0], other]))
+    attributed = attribute(story, [story.sentences_of(0)[0]])[0]
+    assert attributed.retold == () and [s.outlet for s in attributed.sources] == ["Ledger"]
+
+
+def test_an_agency_lede_telling_the_chosen_news_takes_the_chosen_ledes_place():
+    agency = Article(
+        "Fire swept a paint warehouse at Pier 9 overnight, injuring 14 people and forcing 200 residents out, officials said. "
+        + DETAIL,
+        outlet="AFP",
+        agency="AFP",
+    )
+    story = prepare(Story(articles=[*RETOLD, agency]))
+    detail = _find(story, "Crews declared")
+    channel = story.sentences_of(1)[0]
+    arranged = arrange(story, [channel, detail], 80)
+    assert arranged[0] == story.sentences_of(3)[0] and channel not in arranged
+    assert DETAIL in [s.text for s in arranged]  # (the agency's own copy of it)
+    kept = arrange(story, [channel, detail], 80, settings=OrderSettings(swap=False))
+    assert kept[0] == story.sentences_of(3)[0] and channel in kept
+
+
+def test_the_readme_example_opens_with_the_fire_not_the_hour_it_was_under_control(example_paths):
+    stories, _ = newsfuse.read(example_paths)
+    summary = summarize_prepared(prepare(stories[0]), Options())
+    first = summary.sentences[0]
+    assert "injur" in first.text and "200" in first.text and not first.text.startswith("Firefighters declared")
+    told = {summary.origins[s.document] for s in (*first.sources, *first.retold)}
+    assert len(told) >= 4 > first.origins  # the news 4 origins' ledes tell, stated in full by fewer

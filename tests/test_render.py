@@ -6,7 +6,7 @@ import pytest
 
 from newsfuse import Article, Options, Story
 from newsfuse.pipeline import summarize_story
-from newsfuse.render import Shown, render
+from newsfuse.render import Shown, outlet_name, render
 
 HOSTILE = (
     'The mayor said <script>alert("x")</script> the bridge reopened on Friday. '
@@ -76,3 +76,22 @@ def test_markdown_makes_no_link_of_an_articles_link_syntax():
     summary = summarize_story(story, Options(words=40))
     markdown = render(summary, Shown(story.articles, story.id), fmt="markdown")
     assert "[read](" not in markdown and "\\[read\\](" in markdown  # escaped: shown as text, no link
+
+
+def test_the_outlets_retelling_a_lede_are_a_labelled_group_apart_from_its_sources(example_paths):
+    from newsfuse.ingest import read_paths
+
+    story = read_paths(example_paths).all_stories()[0]
+    summary = summarize_story(story, Options(compare=False))
+    k, first = next((k, s) for k, s in enumerate(summary.sentences) if s.retold)  # a lede, retold
+    assert not {s.document for s in first.retold} & {s.document for s in first.sources}
+    shown = Shown(story.articles, "fire")
+    text = render(summary, shown, fmt="text").splitlines()[3 + 2 * k]
+    stated, retold = text.split("; the same news in their own words: ")
+    assert stated.startswith("   — ") and f"({first.origins} origin" in stated
+    names = [outlet_name(story.articles, s.document) for s in first.retold]
+    assert all(name in retold and name not in stated for name in names)
+    told = len({summary.origins[s.document] for s in (*first.sources, *first.retold)})
+    assert retold.endswith(f"({told} origins tell this news)")
+    assert "the same news in their own words" in render(summary, shown, fmt="markdown")
+    assert "class=retold" in render(summary, shown, fmt="html")

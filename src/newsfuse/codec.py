@@ -3,11 +3,13 @@
 Version 1 of a summary dict:
 
     {"version": 1, "id", "summary" (sentences joined by "\\n"), "sentences": [{"text", "origins",
-     "sources": [source], "partial": [source]}], "words", "budget", "selector",
+     "sources": [source], "partial": [source], "retold": [source]}], "words", "budget", "selector",
      "origins" (per article: its independent origin), "wire_copies": [wire copy],
      "problems": [{"where", "message"}] (only when there are some),
      "comparison": {"facts", "quotes", "disagreements", "outlets"} (only when compared)}
 
+A sentence's `retold` (added within version 1; read as [] when absent) are the other articles whose
+ledes tell a lede's news in their own words without stating it in full, not counted in its `origins`.
 A source is `{"document", "outlet", "start", "end"}`; a wire copy `{"original", "copies", "shared",
 "agency"}`. Quotes are `{"text", "speaker", "role", "sources", "variants"}` (`role`: the title or office the
 outlets give the speaker, or null). The comparison's parts are documented in docs/comparison.md
@@ -74,7 +76,13 @@ def summary_to_dict(summary: Summary) -> Json:
         "id": summary.story_id,
         "summary": summary.text,
         "sentences": [
-            {"text": s.text, "origins": s.origins, "sources": _sources(s.sources), "partial": _sources(s.partial)}
+            {
+                "text": s.text,
+                "origins": s.origins,
+                "sources": _sources(s.sources),
+                "partial": _sources(s.partial),
+                "retold": _sources(s.retold),
+            }
             for s in summary.sentences
         ],
         "words": summary.words,
@@ -99,7 +107,13 @@ def summary_from_dict(data: Mapping[str, Any]) -> Summary:
         comparison = data.get("comparison")
         return Summary(
             sentences=tuple(
-                SummarySentence(s["text"], _sources_from(s["sources"]), s["origins"], _sources_from(s["partial"]))
+                SummarySentence(
+                    s["text"],
+                    _sources_from(s["sources"]),
+                    s["origins"],
+                    _sources_from(s["partial"]),
+                    _sources_from(s.get("retold", [])),
+                )
                 for s in data["sentences"]
             ),
             budget=data["budget"],

@@ -119,13 +119,16 @@ class Source(Span):
 @dataclass(frozen=True)
 class SummarySentence:
     """A summary sentence (an exact span of `sources[0]`), every article stating it in full, how
-    many independent origins those articles are (syndicated copies count once), and the articles
-    that state only part of it (`partial`: shown, not counted)."""
+    many independent origins those articles are (syndicated copies count once), the articles
+    that state only part of it (`partial`: shown, not counted), and, for an article's lede, the
+    other articles whose own ledes tell the same news in their own words without stating this
+    sentence in full (`retold`, their ledes' spans: shown apart, not counted in `origins`)."""
 
     text: str
     sources: tuple[Source, ...]
     origins: int
     partial: tuple[Source, ...] = ()
+    retold: tuple[Source, ...] = ()
 
 
 @dataclass(frozen=True)

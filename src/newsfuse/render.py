@@ -119,8 +119,24 @@ def _copies_line(shown: Shown, copy: WireCopy) -> str:
     )
 
 
-def _sources_label(shown: Shown, sentence: SummarySentence) -> str:
-    return f"{_names(shown, sentence.sources)} ({plural(sentence.origins, 'origin')})"
+def _sources_label(summary: Summary, shown: Shown, sentence: SummarySentence) -> str:
+    return (
+        f"{_names(shown, sentence.sources)} ({plural(sentence.origins, 'origin')}){_retold(summary, shown, sentence)}"
+    )
+
+
+def _retold(summary: Summary, shown: Shown, sentence: SummarySentence) -> str:
+    """The outlets whose own ledes tell a lede's news in other words, apart from those stating it,
+    with the independent origins telling the news in all (as the comparison counts a lede's fact)."""
+    if not sentence.retold:
+        return ""
+    return f"; the same news in their own words: {_names(shown, sentence.retold)} ({_news_origins(summary, sentence)})"
+
+
+def _news_origins(summary: Summary, sentence: SummarySentence) -> str:
+    documents = {s.document for s in (*sentence.sources, *sentence.retold)}
+    told = len({summary.origins[d] for d in documents}) if summary.origins else len(documents)
+    return f"{plural(told, 'origin')} tell this news"
 
 
 # How many items of a long comparison section the text, Markdown and HTML views show (then "and N
@@ -193,7 +209,7 @@ def comparison_sections(comparison: Comparison, shown: Shown) -> list[tuple[str,
 def render_text(summary: Summary, shown: Shown) -> str:
     lines = [f"{shown.title or 'Story'}: {_header(summary, shown)}", ""]
     for i, sentence in enumerate(summary.sentences, 1):
-        lines += [f"{i}. {sentence.text}", f"   — {_sources_label(shown, sentence)}"]
+        lines += [f"{i}. {sentence.text}", f"   — {_sources_label(summary, shown, sentence)}"]
     lines += [f"! {p}" for p in summary.problems]
     for title, items in comparison_sections(summary.comparison, shown) if summary.comparison else []:
         lines += ["", f"{title}:"] + ([f"  - {item}" for item in items] or ["  (none)"])
@@ -203,7 +219,7 @@ def render_text(summary: Summary, shown: Shown) -> str:
 def render_markdown(summary: Summary, shown: Shown) -> str:
     lines = [f"## {_md(shown.title or 'Summary')}", "", f"*{_md(_header(summary, shown))}*", ""]
     for i, sentence in enumerate(summary.sentences, 1):
-        lines.append(f"{i}. {_md(sentence.text)} <sub>{_md(_sources_label(shown, sentence))}</sub>")
+        lines.append(f"{i}. {_md(sentence.text)} <sub>{_md(_sources_label(summary, shown, sentence))}</sub>")
     if summary.problems:
         lines += ["", "**Input problems**", ""] + [f"- {_md(p)}" for p in summary.problems]
     for title, items in comparison_sections(summary.comparison, shown) if summary.comparison else []:
@@ -226,7 +242,7 @@ mark{background:#fff1a8}mark:target{background:#ffd24d;outline:2px solid #e0a800
 
 def render_html(summary: Summary, shown: Shown) -> str:
     """A standalone page: the summary, each sentence's sources linked to the marked spans."""
-    items = "\n".join(_html_sentence(shown, i, s) for i, s in enumerate(summary.sentences))
+    items = "\n".join(_html_sentence(summary, shown, i, s) for i, s in enumerate(summary.sentences))
     marks = _marks_by_document(summary)
     articles = "\n".join(_html_article(shown, d, marks.get(d, [])) for d in range(len(shown.articles)))
     problems = "".join(f"<li>{escape(str(p))}</li>" for p in summary.problems)
@@ -241,7 +257,7 @@ def render_html(summary: Summary, shown: Shown) -> str:
     )
 
 
-def _html_sentence(shown: Shown, i: int, sentence: SummarySentence) -> str:
+def _html_sentence(summary: Summary, shown: Shown, i: int, sentence: SummarySentence) -> str:
     links = "".join(
         f'<a href="#s{i}-d{src.document}" title="{escape(shown.articles[src.document].text[src.start : src.end])}">'
         f"{escape(outlet_name(shown.articles, src.document))}</a>"
@@ -249,8 +265,20 @@ def _html_sentence(shown: Shown, i: int, sentence: SummarySentence) -> str:
     )
     return (
         f"<li>{escape(sentence.text)}<div class=src><span class=origins>"
-        f"{plural(sentence.origins, 'origin')}:</span> {links}</div></li>"
+        f"{plural(sentence.origins, 'origin')}:</span> {links}{_html_retold(summary, shown, sentence)}</div></li>"
     )
+
+
+def _html_retold(summary: Summary, shown: Shown, sentence: SummarySentence) -> str:
+    """The retelling outlets as a labelled group after the sources, each linked to its article."""
+    if not sentence.retold:
+        return ""
+    links = "".join(
+        f'<a href="#d{src.document}" title="{escape(shown.articles[src.document].text[src.start : src.end])}">'
+        f"{escape(outlet_name(shown.articles, src.document))}</a>"
+        for src in sentence.retold
+    )
+    return f" <span class=retold>the same news in their own words ({_news_origins(summary, sentence)}):</span> {links}"
 
 
 def _marks_by_document(summary: Summary) -> dict[int, list[tuple[int, int, str]]]:

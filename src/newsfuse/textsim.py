@@ -23,6 +23,7 @@ __all__ = [
     "stop_words",
     "QUOTE_CHARS",
     "SAME_CONTENT",
+    "SAME_NEWS",
     "quote_marks",
 ]
 
@@ -40,6 +41,10 @@ def quote_marks(text: str) -> int:
 # facts alike). Calibrated by reading seed pairs: paraphrases of one fact by two outlets score
 # 0.45-0.7, sentences that only share the story's topic words (Carter, Russia, Syria) stay under 0.35.
 SAME_CONTENT = 0.45
+# Two articles' ledes tell the story's main news in their own words at this lower cosine (unless a
+# value contradicts): the comparison's lede grouping (compare.ComparisonSettings.same_lead, where
+# the ECB+ numbers are) and a summary lede's `retold` outlets (attribute.py) alike.
+SAME_NEWS = 0.15
 # `TextViews.cosines` reads a story of at most this many sentences from one all-pairs matrix
 # (8 MB at the bound); the order stage and attribution ask for many small blocks of it.
 DENSE_COSINES = 1000

@@ -122,6 +122,7 @@ class SentenceOut(BaseModel):
     sources: list[SourceOut]
     origins: int
     partial: list[SourceOut] = []
+    retold: list[SourceOut] = []  # a lede's news told in other words by these articles' ledes (not counted)
 
 
 class FactOut(BaseModel):

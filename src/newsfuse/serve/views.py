@@ -385,7 +385,12 @@ def story_view(
         "texts": [a.text for a in articles],
         "outlets": len({d["outlet"] for d in docs}),
         "sentences": [
-            {"text": s.text, "origins": s.origins, "sources": _sources_view(articles, s.sources)}
+            {
+                "text": s.text,
+                "origins": s.origins,
+                "sources": _sources_view(articles, s.sources),
+                "retold": _sources_view(articles, s.retold),
+            }
             for s in (summary.sentences if summary else ())
         ],
         "words": summary.words if summary else None,
