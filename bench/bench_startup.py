@@ -8,8 +8,13 @@ Usage (from the repo root):
 
 Each run is a fresh `python -m newsfuse.cli summarize INPUT` process (stdout to a pipe, so the
 output is not wrapped); its CPU time (user + system, from `os.wait4`) and wall time are read, the
-sides alternate (old, new, old, new, ...) and each keeps its median. The floor is the interpreter
-itself (`python -c pass`) and `import numpy, scipy.sparse` (what any summary needs). The outputs
+sides alternate (old, new, old, new, ...) and each keeps its median. Every process may write and
+read its bytecode (.pyc) in a temporary cache of this run (PYTHONPYCACHEPREFIX), as an installed
+package does: with PYTHONDONTWRITEBYTECODE set (as in this project's sessions) each run would
+compile newsfuse's sources again. The floors are the interpreter itself (`python -c pass`),
+`import numpy, scipy.sparse` (what any summary needs), and the third-party imports of the bundled
+example's summary (scipy.sparse, trafilatura for its HTML page, and typer's pydantic adapters,
+which typer imports to convert any option that is not a flag). The outputs
 of both sides are hashed: "same output" says whether they print the same summary. `--profile`
 prints, for this tree, the modules whose import took longest (`-X importtime`).
 """
@@ -17,11 +22,14 @@ prints, for this tree, the modules whose import took longest (`-X importtime`).
 from __future__ import annotations
 
 import argparse
+import atexit
 import hashlib
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -32,9 +40,14 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_INPUT = ROOT / "examples" / "port-halvard-fire"
 
 
+PYCACHE = Path(tempfile.mkdtemp(prefix="bench-startup-pyc-"))  # this run's bytecode, removed at exit
+atexit.register(shutil.rmtree, PYCACHE, True)
+
+
 def run_once(command: list[str], src: Path | None) -> tuple[float, float, str]:
     """(CPU s, wall s, sha256 of stdout) of one process."""
-    env = dict(os.environ, PYTHONHASHSEED="0")
+    env = dict(os.environ, PYTHONHASHSEED="0", PYTHONPYCACHEPREFIX=str(PYCACHE))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if src is not None:
         env["PYTHONPATH"] = str(src)
     start = time.perf_counter()
@@ -53,7 +66,8 @@ def summarize_command(target: Path) -> list[str]:
 
 def profile(target: Path, top: int = 15) -> None:
     """The slowest imports (cumulative, microseconds) of one summarize process of this tree."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), PYTHONPYCACHEPREFIX=str(PYCACHE))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     done = subprocess.run(
         [sys.executable, "-X", "importtime", *summarize_command(target)[1:]],
         env=env,
@@ -87,6 +101,11 @@ def main() -> None:
     sides: list[tuple[str, list[str], Path | None]] = [
         ("python -c pass (floor)", [sys.executable, "-c", "pass"], None),
         ("import numpy, scipy.sparse (floor)", [sys.executable, "-c", "import numpy, scipy.sparse"], None),
+        (
+            "import numpy, scipy.sparse, trafilatura, typer._adapters (floor)",
+            [sys.executable, "-c", "import numpy, scipy.sparse, trafilatura, typer._adapters"],
+            None,
+        ),
     ]
     with old_source(args.old) as old_src:
         if old_src:
