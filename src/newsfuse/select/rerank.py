@@ -24,7 +24,7 @@ from ..features import FEATURES, StoryFeatures, story_features
 from ..model import Sentence
 from ..prepare import PreparedStory
 from ._base import pack, register
-from .learned import LearnedSelector, ModelFile
+from .learned import LearnedSelector, ModelFile, resolved_once
 from .trees import read_trees
 
 if TYPE_CHECKING:
@@ -543,7 +543,7 @@ class Reranker:
     @classmethod
     def load(cls, path: str | Path | None = None) -> Reranker:
         """The fitted reranker of the model file at `path` (default: the shipped one), read once a process."""
-        path = Path(path or RERANK_PATH).resolve()
+        path = Path(path).resolve() if path else resolved_once(RERANK_PATH)
         if path not in _CACHE:
             _CACHE[path] = cls.from_model_file(ModelFile.read(path, RERANK_VERSION, CANDIDATE_FEATURES))
         return _CACHE[path]
