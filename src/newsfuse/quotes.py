@@ -478,12 +478,22 @@ def _who(text: str, start: int, end: int, people: list[_Person]) -> _Said | None
 def _sentence_start(text: str, lo: int, pos: int) -> int:
     start = lo
     for m in _SENT_END.finditer(text, lo, pos):
-        word = re.search(r"[\w.]+$", text[lo : m.start() + 1])
-        stem = word.group().lower().rstrip(".") if word else ""
+        stem = _word_before(text, lo, m.start() + 1).lower().rstrip(".")
         if stem in _ABBREV or len(stem) == 1:
             continue
         start = m.end()
     return start
+
+
+def _word_before(text: str, lo: int, end: int) -> str:
+    r"""The run of word characters and full stops ending at `end`, not before `lo` (what
+    `[\w.]+$` finds in `text[lo:end]`, found from its end: the search over a slice from the
+    paragraph's start, once per sentence end, was quadratic in the paragraph). `end` follows a
+    sentence's closing mark, never a newline (before which `$` would also match)."""
+    i = end
+    while i > lo and (text[i - 1] == "." or text[i - 1] == "_" or text[i - 1].isalnum()):
+        i -= 1
+    return text[i:end]
 
 
 def _sentence_end(after: str) -> int:
