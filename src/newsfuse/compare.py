@@ -125,9 +125,11 @@ def _facts(
         if not free[i] or cands[i].words < settings.fact_min_words:
             continue
         cols = similarity.indices[similarity.indptr[i] : similarity.indptr[i + 1]]
-        values = similarity.data[similarity.indptr[i] : similarity.indptr[i + 1]]
-        threshold = np.where(leads[cols] & leads[i], settings.same_lead, settings.same_fact)
-        matches = _best_per_document(cols, values, documents, free, cands[i].document, threshold)
+        matches: list[int] = []
+        if len(cols):  # none stored: a one-article story's every sentence (most of a stream)
+            values = similarity.data[similarity.indptr[i] : similarity.indptr[i + 1]]
+            threshold = np.where(leads[cols] & leads[i], settings.same_lead, settings.same_fact)
+            matches = _best_per_document(cols, values, documents, free, cands[i].document, threshold)
         judged = [(m, judge(cands[i].text, cands[m].text)) for m in matches]
         full = [i] + [m for m, how in judged if how == "full"]
         partial = [m for m, how in judged if how == "partial"]
