@@ -4,7 +4,7 @@ bundled example, this tree against an older revision, side by side in one run.
 Usage (from the repo root):
     PYTHONPATH=src python bench/bench_startup.py                     # this tree alone
     PYTHONPATH=src python bench/bench_startup.py --old 430affa       # and an older revision
-        [--repeat 5] [--input examples/port-halvard-fire/] [--profile]
+        [--repeat 5] [--input examples/port-halvard-fire/] [--profile] [--phases]
 
 Each run is a fresh `python -m newsfuse.cli summarize INPUT` process (stdout to a pipe, so the
 output is not wrapped); its CPU time (user + system, from `os.wait4`) and wall time are read, the
@@ -16,7 +16,9 @@ compile newsfuse's sources again. The floors are the interpreter itself (`python
 example's summary (scipy.sparse, trafilatura for its HTML page, and typer's pydantic adapters,
 which typer imports to convert any option that is not a flag). The outputs
 of both sides are hashed: "same output" says whether they print the same summary. `--profile`
-prints, for this tree, the modules whose import took longest (`-X importtime`).
+prints, for this tree, the modules whose import took longest (`-X importtime`); `--phases` times
+each step of one process that does what `summarize` does (imports, reading, the first summary and
+the same summary again: what is first-call work).
 """
 
 from __future__ import annotations
@@ -86,6 +88,52 @@ def profile(target: Path, top: int = 15) -> None:
         print(f"    {cumulative / 1000:7.1f}  {name}")
 
 
+PHASES = """
+import sys, time
+T = time.process_time
+marks = [("interpreter start-up", T())]
+import numpy, scipy.sparse
+marks.append(("import numpy, scipy.sparse", T()))
+import newsfuse.cli
+marks.append(("import newsfuse.cli (the rest of newsfuse)", T()))
+import trafilatura, typer._adapters
+marks.append(("import trafilatura, typer._adapters (pydantic)", T()))
+from newsfuse.ingest import read_paths
+from newsfuse.pipeline import distinct, summarize_story
+from newsfuse.settings import Options
+from newsfuse.stories import cluster_articles
+pile = distinct(read_paths([sys.argv[1]]))
+marks.append(("read the example (one HTML page)", T()))
+options = Options(compare=True)  # as the summarize command
+cluster_articles(pile.articles, settings=options.clustering)
+marks.append(("cluster its articles (the CLI's one-story check)", T()))
+story = pile.all_stories()[0]
+summarize_story(story, options)
+marks.append(("first summary (models loaded, caches cold)", T()))
+summarize_story(story, options)
+marks.append(("the same summary again", T()))
+last = 0.0
+for name, at in marks:
+    print(f"| {name} | {1000 * (at - last):.0f} |")
+    last = at
+"""
+
+
+def phases(target: Path) -> None:
+    """CPU ms of each step of one process of this tree doing what `summarize` does, in order."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), PYTHONPYCACHEPREFIX=str(PYCACHE), PYTHONHASHSEED="0")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    for _ in range(2):  # the first run writes the bytecode
+        done = subprocess.run(
+            [sys.executable, "-c", PHASES, str(target)], env=env, capture_output=True, text=True, cwd=ROOT
+        )
+    if done.returncode:
+        sys.exit(f"phases failed:\n{done.stderr[-2000:]}")
+    print("\nWhere one process of this tree spends its CPU (ms, each step after the one before):\n")
+    print("| step | CPU ms |\n|---|---:|")
+    print(done.stdout, end="")
+
+
 def git(*args: str) -> str:
     return subprocess.run(["git", "-C", str(ROOT), *args], check=True, capture_output=True, text=True).stdout.strip()
 
@@ -96,6 +144,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="runs of each side (median kept)")
     parser.add_argument("--input", type=Path, default=DEFAULT_INPUT)
     parser.add_argument("--profile", action="store_true", help="also list this tree's slowest imports")
+    parser.add_argument("--phases", action="store_true", help="also time each step of one process of this tree")
     args = parser.parse_args()
     target = args.input.resolve()
     sides: list[tuple[str, list[str], Path | None]] = [
@@ -120,6 +169,8 @@ def main() -> None:
     report(args, sides, runs)
     if args.profile:
         profile(target)
+    if args.phases:
+        phases(target)
 
 
 def report(args: argparse.Namespace, sides: list, runs: dict[str, list[tuple[float, float, str]]]) -> None:
