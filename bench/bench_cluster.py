@@ -17,11 +17,14 @@ minimum over `--rounds`, the sides alternating):
 Whole process: `python -m newsfuse.cli batch IN -o OUT --workers 1` over the 50 clusters repeated
 `--copies` times (150 records by default; the held-out full-text clusters are not in ../shared),
 CPU time of the process (`os.wait4`, start-up included), default selector against `--selector lexrank`.
+"same output as new": the sha256 of every cluster's `process_record` output (compare off and on)
+is the same on both sides in every round.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -72,15 +75,19 @@ def worker(expect_src: Path, data: Path, systems: list[str]) -> None:
     for name in systems:
         run[name](lines[0])  # warm-up: model, lazy imports
     out: dict[str, list[float]] = {name: [] for name in systems}
+    digests = {name: hashlib.sha256() for name in systems if name in ("off", "on")}
     for line in lines:
         for name in systems:
             start = time.process_time()
-            run[name](line)
+            result = run[name](line)
             out[name].append(time.process_time() - start)
-    json.dump(out, sys.stdout)
+            if name in digests:
+                digests[name].update(json.dumps(result, sort_keys=True).encode())
+    json.dump({"times": out, "hashes": {name: d.hexdigest()[:16] for name, d in digests.items()}}, sys.stdout)
 
 
-def run_worker(src: Path, data: Path, systems: list[str]) -> dict[str, list[float]]:
+def run_worker(src: Path, data: Path, systems: list[str]) -> dict:
+    """{"times": each system's CPU seconds per cluster, "hashes": the newsfuse outputs' sha256}."""
     env = dict(os.environ, PYTHONPATH=str(src), PYTHONHASHSEED="0", OMP_NUM_THREADS="1")
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", str(src), "--data", str(data)]
     done = subprocess.run([*command, "--systems", ",".join(systems)], env=env, capture_output=True, text=True)
@@ -124,11 +131,15 @@ def main() -> None:
         if old_src:
             sides.insert(0, ("old", old_src, ["off", "on"]))
         best: dict[tuple[str, str], list[float]] = {}
+        hashes: dict[tuple[str, str], set[str]] = {}
         for _ in range(args.rounds):
             for side, src, systems in sides:
-                for name, times in run_worker(src, args.data, systems).items():
+                done = run_worker(src, args.data, systems)
+                for name, times in done["times"].items():
                     key = (side, name)
                     best[key] = [min(a, b) for a, b in zip(best[key], times)] if key in best else times
+                for name, digest in done["hashes"].items():
+                    hashes.setdefault((side, name), set()).add(digest)
         corpus = temp / "corpus.jsonl"
         with open(corpus, "w", encoding="utf-8") as handle:
             for copy in range(args.copies):
@@ -141,10 +152,15 @@ def main() -> None:
         for side, src, _ in sides:
             process[f"{side} newsfuse"] = whole_process(src, corpus, temp / "out.jsonl", None)
         process["new lexrank"] = whole_process(ROOT / "src", corpus, temp / "out.jsonl", "lexrank")
-    report(args, best, process)
+    report(args, best, process, hashes)
 
 
-def report(args: argparse.Namespace, best: dict[tuple[str, str], list[float]], process: dict[str, float]) -> None:
+def report(
+    args: argparse.Namespace,
+    best: dict[tuple[str, str], list[float]],
+    process: dict[str, float],
+    hashes: dict[tuple[str, str], set[str]],
+) -> None:
     head = git("rev-parse", "--short", "HEAD")
     dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--", "src") else ""
     command = "PYTHONPATH=src python bench/bench_cluster.py" + (f" --old {args.old}" if args.old else "")
@@ -152,15 +168,16 @@ def report(args: argparse.Namespace, best: dict[tuple[str, str], list[float]], p
     names = {"floor": "floor (read + regex-tokenize)", "off": "newsfuse, compare off", "on": "newsfuse, compare on"}
     names["lexrank"] = "sumy LexRank (newsfuse's preparation + LexRank)"
     lexrank = statistics.median(best[("new", "lexrank")])
-    print("| system | median ms | mean ms | p90 ms | median vs LexRank |")
-    print("|---|---:|---:|---:|---:|")
+    print("| system | median ms | mean ms | p90 ms | median vs LexRank | same output as new |")
+    print("|---|---:|---:|---:|---:|---|")
     for (side, name), times in sorted(best.items(), key=lambda kv: (SYSTEMS.index(kv[0][1]), kv[0][0] != "old")):
         ms = sorted(t * 1000 for t in times)
         label = f"{side}: {names[name]}" if args.old and name in ("off", "on") else names[name]
         median = statistics.median(ms)
+        same = "-" if (side, name) not in hashes else "yes" if hashes[(side, name)] == hashes[("new", name)] else "no"
         print(
             f"| {label} | {median:.2f} | {statistics.fmean(ms):.2f} | {ms[int(0.9 * (len(ms) - 1))]:.2f} |"
-            f" {lexrank * 1000 / median:.1f}x faster |"
+            f" {lexrank * 1000 / median:.1f}x faster | {same} |"
         )
     records = args.copies * len([line for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()])
     print(f"\nWhole process, `newsfuse batch --workers 1` over {records} records (CPU s, start-up included):\n")

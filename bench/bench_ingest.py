@@ -15,12 +15,14 @@ until every story's summary is cached. "without summaries" is the same stream wi
 `summarize=False` (clustering and writing only). "inline" rows summarize inside each call (the
 old code, and `newsfuse ingest`: each call drains the stale stories); "background" is the
 service's way: each burst only marks its stories stale and a `Summarizer` thread recomputes them
-meanwhile, each stale story once however many bursts touched it.
+meanwhile, each stale story once however many bursts touched it. "summaries sha256": a hash of
+the stored summaries (story, size, JSON) at the end, to compare between the sides' rows.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -64,10 +66,20 @@ def worker(limit: int, burst: int | None, mode: str) -> dict:
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
             stories = store.db.execute("SELECT COUNT(*) FROM stories").fetchone()[0]
             summaries = store.db.execute("SELECT COUNT(*) FROM summaries").fetchone()[0]
+            digest = hashlib.sha256()
+            for row in store.db.execute("SELECT story, size, data FROM summaries ORDER BY story"):
+                digest.update(json.dumps(row).encode())
         computed = summarizer.computed if summarizer else None
         if summarizer:
             summarizer.stop(60)
-    return {"cpu": cpu, "wall": wall, "stories": stories, "summaries": summaries, "computed": computed}
+    return {
+        "cpu": cpu,
+        "wall": wall,
+        "stories": stories,
+        "summaries": summaries,
+        "computed": computed,
+        "hash": digest.hexdigest()[:12] if summaries else "-",
+    }
 
 
 def run_row(src: Path, limit: int, burst: int | None, mode: str) -> dict:
@@ -116,14 +128,15 @@ def main() -> None:
     command += (f" --old {args.old}" if args.old else "") + (f" --rounds {args.rounds}" if args.rounds > 1 else "")
     print(f"\nCommand: `{command}` ({date.today().isoformat()}; {args.limit} articles)\n")
     print(
-        "| code | ingest | CPU s | wall s | articles/CPU s | articles/wall s | stories | summaries cached | summaries computed |"
+        "| code | ingest | CPU s | wall s | articles/CPU s | articles/wall s | stories | summaries cached"
+        " | summaries computed | summaries sha256 |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for side, name, r in rows:
         computed = "-" if r["computed"] is None else str(r["computed"])
         print(
             f"| {side} | {name} | {r['cpu']:.2f} | {r['wall']:.2f} | {args.limit / r['cpu']:.0f} "
-            f"| {args.limit / r['wall']:.0f} | {r['stories']} | {r['summaries']} | {computed} |"
+            f"| {args.limit / r['wall']:.0f} | {r['stories']} | {r['summaries']} | {computed} | {r['hash']} |"
         )
 
 

@@ -4,24 +4,34 @@ bundled example, this tree against an older revision, side by side in one run.
 Usage (from the repo root):
     PYTHONPATH=src python bench/bench_startup.py                     # this tree alone
     PYTHONPATH=src python bench/bench_startup.py --old 430affa       # and an older revision
-        [--repeat 5] [--input examples/port-halvard-fire/] [--profile]
+        [--repeat 5] [--input examples/port-halvard-fire/] [--profile] [--phases]
 
 Each run is a fresh `python -m newsfuse.cli summarize INPUT` process (stdout to a pipe, so the
 output is not wrapped); its CPU time (user + system, from `os.wait4`) and wall time are read, the
-sides alternate (old, new, old, new, ...) and each keeps its median. The floor is the interpreter
-itself (`python -c pass`) and `import numpy, scipy.sparse` (what any summary needs). The outputs
+sides alternate (old, new, old, new, ...) and each keeps its median. Every process may write and
+read its bytecode (.pyc) in a temporary cache of this run (PYTHONPYCACHEPREFIX), as an installed
+package does: with PYTHONDONTWRITEBYTECODE set (as in this project's sessions) each run would
+compile newsfuse's sources again. The floors are the interpreter itself (`python -c pass`),
+`import numpy, scipy.sparse` (what any summary needs), and the third-party imports of the bundled
+example's summary (scipy.sparse, trafilatura for its HTML page, and typer's pydantic adapters,
+which typer imports to convert any option that is not a flag). The outputs
 of both sides are hashed: "same output" says whether they print the same summary. `--profile`
-prints, for this tree, the modules whose import took longest (`-X importtime`).
+prints, for this tree, the modules whose import took longest (`-X importtime`); `--phases` times
+each step of one process that does what `summarize` does (imports, reading, the first summary and
+the same summary again: what is first-call work).
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import hashlib
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -32,9 +42,14 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_INPUT = ROOT / "examples" / "port-halvard-fire"
 
 
+PYCACHE = Path(tempfile.mkdtemp(prefix="bench-startup-pyc-"))  # this run's bytecode, removed at exit
+atexit.register(shutil.rmtree, PYCACHE, True)
+
+
 def run_once(command: list[str], src: Path | None) -> tuple[float, float, str]:
     """(CPU s, wall s, sha256 of stdout) of one process."""
-    env = dict(os.environ, PYTHONHASHSEED="0")
+    env = dict(os.environ, PYTHONHASHSEED="0", PYTHONPYCACHEPREFIX=str(PYCACHE))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if src is not None:
         env["PYTHONPATH"] = str(src)
     start = time.perf_counter()
@@ -53,7 +68,8 @@ def summarize_command(target: Path) -> list[str]:
 
 def profile(target: Path, top: int = 15) -> None:
     """The slowest imports (cumulative, microseconds) of one summarize process of this tree."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), PYTHONPYCACHEPREFIX=str(PYCACHE))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     done = subprocess.run(
         [sys.executable, "-X", "importtime", *summarize_command(target)[1:]],
         env=env,
@@ -72,6 +88,52 @@ def profile(target: Path, top: int = 15) -> None:
         print(f"    {cumulative / 1000:7.1f}  {name}")
 
 
+PHASES = """
+import sys, time
+T = time.process_time
+marks = [("interpreter start-up", T())]
+import numpy, scipy.sparse
+marks.append(("import numpy, scipy.sparse", T()))
+import newsfuse.cli
+marks.append(("import newsfuse.cli (the rest of newsfuse)", T()))
+import trafilatura, typer._adapters
+marks.append(("import trafilatura, typer._adapters (pydantic)", T()))
+from newsfuse.ingest import read_paths
+from newsfuse.pipeline import distinct, summarize_story
+from newsfuse.settings import Options
+from newsfuse.stories import cluster_articles
+pile = distinct(read_paths([sys.argv[1]]))
+marks.append(("read the example (one HTML page)", T()))
+options = Options(compare=True)  # as the summarize command
+cluster_articles(pile.articles, settings=options.clustering)
+marks.append(("cluster its articles (the CLI's one-story check)", T()))
+story = pile.all_stories()[0]
+summarize_story(story, options)
+marks.append(("first summary (models loaded, caches cold)", T()))
+summarize_story(story, options)
+marks.append(("the same summary again", T()))
+last = 0.0
+for name, at in marks:
+    print(f"| {name} | {1000 * (at - last):.0f} |")
+    last = at
+"""
+
+
+def phases(target: Path) -> None:
+    """CPU ms of each step of one process of this tree doing what `summarize` does, in order."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), PYTHONPYCACHEPREFIX=str(PYCACHE), PYTHONHASHSEED="0")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    for _ in range(2):  # the first run writes the bytecode
+        done = subprocess.run(
+            [sys.executable, "-c", PHASES, str(target)], env=env, capture_output=True, text=True, cwd=ROOT
+        )
+    if done.returncode:
+        sys.exit(f"phases failed:\n{done.stderr[-2000:]}")
+    print("\nWhere one process of this tree spends its CPU (ms, each step after the one before):\n")
+    print("| step | CPU ms |\n|---|---:|")
+    print(done.stdout, end="")
+
+
 def git(*args: str) -> str:
     return subprocess.run(["git", "-C", str(ROOT), *args], check=True, capture_output=True, text=True).stdout.strip()
 
@@ -82,11 +144,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="runs of each side (median kept)")
     parser.add_argument("--input", type=Path, default=DEFAULT_INPUT)
     parser.add_argument("--profile", action="store_true", help="also list this tree's slowest imports")
+    parser.add_argument("--phases", action="store_true", help="also time each step of one process of this tree")
     args = parser.parse_args()
     target = args.input.resolve()
     sides: list[tuple[str, list[str], Path | None]] = [
         ("python -c pass (floor)", [sys.executable, "-c", "pass"], None),
         ("import numpy, scipy.sparse (floor)", [sys.executable, "-c", "import numpy, scipy.sparse"], None),
+        (
+            "import numpy, scipy.sparse, trafilatura, typer._adapters (floor)",
+            [sys.executable, "-c", "import numpy, scipy.sparse, trafilatura, typer._adapters"],
+            None,
+        ),
     ]
     with old_source(args.old) as old_src:
         if old_src:
@@ -101,6 +169,8 @@ def main() -> None:
     report(args, sides, runs)
     if args.profile:
         profile(target)
+    if args.phases:
+        phases(target)
 
 
 def report(args: argparse.Namespace, sides: list, runs: dict[str, list[tuple[float, float, str]]]) -> None:

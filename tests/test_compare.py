@@ -214,3 +214,23 @@ def test_a_part_and_the_rest_against_the_whole_is_no_disagreement():
     # three and one more do not make five: the outlets disagree
     [d] = compare(prepare(Story([whole, parts("one")]))).disagreements
     assert d.kind == "number" and {c.value for c in d.claims} == {"five", "three"}
+
+
+def test_small_containment_pairs_are_the_sparse_products(monkeypatch):
+    """Few quotes' candidate pairs by set intersections equal the sparse product's, empty sets
+    and pairs sharing nothing included (both sides run on the same sets)."""
+    import random
+
+    import newsfuse.compare as compare_module
+
+    rng = random.Random(3)
+    vocabulary = [f"w{i}" for i in range(60)]
+    for n in (0, 1, 2, 7, 30):
+        sets = [set(rng.sample(vocabulary, rng.randint(0, 12))) for _ in range(n)]
+        for threshold in (0.2, 0.5, 1.0):
+            small = compare_module._containing_pairs(sets, threshold)
+            monkeypatch.setattr(compare_module, "SMALL_CONTAINMENT", -1)
+            assert sorted(compare_module._containing_pairs(sets, threshold)) == sorted(small)
+            monkeypatch.setattr(compare_module, "SMALL_CONTAINMENT", 48)
+        if n == 30:
+            assert small  # the sets share enough for some pairs to count

@@ -141,3 +141,19 @@ def test_polnear_dev_speaker_accuracy_floor():
     result = score(records, new_path, 0.3)
     assert result["speaker"] >= DEV_SPEAKER_FLOOR
     assert result["F1"] >= DEV_SPAN_F1_FLOOR
+
+
+def test_word_before_a_sentence_end_is_the_regex_run():
+    """The word before a sentence's closing mark, found from its end, is what `[\\w.]+$` finds
+    in the slice from the paragraph's start (abbreviations, initials, digits, accents, `_`)."""
+    import re
+
+    from newsfuse.quotes import _word_before
+
+    text = "Gen. Smith met U.S. envoys at 5 p.m. in Zürich_x. Él dijo: ¿qué? Then Mr. O'Neil left… Done!"
+    ends = [i + 1 for i, c in enumerate(text) if c in ".!?…"]
+    assert len(ends) > 8
+    for lo in (0, 5, 20, 49):
+        for end in (e for e in ends if e > lo):
+            found = re.search(r"[\w.]+$", text[lo:end])
+            assert _word_before(text, lo, end) == (found.group() if found else "")

@@ -479,10 +479,13 @@ def _same_name(a: list[str], b: list[str], names: NameIndex | None) -> bool:
     return names is not None and names.together(la, lb)
 
 
-def _fold(token: str) -> str:
+_ARTICLE_RE = re.compile(r"^(?:al|el|ul)[-‐]")
+
+
+@lru_cache(maxsize=4 * _MEMO)
+def _fold(token: str) -> str:  # remembered: a story's name index folds each name word many times
     """Lower case, accents folded, an Arabic article dropped: "Al-Baghdadi" and "Baghdadi" meet."""
-    folded = normalize(token)
-    return re.sub(r"^(?:al|el|ul)[-‐]", "", folded)
+    return _ARTICLE_RE.sub("", normalize(token))
 
 
 def _variant(x: str, y: str) -> bool:
@@ -521,12 +524,13 @@ class NameIndex:
     _RUN = re.compile(r"[A-Z][\w'’-]+(?:(?:\s+|,\s+)[A-Z][\w'’-]+)+")
     # A capitalized word after a lower-case word or a comma: capitalized for being a name.
     _INSIDE = re.compile(r"(?<=[a-z,] )[A-Z][\w'’-]*")
+    _WORD = re.compile(r"[\w'’-]+")
 
     def __init__(self, texts: list[str]) -> None:
         self._runs: dict[str, set[int]] = {}
         runs = (part for text in texts for m in self._RUN.finditer(text) for part in _one_name_parts(m.group()))
         for run, found in enumerate(runs):  # each run its own number: words of two runs never meet
-            for word in re.findall(r"[\w'’-]+", found):
+            for word in self._WORD.findall(found):
                 self._runs.setdefault(_fold(_unpossessive(word)), set()).add(run)
         self._proper = {_fold(_unpossessive(m.group())) for text in texts for m in self._INSIDE.finditer(text)}
 

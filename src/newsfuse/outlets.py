@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Literal
@@ -174,15 +175,18 @@ def infer_outlet(
     dateline, other_dateline = _dateline_agency(text)
     credit_name, credit_agency = _credit(text, house_style=not other_dateline)
     agency = dateline or credit_agency
-    candidates: list[tuple[str | None, How]] = [
-        (_clean(given), "given"),
-        (_site(site_name), "page"),
-        (domain_outlet(url), "url"),
-        (dateline, "dateline"),
-        (credit_name, "credit"),
-        (_stem(filename), "file"),
+    # each source is read only when the ones before it name nobody: the URL's registrable domain
+    # loads the Public Suffix List (about 0.1 s at start-up), which a page's site name makes moot
+    candidates: list[tuple[Callable[[], str | None], How]] = [
+        (lambda: _clean(given), "given"),
+        (lambda: _site(site_name), "page"),
+        (lambda: domain_outlet(url), "url"),
+        (lambda: dateline, "dateline"),
+        (lambda: credit_name, "credit"),
+        (lambda: _stem(filename), "file"),
     ]
-    for name, how in candidates:
+    for name_of, how in candidates:
+        name = name_of()
         if name:
             return OutletGuess(name, how, agency)
     return OutletGuess(None, None, agency)

@@ -10,6 +10,7 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["Quote", "find_quotes", "canonical_speaker", "same_person", "is_person_name"]
 
@@ -136,6 +137,7 @@ _ABBREV = frozenset(
     "mr mrs ms dr sen rep gov gen lt col st jr sr vs no u.s u.n d.c jan feb aug sept oct nov dec".split()
 )
 _SENT_END = re.compile(r"[.!?…][\"”’)]*\s+(?=[\"“‘(]*[A-Z0-9])")
+_NON_SPACE_RE = re.compile(r"\S+")
 _FEMALE = frozenset(
     "hillary chelsea michelle melania ivanka nancy elizabeth sarah kellyanne huma donna debbie hope "
     "jennifer mary susan karen linda barbara patricia margaret lisa laura kate katie kelly megyn nikki "
@@ -270,7 +272,18 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans) -> lis
 
 def _parse_run(text: str, start: int, end: int) -> tuple[int, int, list[str], str | None, bool] | None:
     """A capitalized run split into title words and name words; None when it names no person."""
-    words = [(m.start() + start, m.end() + start, m.group()) for m in re.finditer(r"\S+", text[start:end])]
+    parsed = _parse_run_text(text[start:end])
+    if parsed is None:
+        return None
+    s, e, tokens, role, titled = parsed
+    return start + s, start + e, list(tokens), role, titled
+
+
+@lru_cache(maxsize=16384)
+def _parse_run_text(run: str) -> tuple[int, int, tuple[str, ...], str | None, bool] | None:
+    """`_parse_run` of a run alone (offsets within it), remembered: a story's articles name the
+    same people again and again (a tuple of tokens, so that no caller shares a list)."""
+    words = [(m.start(), m.end(), m.group()) for m in _NON_SPACE_RE.finditer(run)]
     while words and words[0][2].lower().strip(".,") in _NOT_NAMES:
         words.pop(0)
     title: list[str] = []
@@ -301,7 +314,7 @@ def _parse_run(text: str, start: int, end: int) -> tuple[int, int, list[str], st
         return None
     titled = any(t.lower().rstrip(".") in ("mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov") for t in title)
     role = " ".join(t for t in title if t.lower() not in ("the", "of") or t != title[0]) or None
-    return words[0][0], last_e, tokens, role, titled or bool(role and len(tokens) == 1 and role[:1].isupper())
+    return words[0][0], last_e, tuple(tokens), role, titled or bool(role and len(tokens) == 1 and role[:1].isupper())
 
 
 def _full_name(tokens: list[str], earlier: list[_Person], full: list[tuple]) -> str:
@@ -478,12 +491,22 @@ def _who(text: str, start: int, end: int, people: list[_Person]) -> _Said | None
 def _sentence_start(text: str, lo: int, pos: int) -> int:
     start = lo
     for m in _SENT_END.finditer(text, lo, pos):
-        word = re.search(r"[\w.]+$", text[lo : m.start() + 1])
-        stem = word.group().lower().rstrip(".") if word else ""
+        stem = _word_before(text, lo, m.start() + 1).lower().rstrip(".")
         if stem in _ABBREV or len(stem) == 1:
             continue
         start = m.end()
     return start
+
+
+def _word_before(text: str, lo: int, end: int) -> str:
+    r"""The run of word characters and full stops ending at `end`, not before `lo` (what
+    `[\w.]+$` finds in `text[lo:end]`, found from its end: the search over a slice from the
+    paragraph's start, once per sentence end, was quadratic in the paragraph). `end` follows a
+    sentence's closing mark, never a newline (before which `$` would also match)."""
+    i = end
+    while i > lo and (text[i - 1] == "." or text[i - 1] == "_" or text[i - 1].isalnum()):
+        i -= 1
+    return text[i:end]
 
 
 def _sentence_end(after: str) -> int:

@@ -11,6 +11,7 @@ import copy
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -172,6 +173,14 @@ class ModelFile:
 _CACHE: dict[Path, LearnedSelector] = {}
 
 
+@cache
+def resolved_once(path: Path) -> Path:
+    """A shipped model's resolved path, resolved once a process: a summary asks for the shipped
+    models several times (each selector call, the order stage's refill), and each `resolve` is
+    a file-system walk (about 50 us here)."""
+    return path.resolve()
+
+
 class LearnedSelector:
     """Score each early sentence with a LightGBM model, then pack greedily with redundancy control.
 
@@ -272,7 +281,7 @@ class LearnedSelector:
     def load(cls, path: str | Path | None = None) -> LearnedSelector:
         """The fitted selector of the model file at `path` (default: the shipped one), read once a
         process and shared: do not refit it."""
-        path = Path(path or MODEL_PATH).resolve()
+        path = Path(path).resolve() if path else resolved_once(MODEL_PATH)
         if path not in _CACHE:
             _CACHE[path] = cls.from_model_file(ModelFile.read(path))
         return _CACHE[path]

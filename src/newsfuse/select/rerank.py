@@ -24,7 +24,7 @@ from ..features import FEATURES, StoryFeatures, story_features
 from ..model import Sentence
 from ..prepare import PreparedStory
 from ._base import pack, register
-from .learned import LearnedSelector, ModelFile
+from .learned import LearnedSelector, ModelFile, resolved_once
 from .trees import read_trees
 
 if TYPE_CHECKING:
@@ -311,7 +311,9 @@ def candidates(
 DENSE_COVER = 200_000
 
 
-def _gram_incidences(tokens: list[list[str]], docs: np.ndarray) -> list[tuple[sparse.csr_matrix, np.ndarray]]:
+def _gram_incidences(
+    tokens: list[list[str]], docs: np.ndarray
+) -> list[tuple[np.ndarray | sparse.csr_matrix, np.ndarray]]:
     """The candidates' content words and their word pairs (two neighbours, not both stop words),
     as `_incidence` gives each kind; each word an integer once, the pairs found by numpy."""
     from ..textsim import stop_words
@@ -329,15 +331,15 @@ def _gram_incidences(tokens: list[list[str]], docs: np.ndarray) -> list[tuple[sp
     ]
 
 
-def _covers(incidences: list[tuple[sparse.csr_matrix, np.ndarray]], member: np.ndarray) -> np.ndarray:
+def _covers(incidences: list[tuple[np.ndarray | sparse.csr_matrix, np.ndarray]], member: np.ndarray) -> np.ndarray:
     """Per candidate summary (rows of `member`): the share of the story's shared content words and
     word pairs (by weight: articles - 1, for those two or more articles use: what a reference
     summary is likely to repeat) it has, and the share of its own pairs that are shared. One
     product per kind for all candidates, not a set union per candidate."""
     out = np.zeros((len(member), 3))
     for kind, (incidence, weight) in enumerate(incidences):
-        if incidence.shape[0] * incidence.shape[1] <= DENSE_COVER:  # counts of whole numbers: exact either way
-            have = (member @ incidence.toarray()) > 0
+        if isinstance(incidence, np.ndarray):  # counts of whole numbers: exact either way
+            have = (member @ incidence) > 0
             got, distinct = have @ weight, have.sum(axis=1)
         else:
             have = sparse.csr_matrix(member) @ incidence
@@ -349,14 +351,22 @@ def _covers(incidences: list[tuple[sparse.csr_matrix, np.ndarray]], member: np.n
     return out
 
 
-def _incidence(rows: np.ndarray, keys: np.ndarray, docs: np.ndarray, n: int) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """Sentence x gram incidence (1 where sentence `rows[i]` has gram `keys[i]`), and each gram's
-    weight: the number of articles using it minus one, 0 for a gram of one article."""
+def _incidence(
+    rows: np.ndarray, keys: np.ndarray, docs: np.ndarray, n: int
+) -> tuple[np.ndarray | sparse.csr_matrix, np.ndarray]:
+    """Sentence x gram incidence (1 where sentence `rows[i]` has gram `keys[i]`; dense up to
+    DENSE_COVER cells, made directly: a CSR built and densified cost more than the rest of a
+    small story's coverage), and each gram's weight: the number of articles using it minus one,
+    0 for a gram of one article."""
     grams, col = np.unique(keys, return_inverse=True)
     width = max(1, len(grams))
     cells = np.unique(rows * width + col)  # (sentence, gram) pairs, once each
     cell_rows, cell_cols = cells // width, cells % width
-    incidence = sparse.csr_matrix((np.ones(len(cells)), (cell_rows, cell_cols)), shape=(n, width))
+    if n * width <= DENSE_COVER:
+        incidence: np.ndarray | sparse.csr_matrix = np.zeros((n, width))
+        incidence[cell_rows, cell_cols] = 1.0
+    else:
+        incidence = sparse.csr_matrix((np.ones(len(cells)), (cell_rows, cell_cols)), shape=(n, width))
     n_docs = int(docs.max()) + 1 if len(docs) else 1
     used = np.unique(cell_cols * n_docs + docs[cell_rows])  # (gram, article) pairs, once each
     weight = np.bincount(used // n_docs, minlength=width).astype(float) - 1.0
@@ -543,7 +553,7 @@ class Reranker:
     @classmethod
     def load(cls, path: str | Path | None = None) -> Reranker:
         """The fitted reranker of the model file at `path` (default: the shipped one), read once a process."""
-        path = Path(path or RERANK_PATH).resolve()
+        path = Path(path).resolve() if path else resolved_once(RERANK_PATH)
         if path not in _CACHE:
             _CACHE[path] = cls.from_model_file(ModelFile.read(path, RERANK_VERSION, CANDIDATE_FEATURES))
         return _CACHE[path]
