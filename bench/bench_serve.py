@@ -23,8 +23,8 @@ client; the ingest rate is articles committed per second while it ran; "summary 
 long after the last POST the growing story's summary covered all its articles; "server CPU" is
 the server process's and its child processes' (a summarizer's or writer's process).
 `--idle` is the floor: the same ingest runs first, untimed, and the reads then run for --seconds
-while nothing is written. `--switch S` sets the servers' `sys.setswitchinterval`, `--nice N` the
-writer process's niceness (`summarizer="writer"`), both for experiments.
+while nothing is written. `--switch S` sets the servers' `sys.setswitchinterval`, `--nice 0,5` runs
+the writer (`summarizer="writer"`) at each niceness (a side each), both for experiments.
 """
 
 from __future__ import annotations
@@ -189,11 +189,11 @@ def mix_articles(limit: int) -> list[dict]:
 
 
 def start_app(db: Path, src: Path, mode: str, args) -> tuple[subprocess.Popen, str]:
-    """A server over `src`'s `create_app` (mode: its summarizer, "-" for an old tree), with the
-    `--switch` (`sys.setswitchinterval`, s) and `--nice` (the writer process's) asked."""
+    """A server over `src`'s `create_app` (mode: its summarizer, "-" for an old tree, and for
+    "writer:N" the writer process's niceness N), with the `--switch` (`sys.setswitchinterval`, s)."""
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(src), BENCH_SWITCH="" if args.switch is None else str(args.switch))
-    env["BENCH_NICE"] = "" if args.nice is None else str(args.nice)
+    mode, _, env["BENCH_NICE"] = mode.partition(":")
     proc = subprocess.Popen(
         [sys.executable, "-c", LAUNCH, str(db), str(port), mode],
         env=env,
@@ -370,10 +370,19 @@ def reads_row(side: str, clients: int, r: dict) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def modes(args) -> list[str]:
+    """This tree's server modes: each --summarizer, and "writer" at each --nice ("writer:N")."""
+    out = []
+    for mode in args.summarizer.split(","):
+        nices = args.nice.split(",") if mode == "writer" and args.nice else [""]
+        out += [f"{mode}:{n}" if n else mode for n in nices]
+    return out
+
+
 def reads_main(args) -> None:
     mix = mix_articles(args.limit)
     grow = growing_story(2 * args.big)  # a few land in other stories: enough to reach --big
-    sides: list[tuple[str, Path, str]] = [(f"new ({m})", ROOT / "src", m) for m in args.summarizer.split(",")]
+    sides: list[tuple[str, Path, str]] = [(f"new ({m})", ROOT / "src", m) for m in modes(args)]
     with old_source(args.old) as old_src:
         if old_src:
             sides.insert(0, (f"old ({args.old})", old_src, "-"))
@@ -423,7 +432,7 @@ def main() -> None:
     parser.add_argument("--old", default=None, help="--reads: an older revision run side by side")
     parser.add_argument("--summarizer", default="thread", help="--reads: this tree's summarizer modes")
     parser.add_argument("--switch", type=float, default=None, help="--reads: the servers' sys.setswitchinterval, s")
-    parser.add_argument("--nice", type=int, default=None, help="--reads: the writer process's niceness")
+    parser.add_argument("--nice", default=None, help="--reads: the writer process's niceness, comma-separated")
     parser.add_argument("--idle", action="store_true", help="--reads: the floor, reads after the ingest, none during")
     args = parser.parse_args()
     if args.reads:

@@ -150,6 +150,7 @@ class StoreThread:
         self._store: Store | None = None
         self._local = threading.local()  # each reading thread's Store
         self._opened: list[Store] = []
+        self._started = False  # the writer has opened (made, migrated) the file
         self.mode = summarizer
         # No process starts before the first write (in the lifespan, `start`).
         self.writer = WriterProcess(path) if summarizer == "writer" else None
@@ -170,7 +171,8 @@ class StoreThread:
     def _get_reader(self) -> Store:
         reader: Store | None = getattr(self._local, "store", None)
         if reader is None:
-            self.call(ready)  # the writer makes and migrates the file first
+            if not self._started:
+                self.start()  # the writer makes and migrates the file first
             reader = self._local.store = Store(self.path, on_stale=self.summarizer.wake)
             self._opened.append(reader)
         return reader
@@ -178,6 +180,7 @@ class StoreThread:
     def start(self) -> None:
         """Open the store and start the summarizer now (else on the first request)."""
         self.call(ready)
+        self._started = True
 
     async def run(self, fn: Callable[[Store], T]) -> T:
         if self.writer is not None:
