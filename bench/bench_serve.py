@@ -6,7 +6,7 @@ Usage (from the repo root):
     PYTHONPATH=src python3 bench/bench_serve.py [--seconds 20] [--max-requests 2000] [--concurrency 8]
         [--workers N] [--input examples/port-halvard-fire] [--url http://127.0.0.1:PORT]
     PYTHONPATH=src python3 bench/bench_serve.py --reads [--clients 1,8,32] [--seconds 40]
-        [--old f15ae3a] [--summarizer thread,writer] [--idle] [--switch S] [--nice N]
+        [--old f15ae3a] [--summarizer thread,writer] [--idle] [--switch S] [--nice N] [--rounds N]
 Without --url it starts `newsfuse serve` on a free loopback port (throwaway db) and stops it after.
 Prints throughput and p50/p90/p99 latency; exits 1 if any request failed.
 
@@ -25,6 +25,7 @@ the server process's and its child processes' (a summarizer's or writer's proces
 `--idle` is the floor: the same ingest runs first, untimed, and the reads then run for --seconds
 while nothing is written. `--switch S` sets the servers' `sys.setswitchinterval`, `--nice 0,5` runs
 the writer (`summarizer="writer"`) at each niceness (a side each), both for experiments.
+`--rounds N` runs every side N times, the sides alternating, and adds each side's medians.
 """
 
 from __future__ import annotations
@@ -356,7 +357,7 @@ def reads_side(src: Path, mode: str, clients: int, mix: list[dict], grow: list[d
     return result
 
 
-def reads_row(side: str, clients: int, r: dict) -> str:
+def reads_row(side: str, clients: int, r: dict) -> list[str]:
     state, times = r["state"], r["times"]
     small = [t for k in ("healthz", "index", "list", "story") for t in times.get(k, [])]
     every = small + times.get("big story", [])
@@ -367,7 +368,20 @@ def reads_row(side: str, clients: int, r: dict) -> str:
     cells += [f"{rate:.0f}", f"{state.big_size}", f"{state.seconds:.0f}", lag, f"{r['cpu']:.0f}"]
     cells.append(f"{r['client_cpu']:.0f}")
     cells.append(str(len(r["errors"]) + len(state.errors)))
-    return "| " + " | ".join(cells) + " |"
+    return cells
+
+
+def median_row(rows: list[list[str]]) -> list[str]:
+    """Each numeric column's median over the rounds of one side and client count."""
+    out = rows[0][:2]
+    for column in zip(*(r[2:] for r in rows), strict=True):
+        values = [float(v) for v in column if v != "-"]
+        out.append(f"{statistics.median(values):.0f}" if values else "-")
+    return out
+
+
+def table(rows: list[list[str]]) -> str:
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in rows)
 
 
 def modes(args) -> list[str]:
@@ -381,18 +395,21 @@ def modes(args) -> list[str]:
 
 def reads_main(args) -> None:
     mix = mix_articles(args.limit)
-    grow = growing_story(2 * args.big)  # a few land in other stories: enough to reach --big
+    # The story drifts into a few (its first took 244 of 2 x --big in the service): enough to reach --big.
+    grow = growing_story(4 * args.big)
     sides: list[tuple[str, Path, str]] = [(f"new ({m})", ROOT / "src", m) for m in modes(args)]
     with old_source(args.old) as old_src:
         if old_src:
             sides.insert(0, (f"old ({args.old})", old_src, "-"))
-        rows, failures = [], []
+        rows, failures, by_side = [], [], {}
         for c in (int(x) for x in args.clients.split(",")):
-            for name, src, mode in sides:
-                result = reads_side(src, mode, c, mix, grow, args)
-                rows.append(reads_row(name, c, result))
-                if result["errors"] or result["state"].errors:
-                    failures.append((name, c, result["errors"] + result["state"].errors))
+            for turn in range(args.rounds):  # the sides alternate, so slow minutes of the machine hit each
+                for name, src, mode in sides:
+                    result = reads_side(src, mode, c, mix, grow, args)
+                    rows.append(reads_row(name + (f" #{turn + 1}" if args.rounds > 1 else ""), c, result))
+                    by_side.setdefault((name, c), []).append(reads_row(name, c, result))
+                    if result["errors"] or result["state"].errors:
+                        failures.append((name, c, result["errors"] + result["state"].errors))
     command = (
         f"PYTHONPATH=src python bench/bench_serve.py --reads --clients {args.clients} --seconds {args.seconds:g} "
         f"--big {args.big} --mix {args.mix} --grow {args.grow} --summarizer {args.summarizer}"
@@ -400,6 +417,7 @@ def reads_main(args) -> None:
         + (f" --switch {args.switch:g}" if args.switch is not None else "")
         + (f" --nice {args.nice}" if args.nice is not None else "")
         + (" --idle" if args.idle else "")
+        + (f" --rounds {args.rounds}" if args.rounds > 1 else "")
     )
     print(f"\nCommand: `{command}`\n")
     print(
@@ -408,7 +426,10 @@ def reads_main(args) -> None:
         "| server CPU s | client CPU s | errors |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    print("\n".join(rows))
+    print(table(rows))
+    if args.rounds > 1:
+        print(f"\nMedians of the {args.rounds} rounds:\n")
+        print(table([median_row(r) for r in by_side.values()]))
     for side, clients, problems in failures:
         print(f"{side}, {clients} clients: {len(problems)} errors, first: {problems[:3]}", file=sys.stderr)
 
@@ -433,6 +454,7 @@ def main() -> None:
     parser.add_argument("--summarizer", default="thread", help="--reads: this tree's summarizer modes")
     parser.add_argument("--switch", type=float, default=None, help="--reads: the servers' sys.setswitchinterval, s")
     parser.add_argument("--nice", default=None, help="--reads: the writer process's niceness, comma-separated")
+    parser.add_argument("--rounds", type=int, default=1, help="--reads: runs of each side, alternating")
     parser.add_argument("--idle", action="store_true", help="--reads: the floor, reads after the ingest, none during")
     args = parser.parse_args()
     if args.reads:

@@ -1042,6 +1042,35 @@ def test_an_unchanged_story_is_not_rebuilt_and_a_new_article_or_summary_rebuilds
 
 
 @pytest.mark.timeout(240)
+def test_reads_of_one_story_state_at_once_wait_for_one_build(tmp_path, monkeypatch):
+    """Three reads of a story's page while its build is held: one build, three equal pages (the
+    growing story's page changes with every ingest, and every reader building it at once
+    multiplied its cost)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    views = Counted(monkeypatch, "story_view")
+    release, real = threading.Event(), views.real
+
+    def held(*args, **kwargs):
+        assert release.wait(120)
+        return real(*args, **kwargs)
+
+    views.real = held
+    with local(create_app(tmp_path / "s.db")) as c:
+        story = c.post("/api/articles", json=example_docs()).json()["stored"][0]["story_id"]
+        assert c.app.state.store.summarizer.wait_idle(120)
+        with ThreadPoolExecutor(3) as pool:
+            reads = [pool.submit(c.get, f"/stories/{story}") for _ in range(3)]
+            deadline = time.monotonic() + 2  # without the one build, all three would be building by then
+            while views.calls < 3 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            release.set()
+            pages = [r.result(timeout=120) for r in reads]
+    assert views.calls == 1 and all(p.status_code == 200 for p in pages) and len({p.text for p in pages}) == 1
+
+
+@pytest.mark.timeout(240)
 def test_a_big_storys_grid_shows_its_busiest_columns_and_links_to_all(tmp_path, monkeypatch):
     from newsfuse.serve import views
 

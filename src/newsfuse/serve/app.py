@@ -619,17 +619,31 @@ def cached_build(
 ) -> Built:
     """`build` over the story as loaded now, or what it built at the same `story_state`: an
     unchanged story's next read costs one indexed query and a lookup, not seconds of a big story.
-    Kept only when what was loaded is that state (an ingest may commit between the two reads)."""
+    Reads at one state while it is being built wait for that build (`StoryCache.once`). Kept
+    only when what was loaded is that state (an ingest may commit between the two reads)."""
     state = story_state(store, story_id)
-    if state is not None and (hit := cache.get((story_id, kind), state)) is not None:
+    if state is None:  # no such story: load_story says so
+        return build(load_story(store, story_id))
+    key = (story_id, kind)
+    if (hit := cache.get(key, state)) is not None:
         return hit
+    return cache.once(key, state, lambda: _build_and_keep(cache, store, story_id, build, key, state))
+
+
+def _build_and_keep(
+    cache: StoryCache[Built],
+    store: Store,
+    story_id: int,
+    build: Callable[[Loaded], Built],
+    key: tuple[int, str],
+    state: tuple[int, int, bool],
+) -> Built:
     loaded = load_story(store, story_id)
     value = build(loaded)
     found, latest, _ = loaded
-    if state is not None:
-        size, covered, stale = state
-        if (len(found.articles), latest.articles, latest.updating) == (size, covered, stale or covered != size):
-            cache.put((story_id, kind), state, value)
+    size, covered, stale = state
+    if (len(found.articles), latest.articles, latest.updating) == (size, covered, stale or covered != size):
+        cache.put(key, state, value)
     return value
 
 
