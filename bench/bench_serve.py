@@ -22,8 +22,9 @@ story the ingest made (a random one) and the growing story's page. Latency is wa
 client; the ingest rate is articles committed per second while it ran; "summary current" is how
 long after the last POST the growing story's summary covered all its articles; "server CPU" is
 the server process's and its child processes' (a summarizer's or writer's process).
-`--idle` is the floor: the same ingest runs first, untimed, and the reads then run for --seconds
-while nothing is written. `--switch S` sets the servers' `sys.setswitchinterval`, `--nice 0,5` runs
+`--idle` is the floor: the same ingest runs first, untimed, and once the growing story's summary
+is current and the server's processes are quiet (every other summary done), the reads run for
+--seconds while nothing is written or summarized. `--switch S` sets the servers' `sys.setswitchinterval`, `--nice 0,5` runs
 the writer (`summarizer="writer"`) at each niceness (a side each), both for experiments.
 `--rounds N` runs every side N times, the sides alternating, and adds each side's medians.
 """
@@ -321,11 +322,22 @@ async def reads_run(url: str, clients: int, mix: list[dict], grow: list[dict], a
     return {"state": state, "times": times, "errors": errors, "lag": lag}
 
 
+async def quiet(pid: int, limit: float) -> None:
+    """Wait (at most `limit` s) until the server's processes use under 5% of a core for a second."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        before = tree_cpu(pid)
+        await asyncio.sleep(1.0)
+        if tree_cpu(pid) - before < 0.05:
+            return
+
+
 async def idle_run(client: httpx.AsyncClient, state: Ingest, clients: int, mix: list[dict], grow: list[dict], args):
     """The floor (`--idle`): the same ingest first (untimed, up to 5 x --seconds) and its summaries
     settled, then the same reads for --seconds while nothing is written."""
     await ingest(client, state, mix, grow, args, time.monotonic() + 5 * args.seconds)
     lag = await current_after(client, state, args.settle) if state.big else None
+    await quiet(args.server_pid, args.settle)  # the other stories' summaries too
     times: dict[str, list[float]] = {}
     errors: list[str] = []
     state.done = False
@@ -347,6 +359,7 @@ def reads_side(src: Path, mode: str, clients: int, mix: list[dict], grow: list[d
     with tempfile.TemporaryDirectory() as tmp:
         proc, url = start_app(Path(tmp) / "bench.db", src, mode, args)
         try:
+            args.server_pid = proc.pid  # for --idle's wait until the server is quiet
             before, mine = tree_cpu(proc.pid), time.process_time()
             result = asyncio.run(reads_run(url, clients, mix, grow, args))
             result["cpu"] = tree_cpu(proc.pid) - before
