@@ -138,8 +138,7 @@ class StoreThread:
     `spawn` makes the process), or in the writing thread between requests ("store"). With
     "writer" the writes and the summarizer run in one spawned process (`writer.WriterProcess`)
     and this process keeps only the reads; what is written is then a picklable call (a module
-    function or a `store.StoreCall`). Measured side by side in
-    docs/benchmarks.md."""
+    function or a `store.StoreCall`). Measured side by side in docs/benchmarks.md."""
 
     def __init__(self, path: str, summarizer: str = "thread") -> None:
         if summarizer not in SUMMARIZER_MODES:
