@@ -943,6 +943,19 @@ def test_writer_process_ingests_and_summarizes_outside_the_server(tmp_path, monk
     assert multiprocessing.active_children() == []
 
 
+@pytest.mark.timeout(240)
+def test_a_dead_writer_process_fails_writes_and_the_service_still_answers_and_stops(tmp_path):
+    import multiprocessing
+
+    with local(create_app(tmp_path / "s.db", summarizer="writer"), raise_server_exceptions=False) as c:
+        (writer,) = multiprocessing.active_children()
+        writer.kill()
+        writer.join(30)
+        assert c.post("/api/articles", json=example_docs()).status_code == 500
+        assert c.get("/healthz").json()["stories"] == 0 and c.get("/").status_code == 200  # reads go on
+    assert multiprocessing.active_children() == []
+
+
 def server_children(pid: int) -> list[int]:
     """The pids of a process's children (Linux /proc)."""
     tasks = Path(f"/proc/{pid}/task")

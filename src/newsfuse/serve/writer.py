@@ -8,7 +8,8 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, TimeoutError
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from ..store import Store, Summarizer
@@ -108,9 +109,12 @@ class WriterProcess:
         return self._pool.submit(_wait_idle, timeout).result()
 
     def stop(self, timeout: float) -> bool:
-        """Stop the summarizer and close the store, then end the process."""
+        """Stop the summarizer and close the store, then end the process; False when a summary
+        was abandoned, or the process had died (the server still shuts down cleanly)."""
         try:
             return self._pool.submit(_stop, timeout).result(timeout + 10)
+        except (BrokenProcessPool, TimeoutError):
+            return False
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
