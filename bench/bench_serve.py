@@ -6,7 +6,7 @@ Usage (from the repo root):
     PYTHONPATH=src python3 bench/bench_serve.py [--seconds 20] [--max-requests 2000] [--concurrency 8]
         [--workers N] [--input examples/port-halvard-fire] [--url http://127.0.0.1:PORT]
     PYTHONPATH=src python3 bench/bench_serve.py --reads [--clients 1,8,32] [--seconds 40]
-        [--old f15ae3a] [--summarizer thread,store]
+        [--old f15ae3a] [--summarizer thread,writer] [--idle] [--switch S] [--nice N] [--rounds N]
 Without --url it starts `newsfuse serve` on a free loopback port (throwaway db) and stops it after.
 Prints throughput and p50/p90/p99 latency; exits 1 if any request failed.
 
@@ -20,7 +20,13 @@ the read clients, closed loop without pause, each request in turn: /healthz, the
 GET /api/stories?limit=20 (an old server ignores the limit and sends every story), the page of a
 story the ingest made (a random one) and the growing story's page. Latency is wall time at the
 client; the ingest rate is articles committed per second while it ran; "summary current" is how
-long after the last POST the growing story's summary covered all its articles.
+long after the last POST the growing story's summary covered all its articles; "server CPU" is
+the server process's and its child processes' (a summarizer's or writer's process).
+`--idle` is the floor: the same ingest runs first, untimed, and once the growing story's summary
+is current and the server's processes are quiet (every other summary done), the reads run for
+--seconds while nothing is written or summarized. `--switch S` sets the servers' `sys.setswitchinterval`, `--nice 0,5` runs
+the writer (`summarizer="writer"`) at each niceness (a side each), both for experiments.
+`--rounds N` runs every side N times, the sides alternating, and adds each side's medians.
 """
 
 from __future__ import annotations
@@ -53,7 +59,10 @@ GROWING_CLUSTER = 34
 GROWING_SEED = 3
 # One server process over `create_app` (the old revision has it too, with no `summarizer`).
 LAUNCH = (
-    "import sys, uvicorn; from newsfuse.serve import create_app; "
+    "import os, sys, uvicorn; from newsfuse.serve import create_app; "
+    "sys.setswitchinterval(float(os.environ.get('BENCH_SWITCH') or sys.getswitchinterval())); "
+    "nice = os.environ.get('BENCH_NICE'); "
+    "nice and setattr(__import__('newsfuse.serve.writer').serve.writer, 'WRITER_NICE', int(nice)); "
     "kw = {'summarizer': sys.argv[3]} if sys.argv[3] != '-' else {}; "
     "uvicorn.run(create_app(sys.argv[1], **kw), host='127.0.0.1', port=int(sys.argv[2]), log_level='warning')"
 )
@@ -181,10 +190,12 @@ def mix_articles(limit: int) -> list[dict]:
     return [{"text": a.text, "id": a.id} for a in mixed_articles(limit=limit)[0]]
 
 
-def start_app(db: Path, src: Path, mode: str) -> tuple[subprocess.Popen, str]:
-    """A server over `src`'s `create_app` (mode: its summarizer, "-" for an old tree)."""
+def start_app(db: Path, src: Path, mode: str, args) -> tuple[subprocess.Popen, str]:
+    """A server over `src`'s `create_app` (mode: its summarizer, "-" for an old tree, and for
+    "writer:N" the writer process's niceness N), with the `--switch` (`sys.setswitchinterval`, s)."""
     port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(src))
+    env = dict(os.environ, PYTHONPATH=str(src), BENCH_SWITCH="" if args.switch is None else str(args.switch))
+    mode, _, env["BENCH_NICE"] = mode.partition(":")
     proc = subprocess.Popen(
         [sys.executable, "-c", LAUNCH, str(db), str(port), mode],
         env=env,
@@ -198,6 +209,14 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(pid: int) -> float:
+    """`cpu_seconds` of a process and of its children (the summarizer's or writer's process)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += (task / "children").read_text().split()
+    return cpu_seconds(pid) + sum(cpu_seconds(int(c)) for c in children if Path(f"/proc/{c}").exists())
 
 
 class Ingest:
@@ -294,10 +313,40 @@ async def reads_run(url: str, clients: int, mix: list[dict], grow: list[dict], a
     limits = httpx.Limits(max_connections=clients + 2)
     async with httpx.AsyncClient(base_url=url, limits=limits) as client:
         await warm_up(client, mix[-1])
+        if args.idle:
+            return await idle_run(client, state, clients, mix, grow, args)
         stop_at = time.monotonic() + args.seconds
         readers = [reader(client, state, seed, times, errors) for seed in range(clients)]
         await asyncio.gather(ingest(client, state, mix, grow, args, stop_at), *readers)
         lag = await current_after(client, state, args.settle) if state.big else None
+    return {"state": state, "times": times, "errors": errors, "lag": lag}
+
+
+async def quiet(pid: int, limit: float) -> None:
+    """Wait (at most `limit` s) until the server's processes use under 5% of a core for a second."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        before = tree_cpu(pid)
+        await asyncio.sleep(1.0)
+        if tree_cpu(pid) - before < 0.05:
+            return
+
+
+async def idle_run(client: httpx.AsyncClient, state: Ingest, clients: int, mix: list[dict], grow: list[dict], args):
+    """The floor (`--idle`): the same ingest first (untimed, up to 5 x --seconds) and its summaries
+    settled, then the same reads for --seconds while nothing is written."""
+    await ingest(client, state, mix, grow, args, time.monotonic() + 5 * args.seconds)
+    lag = await current_after(client, state, args.settle) if state.big else None
+    await quiet(args.server_pid, args.settle)  # the other stories' summaries too
+    times: dict[str, list[float]] = {}
+    errors: list[str] = []
+    state.done = False
+
+    async def stop() -> None:
+        await asyncio.sleep(args.seconds)
+        state.done = True
+
+    await asyncio.gather(stop(), *(reader(client, state, seed, times, errors) for seed in range(clients)))
     return {"state": state, "times": times, "errors": errors, "lag": lag}
 
 
@@ -308,11 +357,12 @@ def pct(values: list[float], p: float) -> float:
 
 def reads_side(src: Path, mode: str, clients: int, mix: list[dict], grow: list[dict], args) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        proc, url = start_app(Path(tmp) / "bench.db", src, mode)
+        proc, url = start_app(Path(tmp) / "bench.db", src, mode, args)
         try:
-            before, mine = cpu_seconds(proc.pid), time.process_time()
+            args.server_pid = proc.pid  # for --idle's wait until the server is quiet
+            before, mine = tree_cpu(proc.pid), time.process_time()
             result = asyncio.run(reads_run(url, clients, mix, grow, args))
-            result["cpu"] = cpu_seconds(proc.pid) - before
+            result["cpu"] = tree_cpu(proc.pid) - before
             result["client_cpu"] = time.process_time() - mine
         finally:
             proc.terminate()
@@ -320,7 +370,7 @@ def reads_side(src: Path, mode: str, clients: int, mix: list[dict], grow: list[d
     return result
 
 
-def reads_row(side: str, clients: int, r: dict) -> str:
+def reads_row(side: str, clients: int, r: dict) -> list[str]:
     state, times = r["state"], r["times"]
     small = [t for k in ("healthz", "index", "list", "story") for t in times.get(k, [])]
     every = small + times.get("big story", [])
@@ -331,27 +381,56 @@ def reads_row(side: str, clients: int, r: dict) -> str:
     cells += [f"{rate:.0f}", f"{state.big_size}", f"{state.seconds:.0f}", lag, f"{r['cpu']:.0f}"]
     cells.append(f"{r['client_cpu']:.0f}")
     cells.append(str(len(r["errors"]) + len(state.errors)))
-    return "| " + " | ".join(cells) + " |"
+    return cells
+
+
+def median_row(rows: list[list[str]]) -> list[str]:
+    """Each numeric column's median over the rounds of one side and client count."""
+    out = rows[0][:2]
+    for column in zip(*(r[2:] for r in rows), strict=True):
+        values = [float(v) for v in column if v != "-"]
+        out.append(f"{statistics.median(values):.0f}" if values else "-")
+    return out
+
+
+def table(rows: list[list[str]]) -> str:
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in rows)
+
+
+def modes(args) -> list[str]:
+    """This tree's server modes: each --summarizer, and "writer" at each --nice ("writer:N")."""
+    out = []
+    for mode in args.summarizer.split(","):
+        nices = args.nice.split(",") if mode == "writer" and args.nice else [""]
+        out += [f"{mode}:{n}" if n else mode for n in nices]
+    return out
 
 
 def reads_main(args) -> None:
     mix = mix_articles(args.limit)
-    grow = growing_story(2 * args.big)  # a few land in other stories: enough to reach --big
-    sides: list[tuple[str, Path, str]] = [(f"new ({m})", ROOT / "src", m) for m in args.summarizer.split(",")]
+    # The story drifts into a few (its first took 244 of 2 x --big in the service): enough to reach --big.
+    grow = growing_story(4 * args.big)
+    sides: list[tuple[str, Path, str]] = [(f"new ({m})", ROOT / "src", m) for m in modes(args)]
     with old_source(args.old) as old_src:
         if old_src:
             sides.insert(0, (f"old ({args.old})", old_src, "-"))
-        rows, failures = [], []
+        rows, failures, by_side = [], [], {}
         for c in (int(x) for x in args.clients.split(",")):
-            for name, src, mode in sides:
-                result = reads_side(src, mode, c, mix, grow, args)
-                rows.append(reads_row(name, c, result))
-                if result["errors"] or result["state"].errors:
-                    failures.append((name, c, result["errors"] + result["state"].errors))
+            for turn in range(args.rounds):  # the sides alternate, so slow minutes of the machine hit each
+                for name, src, mode in sides:
+                    result = reads_side(src, mode, c, mix, grow, args)
+                    rows.append(reads_row(name + (f" #{turn + 1}" if args.rounds > 1 else ""), c, result))
+                    by_side.setdefault((name, c), []).append(reads_row(name, c, result))
+                    if result["errors"] or result["state"].errors:
+                        failures.append((name, c, result["errors"] + result["state"].errors))
     command = (
         f"PYTHONPATH=src python bench/bench_serve.py --reads --clients {args.clients} --seconds {args.seconds:g} "
         f"--big {args.big} --mix {args.mix} --grow {args.grow} --summarizer {args.summarizer}"
         + (f" --old {args.old}" if args.old else "")
+        + (f" --switch {args.switch:g}" if args.switch is not None else "")
+        + (f" --nice {args.nice}" if args.nice is not None else "")
+        + (" --idle" if args.idle else "")
+        + (f" --rounds {args.rounds}" if args.rounds > 1 else "")
     )
     print(f"\nCommand: `{command}`\n")
     print(
@@ -360,7 +439,10 @@ def reads_main(args) -> None:
         "| server CPU s | client CPU s | errors |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    print("\n".join(rows))
+    print(table(rows))
+    if args.rounds > 1:
+        print(f"\nMedians of the {args.rounds} rounds:\n")
+        print(table([median_row(r) for r in by_side.values()]))
     for side, clients, problems in failures:
         print(f"{side}, {clients} clients: {len(problems)} errors, first: {problems[:3]}", file=sys.stderr)
 
@@ -383,6 +465,10 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=120.0, help="--reads: seconds to wait for the summary")
     parser.add_argument("--old", default=None, help="--reads: an older revision run side by side")
     parser.add_argument("--summarizer", default="thread", help="--reads: this tree's summarizer modes")
+    parser.add_argument("--switch", type=float, default=None, help="--reads: the servers' sys.setswitchinterval, s")
+    parser.add_argument("--nice", default=None, help="--reads: the writer process's niceness, comma-separated")
+    parser.add_argument("--rounds", type=int, default=1, help="--reads: runs of each side, alternating")
+    parser.add_argument("--idle", action="store_true", help="--reads: the floor, reads after the ingest, none during")
     args = parser.parse_args()
     if args.reads:
         reads_main(args)

@@ -286,7 +286,8 @@ def wait_until(predicate, seconds: float = 30.0) -> None:
 
 
 @pytest.mark.timeout(120)
-def test_serve_watch_polls_beside_the_service_and_stops_with_it(server, tmp_path):
+@pytest.mark.parametrize("summarizer", ["thread", "writer"])  # the store calls in this process, or the writer's
+def test_serve_watch_polls_beside_the_service_and_stops_with_it(server, tmp_path, summarizer):
     pytest.importorskip("fastapi")
     from fastapi.testclient import TestClient
 
@@ -298,7 +299,8 @@ def test_serve_watch_polls_beside_the_service_and_stops_with_it(server, tmp_path
     ticks = Ticks(clock)
     watcher = Watcher([server.url("/feed.rss")], 600.0, FetchSettings(host_interval=0), False, clock, ticks)
     ticks.stopped = watcher.stopped
-    with TestClient(create_app(tmp_path / "s.db", watcher=watcher), base_url="http://127.0.0.1:8000") as client:
+    app = create_app(tmp_path / "s.db", watcher=watcher, summarizer=summarizer)
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
         wait_until(lambda: client.get("/healthz").json()["watch"]["polls"] == 1)
         health = client.get("/healthz").json()
         assert health["stories"] == 1 and health["watch"] == {"feeds": 1, "polls": 1, "added": 2, "error": None}

@@ -915,6 +915,89 @@ def test_summarizer_in_the_store_thread(tmp_path):
         create_app(tmp_path / "t.db", summarizer="elsewhere")
 
 
+@pytest.mark.timeout(240)
+def test_writer_process_ingests_and_summarizes_outside_the_server(tmp_path, monkeypatch):
+    """`summarizer="writer"`: the ingest and the summary run in the spawned writer process (here
+    both are broken in this process, and the service still stores and summarizes), reads answer
+    in this one, and leaving the client ends the writer process."""
+    import multiprocessing
+
+    from newsfuse import pipeline
+    from newsfuse.store import Store
+
+    def broken(*args, **kwargs):
+        raise AssertionError("the server process itself wrote or summarized")
+
+    monkeypatch.setattr(Store, "ingest", broken)
+    monkeypatch.setattr(pipeline, "summarize_story", broken)
+    with local(create_app(tmp_path / "s.db", summarizer="writer")) as c:
+        stored = c.post("/api/articles", json=example_docs())
+        assert stored.status_code == 201
+        story = stored.json()["stored"][0]["story_id"]
+        assert len(multiprocessing.active_children()) == 1  # the writer
+        assert c.app.state.store.summarizer.wait_idle(120)
+        body = c.get(f"/api/stories/{story}").json()
+        assert body["updating"] is False and body["summary"]["sentences"]
+        assert body["summarized_articles"] == len(body["articles"]) == len(example_docs())
+        assert c.get(f"/stories/{story}").status_code == 200 and c.get("/healthz").json()["stories"] >= 1
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.timeout(240)
+def test_a_dead_writer_process_fails_writes_and_the_service_still_answers_and_stops(tmp_path):
+    import multiprocessing
+
+    with local(create_app(tmp_path / "s.db", summarizer="writer"), raise_server_exceptions=False) as c:
+        (writer,) = multiprocessing.active_children()
+        writer.kill()
+        writer.join(30)
+        assert c.post("/api/articles", json=example_docs()).status_code == 500
+        assert c.get("/healthz").json()["stories"] == 0 and c.get("/").status_code == 200  # reads go on
+    assert multiprocessing.active_children() == []
+
+
+def server_children(pid: int) -> list[int]:
+    """The pids of a process's children (Linux /proc)."""
+    tasks = Path(f"/proc/{pid}/task")
+    return [int(c) for t in tasks.iterdir() for c in (t / "children").read_text().split()]
+
+
+def gone(pid: int, seconds: float) -> bool:
+    """Whether the process has ended (or is a zombie) within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_served_writer_process_ends_with_the_server(tmp_path, sig):
+    """`newsfuse serve` writes in its writer process; on SIGINT or SIGTERM the server stops it and
+    exits cleanly; killed (SIGKILL), the orphaned writer notices and ends within seconds."""
+    import httpx
+
+    port = free_port()
+    proc = start_server(tmp_path / "s.db", port)
+    try:
+        children = server_children(proc.pid)  # the writer (and multiprocessing's resource tracker)
+        assert children
+        response = httpx.post(f"http://127.0.0.1:{port}/api/articles", json=example_docs(), timeout=60)
+        assert response.status_code == 201
+    finally:
+        proc.send_signal(sig)
+        _, stderr = proc.communicate(timeout=60)
+    if sig != signal.SIGKILL:
+        assert proc.returncode in (0, -sig), stderr
+        assert b"Application shutdown complete" in stderr and b"Traceback" not in stderr, stderr
+    assert all(gone(child, 15) for child in children)
+
+
 def test_story_list_api_pages(client):
     client.post(
         "/api/articles", json=[{"text": TEXT}, {"text": "Ferry delayed\n\nThe ferry was late, its operator said."}]
@@ -969,6 +1052,35 @@ def test_an_unchanged_story_is_not_rebuilt_and_a_new_article_or_summary_rebuilds
         assert c.app.state.store.summarizer.wait_idle(120)
         assert "Updating" not in c.get(f"/stories/{story}").text and views.calls == 3
         assert c.get(f"/api/stories/{story}").json()["summarized_articles"] == 3 and bodies.calls == 4
+
+
+@pytest.mark.timeout(240)
+def test_reads_of_one_story_state_at_once_wait_for_one_build(tmp_path, monkeypatch):
+    """Three reads of a story's page while its build is held: one build, three equal pages (the
+    growing story's page changes with every ingest, and every reader building it at once
+    multiplied its cost)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    views = Counted(monkeypatch, "story_view")
+    release, real = threading.Event(), views.real
+
+    def held(*args, **kwargs):
+        assert release.wait(120)
+        return real(*args, **kwargs)
+
+    views.real = held
+    with local(create_app(tmp_path / "s.db")) as c:
+        story = c.post("/api/articles", json=example_docs()).json()["stored"][0]["story_id"]
+        assert c.app.state.store.summarizer.wait_idle(120)
+        with ThreadPoolExecutor(3) as pool:
+            reads = [pool.submit(c.get, f"/stories/{story}") for _ in range(3)]
+            deadline = time.monotonic() + 2  # without the one build, all three would be building by then
+            while views.calls < 3 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            release.set()
+            pages = [r.result(timeout=120) for r in reads]
+    assert views.calls == 1 and all(p.status_code == 200 for p in pages) and len({p.text for p in pages}) == 1
 
 
 @pytest.mark.timeout(240)

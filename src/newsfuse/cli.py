@@ -862,6 +862,7 @@ def serve(
         import uvicorn
 
         from .serve import create_app
+        from .serve.app import SERVE_SUMMARIZER
         from .serve.guard import LOOPBACK_HOSTS
         from .serve.server import uvicorn_settings
     except ImportError as error:
@@ -882,6 +883,7 @@ def serve(
             allowed_hosts=[*LOOPBACK_HOSTS, *bound, *allowed_host],
             body_timeout=body_timeout,
             watcher=watcher,
+            summarizer=SERVE_SUMMARIZER,
         )
     except ValueError as error:
         raise _stop(f"--allowed-host: {error}", code=2) from None

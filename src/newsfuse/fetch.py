@@ -345,24 +345,31 @@ def watch(
 # ---- the watch loop beside a service -----------------------------------------------------------
 
 
+def _store_call(name: str, **kwargs: Any) -> Callable[[Store], Any]:
+    from .store import StoreCall  # imported when watching: `fetch` alone does not need the store
+
+    return StoreCall(name, kwargs)
+
+
 class _StoreCalls:
     """The four store calls `ingest_urls` and a `Fetcher` make, each run by `call` (in the thread
-    that owns the store: a SQLite connection stays in the thread that opened it)."""
+    that owns the store: a SQLite connection stays in the thread that opened it), each a
+    `StoreCall` rather than a lambda, so it can be pickled to a writer process."""
 
     def __init__(self, call: Callable[[Callable[[Store], Any]], Any]) -> None:
         self._call = call
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
-        return self._call(lambda s: s.validators(url))
+        return self._call(_store_call("validators", url=url))
 
     def has_url(self, url: str) -> bool:
-        return self._call(lambda s: s.has_url(url))
+        return self._call(_store_call("has_url", url=url))
 
     def ingest(self, articles: list[Article], summarize: bool = True) -> list[Ingested]:
-        return self._call(lambda s: s.ingest(articles, summarize=summarize))
+        return self._call(_store_call("ingest", articles=articles, summarize=summarize))
 
     def remember(self, url: str, etag: str | None, modified: str | None) -> None:
-        self._call(lambda s: s.remember(url, etag, modified))
+        self._call(_store_call("remember", url=url, etag=etag, modified=modified))
 
 
 @dataclass

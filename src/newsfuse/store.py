@@ -13,11 +13,12 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from functools import partial
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +36,7 @@ __all__ = [
     "StorySummary",
     "Ingested",
     "Summarizer",
+    "StoreCall",
     "text_hash",
     "SCHEMA_VERSION",
 ]
@@ -872,6 +874,19 @@ class Store:
 
     def integrity(self) -> str:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+@dataclass(frozen=True)
+class StoreCall:
+    """`store.<name>(**kwargs)` as data: a call that can be sent to the process that owns a
+    store's writing connection (a lambda cannot be pickled; a partial of a method pickles the
+    function object, so it breaks when that method is patched)."""
+
+    name: str
+    kwargs: dict = field(default_factory=dict)
+
+    def __call__(self, store: Store) -> Any:
+        return getattr(store, self.name)(**self.kwargs)
 
 
 # ---- the background summarizer ----------------------------------------------------------------

@@ -25,7 +25,7 @@ from ..codec import timeline_to_dict
 from ..errors import NewsfuseError, NotFoundError, OptionError
 from ..model import Article, Story
 from ..settings import Options
-from ..store import Store, StoryInfo, StorySummary, Summarizer
+from ..store import Store, StoreCall, StoryInfo, StorySummary, Summarizer
 from ..updates import article_times, story_timeline
 from .guard import LOOPBACK_HOSTS, RequestGuard, normal_hosts
 from .middleware import (
@@ -54,6 +54,7 @@ from .schemas import (
     url_problem,
 )
 from .views import Built, StoryCache, info_out, safe_url, stored_out, story_card, story_out, story_view, summary_json
+from .writer import WriterProcess, ready
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -96,8 +97,16 @@ SEARCH_STORIES = 200
 # Threads that serve reads, each with its own connection: a cheap read (/healthz, a small story)
 # never waits behind a long one (a story of hundreds of articles); more would only share the GIL.
 READERS = 4
-# Where the background summarizer runs (StoreThread): "thread" is the default by measurement.
-SUMMARIZER_MODES = ("thread", "process", "store")
+# Where the write side runs (StoreThread, the one place that decides): "thread" (the default)
+# writes in one thread and summarizes in another, both in the server process; "process" hands
+# each summary to one spawned worker; "store" summarizes in the writing thread between writes;
+# "writer" runs every write (ingests, the watcher's) and the summarizer in one spawned process,
+# so the server's interpreter only answers reads. Measured side by side in docs/benchmarks.md.
+SUMMARIZER_MODES = ("thread", "process", "store", "writer")
+# `newsfuse serve`'s placement, by that measurement: reads no longer share an interpreter with
+# the clustering and the summaries. `create_app`'s default stays "thread": it starts no process,
+# so the tests and an embedding program can hold and count summaries in their own process.
+SERVE_SUMMARIZER = "writer"
 # Seconds shutdown waits for a summary in progress (a 400-article story takes a few seconds); the
 # thread is a daemon, and the story stays marked, so an abandoned summary is redone at next start.
 SUMMARIZER_STOP = 30.0
@@ -126,8 +135,10 @@ class StoreThread:
     a writer). Ingests only mark stories stale; `summarizer` recomputes them in the background: in a
     thread of its own with its own connection ("thread", the default), the same thread handing each
     summary to one spawned worker process ("process": the server's GIL stays with the requests;
-    the lifespan makes the process), or in the writing thread between requests ("store").
-    Measured side by side in docs/benchmarks.md."""
+    `spawn` makes the process), or in the writing thread between requests ("store"). With
+    "writer" the writes and the summarizer run in one spawned process (`writer.WriterProcess`)
+    and this process keeps only the reads; what is written is then a picklable call (a module
+    function or a `store.StoreCall`). Measured side by side in docs/benchmarks.md."""
 
     def __init__(self, path: str, summarizer: str = "thread") -> None:
         if summarizer not in SUMMARIZER_MODES:
@@ -138,28 +149,41 @@ class StoreThread:
         self._store: Store | None = None
         self._local = threading.local()  # each reading thread's Store
         self._opened: list[Store] = []
+        self._started = False  # the writer has opened (made, migrated) the file
         self.mode = summarizer
-        self.summarizer = Summarizer(path, call=self.call if summarizer == "store" else None)
+        # No process starts before the first write (in the lifespan, `start`).
+        self.writer = WriterProcess(path) if summarizer == "writer" else None
+        self._summarizer = Summarizer(path, call=self.call if summarizer == "store" else None)
+        self.summarizer: Summarizer | WriterProcess = self.writer or self._summarizer
+
+    def spawn(self) -> None:
+        """The summarizer's worker process ("process"), spawned before the store's threads start."""
+        if self.mode == "process":
+            self._summarizer.pool = _process_pool(1)
 
     def _get(self) -> Store:
         if self._store is None:
             self._store = Store(self.path, on_stale=self.summarizer.wake)
-            self.summarizer.start()  # after the file is made and migrated; it takes the stored marks
+            self._summarizer.start()  # after the file is made and migrated; it takes the stored marks
         return self._store
 
     def _get_reader(self) -> Store:
         reader: Store | None = getattr(self._local, "store", None)
         if reader is None:
-            self.call(lambda s: None)  # the writer makes and migrates the file first
+            if not self._started:
+                self.start()  # the writer makes and migrates the file first
             reader = self._local.store = Store(self.path, on_stale=self.summarizer.wake)
             self._opened.append(reader)
         return reader
 
     def start(self) -> None:
         """Open the store and start the summarizer now (else on the first request)."""
-        self.call(lambda s: None)
+        self.call(ready)
+        self._started = True
 
     async def run(self, fn: Callable[[Store], T]) -> T:
+        if self.writer is not None:
+            return await asyncio.wrap_future(self.writer.submit(fn))
         return await asyncio.get_running_loop().run_in_executor(self._pool, lambda: fn(self._get()))
 
     async def read(self, fn: Callable[[Store], T]) -> T:
@@ -169,6 +193,8 @@ class StoreThread:
 
     def call(self, fn: Callable[[Store], T]) -> T:
         """`run` for a thread other than the event loop's (the feed watcher): waits for the result."""
+        if self.writer is not None:
+            return self.writer.submit(fn).result()
         return self._pool.submit(lambda: fn(self._get())).result()
 
     def close(self) -> None:
@@ -186,6 +212,8 @@ class StoreThread:
         self._opened.clear()
         self._pool.submit(_close).result()
         self._pool.shutdown(wait=True)
+        if self._summarizer.pool is not None:
+            self._summarizer.pool.shutdown(cancel_futures=True)
 
 
 # ---- the token ---------------------------------------------------------------------------------
@@ -387,8 +415,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The worker processes are spawned, never forked, and before the watcher's thread starts.
         app.state.pool = _process_pool(workers) if workers > 0 else None
-        if store.mode == "process":  # spawned, and before the store's threads start
-            store.summarizer.pool = _process_pool(1)
+        store.spawn()  # before the store's threads start
         await asyncio.to_thread(store.start)  # the summarizer takes the marks a restart left
         if watcher is not None:
             watcher.start(store.call)
@@ -397,9 +424,7 @@ def create_app(
             logging.getLogger("newsfuse.watch").warning("watch: a poll still running at shutdown was abandoned")
         if app.state.pool is not None:
             app.state.pool.shutdown(cancel_futures=True)
-        store.close()
-        if store.summarizer.pool is not None:
-            store.summarizer.pool.shutdown(cancel_futures=True)
+        await asyncio.to_thread(store.close)
 
     app = FastAPI(
         title="newsfuse",
@@ -523,7 +548,8 @@ def _store_routes(app: FastAPI, store: StoreThread) -> None:
         articles, problems = await _request_articles(request)
         if not articles:
             raise HTTPException(422, "no article could be read: " + "; ".join(problems))
-        results = await store.run(lambda s: s.ingest(articles, summarize=True))
+        # Data, not a lambda: with summarizer="writer" the call is pickled to the writer process.
+        results = await store.run(StoreCall("ingest", {"articles": articles, "summarize": True}))
         return ArticlesOut(stored=[stored_out(r) for r in results], problems=problems)
 
     @app.get("/api/stories", response_model=list[StoryInfoOut], tags=["api"])
@@ -592,17 +618,31 @@ def cached_build(
 ) -> Built:
     """`build` over the story as loaded now, or what it built at the same `story_state`: an
     unchanged story's next read costs one indexed query and a lookup, not seconds of a big story.
-    Kept only when what was loaded is that state (an ingest may commit between the two reads)."""
+    Reads at one state while it is being built wait for that build (`StoryCache.once`). Kept
+    only when what was loaded is that state (an ingest may commit between the two reads)."""
     state = story_state(store, story_id)
-    if state is not None and (hit := cache.get((story_id, kind), state)) is not None:
+    if state is None:  # no such story: load_story says so
+        return build(load_story(store, story_id))
+    key = (story_id, kind)
+    if (hit := cache.get(key, state)) is not None:
         return hit
+    return cache.once(key, state, lambda: _build_and_keep(cache, store, story_id, build, key, state))
+
+
+def _build_and_keep(
+    cache: StoryCache[Built],
+    store: Store,
+    story_id: int,
+    build: Callable[[Loaded], Built],
+    key: tuple[int, str],
+    state: tuple[int, int, bool],
+) -> Built:
     loaded = load_story(store, story_id)
     value = build(loaded)
     found, latest, _ = loaded
-    if state is not None:
-        size, covered, stale = state
-        if (len(found.articles), latest.articles, latest.updating) == (size, covered, stale or covered != size):
-            cache.put((story_id, kind), state, value)
+    size, covered, stale = state
+    if (len(found.articles), latest.articles, latest.updating) == (size, covered, stale or covered != size):
+        cache.put(key, state, value)
     return value
 
 

@@ -6,7 +6,8 @@ import bisect
 import functools
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import Future
 from datetime import datetime
 from typing import Generic, TypeVar
 
@@ -59,7 +60,31 @@ class StoryCache(Generic[Built]):
         self.size = size
         self._held = 0
         self._entries: OrderedDict[Hashable, tuple[Hashable, Built]] = OrderedDict()
+        self._building: dict[tuple[Hashable, Hashable], Future[Built]] = {}
         self._lock = threading.Lock()
+
+    def once(self, key: Hashable, state: Hashable, build: Callable[[], Built]) -> Built:
+        """`build()`, or what another reading thread already building `key` at `state` builds:
+        one build per story state however many reads ask at once (a growing story changes with
+        every ingest, and each reader of its page was building it anew)."""
+        with self._lock:
+            running = self._building.get((key, state))
+            if running is None:
+                mine: Future[Built] = Future()
+                self._building[(key, state)] = mine
+        if running is not None:
+            return running.result()
+        try:
+            value = build()
+        except BaseException as error:
+            mine.set_exception(error)
+            raise
+        else:
+            mine.set_result(value)
+            return value
+        finally:
+            with self._lock:
+                del self._building[(key, state)]
 
     def get(self, key: Hashable, state: Hashable) -> Built | None:
         with self._lock:
