@@ -45,6 +45,51 @@ def test_candidates_are_distinct_packings_within_the_budget():
         assert sum(lengths[:-1]) <= 40  # over the budget by at most its last sentence, as pack
 
 
+VARIANT = CANDIDATE_FEATURES.index("variant")
+
+
+def test_article_lead_candidates_are_each_articles_opening_in_order():
+    story = small_story()
+    made = candidates(story, 40, LearnedSelector.load(), RerankSettings(article_leads=5))
+    assert made is not None
+    leads = [c for c, v in zip(made.chosen, made.matrix[:, VARIANT]) if v == 3]
+    assert leads  # some article's opening is not already another candidate
+    for chosen in leads:
+        sents = [story.sentences[made.feats.candidates[i]] for i in chosen]
+        assert len({s.document for s in sents}) == 1
+        assert [s.position for s in sents] == sorted(s.position for s in sents) and sents[0].position == 0
+    assert not any(
+        v == 3
+        for v in candidates(story, 40, LearnedSelector.load(), RerankSettings(article_leads=0)).matrix[:, VARIANT]
+    )
+
+
+def test_half_quotes_are_packed_only_when_nothing_else_is_left():
+    """A story whose articles end on a quotation they open and do not close: with `whole_quotes`
+    no candidate holds it while others fill the budget; without it, some do."""
+    from newsfuse.model import Article, Story
+    from newsfuse.prepare import prepare
+    from newsfuse.select.order import unbalanced_quotes
+
+    half = 'The minister said: "The ceasefire will hold in every province of the country from Monday on.'
+    texts = [
+        "Officials from both sides met in Geneva to sign the ceasefire agreement after weeks of talks. "
+        f"The United Nations welcomed the deal and promised monitors for the border regions soon. {half}",
+        "Aid groups said they would send food convoys to the besieged towns within days of the ceasefire. "
+        f"Residents of the capital celebrated in the streets as the news of the agreement spread. {half}",
+    ]
+    story = prepare(Story(articles=[Article(text=t, outlet=f"o{i}") for i, t in enumerate(texts)]))
+    scorer = LearnedSelector.load()
+
+    def halves(settings: RerankSettings) -> int:
+        made = candidates(story, 50, scorer, settings)
+        assert made is not None
+        return sum(unbalanced_quotes(story.sentences[made.feats.candidates[i]].text) for c in made.chosen for i in c)
+
+    assert halves(RerankSettings(whole_quotes=False)) > 0
+    assert halves(RerankSettings(whole_quotes=True)) == 0
+
+
 def test_the_model_chooses_the_candidate():
     """A model that likes long summaries and one that likes short ones pick different candidates,
     each the one its model scores highest."""

@@ -25,6 +25,7 @@ from ..model import Sentence
 from ..prepare import PreparedStory
 from ._base import pack, register
 from .learned import LearnedSelector, ModelFile
+from .order import unbalanced_quotes
 from .trees import read_trees
 
 if TYPE_CHECKING:
@@ -139,6 +140,17 @@ class RerankSettings:
     doc_priority: bool = True
     # Candidates of the full-length packing with one of its first `swaps` sentences left out.
     swaps: int = 6
+    # Candidates that are one article's lead (its sentences in order, to the budget), for the
+    # `article_leads` articles that best cover the story (document priority); 0: none. They raise
+    # the oracle over the candidates from 49.1 / 18.5 to 50.4 / 20.7 on fulltext-dev (the best of
+    # five leads alone: 47.9 / 19.3); the retrained reranker gains +0.3 / +0.2 there, nothing on
+    # validation (docs/benchmarks.md, "Reranker candidates"). 5 is not tuned (stories average 3).
+    article_leads: int = 5
+    # Sentences with a half quote (an odd number of double quotation marks) are packed only when
+    # nothing else is left, as misfits are: the order stage leaves them out of the summary anyway,
+    # so the model picks among the summaries as they will stand (with the lead candidates, after
+    # the order stage: +0.1 / +0.1 fulltext-dev, +0.2 / +0.1 validation, 500).
+    whole_quotes: bool = True
 
     def __post_init__(self) -> None:
         if self.redundancy not in REDUNDANCY:
@@ -153,6 +165,8 @@ class RerankSettings:
             "similarity": self.similarity,
             "doc_priority": int(self.doc_priority),
             "swaps": self.swaps,
+            "article_leads": self.article_leads,
+            "whole_quotes": int(self.whole_quotes),
         }
 
     @classmethod
@@ -166,6 +180,9 @@ class RerankSettings:
                 similarity=float(data.get("similarity", cls.similarity)),
                 doc_priority=bool(data.get("doc_priority", cls.doc_priority)),
                 swaps=int(data.get("swaps", cls.swaps)),
+                # a file without these keys predates them: its model learned candidates made without
+                article_leads=int(data.get("article_leads", 0)),
+                whole_quotes=bool(data.get("whole_quotes", False)),
             )
         except (TypeError, ValueError) as err:
             raise ModelError(f"{where}: bad reranker settings ({err})") from err
@@ -280,12 +297,18 @@ def candidates(
     if n == 0:
         return None
     sents, lengths, scores, docs, prio, order = _scored(story, feats, scorer)
+    half = np.zeros(n, dtype=bool)
+    if settings.whole_quotes:
+        half = _remembered(feats, ("half",), lambda: np.array([unbalanced_quotes(s.text) for s in sents], dtype=bool))
+        if half.any():
+            scores = np.where(half & (scores > -5), scores - 10.0, scores)
+            order = list(np.argsort(-scores, kind="stable"))
     redundant = _redundancy(feats, settings)
     made: list[tuple[list[int], int, float]] = []  # (chosen, variant, share)
     orders = [(order, 0)]
     if settings.doc_priority:
         best = int(np.argmax(prio))
-        leads = [i for i in order if docs[i] == best and sents[i].position == 0]
+        leads = [i for i in order if docs[i] == best and sents[i].position == 0 and not half[i]]
         if leads and leads[0] != order[0]:
             orders.append((leads + [i for i in order if i != leads[0]], 1))
     for ranked, variant in orders:
@@ -295,6 +318,9 @@ def candidates(
     for k in range(min(settings.swaps, len(full))):
         ranked = [i for i in order if i != full[k]]
         made.append((pack(sents, ranked, budget, redundant), 2, 1.0))
+    for document in np.argsort(-prio, kind="stable")[: settings.article_leads].tolist():
+        in_order = sorted(np.flatnonzero((docs == document) & (scores > -5)).tolist(), key=lambda i: sents[i].position)
+        made.append((pack(sents, in_order, budget, redundant), 3, 1.0))
     unique: dict[frozenset[int], tuple[list[int], int, float]] = {}
     for chosen, variant, share in made:
         if chosen:
