@@ -90,6 +90,38 @@ def test_half_quotes_are_packed_only_when_nothing_else_is_left():
     assert halves(RerankSettings(whole_quotes=True)) == 0
 
 
+def test_a_pointing_back_sentence_is_packed_only_after_its_referent():
+    """Articles whose shared news is told in sentences opening with "He" and "However": with
+    `referents` each such sentence in a candidate comes after the sentence before it in its
+    article; without it, some candidate holds one alone."""
+    from newsfuse.model import Article, Story
+    from newsfuse.prepare import prepare
+    from newsfuse.select.order import needs_referent, predecessor
+
+    texts = [
+        "The mayor of the city met the striking bus drivers at the town hall on Tuesday morning. "
+        "He promised the drivers a pay rise and new buses after the long strike over wages. "
+        "However, the drivers said the strike over wages would go on until the pay rise was signed.",
+        "Bus drivers in the city have been on strike for three weeks, leaving thousands without transport. "
+        "He promised the drivers a pay rise and new buses, the mayor's office said after the strike talks. "
+        "However, the drivers said the strike would go on until the pay rise and the new buses were signed.",
+    ]
+    story = prepare(Story(articles=[Article(text=t, outlet=f"o{i}") for i, t in enumerate(texts)]))
+    scorer = LearnedSelector.load()
+
+    def alone(settings: RerankSettings) -> int:
+        made = candidates(story, 40, scorer, settings)
+        assert made is not None
+        count = 0
+        for chosen in made.chosen:
+            sents = [story.sentences[made.feats.candidates[i]] for i in chosen]
+            count += sum(needs_referent(s.text) and predecessor(story, s) not in sents[:k] for k, s in enumerate(sents))
+        return count
+
+    assert alone(RerankSettings(referents=False)) > 0
+    assert alone(RerankSettings(referents=True)) == 0
+
+
 def test_the_model_chooses_the_candidate():
     """A model that likes long summaries and one that likes short ones pick different candidates,
     each the one its model scores highest."""
