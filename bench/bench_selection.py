@@ -269,7 +269,8 @@ def _oracle(reranker: Reranker, clusters: list[tuple]) -> tuple[float, float]:
 
 def cmd_candidates(args) -> None:
     """The reranker against revision --old's, each before and after the order stage, the new
-    candidate kinds left out one at a time (same model, not retrained), and the candidates' oracle."""
+    candidate kinds left out one at a time (same model, not retrained), and the candidates' oracle.
+    No CPU column: a story's features are computed once and shared, so the first reranker pays them."""
     learned = LearnedSelector.load(args.model)
     new = Reranker.load().with_scorer(learned)
     old = _old_reranker(args.old, learned)
@@ -277,6 +278,7 @@ def cmd_candidates(args) -> None:
         f"rerank at {args.old}": old,
         "rerank, no half-quote demotion": new.with_settings(replace(new.settings, whole_quotes=False)),
         "rerank, no article-lead candidates": new.with_settings(replace(new.settings, article_leads=0)),
+        "rerank, openers without their referent packed": new.with_settings(replace(new.settings, referents=False)),
         "rerank (this branch)": new,
     }
     systems: dict = {"lead (arranged)": _arranged(get_selector("lead"))}
@@ -290,19 +292,34 @@ def cmd_candidates(args) -> None:
     sets = {kind: prepared(kind, limit) for kind, limit in kinds}
     results = {kind: run(systems, clusters) for kind, clusters in sets.items()}
     print(
-        f"| system | fulltext-dev ({len(sets['fulltext'])}) R1 / R2 / RL / RLsum | validation ({len(sets['validation'])}) R1 / R2 / RL / RLsum | words full / val | median CPU ms full / val |"
+        f"| system | fulltext-dev ({len(sets['fulltext'])}) R1 / R2 / RL / RLsum | validation ({len(sets['validation'])}) R1 / R2 / RL / RLsum | words full / val |"
     )
-    print("|---|---|---|---|---|")
+    print("|---|---|---|---|")
     for name in systems:
         f, v = results["fulltext"][name], results["validation"][name]
         cells = [" / ".join(f"{s[k]:.2f}" for k in ROUGE_TYPES) for s in (f, v)]
-        print(
-            f"| {name} | {cells[0]} | {cells[1]} | {f['words']:.0f} / {v['words']:.0f} | {f['cpu_median']:.1f} / {v['cpu_median']:.1f} |"
-        )
+        print(f"| {name} | {cells[0]} | {cells[1]} | {f['words']:.0f} / {v['words']:.0f} |")
     print("\n| candidates' oracle (the best of each story's, R1 / R2) | fulltext-dev | validation |\n|---|---|---|")
     for name in (f"rerank at {args.old}", "rerank (this branch)"):
         cells = [" / ".join(f"{x:.2f}" for x in _oracle(rerankers[name], sets[kind])) for kind, _ in kinds]
         print(f"| {name} | {cells[0]} | {cells[1]} |")
+    _cost({f"rerank at {args.old}": old, "rerank (this branch)": new})
+
+
+def _cost(rerankers: dict) -> None:
+    """Median CPU ms a fulltext-dev cluster of each reranker, each on its own fresh copy of the
+    prepared stories (nothing shared), the two alternated twice."""
+    times: dict[str, list[float]] = {name: [] for name in rerankers}
+    for _ in range(2):
+        for name, reranker in rerankers.items():
+            for story, _reference in prepared("fulltext", None):
+                start = time.process_time()
+                reranker(story, default_budget(story))
+                times[name].append(1000 * (time.process_time() - start))
+    print(
+        "\nmedian CPU ms a fulltext-dev cluster (fresh stories): "
+        + ", ".join(f"{name} {np.median(t):.1f}" for name, t in times.items())
+    )
 
 
 def main() -> None:
