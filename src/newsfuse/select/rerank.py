@@ -142,19 +142,20 @@ class RerankSettings:
     swaps: int = 6
     # Candidates that are one article's lead (its sentences in order, to the budget), for the
     # `article_leads` articles that best cover the story (document priority); 0: none. They raise
-    # the oracle over the candidates from 49.1 / 18.5 to 50.4 / 20.7 on fulltext-dev (the best of
-    # five leads alone: 47.9 / 19.3); the retrained reranker gains +0.3 / +0.2 there, nothing on
-    # validation (docs/benchmarks.md, "Reranker candidates"). 5 is not tuned (stories average 3).
+    # the oracle over the candidates on fulltext-dev from 49.1 / 18.5 to 49.9 / 20.4 (with the two
+    # settings below); left out, the summary after the order stage loses 0.2 / 0.2 on validation
+    # (500), nothing on fulltext-dev (docs/benchmarks.md, "Reranker candidates as the summary will
+    # stand"). 5 is not tuned (stories average 3 articles).
     article_leads: int = 5
     # Sentences with a half quote (an odd number of double quotation marks) are packed only when
     # nothing else is left, as misfits are: the order stage leaves them out of the summary anyway,
-    # so the model picks among the summaries as they will stand (with the lead candidates, after
-    # the order stage: +0.1 / +0.1 fulltext-dev, +0.2 / +0.1 validation, 500).
+    # so the model picks among summaries as they will stand (left out: -0.2 / -0.15 on validation
+    # after the order stage; fulltext-dev, nearly without half quotes, the same).
     whole_quotes: bool = True
     # A sentence opening with a pronoun or a connective (`order.needs_referent`) is packed only
     # after the sentence before it in its article: the order stage would bring that one in,
-    # displacing the summary's last choices (with the model trained without it, after the order
-    # stage: +0.5 / +0.5 on fulltext-dev and on validation, 500).
+    # displacing the summary's last choices (left out: -0.3 / -0.25 on validation after the order
+    # stage; fulltext-dev +0.15 / +0.1, within its noise).
     referents: bool = True
 
     def __post_init__(self) -> None:
