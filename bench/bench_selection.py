@@ -6,6 +6,7 @@ Usage (from the repo root):
     PYTHONPATH=src python3 bench/bench_selection.py ablation           # feature groups (retrains)
     PYTHONPATH=src python3 bench/bench_selection.py length             # fixed lengths vs the rule
     PYTHONPATH=src python3 bench/bench_selection.py rerank             # summary-level selection ablation
+    PYTHONPATH=src python3 bench/bench_selection.py candidates --old REV   # the reranker's candidates against REV's
 Options: --val N (validation clusters, default 500), --train N (ablation training clusters).
 """
 
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -24,8 +27,9 @@ from newsfuse.features import FEATURES, GROUPS
 from newsfuse.prepare import prepare
 from newsfuse.select import default_budget, get_selector
 from newsfuse.select.learned import MODEL_PATH, LearnedSelector, ModelFile
-from newsfuse.select.rerank import CANDIDATE_FEATURES, Reranker, RerankSettings, candidates
-from newsfuse.train import build_rows
+from newsfuse.select.order import arrange
+from newsfuse.select.rerank import CANDIDATE_FEATURES, RERANK_VERSION, Reranker, RerankSettings, candidates
+from newsfuse.train import build_rows, rouge12
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 FULLTEXT = DATA / "fulltext-dev.jsonl"
@@ -228,15 +232,106 @@ def cmd_rerank(args) -> None:
         )
 
 
+def _old_reranker(rev: str, scorer: LearnedSelector) -> Reranker:
+    """The reranker model file of revision `rev` (a file without the newer candidate settings reads
+    as the candidates it was trained on), over the sentence scorer given."""
+    text = subprocess.run(
+        ["git", "-C", str(Path(__file__).resolve().parents[1]), "show", f"{rev}:src/newsfuse/models/rerank.json"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
+        handle.write(text)
+        handle.flush()
+        model = ModelFile.read(handle.name, RERANK_VERSION, CANDIDATE_FEATURES)
+    return Reranker.from_model_file(model, scorer)
+
+
+def _arranged(selector):
+    """The selector as the pipeline gives it: its sentences through the order stage."""
+    return lambda story, budget: arrange(story, selector(story, budget), budget, lambda words: selector(story, words))
+
+
+def _oracle(reranker: Reranker, clusters: list[tuple]) -> tuple[float, float]:
+    """Mean rouge1 / rouge2 of each story's best candidate (by their sum) under the reranker's settings."""
+    best = []
+    for story, reference in clusters:
+        made = candidates(story, default_budget(story), reranker.scorer, reranker.settings)
+        if made is None:
+            best.append((0.0, 0.0))
+            continue
+        texts = ["\n".join(story.sentences[made.feats.candidates[i]].text for i in c) for c in made.chosen]
+        best.append(max((rouge12(t, reference) for t in texts), key=sum))
+    r1, r2 = np.mean(best, axis=0)
+    return float(r1), float(r2)
+
+
+def cmd_candidates(args) -> None:
+    """The reranker against revision --old's, each before and after the order stage, the new
+    candidate kinds left out one at a time (same model, not retrained), and the candidates' oracle.
+    No CPU column: a story's features are computed once and shared, so the first reranker pays them."""
+    learned = LearnedSelector.load(args.model)
+    new = Reranker.load().with_scorer(learned)
+    old = _old_reranker(args.old, learned)
+    rerankers = {
+        f"rerank at {args.old}": old,
+        "rerank, no half-quote demotion": new.with_settings(replace(new.settings, whole_quotes=False)),
+        "rerank, no article-lead candidates": new.with_settings(replace(new.settings, article_leads=0)),
+        "rerank, openers without their referent packed": new.with_settings(replace(new.settings, referents=False)),
+        "rerank (this branch)": new,
+    }
+    systems: dict = {"lead (arranged)": _arranged(get_selector("lead"))}
+    for name, reranker in rerankers.items():
+        systems[f"{name}, before order"] = reranker
+        systems[f"{name}, after order"] = _arranged(reranker)
+    warm = prepared("fulltext", 1)[0][0]
+    for selector in systems.values():
+        selector(warm, 100)  # imports and model loads, excluded
+    kinds = (("fulltext", None), ("validation", args.val))
+    sets = {kind: prepared(kind, limit) for kind, limit in kinds}
+    results = {kind: run(systems, clusters) for kind, clusters in sets.items()}
+    print(
+        f"| system | fulltext-dev ({len(sets['fulltext'])}) R1 / R2 / RL / RLsum | validation ({len(sets['validation'])}) R1 / R2 / RL / RLsum | words full / val |"
+    )
+    print("|---|---|---|---|")
+    for name in systems:
+        f, v = results["fulltext"][name], results["validation"][name]
+        cells = [" / ".join(f"{s[k]:.2f}" for k in ROUGE_TYPES) for s in (f, v)]
+        print(f"| {name} | {cells[0]} | {cells[1]} | {f['words']:.0f} / {v['words']:.0f} |")
+    print("\n| candidates' oracle (the best of each story's, R1 / R2) | fulltext-dev | validation |\n|---|---|---|")
+    for name in (f"rerank at {args.old}", "rerank (this branch)"):
+        cells = [" / ".join(f"{x:.2f}" for x in _oracle(rerankers[name], sets[kind])) for kind, _ in kinds]
+        print(f"| {name} | {cells[0]} | {cells[1]} |")
+    _cost({f"rerank at {args.old}": old, "rerank (this branch)": new})
+
+
+def _cost(rerankers: dict) -> None:
+    """Median CPU ms a fulltext-dev cluster of each reranker, each on its own fresh copy of the
+    prepared stories (nothing shared), the two alternated twice."""
+    times: dict[str, list[float]] = {name: [] for name in rerankers}
+    for _ in range(2):
+        for name, reranker in rerankers.items():
+            for story, _reference in prepared("fulltext", None):
+                start = time.process_time()
+                reranker(story, default_budget(story))
+                times[name].append(1000 * (time.process_time() - start))
+    print(
+        "\nmedian CPU ms a fulltext-dev cluster (fresh stories): "
+        + ", ".join(f"{name} {np.median(t):.1f}" for name, t in times.items())
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["results", "tune", "ablation", "length", "rerank"])
+    parser.add_argument("command", choices=["results", "tune", "ablation", "length", "rerank", "candidates"])
     parser.add_argument("--val", type=int, default=500)
     parser.add_argument("--train", type=int, default=15000)
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--model", default=None)
     parser.add_argument("--rows", default=None, help="np.savez of build_rows output, to skip feature building")
     parser.add_argument("--target", default="oracle", help="ablation objective: oracle (binary), rank, soft")
+    parser.add_argument("--old", default="HEAD", help="candidates: the revision whose reranker is compared")
     args = parser.parse_args()
     {
         "results": cmd_results,
@@ -244,6 +339,7 @@ def main() -> None:
         "ablation": cmd_ablation,
         "length": cmd_length,
         "rerank": cmd_rerank,
+        "candidates": cmd_candidates,
     }[args.command](args)
 
 

@@ -45,6 +45,83 @@ def test_candidates_are_distinct_packings_within_the_budget():
         assert sum(lengths[:-1]) <= 40  # over the budget by at most its last sentence, as pack
 
 
+VARIANT = CANDIDATE_FEATURES.index("variant")
+
+
+def test_article_lead_candidates_are_each_articles_opening_in_order():
+    story = small_story()
+    made = candidates(story, 40, LearnedSelector.load(), RerankSettings(article_leads=5))
+    assert made is not None
+    leads = [c for c, v in zip(made.chosen, made.matrix[:, VARIANT]) if v == 3]
+    assert leads  # some article's opening is not already another candidate
+    for chosen in leads:
+        sents = [story.sentences[made.feats.candidates[i]] for i in chosen]
+        assert len({s.document for s in sents}) == 1
+        assert [s.position for s in sents] == sorted(s.position for s in sents) and sents[0].position == 0
+    assert not any(
+        v == 3
+        for v in candidates(story, 40, LearnedSelector.load(), RerankSettings(article_leads=0)).matrix[:, VARIANT]
+    )
+
+
+def test_half_quotes_are_packed_only_when_nothing_else_is_left():
+    """A story whose articles end on a quotation they open and do not close: with `whole_quotes`
+    no candidate holds it while others fill the budget; without it, some do."""
+    from newsfuse.model import Article, Story
+    from newsfuse.prepare import prepare
+    from newsfuse.select.order import unbalanced_quotes
+
+    half = 'The minister said: "The ceasefire will hold in every province of the country from Monday on.'
+    texts = [
+        "Officials from both sides met in Geneva to sign the ceasefire agreement after weeks of talks. "
+        f"The United Nations welcomed the deal and promised monitors for the border regions soon. {half}",
+        "Aid groups said they would send food convoys to the besieged towns within days of the ceasefire. "
+        f"Residents of the capital celebrated in the streets as the news of the agreement spread. {half}",
+    ]
+    story = prepare(Story(articles=[Article(text=t, outlet=f"o{i}") for i, t in enumerate(texts)]))
+    scorer = LearnedSelector.load()
+
+    def halves(settings: RerankSettings) -> int:
+        made = candidates(story, 50, scorer, settings)
+        assert made is not None
+        return sum(unbalanced_quotes(story.sentences[made.feats.candidates[i]].text) for c in made.chosen for i in c)
+
+    assert halves(RerankSettings(whole_quotes=False)) > 0
+    assert halves(RerankSettings(whole_quotes=True)) == 0
+
+
+def test_a_pointing_back_sentence_is_packed_only_after_its_referent():
+    """Articles whose shared news is told in sentences opening with "He" and "However": with
+    `referents` each such sentence in a candidate comes after the sentence before it in its
+    article; without it, some candidate holds one alone."""
+    from newsfuse.model import Article, Story
+    from newsfuse.prepare import prepare
+    from newsfuse.select.order import needs_referent, predecessor
+
+    texts = [
+        "The mayor of the city met the striking bus drivers at the town hall on Tuesday morning. "
+        "He promised the drivers a pay rise and new buses after the long strike over wages. "
+        "However, the drivers said the strike over wages would go on until the pay rise was signed.",
+        "Bus drivers in the city have been on strike for three weeks, leaving thousands without transport. "
+        "He promised the drivers a pay rise and new buses, the mayor's office said after the strike talks. "
+        "However, the drivers said the strike would go on until the pay rise and the new buses were signed.",
+    ]
+    story = prepare(Story(articles=[Article(text=t, outlet=f"o{i}") for i, t in enumerate(texts)]))
+    scorer = LearnedSelector.load()
+
+    def alone(settings: RerankSettings) -> int:
+        made = candidates(story, 40, scorer, settings)
+        assert made is not None
+        count = 0
+        for chosen in made.chosen:
+            sents = [story.sentences[made.feats.candidates[i]] for i in chosen]
+            count += sum(needs_referent(s.text) and predecessor(story, s) not in sents[:k] for k, s in enumerate(sents))
+        return count
+
+    assert alone(RerankSettings(referents=False)) > 0
+    assert alone(RerankSettings(referents=True)) == 0
+
+
 def test_the_model_chooses_the_candidate():
     """A model that likes long summaries and one that likes short ones pick different candidates,
     each the one its model scores highest."""
