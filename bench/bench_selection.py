@@ -214,22 +214,28 @@ def rerank_systems(model: str | None) -> dict:
 def cmd_rerank(args) -> None:
     """Summary-level selection: each addition as a row, fulltext-dev and validation in one run."""
     systems = rerank_systems(args.model)
+    rouge_rows(systems, {kind: prepared(kind, limit) for kind, limit in (("fulltext", None), ("validation", args.val))})
+
+
+def rouge_rows(systems: dict, sets: dict, cpu: bool = True) -> dict:
+    """Each system's ROUGE on the fulltext and validation clusters (imports and model loads
+    excluded), printed as one table (`cpu`: with the median CPU column); the results returned."""
     warm = prepared("fulltext", 1)[0][0]
     for selector in systems.values():
         selector(warm, 100)  # imports and model loads, excluded
-    results = {
-        kind: run(systems, prepared(kind, limit)) for kind, limit in (("fulltext", None), ("validation", args.val))
-    }
+    results = {kind: run(systems, clusters) for kind, clusters in sets.items()}
+    cpu_head, cpu_rule = (" median CPU ms full / val |", "---|") if cpu else ("", "")
     print(
-        f"| system | fulltext-dev (50) R1 / R2 / RL / RLsum | validation ({args.val}) R1 / R2 / RL / RLsum | words full / val | median CPU ms full / val |"
+        f"| system | fulltext-dev ({len(sets['fulltext'])}) R1 / R2 / RL / RLsum "
+        f"| validation ({len(sets['validation'])}) R1 / R2 / RL / RLsum | words full / val |{cpu_head}"
     )
-    print("|---|---|---|---|---|")
+    print(f"|---|---|---|---|{cpu_rule}")
     for name in systems:
         f, v = results["fulltext"][name], results["validation"][name]
         cells = [" / ".join(f"{s[k]:.2f}" for k in ROUGE_TYPES) for s in (f, v)]
-        print(
-            f"| {name} | {cells[0]} | {cells[1]} | {f['words']:.0f} / {v['words']:.0f} | {f['cpu_median']:.1f} / {v['cpu_median']:.1f} |"
-        )
+        cost = f" {f['cpu_median']:.1f} / {v['cpu_median']:.1f} |" if cpu else ""
+        print(f"| {name} | {cells[0]} | {cells[1]} | {f['words']:.0f} / {v['words']:.0f} |{cost}")
+    return results
 
 
 def _old_reranker(rev: str, scorer: LearnedSelector) -> Reranker:
@@ -285,20 +291,9 @@ def cmd_candidates(args) -> None:
     for name, reranker in rerankers.items():
         systems[f"{name}, before order"] = reranker
         systems[f"{name}, after order"] = _arranged(reranker)
-    warm = prepared("fulltext", 1)[0][0]
-    for selector in systems.values():
-        selector(warm, 100)  # imports and model loads, excluded
     kinds = (("fulltext", None), ("validation", args.val))
     sets = {kind: prepared(kind, limit) for kind, limit in kinds}
-    results = {kind: run(systems, clusters) for kind, clusters in sets.items()}
-    print(
-        f"| system | fulltext-dev ({len(sets['fulltext'])}) R1 / R2 / RL / RLsum | validation ({len(sets['validation'])}) R1 / R2 / RL / RLsum | words full / val |"
-    )
-    print("|---|---|---|---|")
-    for name in systems:
-        f, v = results["fulltext"][name], results["validation"][name]
-        cells = [" / ".join(f"{s[k]:.2f}" for k in ROUGE_TYPES) for s in (f, v)]
-        print(f"| {name} | {cells[0]} | {cells[1]} | {f['words']:.0f} / {v['words']:.0f} |")
+    rouge_rows(systems, sets, cpu=False)
     print("\n| candidates' oracle (the best of each story's, R1 / R2) | fulltext-dev | validation |\n|---|---|---|")
     for name in (f"rerank at {args.old}", "rerank (this branch)"):
         cells = [" / ".join(f"{x:.2f}" for x in _oracle(rerankers[name], sets[kind])) for kind, _ in kinds]
