@@ -14,7 +14,7 @@ from ..prepare import PreparedStory
 if TYPE_CHECKING:
     from ..settings import Options
 
-__all__ = ["Selector", "register", "get_selector", "available", "default_budget", "pack"]
+__all__ = ["Selector", "register", "get_selector", "available", "default_budget", "pack", "lowered", "fitting"]
 
 # Default length rule: 40% of the story's body words, between 60 and 260 words. 260 is the
 # mean length of Multi-News reference summaries; 40% keeps a two-short-article story from
@@ -29,6 +29,21 @@ BUDGET_SLACK = 5
 # 50 words (`bench/bench_selection.py tune`), for the centrality and the learned selector alike.
 MIN_WORDS = 6
 MAX_WORDS = 70
+
+# ... a misfit (outside those lengths; for the reranker also a half quote) has its score lowered
+# by MISFIT_PENALTY, so a greedy packing reaches it only when nothing else is left; a fitting
+# sentence's score stays above -MISFIT_PENALTY / 2 (the scorers' outputs are a few units wide).
+MISFIT_PENALTY = 10.0
+
+
+def lowered(scores: np.ndarray, misfit: np.ndarray) -> np.ndarray:
+    """The scores with each misfit's lowered by MISFIT_PENALTY."""
+    return np.where(misfit, scores - MISFIT_PENALTY, scores)
+
+
+def fitting(scores: np.ndarray) -> np.ndarray:
+    """True where a score of `lowered` was not lowered."""
+    return scores > -MISFIT_PENALTY / 2
 
 
 class Selector(Protocol):

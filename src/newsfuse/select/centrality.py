@@ -9,7 +9,7 @@ import numpy as np
 
 from ..model import Sentence
 from ..prepare import PreparedStory
-from ._base import MAX_WORDS, MIN_WORDS, pack, register, similarity_redundancy
+from ._base import MAX_WORDS, MIN_WORDS, lowered, pack, register, similarity_redundancy
 
 if TYPE_CHECKING:
     from ..settings import Options
@@ -66,8 +66,8 @@ class CentralitySelector:
         vectors = story.views.tfidf()
         similarity = np.asarray((vectors[cands] @ vectors.T).todense())
         scores = salience(story, similarity, cands, self.weights)
-        fits = np.array([MIN_WORDS <= story.sentences[i].words <= MAX_WORDS for i in cands])
-        scores = np.where(fits, scores, scores - 10.0)  # misfits only when nothing else is left
+        fits = np.array([MIN_WORDS <= story.sentences[i].words <= MAX_WORDS for i in cands], dtype=bool)
+        scores = lowered(scores, ~fits)  # misfits only when nothing else is left
         ranked = np.argsort(-scores, kind="stable").tolist()
         local = [story.sentences[i] for i in cands]
         redundant = similarity_redundancy(similarity[:, cands], self.weights.redundancy)

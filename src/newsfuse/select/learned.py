@@ -22,7 +22,7 @@ from ..errors import ModelError
 from ..features import FEATURES, MAX_OFFSET, candidate_reach, story_features
 from ..model import Sentence
 from ..prepare import PreparedStory
-from ._base import BUDGET_SLACK, MAX_WORDS, MIN_WORDS, register
+from ._base import BUDGET_SLACK, MAX_WORDS, MIN_WORDS, lowered, register
 from .trees import read_trees
 
 if TYPE_CHECKING:
@@ -315,7 +315,7 @@ class LearnedSelector:
         sents = [story.sentences[i] for i in feats.candidates]
         lengths = np.array([s.words for s in sents])
         fits = (lengths >= opts.min_words) & (lengths <= opts.max_words)
-        scores = np.where(fits, scores, scores - 10.0)  # misfits only when nothing else is left
+        scores = lowered(scores, ~fits)  # misfits only when nothing else is left
         trigrams = _trigram_matrix(feats.tokens) if opts.trigram_block else None
         chosen = _greedy(scores, lengths, feats.similarity, trigrams, budget, opts.mmr, opts.block_share)
         return [sents[i] for i in chosen]

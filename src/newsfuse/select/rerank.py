@@ -23,7 +23,7 @@ from ..errors import ModelError
 from ..features import FEATURES, StoryFeatures, story_features
 from ..model import Sentence
 from ..prepare import PreparedStory
-from ._base import pack, register
+from ._base import MISFIT_PENALTY, fitting, lowered, pack, register
 from .learned import LearnedSelector, ModelFile, resolved_once
 from .order import needs_referent, predecessor, unbalanced_quotes
 from .trees import read_trees
@@ -308,7 +308,7 @@ def _scored(story: PreparedStory, feats: StoryFeatures, scorer: LearnedSelector)
         lengths = np.array([s.words for s in sents])
         raw = scorer.score(feats.matrix)
         fits = (lengths >= opts.min_words) & (lengths <= opts.max_words)  # the scorer's limits (6-70 shipped)
-        scores = np.where(fits, raw, raw - 10.0)  # misfits only when nothing else is left
+        scores = lowered(raw, ~fits)  # misfits only when nothing else is left
         docs = np.array([s.document for s in sents], dtype=int)
         prio = priorities(feats, docs, len(story.articles))
         order = list(np.argsort(-scores, kind="stable"))
@@ -334,7 +334,7 @@ def candidates(
     if settings.whole_quotes:
         half = _remembered(feats, ("half",), lambda: np.array([unbalanced_quotes(s.text) for s in sents], dtype=bool))
         if half.any():
-            scores = np.where(half & (scores > -5), scores - 10.0, scores)
+            scores = lowered(scores, half & fitting(scores))
             order = list(np.argsort(-scores, kind="stable"))
     redundant = _redundancy(feats, settings)
     if settings.referents:
@@ -354,7 +354,9 @@ def candidates(
         ranked = [i for i in order if i != full[k]]
         made.append((pack(sents, ranked, budget, redundant), 2, 1.0))
     for document in np.argsort(-prio, kind="stable")[: settings.article_leads].tolist():
-        in_order = sorted(np.flatnonzero((docs == document) & (scores > -5)).tolist(), key=lambda i: sents[i].position)
+        in_order = sorted(
+            np.flatnonzero((docs == document) & fitting(scores)).tolist(), key=lambda i: sents[i].position
+        )
         made.append((pack(sents, in_order, budget, redundant), 3, 1.0))
     unique: dict[frozenset[int], tuple[list[int], int, float]] = {}
     for chosen, variant, share in made:
@@ -446,7 +448,7 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
     k = member.sum(axis=1)
     words = member @ lengths
     weights = member * lengths / np.maximum(1, words)[:, None]  # each sentence by its share of the words
-    fit_scores = np.where(scores > -5, scores, scores + 10.0)
+    fit_scores = np.where(fitting(scores), scores, scores + MISFIT_PENALTY)
     z = (fit_scores - fit_scores.mean()) / (fit_scores.std() + 1e-9)
     rank = np.empty(n, dtype=int)
     rank[np.argsort(-scores, kind="stable")] = np.arange(n)
