@@ -258,11 +258,7 @@ def render_html(summary: Summary, shown: Shown) -> str:
 
 
 def _html_sentence(summary: Summary, shown: Shown, i: int, sentence: SummarySentence) -> str:
-    links = "".join(
-        f'<a href="#s{i}-d{src.document}" title="{escape(shown.articles[src.document].text[src.start : src.end])}">'
-        f"{escape(outlet_name(shown.articles, src.document))}</a>"
-        for src in sentence.sources
-    )
+    links = "".join(_source_link(shown, src, f"#s{i}-d{src.document}") for src in sentence.sources)
     return (
         f"<li>{escape(sentence.text)}<div class=src><span class=origins>"
         f"{plural(sentence.origins, 'origin')}:</span> {links}{_html_retold(summary, shown, sentence)}</div></li>"
@@ -273,12 +269,14 @@ def _html_retold(summary: Summary, shown: Shown, sentence: SummarySentence) -> s
     """The retelling outlets as a labelled group after the sources, each linked to its article."""
     if not sentence.retold:
         return ""
-    links = "".join(
-        f'<a href="#d{src.document}" title="{escape(shown.articles[src.document].text[src.start : src.end])}">'
-        f"{escape(outlet_name(shown.articles, src.document))}</a>"
-        for src in sentence.retold
-    )
+    links = "".join(_source_link(shown, src, f"#d{src.document}") for src in sentence.retold)
     return f" <span class=retold>the same news in their own words ({_news_origins(summary, sentence)}):</span> {links}"
+
+
+def _source_link(shown: Shown, src: Source, href: str) -> str:
+    """A source's outlet linked to `href`, the span it states as the link's title."""
+    text = shown.articles[src.document].text[src.start : src.end]
+    return f'<a href="{href}" title="{escape(text)}">{escape(outlet_name(shown.articles, src.document))}</a>'
 
 
 def _marks_by_document(summary: Summary) -> dict[int, list[tuple[int, int, str]]]:
