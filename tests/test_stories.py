@@ -78,6 +78,26 @@ def test_time_gap_keeps_days_apart_articles_apart():
     assert far[0] != far[1]
 
 
+FIRE_FOLLOW_UP = (
+    "Investigators said the Port Halvard warehouse fire began in a faulty heater, and the owner "
+    "faces a fine from the harbour authority."
+)
+
+
+def test_a_day_on_a_story_needs_more_likeness():
+    """`day_penalty`: a follow-up on the fire (cosine 0.33 with its story) joins the same day; a day
+    later it pays 0.2 and starts a story of its own, while a retelling (0.85) still joins, and
+    without the penalty the follow-up joins a day on too. No outlets: the lone reports' pass stays out."""
+    same_day = cluster_articles([Article(FIRE, published=_at(0)), Article(FIRE_FOLLOW_UP, published=_at(0))])
+    next_day = [Article(FIRE, published=_at(0)), Article(FIRE_FOLLOW_UP, published=_at(1))]
+    retold = cluster_articles([Article(FIRE, published=_at(0)), Article(FIRE_2, published=_at(1))])
+    assert same_day == [0, 0] and retold == [0, 0]
+    assert cluster_articles(next_day) == [0, 1]
+    assert cluster_articles(next_day, settings=ClusterSettings(day_penalty=0.0)) == [0, 0]
+    half_day = [Article(FIRE, published=_at(0)), Article(FIRE_FOLLOW_UP, published=_at(0) + timedelta(hours=12))]
+    assert cluster_articles(half_day) == [0, 0]  # fractional days: 0.33 - 0.1 still reaches 0.18
+
+
 def test_time_gap_in_the_store(tmp_path):
     with Store(tmp_path / "s.db") as store:
         done = store.ingest(
@@ -151,6 +171,7 @@ def test_cluster_settings_defaults_and_validation():
     assert (settings.join_threshold, settings.max_gap, settings.entity_boost) == (0.18, timedelta(days=1), 1.0)
     assert (settings.recent_articles, settings.decay, settings.undated_threshold) == (3, 0.6, 0.25)
     assert (settings.undated_window, settings.undated_clock, settings.title_weight) == (0, True, 2.0)
+    assert settings.day_penalty == 0.2
     assert Options().clustering == settings
     for field_name, bad in [
         ("story_terms", 0),
@@ -169,6 +190,8 @@ def test_cluster_settings_defaults_and_validation():
         ("undated_window", -1),
         ("title_weight", float("inf")),
         ("lede_chars", -5),
+        ("day_penalty", -0.1),
+        ("day_penalty", float("nan")),
     ]:
         with pytest.raises(OptionError, match=field_name):
             ClusterSettings(**{field_name: bad})
