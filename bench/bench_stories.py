@@ -8,6 +8,7 @@ Usage (from the repo root):
     PYTHONPATH=src python3 bench/bench_stories.py --dated         # with simulated publication dates
     PYTHONPATH=src python3 bench/bench_stories.py --events        # every dated event set, with and without dates
     PYTHONPATH=src python3 bench/bench_stories.py --events --compare  # the same sets, with and without the lone reports' pass
+    PYTHONPATH=src python3 bench/bench_stories.py --events --compare --before day_penalty=0  # without the day penalty beside it
     PYTHONPATH=src python3 bench/bench_stories.py --events --store  # the store beside memory, the lone pass off and on
     PYTHONPATH=src python3 bench/bench_stories.py --events --engine dask [--workers 2]
                                                                   # the same sets, one process beside Dask partitions
@@ -151,14 +152,17 @@ def store_pairs(limit: int | None = None) -> None:
         )
 
 
-def compare() -> None:
-    """Every set of `events`, in memory, with the defaults beside one pass only (`lone_threshold` 0,
-    the clustering before the lone reports' pass), in one run: quality and speed side by side (the
-    fastest of 3 runs each; CPU rates are of that run)."""
-    before = replace(DEFAULT, lone_threshold=0.0)
+def compare(changed: str = "lone_threshold=0") -> None:
+    """Every set of `events`, in memory, with the defaults beside the defaults with one setting
+    `changed` (NAME=NUMBER; by default one pass only, `lone_threshold` 0, the clustering before the
+    lone reports' pass), in one run: quality and speed side by side (the fastest of 3 runs each;
+    CPU rates are of that run)."""
+    name, _, value = changed.partition("=")
+    before = replace(DEFAULT, **{name: float(value)})
+    print(f"before: {name} = {value}; after: the defaults ({name} = {getattr(DEFAULT, name)})\n")
     print(
-        "| set | dates | articles | B³ F1 one pass | B³ F1 with the pass | B³ P / R with the pass | pairwise F1 "
-        "one pass / with | stories one pass / with | articles/s one pass / with | articles per CPU s one pass / with |"
+        "| set | dates | articles | B³ F1 before | B³ F1 after | B³ P / R after | pairwise F1 "
+        "before / after | stories before / after | articles/s before / after | articles per CPU s before / after |"
     )
     print("|---|---|---:|---:|---:|---|---|---|---|---|")
     cluster_articles([Article(text="A warm-up article about a harbour crane.")])  # the IDF table, outside the timings
@@ -326,7 +330,14 @@ def main() -> None:
         "--events", action="store_true", help="the dated event sets and the mix, with and without dates"
     )
     parser.add_argument(
-        "--compare", action="store_true", help="with --events: one pass beside the lone reports' pass, in memory"
+        "--compare",
+        action="store_true",
+        help="with --events: the defaults beside one setting changed (--before), in memory",
+    )
+    parser.add_argument(
+        "--before",
+        default="lone_threshold=0",
+        help="with --compare: the setting NAME=NUMBER of the 'before' side (default lone_threshold=0: one pass)",
     )
     parser.add_argument(
         "--store", action="store_true", help="with --events: the store (one pass, paired, in bursts) beside memory"
@@ -340,7 +351,7 @@ def main() -> None:
     if args.events and args.engine == "dask":
         return engines(args.workers, args.partitions)
     if args.events and args.compare:
-        return compare()
+        return compare(args.before)
     if args.events and args.store:
         return store_pairs(args.limit)
     if args.events:

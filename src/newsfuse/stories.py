@@ -150,7 +150,7 @@ class ClusterSettings:
     # the join threshold: a next-day report joins at 0.38, one 6 hours on at 0.23. The articles of
     # one event are mostly of one day (every dated event of PAC train and AllSides early; 13 of
     # PAC dev's 19), while next-day follow-ups on one subject joined (AllSides early: 41 wrong joins,
-    # about half of them a day on). Measured on AllSides early / PAC train / the Multi-News mix on
+    # 28 of them a day on; 20 with the penalty, 9 a day on). Measured on AllSides early / PAC train / the Multi-News mix on
     # simulated dates (a story's articles spread evenly over 2 days): 0 / 0.04 / 0.08 / 0.12 / 0.2 /
     # 0.3 / 1.0 gave AllSides 0.902 / 0.914 / 0.924 / 0.930 / 0.941 / 0.954 / 0.956, PAC train 0.982
     # up to 0.12, 0.987 from 0.2, simulated 0.856 / - / - / 0.834 / 0.816 / 0.792 / 0.691. The event
@@ -159,7 +159,9 @@ class ClusterSettings:
     # days' reports pays more. Reported, not chosen on: PAC dev 0.915 up to 0.2, 0.900 at 0.3 (its
     # pairs 1-2 days apart). The join threshold stays (0.17 / 0.18 / 0.19 with it: AllSides 0.938 /
     # 0.941 / 0.940). The lone reports' pass pays no penalty (0.02-0.08 a day: PAC dev 0.915 ->
-    # 0.905, the others unchanged). Undated sets and the mix have no dates: unchanged.
+    # 0.905, the others unchanged). Undated sets and the mix have no dates: unchanged. Tried and
+    # not kept: a meaning cosine (newsfuse.meaning) of title + lede in the join and the pairing;
+    # docs/benchmarks.md "Stories are a day's news" (issue 13, branch `events`).
     day_penalty: float = 0.2
 
     def __post_init__(self) -> None:
