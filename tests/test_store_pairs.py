@@ -153,7 +153,9 @@ def test_migration_to_schema_7_keeps_old_stores_readable(tmp_path):
         "DROP INDEX stories_lone; DROP INDEX stories_lone_seen; DROP TABLE merged; PRAGMA user_version = 6;"
     )
     db.close()
-    a, b = pair(START, timedelta(hours=5))
+    # days after the stored events: their lone reports (the one pass keeps each day's apart,
+    # `day_penalty`) would otherwise be as like the pair as its two reports are, by the filler
+    a, b = pair(START + timedelta(days=10), timedelta(hours=5))
     with Store(path) as store:
         first = store.ingest([a], summarize=False)[0]
         assert store.ingest([b], summarize=False)[0].story == first.story
