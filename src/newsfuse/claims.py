@@ -180,6 +180,8 @@ def _tokens(text: str) -> tuple[str, ...]:
 def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
     """Each value that differs in two tellings of one claim: the words around it match, only the
     value changed. `names` (the story's full names) keeps "Carter" / "Ash" from being a change."""
+    if not _may_change(a, b):  # most pairs of a big story: no diff needed to know there is no change
+        return []
     ta, tb = _tokens(a), _tokens(b)
     la, lb = [t.lower() for t in ta], [t.lower() for t in tb]
     out = []
@@ -205,6 +207,62 @@ def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
             topic = " ".join(la[max(0, i1 - 3) : i1] + ["…"] + la[i2 : i2 + 3])
             out.append(Change(kind, topic, " ".join(ta[i1:i2]), " ".join(tb[j1:j2])))
     return out
+
+
+def _may_change(a: str, b: str) -> bool:
+    """Whether `differences` can find a change at all, without a diff: a change is a replaced run
+    of one or two tokens in each sentence, between the same words (`_anchored` asks for the two
+    before and the two after, fewer at an end), that both read as one kind of value
+    (`_kind_of_change`: numbers, weekdays or names). So some window of each sentence has the same
+    words around it, a different run inside and a kind in common, or there is no change. A pair of
+    one wire story's copies with no value edited (most pairs of a big story) fails this at once."""
+    mine, theirs = _value_windows(a), _value_windows(b)
+    if len(mine) > len(theirs):
+        mine, theirs = theirs, mine
+    for around, runs in mine.items():
+        others = theirs.get(around)
+        if others and any(ka & kb and ra != rb for ka, ra in runs for kb, rb in others):
+            return True
+    return False
+
+
+@lru_cache(maxsize=_MEMO)
+def _value_windows(
+    text: str,
+) -> dict[tuple[tuple[str, ...], tuple[str, ...]], list[tuple[frozenset[str], tuple[str, ...]]]]:
+    """The sentence's runs of one or two tokens that may be a value (of a kind `_value_kinds`
+    gives), by the words around them as `_anchored` reads them: (up to two before, up to two
+    after) -> (kinds, the run), all lower-cased as the diff compares them."""
+    tokens = _tokens(text)
+    lowered = tuple(t.lower() for t in tokens)
+    kinds = [_value_kinds(t) for t in tokens]
+    out: dict[tuple[tuple[str, ...], tuple[str, ...]], list[tuple[frozenset[str], tuple[str, ...]]]] = {}
+    for i1, own in enumerate(kinds):
+        if not own:
+            continue  # a run of two is a value only as a name, and then both of its words are
+        out.setdefault((lowered[max(0, i1 - 2) : i1], lowered[i1 + 1 : i1 + 3]), []).append((own, lowered[i1 : i1 + 1]))
+        if "name" in own and i1 + 1 < len(tokens) and "name" in kinds[i1 + 1]:
+            around = (lowered[max(0, i1 - 2) : i1], lowered[i1 + 2 : i1 + 4])
+            out.setdefault(around, []).append((_NAME_KIND, lowered[i1 : i1 + 2]))
+    return out
+
+
+_NAME_KIND = frozenset({"name"})
+
+
+@lru_cache(maxsize=4 * _MEMO)
+def _value_kinds(token: str) -> frozenset[str]:
+    """The kinds of value a token may be on one side of a change, as `_kind_of_change` reads a
+    run of it alone (a number, a weekday, a name) or of it and another name word (a name)."""
+    plain = _unpossessive(token)
+    kinds = set()
+    if _number(plain) is not None:
+        kinds.add("number")
+    if plain.lower() in _WEEKDAYS:
+        kinds.add("date")
+    if _is_name([plain]):
+        kinds.add("name")
+    return frozenset(kinds)
 
 
 def _not_one_count(a: str, b: str, la: list[str], lb: list[str], va: str, vb: str, i: int, j: int) -> bool:
