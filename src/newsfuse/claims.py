@@ -30,6 +30,9 @@ __all__ = [
     "counted_in_parts",
     "Change",
     "NameIndex",
+    "ValueWindows",
+    "value_windows",
+    "may_change",
 ]
 
 Support = Literal["full", "partial", "contradicts"]
@@ -209,14 +212,23 @@ def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
     return out
 
 
+# A sentence's value windows (`value_windows`): the words around a run -> (its kinds, the run).
+ValueWindows = dict[tuple[tuple[str, ...], tuple[str, ...]], list[tuple[frozenset[str], tuple[str, ...]]]]
+
+
 def _may_change(a: str, b: str) -> bool:
-    """Whether `differences` can find a change at all, without a diff: a change is a replaced run
-    of one or two tokens in each sentence, between the same words (`_anchored` asks for the two
-    before and the two after, fewer at an end), that both read as one kind of value
-    (`_kind_of_change`: numbers, weekdays or names). So some window of each sentence has the same
-    words around it, a different run inside and a kind in common, or there is no change. A pair of
-    one wire story's copies with no value edited (most pairs of a big story) fails this at once."""
-    mine, theirs = _value_windows(a), _value_windows(b)
+    """`may_change` of two sentences' remembered windows."""
+    return may_change(_value_windows(a), _value_windows(b))
+
+
+def may_change(mine: ValueWindows, theirs: ValueWindows) -> bool:
+    """Whether `differences` of two sentences (their `value_windows`) can find a change at all,
+    without a diff: a change is a replaced run of one or two tokens in each sentence, between the
+    same words (`_anchored` asks for the two before and the two after, fewer at an end), that both
+    read as one kind of value (`_kind_of_change`: numbers, weekdays or names). So some window of
+    each sentence has the same words around it, a different run inside and a kind in common, or
+    there is no change. A pair of one wire story's copies with no value edited (most pairs of a big
+    story) fails this at once."""
     if len(mine) > len(theirs):
         mine, theirs = theirs, mine
     for around, runs in mine.items():
@@ -226,17 +238,14 @@ def _may_change(a: str, b: str) -> bool:
     return False
 
 
-@lru_cache(maxsize=_MEMO)
-def _value_windows(
-    text: str,
-) -> dict[tuple[tuple[str, ...], tuple[str, ...]], list[tuple[frozenset[str], tuple[str, ...]]]]:
+def value_windows(text: str) -> ValueWindows:
     """The sentence's runs of one or two tokens that may be a value (of a kind `_value_kinds`
     gives), by the words around them as `_anchored` reads them: (up to two before, up to two
     after) -> (kinds, the run), all lower-cased as the diff compares them."""
     tokens = _tokens(text)
     lowered = tuple(t.lower() for t in tokens)
     kinds = [_value_kinds(t) for t in tokens]
-    out: dict[tuple[tuple[str, ...], tuple[str, ...]], list[tuple[frozenset[str], tuple[str, ...]]]] = {}
+    out: ValueWindows = {}
     for i1, own in enumerate(kinds):
         if not own:
             continue  # a run of two is a value only as a name, and then both of its words are
@@ -245,6 +254,10 @@ def _value_windows(
             around = (lowered[max(0, i1 - 2) : i1], lowered[i1 + 2 : i1 + 4])
             out.setdefault(around, []).append((_NAME_KIND, lowered[i1 : i1 + 2]))
     return out
+
+
+# remembered for pairs asked one at a time (support); a story's comparison keeps its own
+_value_windows = lru_cache(maxsize=_MEMO)(value_windows)
 
 
 _NAME_KIND = frozenset({"name"})
