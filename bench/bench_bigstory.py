@@ -80,6 +80,7 @@ def worker(expect_src: Path, n: int, compare: bool, data: Path) -> None:
     found = Path(newsfuse.__file__).resolve()
     if not found.is_relative_to(expect_src.resolve()):
         sys.exit(f"worker: imported newsfuse from {found}, expected it under {expect_src}")
+    from newsfuse.codec import summary_to_dict
     from newsfuse.settings import Options
 
     options = Options(compare=compare)
@@ -93,12 +94,15 @@ def worker(expect_src: Path, n: int, compare: bool, data: Path) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     comparison = summary.comparison
     digest = hashlib.sha256("\n".join(s.text for s in summary.sentences).encode("utf-8")).hexdigest()[:16]
+    # the whole result as the CLI writes it (sources, and the comparison when on): "same output"
+    whole = json.dumps(summary_to_dict(summary), sort_keys=True, ensure_ascii=False)
     json.dump(
         {
             "seconds": seconds,
             "rss_before_mb": before,
             "rss_peak_mb": peak,
             "hash": digest,
+            "output_hash": hashlib.sha256(whole.encode("utf-8")).hexdigest()[:16],
             "facts": len(comparison.facts) if comparison else None,
             "disagreements": len(comparison.disagreements) if comparison else None,
         },
@@ -184,8 +188,8 @@ def main() -> None:
         header += f" {name}: off s | {name}: off MB | {name}: on s | {name}: on MB |"
         rule += "---|---|---|---|"
     if args.old:
-        header += " new/old off | new/old on | same summary |"
-        rule += "---|---|---|"
+        header += " new/old off | new/old on | same summary | same output off | same output on |"
+        rule += "---|---|---|---|---|"
     print(header)
     print(rule)
     from newsfuse.prepare import prepare
@@ -203,6 +207,11 @@ def main() -> None:
             old, new = results.get(("old", n, False)), results.get(("new", n, False))
             same = "-" if not (old and new) else "yes" if old["hash"] == new["hash"] else "no"
             line += f" {ratios[0]} | {ratios[1]} | {same} |"
+            for compare in (False, True):  # the whole output, comparison included when on
+                old, new = results.get(("old", n, compare)), results.get(("new", n, compare))
+                line += (
+                    " - |" if not (old and new) else " yes |" if old["output_hash"] == new["output_hash"] else " no |"
+                )
         print(line)
 
 

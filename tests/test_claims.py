@@ -277,3 +277,37 @@ def test_a_number_inside_a_name_is_no_count():
     assert support("The CDC changed its mask guidance for people who had COVID-19 shots.", retold) == "full"
     assert support("Two F-35 jets and 14 people were hit.", "Two F-35 jets and 11 people were hit.") == "contradicts"
     assert not [c for c in differences("The F-35 jets landed.", "The F-16 jets landed.") if c.kind == "number"]
+
+
+def test_the_no_change_test_before_the_diff_loses_no_change(fulltext_dev, monkeypatch):
+    """`differences` skips the diff of a pair that `_may_change` rules out: on fulltext-dev's
+    similar pairs, and on each pair with one word edited (a number, a name, a lower-case word),
+    the changes are those of the diff run on every pair."""
+    import json
+
+    import newsfuse.claims as claims
+    from newsfuse.model import Article, Story
+    from newsfuse.prepare import prepare
+
+    pairs = []
+    with open(fulltext_dev, encoding="utf-8") as handle:
+        records = [json.loads(line) for line in handle][:12]
+    for record in records:
+        story = prepare(Story(articles=[Article(text=d) for d in record["documents"] if d.strip()]))
+        near = story.views.neighbours(None, 0.3).tocoo()
+        for i, j in zip(near.row.tolist(), near.col.tolist()):
+            a, b = story.sentences[i], story.sentences[j]
+            if i < j and a.document != b.document:
+                pairs.append((a.text, b.text))
+        for s in story.sentences[:12]:
+            tokens = s.text.split()
+            for k, word in enumerate(tokens[: len(tokens) - 3]):
+                if k >= 2:
+                    for edit in ("17", "Rossi", word.lower()):
+                        pairs.append((s.text, " ".join(tokens[:k] + [edit] + tokens[k + 1 :])))
+    names = NameIndex([d for r in records[:3] for d in r["documents"]])
+    filtered = [differences(a, b, names) for a, b in pairs]
+    ruled_out = sum(not claims._may_change(a, b) for a, b in pairs)
+    monkeypatch.setattr(claims, "_may_change", lambda a, b: True)
+    assert filtered == [differences(a, b, names) for a, b in pairs]
+    assert sum(map(bool, filtered)) > 100 and ruled_out > len(pairs) / 2, (len(pairs), ruled_out)

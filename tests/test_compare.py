@@ -234,3 +234,27 @@ def test_small_containment_pairs_are_the_sparse_products(monkeypatch):
             monkeypatch.setattr(compare_module, "SMALL_CONTAINMENT", 48)
         if n == 30:
             assert small  # the sets share enough for some pairs to count
+
+
+def test_people_looked_up_by_name_ends_are_those_every_person_tested_gives(fulltext_dev, monkeypatch):
+    """`_people` tests a name only against the people whose first name shares an end with it:
+    the same people as testing every person (one end for all names), on fulltext-dev's quotes."""
+    import json
+
+    import newsfuse.compare as compare_module
+    from newsfuse.model import Article, Story
+    from newsfuse.prepare import prepare
+
+    with open(fulltext_dev, encoding="utf-8") as handle:
+        records = [json.loads(line) for line in handle][:30]
+    quotes = []
+    for record in records:
+        story = prepare(Story(articles=[Article(text=d) for d in record["documents"] if d.strip()]))
+        quotes += compare_module._story_quotes(story, 2)
+    for k, name in enumerate(["Ashton Carter,", "Ash Carter", "Aaron Sorkin", "Screenwriter Aaron Sorkin"]):
+        quotes.append(compare_module._Quote(0, k, k + 1, "x", name, None, person=True, own=True))
+    looked_up = compare_module._people(quotes)
+    monkeypatch.setattr(compare_module, "_name_ends", lambda name: [("every", "")])
+    assert looked_up == compare_module._people(quotes)
+    assert looked_up["Ashton Carter,"] == looked_up["Ash Carter"]  # one end only ("carter," / "carter")
+    assert len(set(looked_up.values())) < len(looked_up) and len(set(looked_up.values())) > 20

@@ -30,6 +30,9 @@ __all__ = [
     "counted_in_parts",
     "Change",
     "NameIndex",
+    "ValueWindows",
+    "value_windows",
+    "may_change",
 ]
 
 Support = Literal["full", "partial", "contradicts"]
@@ -180,6 +183,8 @@ def _tokens(text: str) -> tuple[str, ...]:
 def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
     """Each value that differs in two tellings of one claim: the words around it match, only the
     value changed. `names` (the story's full names) keeps "Carter" / "Ash" from being a change."""
+    if not _may_change(a, b):  # most pairs of a big story: no diff needed to know there is no change
+        return []
     ta, tb = _tokens(a), _tokens(b)
     la, lb = [t.lower() for t in ta], [t.lower() for t in tb]
     out = []
@@ -205,6 +210,72 @@ def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
             topic = " ".join(la[max(0, i1 - 3) : i1] + ["…"] + la[i2 : i2 + 3])
             out.append(Change(kind, topic, " ".join(ta[i1:i2]), " ".join(tb[j1:j2])))
     return out
+
+
+# A sentence's value windows (`value_windows`): the words around a run -> (its kinds, the run).
+ValueWindows = dict[tuple[tuple[str, ...], tuple[str, ...]], list[tuple[frozenset[str], tuple[str, ...]]]]
+
+
+def _may_change(a: str, b: str) -> bool:
+    """`may_change` of two sentences' remembered windows."""
+    return may_change(_value_windows(a), _value_windows(b))
+
+
+def may_change(mine: ValueWindows, theirs: ValueWindows) -> bool:
+    """Whether `differences` of two sentences (their `value_windows`) can find a change at all,
+    without a diff: a change is a replaced run of one or two tokens in each sentence, between the
+    same words (`_anchored` asks for the two before and the two after, fewer at an end), that both
+    read as one kind of value (`_kind_of_change`: numbers, weekdays or names). So some window of
+    each sentence has the same words around it, a different run inside and a kind in common, or
+    there is no change. A pair of one wire story's copies with no value edited (most pairs of a big
+    story) fails this at once."""
+    if len(mine) > len(theirs):
+        mine, theirs = theirs, mine
+    for around, runs in mine.items():
+        others = theirs.get(around)
+        if others and any(ka & kb and ra != rb for ka, ra in runs for kb, rb in others):
+            return True
+    return False
+
+
+def value_windows(text: str) -> ValueWindows:
+    """The sentence's runs of one or two tokens that may be a value (of a kind `_value_kinds`
+    gives), by the words around them as `_anchored` reads them: (up to two before, up to two
+    after) -> (kinds, the run), all lower-cased as the diff compares them."""
+    tokens = _tokens(text)
+    lowered = tuple(t.lower() for t in tokens)
+    kinds = [_value_kinds(t) for t in tokens]
+    out: ValueWindows = {}
+    for i1, own in enumerate(kinds):
+        if not own:
+            continue  # a run of two is a value only as a name, and then both of its words are
+        out.setdefault((lowered[max(0, i1 - 2) : i1], lowered[i1 + 1 : i1 + 3]), []).append((own, lowered[i1 : i1 + 1]))
+        if "name" in own and i1 + 1 < len(tokens) and "name" in kinds[i1 + 1]:
+            around = (lowered[max(0, i1 - 2) : i1], lowered[i1 + 2 : i1 + 4])
+            out.setdefault(around, []).append((_NAME_KIND, lowered[i1 : i1 + 2]))
+    return out
+
+
+# remembered for pairs asked one at a time (support); a story's comparison keeps its own
+_value_windows = lru_cache(maxsize=_MEMO)(value_windows)
+
+
+_NAME_KIND = frozenset({"name"})
+
+
+@lru_cache(maxsize=4 * _MEMO)
+def _value_kinds(token: str) -> frozenset[str]:
+    """The kinds of value a token may be on one side of a change, as `_kind_of_change` reads a
+    run of it alone (a number, a weekday, a name) or of it and another name word (a name)."""
+    plain = _unpossessive(token)
+    kinds = set()
+    if _number(plain) is not None:
+        kinds.add("number")
+    if plain.lower() in _WEEKDAYS:
+        kinds.add("date")
+    if _is_name([plain]):
+        kinds.add("name")
+    return frozenset(kinds)
 
 
 def _not_one_count(a: str, b: str, la: list[str], lb: list[str], va: str, vb: str, i: int, j: int) -> bool:

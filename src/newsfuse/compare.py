@@ -6,12 +6,23 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
 
 from .attribute import source_of
-from .claims import Change, NameIndex, counted_in_parts, differences, different_rows, support
+from .claims import (
+    Change,
+    NameIndex,
+    ValueWindows,
+    counted_in_parts,
+    differences,
+    different_rows,
+    may_change,
+    support,
+    value_windows,
+)
 from .model import (
     Claim,
     Comparison,
@@ -26,7 +37,7 @@ from .model import (
     Span,
 )
 from .prepare import PreparedStory
-from .quotes import canonical_speaker, is_person_name, same_person
+from .quotes import canonical_speaker, is_person_name, same_person, surname
 from .syndicate import find_root
 from .textsim import NEIGHBOUR_BLOCK, SAME_NEWS, best_per_group, words
 
@@ -256,17 +267,21 @@ def _group_quotes(quotes: list[_Quote], settings: ComparisonSettings) -> list[li
             pairs.append((-share, i, j))
     group_of = list(range(len(quotes)))
     members: dict[int, list[int]] = {i: [i] for i in range(len(quotes))}
+    # only two quotes of named people can keep groups apart (`_may_share_group`): the test reads
+    # those pairs alone, not every pair of two groups a big story's copies make large
+    persons: dict[int, list[int]] = {i: [i] if q.person else [] for i, q in enumerate(quotes)}
     for _, i, j in sorted(pairs):
         gi, gj = group_of[i], group_of[j]
         if gi == gj or not all(
             _may_share_group(quotes[a], quotes[b], _overlap(grams[a], grams[b]), min(sizes[a], sizes[b]))
-            for a in members[gi]
-            for b in members[gj]
+            for a in persons[gi]
+            for b in persons[gj]
         ):
             continue
         for k in members[gj]:
             group_of[k] = gi
         members[gi] += members.pop(gj)
+        persons[gi] += persons.pop(gj)
     return [sorted(g, key=lambda i: (quotes[i].document, quotes[i].start)) for g in members.values()]
 
 
@@ -336,6 +351,7 @@ def _one_person(a: _Quote, b: _Quote) -> bool:
     )
 
 
+@lru_cache(maxsize=1 << 16)  # pure; a big story asks it of the same pairs of names again and again
 def _one_name(a: str, b: str) -> bool:
     """Two forms of one person's name: `same_person` (apostrophes alike), or the longer ends with
     all of the shorter ("Screenwriter Aaron Sorkin", "Cheryl Boone Isaacs")."""
@@ -346,6 +362,7 @@ def _one_name(a: str, b: str) -> bool:
     return len(short) >= 2 and full[-len(short) :] == short
 
 
+@lru_cache(maxsize=1 << 16)
 def _maybe_one(a: str, b: str) -> bool:
     """Names that may be one person's, so an attribution to each is no disagreement: one name, a
     word in common ("Rapper Kanye West" / "Has Kanye West") or a surname spelt alike ("Strauss" /
@@ -376,11 +393,17 @@ def _people(quotes: list[_Quote]) -> dict[str, str]:
     surname alone that fits two people is left as it is."""
     names = sorted({str(q.speaker) for q in quotes if q.person}, key=lambda n: (-len(n.split()), n))
     people: list[list[str]] = []
+    # A person fits only if its first name is one with this one (`_one_name`), which needs one of
+    # the two ends in common: people are looked up by them, not each tested (names x people).
+    by_end: dict[tuple[str, str], list[int]] = defaultdict(list)
     for name in names:
-        fits = [p for p in people if all(_one_name(name, other) for other in p)]
+        near = sorted({p for end in _name_ends(name) for p in by_end.get(end, ())})
+        fits = [people[p] for p in near if all(_one_name(name, other) for other in people[p])]
         if len(fits) == 1:
             fits[0].append(name)
         elif not fits:
+            for end in _name_ends(name):
+                by_end[end].append(len(people))
             people.append([name])
     counts = Counter(str(q.speaker) for q in quotes if q.person)
     canonical: dict[str, str] = {}
@@ -388,6 +411,14 @@ def _people(quotes: list[_Quote]) -> dict[str, str]:
         one = canonical_speaker([n for n in person for _ in range(counts[n])])
         canonical.update({n: str(one) for n in person})
     return canonical
+
+
+def _name_ends(name: str) -> list[tuple[str, str]]:
+    """What two names must share for `_one_name`: the surname `same_person` compares, or the
+    last lower-cased word (the longer name ending with all of the shorter)."""
+    name = name.replace("’", "'")
+    ends = [("word", w[-1]) for w in [name.lower().split()] if w]
+    return ends + [("surname", s) for s in [surname(name)] if s is not None]
 
 
 def _person_of(q: _Quote, people: dict[str, str]) -> str | None:
@@ -505,6 +536,14 @@ def _disagreements(
     keep = (entries.row < entries.col) & (entries.data >= same_claim)
     rows, cols = entries.row[keep], entries.col[keep]
     order = np.lexsort((cols, rows))
+    windows: dict[str, ValueWindows] = {}  # each sentence's, made once for all its pairs
+
+    def no_change(a: str, b: str) -> bool:  # what differences would find without a diff
+        for text in (a, b):
+            if text not in windows:
+                windows[text] = value_windows(text)
+        return not may_change(windows[a], windows[b])
+
     for i, j in zip(rows[order].tolist(), cols[order].tolist()):
         a, b = cands[i], cands[j]
         if a.document == b.document:
@@ -512,7 +551,8 @@ def _disagreements(
         if (a.text, b.text) not in changes:  # a big story's copies repeat sentences word for word
             # two rows of one table (several shares differ) are two things, not one told twice
             rows_differ = different_rows(a.text, b.text)
-            changes[(a.text, b.text)] = [] if rows_differ else differences(a.text, b.text, names)
+            skip = rows_differ or no_change(a.text, b.text)
+            changes[(a.text, b.text)] = [] if skip else differences(a.text, b.text, names)
         for change in changes[(a.text, b.text)]:
             if change.kind == "number" and _in_parts(story, a, b, change):
                 continue  # one outlet counts the whole, the other a part and then the rest

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Quote", "find_quotes", "canonical_speaker", "same_person", "is_person_name"]
+__all__ = ["Quote", "find_quotes", "canonical_speaker", "same_person", "surname", "is_person_name"]
 
 
 @dataclass(frozen=True)
@@ -618,6 +618,12 @@ def _name_words(name: str) -> list[str]:
     while len(words) > 1 and (words[0].lower() in _TITLES or words[0].lower() + "." in _TITLES):
         words.pop(0)
     return [w for w in words if w]
+
+
+def surname(name: str) -> str | None:
+    """The lower-cased last word of a name as `same_person` compares it (None: no word)."""
+    words = _name_words(name)
+    return words[-1].lower() if words else None
 
 
 def same_person(a: str, b: str) -> bool:
