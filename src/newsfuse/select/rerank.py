@@ -26,7 +26,6 @@ from ..prepare import PreparedStory
 from ._base import MISFIT_PENALTY, fitting, lowered, pack, register
 from .learned import LearnedSelector, ModelFile, resolved_once
 from .order import needs_referent, predecessor, unbalanced_quotes
-from .semantic import MEANING_FEATURES, gap_columns, meaning_columns, token_sums
 from .trees import read_trees
 
 if TYPE_CHECKING:
@@ -111,8 +110,6 @@ CANDIDATE_FEATURES: list[str] = [
     "log_story_words",
     # how it was made
     "variant",
-    # meaning (wordllama vectors; semantic.py)
-    *MEANING_FEATURES,
 ]
 
 
@@ -160,9 +157,6 @@ class RerankSettings:
     # displacing the summary's last choices (left out: -0.3 / -0.25 on validation after the order
     # stage; fulltext-dev +0.15 / +0.1, within its noise).
     referents: bool = True
-    # The MEANING_FEATURES columns (semantic.py), zeros when off: a model file without this key
-    # predates them and does not read them, so it costs them nothing.
-    meaning: bool = True
 
     def __post_init__(self) -> None:
         if self.redundancy not in REDUNDANCY:
@@ -180,7 +174,6 @@ class RerankSettings:
             "article_leads": self.article_leads,
             "whole_quotes": int(self.whole_quotes),
             "referents": int(self.referents),
-            "meaning": int(self.meaning),
         }
 
     @classmethod
@@ -198,7 +191,6 @@ class RerankSettings:
                 article_leads=int(data.get("article_leads", 0)),
                 whole_quotes=bool(data.get("whole_quotes", False)),
                 referents=bool(data.get("referents", False)),
-                meaning=bool(data.get("meaning", False)),
             )
         except (TypeError, ValueError) as err:
             raise ModelError(f"{where}: bad reranker settings ({err})") from err
@@ -373,7 +365,7 @@ def candidates(
     kept = list(unique.values())
     if not kept:  # no sentence fits the budget (each is over twice as long)
         return None
-    matrix = _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget, settings.meaning)
+    matrix = _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget)
     return Candidates(feats, [c for c, _, _ in kept], matrix)
 
 
@@ -444,7 +436,7 @@ def _incidence(
     return incidence, np.maximum(weight, 0.0)
 
 
-def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget, meaning=False) -> np.ndarray:
+def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -> np.ndarray:
     """Feature rows of the candidate summaries (columns: CANDIDATE_FEATURES), all candidates at
     once by products with their membership matrix (sums and weighted means equal a loop's to
     float rounding, below the float32 the rows are kept in; counts, maxima and minima exactly)."""
@@ -525,13 +517,6 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget, m
         "log_story_words": np.log1p(sum(s.words for s in story.sentences)),
         "variant": np.array([variant for _, variant, _ in kept]),
     }
-    if meaning:
-        texts = [story.sentences[i].text for i in feats.candidates]
-        sums = _remembered(feats, ("meaning",), lambda: token_sums(texts)[0])
-        columns |= meaning_columns(sums, member, lengths, docs, origins, best_doc)
-        columns |= gap_columns(columns, m)
-    else:
-        columns |= dict.fromkeys(MEANING_FEATURES, 0.0)
     matrix = np.empty((m, len(CANDIDATE_FEATURES)))
     for j, f in enumerate(CANDIDATE_FEATURES):
         matrix[:, j] = columns[f]
