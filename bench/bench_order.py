@@ -8,6 +8,7 @@ Usage (from the repo root):
     PYTHONPATH=src python3 bench/bench_order.py --reach          # long budgets (--words 2000) on fulltext-dev and the seeds
     PYTHONPATH=src python3 bench/bench_order.py --selector rerank --val 200   # the default selector, arranged
     PYTHONPATH=src python3 bench/bench_order.py --first --selector rerank --val 200   # the first sentence against the reference's
+    PYTHONPATH=src python3 bench/bench_order.py --first --selector rerank --rerank-model M.json   # another reranker beside the shipped
 """
 
 from __future__ import annotations
