@@ -8,6 +8,7 @@ Usage (from the repo root):
     PYTHONPATH=src python3 bench/bench_order.py --reach          # long budgets (--words 2000) on fulltext-dev and the seeds
     PYTHONPATH=src python3 bench/bench_order.py --selector rerank --val 200   # the default selector, arranged
     PYTHONPATH=src python3 bench/bench_order.py --first --selector rerank --val 200   # the first sentence against the reference's
+    PYTHONPATH=src python3 bench/bench_order.py --first --selector rerank --rerank-model M.json   # another reranker beside the shipped
 """
 
 from __future__ import annotations
@@ -81,9 +82,14 @@ def rates(story, summary: list) -> dict[str, float]:
     }
 
 
-def systems(settings: dict[str, OrderSettings], name: str = "learned") -> dict:
-    """The selector's sentences as they come ("before") and arranged under each settings."""
+def systems(settings: dict[str, OrderSettings], name: str = "learned", model: str | None = None) -> dict:
+    """The selector's sentences as they come ("before") and arranged under each settings; with
+    `model`, the reranker of that model file over the shipped sentence scorer instead."""
     selector = get_selector(name)
+    if model:
+        from newsfuse.select.rerank import Reranker
+
+        selector = Reranker.load(model).with_scorer(learned_module.LearnedSelector.load())
 
     def arranged(order: OrderSettings):
         return lambda story, budget: arrange(
@@ -268,8 +274,9 @@ def first_table(title: str, totals: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def cmd_first(val: int, selector: str, variants: bool) -> None:
-    """The first sentence against the reference's first, the order of earlier versions beside today's."""
+def cmd_first(val: int, selector: str, variants: bool, model: str | None = None) -> None:
+    """The first sentence against the reference's first, the order of earlier versions beside today's
+    (with `model`, that reranker model file's summaries before and after order beside the shipped)."""
     settings = {BASELINE: OrderSettings(news_first=False), "after": OrderSettings()}
     if variants:
         base = OrderSettings()
@@ -281,6 +288,9 @@ def cmd_first(val: int, selector: str, variants: bool) -> None:
             "after, news told by 3+ origins": replace(base, min_news_origins=3),
         }
     named = systems(settings, selector)
+    if model:
+        other = systems({"after": OrderSettings()}, model=model)
+        named |= {f"{key}, {Path(model).name}": system for key, system in other.items()}
     for kind, limit, title in (
         ("fulltext", None, "fulltext-dev (full text)"),
         ("validation", val, f"Multi-News validation (first {val}, lower-cased)"),
@@ -293,6 +303,29 @@ def cmd_first(val: int, selector: str, variants: bool) -> None:
             ),
             flush=True,
         )
+    if model:
+        cost({"shipped": named["before"], Path(model).name: named[f"before, {Path(model).name}"]})
+
+
+def cost(selectors: dict) -> None:
+    """Median CPU ms a fulltext-dev cluster of each selector (before order), each on its own fresh
+    copy of the prepared stories (nothing shared), the two alternated twice; the models (and
+    wordllama's vectors) are loaded on a first story, untimed."""
+    times: dict[str, list[float]] = {name: [] for name in selectors}
+    warm = prepared("fulltext", 1)[0][0]
+    for selector in selectors.values():
+        selector(warm, default_budget(warm))
+    for _ in range(2):
+        for name, selector in selectors.items():
+            for story, _reference in prepared("fulltext", None):
+                start = time.process_time()
+                selector(story, default_budget(story))
+                times[name].append(1000 * (time.process_time() - start))
+    medians = {name: sorted(t)[len(t) // 2] for name, t in times.items()}
+    print(
+        "\nmedian CPU ms a fulltext-dev cluster (fresh stories): "
+        + ", ".join(f"{k} {v:.1f}" for k, v in medians.items())
+    )
 
 
 def main() -> None:
@@ -304,13 +337,14 @@ def main() -> None:
     parser.add_argument("--first", action="store_true", help="the first sentence against the reference's first")
     parser.add_argument("--words", type=int, default=2000)
     parser.add_argument("--selector", default="learned", help="the selector whose sentences are arranged")
+    parser.add_argument("--rerank-model", default=None, help="--first: also this reranker model file's summaries")
     args = parser.parse_args()
     learned_module.LearnedSelector.load()  # the model load (once a process) is not timed
     if args.reach:
         cmd_reach(args.words)
         return
     if args.first:
-        cmd_first(args.val, args.selector, args.variants)
+        cmd_first(args.val, args.selector, args.variants, args.rerank_model)
         return
     settings = {BASELINE: OrderSettings(news_first=False), "after": OrderSettings()}
     if args.variants:
