@@ -112,3 +112,23 @@ def test_cosines_from_the_all_pairs_matrix_equal_the_product_of_the_rows(monkeyp
     monkeypatch.setattr(textsim, "DENSE_COSINES", 0)  # a big story: the product itself
     assert np.array_equal(story.views.cosines(rows, cols), product)
     assert product.max() > 0.3
+
+
+def test_small_story_priorities_equal_the_sparse_path_bit_for_bit(monkeypatch) -> None:
+    from newsfuse.select import rerank
+
+    stories = [[ONE], [OTHER], [ONE, OTHER], [OTHER, ONE, ONE + " " + OTHER]]
+    got, sparse_path = [], []
+    for texts in stories:
+        story = prepare(Story(articles=[Article(text=t) for t in texts]))
+        feats = features.story_features(story)
+        docs = np.array([story.sentences[i].document for i in feats.candidates])
+        got.append(rerank.priorities(feats, docs, len(texts)))
+    monkeypatch.setattr(rerank, "DENSE_PRIORITY", 0)  # a big story's path
+    for texts, small in zip(stories, got):
+        story = prepare(Story(articles=[Article(text=t) for t in texts]))
+        feats = features.story_features(story)
+        docs = np.array([story.sentences[i].document for i in feats.candidates])
+        sparse_path.append(rerank.priorities(feats, docs, len(texts)))
+        assert small.tobytes() == sparse_path[-1].tobytes()  # a one-article story's is a residue
+    assert sparse_path[2].max() > 0.1 and sparse_path[0][0] != 0.0

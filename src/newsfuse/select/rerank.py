@@ -274,19 +274,78 @@ def _near_sets(sim: np.ndarray | sparse.csr_matrix, threshold: float) -> list[se
     return near
 
 
+# Up to this many article x term cells the article priorities are computed in numpy (scipy's
+# per-call cost, a sparse product and five reductions, was most of a one-article story's).
+DENSE_PRIORITY = 200_000
+
+
+# Up to this many article x term cells the article priorities are made in numpy.
+DENSE_PRIORITY = 200_000
+
+
 def priorities(feats: StoryFeatures, docs: np.ndarray, n_docs: int) -> np.ndarray:
     """Per article: the cosine of its candidates' summed TF-IDF to the other articles' sum (how
     well it covers what the others say; sparse, so a big story costs no dense article x term
-    matrix); 0 for an article without candidates."""
+    matrix); 0 for an article without candidates. A one-article story's is a rounding residue
+    the model splits on, so a small story's (`_small_priorities`) is made of the same sums in the
+    same orders as this sparse path's."""
+    if n_docs * feats.vectors.shape[1] <= DENSE_PRIORITY:
+        small = _small_priorities(feats.vectors, docs, n_docs)
+        if small is not None:
+            return small
     n = len(docs)
     by_doc = sparse.csr_matrix((np.ones(n), (docs, np.arange(n))), shape=(n_docs, n))
     vecs = (by_doc @ feats.vectors).tocsr()
     total = np.asarray(vecs.sum(axis=0)).ravel()
     own = np.asarray(vecs.multiply(vecs).sum(axis=1)).ravel()
     dot_total = vecs @ total
-    others_sq = np.maximum(total @ total - 2 * dot_total + own, 0.0)
+    return _cosine_to_others(own, dot_total, total @ total)
+
+
+def _cosine_to_others(own: np.ndarray, dot_total: np.ndarray, total_sq: Any) -> np.ndarray:
+    """Each article's cosine to the other articles' sum, from its squared norm, its dot with the
+    total and the total's squared norm (0 where a norm is 0)."""
+    others_sq = np.maximum(total_sq - 2 * dot_total + own, 0.0)
     norms = np.sqrt(own * others_sq)
     return np.where(norms > 0, (dot_total - own) / np.maximum(norms, 1e-12), 0.0)
+
+
+def _small_priorities(vectors: sparse.csr_matrix, docs: np.ndarray, n_docs: int) -> np.ndarray | None:
+    """`priorities` in numpy (scipy's per-call cost was most of a one-article story's), each sum
+    as the sparse path makes it: an article's row of `by_doc @ vectors` holds its terms in the
+    reverse order of their first use, each the sum over its sentences in order; the total per term
+    sums the articles in order; `multiply(...).sum(axis=1)` sums an article's squares (in its row's
+    order when every row is sorted, else reversed) by `np.add.reduceat`; `vecs @ total` an
+    article's products one after the other. None where a square underflows (scipy drops it)."""
+    width = max(1, vectors.shape[1])
+    entry_doc = docs[np.repeat(np.arange(len(docs)), np.diff(vectors.indptr))]
+    keys, first, inverse = np.unique(entry_doc * width + vectors.indices, return_index=True, return_inverse=True)
+    sums = np.bincount(inverse, weights=vectors.data, minlength=len(keys))  # in sentence order, from 0
+    order = np.lexsort((-first, keys // width))
+    row_doc, cols, data = keys[order] // width, keys[order] % width, sums[order]
+    ptr = np.concatenate([[0], np.cumsum(np.bincount(row_doc, minlength=n_docs))])
+    total = np.bincount(cols, weights=data, minlength=vectors.shape[1])
+    square = data * data
+    if not square.all():
+        return None
+    if not (np.diff(cols)[np.diff(row_doc) == 0] > 0).all():  # scipy's general product: rows reversed
+        square = square[_reversed_rows(ptr)]
+    own = np.zeros(n_docs)
+    rows = np.flatnonzero(np.diff(ptr))
+    if len(rows):
+        own[rows] = np.add.reduceat(square, ptr[rows])
+    products = data * total[cols]
+    dot_total = np.array(
+        [np.cumsum(products[ptr[d] : ptr[d + 1]])[-1] if ptr[d + 1] > ptr[d] else 0.0 for d in range(n_docs)]
+    )
+    return _cosine_to_others(own, dot_total, total @ total)
+
+
+def _reversed_rows(ptr: np.ndarray) -> np.ndarray:
+    """The positions of a CSR's entries with each row's reversed."""
+    index = np.arange(ptr[-1])
+    row = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
+    return ptr[row] + ptr[row + 1] - 1 - index
 
 
 def _remembered(feats: StoryFeatures, key: tuple, make: Callable[[], Any]) -> Any:
