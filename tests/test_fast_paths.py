@@ -158,3 +158,19 @@ def test_candidate_sums_equal_scipys_and_a_loops_bit_for_bit() -> None:
         if len(idx) > 1:
             pair = feats.similarity[np.ix_(idx, idx)]
             assert (top[r], total[r]) == (pair.max(), pair.sum())
+
+
+def test_dense_gram_incidence_equals_the_sparse_one(monkeypatch) -> None:
+    from newsfuse.select import rerank
+
+    story = prepare(Story(articles=[Article(text=ONE), Article(text=OTHER), Article(text=ONE + " " + OTHER)]))
+    feats = features.story_features(story)
+    docs = np.array([story.sentences[i].document for i in feats.candidates])
+    dense = rerank._gram_incidences(feats.tokens, docs)
+    monkeypatch.setattr(rerank, "DENSE_COVER", 0)
+    for (incidence, weight), (sparse_incidence, sparse_weight) in zip(
+        dense, rerank._gram_incidences(feats.tokens, docs)
+    ):
+        assert isinstance(incidence, np.ndarray) and not isinstance(sparse_incidence, np.ndarray)
+        assert np.array_equal(incidence, sparse_incidence.toarray()) and np.array_equal(weight, sparse_weight)
+        assert weight.max() >= 2 and incidence.sum() > len(docs)

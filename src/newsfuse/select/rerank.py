@@ -482,16 +482,18 @@ def _incidence(
     0 for a gram of one article."""
     grams, col = np.unique(keys, return_inverse=True)
     width = max(1, len(grams))
+    n_docs = int(docs.max()) + 1 if len(docs) else 1
+    if n * width <= DENSE_COVER:  # marked in place: repeated cells and (gram, article) pairs count once
+        incidence: np.ndarray | sparse.csr_matrix = np.zeros((n, width))
+        incidence[rows, col] = 1.0
+        used = np.zeros((n_docs, width), dtype=bool)
+        used[docs[rows], col] = True
+        return incidence, np.maximum(used.sum(axis=0) - 1.0, 0.0)
     cells = np.unique(rows * width + col)  # (sentence, gram) pairs, once each
     cell_rows, cell_cols = cells // width, cells % width
-    if n * width <= DENSE_COVER:
-        incidence: np.ndarray | sparse.csr_matrix = np.zeros((n, width))
-        incidence[cell_rows, cell_cols] = 1.0
-    else:
-        incidence = sparse.csr_matrix((np.ones(len(cells)), (cell_rows, cell_cols)), shape=(n, width))
-    n_docs = int(docs.max()) + 1 if len(docs) else 1
-    used = np.unique(cell_cols * n_docs + docs[cell_rows])  # (gram, article) pairs, once each
-    weight = np.bincount(used // n_docs, minlength=width).astype(float) - 1.0
+    incidence = sparse.csr_matrix((np.ones(len(cells)), (cell_rows, cell_cols)), shape=(n, width))
+    pairs = np.unique(cell_cols * n_docs + docs[cell_rows])  # (gram, article) pairs, once each
+    weight = np.bincount(pairs // n_docs, minlength=width).astype(float) - 1.0
     return incidence, np.maximum(weight, 0.0)
 
 
