@@ -112,3 +112,65 @@ def test_cosines_from_the_all_pairs_matrix_equal_the_product_of_the_rows(monkeyp
     monkeypatch.setattr(textsim, "DENSE_COSINES", 0)  # a big story: the product itself
     assert np.array_equal(story.views.cosines(rows, cols), product)
     assert product.max() > 0.3
+
+
+def test_small_story_priorities_equal_the_sparse_path_bit_for_bit(monkeypatch) -> None:
+    from newsfuse.select import rerank
+
+    stories = [[ONE], [OTHER], [ONE, OTHER], [OTHER, ONE, ONE + " " + OTHER]]
+    got, sparse_path = [], []
+    for texts in stories:
+        story = prepare(Story(articles=[Article(text=t) for t in texts]))
+        feats = features.story_features(story)
+        docs = np.array([story.sentences[i].document for i in feats.candidates])
+        got.append(rerank.priorities(feats, docs, len(texts)))
+    monkeypatch.setattr(rerank, "DENSE_PRIORITY", 0)  # a big story's path
+    for texts, small in zip(stories, got):
+        story = prepare(Story(articles=[Article(text=t) for t in texts]))
+        feats = features.story_features(story)
+        docs = np.array([story.sentences[i].document for i in feats.candidates])
+        sparse_path.append(rerank.priorities(feats, docs, len(texts)))
+        assert small.tobytes() == sparse_path[-1].tobytes()  # a one-article story's is a residue
+    assert sparse_path[2].max() > 0.1 and sparse_path[0][0] != 0.0
+
+
+def test_candidate_sums_equal_scipys_and_a_loops_bit_for_bit() -> None:
+    from scipy import sparse
+
+    from newsfuse.select import rerank
+
+    story = prepare(Story(articles=[Article(text=ONE), Article(text=OTHER), Article(text=ONE + " " + OTHER)]))
+    made = candidates(story, default_budget(story), LearnedSelector.load())
+    assert made is not None and len({len(c) for c in made.chosen}) > 1
+    feats, kept = made.feats, [(c, 0, 1.0) for c in made.chosen]
+    member = np.zeros((len(kept), len(feats.candidates)))
+    for r, chosen in enumerate(made.chosen):
+        member[r, chosen] = 1.0
+    centroid, summary = rerank._summed_vectors(feats.vectors, kept)
+    assert centroid.tobytes() == np.asarray(feats.vectors.sum(axis=0)).ravel().tobytes()
+    assert summary.tobytes() == np.asarray((sparse.csr_matrix(member) @ feats.vectors).todense()).tobytes()
+    scores = np.random.default_rng(0).standard_normal(len(feats.candidates))
+    z = (scores - scores.mean()) / scores.std()
+    top, total, score_sum, z_mean = rerank._row_stats(feats.similarity, kept, scores, z)
+    for r, chosen in enumerate(made.chosen):
+        idx = np.array(chosen)
+        assert (score_sum[r], z_mean[r]) == (scores[idx].sum(), z[idx].mean())
+        if len(idx) > 1:
+            pair = feats.similarity[np.ix_(idx, idx)]
+            assert (top[r], total[r]) == (pair.max(), pair.sum())
+
+
+def test_dense_gram_incidence_equals_the_sparse_one(monkeypatch) -> None:
+    from newsfuse.select import rerank
+
+    story = prepare(Story(articles=[Article(text=ONE), Article(text=OTHER), Article(text=ONE + " " + OTHER)]))
+    feats = features.story_features(story)
+    docs = np.array([story.sentences[i].document for i in feats.candidates])
+    dense = rerank._gram_incidences(feats.tokens, docs)
+    monkeypatch.setattr(rerank, "DENSE_COVER", 0)
+    for (incidence, weight), (sparse_incidence, sparse_weight) in zip(
+        dense, rerank._gram_incidences(feats.tokens, docs)
+    ):
+        assert isinstance(incidence, np.ndarray) and not isinstance(sparse_incidence, np.ndarray)
+        assert np.array_equal(incidence, sparse_incidence.toarray()) and np.array_equal(weight, sparse_weight)
+        assert weight.max() >= 2 and incidence.sum() > len(docs)

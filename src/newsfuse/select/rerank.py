@@ -274,19 +274,78 @@ def _near_sets(sim: np.ndarray | sparse.csr_matrix, threshold: float) -> list[se
     return near
 
 
+# Up to this many article x term cells the article priorities are computed in numpy (scipy's
+# per-call cost, a sparse product and five reductions, was most of a one-article story's).
+DENSE_PRIORITY = 200_000
+
+
+# Up to this many article x term cells the article priorities are made in numpy.
+DENSE_PRIORITY = 200_000
+
+
 def priorities(feats: StoryFeatures, docs: np.ndarray, n_docs: int) -> np.ndarray:
     """Per article: the cosine of its candidates' summed TF-IDF to the other articles' sum (how
     well it covers what the others say; sparse, so a big story costs no dense article x term
-    matrix); 0 for an article without candidates."""
+    matrix); 0 for an article without candidates. A one-article story's is a rounding residue
+    the model splits on, so a small story's (`_small_priorities`) is made of the same sums in the
+    same orders as this sparse path's."""
+    if n_docs * feats.vectors.shape[1] <= DENSE_PRIORITY:
+        small = _small_priorities(feats.vectors, docs, n_docs)
+        if small is not None:
+            return small
     n = len(docs)
     by_doc = sparse.csr_matrix((np.ones(n), (docs, np.arange(n))), shape=(n_docs, n))
     vecs = (by_doc @ feats.vectors).tocsr()
     total = np.asarray(vecs.sum(axis=0)).ravel()
     own = np.asarray(vecs.multiply(vecs).sum(axis=1)).ravel()
     dot_total = vecs @ total
-    others_sq = np.maximum(total @ total - 2 * dot_total + own, 0.0)
+    return _cosine_to_others(own, dot_total, total @ total)
+
+
+def _cosine_to_others(own: np.ndarray, dot_total: np.ndarray, total_sq: Any) -> np.ndarray:
+    """Each article's cosine to the other articles' sum, from its squared norm, its dot with the
+    total and the total's squared norm (0 where a norm is 0)."""
+    others_sq = np.maximum(total_sq - 2 * dot_total + own, 0.0)
     norms = np.sqrt(own * others_sq)
     return np.where(norms > 0, (dot_total - own) / np.maximum(norms, 1e-12), 0.0)
+
+
+def _small_priorities(vectors: sparse.csr_matrix, docs: np.ndarray, n_docs: int) -> np.ndarray | None:
+    """`priorities` in numpy (scipy's per-call cost was most of a one-article story's), each sum
+    as the sparse path makes it: an article's row of `by_doc @ vectors` holds its terms in the
+    reverse order of their first use, each the sum over its sentences in order; the total per term
+    sums the articles in order; `multiply(...).sum(axis=1)` sums an article's squares (in its row's
+    order when every row is sorted, else reversed) by `np.add.reduceat`; `vecs @ total` an
+    article's products one after the other. None where a square underflows (scipy drops it)."""
+    width = max(1, vectors.shape[1])
+    entry_doc = docs[np.repeat(np.arange(len(docs)), np.diff(vectors.indptr))]
+    keys, first, inverse = np.unique(entry_doc * width + vectors.indices, return_index=True, return_inverse=True)
+    sums = np.bincount(inverse, weights=vectors.data, minlength=len(keys))  # in sentence order, from 0
+    order = np.lexsort((-first, keys // width))
+    row_doc, cols, data = keys[order] // width, keys[order] % width, sums[order]
+    ptr = np.concatenate([[0], np.cumsum(np.bincount(row_doc, minlength=n_docs))])
+    total = np.bincount(cols, weights=data, minlength=vectors.shape[1])
+    square = data * data
+    if not square.all():
+        return None
+    if not (np.diff(cols)[np.diff(row_doc) == 0] > 0).all():  # scipy's general product: rows reversed
+        square = square[_reversed_rows(ptr)]
+    own = np.zeros(n_docs)
+    rows = np.flatnonzero(np.diff(ptr))
+    if len(rows):
+        own[rows] = np.add.reduceat(square, ptr[rows])
+    products = data * total[cols]
+    dot_total = np.array(
+        [np.cumsum(products[ptr[d] : ptr[d + 1]])[-1] if ptr[d + 1] > ptr[d] else 0.0 for d in range(n_docs)]
+    )
+    return _cosine_to_others(own, dot_total, total @ total)
+
+
+def _reversed_rows(ptr: np.ndarray) -> np.ndarray:
+    """The positions of a CSR's entries with each row's reversed."""
+    index = np.arange(ptr[-1])
+    row = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
+    return ptr[row] + ptr[row + 1] - 1 - index
 
 
 def _remembered(feats: StoryFeatures, key: tuple, make: Callable[[], Any]) -> Any:
@@ -423,16 +482,18 @@ def _incidence(
     0 for a gram of one article."""
     grams, col = np.unique(keys, return_inverse=True)
     width = max(1, len(grams))
+    n_docs = int(docs.max()) + 1 if len(docs) else 1
+    if n * width <= DENSE_COVER:  # marked in place: repeated cells and (gram, article) pairs count once
+        incidence: np.ndarray | sparse.csr_matrix = np.zeros((n, width))
+        incidence[rows, col] = 1.0
+        used = np.zeros((n_docs, width), dtype=bool)
+        used[docs[rows], col] = True
+        return incidence, np.maximum(used.sum(axis=0) - 1.0, 0.0)
     cells = np.unique(rows * width + col)  # (sentence, gram) pairs, once each
     cell_rows, cell_cols = cells // width, cells % width
-    if n * width <= DENSE_COVER:
-        incidence: np.ndarray | sparse.csr_matrix = np.zeros((n, width))
-        incidence[cell_rows, cell_cols] = 1.0
-    else:
-        incidence = sparse.csr_matrix((np.ones(len(cells)), (cell_rows, cell_cols)), shape=(n, width))
-    n_docs = int(docs.max()) + 1 if len(docs) else 1
-    used = np.unique(cell_cols * n_docs + docs[cell_rows])  # (gram, article) pairs, once each
-    weight = np.bincount(used // n_docs, minlength=width).astype(float) - 1.0
+    incidence = sparse.csr_matrix((np.ones(len(cells)), (cell_rows, cell_cols)), shape=(n, width))
+    pairs = np.unique(cell_cols * n_docs + docs[cell_rows])  # (gram, article) pairs, once each
+    weight = np.bincount(pairs // n_docs, minlength=width).astype(float) - 1.0
     return incidence, np.maximum(weight, 0.0)
 
 
@@ -452,9 +513,7 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
     z = (fit_scores - fit_scores.mean()) / (fit_scores.std() + 1e-9)
     rank = np.empty(n, dtype=int)
     rank[np.argsort(-scores, kind="stable")] = np.arange(n)
-    vectors = feats.vectors
-    centroid = np.asarray(vectors.sum(axis=0)).ravel()
-    summary = np.asarray((sparse.csr_matrix(member) @ vectors).todense())
+    centroid, summary = _summed_vectors(feats.vectors, kept)
     norms = np.linalg.norm(summary, axis=1) * max(np.linalg.norm(centroid), 1e-12)
     top_terms = np.argsort(-centroid)[:20]
     positions = np.array([story.sentences[i].position for i in feats.candidates], dtype=float)
@@ -523,17 +582,44 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
     return np.nan_to_num(matrix.astype(np.float32))
 
 
+def _summed_vectors(vectors: sparse.csr_matrix, kept: list) -> tuple[np.ndarray, np.ndarray]:
+    """The story's summed TF-IDF and each candidate's (dense rows), as scipy's `vectors.sum(axis=0)`
+    and `csr_matrix(member) @ vectors` sum them (each term over the sentences in index order, from
+    0), by `np.bincount`, which adds its weights in order: two scipy calls were a tenth of a small
+    story's candidate rows."""
+    width = vectors.shape[1]
+    centroid = np.bincount(vectors.indices, weights=vectors.data, minlength=width)
+    rows = [np.sort(chosen) for chosen, _, _ in kept]
+    sentence = np.concatenate(rows)
+    starts, ends = vectors.indptr[sentence], vectors.indptr[sentence + 1]
+    entry = np.repeat(ends - np.cumsum(ends - starts), ends - starts) + np.arange(int((ends - starts).sum()))
+    owner = np.repeat(np.repeat(np.arange(len(rows)), [len(r) for r in rows]), ends - starts)
+    cells = np.bincount(
+        owner * width + vectors.indices[entry], weights=vectors.data[entry], minlength=len(rows) * width
+    )
+    return centroid, cells.reshape(len(rows), width)
+
+
 def _row_stats(sim: np.ndarray | sparse.csr_matrix, kept: list, fit_scores: np.ndarray, z: np.ndarray) -> tuple:
     """Per candidate summary: the highest cosine between two of its sentences and their sum, and
     the sum of its scores and mean of their z-scores, each summed over the candidate's own
-    sentences as numpy sums them (a z mean near 0 is rounding, and the model splits at its sign)."""
+    sentences as numpy sums them (a z mean near 0 is rounding, and the model splits at its sign):
+    the candidates of one length at once, as a row of a C-ordered matrix sums as that array alone."""
     top, total, score_sum, z_mean = (np.zeros(len(kept)) for _ in range(4))
-    for r, (chosen, _, _) in enumerate(kept):
-        idx = np.array(chosen)
-        score_sum[r], z_mean[r] = fit_scores[idx].sum(), z[idx].mean()
-        if len(chosen) > 1:
-            pair = sim[idx][:, idx].toarray() if sparse.issparse(sim) else sim[np.ix_(idx, idx)]
-            top[r], total[r] = pair.max(), pair.sum()
+    sizes = np.array([len(chosen) for chosen, _, _ in kept])
+    for size in np.unique(sizes).tolist():
+        at = np.flatnonzero(sizes == size)
+        idx = np.array([kept[r][0] for r in at.tolist()])  # (candidates, size), in packing order
+        score_sum[at], z_mean[at] = fit_scores[idx].sum(axis=1), z[idx].mean(axis=1)
+        if size < 2:
+            continue
+        if sparse.issparse(sim):
+            for r, row in zip(at.tolist(), idx):
+                pair = sim[row][:, row].toarray()
+                top[r], total[r] = pair.max(), pair.sum()
+        else:
+            pair = sim[idx[:, :, None], idx[:, None, :]].reshape(len(at), size * size)
+            top[at], total[at] = pair.max(axis=1), pair.sum(axis=1)
     return top, total, score_sum, z_mean
 
 
