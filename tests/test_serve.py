@@ -1165,3 +1165,23 @@ def test_a_summary_made_by_another_summarizer_is_refreshed_in_the_background(tmp
         assert "Refreshing" not in c.get(f"/stories/{story}").text
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT COUNT(*) FROM summaries WHERE identity = 'older-release'").fetchone()[0] == 1
+
+
+@pytest.mark.timeout(120)
+def test_the_index_is_rebuilt_only_after_the_store_changes(client, monkeypatch):
+    """Two reads of the index with nothing committed between them build it once; an article
+    committed by the writer makes the next read build it anew (and list the new story)."""
+    import newsfuse.serve.app as app_module
+    from test_store import BRIDGE, one_story
+
+    built: list[int] = []
+    real = app_module.story_list
+    monkeypatch.setattr(app_module, "story_list", lambda *a: built.append(1) or real(*a))
+    assert client.post("/api/articles", json={"text": one_story(1)[0].text, "outlet": "A"}).status_code == 201
+    assert client.app.state.store.summarizer.wait_idle(120)
+    with app_module.ThreadPoolExecutor(1) as one:  # the index's reads in one reading thread
+        monkeypatch.setattr(client.app.state.store, "_readers", one)
+        first, again = client.get("/").text, client.get("/").text
+        assert first == again and len(built) == 1
+        assert client.post("/api/articles", json={"text": BRIDGE, "outlet": "B"}).status_code == 201
+        assert "Bridge closes after crack found" in client.get("/").text and len(built) == 2
