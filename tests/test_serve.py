@@ -1130,3 +1130,58 @@ def test_offsets_for_the_browser_count_utf16_units():
     for text in ("plain", "“curly” é", "a😀b 😀c", "😀"):
         for index in range(len(text) + 1):
             assert _utf16(text, index) == len(text[:index].encode("utf-16-le")) // 2
+
+
+@pytest.mark.timeout(240)
+def test_a_summary_made_by_another_summarizer_is_refreshed_in_the_background(tmp_path, monkeypatch):
+    """A store written by an older newsfuse (another `summarizer_identity`): the story's page shows
+    the old summary saying it is being refreshed, the API says updating, and the summarizer redoes
+    that story (and no other) off the request path."""
+    import sqlite3
+
+    from newsfuse.model import Article
+    from newsfuse.store import Store
+    from test_store import BRIDGE, Held, one_story
+
+    path = tmp_path / "s.db"
+    with Store(path) as store:
+        story = store.ingest(one_story(2))[0].story
+        store.ingest([Article(BRIDGE)])
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE summaries SET identity = 'older-release'")
+    held = Held(monkeypatch)
+    with local(create_app(path)) as c:
+        assert c.app.state.store.summarizer.wait_idle(120) and held.sizes == []  # nothing redone at start
+        held.hold()
+        page = c.get(f"/stories/{story}")
+        assert page.status_code == 200 and "Refreshing: this summary was made by an earlier version" in page.text
+        assert held.entered.wait(60)  # the read queued it; the summarizer is inside it
+        body = c.get(f"/api/stories/{story}").json()
+        assert body["updating"] is True and body["summarized_articles"] == 2 and body["summary"]["sentences"]
+        assert c.get(f"/api/stories/{story}/summary-status").json()["updating"] is True
+        held.release.set()
+        assert c.app.state.store.summarizer.wait_idle(120) and held.sizes == [2]
+        assert c.get(f"/api/stories/{story}/summary-status").json()["updating"] is False
+        assert "Refreshing" not in c.get(f"/stories/{story}").text
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT COUNT(*) FROM summaries WHERE identity = 'older-release'").fetchone()[0] == 1
+
+
+@pytest.mark.timeout(120)
+def test_the_index_is_rebuilt_only_after_the_store_changes(client, monkeypatch):
+    """Two reads of the index with nothing committed between them build it once; an article
+    committed by the writer makes the next read build it anew (and list the new story)."""
+    import newsfuse.serve.app as app_module
+    from test_store import BRIDGE, one_story
+
+    built: list[int] = []
+    real = app_module.story_list
+    monkeypatch.setattr(app_module, "story_list", lambda *a: built.append(1) or real(*a))
+    assert client.post("/api/articles", json={"text": one_story(1)[0].text, "outlet": "A"}).status_code == 201
+    assert client.app.state.store.summarizer.wait_idle(120)
+    with app_module.ThreadPoolExecutor(1) as one:  # the index's reads in one reading thread
+        monkeypatch.setattr(client.app.state.store, "_readers", one)
+        first, again = client.get("/").text, client.get("/").text
+        assert first == again and len(built) == 1
+        assert client.post("/api/articles", json={"text": BRIDGE, "outlet": "B"}).status_code == 201
+        assert "Bridge closes after crack found" in client.get("/").text and len(built) == 2

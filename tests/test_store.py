@@ -152,7 +152,7 @@ def test_migration_from_schema_1_keeps_the_index(tmp_path):
         expected = fresh.ingest(articles, summarize=False)[30:]
     assert [d.story for d in rest] == [d.story for d in expected]
     db = check_consistent(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
 
 
 def test_sqlite_index_assigns_as_the_memory_index(tmp_path):
@@ -317,7 +317,7 @@ def test_migration_from_schema_3_adds_the_fetched_table(tmp_path):
         assert store.validators("http://127.0.0.1/feed") == ('"v2"', None)
         assert store.story(done[0].story).articles  # the articles survive the migration
     db = check_consistent(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
     assert db.execute("SELECT COUNT(*) FROM fetched").fetchone()[0] == 1
 
 
@@ -471,3 +471,72 @@ def test_an_older_summary_never_overwrites_a_newer_one(tmp_path):
 
         store._settle(story, 1, summarize_story(Story(store.story(story).articles[:1])))
         assert store.db.execute("SELECT size FROM summaries").fetchone()[0] == 2
+
+
+def _foreign(path: Path, story: int | None = None) -> None:
+    """Make cached summaries look made by another summarizer (as a store of an older newsfuse)."""
+    with sqlite3.connect(path) as db:
+        where = "" if story is None else f" WHERE story = {int(story)}"
+        db.execute(f"UPDATE summaries SET identity = 'older-release'{where}")
+
+
+def test_show_recomputes_a_summary_made_by_another_summarizer(tmp_path, monkeypatch):
+    import newsfuse.pipeline as pipeline
+
+    path = tmp_path / "s.db"
+    with Store(path) as store:
+        story = store.ingest(one_story(2))[0].story
+        assert store.db.execute("SELECT identity FROM summaries").fetchone()[0] == store.identity
+    _foreign(path)
+    calls: list[int] = []
+    real = pipeline.summarize_story
+    monkeypatch.setattr(pipeline, "summarize_story", lambda s, o: calls.append(len(s.articles)) or real(s, o))
+    with Store(path) as store:
+        assert store.summary_status(story) == (2, 2, True)  # the page and the API say: updating
+        assert store.summary(story).sentences and calls == [2]  # `newsfuse show` recomputes it
+        assert store.db.execute("SELECT identity FROM summaries").fetchone()[0] == store.identity
+        store.summary(story)
+        assert calls == [2] and store.summary_status(story) == (2, 2, False)
+
+
+def test_a_summary_of_another_summarizer_is_refreshed_when_read_not_all_at_once(tmp_path):
+    """An upgraded store (schema 7, summaries without an identity) marks nothing at opening; a
+    read of one story shows its old summary as updating and queues that story alone."""
+    path = tmp_path / "s.db"
+    with Store(path) as store:
+        first = store.ingest(one_story(2))[0].story
+        other = store.ingest([Article(BRIDGE)])[0].story
+    with sqlite3.connect(path) as db:
+        db.executescript("ALTER TABLE summaries DROP COLUMN identity; PRAGMA user_version = 7;")
+    woken: list[int] = []
+    with Store(path, on_stale=lambda: woken.append(1)) as store:
+        assert store.db.execute("SELECT COUNT(*) FROM summaries WHERE identity IS NULL").fetchone()[0] == 2
+        assert store.stale() == []  # the migration re-summarizes nothing
+        old = store.latest_summary(first)
+        assert old.updating and old.summary is not None and old.articles == 2
+        assert store.stale() == [first] and woken == [1]
+        assert store.drain() == 1 and store.stale() == []
+        assert not store.latest_summary(first).updating
+        assert store.summary_status(other)[2]  # not read yet: still the old one, still marked as such
+
+
+def test_the_summarizer_identity_follows_the_model_files_and_the_settings(tmp_path, monkeypatch):
+    import shutil
+
+    import newsfuse.store as store_module
+    from newsfuse.settings import Options
+
+    base = store_module.summarizer_identity(Options(compare=True))
+    assert store_module.summarizer_identity(Options(compare=True)) == base
+    assert store_module.summarizer_identity(Options(compare=False)) != base
+    models = tmp_path / "models"
+    shutil.copytree(store_module.MODELS, models)
+    monkeypatch.setattr(store_module, "MODELS", models)
+    store_module._identity.cache_clear()
+    assert store_module.summarizer_identity(Options(compare=True)) == base  # the same bytes
+    model = models / "rerank.json"
+    model.write_bytes(model.read_bytes() + b" ")
+    store_module._identity.cache_clear()
+    assert store_module.summarizer_identity(Options(compare=True)) != base
+    monkeypatch.setattr(store_module, "MODELS", store_module.Path(store_module.__file__).parent / "models")
+    store_module._identity.cache_clear()

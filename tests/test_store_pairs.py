@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from newsfuse.model import Article
-from newsfuse.store import Store
+from newsfuse.store import SCHEMA_VERSION, Store
 from newsfuse.stories import ClusterSettings, cluster_articles
 from test_store import check_consistent
 
@@ -160,4 +160,4 @@ def test_migration_to_schema_7_keeps_old_stores_readable(tmp_path):
         first = store.ingest([a], summarize=False)[0]
         assert store.ingest([b], summarize=False)[0].story == first.story
     db = check_consistent(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 7
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

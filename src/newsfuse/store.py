@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -39,6 +40,7 @@ __all__ = [
     "StoreCall",
     "text_hash",
     "SCHEMA_VERSION",
+    "summarizer_identity",
 ]
 
 # Marks the file as a newsfuse store (PRAGMA application_id; "NFUS" in ASCII).
@@ -195,6 +197,14 @@ def _migrate_7(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS stories_lone_seen ON stories(seen) WHERE size = 1 AND recent IS NULL")
 
 
+def _migrate_8(db: sqlite3.Connection) -> None:
+    """Each cached summary names what made it (`summarizer_identity`); the entries of older stores
+    have none, so each is refreshed when its story is next read, not all at once here."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(summaries)")}
+    if "identity" not in columns:
+        db.execute("ALTER TABLE summaries ADD COLUMN identity TEXT")
+
+
 # A story's moment on the stream's clock, as an indexed expression (`stories_lone`).
 _LONE_CLOCK = "json_extract(recent, '$[#-1]')"
 
@@ -207,12 +217,37 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migrate_5,
     _migrate_6,
     _migrate_7,
+    _migrate_8,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 # What computes a story's summary (`pipeline.summarize_story`, or the same in another process).
 Compute = Callable[[Story, Options], Summary]
+
+
+# Raised by hand when a code change alters summaries without a new package version or model file
+# (both are in `summarizer_identity` already): a store's summaries made before it are then redone.
+SUMMARY_REVISION = 1
+MODELS = Path(__file__).parent / "models"
+
+
+def summarizer_identity(options: Options) -> str:
+    """What a cached summary was made by, in 16 hex digits: the package version, this revision,
+    the shipped model files' bytes and the summary settings. A summary of another identity is
+    refreshed when its story is read (`Store.summary`, `Store.latest_summary`)."""
+    return _identity(repr(options))
+
+
+@functools.lru_cache(maxsize=8)
+def _identity(settings: str) -> str:
+    from . import __version__
+
+    digest = hashlib.sha256(f"{__version__}\0{SUMMARY_REVISION}\0{settings}".encode())
+    for model in sorted(MODELS.iterdir()):
+        if model.is_file() and model.suffix != ".py":
+            digest.update(model.name.encode() + b"\0" + model.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 # ---- small helpers ------------------------------------------------------------------------------
@@ -445,6 +480,7 @@ class Store:
         self.on_stale = on_stale
         settings = _store_settings(options.clustering)  # refused before the file is touched
         self.db = _connect(self.path, create)
+        self.identity = summarizer_identity(options)  # what this store's summaries are made by
         self.clusterer = StoryClusterer(index=SqliteIndex(self.db, settings), settings=settings)
 
     def close(self) -> None:
@@ -758,56 +794,61 @@ class Store:
         return dict(rows.fetchall())
 
     def summary(self, story: int, articles: Story | None = None) -> Summary:
-        """The story's summary and comparison: the cached one, recomputed when missing, stale or
-        written by another codec version (from `articles`, the story as `Store.story` just read
+        """The story's summary and comparison: the cached one, recomputed when missing, stale,
+        written by another codec version or made by another summarizer (`summarizer_identity`;
+        from `articles`, the story as `Store.story` just read
         it, when the caller has it: it is not read twice)."""
         story = self.resolve(story)
         size = self.db.execute("SELECT size FROM stories WHERE id = ?", (story,)).fetchone()
         if size is None:
             raise NotFoundError(f"no story {story}")
-        cached = self.db.execute("SELECT size, data FROM summaries WHERE story = ?", (story,)).fetchone()
-        if cached is not None and cached[0] == size[0]:
+        cached = self.db.execute("SELECT size, data, identity FROM summaries WHERE story = ?", (story,)).fetchone()
+        if cached is not None and cached[0] == size[0] and cached[2] == self.identity:
             with contextlib.suppress(InputError):  # an older cache entry: computed anew below
                 return summary_from_dict(json.loads(cached[1]))
         return self._summarize(story, articles)
 
     def summary_status(self, story_id: int) -> tuple[int, int, bool]:
         """The story's article count, how many its cached summary covers (0 without one) and
-        whether it waits for the summarizer: one indexed read, for a page waiting for its summary."""
+        whether it waits for the summarizer, or for a summary by this summarizer (one made by
+        another `summarizer_identity` is being refreshed): one indexed read, for a page waiting
+        for its summary."""
         story_id = self.resolve(story_id)
         row = self.db.execute(
-            "SELECT s.size, COALESCE(m.size, 0), s.stale FROM stories s LEFT JOIN summaries m ON m.story = s.id "
-            "WHERE s.id = ?",
-            (story_id,),
+            "SELECT s.size, COALESCE(m.size, 0), s.stale > 0 OR (m.story IS NOT NULL AND m.identity IS NOT ?) "
+            "FROM stories s LEFT JOIN summaries m ON m.story = s.id WHERE s.id = ?",
+            (self.identity, story_id),
         ).fetchone()
         if row is None:
             raise NotFoundError(f"no story {story_id}")
-        return row[0], row[1], row[2] > 0
+        return row[0], row[1], bool(row[2])
 
     def latest_summary(self, story_id: int) -> StorySummary:
         """The story's last summary, at once: current, or older than the story (`updating`: the
         background summarizer has it queued), or none yet (`summary` None, `updating` while it is
         queued). Never computed here, not even for a small story: at 8 clients reading during
         an ingest, summarizing small stories on read doubled p99 and halved the ingest rate
-        (docs/benchmarks.md); the summarizer makes each once, usually within a second."""
+        (docs/benchmarks.md); the summarizer makes each once, usually within a second. A summary
+        made by another summarizer (an older newsfuse or model) is shown, `updating`, and queued:
+        only the stories read are redone, not the whole store at once after an upgrade."""
         story_id = self.resolve(story_id)
         row = self.db.execute(
-            "SELECT s.size, s.stale, m.size, m.data FROM stories s LEFT JOIN summaries m ON m.story = s.id "
-            "WHERE s.id = ?",
+            "SELECT s.size, s.stale, m.size, m.data, m.identity FROM stories s "
+            "LEFT JOIN summaries m ON m.story = s.id WHERE s.id = ?",
             (story_id,),
         ).fetchone()
         if row is None:
             raise NotFoundError(f"no story {story_id}")
-        size, stale, covered, data = row
+        size, stale, covered, data, identity = row
         summary = None
         if data is not None:
             with contextlib.suppress(InputError):  # an older codec version's entry: as if none
                 summary = summary_from_dict(json.loads(data))
-        if summary is not None and covered == size:
+        if summary is not None and covered == size and identity == self.identity:
             return StorySummary(summary, covered, False)
         if summary is None and not stale and covered is None:
             return StorySummary(None, 0, False)  # tried: no body sentence, nothing to wait for
-        if not stale:  # e.g. an entry of another codec version: queue it
+        if not stale:  # e.g. an entry of another codec version or summarizer: queue it
             with _transaction(self.db):
                 self._mark(story_id, size)
             if self.on_stale is not None:
@@ -835,11 +876,11 @@ class Store:
         with _transaction(self.db):
             if summary is not None:
                 self.db.execute(  # not for a story a pair emptied meanwhile (its partner is stale)
-                    "INSERT INTO summaries (story, size, data, computed) SELECT ?1, ?2, ?3, ?4 "
+                    "INSERT INTO summaries (story, size, data, computed, identity) SELECT ?1, ?2, ?3, ?4, ?5 "
                     "WHERE EXISTS (SELECT 1 FROM stories WHERE id = ?1) ON CONFLICT(story) DO UPDATE SET "
-                    "size = excluded.size, data = excluded.data, computed = excluded.computed "
-                    "WHERE excluded.size >= summaries.size",
-                    (story_id, size, json.dumps(summary_to_dict(summary), ensure_ascii=False), _now()),
+                    "size = excluded.size, data = excluded.data, computed = excluded.computed, "
+                    "identity = excluded.identity WHERE excluded.size >= summaries.size",
+                    (story_id, size, json.dumps(summary_to_dict(summary), ensure_ascii=False), _now(), self.identity),
                 )
             self.db.execute("UPDATE stories SET stale = 0 WHERE id = ? AND size = ?", (story_id, size))
 
