@@ -50,6 +50,7 @@ UNDATED_DAY = 1 << 40
 IDF_FILE = "idf-v1.npz"
 _CAPITALIZED = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]{2,}")
 _IDF: np.ndarray | None = None
+_HASHER: TermHasher | None = None
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,12 @@ class ArticleVector:
 
 
 def _hasher() -> TermHasher:
-    return TermHasher(N_FEATURES, token_pattern=r"(?u)\b[^\W\d_][^\W_]{2,}\b", dtype=np.float32)
+    """One hasher for the process: its memo of term columns then outlives a call, so a store's
+    article-by-article ingest (and every batch after the first) hashes only terms new to it."""
+    global _HASHER
+    if _HASHER is None:
+        _HASHER = TermHasher(N_FEATURES, token_pattern=r"(?u)\b[^\W\d_][^\W_]{2,}\b", dtype=np.float32)
+    return _HASHER
 
 
 def idf_table() -> np.ndarray:
@@ -409,13 +415,15 @@ class MemoryIndex:
     def put(self, story: int, old: StoryState | None, new: StoryState) -> None:
         posted_terms = self.settings.posted_terms
         if old is not None:
+            old_day = old.day  # once, not per term
             for t, _ in old.posted(posted_terms):
-                filed = self.postings[t][old.day]
+                filed = self.postings[t][old_day]
                 filed.pop(story, None)
                 if not filed:
-                    del self.postings[t][old.day]
+                    del self.postings[t][old_day]
+        new_day = new.day
         for t, w in new.posted(posted_terms):
-            self.postings[t][new.day][story] = w
+            self.postings[t][new_day][story] = w
         self.stories[story] = new
 
     def new_id(self) -> int:
