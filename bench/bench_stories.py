@@ -158,7 +158,8 @@ def compare(changed: str = "lone_threshold=0") -> None:
     lone reports' pass), in one run: quality and speed side by side (the fastest of 3 runs each;
     CPU rates are of that run)."""
     name, _, value = changed.partition("=")
-    before = replace(DEFAULT, **{name: float(value)})
+    number = int(value) if isinstance(getattr(DEFAULT, name), int) else float(value)
+    before = replace(DEFAULT, **{name: number})
     print(f"before: {name} = {value}; after: the defaults ({name} = {getattr(DEFAULT, name)})\n")
     print(
         "| set | dates | articles | B³ F1 before | B³ F1 after | B³ P / R after | pairwise F1 "

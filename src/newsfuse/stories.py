@@ -125,6 +125,9 @@ class ClusterSettings:
     title_weight: float = 2.0
     lede_chars: int = 0
     lede_weight: float = 1.0
+    # Only the body's first this many characters are read (0: all of it), the title as ever: a
+    # full-text article's vectorizing cost follows its length (docs/benchmarks.md, branch `events2`).
+    body_chars: int = 0
     # After the pass, two stories still of one article each, from two known and different outlets,
     # dated within `lone_gap` of each other, become one story when their centroids' cosine reaches
     # `lone_threshold` (0: off; `pair_lone_reports`). Two outlets' lone reports of one event often
@@ -195,7 +198,7 @@ class ClusterSettings:
             value = getattr(self, name)
             if not _is_real(value) or not 0.0 <= value < float("inf"):
                 raise OptionError(f"{name} must be a finite weight of zero or more, got {value!r}")
-        for name in ("undated_window", "lede_chars", "lone_arrivals"):
+        for name in ("undated_window", "lede_chars", "lone_arrivals", "body_chars"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise OptionError(f"{name} must be a whole number of zero or more, got {value!r}")
@@ -264,6 +267,8 @@ def vectorize_many(
     body's first `settings.lede_chars` characters `settings.lede_weight` times."""
     settings = settings or replace(DEFAULT, entity_boost=entity_boost)
     hasher = _hasher()
+    if settings.body_chars:
+        texts = [t[: settings.body_chars] for t in texts]
     matrix = hasher.transform(texts).tocsr()
     if titles is not None and settings.title_weight:
         matrix = matrix + settings.title_weight * hasher.transform([t or "" for t in titles]).tocsr()
