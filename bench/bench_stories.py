@@ -158,7 +158,8 @@ def compare(changed: str = "lone_threshold=0") -> None:
     lone reports' pass), in one run: quality and speed side by side (the fastest of 3 runs each;
     CPU rates are of that run)."""
     name, _, value = changed.partition("=")
-    before = replace(DEFAULT, **{name: float(value)})
+    number = int(value) if isinstance(getattr(DEFAULT, name), int) else float(value)
+    before = replace(DEFAULT, **{name: number})
     print(f"before: {name} = {value}; after: the defaults ({name} = {getattr(DEFAULT, name)})\n")
     print(
         "| set | dates | articles | B³ F1 before | B³ F1 after | B³ P / R after | pairwise F1 "
@@ -175,6 +176,55 @@ def compare(changed: str = "lone_threshold=0") -> None:
             f"| {pairwise_f1(old['predicted'], truth):.3f} / {pairwise_f1(new['predicted'], truth):.3f} "
             f"| {old['stories']} / {new['stories']} | {old['rate']:.0f} / {new['rate']:.0f} "
             f"| {old['cpu_rate']:.0f} / {new['cpu_rate']:.0f} |",
+            flush=True,
+        )
+
+
+def hasher_compare(limit: int | None = None) -> None:
+    """Every set of `events`, a fresh term hasher per vectorizing call (before: every call hashed
+    each term again, and the store vectorizes an article at a time) beside the process's one hasher
+    (after), in memory and into the store, alternated in one run, the run of least CPU kept; the
+    shared hasher's memo is emptied before each run, so 'after' is a cold process too."""
+    import numpy as np
+
+    from newsfuse import stories
+    from newsfuse.hashing import TermHasher
+
+    shared = stories._hasher
+
+    def fresh() -> TermHasher:
+        return TermHasher(stories.N_FEATURES, token_pattern=r"(?u)\b[^\W\d_][^\W_]{2,}\b", dtype=np.float32)
+
+    def run(kind: str, where: str, articles: list[Article], truth: list) -> dict:
+        stories._hasher = fresh if kind == "before" else shared  # type: ignore[assignment]
+        shared()._columns.clear()
+        try:
+            return run_memory(articles, truth) if where == "memory" else run_store(articles, truth)
+        finally:
+            stories._hasher = shared  # type: ignore[assignment]
+
+    print(
+        "| set | dates | articles | mean characters | B³ F1 before / after (memory) | store B³ F1 before / after "
+        "| articles per CPU s in memory before / after | into the store before / after |"
+    )
+    print("|---|---|---:|---:|---|---|---|---|")
+    _warm()
+    for name, dates, articles, truth in event_cases(limit):
+        best: dict[tuple[str, str], dict] = {}
+        for _ in range(3):
+            for where in ("memory", "store"):
+                for kind in ("before", "after"):
+                    result = run(kind, where, articles, truth)
+                    if (kind, where) not in best or result["cpu_rate"] > best[kind, where]["cpu_rate"]:
+                        best[kind, where] = result
+        m0, m1, s0, s1 = (
+            best[k] for k in (("before", "memory"), ("after", "memory"), ("before", "store"), ("after", "store"))
+        )
+        chars = sum(len(a.text) for a in articles) / len(articles)
+        print(
+            f"| {name} | {dates} | {len(articles)} | {chars:.0f} | {m0['f1']:.3f} / {m1['f1']:.3f} "
+            f"| {s0['f1']:.3f} / {s1['f1']:.3f} | {m0['cpu_rate']:.0f} / **{m1['cpu_rate']:.0f}** "
+            f"| {s0['cpu_rate']:.0f} / **{s1['cpu_rate']:.0f}** |",
             flush=True,
         )
 
@@ -342,6 +392,9 @@ def main() -> None:
     parser.add_argument(
         "--store", action="store_true", help="with --events: the store (one pass, paired, in bursts) beside memory"
     )
+    parser.add_argument(
+        "--hasher", action="store_true", help="with --events: a fresh term hasher per call beside the shared one"
+    )
     parser.add_argument("--engine", choices=("local", "dask"), default="local", help="with --events: dask beside local")
     parser.add_argument("--workers", type=int, default=2, help="Dask worker processes (--engine dask)")
     parser.add_argument(
@@ -350,6 +403,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.events and args.engine == "dask":
         return engines(args.workers, args.partitions)
+    if args.events and args.hasher:
+        return hasher_compare(args.limit)
     if args.events and args.compare:
         return compare(args.before)
     if args.events and args.store:

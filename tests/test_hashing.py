@@ -65,3 +65,19 @@ def test_the_lowest_hash_keeps_scikit_learns_column(monkeypatch):
 
     monkeypatch.setattr(hashing, "murmurhash3_32", lambda data, seed=0: -(1 << 31))
     assert TermHasher(N_FEATURES, PATTERN)._column("x") == (2147483647 - (N_FEATURES - 1)) % N_FEATURES
+
+
+def test_the_clusterer_keeps_one_hasher_whose_memo_gives_the_same_vectors():
+    from newsfuse import stories
+    from newsfuse.hashing import murmurhash3_32 as plain
+
+    hasher = stories._hasher()
+    assert stories._hasher() is hasher  # one hasher: its memo outlives a call (the store's per-article ingest)
+    text = "Harbour cranes collapsed in Rotterdam overnight, port officials said."
+    first = stories.vectorize(text, "Rotterdam cranes collapse")
+    stories.vectorize_many(["Unrelated words about Antarctic penguins and glaciers."] * 3)
+    again = stories.vectorize(text, "Rotterdam cranes collapse")
+    assert first.as_dict() == again.as_dict()
+    assert all(hasher._columns[t] == abs(plain(t.encode())) % N_FEATURES for t in ("harbour", "penguins"))
+    hasher._columns.clear()  # a memo emptied between calls (its limit) only means rehashing
+    assert stories.vectorize(text, "Rotterdam cranes collapse").as_dict() == first.as_dict()

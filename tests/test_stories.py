@@ -16,7 +16,15 @@ from newsfuse.errors import OptionError
 from newsfuse.model import Article
 from newsfuse.settings import Options
 from newsfuse.store import Store
-from newsfuse.stories import ClusterSettings, StoryClusterer, b_cubed, cluster_articles, pair_lone_reports, vectorize
+from newsfuse.stories import (
+    ClusterSettings,
+    StoryClusterer,
+    b_cubed,
+    cluster_articles,
+    pair_lone_reports,
+    vectorize,
+    vectorize_many,
+)
 
 VALIDATION = Path(__file__).resolve().parents[2] / "shared" / "data" / "multinews" / "validation.jsonl.gz"
 runner = CliRunner()
@@ -190,11 +198,20 @@ def test_cluster_settings_defaults_and_validation():
         ("undated_window", -1),
         ("title_weight", float("inf")),
         ("lede_chars", -5),
+        ("body_chars", -1),
         ("day_penalty", -0.1),
         ("day_penalty", float("nan")),
     ]:
         with pytest.raises(OptionError, match=field_name):
             ClusterSettings(**{field_name: bad})
+
+
+def test_body_chars_reads_only_the_start_of_the_body():
+    text = "Harbour cranes collapsed overnight. " + "Penguins glaciers " * 20
+    cut = vectorize_many([text], settings=ClusterSettings(body_chars=35))[0]
+    whole = vectorize_many([text])[0]
+    assert set(cut.terms) < set(whole.terms)  # the penguins are past the cut
+    assert set(cut.terms) == set(vectorize_many(["Harbour cranes collapsed overnight."])[0].terms)
 
 
 def test_cluster_settings_drive_the_clusterer(tmp_path):

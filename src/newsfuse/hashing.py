@@ -93,7 +93,10 @@ class TermHasher:
         memo, stop, column = self._columns, ENGLISH_STOP_WORDS, self._column
         indptr = [0]
         for text in texts:
-            row = [memo[t] if t in memo else column(t) for t in self._findall(text.lower()) if t not in stop]
+            # get, not `in` then [], so a memo cleared meanwhile (another thread's call) costs a rehash only
+            row = [
+                c if (c := memo.get(t)) is not None else column(t) for t in self._findall(text.lower()) if t not in stop
+            ]
             columns.extend(row)
             indptr.append(len(columns))
         indices = np.asarray(columns, dtype=np.int32)

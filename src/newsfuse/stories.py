@@ -50,6 +50,7 @@ UNDATED_DAY = 1 << 40
 IDF_FILE = "idf-v1.npz"
 _CAPITALIZED = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]{2,}")
 _IDF: np.ndarray | None = None
+_HASHER: TermHasher | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,9 @@ class ClusterSettings:
     title_weight: float = 2.0
     lede_chars: int = 0
     lede_weight: float = 1.0
+    # Only the body's first this many characters are read (0: all of it), the title as ever: a
+    # full-text article's vectorizing cost follows its length (docs/benchmarks.md, branch `events2`).
+    body_chars: int = 0
     # After the pass, two stories still of one article each, from two known and different outlets,
     # dated within `lone_gap` of each other, become one story when their centroids' cosine reaches
     # `lone_threshold` (0: off; `pair_lone_reports`). Two outlets' lone reports of one event often
@@ -194,7 +198,7 @@ class ClusterSettings:
             value = getattr(self, name)
             if not _is_real(value) or not 0.0 <= value < float("inf"):
                 raise OptionError(f"{name} must be a finite weight of zero or more, got {value!r}")
-        for name in ("undated_window", "lede_chars", "lone_arrivals"):
+        for name in ("undated_window", "lede_chars", "lone_arrivals", "body_chars"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise OptionError(f"{name} must be a whole number of zero or more, got {value!r}")
@@ -219,7 +223,12 @@ class ArticleVector:
 
 
 def _hasher() -> TermHasher:
-    return TermHasher(N_FEATURES, token_pattern=r"(?u)\b[^\W\d_][^\W_]{2,}\b", dtype=np.float32)
+    """One hasher for the process: its memo of term columns then outlives a call, so a store's
+    article-by-article ingest (and every batch after the first) hashes only terms new to it."""
+    global _HASHER
+    if _HASHER is None:
+        _HASHER = TermHasher(N_FEATURES, token_pattern=r"(?u)\b[^\W\d_][^\W_]{2,}\b", dtype=np.float32)
+    return _HASHER
 
 
 def idf_table() -> np.ndarray:
@@ -258,6 +267,8 @@ def vectorize_many(
     body's first `settings.lede_chars` characters `settings.lede_weight` times."""
     settings = settings or replace(DEFAULT, entity_boost=entity_boost)
     hasher = _hasher()
+    if settings.body_chars:
+        texts = [t[: settings.body_chars] for t in texts]
     matrix = hasher.transform(texts).tocsr()
     if titles is not None and settings.title_weight:
         matrix = matrix + settings.title_weight * hasher.transform([t or "" for t in titles]).tocsr()
@@ -409,13 +420,15 @@ class MemoryIndex:
     def put(self, story: int, old: StoryState | None, new: StoryState) -> None:
         posted_terms = self.settings.posted_terms
         if old is not None:
+            old_day = old.day  # once, not per term
             for t, _ in old.posted(posted_terms):
-                filed = self.postings[t][old.day]
+                filed = self.postings[t][old_day]
                 filed.pop(story, None)
                 if not filed:
-                    del self.postings[t][old.day]
+                    del self.postings[t][old_day]
+        new_day = new.day
         for t, w in new.posted(posted_terms):
-            self.postings[t][new.day][story] = w
+            self.postings[t][new_day][story] = w
         self.stories[story] = new
 
     def new_id(self) -> int:
