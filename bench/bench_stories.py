@@ -180,28 +180,64 @@ def compare(changed: str = "lone_threshold=0") -> None:
         )
 
 
-def hasher_compare(limit: int | None = None) -> None:
+_MASK = 0xFFFFFFFF
+
+
+def _rotl(x: int, r: int) -> int:
+    return ((x << r) | (x >> (32 - r))) & _MASK
+
+
+def pure_murmurhash3_32(data: bytes | str, seed: int = 0) -> int:
+    """MurmurHash3 x86 32-bit, signed, in Python: newsfuse's hash before mmh3 (`--hasher --murmur`)."""
+    data = data.encode("utf-8") if isinstance(data, str) else data
+    c1, c2, length = 0xCC9E2D51, 0x1B873593, len(data)
+    h = seed & _MASK
+    end = length & ~3
+    for i in range(0, end, 4):
+        k = int.from_bytes(data[i : i + 4], "little")
+        h ^= (_rotl((k * c1) & _MASK, 15) * c2) & _MASK
+        h = (_rotl(h, 13) * 5 + 0xE6546B64) & _MASK
+    tail = int.from_bytes(data[end:], "little")
+    if length & 3:
+        h ^= (_rotl((tail * c1) & _MASK, 15) * c2) & _MASK
+    h ^= length
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & _MASK
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & _MASK
+    h ^= h >> 16
+    return h - (1 << 32) if h & 0x80000000 else h
+
+
+def hasher_compare(limit: int | None = None, murmur: bool = False) -> None:
     """Every set of `events`, a fresh term hasher per vectorizing call (before: every call hashed
     each term again, and the store vectorizes an article at a time) beside the process's one hasher
     (after), in memory and into the store, alternated in one run, the run of least CPU kept; the
-    shared hasher's memo is emptied before each run, so 'after' is a cold process too."""
+    shared hasher's memo is emptied before each run, so 'after' is a cold process too. With `murmur`,
+    both sides use the shared hasher and 'before' hashes in Python (`pure_murmurhash3_32`), 'after'
+    with mmh3."""
     import numpy as np
 
-    from newsfuse import stories
+    from newsfuse import hashing, stories
     from newsfuse.hashing import TermHasher
 
     shared = stories._hasher
+    c_hash = hashing.murmurhash3_32
 
     def fresh() -> TermHasher:
         return TermHasher(stories.N_FEATURES, token_pattern=r"(?u)\b[^\W\d_][^\W_]{2,}\b", dtype=np.float32)
 
     def run(kind: str, where: str, articles: list[Article], truth: list) -> dict:
-        stories._hasher = fresh if kind == "before" else shared  # type: ignore[assignment]
+        if murmur:
+            hashing.murmurhash3_32 = pure_murmurhash3_32 if kind == "before" else c_hash  # type: ignore[assignment]
+        else:
+            stories._hasher = fresh if kind == "before" else shared  # type: ignore[assignment]
         shared()._columns.clear()
         try:
             return run_memory(articles, truth) if where == "memory" else run_store(articles, truth)
         finally:
             stories._hasher = shared  # type: ignore[assignment]
+            hashing.murmurhash3_32 = c_hash  # type: ignore[assignment]
 
     print(
         "| set | dates | articles | mean characters | B³ F1 before / after (memory) | store B³ F1 before / after "
@@ -395,6 +431,9 @@ def main() -> None:
     parser.add_argument(
         "--hasher", action="store_true", help="with --events: a fresh term hasher per call beside the shared one"
     )
+    parser.add_argument(
+        "--murmur", action="store_true", help="with --hasher: MurmurHash3 in Python (before) beside mmh3 (after)"
+    )
     parser.add_argument("--engine", choices=("local", "dask"), default="local", help="with --events: dask beside local")
     parser.add_argument("--workers", type=int, default=2, help="Dask worker processes (--engine dask)")
     parser.add_argument(
@@ -404,7 +443,7 @@ def main() -> None:
     if args.events and args.engine == "dask":
         return engines(args.workers, args.partitions)
     if args.events and args.hasher:
-        return hasher_compare(args.limit)
+        return hasher_compare(args.limit, args.murmur)
     if args.events and args.compare:
         return compare(args.before)
     if args.events and args.store:

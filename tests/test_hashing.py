@@ -41,6 +41,9 @@ def test_murmurhash_matches_scikit_learn(seed):
         bytes(range(97)),
     ]:
         assert murmurhash3_32(data, seed) == murmurhash(data, seed=seed)
+        # TermHasher passes terms as str: hashed as their UTF-8 bytes
+        text = data.decode("utf-8", errors="ignore")
+        assert murmurhash3_32(text, seed) == murmurhash(text.encode("utf-8"), seed=seed)
 
 
 def test_counts_match_hashing_vectorizer(tmp_path):
