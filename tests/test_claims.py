@@ -311,3 +311,17 @@ def test_the_no_change_test_before_the_diff_loses_no_change(fulltext_dev, monkey
     monkeypatch.setattr(claims, "_may_change", lambda a, b: True)
     assert filtered == [differences(a, b, names) for a, b in pairs]
     assert sum(map(bool, filtered)) > 100 and ruled_out > len(pairs) / 2, (len(pairs), ruled_out)
+
+
+def test_support_with_a_story_windows_dict_same_verdicts_and_keeps_them():
+    from newsfuse.claims import differences, support
+
+    a = "The fire killed 14 people in Dayton on Monday, officials said."
+    b = "The fire killed 11 people in Dayton on Monday, officials said."
+    c = "The fire killed 14 people in Dayton on Monday, police said."
+    kept: dict = {}
+    for x, y in [(a, b), (a, c), (b, c), (a, a)]:
+        assert support(x, y, windows=kept) == support(x, y)
+        assert differences(x, y, windows=kept) == differences(x, y)
+    assert set(kept) == {a, b, c}
+    assert support(a, b, windows=kept) == "contradicts"

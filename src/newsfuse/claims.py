@@ -78,17 +78,20 @@ class Change:
     value_b: str
 
 
-def support(claim: str, other: str, numbers_required: bool = True) -> Support:
+def support(
+    claim: str, other: str, numbers_required: bool = True, windows: dict[str, ValueWindows] | None = None
+) -> Support:
     """How `other` (a sentence about the same claim) supports `claim`: it contradicts it (a value
     differs, or one negates what the other says in the same words), states only part of it (its
     words are a small part of the claim's, or, with `numbers_required`, it leaves out a number the
-    claim counts), or in full."""
+    claim counts), or in full. `windows` (text -> `value_windows`, filled as asked) keeps a
+    story's windows for all its pairs: the shared memo evicts on a big story's sentences."""
     own, theirs = _content(claim), _content(other)
     shared = len(own & theirs)
     cover = shared / len(own) if own else 1.0
     inside = shared / len(theirs) if theirs else 1.0
     negation = min(cover, inside) >= NEGATION_OVERLAP and _negated(claim) != _negated(other)
-    if negation or differences(claim, other) or _counts_differ(claim, other):
+    if negation or differences(claim, other, windows=windows) or _counts_differ(claim, other):
         return "contradicts"
     counted = {str(v) for values in _counted(claim).values() for v in values}
     stated = {str(v) for values in _counted(other).values() for v in values} | _numbers(other)
@@ -180,10 +183,15 @@ def _tokens(text: str) -> tuple[str, ...]:
     return tuple(_TOKEN.findall(text.replace("’", "'")))
 
 
-def differences(a: str, b: str, names: NameIndex | None = None) -> list[Change]:
+def differences(
+    a: str, b: str, names: NameIndex | None = None, windows: dict[str, ValueWindows] | None = None
+) -> list[Change]:
     """Each value that differs in two tellings of one claim: the words around it match, only the
-    value changed. `names` (the story's full names) keeps "Carter" / "Ash" from being a change."""
-    if not _may_change(a, b):  # most pairs of a big story: no diff needed to know there is no change
+    value changed. `names` (the story's full names) keeps "Carter" / "Ash" from being a change;
+    `windows` as in `support`."""
+    if not (
+        _may_change(a, b) if windows is None else may_change(_windows(windows, a), _windows(windows, b))
+    ):  # most pairs of a big story: no diff needed to know there is no change
         return []
     ta, tb = _tokens(a), _tokens(b)
     la, lb = [t.lower() for t in ta], [t.lower() for t in tb]
@@ -219,6 +227,13 @@ ValueWindows = dict[tuple[tuple[str, ...], tuple[str, ...]], list[tuple[frozense
 def _may_change(a: str, b: str) -> bool:
     """`may_change` of two sentences' remembered windows."""
     return may_change(_value_windows(a), _value_windows(b))
+
+
+def _windows(kept: dict[str, ValueWindows], text: str) -> ValueWindows:
+    found = kept.get(text)
+    if found is None:
+        found = kept[text] = value_windows(text)
+    return found
 
 
 def may_change(mine: ValueWindows, theirs: ValueWindows) -> bool:

@@ -126,10 +126,11 @@ def _facts(
     free = np.ones(len(cands), dtype=bool)
     facts = []
     judged_texts: dict[tuple[str, str], str] = {}  # a big story's copies repeat sentences word for word
+    windows: dict[str, ValueWindows] = {}  # the story's own: the shared memo evicts on a big story
 
     def judge(claim: str, other: str) -> str:
         if (claim, other) not in judged_texts:
-            judged_texts[(claim, other)] = support(claim, other, numbers_required=False)
+            judged_texts[(claim, other)] = support(claim, other, numbers_required=False, windows=windows)
         return judged_texts[(claim, other)]
 
     for i in order:
