@@ -152,19 +152,24 @@ class StoreThread:
         self._started = False  # the writer has opened (made, migrated) the file
         self.mode = summarizer
         # No process starts before the first write (in the lifespan, `start`).
-        self.writer = WriterProcess(path) if summarizer == "writer" else None
-        self._summarizer = Summarizer(path, call=self.call if summarizer == "store" else None)
-        self.summarizer: Summarizer | WriterProcess = self.writer or self._summarizer
+        self.writer: WriterProcess | None = None
+        self._summarizer: Summarizer | None = None  # the writer process runs its own: none here then
+        self.summarizer: Summarizer | WriterProcess
+        if summarizer == "writer":
+            self.summarizer = self.writer = WriterProcess(path)
+        else:
+            self.summarizer = self._summarizer = Summarizer(path, call=self.call if summarizer == "store" else None)
 
     def spawn(self) -> None:
         """The summarizer's worker process ("process"), spawned before the store's threads start."""
-        if self.mode == "process":
+        if self.mode == "process" and self._summarizer is not None:
             self._summarizer.pool = _process_pool(1)
 
     def _get(self) -> Store:
         if self._store is None:
             self._store = Store(self.path, on_stale=self.summarizer.wake)
-            self._summarizer.start()  # after the file is made and migrated; it takes the stored marks
+            if self._summarizer is not None:  # after the file is made and migrated; it takes the stored marks
+                self._summarizer.start()
         return self._store
 
     def _get_reader(self) -> Store:
@@ -212,7 +217,7 @@ class StoreThread:
         self._opened.clear()
         self._pool.submit(_close).result()
         self._pool.shutdown(wait=True)
-        if self._summarizer.pool is not None:
+        if self._summarizer is not None and self._summarizer.pool is not None:
             self._summarizer.pool.shutdown(cancel_futures=True)
 
 
