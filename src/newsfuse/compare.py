@@ -19,9 +19,7 @@ from .claims import (
     counted_in_parts,
     differences,
     different_rows,
-    may_change,
     support,
-    value_windows,
 )
 from .model import (
     Claim,
@@ -539,12 +537,6 @@ def _disagreements(
     order = np.lexsort((cols, rows))
     windows: dict[str, ValueWindows] = {}  # each sentence's, made once for all its pairs
 
-    def no_change(a: str, b: str) -> bool:  # what differences would find without a diff
-        for text in (a, b):
-            if text not in windows:
-                windows[text] = value_windows(text)
-        return not may_change(windows[a], windows[b])
-
     for i, j in zip(rows[order].tolist(), cols[order].tolist()):
         a, b = cands[i], cands[j]
         if a.document == b.document:
@@ -552,8 +544,7 @@ def _disagreements(
         if (a.text, b.text) not in changes:  # a big story's copies repeat sentences word for word
             # two rows of one table (several shares differ) are two things, not one told twice
             rows_differ = different_rows(a.text, b.text)
-            skip = rows_differ or no_change(a.text, b.text)
-            changes[(a.text, b.text)] = [] if skip else differences(a.text, b.text, names)
+            changes[(a.text, b.text)] = [] if rows_differ else differences(a.text, b.text, names, windows)
         for change in changes[(a.text, b.text)]:
             if change.kind == "number" and _in_parts(story, a, b, change):
                 continue  # one outlet counts the whole, the other a part and then the rest
