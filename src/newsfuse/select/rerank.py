@@ -279,10 +279,6 @@ def _near_sets(sim: np.ndarray | sparse.csr_matrix, threshold: float) -> list[se
 DENSE_PRIORITY = 200_000
 
 
-# Up to this many article x term cells the article priorities are made in numpy.
-DENSE_PRIORITY = 200_000
-
-
 def priorities(feats: StoryFeatures, docs: np.ndarray, n_docs: int) -> np.ndarray:
     """Per article: the cosine of its candidates' summed TF-IDF to the other articles' sum (how
     well it covers what the others say; sparse, so a big story costs no dense article x term
