@@ -47,6 +47,10 @@ EVENT_SETS = (
 SEED = 13
 YEAR_START = datetime(2016, 1, 1, tzinfo=timezone.utc)
 DATED_SPREAD = 2.0  # days over which one simulated story's articles are published
+# The size of the Multi-News test mix the issue's 0.88 goal was measured on (2,188 articles): the
+# validation file's first clusters of about as many articles (`first_clusters`) make a dev figure
+# comparable with it (the whole validation mix, 12,473 articles, is a harder and longer stream).
+ISSUE_MIX = 2188
 # Store ingest rate is reported per slice of this many articles, to show how it grows with the stories kept.
 SLICE = 2000
 
@@ -77,6 +81,26 @@ def mixed_articles(
             ),
             key=lambda pair: pair[0].published,
         )
+    return [a for a, _ in pairs], [t for _, t in pairs]
+
+
+def first_clusters(
+    path: Path = VALIDATION, seed: int = SEED, articles: int = ISSUE_MIX
+) -> tuple[list[Article], list[int]]:
+    """The validation file's first clusters, in file order, whole: clusters are taken until their
+    kept non-empty documents number at least `articles` (the last cluster taken whole), then those
+    documents are shuffled as `mixed_articles` shuffles the whole mix; and each one's cluster number."""
+    pairs: list[tuple[Article, int]] = []
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for number, line in enumerate(handle):
+            if len(pairs) >= articles:
+                break
+            record = json.loads(line)
+            for i in record["cleansed_keep"]:
+                text = record["documents"][i]
+                if text.strip():
+                    pairs.append((Article(text=text, id=f"{record['id']}-{i}"), number))
+    random.Random(seed).shuffle(pairs)
     return [a for a, _ in pairs], [t for _, t in pairs]
 
 
@@ -267,7 +291,8 @@ def hasher_compare(limit: int | None = None, murmur: bool = False) -> None:
 
 def event_cases(limit: int | None = None) -> list[tuple[str, str, list[Article], list]]:
     """Every dated event set with and without its dates, and the undated Multi-News validation mix
-    (its first `limit` shuffled articles with a limit)."""
+    (its first `limit` shuffled articles with a limit), and the validation file's first whole
+    clusters of about the issue's test mix size (`first_clusters`)."""
     cases: list[tuple[str, str, list[Article], list]] = []
     for name, file in EVENT_SETS:
         if (EVENTS / file).exists():
@@ -275,6 +300,7 @@ def event_cases(limit: int | None = None) -> list[tuple[str, str, list[Article],
                 cases.append((name, "yes" if dated else "no", *event_articles(EVENTS / file, dated)))
     if VALIDATION.exists():
         cases.append(("Multi-News validation mix", "none", *mixed_articles(limit=limit)))
+        cases.append(("Multi-News validation, first clusters", "none", *first_clusters()))
     return cases
 
 
