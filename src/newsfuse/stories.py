@@ -128,8 +128,9 @@ class ClusterSettings:
     # 2021), its title names the event and its body is the subject's background. Undated only, 2 /
     # 3 / 4 / 5 / 6 / 8: AllSides early 0.696 / 0.709 / 0.719 / 0.718 / 0.713 / 0.705, PAC train
     # 0.914 / 0.925 / 0.926 / 0.926 / 0.919 / 0.919 (PAC dev 0.719, 0.735 from 3; reported, not chosen
-    # on); the dated rows are unchanged (PAC's few undated articles there carry placeholder titles),
-    # the Multi-News mix has no titles. Every article at 4 instead: AllSides dated 0.941 -> 0.938.
+    # on); the dated rows are unchanged (PAC train's 14 undated articles there join as before, dev's 6
+    # have placeholder titles), the Multi-News mixes have no titles. Every article at 4 instead:
+    # AllSides dated 0.941 -> 0.938.
     undated_title_weight: float = 4.0
     lede_chars: int = 0
     lede_weight: float = 1.0
