@@ -9,8 +9,9 @@ Usage (from the repo root):
     PYTHONPATH=src python3 bench/bench_stories.py --events        # every dated event set, with and without dates
     PYTHONPATH=src python3 bench/bench_stories.py --events --compare  # the same sets, with and without the lone reports' pass
     PYTHONPATH=src python3 bench/bench_stories.py --events --compare --before day_penalty=0  # without the day penalty beside it
+    PYTHONPATH=src python3 bench/bench_stories.py --events --compare --store --limit 2000  # the same, into the store
     PYTHONPATH=src python3 bench/bench_stories.py --events --store  # the store beside memory, the lone pass off and on
-    PYTHONPATH=src python3 bench/bench_stories.py --events --engine dask [--workers 2]
+    PYTHONPATH=src python3 bench/bench_stories.py --events --engine dask [--workers 2] [--limit 2000]
                                                                   # the same sets, one process beside Dask partitions
 Every cluster's kept documents (`cleansed_keep`, empty ones skipped) are mixed into one stream,
 shuffled with a fixed seed, and clustered in one pass; the true stories are the clusters.
@@ -47,6 +48,10 @@ EVENT_SETS = (
 SEED = 13
 YEAR_START = datetime(2016, 1, 1, tzinfo=timezone.utc)
 DATED_SPREAD = 2.0  # days over which one simulated story's articles are published
+# The size of the Multi-News test mix the issue's 0.88 goal was measured on (2,188 articles): the
+# validation file's first clusters of about as many articles (`first_clusters`) make a dev figure
+# comparable with it (the whole validation mix, 12,473 articles, is a harder and longer stream).
+ISSUE_MIX = 2188
 # Store ingest rate is reported per slice of this many articles, to show how it grows with the stories kept.
 SLICE = 2000
 
@@ -77,6 +82,26 @@ def mixed_articles(
             ),
             key=lambda pair: pair[0].published,
         )
+    return [a for a, _ in pairs], [t for _, t in pairs]
+
+
+def first_clusters(
+    path: Path = VALIDATION, seed: int = SEED, articles: int = ISSUE_MIX
+) -> tuple[list[Article], list[int]]:
+    """The validation file's first clusters, in file order, whole: clusters are taken until their
+    kept non-empty documents number at least `articles` (the last cluster taken whole), then those
+    documents are shuffled as `mixed_articles` shuffles the whole mix; and each one's cluster number."""
+    pairs: list[tuple[Article, int]] = []
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for number, line in enumerate(handle):
+            if len(pairs) >= articles:
+                break
+            record = json.loads(line)
+            for i in record["cleansed_keep"]:
+                text = record["documents"][i]
+                if text.strip():
+                    pairs.append((Article(text=text, id=f"{record['id']}-{i}"), number))
+    random.Random(seed).shuffle(pairs)
     return [a for a, _ in pairs], [t for _, t in pairs]
 
 
@@ -152,24 +177,27 @@ def store_pairs(limit: int | None = None) -> None:
         )
 
 
-def compare(changed: str = "lone_threshold=0") -> None:
-    """Every set of `events`, in memory, with the defaults beside the defaults with one setting
-    `changed` (NAME=NUMBER; by default one pass only, `lone_threshold` 0, the clustering before the
-    lone reports' pass), in one run: quality and speed side by side (the fastest of 3 runs each;
-    CPU rates are of that run)."""
+def compare(changed: str = "lone_threshold=0", store: bool = False, limit: int | None = None) -> None:
+    """Every set of `events`, in memory (`store`: into the store, in ingest calls of `SLICE`), with the
+    defaults beside the defaults with one setting `changed` (NAME=NUMBER; by default one pass only,
+    `lone_threshold` 0, the clustering before the lone reports' pass), in one run: quality and
+    speed side by side (the fastest of 3 runs each; CPU rates are of that run). `limit`: the
+    Multi-News mix's first articles only."""
+    run = run_store if store else run_memory
     name, _, value = changed.partition("=")
     number = int(value) if isinstance(getattr(DEFAULT, name), int) else float(value)
     before = replace(DEFAULT, **{name: number})
-    print(f"before: {name} = {value}; after: the defaults ({name} = {getattr(DEFAULT, name)})\n")
+    where = "into the store" if store else "in memory"
+    print(f"before: {name} = {value}; after: the defaults ({name} = {getattr(DEFAULT, name)}); {where}\n")
     print(
         "| set | dates | articles | B³ F1 before | B³ F1 after | B³ P / R after | pairwise F1 "
         "before / after | stories before / after | articles/s before / after | articles per CPU s before / after |"
     )
     print("|---|---|---:|---:|---:|---|---|---|---|---|")
     cluster_articles([Article(text="A warm-up article about a harbour crane.")])  # the IDF table, outside the timings
-    for name, dates, articles, truth in event_cases():
+    for name, dates, articles, truth in event_cases(limit):
         # the fastest of 3 runs each, alternating: the small sets take well under a second
-        trials = [[run_memory(articles, truth, settings) for settings in (before, DEFAULT)] for _ in range(3)]
+        trials = [[run(articles, truth, settings) for settings in (before, DEFAULT)] for _ in range(3)]
         old, new = (max((t[k] for t in trials), key=lambda run: run["rate"]) for k in (0, 1))
         print(
             f"| {name} | {dates} | {len(articles)} | {old['f1']:.3f} | **{new['f1']:.3f}** | {new['p']:.3f} / {new['r']:.3f} "
@@ -267,7 +295,8 @@ def hasher_compare(limit: int | None = None, murmur: bool = False) -> None:
 
 def event_cases(limit: int | None = None) -> list[tuple[str, str, list[Article], list]]:
     """Every dated event set with and without its dates, and the undated Multi-News validation mix
-    (its first `limit` shuffled articles with a limit)."""
+    (its first `limit` shuffled articles with a limit), and the validation file's first whole
+    clusters of about the issue's test mix size (`first_clusters`)."""
     cases: list[tuple[str, str, list[Article], list]] = []
     for name, file in EVENT_SETS:
         if (EVENTS / file).exists():
@@ -275,18 +304,20 @@ def event_cases(limit: int | None = None) -> list[tuple[str, str, list[Article],
                 cases.append((name, "yes" if dated else "no", *event_articles(EVENTS / file, dated)))
     if VALIDATION.exists():
         cases.append(("Multi-News validation mix", "none", *mixed_articles(limit=limit)))
+        cases.append(("Multi-News validation, first clusters", "none", *first_clusters()))
     return cases
 
 
-def engine_cases() -> list[tuple[str, str, list[Article], list]]:
-    """The sets `events` reports, and the Multi-News mix with simulated dates (a long stream in time order)."""
-    cases = event_cases()
+def engine_cases(limit: int | None = None) -> list[tuple[str, str, list[Article], list]]:
+    """The sets `events` reports, and the Multi-News mix with simulated dates (a long stream in time
+    order); `limit`: the mixes' first articles only."""
+    cases = event_cases(limit)
     if VALIDATION.exists():
-        cases.append(("Multi-News validation mix", "simulated", *mixed_articles(dated=True)))
+        cases.append(("Multi-News validation mix", "simulated", *mixed_articles(limit=limit, dated=True)))
     return cases
 
 
-def engines(workers: int, forced: list[int]) -> None:
+def engines(workers: int, forced: list[int], limit: int | None = None) -> None:
     """One process (`cluster_articles`) beside `cluster --engine dask` (newsfuse.partitioned) on a
     LocalCluster of `workers` single-threaded processes: the default partitions (one per worker, at
     least 200 articles each) and each count in `forced` (cut however small), same articles."""
@@ -311,7 +342,7 @@ def engines(workers: int, forced: list[int]) -> None:
             "| wall s | CPU s: driver + workers (slowest partition) | merge s | articles/s |"
         )
         print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for name, dates, articles, truth in engine_cases():
+        for name, dates, articles, truth in engine_cases(limit):
             wall, cpu = time.perf_counter(), time.process_time()
             local = cluster_articles(articles)
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -418,7 +449,7 @@ def main() -> None:
     parser.add_argument(
         "--compare",
         action="store_true",
-        help="with --events: the defaults beside one setting changed (--before), in memory",
+        help="with --events: the defaults beside one setting changed (--before), in memory (--store: into the store)",
     )
     parser.add_argument(
         "--before",
@@ -441,11 +472,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.events and args.engine == "dask":
-        return engines(args.workers, args.partitions)
+        return engines(args.workers, args.partitions, args.limit)
     if args.events and args.hasher:
         return hasher_compare(args.limit, args.murmur)
     if args.events and args.compare:
-        return compare(args.before)
+        return compare(args.before, args.store, args.limit)
     if args.events and args.store:
         return store_pairs(args.limit)
     if args.events:
