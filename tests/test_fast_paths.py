@@ -174,3 +174,15 @@ def test_dense_gram_incidence_equals_the_sparse_one(monkeypatch) -> None:
         assert isinstance(incidence, np.ndarray) and not isinstance(sparse_incidence, np.ndarray)
         assert np.array_equal(incidence, sparse_incidence.toarray()) and np.array_equal(weight, sparse_weight)
         assert weight.max() >= 2 and incidence.sum() > len(docs)
+
+
+def test_money_test_equals_the_regex() -> None:
+    import random
+
+    pieces = "MILLION mıllion bıllion Percent dollars dollar's DOLLARS 5% $ £ € per cent ſ millions x1billion".split()
+    rng = random.Random(3)
+    texts = ["", "no money here", "Taxes rose 3 percent.", "It cost 2 mıllion."]
+    texts += [" ".join(rng.choice(pieces + ["a", "the"]) for _ in range(rng.randint(1, 6))) for _ in range(3000)]
+    for text in texts:
+        assert features._money(text) == bool(features._MONEY_RE.search(text)), text
+    assert features._money("It cost 2 mıllion.") and not features._money("no money here")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
 
 from .prepare import MAX_POSITION, PreparedStory
-from .textsim import QUOTE_CHARS, stop_words
+from .textsim import QUOTE_CHARS, quote_marks, self_cosines, stop_words
 
 __all__ = [
     "FEATURES",
@@ -111,12 +112,13 @@ class StoryFeatures:
 
 def word_offsets(story: PreparedStory) -> np.ndarray:
     """Words of the same article's body before each sentence."""
-    offsets = np.zeros(len(story.sentences), dtype=np.int64)
+    offsets: list[int] = []
     running: dict[int, int] = {}
-    for i, s in enumerate(story.sentences):
-        offsets[i] = running.get(s.document, 0)
-        running[s.document] = offsets[i] + s.words
-    return offsets
+    for s in story.sentences:
+        before = running.get(s.document, 0)
+        offsets.append(before)
+        running[s.document] = before + s.words
+    return np.array(offsets, dtype=np.int64)
 
 
 def candidate_indices(
@@ -146,28 +148,61 @@ def _agreement(sim: np.ndarray, origins: np.ndarray) -> tuple[np.ndarray, np.nda
     )
 
 
-def _text_features(text: str, toks: list[str]) -> list[float]:
-    """Features read from one sentence's text and tokens alone."""
-    stop = stop_words()
+def _text_features(text: str, toks: list[str], stop: frozenset[str]) -> tuple:
+    """Features read from one sentence's text and tokens alone (the word count's log apart: one
+    `np.log1p` over the story's counts, the same numbers as one a sentence)."""
     n = max(1, len(toks))
-    content = [t for t in toks if t not in stop]
+    content = sum(t not in stop for t in toks)
+    numbers = len(_NUMBER_RE.findall(text))
     stripped = text.lstrip()
-    return [
+    return (
         len(toks),
-        np.log1p(len(toks)),
-        len(content) / n,
+        content / n,
         sum(map(len, toks)) / n,
-        len(_NUMBER_RE.findall(text)),
-        float(bool(_YEAR_RE.search(text))),
-        float(bool(_MONEY_RE.search(text))),
-        sum(text.count(q) for q in QUOTE_CHARS) + text.count("''") + text.count("``"),
+        numbers,
+        float(numbers >= 4 and bool(_YEAR_RE.search(text))),  # a year is four digits
+        float(_money(text)),
+        quote_marks(text),
         float(stripped[:1] in QUOTE_CHARS or stripped[:2] in ("''", "``")),
-        float(any(t in _SAID for t in toks)),
+        float(not _SAID.isdisjoint(toks)),
         sum(t in _FIRST_PERSON for t in toks) / n,
         float(text.rstrip().rstrip("\"'”’ ").endswith("?")),
         sum(t in _NOISE for t in toks),
         float(":" in text),
-    ]
+    )
+
+
+_MONEY_WORDS = ("percent", "million", "billion", "dollar")
+
+
+def _money(text: str) -> bool:
+    """`_MONEY_RE.search(text)`, its word search (most of a sentence's text features) run only
+    when an ASCII text holds one of its words (case-insensitive matching of other text can meet
+    letters such as the dotless i, so it runs on any other text)."""
+    if any(c in text for c in "$£€%"):
+        return True
+    if text.isascii() and not any(word in text.lower() for word in _MONEY_WORDS):
+        return False
+    return bool(_MONEY_RE.search(text))
+
+
+# The columns `_text_features` fills, in its order (the word count's log after the count).
+_TEXT_COLUMNS = (
+    "words",
+    "content_share",
+    "mean_word_len",
+    "numbers",
+    "has_year",
+    "has_money_pct",
+    "quote_chars",
+    "starts_quote",
+    "said",
+    "first_person",
+    "question",
+    "noise_words",
+    "colon",
+)
+_COLUMN = {name: j for j, name in enumerate(FEATURES)}
 
 
 # A prepared story never changes, and the summary path asks for its features more than once (the
@@ -187,12 +222,14 @@ def story_features(story: PreparedStory, max_offset: int = MAX_OFFSET) -> StoryF
 def _story_features(story: PreparedStory, max_offset: int) -> StoryFeatures:
     all_offsets = word_offsets(story)
     cands = candidate_indices(story, max_offset, all_offsets)
-    sents = [story.sentences[i] for i in cands]
-    tokens = [story.views.tokens[i] for i in cands]
+    sents = [story.sentences[i] for i in cands.tolist()]
+    tokens = [story.views.tokens[i] for i in cands.tolist()]
     vectors = story.views.tfidf(cands)
     n = len(cands)
-    docs = np.array([s.document for s in sents], dtype=np.int64)
-    origins = np.array([story.origin_of(d) for d in docs])
+    doc_list = [s.document for s in sents]
+    docs = np.array(doc_list, dtype=np.int64)
+    origin_list = [story.origin_of(d) for d in doc_list]
+    origins = np.array(origin_list, dtype=np.int64)
     positions = np.array([s.position for s in sents], dtype=float)
     offsets = all_offsets[cands].astype(float)
     leads = positions == 0
@@ -203,44 +240,31 @@ def _story_features(story: PreparedStory, max_offset: int) -> StoryFeatures:
         similarity: np.ndarray | sparse.csr_matrix = sparse_sim
         pair_cols = _pair_columns_sparse(sparse_sim, vectors, docs, origins, leads)
     else:
-        sim = (vectors @ vectors.T).toarray()
+        # all sentences: the views' cosines, which attribution and the order stage read too
+        sim = story.views.similarity().copy() if n == len(story.sentences) else self_cosines(vectors)
         np.fill_diagonal(sim, 0.0)
         similarity = sim
         pair_cols = _pair_columns_dense(sim, docs, origins, leads)
-    topic = _topic_stats(tokens, docs)
-    text_rows = np.array([_text_features(s.text, t) for s, t in zip(sents, tokens)], dtype=float).reshape(n, 14)
-    doc_counts = np.bincount(docs, minlength=len(story.articles))[docs]
-    cols = {
-        "position": positions,
-        "inv_position": 1.0 / np.sqrt(1.0 + positions),
-        "is_lead": leads.astype(float),
-        "word_offset": offsets,
-        "log_offset": np.log1p(offsets),
-        "words": text_rows[:, 0],
-        "log_words": text_rows[:, 1],
-        "content_share": text_rows[:, 2],
-        "mean_word_len": text_rows[:, 3],
-        "topic_share": topic[:, 0],
-        "topic_mass": topic[:, 1],
-        **pair_cols,
-        "numbers": text_rows[:, 4],
-        "has_year": text_rows[:, 5],
-        "has_money_pct": text_rows[:, 6],
-        "rare_share": topic[:, 2],
-        "rare_topic": topic[:, 3],
-        "quote_chars": text_rows[:, 7],
-        "starts_quote": text_rows[:, 8],
-        "said": text_rows[:, 9],
-        "first_person": text_rows[:, 10],
-        "question": text_rows[:, 11],
-        "noise_words": text_rows[:, 12],
-        "colon": text_rows[:, 13],
-        "n_docs": np.full(n, float(len(set(docs.tolist())))),
-        "n_origins": np.full(n, float(len(set(origins.tolist())))),
-        "n_cands": np.full(n, float(n)),
-        "doc_cands": doc_counts.astype(float),
-    }
-    matrix = np.column_stack([cols[f] for f in FEATURES]) if n else np.zeros((0, len(FEATURES)))
+    # every column written in place into one float64 matrix (the same numbers as stacking them)
+    matrix = np.empty((n, len(FEATURES)))
+    stop = stop_words()
+    text_rows = np.array([_text_features(s.text, t, stop) for s, t in zip(sents, tokens)], dtype=float)
+    matrix[:, [_COLUMN[c] for c in _TEXT_COLUMNS]] = text_rows.reshape(n, len(_TEXT_COLUMNS))
+    matrix[:, _COLUMN["log_words"]] = np.log1p(matrix[:, _COLUMN["words"]])
+    topic = _topic_stats(tokens, doc_list, stop)
+    for j, name in enumerate(("topic_share", "topic_mass", "rare_share", "rare_topic")):
+        matrix[:, _COLUMN[name]] = topic[:, j]
+    for name, column in pair_cols.items():
+        matrix[:, _COLUMN[name]] = column
+    matrix[:, _COLUMN["position"]] = positions
+    matrix[:, _COLUMN["inv_position"]] = 1.0 / np.sqrt(1.0 + positions)
+    matrix[:, _COLUMN["is_lead"]] = leads
+    matrix[:, _COLUMN["word_offset"]] = offsets
+    matrix[:, _COLUMN["log_offset"]] = np.log1p(offsets)
+    matrix[:, _COLUMN["n_docs"]] = float(len(set(doc_list)))
+    matrix[:, _COLUMN["n_origins"]] = float(len(set(origin_list)))
+    matrix[:, _COLUMN["n_cands"]] = float(n)
+    matrix[:, _COLUMN["doc_cands"]] = np.bincount(docs, minlength=len(story.articles))[docs]
     return StoryFeatures(cands, np.nan_to_num(matrix.astype(np.float32)), vectors, similarity, tokens)
 
 
@@ -337,30 +361,29 @@ def _agreement_sparse(
     )
 
 
-def _topic_stats(tokens: list[list[str]], docs: np.ndarray) -> np.ndarray:
+def _topic_stats(tokens: list[list[str]], docs: list[int], stop: frozenset[str]) -> np.ndarray:
     """Per sentence: share and mean story frequency of its topic words (content words in >= 2
     articles), share of words rare in English news (long, non-stop) and of those that are topical."""
-    stop = stop_words()
     contents = [[t for t in toks if t not in stop] for toks in tokens]
-    doc_sets: dict[str, set[int]] = {}
-    freq: dict[str, int] = {}
-    for content, d in zip(contents, docs.tolist()):
+    freq: Counter[str] = Counter()
+    first: dict[str, int] = {}  # a word's first article; topical once another article uses it
+    topical_words: set[str] = set()
+    for content, d in zip(contents, docs):
+        freq.update(content)
         for t in content:
-            doc_sets.setdefault(t, set()).add(d)
-            freq[t] = freq.get(t, 0) + 1
+            if first.setdefault(t, d) != d:
+                topical_words.add(t)
     total = max(1, sum(freq.values()))
-    topical_word = {t: len(ds) >= 2 for t, ds in doc_sets.items()}  # each word judged once, not per use
-    rare_word = {t: len(t) >= 7 or any(c.isdigit() for c in t) for t in freq}
-    out = np.zeros((len(tokens), 4))
-    for r, content in enumerate(contents):
+    # each word judged once, not per use (a word of letters holds no digit)
+    rare_words = {t for t in freq if len(t) >= 7 or (not t.isalpha() and any(c.isdigit() for c in t))}
+    rows = []
+    for content in contents:
         if not content:
+            rows.append((0.0, 0.0, 0.0, 0.0))
             continue
-        topical = [topical_word[t] for t in content]
-        rare = [rare_word[t] for t in content]
-        out[r] = (
-            sum(topical) / len(content),
-            sum(freq[t] for t in content) / len(content) / total * 100,
-            sum(rare) / len(content),
-            sum(a and b for a, b in zip(rare, topical)) / len(content),
-        )
-    return out
+        size = len(content)
+        topical = sum(t in topical_words for t in content)
+        rare = sum(t in rare_words for t in content)
+        both = sum(t in rare_words and t in topical_words for t in content) if topical and rare else 0
+        rows.append((topical / size, sum(freq[t] for t in content) / size / total * 100, rare / size, both / size))
+    return np.array(rows, dtype=float).reshape(len(tokens), 4)
