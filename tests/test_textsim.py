@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 import unicodedata
 
+import pytest
+
 from newsfuse.textsim import _VARIANTS, normalize, words
 
 
@@ -28,11 +30,15 @@ def test_normalize_matches_the_plain_rule():
     assert words("The U.S. envoy’s café") == ["the", "us", "envoy's", "cafe"]
 
 
-def test_count_matrix_is_the_summed_coo_matrix():
+@pytest.mark.parametrize("small_counts", [0, 10_000])  # numpy's path, then Python's
+def test_count_matrix_is_the_summed_coo_matrix(monkeypatch, small_counts):
     import numpy as np
     from scipy import sparse
 
+    from newsfuse import textsim
     from newsfuse.textsim import _count_matrix, stop_words
+
+    monkeypatch.setattr(textsim, "SMALL_COUNTS", small_counts)
 
     rng = random.Random(1)
     vocab = ["fire", "port", "the", "crews", "harbour", "said", "blaze", "x"]
@@ -46,6 +52,7 @@ def test_count_matrix_is_the_summed_coo_matrix():
     theirs.sum_duplicates()
     assert np.array_equal(ours.indptr, theirs.indptr) and np.array_equal(ours.indices, theirs.indices)
     assert np.array_equal(ours.data, theirs.data)
+    assert (ours.data.dtype, ours.indices.dtype, ours.indptr.dtype) == (np.float64, np.int32, np.int32)
     assert _count_matrix([]).shape == (0, 1)
 
 

@@ -170,10 +170,17 @@ def _key(rows: np.ndarray | None, n: int) -> bytes:
     return np.asarray(rows, dtype=np.int64).tobytes()
 
 
+# Up to this many content words a story's counts are made in Python (numpy's sort and scipy's
+# checks cost more than the counting for a one-article story: one-off timing, about 0.65x).
+SMALL_COUNTS = 500
+
+
 def _count_matrix(tokens: Sequence[Sequence[str]]) -> sparse.csr_matrix:
     stop = stop_words()
     content = [[t for t in toks if t not in stop] for toks in tokens]
     vocab = {w: i for i, w in enumerate(sorted({t for toks in content for t in toks}))}
+    if sum(map(len, content)) <= SMALL_COUNTS:
+        return _small_count_matrix(content, vocab)
     width = max(1, len(vocab))
     rows = np.repeat(np.arange(len(content), dtype=np.int64), [len(c) for c in content])
     cols = np.array([vocab[t] for c in content for t in c], dtype=np.int64)
@@ -184,6 +191,26 @@ def _count_matrix(tokens: Sequence[Sequence[str]]) -> sparse.csr_matrix:
     return sparse.csr_matrix(
         (counts.astype(np.float64), (cells % width).astype(np.int32), indptr.astype(np.int32)),
         shape=(len(content), width),
+    )
+
+
+def _small_count_matrix(content: list[list[str]], vocab: dict[str, int]) -> sparse.csr_matrix:
+    """`_count_matrix` counted in Python: the same canonical CSR (columns sorted, counts summed)."""
+    data: list[int] = []
+    indices: list[int] = []
+    indptr = [0]
+    for words in content:
+        row: dict[int, int] = {}
+        for word in words:
+            column = vocab[word]
+            row[column] = row.get(column, 0) + 1
+        for column in sorted(row):
+            indices.append(column)
+            data.append(row[column])
+        indptr.append(len(indices))
+    return sparse.csr_matrix(
+        (np.array(data, dtype=np.float64), np.array(indices, dtype=np.int32), np.array(indptr, dtype=np.int32)),
+        shape=(len(content), max(1, len(vocab))),
     )
 
 
