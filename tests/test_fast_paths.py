@@ -186,3 +186,33 @@ def test_money_test_equals_the_regex() -> None:
     for text in texts:
         assert features._money(text) == bool(features._MONEY_RE.search(text)), text
     assert features._money("It cost 2 mıllion.") and not features._money("no money here")
+
+
+def test_one_article_pair_columns_equal_the_masked_ones() -> None:
+    story = prepare(Story(articles=[Article(text=ONE)]))
+    sim = features.story_features(story).similarity
+    n = len(sim)
+    docs, leads = np.zeros(n, dtype=np.int64), np.arange(n) == 0
+    got = features._pair_columns_dense(sim, docs, docs, leads)
+    same, other = ~np.eye(n, dtype=bool), np.zeros((n, n), dtype=bool)
+    expected = {
+        "centrality": sim.sum(axis=1) / (n - 1),
+        "centrality_other": (sim * other).sum(axis=1) / np.maximum(1, other.sum(axis=1)),
+        "max_sim_other": (sim * other).max(axis=1),
+        "lead_sim": (sim[:, leads] * other[:, leads]).sum(axis=1),
+        "within_doc_dup": (sim * same).max(axis=1),
+    }
+    for name, column in expected.items():
+        assert got[name].tobytes() == column.tobytes(), name
+    assert got["within_doc_dup"].max() > 0.1 and not got["agreement"].any()
+
+
+def test_unique_inverse_equals_numpys() -> None:
+    from newsfuse.select import rerank
+
+    rng = np.random.default_rng(5)
+    for values in [np.zeros(0, dtype=np.int64), np.array([3]), rng.integers(0, 9, 50), rng.integers(-5, 10**12, 300)]:
+        uniques, inverse = rerank._unique_inverse(values)
+        expected, expected_inverse = np.unique(values, return_inverse=True)
+        assert np.array_equal(uniques, expected) and np.array_equal(inverse, expected_inverse)
+        assert uniques.dtype == expected.dtype and np.array_equal(uniques[inverse], values)

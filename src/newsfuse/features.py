@@ -273,6 +273,8 @@ def _pair_columns_dense(
 ) -> dict[str, np.ndarray]:
     """The features read from pairs of candidates, on the dense cosines (zero diagonal)."""
     n = len(docs)
+    if n and (docs == docs[0]).all():
+        return _one_article_pairs(sim)
     other_doc = docs[:, None] != docs[None, :]
     same_doc = ~other_doc
     np.fill_diagonal(same_doc, False)
@@ -287,6 +289,25 @@ def _pair_columns_dense(
         "near_copy": (max_other >= 0.8).astype(float),
         "lead_sim": (sim[:, leads] * other_doc[:, leads]).sum(axis=1) / max(1, leads.sum()),
         "within_doc_dup": (sim * same_doc).max(axis=1) if n else np.zeros(0),
+    }
+
+
+def _one_article_pairs(sim: np.ndarray) -> dict[str, np.ndarray]:
+    """`_pair_columns_dense` of candidates of one article, without its masks: nothing from another
+    article (zeros, as the masked sums and maxima give), its best match within the article the
+    row's maximum (the diagonal is 0, the cosines >= 0)."""
+    n = len(sim)
+    zero = np.zeros(n)
+    return {
+        "centrality": sim.sum(axis=1) / max(1, n - 1),
+        "centrality_other": zero,
+        "max_sim_other": zero,
+        "agreement": zero,
+        "origins_agree_02": zero,
+        "origins_agree_04": zero,
+        "near_copy": zero,
+        "lead_sim": zero,
+        "within_doc_dup": sim.max(axis=1),
     }
 
 
