@@ -216,3 +216,71 @@ def test_unique_inverse_equals_numpys() -> None:
         expected, expected_inverse = np.unique(values, return_inverse=True)
         assert np.array_equal(uniques, expected) and np.array_equal(inverse, expected_inverse)
         assert uniques.dtype == expected.dtype and np.array_equal(uniques[inverse], values)
+
+
+def test_finite_is_nan_to_num() -> None:
+    clean = np.arange(6, dtype=np.float32).reshape(2, 3)
+    dirty = np.array([[np.nan, np.inf, -np.inf, 1.5]], dtype=np.float32)
+    for matrix in (clean, dirty):
+        assert features._finite(matrix.copy()).tobytes() == np.nan_to_num(matrix).tobytes()
+
+
+def _reference_words(toks: list[str]) -> list[float]:
+    """A sentence's word columns as a loop over its words gave them (the code `_word_columns` replaced)."""
+    from newsfuse.textsim import stop_words
+
+    n = max(1, len(toks))
+    return [
+        len(toks),
+        len([t for t in toks if t not in stop_words()]) / n,
+        sum(map(len, toks)) / n,
+        float(any(t in features._SAID for t in toks)),
+        sum(t in features._FIRST_PERSON for t in toks) / n,
+        sum(t in features._NOISE for t in toks),
+    ]
+
+
+def _reference_topic(tokens: list[list[str]], docs: list[int]) -> np.ndarray:
+    """`_topic_stats` as a loop over each sentence's words made it."""
+    from newsfuse.textsim import stop_words
+
+    contents = [[t for t in toks if t not in stop_words()] for toks in tokens]
+    doc_sets: dict[str, set[int]] = {}
+    freq: dict[str, int] = {}
+    for content, d in zip(contents, docs):
+        for t in content:
+            doc_sets.setdefault(t, set()).add(d)
+            freq[t] = freq.get(t, 0) + 1
+    total = max(1, sum(freq.values()))
+    out = np.zeros((len(tokens), 4))
+    for r, content in enumerate(contents):
+        if content:
+            topical = [len(doc_sets[t]) >= 2 for t in content]
+            rare = [len(t) >= 7 or any(c.isdigit() for c in t) for t in content]
+            out[r] = (
+                sum(topical) / len(content),
+                sum(freq[t] for t in content) / len(content) / total * 100,
+                sum(rare) / len(content),
+                sum(a and b for a, b in zip(rare, topical)) / len(content),
+            )
+    return out
+
+
+def test_word_columns_and_topic_stats_equal_a_loop_over_each_sentence() -> None:
+    import random
+
+    from newsfuse.textsim import stop_words
+
+    vocab = "the fire crews said we our harbour blaze 2019 x1 reuters click longerword i'm tweet ap".split()
+    rng = random.Random(6)
+    for articles in (1, 3):
+        tokens = [[rng.choice(vocab) for _ in range(rng.randint(0, 14))] for _ in range(40)] + [[], ["the"]]
+        docs = [rng.randrange(articles) for _ in tokens]
+        words = features._Words.of(tokens, stop_words())
+        columns = features._word_columns(words)
+        expected = np.array([_reference_words(t) for t in tokens])
+        for j, name in enumerate(("words", "content_share", "mean_word_len", "said", "first_person", "noise_words")):
+            assert columns[name].tobytes() == expected[:, j].tobytes(), name
+        topic = features._topic_stats(words, np.array(docs))
+        assert topic.tobytes() == _reference_topic(tokens, docs).tobytes()
+        assert (topic[:, 0] > 0).any() == (articles > 1) and (topic[:, 2] > 0).any()

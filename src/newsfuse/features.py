@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -148,28 +147,68 @@ def _agreement(sim: np.ndarray, origins: np.ndarray) -> tuple[np.ndarray, np.nda
     )
 
 
-def _text_features(text: str, toks: list[str], stop: frozenset[str]) -> tuple:
-    """Features read from one sentence's text and tokens alone (the word count's log apart: one
-    `np.log1p` over the story's counts, the same numbers as one a sentence)."""
-    n = max(1, len(toks))
-    content = sum(t not in stop for t in toks)
+def _text_marks(text: str) -> tuple:
+    """Features read from one sentence's text alone (those of its words: `_word_columns`)."""
     numbers = len(_NUMBER_RE.findall(text))
     stripped = text.lstrip()
     return (
-        len(toks),
-        content / n,
-        sum(map(len, toks)) / n,
         numbers,
         float(numbers >= 4 and bool(_YEAR_RE.search(text))),  # a year is four digits
         float(_money(text)),
         quote_marks(text),
         float(stripped[:1] in QUOTE_CHARS or stripped[:2] in ("''", "``")),
-        float(not _SAID.isdisjoint(toks)),
-        sum(t in _FIRST_PERSON for t in toks) / n,
         float(text.rstrip().rstrip("\"'”’ ").endswith("?")),
-        sum(t in _NOISE for t in toks),
         float(":" in text),
     )
+
+
+# The columns `_text_marks` fills, in its order.
+_MARK_COLUMNS = ("numbers", "has_year", "has_money_pct", "quote_chars", "starts_quote", "question", "colon")
+
+
+@dataclass
+class _Words:
+    """The candidates' words as integers, each distinct word judged once: `word` (one per token,
+    sentence after sentence), `row` (its sentence), `lengths` (tokens a sentence), `names` (the
+    words in id order) and `content` (per id: not a stop word)."""
+
+    word: np.ndarray
+    row: np.ndarray
+    lengths: np.ndarray
+    names: list[str]
+    content: np.ndarray
+
+    @classmethod
+    def of(cls, tokens: list[list[str]], stop: frozenset[str]) -> _Words:
+        ids: dict[str, int] = {}
+        word = np.array([ids.setdefault(t, len(ids)) for toks in tokens for t in toks], dtype=np.intp)
+        lengths = np.array([len(toks) for toks in tokens], dtype=np.intp)
+        names = list(ids)
+        content = np.array([w not in stop for w in names], dtype=bool)
+        return cls(word, np.repeat(np.arange(len(tokens)), lengths), lengths, names, content)
+
+    def per_row(self, weights: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """Per sentence, the sum of `weights` (per id) over its tokens (those of `mask`): whole
+        numbers, so exact in any order."""
+        word, row = (self.word, self.row) if mask is None else (self.word[mask], self.row[mask])
+        return np.bincount(row, weights=weights[word], minlength=len(self.lengths))
+
+    def flags(self, words: frozenset[str]) -> np.ndarray:
+        return np.array([w in words for w in self.names], dtype=float)
+
+
+def _word_columns(words: _Words) -> dict[str, np.ndarray]:
+    """Features read from each sentence's words: counts per sentence by `np.bincount` over the
+    story's tokens (the same whole numbers, and the same shares, as a loop over each sentence's)."""
+    n = np.maximum(words.lengths, 1)
+    return {
+        "words": words.lengths.astype(float),
+        "content_share": words.per_row(words.content.astype(float)) / n,
+        "mean_word_len": words.per_row(np.array([len(w) for w in words.names], dtype=float)) / n,
+        "said": (words.per_row(words.flags(_SAID)) > 0).astype(float),
+        "first_person": words.per_row(words.flags(_FIRST_PERSON)) / n,
+        "noise_words": words.per_row(words.flags(_NOISE)),
+    }
 
 
 _MONEY_WORDS = ("percent", "million", "billion", "dollar")
@@ -186,22 +225,6 @@ def _money(text: str) -> bool:
     return bool(_MONEY_RE.search(text))
 
 
-# The columns `_text_features` fills, in its order (the word count's log after the count).
-_TEXT_COLUMNS = (
-    "words",
-    "content_share",
-    "mean_word_len",
-    "numbers",
-    "has_year",
-    "has_money_pct",
-    "quote_chars",
-    "starts_quote",
-    "said",
-    "first_person",
-    "question",
-    "noise_words",
-    "colon",
-)
 _COLUMN = {name: j for j, name in enumerate(FEATURES)}
 
 
@@ -248,10 +271,13 @@ def _story_features(story: PreparedStory, max_offset: int) -> StoryFeatures:
     # every column written in place into one float64 matrix (the same numbers as stacking them)
     matrix = np.empty((n, len(FEATURES)))
     stop = stop_words()
-    text_rows = np.array([_text_features(s.text, t, stop) for s, t in zip(sents, tokens)], dtype=float)
-    matrix[:, [_COLUMN[c] for c in _TEXT_COLUMNS]] = text_rows.reshape(n, len(_TEXT_COLUMNS))
+    marks = np.array([_text_marks(s.text) for s in sents], dtype=float)
+    matrix[:, [_COLUMN[c] for c in _MARK_COLUMNS]] = marks.reshape(n, len(_MARK_COLUMNS))
+    words = _Words.of(tokens, stop)
+    for name, column in _word_columns(words).items():
+        matrix[:, _COLUMN[name]] = column
     matrix[:, _COLUMN["log_words"]] = np.log1p(matrix[:, _COLUMN["words"]])
-    topic = _topic_stats(tokens, doc_list, stop)
+    topic = _topic_stats(words, docs)
     for j, name in enumerate(("topic_share", "topic_mass", "rare_share", "rare_topic")):
         matrix[:, _COLUMN[name]] = topic[:, j]
     for name, column in pair_cols.items():
@@ -265,7 +291,13 @@ def _story_features(story: PreparedStory, max_offset: int) -> StoryFeatures:
     matrix[:, _COLUMN["n_origins"]] = float(len(set(origin_list)))
     matrix[:, _COLUMN["n_cands"]] = float(n)
     matrix[:, _COLUMN["doc_cands"]] = np.bincount(docs, minlength=len(story.articles))[docs]
-    return StoryFeatures(cands, np.nan_to_num(matrix.astype(np.float32)), vectors, similarity, tokens)
+    return StoryFeatures(cands, _finite(matrix.astype(np.float32)), vectors, similarity, tokens)
+
+
+def _finite(matrix: np.ndarray) -> np.ndarray:
+    """`np.nan_to_num(matrix)`, called only when a value is not finite (its wrapper's cost was a
+    tenth of a one-article story's features; a finite matrix comes back as it is)."""
+    return matrix if np.isfinite(matrix).all() else np.nan_to_num(matrix)
 
 
 def _pair_columns_dense(
@@ -382,29 +414,27 @@ def _agreement_sparse(
     )
 
 
-def _topic_stats(tokens: list[list[str]], docs: list[int], stop: frozenset[str]) -> np.ndarray:
+def _topic_stats(words: _Words, docs: np.ndarray) -> np.ndarray:
     """Per sentence: share and mean story frequency of its topic words (content words in >= 2
-    articles), share of words rare in English news (long, non-stop) and of those that are topical."""
-    contents = [[t for t in toks if t not in stop] for toks in tokens]
-    freq: Counter[str] = Counter()
-    first: dict[str, int] = {}  # a word's first article; topical once another article uses it
-    topical_words: set[str] = set()
-    for content, d in zip(contents, docs):
-        freq.update(content)
-        for t in content:
-            if first.setdefault(t, d) != d:
-                topical_words.add(t)
-    total = max(1, sum(freq.values()))
-    # each word judged once, not per use (a word of letters holds no digit)
-    rare_words = {t for t in freq if len(t) >= 7 or (not t.isalpha() and any(c.isdigit() for c in t))}
-    rows = []
-    for content in contents:
-        if not content:
-            rows.append((0.0, 0.0, 0.0, 0.0))
-            continue
-        size = len(content)
-        topical = sum(t in topical_words for t in content)
-        rare = sum(t in rare_words for t in content)
-        both = sum(t in rare_words and t in topical_words for t in content) if topical and rare else 0
-        rows.append((topical / size, sum(freq[t] for t in content) / size / total * 100, rare / size, both / size))
-    return np.array(rows, dtype=float).reshape(len(tokens), 4)
+    articles), share of words rare in English news (long, non-stop) and of those that are topical.
+    Whole-number sums per sentence by `np.bincount`, then the shares as a loop over each
+    sentence's words divides them (a sentence without content words: zeros)."""
+    content = words.content[words.word]
+    word, row = words.word[content], words.row[content]
+    width = len(words.names)
+    freq = np.bincount(word, minlength=width)
+    topical = np.zeros(width, dtype=bool)
+    if len(word) and (docs != docs[0]).any():  # one article: no word is in two
+        n_docs = int(docs.max()) + 1
+        pairs = np.unique(word * n_docs + docs[row])  # (word, article) pairs, once each
+        topical = np.bincount(pairs // n_docs, minlength=width) >= 2
+    rare = np.array([len(t) >= 7 or (not t.isalpha() and any(c.isdigit() for c in t)) for t in words.names], dtype=bool)
+    size = np.bincount(row, minlength=len(words.lengths))
+    per = np.maximum(size, 1)
+    total = max(1, len(word))
+    out = np.zeros((len(words.lengths), 4))
+    out[:, 0] = words.per_row(topical.astype(float), content) / per
+    out[:, 1] = words.per_row(freq.astype(float), content) / per / total * 100
+    out[:, 2] = words.per_row(rare.astype(float), content) / per
+    out[:, 3] = words.per_row((rare & topical).astype(float), content) / per
+    return out
