@@ -250,8 +250,9 @@ def _row_subset(matrix: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matri
 
 # Up to this many (sentence, sentence, shared term) products `self_cosines` sums them by numpy
 # instead of a sparse product, whose fixed cost was most of a small story's cosines (one-off
-# timing: 2-3x faster up to about 5,000 products, even at about 35,000).
-DENSE_PRODUCTS = 20_000
+# timing, CPU, the least of 5, 150 fulltext-dev and validation stories: about 0.45x of scipy's
+# under 2,000 products, 0.8x at 5,000-10,000, even at 10,000-20,000, slower above).
+DENSE_PRODUCTS = 15_000
 
 
 def self_cosines(vectors: sparse.csr_matrix) -> np.ndarray:
