@@ -174,3 +174,113 @@ def test_dense_gram_incidence_equals_the_sparse_one(monkeypatch) -> None:
         assert isinstance(incidence, np.ndarray) and not isinstance(sparse_incidence, np.ndarray)
         assert np.array_equal(incidence, sparse_incidence.toarray()) and np.array_equal(weight, sparse_weight)
         assert weight.max() >= 2 and incidence.sum() > len(docs)
+
+
+def test_money_test_equals_the_regex() -> None:
+    import random
+
+    pieces = "MILLION mıllion bıllion Percent dollars dollar's DOLLARS 5% $ £ € per cent ſ millions x1billion".split()
+    rng = random.Random(3)
+    texts = ["", "no money here", "Taxes rose 3 percent.", "It cost 2 mıllion."]
+    texts += [" ".join(rng.choice(pieces + ["a", "the"]) for _ in range(rng.randint(1, 6))) for _ in range(3000)]
+    for text in texts:
+        assert features._money(text) == bool(features._MONEY_RE.search(text)), text
+    assert features._money("It cost 2 mıllion.") and not features._money("no money here")
+
+
+def test_one_article_pair_columns_equal_the_masked_ones() -> None:
+    story = prepare(Story(articles=[Article(text=ONE)]))
+    sim = features.story_features(story).similarity
+    n = len(sim)
+    docs, leads = np.zeros(n, dtype=np.int64), np.arange(n) == 0
+    got = features._pair_columns_dense(sim, docs, docs, leads)
+    same, other = ~np.eye(n, dtype=bool), np.zeros((n, n), dtype=bool)
+    expected = {
+        "centrality": sim.sum(axis=1) / (n - 1),
+        "centrality_other": (sim * other).sum(axis=1) / np.maximum(1, other.sum(axis=1)),
+        "max_sim_other": (sim * other).max(axis=1),
+        "lead_sim": (sim[:, leads] * other[:, leads]).sum(axis=1),
+        "within_doc_dup": (sim * same).max(axis=1),
+    }
+    for name, column in expected.items():
+        assert got[name].tobytes() == column.tobytes(), name
+    assert got["within_doc_dup"].max() > 0.1 and not got["agreement"].any()
+
+
+def test_unique_inverse_equals_numpys() -> None:
+    from newsfuse.select import rerank
+
+    rng = np.random.default_rng(5)
+    for values in [np.zeros(0, dtype=np.int64), np.array([3]), rng.integers(0, 9, 50), rng.integers(-5, 10**12, 300)]:
+        uniques, inverse = rerank._unique_inverse(values)
+        expected, expected_inverse = np.unique(values, return_inverse=True)
+        assert np.array_equal(uniques, expected) and np.array_equal(inverse, expected_inverse)
+        assert uniques.dtype == expected.dtype and np.array_equal(uniques[inverse], values)
+
+
+def test_finite_is_nan_to_num() -> None:
+    clean = np.arange(6, dtype=np.float32).reshape(2, 3)
+    dirty = np.array([[np.nan, np.inf, -np.inf, 1.5]], dtype=np.float32)
+    for matrix in (clean, dirty):
+        assert features._finite(matrix.copy()).tobytes() == np.nan_to_num(matrix).tobytes()
+
+
+def _reference_words(toks: list[str]) -> list[float]:
+    """A sentence's word columns as a loop over its words gave them (the code `_word_columns` replaced)."""
+    from newsfuse.textsim import stop_words
+
+    n = max(1, len(toks))
+    return [
+        len(toks),
+        len([t for t in toks if t not in stop_words()]) / n,
+        sum(map(len, toks)) / n,
+        float(any(t in features._SAID for t in toks)),
+        sum(t in features._FIRST_PERSON for t in toks) / n,
+        sum(t in features._NOISE for t in toks),
+    ]
+
+
+def _reference_topic(tokens: list[list[str]], docs: list[int]) -> np.ndarray:
+    """`_topic_stats` as a loop over each sentence's words made it."""
+    from newsfuse.textsim import stop_words
+
+    contents = [[t for t in toks if t not in stop_words()] for toks in tokens]
+    doc_sets: dict[str, set[int]] = {}
+    freq: dict[str, int] = {}
+    for content, d in zip(contents, docs):
+        for t in content:
+            doc_sets.setdefault(t, set()).add(d)
+            freq[t] = freq.get(t, 0) + 1
+    total = max(1, sum(freq.values()))
+    out = np.zeros((len(tokens), 4))
+    for r, content in enumerate(contents):
+        if content:
+            topical = [len(doc_sets[t]) >= 2 for t in content]
+            rare = [len(t) >= 7 or any(c.isdigit() for c in t) for t in content]
+            out[r] = (
+                sum(topical) / len(content),
+                sum(freq[t] for t in content) / len(content) / total * 100,
+                sum(rare) / len(content),
+                sum(a and b for a, b in zip(rare, topical)) / len(content),
+            )
+    return out
+
+
+def test_word_columns_and_topic_stats_equal_a_loop_over_each_sentence() -> None:
+    import random
+
+    from newsfuse.textsim import stop_words
+
+    vocab = "the fire crews said we our harbour blaze 2019 x1 reuters click longerword i'm tweet ap".split()
+    rng = random.Random(6)
+    for articles in (1, 3):
+        tokens = [[rng.choice(vocab) for _ in range(rng.randint(0, 14))] for _ in range(40)] + [[], ["the"]]
+        docs = [rng.randrange(articles) for _ in tokens]
+        words = features._Words.of(tokens, stop_words())
+        columns = features._word_columns(words)
+        expected = np.array([_reference_words(t) for t in tokens])
+        for j, name in enumerate(("words", "content_share", "mean_word_len", "said", "first_person", "noise_words")):
+            assert columns[name].tobytes() == expected[:, j].tobytes(), name
+        topic = features._topic_stats(words, np.array(docs))
+        assert topic.tobytes() == _reference_topic(tokens, docs).tobytes()
+        assert (topic[:, 0] > 0).any() == (articles > 1) and (topic[:, 2] > 0).any()

@@ -229,3 +229,31 @@ def test_glued_sentences_split():
     ]
     for whole in ("Mr.Smith went home.", "See example.com today.", "He is anti?Trump now.", "the u.s.army said."):
         assert len(split_sentences(whole)) == 1, whole
+
+
+def test_glued_cuts_equal_the_lookbehind_regex_scan():
+    import random
+
+    from newsfuse.segment import _GLUED, _glued_boundary, _glued_cuts
+
+    pieces = [
+        "in April.Previously",
+        "Mr.Smith",
+        "ab.Cd",
+        "x.Yes",
+        "U.S.Army",
+        "end.",
+        "The",
+        "said.Then",
+        " ",
+        ".",
+        "aa.Bbb",
+    ]
+    rng = random.Random(4)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
+        start = rng.randint(0, len(text))
+        end = rng.randint(start, len(text))
+        expected = [g.start() for g in _GLUED.finditer(text, start, end) if _glued_boundary(text, g.start())]
+        assert _glued_cuts(text, start, end) == expected, (text, start, end)
+    assert _glued_cuts("in April.Previously, Modi", 0, 25) == [9]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 import unicodedata
 
+import pytest
+
 from newsfuse.textsim import _VARIANTS, normalize, words
 
 
@@ -28,11 +30,15 @@ def test_normalize_matches_the_plain_rule():
     assert words("The U.S. envoy’s café") == ["the", "us", "envoy's", "cafe"]
 
 
-def test_count_matrix_is_the_summed_coo_matrix():
+@pytest.mark.parametrize("small_counts", [0, 10_000])  # numpy's path, then Python's
+def test_count_matrix_is_the_summed_coo_matrix(monkeypatch, small_counts):
     import numpy as np
     from scipy import sparse
 
+    from newsfuse import textsim
     from newsfuse.textsim import _count_matrix, stop_words
+
+    monkeypatch.setattr(textsim, "SMALL_COUNTS", small_counts)
 
     rng = random.Random(1)
     vocab = ["fire", "port", "the", "crews", "harbour", "said", "blaze", "x"]
@@ -46,4 +52,55 @@ def test_count_matrix_is_the_summed_coo_matrix():
     theirs.sum_duplicates()
     assert np.array_equal(ours.indptr, theirs.indptr) and np.array_equal(ours.indices, theirs.indices)
     assert np.array_equal(ours.data, theirs.data)
+    assert (ours.data.dtype, ours.indices.dtype, ours.indptr.dtype) == (np.float64, np.int32, np.int32)
     assert _count_matrix([]).shape == (0, 1)
+
+
+def _scipy_tfidf(counts):
+    """tfidf_rows as scipy's operations made it (the code the array version replaced)."""
+    import numpy as np
+
+    weights = counts.astype(np.float64, copy=True)
+    weights.data = np.log(weights.data) + 1.0
+    df = np.bincount(weights.indices, minlength=weights.shape[1]).astype(np.float64)
+    weights.data *= (np.log((weights.shape[0] + 1.0) / (df + 1.0)) + 1.0)[weights.indices]
+    norms = np.sqrt(np.asarray(weights.multiply(weights).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    weights.data /= np.repeat(norms, np.diff(weights.indptr))
+    return weights
+
+
+def _random_counts(seed: int, sentences: int = 40):
+    from newsfuse.textsim import _count_matrix
+
+    rng = random.Random(seed)
+    vocab = [f"word{i}" for i in range(30)] + ["the", "said"]
+    return _count_matrix([[rng.choice(vocab) for _ in range(rng.randint(0, 25))] for _ in range(sentences)] + [[]])
+
+
+def test_tfidf_rows_and_their_cosines_equal_scipys_bit_for_bit(monkeypatch):
+    import numpy as np
+
+    from newsfuse import textsim
+
+    for seed in range(5):
+        counts = _random_counts(seed)
+        ours, theirs = textsim.tfidf_rows(counts), _scipy_tfidf(counts)
+        for a, b in ((ours.data, theirs.data), (ours.indices, theirs.indices), (ours.indptr, theirs.indptr)):
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+        product = np.asarray((theirs @ theirs.T).todense())
+        assert textsim.self_cosines(ours).tobytes() == product.tobytes()  # summed in scipy's order
+        rows = np.array([0, 3, 4, 9, 17, len(product) - 1])
+        subset, indexed = textsim._row_subset(counts, rows), counts[rows]
+        for a, b in ((subset.data, indexed.data), (subset.indices, indexed.indices), (subset.indptr, indexed.indptr)):
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    assert np.sum(product > 0.3) > len(product)  # many pairs share many terms
+    monkeypatch.setattr(textsim, "DENSE_PRODUCTS", 0)  # a big story: the sparse product itself
+    assert textsim.self_cosines(ours).tobytes() == product.tobytes()
+    assert textsim.self_cosines(textsim.tfidf_rows(_count_matrix_of([]))).shape == (0, 0)
+
+
+def _count_matrix_of(tokens):
+    from newsfuse.textsim import _count_matrix
+
+    return _count_matrix(tokens)

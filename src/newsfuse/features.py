@@ -10,7 +10,7 @@ import numpy as np
 from scipy import sparse
 
 from .prepare import MAX_POSITION, PreparedStory
-from .textsim import QUOTE_CHARS, stop_words
+from .textsim import QUOTE_CHARS, quote_marks, self_cosines, stop_words
 
 __all__ = [
     "FEATURES",
@@ -111,12 +111,13 @@ class StoryFeatures:
 
 def word_offsets(story: PreparedStory) -> np.ndarray:
     """Words of the same article's body before each sentence."""
-    offsets = np.zeros(len(story.sentences), dtype=np.int64)
+    offsets: list[int] = []
     running: dict[int, int] = {}
-    for i, s in enumerate(story.sentences):
-        offsets[i] = running.get(s.document, 0)
-        running[s.document] = offsets[i] + s.words
-    return offsets
+    for s in story.sentences:
+        before = running.get(s.document, 0)
+        offsets.append(before)
+        running[s.document] = before + s.words
+    return np.array(offsets, dtype=np.int64)
 
 
 def candidate_indices(
@@ -146,28 +147,85 @@ def _agreement(sim: np.ndarray, origins: np.ndarray) -> tuple[np.ndarray, np.nda
     )
 
 
-def _text_features(text: str, toks: list[str]) -> list[float]:
-    """Features read from one sentence's text and tokens alone."""
-    stop = stop_words()
-    n = max(1, len(toks))
-    content = [t for t in toks if t not in stop]
+def _text_marks(text: str) -> tuple:
+    """Features read from one sentence's text alone (those of its words: `_word_columns`)."""
+    numbers = len(_NUMBER_RE.findall(text))
     stripped = text.lstrip()
-    return [
-        len(toks),
-        np.log1p(len(toks)),
-        len(content) / n,
-        sum(map(len, toks)) / n,
-        len(_NUMBER_RE.findall(text)),
-        float(bool(_YEAR_RE.search(text))),
-        float(bool(_MONEY_RE.search(text))),
-        sum(text.count(q) for q in QUOTE_CHARS) + text.count("''") + text.count("``"),
+    return (
+        numbers,
+        float(numbers >= 4 and bool(_YEAR_RE.search(text))),  # a year is four digits
+        float(_money(text)),
+        quote_marks(text),
         float(stripped[:1] in QUOTE_CHARS or stripped[:2] in ("''", "``")),
-        float(any(t in _SAID for t in toks)),
-        sum(t in _FIRST_PERSON for t in toks) / n,
         float(text.rstrip().rstrip("\"'”’ ").endswith("?")),
-        sum(t in _NOISE for t in toks),
         float(":" in text),
-    ]
+    )
+
+
+# The columns `_text_marks` fills, in its order.
+_MARK_COLUMNS = ("numbers", "has_year", "has_money_pct", "quote_chars", "starts_quote", "question", "colon")
+
+
+@dataclass
+class _Words:
+    """The candidates' words as integers, each distinct word judged once: `word` (one per token,
+    sentence after sentence), `row` (its sentence), `lengths` (tokens a sentence), `names` (the
+    words in id order) and `content` (per id: not a stop word)."""
+
+    word: np.ndarray
+    row: np.ndarray
+    lengths: np.ndarray
+    names: list[str]
+    content: np.ndarray
+
+    @classmethod
+    def of(cls, tokens: list[list[str]], stop: frozenset[str]) -> _Words:
+        ids: dict[str, int] = {}
+        word = np.array([ids.setdefault(t, len(ids)) for toks in tokens for t in toks], dtype=np.intp)
+        lengths = np.array([len(toks) for toks in tokens], dtype=np.intp)
+        names = list(ids)
+        content = np.array([w not in stop for w in names], dtype=bool)
+        return cls(word, np.repeat(np.arange(len(tokens)), lengths), lengths, names, content)
+
+    def per_row(self, weights: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """Per sentence, the sum of `weights` (per id) over its tokens (those of `mask`): whole
+        numbers, so exact in any order."""
+        word, row = (self.word, self.row) if mask is None else (self.word[mask], self.row[mask])
+        return np.bincount(row, weights=weights[word], minlength=len(self.lengths))
+
+    def flags(self, words: frozenset[str]) -> np.ndarray:
+        return np.array([w in words for w in self.names], dtype=float)
+
+
+def _word_columns(words: _Words) -> dict[str, np.ndarray]:
+    """Features read from each sentence's words: counts per sentence by `np.bincount` over the
+    story's tokens (the same whole numbers, and the same shares, as a loop over each sentence's)."""
+    n = np.maximum(words.lengths, 1)
+    return {
+        "words": words.lengths.astype(float),
+        "content_share": words.per_row(words.content.astype(float)) / n,
+        "mean_word_len": words.per_row(np.array([len(w) for w in words.names], dtype=float)) / n,
+        "said": (words.per_row(words.flags(_SAID)) > 0).astype(float),
+        "first_person": words.per_row(words.flags(_FIRST_PERSON)) / n,
+        "noise_words": words.per_row(words.flags(_NOISE)),
+    }
+
+
+_MONEY_WORDS = ("percent", "million", "billion", "dollar")
+
+
+def _money(text: str) -> bool:
+    """`_MONEY_RE.search(text)`, its word search (most of a sentence's text features) run only
+    when an ASCII text holds one of its words (case-insensitive matching of other text can meet
+    letters such as the dotless i, so it runs on any other text)."""
+    if any(c in text for c in "$£€%"):
+        return True
+    if text.isascii() and not any(word in text.lower() for word in _MONEY_WORDS):
+        return False
+    return bool(_MONEY_RE.search(text))
+
+
+_COLUMN = {name: j for j, name in enumerate(FEATURES)}
 
 
 # A prepared story never changes, and the summary path asks for its features more than once (the
@@ -187,12 +245,14 @@ def story_features(story: PreparedStory, max_offset: int = MAX_OFFSET) -> StoryF
 def _story_features(story: PreparedStory, max_offset: int) -> StoryFeatures:
     all_offsets = word_offsets(story)
     cands = candidate_indices(story, max_offset, all_offsets)
-    sents = [story.sentences[i] for i in cands]
-    tokens = [story.views.tokens[i] for i in cands]
+    sents = [story.sentences[i] for i in cands.tolist()]
+    tokens = [story.views.tokens[i] for i in cands.tolist()]
     vectors = story.views.tfidf(cands)
     n = len(cands)
-    docs = np.array([s.document for s in sents], dtype=np.int64)
-    origins = np.array([story.origin_of(d) for d in docs])
+    doc_list = [s.document for s in sents]
+    docs = np.array(doc_list, dtype=np.int64)
+    origin_list = [story.origin_of(d) for d in doc_list]
+    origins = np.array(origin_list, dtype=np.int64)
     positions = np.array([s.position for s in sents], dtype=float)
     offsets = all_offsets[cands].astype(float)
     leads = positions == 0
@@ -203,45 +263,41 @@ def _story_features(story: PreparedStory, max_offset: int) -> StoryFeatures:
         similarity: np.ndarray | sparse.csr_matrix = sparse_sim
         pair_cols = _pair_columns_sparse(sparse_sim, vectors, docs, origins, leads)
     else:
-        sim = (vectors @ vectors.T).toarray()
+        # all sentences: the views' cosines, which attribution and the order stage read too
+        sim = story.views.similarity().copy() if n == len(story.sentences) else self_cosines(vectors)
         np.fill_diagonal(sim, 0.0)
         similarity = sim
         pair_cols = _pair_columns_dense(sim, docs, origins, leads)
-    topic = _topic_stats(tokens, docs)
-    text_rows = np.array([_text_features(s.text, t) for s, t in zip(sents, tokens)], dtype=float).reshape(n, 14)
-    doc_counts = np.bincount(docs, minlength=len(story.articles))[docs]
-    cols = {
-        "position": positions,
-        "inv_position": 1.0 / np.sqrt(1.0 + positions),
-        "is_lead": leads.astype(float),
-        "word_offset": offsets,
-        "log_offset": np.log1p(offsets),
-        "words": text_rows[:, 0],
-        "log_words": text_rows[:, 1],
-        "content_share": text_rows[:, 2],
-        "mean_word_len": text_rows[:, 3],
-        "topic_share": topic[:, 0],
-        "topic_mass": topic[:, 1],
-        **pair_cols,
-        "numbers": text_rows[:, 4],
-        "has_year": text_rows[:, 5],
-        "has_money_pct": text_rows[:, 6],
-        "rare_share": topic[:, 2],
-        "rare_topic": topic[:, 3],
-        "quote_chars": text_rows[:, 7],
-        "starts_quote": text_rows[:, 8],
-        "said": text_rows[:, 9],
-        "first_person": text_rows[:, 10],
-        "question": text_rows[:, 11],
-        "noise_words": text_rows[:, 12],
-        "colon": text_rows[:, 13],
-        "n_docs": np.full(n, float(len(set(docs.tolist())))),
-        "n_origins": np.full(n, float(len(set(origins.tolist())))),
-        "n_cands": np.full(n, float(n)),
-        "doc_cands": doc_counts.astype(float),
-    }
-    matrix = np.column_stack([cols[f] for f in FEATURES]) if n else np.zeros((0, len(FEATURES)))
-    return StoryFeatures(cands, np.nan_to_num(matrix.astype(np.float32)), vectors, similarity, tokens)
+    # every column written in place into one float64 matrix (the same numbers as stacking them)
+    matrix = np.empty((n, len(FEATURES)))
+    stop = stop_words()
+    marks = np.array([_text_marks(s.text) for s in sents], dtype=float)
+    matrix[:, [_COLUMN[c] for c in _MARK_COLUMNS]] = marks.reshape(n, len(_MARK_COLUMNS))
+    words = _Words.of(tokens, stop)
+    for name, column in _word_columns(words).items():
+        matrix[:, _COLUMN[name]] = column
+    matrix[:, _COLUMN["log_words"]] = np.log1p(matrix[:, _COLUMN["words"]])
+    topic = _topic_stats(words, docs)
+    for j, name in enumerate(("topic_share", "topic_mass", "rare_share", "rare_topic")):
+        matrix[:, _COLUMN[name]] = topic[:, j]
+    for name, column in pair_cols.items():
+        matrix[:, _COLUMN[name]] = column
+    matrix[:, _COLUMN["position"]] = positions
+    matrix[:, _COLUMN["inv_position"]] = 1.0 / np.sqrt(1.0 + positions)
+    matrix[:, _COLUMN["is_lead"]] = leads
+    matrix[:, _COLUMN["word_offset"]] = offsets
+    matrix[:, _COLUMN["log_offset"]] = np.log1p(offsets)
+    matrix[:, _COLUMN["n_docs"]] = float(len(set(doc_list)))
+    matrix[:, _COLUMN["n_origins"]] = float(len(set(origin_list)))
+    matrix[:, _COLUMN["n_cands"]] = float(n)
+    matrix[:, _COLUMN["doc_cands"]] = np.bincount(docs, minlength=len(story.articles))[docs]
+    return StoryFeatures(cands, _finite(matrix.astype(np.float32)), vectors, similarity, tokens)
+
+
+def _finite(matrix: np.ndarray) -> np.ndarray:
+    """`np.nan_to_num(matrix)`, called only when a value is not finite (its wrapper's cost was a
+    tenth of a one-article story's features; a finite matrix comes back as it is)."""
+    return matrix if np.isfinite(matrix).all() else np.nan_to_num(matrix)
 
 
 def _pair_columns_dense(
@@ -249,6 +305,8 @@ def _pair_columns_dense(
 ) -> dict[str, np.ndarray]:
     """The features read from pairs of candidates, on the dense cosines (zero diagonal)."""
     n = len(docs)
+    if n and (docs == docs[0]).all():
+        return _one_article_pairs(sim)
     other_doc = docs[:, None] != docs[None, :]
     same_doc = ~other_doc
     np.fill_diagonal(same_doc, False)
@@ -263,6 +321,25 @@ def _pair_columns_dense(
         "near_copy": (max_other >= 0.8).astype(float),
         "lead_sim": (sim[:, leads] * other_doc[:, leads]).sum(axis=1) / max(1, leads.sum()),
         "within_doc_dup": (sim * same_doc).max(axis=1) if n else np.zeros(0),
+    }
+
+
+def _one_article_pairs(sim: np.ndarray) -> dict[str, np.ndarray]:
+    """`_pair_columns_dense` of candidates of one article, without its masks: nothing from another
+    article (zeros, as the masked sums and maxima give), its best match within the article the
+    row's maximum (the diagonal is 0, the cosines >= 0)."""
+    n = len(sim)
+    zero = np.zeros(n)
+    return {
+        "centrality": sim.sum(axis=1) / max(1, n - 1),
+        "centrality_other": zero,
+        "max_sim_other": zero,
+        "agreement": zero,
+        "origins_agree_02": zero,
+        "origins_agree_04": zero,
+        "near_copy": zero,
+        "lead_sim": zero,
+        "within_doc_dup": sim.max(axis=1),
     }
 
 
@@ -337,30 +414,27 @@ def _agreement_sparse(
     )
 
 
-def _topic_stats(tokens: list[list[str]], docs: np.ndarray) -> np.ndarray:
+def _topic_stats(words: _Words, docs: np.ndarray) -> np.ndarray:
     """Per sentence: share and mean story frequency of its topic words (content words in >= 2
-    articles), share of words rare in English news (long, non-stop) and of those that are topical."""
-    stop = stop_words()
-    contents = [[t for t in toks if t not in stop] for toks in tokens]
-    doc_sets: dict[str, set[int]] = {}
-    freq: dict[str, int] = {}
-    for content, d in zip(contents, docs.tolist()):
-        for t in content:
-            doc_sets.setdefault(t, set()).add(d)
-            freq[t] = freq.get(t, 0) + 1
-    total = max(1, sum(freq.values()))
-    topical_word = {t: len(ds) >= 2 for t, ds in doc_sets.items()}  # each word judged once, not per use
-    rare_word = {t: len(t) >= 7 or any(c.isdigit() for c in t) for t in freq}
-    out = np.zeros((len(tokens), 4))
-    for r, content in enumerate(contents):
-        if not content:
-            continue
-        topical = [topical_word[t] for t in content]
-        rare = [rare_word[t] for t in content]
-        out[r] = (
-            sum(topical) / len(content),
-            sum(freq[t] for t in content) / len(content) / total * 100,
-            sum(rare) / len(content),
-            sum(a and b for a, b in zip(rare, topical)) / len(content),
-        )
+    articles), share of words rare in English news (long, non-stop) and of those that are topical.
+    Whole-number sums per sentence by `np.bincount`, then the shares as a loop over each
+    sentence's words divides them (a sentence without content words: zeros)."""
+    content = words.content[words.word]
+    word, row = words.word[content], words.row[content]
+    width = len(words.names)
+    freq = np.bincount(word, minlength=width)
+    topical = np.zeros(width, dtype=bool)
+    if len(word) and (docs != docs[0]).any():  # one article: no word is in two
+        n_docs = int(docs.max()) + 1
+        pairs = np.unique(word * n_docs + docs[row])  # (word, article) pairs, once each
+        topical = np.bincount(pairs // n_docs, minlength=width) >= 2
+    rare = np.array([len(t) >= 7 or (not t.isalpha() and any(c.isdigit() for c in t)) for t in words.names], dtype=bool)
+    size = np.bincount(row, minlength=len(words.lengths))
+    per = np.maximum(size, 1)
+    total = max(1, len(word))
+    out = np.zeros((len(words.lengths), 4))
+    out[:, 0] = words.per_row(topical.astype(float), content) / per
+    out[:, 1] = words.per_row(freq.astype(float), content) / per / total * 100
+    out[:, 2] = words.per_row(rare.astype(float), content) / per
+    out[:, 3] = words.per_row((rare & topical).astype(float), content) / per
     return out

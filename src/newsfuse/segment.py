@@ -58,6 +58,9 @@ _SINGLE_TOKEN = re.compile(r"(?<!\S)'(?!\S)")
 # "?" or "!": a "?" between words is often a lost character, "anti?Trump").
 _GLUED = re.compile(r"(?<=[a-z]{2}\.)(?=[A-Z][a-z]{2,}\b)")
 _GLUED_WORD = re.compile(r"[A-Za-z]+$")
+# Where `_GLUED` can match: after a full stop before a capital. A literal the regex engine scans
+# for fast; `_GLUED` itself opens with a lookbehind, so its search tried every position of a text.
+_STOP_CAPITAL = re.compile(r"\.(?=[A-Z])")
 
 
 class _Quotes:
@@ -195,6 +198,17 @@ def _glued_boundary(text: str, at: int) -> bool:
     return word is None or word.group().lower() not in _TITLES | _CORP | _MONTHS | _NUMBERED
 
 
+def _glued_cuts(text: str, start: int, end: int) -> list[int]:
+    """The positions in [start, end) where `_GLUED` matches and `_glued_boundary` holds, in order
+    (as `_GLUED.finditer(text, start, end)` finds them, its lookbehind reading before `start`)."""
+    cuts = []
+    for stop in _STOP_CAPITAL.finditer(text, max(0, start - 1), end):
+        at = stop.end()
+        if at >= start and _GLUED.match(text, at, end) and _glued_boundary(text, at):
+            cuts.append(at)
+    return cuts
+
+
 def _split_segment(text: str, start: int, end: int) -> list[Span]:
     """Sentence spans of one hard segment (no blank lines or headline breaks inside)."""
     seg = text[start:end]
@@ -206,7 +220,7 @@ def _split_segment(text: str, start: int, end: int) -> list[Span]:
         if pos > cuts[-1]:
             cuts.append(pos)
     if not lower:
-        glued = [g.start() for g in _GLUED.finditer(text, start, end) if _glued_boundary(text, g.start())]
+        glued = _glued_cuts(text, start, end)
         if glued:
             cuts = sorted({*cuts, *glued})
     cuts.append(end)

@@ -19,6 +19,7 @@ __all__ = [
     "TextViews",
     "tfidf_rows",
     "cosine_matrix",
+    "self_cosines",
     "best_per_group",
     "stop_words",
     "QUOTE_CHARS",
@@ -115,15 +116,16 @@ class TextViews:
         """L2-normalized sublinear TF-IDF of the sentences `rows` (default: all), IDF fitted on them."""
         key = _key(rows, len(self.tokens))
         if key not in self._fits:
-            self._fits[key] = tfidf_rows(self.counts if rows is None else self.counts[rows])
+            self._fits[key] = tfidf_rows(
+                self.counts if rows is None or key == b"all" else _row_subset(self.counts, rows)
+            )
         return self._fits[key]
 
     def similarity(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Dense cosines among the sentences `rows`, on the TF-IDF fitted on them."""
         key = _key(rows, len(self.tokens))
         if key not in self._cosines:
-            vectors = self.tfidf(rows)
-            self._cosines[key] = cosine_matrix(vectors, vectors)
+            self._cosines[key] = self_cosines(self.tfidf(rows))
         return self._cosines[key]
 
     def cosines(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
@@ -168,10 +170,17 @@ def _key(rows: np.ndarray | None, n: int) -> bytes:
     return np.asarray(rows, dtype=np.int64).tobytes()
 
 
+# Up to this many content words a story's counts are made in Python (numpy's sort and scipy's
+# checks cost more than the counting for a one-article story: one-off timing, about 0.65x).
+SMALL_COUNTS = 500
+
+
 def _count_matrix(tokens: Sequence[Sequence[str]]) -> sparse.csr_matrix:
     stop = stop_words()
     content = [[t for t in toks if t not in stop] for toks in tokens]
     vocab = {w: i for i, w in enumerate(sorted({t for toks in content for t in toks}))}
+    if sum(map(len, content)) <= SMALL_COUNTS:
+        return _small_count_matrix(content, vocab)
     width = max(1, len(vocab))
     rows = np.repeat(np.arange(len(content), dtype=np.int64), [len(c) for c in content])
     cols = np.array([vocab[t] for c in content for t in c], dtype=np.int64)
@@ -185,21 +194,86 @@ def _count_matrix(tokens: Sequence[Sequence[str]]) -> sparse.csr_matrix:
     )
 
 
+def _small_count_matrix(content: list[list[str]], vocab: dict[str, int]) -> sparse.csr_matrix:
+    """`_count_matrix` counted in Python: the same canonical CSR (columns sorted, counts summed)."""
+    data: list[int] = []
+    indices: list[int] = []
+    indptr = [0]
+    for words in content:
+        row: dict[int, int] = {}
+        for word in words:
+            column = vocab[word]
+            row[column] = row.get(column, 0) + 1
+        for column in sorted(row):
+            indices.append(column)
+            data.append(row[column])
+        indptr.append(len(indices))
+    return sparse.csr_matrix(
+        (np.array(data, dtype=np.float64), np.array(indices, dtype=np.int32), np.array(indptr, dtype=np.int32)),
+        shape=(len(content), max(1, len(vocab))),
+    )
+
+
 def tfidf_rows(counts: sparse.csr_matrix) -> sparse.csr_matrix:
     """Sublinear tf times smoothed idf, rows L2-normalized: scikit-learn's TfidfVectorizer
-    (`sublinear_tf=True`) on counts already made, so a story is tokenized once for every fit."""
-    weights = counts.astype(np.float64, copy=True)
-    weights.data = np.log(weights.data) + 1.0
-    n = weights.shape[0]
-    df = np.bincount(weights.indices, minlength=weights.shape[1]).astype(np.float64)
-    idf = np.log((n + 1.0) / (df + 1.0)) + 1.0
-    weights.data *= idf[weights.indices]
-    squares = weights.copy()  # the same structure squared: what weights.multiply(weights) gives, one sparse op less
-    squares.data *= squares.data
-    norms = np.sqrt(np.asarray(squares.sum(axis=1)).ravel())
+    (`sublinear_tf=True`) on counts already made, so a story is tokenized once for every fit. On
+    the CSR's arrays, one matrix made at the end (each scipy operation's fixed cost was most of a
+    small story's fit); each step the numpy operation scipy's would run (a row's squares summed
+    by `np.add.reduceat`, as `sum(axis=1)` does), so the same numbers to the bit."""
+    n, width = counts.shape
+    weights = np.log(counts.data.astype(np.float64)) + 1.0
+    df = np.bincount(counts.indices, minlength=width).astype(np.float64)
+    weights *= (np.log((n + 1.0) / (df + 1.0)) + 1.0)[counts.indices]
+    lengths = np.diff(counts.indptr)
+    norms = np.zeros(n)
+    rows = np.flatnonzero(lengths)
+    if len(rows):
+        norms[rows] = np.add.reduceat(weights * weights, counts.indptr[rows])
+    norms = np.sqrt(norms)
     norms[norms == 0] = 1.0
-    weights.data /= np.repeat(norms, np.diff(weights.indptr))
-    return weights
+    weights /= np.repeat(norms, lengths)
+    return sparse.csr_matrix((weights, counts.indices.copy(), counts.indptr.copy()), shape=(n, width))
+
+
+def _row_subset(matrix: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
+    """`matrix[rows]` (each row's entries in their order) from the CSR's arrays."""
+    rows = np.asarray(rows, dtype=np.int64)
+    starts = matrix.indptr[rows].astype(np.int64)
+    lengths = matrix.indptr[rows + 1] - starts
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    entry = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1])
+    return sparse.csr_matrix(
+        (matrix.data[entry], matrix.indices[entry], indptr.astype(matrix.indptr.dtype)),
+        shape=(len(rows), matrix.shape[1]),
+    )
+
+
+# Up to this many (sentence, sentence, shared term) products `self_cosines` sums them by numpy
+# instead of a sparse product, whose fixed cost was most of a small story's cosines (one-off
+# timing, CPU, the least of 5, 150 fulltext-dev and validation stories: about 0.45x of scipy's
+# under 2,000 products, 0.8x at 5,000-10,000, even at 10,000-20,000, slower above).
+DENSE_PRODUCTS = 15_000
+
+
+def self_cosines(vectors: sparse.csr_matrix) -> np.ndarray:
+    """`cosine_matrix(vectors, vectors)`: each entry the sum scipy's product makes, its products
+    (row i's entry times row j's, per shared term) added in the order of row i's terms, from 0;
+    small stories by `np.bincount`, which adds its weights in order, over the products listed term
+    by term (every row's terms sorted: scipy's canonical form, which `tfidf_rows` keeps)."""
+    n = vectors.shape[0]
+    sizes = np.bincount(vectors.indices, minlength=vectors.shape[1])
+    if int((sizes * sizes).sum()) > DENSE_PRODUCTS or not vectors.has_sorted_indices:
+        return cosine_matrix(vectors, vectors)
+    order = np.argsort(vectors.indices, kind="stable")  # entries term by term, rows ascending
+    row = np.repeat(np.arange(n), np.diff(vectors.indptr))[order]
+    value = vectors.data[order]
+    sizes = sizes[sizes > 0]
+    each = np.repeat(sizes, sizes)  # per entry: how many rows share its term
+    left = np.repeat(np.arange(len(order)), each)
+    first = np.repeat(np.cumsum(sizes) - sizes, sizes) - (np.cumsum(each) - each)
+    right = np.repeat(first, each) + np.arange(len(left))  # each entry against its term's entries
+    cells = np.bincount(row[left] * n + row[right], weights=value[left] * value[right], minlength=n * n)
+    return cells.reshape(n, n)
 
 
 def best_per_group(cols: np.ndarray, values: np.ndarray, groups: np.ndarray) -> np.ndarray:
