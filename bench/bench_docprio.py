@@ -4,7 +4,7 @@ trained on Multi-News train, measured as a pick, a gate and reranker features (a
 Usage (from the repo root; about 16 min on the shared 2-core machine at load ~7, most of it the training rows):
     OMP_NUM_THREADS=1 PYTHONPATH=src python3 bench/bench_docprio.py --val 500
     OMP_NUM_THREADS=1 PYTHONPATH=src python3 bench/bench_docprio.py --val 500 --refit   # also the reranker refits
-The last table weighs in the candidates' rouge against the articles' own leads (no model).
+The second table weighs in the candidates' rouge against the articles' own leads (no model).
 
 The model: LightGBM with the reranker's PARAMS and ROUNDS, one row an article of a training cluster
 (after the first 30,000 of train: neither the sentence scorer's first 20,000 nor the reranker's
