@@ -322,7 +322,7 @@ def _containing_pairs(sets: list, threshold: float) -> list[tuple[int, int]]:
         return []
     incidence = sparse.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(n, len(vocab)))
     sizes = np.array([len(items) for items in sets])
-    transposed = incidence.T.tocsc()
+    transposed = incidence.T.tocsr()  # CSR: a product with a CSC operand converts it again each block
     step = max(16, NEIGHBOUR_BLOCK // max(1, n))
     out = []
     for start in range(0, n, step):
