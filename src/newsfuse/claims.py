@@ -10,6 +10,7 @@ sentence that leaves out most of the other's content words or one of its numbers
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -86,6 +87,8 @@ def support(
     words are a small part of the claim's, or, with `numbers_required`, it leaves out a number the
     claim counts), or in full. `windows` (text -> `value_windows`, filled as asked) keeps a
     story's windows for all its pairs: the shared memo evicts on a big story's sentences."""
+    if claim == other:  # what the tests below give a sentence against itself (a big story's copies)
+        return "full"
     own, theirs = _content(claim), _content(other)
     shared = len(own & theirs)
     cover = shared / len(own) if own else 1.0
@@ -103,17 +106,22 @@ def support(
 # The per-sentence parts of a pair's test are remembered: a story tests each sentence against
 # many others (compare's facts, attribution, updates), and they cost more than the pair's own test.
 _MEMO = 16384
+# ...for as many sentences as a big story has (2,000 articles: 40,000 sentences, 24,000 distinct
+# in bench_bigstory's story): at 16,384 these memos evicted before a sentence was asked again and
+# every pair re-tokenized both sides. Tokens are interned, so a full memo of 65,536 sentences'
+# tokens holds pointers to one copy of each word (about 20 MB), not a string per token.
+_TEXT_MEMO = 1 << 16
 
 
-@lru_cache(maxsize=_MEMO)
+@lru_cache(maxsize=_TEXT_MEMO)
 def _numbers(text: str) -> frozenset[str]:
     return frozenset({str(v) for v in (_number(t) for t in _tokens(text)) if v is not None})
 
 
-@lru_cache(maxsize=_MEMO)
+@lru_cache(maxsize=_TEXT_MEMO)
 def _content(text: str) -> frozenset[str]:
     stop = stop_words()
-    return frozenset(w for w in words(text) if w not in stop)
+    return frozenset(sys.intern(w) for w in words(text) if w not in stop)
 
 
 def cover(claim: str, other: str) -> float:
@@ -155,7 +163,7 @@ def _counts_differ(a: str, b: str) -> bool:
     return False
 
 
-@lru_cache(maxsize=_MEMO)
+@lru_cache(maxsize=_TEXT_MEMO)
 def _counted(text: str) -> dict[str, set[float]]:  # read-only: shared by every caller (memo)
     """Each number (not a year) with the word it counts: the next word, the second for "N percent"."""
     tokens = [t.lower() for t in _tokens(text)]
@@ -169,7 +177,7 @@ def _counted(text: str) -> dict[str, set[float]]:  # read-only: shared by every 
     return found
 
 
-@lru_cache(maxsize=_MEMO)
+@lru_cache(maxsize=_TEXT_MEMO)
 def _negated(text: str) -> bool:
     lowered = text.lower().replace("’", "'")
     return any(w in _NEGATION or w.endswith("n't") for w in re.findall(r"[a-z']+", lowered))
@@ -178,9 +186,9 @@ def _negated(text: str) -> bool:
 # ---- one value changed between two tellings --------------------------------------------------
 
 
-@lru_cache(maxsize=_MEMO)
+@lru_cache(maxsize=_TEXT_MEMO)
 def _tokens(text: str) -> tuple[str, ...]:
-    return tuple(_TOKEN.findall(text.replace("’", "'")))
+    return tuple(map(sys.intern, _TOKEN.findall(text.replace("’", "'"))))
 
 
 def differences(
@@ -325,7 +333,7 @@ _SCOPE = re.compile(
 )
 
 
-@lru_cache(maxsize=_MEMO)
+@lru_cache(maxsize=_TEXT_MEMO)
 def _scopes(text: str) -> frozenset[tuple[str, str]]:
     """The parts of an event the sentence counts over ("second half", "deciding run")."""
     return frozenset((m.group(1).lower(), m.group(2).lower()) for m in _SCOPE.finditer(text))

@@ -80,10 +80,11 @@ def compare(story: PreparedStory, settings: ComparisonSettings | None = None) ->
     quotes = _story_quotes(story, settings.quote_min_words)
     groups = _group_quotes(quotes, settings)
     people = _people(quotes)
+    windows: dict[str, ValueWindows] = {}  # each sentence's, made once for facts and disagreements
     return Comparison(
-        facts=_facts(story, cands, similarity, settings),
+        facts=_facts(story, cands, similarity, settings, windows),
         quotes=_quote_groups(story, quotes, groups, people),
-        disagreements=_disagreements(story, cands, similarity, settings.same_claim)
+        disagreements=_disagreements(story, cands, similarity, settings.same_claim, windows)
         + _attribution_conflicts(story, quotes, groups, people),
         wire_copies=story.wire_copies,
         outlets=tuple(
@@ -113,18 +114,22 @@ def _similar_pairs(story: PreparedStory, floor: float) -> sparse.csr_matrix:
 
 
 def _facts(
-    story: PreparedStory, cands: list[Sentence], similarity: sparse.csr_matrix, settings: ComparisonSettings
+    story: PreparedStory,
+    cands: list[Sentence],
+    similarity: sparse.csr_matrix,
+    settings: ComparisonSettings,
+    windows: dict[str, ValueWindows],
 ) -> tuple[Fact, ...]:
     """Group sentences stating one fact: each unassigned sentence, in lead order, takes the best
     unassigned match of every other article (a star, so unrelated facts never chain). A match that
-    contradicts it (a value differs, a negation) stays out; one stating part of it is partial."""
+    contradicts it (a value differs, a negation) stays out; one stating part of it is partial.
+    `windows`: the story's value windows (the shared memo evicts on a big story), filled here."""
     order = sorted(range(len(cands)), key=lambda i: (cands[i].position, cands[i].document))
     documents = np.array([s.document for s in cands])
     leads = np.array([s.position < settings.lead_sentences for s in cands])
     free = np.ones(len(cands), dtype=bool)
     facts = []
     judged_texts: dict[tuple[str, str], str] = {}  # a big story's copies repeat sentences word for word
-    windows: dict[str, ValueWindows] = {}  # the story's own: the shared memo evicts on a big story
 
     def judge(claim: str, other: str) -> str:
         if (claim, other) not in judged_texts:
@@ -524,10 +529,15 @@ def _attribution_conflicts(
 
 
 def _disagreements(
-    story: PreparedStory, cands: list[Sentence], similarity: sparse.csr_matrix, same_claim: float
+    story: PreparedStory,
+    cands: list[Sentence],
+    similarity: sparse.csr_matrix,
+    same_claim: float,
+    windows: dict[str, ValueWindows],
 ) -> tuple[Disagreement, ...]:
     """Pairs of similar sentences of different articles whose one changed token is a value; the
-    claims of one (kind, topic, values) are gathered, each value with all its sources."""
+    claims of one (kind, topic, values) are gathered, each value with all its sources. `windows`
+    as in `_facts`."""
     names = NameIndex([a.text for a in story.articles])
     found: dict[tuple, tuple[DisagreementKind, str, dict[str, tuple[str, list[Source]]]]] = {}
     changes: dict[tuple[str, str], list[Change]] = {}
@@ -535,16 +545,15 @@ def _disagreements(
     keep = (entries.row < entries.col) & (entries.data >= same_claim)
     rows, cols = entries.row[keep], entries.col[keep]
     order = np.lexsort((cols, rows))
-    windows: dict[str, ValueWindows] = {}  # each sentence's, made once for all its pairs
 
     for i, j in zip(rows[order].tolist(), cols[order].tolist()):
         a, b = cands[i], cands[j]
-        if a.document == b.document:
+        if a.document == b.document or a.text == b.text:  # one text twice: the diff has no change
             continue
         if (a.text, b.text) not in changes:  # a big story's copies repeat sentences word for word
+            found_changes = differences(a.text, b.text, names, windows)
             # two rows of one table (several shares differ) are two things, not one told twice
-            rows_differ = different_rows(a.text, b.text)
-            changes[(a.text, b.text)] = [] if rows_differ else differences(a.text, b.text, names, windows)
+            changes[(a.text, b.text)] = [] if found_changes and different_rows(a.text, b.text) else found_changes
         for change in changes[(a.text, b.text)]:
             if change.kind == "number" and _in_parts(story, a, b, change):
                 continue  # one outlet counts the whole, the other a part and then the rest
