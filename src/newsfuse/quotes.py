@@ -108,7 +108,9 @@ _ORG_WORDS = frozenset(
 _PARTICLES = r"(?:de|da|del|della|di|du|van|von|der|den|la|le|al|bin|ibn|of)"
 _PARTICLE_WORDS = frozenset(_PARTICLES[3:-1].split("|"))
 _CAPWORD = r"(?:(?:al|el|ad|as|bin|ibn)-)?(?:Mc|Mac|O['’])?[A-Z][\w’'.-]*"
-_RUN = re.compile(rf"{_CAPWORD}(?:[ \t]+(?:{_PARTICLES}[ \t]+)?{_CAPWORD})*")
+# The lookahead is the first letters a run can have (an article's a, e, b, i, or a capital): it
+# matches nothing more or less, and spares the search trying every position (2x on news text).
+_RUN = re.compile(rf"(?=[aebiA-Z]){_CAPWORD}(?:[ \t]+(?:{_PARTICLES}[ \t]+)?{_CAPWORD})*")
 _ROLE_NP = (
     r"(?:(?:[Tt]he|[Aa]n?|[Oo]ne|[Aa]nother|[Tt]his|[Tt]hat)\s+(?:[\w.-]+\s+){0,4}?"
     r"(?:officials?|spokes(?:man|woman|person)|ministers?|secretary|sources?|statement|police|ministry|"
@@ -127,7 +129,8 @@ _AFTER_APPOSITIVE = re.compile(rf"^[\s,—–-]*(?P<who>{_RUN.pattern}),\s[^\"�
 _AFTER_VERB_SUBJ = re.compile(rf"^[\s,—–-]*(?:{_ADV}\s+)?{_VERB}\s+(?P<who>[^,.;:!?\"“”()\n]{{1,80}})")
 _ACCORDING = re.compile(r"\baccording\s+to\s+(?P<who>[^,;:!?\"“”()\n]{1,80}?)(?=[,;:!?\"“”()\n]|\.(?:\s|$)|$)")
 _CITED = re.compile(rf"\bcit(?:ed|ing)\s+{_SUBJECT}\s+as\s+saying")
-_VERB_RE = re.compile(rf"\b{_VERB}\b")
+# (the lookahead: the verbs' first letters, as for _RUN)
+_VERB_RE = re.compile(rf"\b(?=[{''.join(sorted({v[0] for v in _VERBS}))}]){_VERB}\b")
 _ADV_TAIL = re.compile(rf"(?:[\s,]+{_ADV}\b)+\s*$|(?:\s+on\s+(?:\w+day|[A-Z]\w+\s+\d+))\s*$")
 _APPOSITIVE = re.compile(
     rf"(?P<who>{_RUN.pattern}),\s+(?:\d+,\s+)?(?:the|a|an|who|whose|which|[a-z]+ing|[A-Z][\w.-]*)\b[^,“”\"]{{1,90}},?\s*$"
