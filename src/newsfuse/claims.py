@@ -94,7 +94,7 @@ def support(
     cover = shared / len(own) if own else 1.0
     inside = shared / len(theirs) if theirs else 1.0
     negation = min(cover, inside) >= NEGATION_OVERLAP and _negated(claim) != _negated(other)
-    if negation or differences(claim, other, windows=windows) or _counts_differ(claim, other):
+    if negation or _counts_differ(claim, other) or differences(claim, other, windows=windows):  # cheapest first
         return "contradicts"
     counted = {str(v) for values in _counted(claim).values() for v in values}
     stated = {str(v) for values in _counted(other).values() for v in values} | _numbers(other)
@@ -121,7 +121,7 @@ def _numbers(text: str) -> frozenset[str]:
 @lru_cache(maxsize=_TEXT_MEMO)
 def _content(text: str) -> frozenset[str]:
     stop = stop_words()
-    return frozenset(sys.intern(w) for w in words(text) if w not in stop)
+    return frozenset(map(sys.intern, words(text))) - stop
 
 
 def cover(claim: str, other: str) -> float:
@@ -266,13 +266,16 @@ def value_windows(text: str) -> ValueWindows:
     gives), by the words around them as `_anchored` reads them: (up to two before, up to two
     after) -> (kinds, the run), all lower-cased as the diff compares them."""
     tokens = _tokens(text)
-    lowered = tuple(t.lower() for t in tokens)
-    kinds = [_value_kinds(t) for t in tokens]
+    kinds = list(map(_value_kinds, tokens))
     out: ValueWindows = {}
+    if not any(kinds):
+        return out
+    lowered = tuple(t.lower() for t in tokens)
     for i1, own in enumerate(kinds):
         if not own:
             continue  # a run of two is a value only as a name, and then both of its words are
-        out.setdefault((lowered[max(0, i1 - 2) : i1], lowered[i1 + 1 : i1 + 3]), []).append((own, lowered[i1 : i1 + 1]))
+        before = lowered[i1 - 2 : i1] if i1 >= 2 else lowered[:i1]
+        out.setdefault((before, lowered[i1 + 1 : i1 + 3]), []).append((own, lowered[i1 : i1 + 1]))
         if "name" in own and i1 + 1 < len(tokens) and "name" in kinds[i1 + 1]:
             around = (lowered[max(0, i1 - 2) : i1], lowered[i1 + 2 : i1 + 4])
             out.setdefault(around, []).append((_NAME_KIND, lowered[i1 : i1 + 2]))
@@ -616,8 +619,9 @@ class NameIndex:
     capitalizes inside a sentence (proper names, not a sentence's capitalized first word)."""
 
     _RUN = re.compile(r"[A-Z][\w'’-]+(?:(?:\s+|,\s+)[A-Z][\w'’-]+)+")
-    # A capitalized word after a lower-case word or a comma: capitalized for being a name.
-    _INSIDE = re.compile(r"(?<=[a-z,] )[A-Z][\w'’-]*")
+    # A capitalized word after a lower-case word or a comma: capitalized for being a name. (The
+    # capital first, then the look back: what `(?<=[a-z,] )[A-Z]...` finds, searched by its capital.)
+    _INSIDE = re.compile(r"[A-Z](?<=[a-z,] [A-Z])[\w'’-]*")
     _WORD = re.compile(r"[\w'’-]+")
 
     def __init__(self, texts: list[str]) -> None:
