@@ -286,9 +286,11 @@ def _group_quotes(quotes: list[_Quote], settings: ComparisonSettings) -> list[li
     one person ("We're" / "We are"). Groups join most similar pairs first, and never so that a
     group holds quotes of two different people, except one long quotation that two outlets give
     to two different named people on their own attribution (an attribution disagreement)."""
-    grams = [_bigrams(q.text) for q in quotes]
-    unigrams = [set(words(_expand_contractions(q.text))) for q in quotes]
-    sizes = [len(words(q.text)) for q in quotes]
+    # per distinct text: a big story's copies quote word for word (the sets are shared, read only)
+    texts = {q.text: (_bigrams(q.text), set(words(_expand_contractions(q.text))), len(words(q.text))) for q in quotes}
+    grams = [texts[q.text][0] for q in quotes]
+    unigrams = [texts[q.text][1] for q in quotes]
+    sizes = [texts[q.text][2] for q in quotes]
     pairs = []
     for i, j in _overlapping_pairs(grams, unigrams, settings):
         share = _overlap(grams[i], grams[j])
