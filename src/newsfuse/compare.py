@@ -39,7 +39,7 @@ from .model import (
 from .prepare import PreparedStory
 from .quotes import canonical_speaker, is_person_name, same_person, surname
 from .syndicate import find_root
-from .textsim import NEIGHBOUR_BLOCK, SAME_NEWS, best_per_group, words
+from .textsim import NEIGHBOUR_BLOCK, SAME_NEWS, words
 
 __all__ = ["ComparisonSettings", "compare"]
 
@@ -153,9 +153,9 @@ def _facts(
     contradicts it (a value differs, a negation) stays out; one stating part of it is partial.
     `windows`: the story's value windows (the shared memo evicts on a big story), filled here."""
     order = sorted(range(len(cands)), key=lambda i: (cands[i].position, cands[i].document))
-    documents = np.array([s.document for s in cands])
-    leads = np.array([s.position < settings.lead_sentences for s in cands])
-    free = np.ones(len(cands), dtype=bool)
+    documents = [s.document for s in cands]
+    leads = [s.position < settings.lead_sentences for s in cands]
+    free = [True] * len(cands)
     facts = []
     judged_texts: dict[tuple[str, str], str] = {}  # a big story's copies repeat sentences word for word
 
@@ -167,16 +167,21 @@ def _facts(
     for i in order:
         if not free[i] or cands[i].words < settings.fact_min_words:
             continue
-        cols = similarity.indices[similarity.indptr[i] : similarity.indptr[i + 1]]
-        matches: list[int] = []
-        if len(cols):  # none stored: a one-article story's every sentence (most of a stream)
-            values = similarity.data[similarity.indptr[i] : similarity.indptr[i + 1]]
-            threshold = np.where(leads[cols] & leads[i], settings.same_lead, settings.same_fact)
-            matches = _best_per_document(cols, values, documents, free, cands[i].document, threshold)
+        start, end = similarity.indptr[i], similarity.indptr[i + 1]
+        matches = _best_per_document(
+            similarity.indices[start:end].tolist(),
+            similarity.data[start:end].tolist(),
+            i,
+            documents,
+            leads,
+            free,
+            settings,
+        )
         judged = [(m, judge(cands[i].text, cands[m].text)) for m in matches]
         full = [i] + [m for m, how in judged if how == "full"]
         partial = [m for m, how in judged if how == "partial"]
-        free[full + partial] = False
+        for m in full + partial:
+            free[m] = False
         facts.append(_fact(story, cands[i].text, [cands[m] for m in full], [cands[m] for m in partial]))
     facts.sort(key=lambda f: -f.origins)
     return tuple(facts)
@@ -195,12 +200,30 @@ def _fact(story: PreparedStory, text: str, full: list[Sentence], partial: list[S
 
 
 def _best_per_document(
-    cols: np.ndarray, values: np.ndarray, documents: np.ndarray, free: np.ndarray, own: int, threshold: np.ndarray
+    cols: list[int],
+    values: list[float],
+    i: int,
+    documents: list[int],
+    leads: list[bool],
+    free: list[bool],
+    settings: ComparisonSettings,
 ) -> list[int]:
-    """The best free match of each other article whose cosine reaches its threshold (`cols`,
-    `values`: one sentence's stored cosines), by article; on ties the first sentence."""
-    keep = (values >= threshold) & free[cols] & (documents[cols] != own)
-    return best_per_group(cols[keep], values[keep], documents[cols[keep]]).tolist()
+    """The best free match of each other article whose cosine reaches its threshold (the lede
+    threshold between two ledes), by article; on ties the first sentence (`cols`, `values`:
+    sentence i's stored cosines). A loop over the row, not numpy calls: a row holds tens of
+    entries, and a call's fixed cost was most of a big story's facts outside the pair tests."""
+    own, lead = documents[i], leads[i]
+    best: dict[int, tuple[float, int]] = {}
+    for col, value in zip(cols, values):
+        document = documents[col]
+        if document == own or not free[col]:
+            continue
+        if value < (settings.same_lead if lead and leads[col] else settings.same_fact):
+            continue
+        kept = best.get(document)
+        if kept is None or value > kept[0] or (value == kept[0] and col < kept[1]):
+            best[document] = (value, col)
+    return [best[document][1] for document in sorted(best)]
 
 
 # ---- quotes --------------------------------------------------------------------------------
