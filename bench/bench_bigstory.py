@@ -14,6 +14,11 @@ the story, warms up on a 2-article story (model load, lazy imports), then times 
 `summarize_story` call in CPU time (`time.process_time`) and reads the process's peak RSS
 (`resource.getrusage`) before and after the call. A case over `--timeout` CPU seconds is killed
 (RLIMIT_CPU) and shown as "> timeout".
+
+`--stages N` instead times the stages of one N-article summary with the comparison (each side in
+its own worker): preparation's parts (cleaning, quotes, segmentation, the text views,
+syndication), selection with ordering (which attributes the chosen sentences), and the
+comparison's parts, each the CPU time of its calls (the functions wrapped in the worker).
 """
 
 from __future__ import annotations
@@ -69,6 +74,78 @@ def big_story(n: int, data: Path = FULLTEXT):  # -> newsfuse.Story
 
 
 # ---------------------------------------------------------------- worker (one case, one process)
+
+# (module, function) pairs timed by `--stages`, in the order they run; "select" is the rest of
+# the summary outside them (selection, ordering, attribution)
+STAGES = (
+    ("prepare", "clean"),
+    ("prepare", "find_quotes"),
+    ("prepare", "segment_article"),
+    ("prepare", "TextViews"),
+    ("prepare", "syndicate"),
+    ("compare", "_similar_pairs"),
+    ("compare", "_story_quotes"),
+    ("compare", "_group_quotes"),
+    ("compare", "_people"),
+    ("compare", "_facts"),
+    ("compare", "_quote_groups"),
+    ("compare", "_disagreements"),
+    ("compare", "_attribution_conflicts"),
+)
+
+
+def stage_worker(expect_src: Path, n: int, data: Path) -> None:
+    """CPU seconds of each of STAGES in one summary of the n-article story with the comparison."""
+    import importlib
+
+    import newsfuse
+    from newsfuse.pipeline import summarize_story
+    from newsfuse.settings import Options
+
+    if not Path(newsfuse.__file__).resolve().is_relative_to(expect_src.resolve()):
+        sys.exit(f"worker: imported newsfuse from {newsfuse.__file__}, expected it under {expect_src}")
+    options = Options(compare=True)
+    summarize_story(big_story(2, data), options)
+    spent: dict[str, float] = {}
+    for module_name, name in STAGES:
+        module = importlib.import_module(f"newsfuse.{module_name}")
+
+        def timed(*args, _inner=getattr(module, name), _key=f"{module_name}.{name}", **kwargs):
+            start = time.process_time()
+            try:
+                return _inner(*args, **kwargs)
+            finally:
+                spent[_key] = spent.get(_key, 0.0) + time.process_time() - start
+
+        setattr(module, name, timed)
+    story = big_story(n, data)
+    start = time.process_time()
+    summarize_story(story, options)
+    spent["total"] = time.process_time() - start
+    spent["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    json.dump(spent, sys.stdout)
+
+
+def stages(sides: list[tuple[str, Path]], n: int, data: Path) -> None:
+    found = {}
+    for name, src in sides:
+        env = dict(os.environ, PYTHONPATH=str(src), PYTHONHASHSEED="0")
+        command = [sys.executable, str(Path(__file__).resolve()), "--stage-worker", str(src), "--n", str(n)]
+        done = subprocess.run(command + ["--data", str(data)], env=env, capture_output=True, text=True, check=True)
+        found[name] = json.loads(done.stdout)
+    print("| stage | " + " | ".join(f"{name} s" for name, _ in sides) + " |")
+    print("|---|" + "---:|" * len(sides))
+    for key in [f"{m}.{f}" for m, f in STAGES] + ["total"]:
+        print(f"| {key} | " + " | ".join(f"{found[name].get(key, 0.0):.2f}" for name, _ in sides) + " |")
+    outside = {
+        name: found[name]["total"] - sum(found[name].get(f"{m}.{f}", 0.0) for m, f in STAGES) for name, _ in sides
+    }
+    print(
+        "| the rest (selection, ordering, attribution) | "
+        + " | ".join(f"{outside[name]:.2f}" for name, _ in sides)
+        + " |"
+    )
+    print("| peak RSS MB | " + " | ".join(f"{found[name]['peak_mb']:.0f}" for name, _ in sides) + " |")
 
 
 def worker(expect_src: Path, n: int, compare: bool, data: Path) -> None:
@@ -149,9 +226,18 @@ def main() -> None:
     parser.add_argument("--worker", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--compare", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--stages", type=int, default=0, help="time the stages of one story of this size instead")
+    parser.add_argument("--stage-worker", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker is not None:
         worker(args.worker, args.n, args.compare, args.data)
+        return
+    if args.stage_worker is not None:
+        stage_worker(args.stage_worker, args.n, args.data)
+        return
+    if args.stages:
+        with old_source(args.old) as old_src:
+            stages(([("old", old_src)] if old_src else []) + [("new", ROOT / "src")], args.stages, args.data)
         return
 
     sizes = [int(s) for s in args.sizes.split(",")]

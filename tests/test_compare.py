@@ -236,6 +236,32 @@ def test_small_containment_pairs_are_the_sparse_products(monkeypatch):
             assert small  # the sets share enough for some pairs to count
 
 
+def test_containment_pairs_by_prefixes_are_every_pair_tested(monkeypatch):
+    """The sparse path's prefix filtering and its sets paired once for all their copies find
+    every pair that testing each pair finds: a few words in most sets (as "the" in quotes), sets
+    repeated word for word (wire copies), tiny and empty sets, thresholds at and between the
+    containment settings'."""
+    import random
+
+    import newsfuse.compare as compare_module
+
+    rng = random.Random(5)
+    common, rare = [f"c{i}" for i in range(4)], [f"r{i}" for i in range(300)]
+    base = [
+        set(rng.sample(common, rng.randint(0, 4))) | set(rng.sample(rare, rng.choice([0, 1, 2, 5, 12, 30])))
+        for _ in range(150)
+    ]
+    sets = [set(rng.choice(base)) if rng.random() < 0.4 else s for s in base] + [set(), set()]
+    for threshold in (0.3, 0.6, 0.8, 1.0):
+        sparse_found = compare_module._containing_pairs(sets, threshold)
+        assert len(sparse_found) == len(set(sparse_found)) and all(i < j for i, j in sparse_found)
+        monkeypatch.setattr(compare_module, "SMALL_CONTAINMENT", 10**9)
+        every = compare_module._containing_pairs(sets, threshold)
+        monkeypatch.setattr(compare_module, "SMALL_CONTAINMENT", 48)
+        assert sorted(sparse_found) == sorted(every)
+        assert any(sets[i] == sets[j] for i, j in every) and any(sets[i] != sets[j] for i, j in every)
+
+
 def test_people_looked_up_by_name_ends_are_those_every_person_tested_gives(fulltext_dev, monkeypatch):
     """`_people` tests a name only against the people whose first name shares an end with it:
     the same people as testing every person (one end for all names), on fulltext-dev's quotes."""
@@ -258,3 +284,26 @@ def test_people_looked_up_by_name_ends_are_those_every_person_tested_gives(fullt
     assert looked_up == compare_module._people(quotes)
     assert looked_up["Ashton Carter,"] == looked_up["Ash Carter"]  # one end only ("carter," / "carter")
     assert len(set(looked_up.values())) < len(looked_up) and len(set(looked_up.values())) > 20
+
+
+def test_neighbours_of_distinct_texts_are_the_views_neighbours(fulltext_dev):
+    """The comparison's cosines, each distinct text's computed once for all its copies, are
+    `TextViews.neighbours` of the candidates bit for bit (indices, order and floats), on a story
+    whose articles repeat each other's sentences word for word (copies with a paragraph left out)."""
+    import json
+
+    import numpy as np
+
+    import newsfuse.compare as compare_module
+
+    with open(fulltext_dev, encoding="utf-8") as handle:
+        documents = [d for line in list(handle)[:3] for d in json.loads(line)["documents"] if d.strip()]
+    copies = ["\n\n".join(d.split("\n\n")[k % 2 :: 1 + k % 3]) or d for k, d in enumerate(documents * 3)]
+    story = prepare(Story([Article(text=t) for t in documents + copies]))
+    texts = [story.sentences[i].text for i in story.candidates]
+    assert len(set(texts)) < len(texts)  # copies: the distinct path is the one run
+    for floor in (0.15, 0.5):
+        ours, theirs = compare_module._neighbours(story, floor), story.views.neighbours(story.candidates, floor)
+        assert theirs.nnz > len(texts)
+        for part in ("indptr", "indices", "data"):
+            assert np.array_equal(getattr(ours, part), getattr(theirs, part))

@@ -157,3 +157,30 @@ def test_word_before_a_sentence_end_is_the_regex_run():
         for end in (e for e in ends if e > lo):
             found = re.search(r"[\w.]+$", text[lo:end])
             assert _word_before(text, lo, end) == (found.group() if found else "")
+
+
+def test_verbs_as_a_trie_are_the_verbs_alternation():
+    """`_VERB_RE` (a trie of the verbs) matches exactly the verbs' alternation between word
+    boundaries: every verb, none of their prefixes or longer words, in running text and slices."""
+    import re
+
+    import newsfuse.quotes as quotes_module
+
+    verbs = set(quotes_module._VERBS)
+    trie = re.compile(quotes_module._trie(verbs))
+    probes = verbs | {v[:k] for v in verbs for k in range(len(v))} | {v + end for v in verbs for end in "sdeg'"}
+    assert all(bool(trie.fullmatch(p)) == (p in verbs) for p in probes)
+    text = 'He said, she says: "told" retold saidx asking asked—tweeted_ posted 2saying Said replied.'
+    alternation = re.compile(rf"\b{quotes_module._VERB}\b")
+    for lo, hi in ((0, len(text)), (3, 40), (9, 12), (30, len(text) - 3)):
+        found = [m.span() for m in quotes_module._VERB_RE.finditer(text, lo, hi)]
+        assert found == [m.span() for m in alternation.finditer(text, lo, hi)]
+    assert [m.group() for m in quotes_module._VERB_RE.finditer(text)] == [
+        "said",
+        "says",
+        "told",
+        "asking",
+        "asked",
+        "posted",
+        "replied",
+    ]

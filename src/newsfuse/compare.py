@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -37,7 +39,7 @@ from .model import (
 from .prepare import PreparedStory
 from .quotes import canonical_speaker, is_person_name, same_person, surname
 from .syndicate import find_root
-from .textsim import NEIGHBOUR_BLOCK, SAME_NEWS, best_per_group, words
+from .textsim import NEIGHBOUR_BLOCK, SAME_NEWS, words
 
 __all__ = ["ComparisonSettings", "compare"]
 
@@ -80,10 +82,11 @@ def compare(story: PreparedStory, settings: ComparisonSettings | None = None) ->
     quotes = _story_quotes(story, settings.quote_min_words)
     groups = _group_quotes(quotes, settings)
     people = _people(quotes)
+    windows: dict[str, ValueWindows] = {}  # each sentence's, made once for facts and disagreements
     return Comparison(
-        facts=_facts(story, cands, similarity, settings),
+        facts=_facts(story, cands, similarity, settings, windows),
         quotes=_quote_groups(story, quotes, groups, people),
-        disagreements=_disagreements(story, cands, similarity, settings.same_claim)
+        disagreements=_disagreements(story, cands, similarity, settings.same_claim, windows)
         + _attribution_conflicts(story, quotes, groups, people),
         wire_copies=story.wire_copies,
         outlets=tuple(
@@ -103,28 +106,58 @@ def _similar_pairs(story: PreparedStory, floor: float) -> sparse.csr_matrix:
     if len({story.sentences[i].document for i in story.candidates}) < 2 and floor > 0:
         return sparse.csr_matrix((n, n))  # one article: every stage here reads pairs of two articles only
     if floor > 0:
-        return story.views.neighbours(story.candidates, floor)
+        return _neighbours(story, floor)
     dense = story.views.similarity(story.candidates)
     rows, cols = np.indices(dense.shape)
     return sparse.csr_matrix((dense.ravel(), (rows.ravel(), cols.ravel())), shape=dense.shape)
+
+
+def _neighbours(story: PreparedStory, floor: float) -> sparse.csr_matrix:
+    """`story.views.neighbours(story.candidates, floor)`, bit for bit, with each distinct text's
+    cosines computed once: the copies of one text have one TF-IDF row (the fit is on every
+    candidate, copies counted), so their products are the same sums in the same order. A big
+    story's wire copies repeat sentences word for word (2,000 articles: 24,000 distinct texts of
+    39,000), and the products grow with the square of the rows."""
+    which_of: dict[str, int] = {}
+    which = np.array([which_of.setdefault(story.sentences[i].text, len(which_of)) for i in story.candidates])
+    if len(which_of) == len(which):
+        return story.views.neighbours(story.candidates, floor)
+    distinct = story.views.tfidf(story.candidates)[np.unique(which, return_index=True)[1]]
+    transposed = distinct.T.tocsr()
+    step = max(16, NEIGHBOUR_BLOCK // max(1, len(which_of)))
+    blocks = []
+    for start in range(0, len(which_of), step):
+        block = (distinct[start : start + step] @ transposed).tocsr()
+        block.data[block.data < floor] = 0.0
+        block.eliminate_zeros()
+        blocks.append(block)
+    # each distinct text's row for every copy, then each column for every copy (products by 1.0)
+    copies = sparse.csr_matrix((np.ones(len(which)), (np.arange(len(which)), which)), shape=(len(which), len(which_of)))
+    out = (sparse.vstack(blocks, format="csr")[which] @ copies.T.tocsr()).tocsr()
+    out.sort_indices()
+    return out
 
 
 # ---- facts ---------------------------------------------------------------------------------
 
 
 def _facts(
-    story: PreparedStory, cands: list[Sentence], similarity: sparse.csr_matrix, settings: ComparisonSettings
+    story: PreparedStory,
+    cands: list[Sentence],
+    similarity: sparse.csr_matrix,
+    settings: ComparisonSettings,
+    windows: dict[str, ValueWindows],
 ) -> tuple[Fact, ...]:
     """Group sentences stating one fact: each unassigned sentence, in lead order, takes the best
     unassigned match of every other article (a star, so unrelated facts never chain). A match that
-    contradicts it (a value differs, a negation) stays out; one stating part of it is partial."""
+    contradicts it (a value differs, a negation) stays out; one stating part of it is partial.
+    `windows`: the story's value windows (the shared memo evicts on a big story), filled here."""
     order = sorted(range(len(cands)), key=lambda i: (cands[i].position, cands[i].document))
-    documents = np.array([s.document for s in cands])
-    leads = np.array([s.position < settings.lead_sentences for s in cands])
-    free = np.ones(len(cands), dtype=bool)
+    documents = [s.document for s in cands]
+    leads = [s.position < settings.lead_sentences for s in cands]
+    free = [True] * len(cands)
     facts = []
     judged_texts: dict[tuple[str, str], str] = {}  # a big story's copies repeat sentences word for word
-    windows: dict[str, ValueWindows] = {}  # the story's own: the shared memo evicts on a big story
 
     def judge(claim: str, other: str) -> str:
         if (claim, other) not in judged_texts:
@@ -134,16 +167,21 @@ def _facts(
     for i in order:
         if not free[i] or cands[i].words < settings.fact_min_words:
             continue
-        cols = similarity.indices[similarity.indptr[i] : similarity.indptr[i + 1]]
-        matches: list[int] = []
-        if len(cols):  # none stored: a one-article story's every sentence (most of a stream)
-            values = similarity.data[similarity.indptr[i] : similarity.indptr[i + 1]]
-            threshold = np.where(leads[cols] & leads[i], settings.same_lead, settings.same_fact)
-            matches = _best_per_document(cols, values, documents, free, cands[i].document, threshold)
+        start, end = similarity.indptr[i], similarity.indptr[i + 1]
+        matches = _best_per_document(
+            similarity.indices[start:end].tolist(),
+            similarity.data[start:end].tolist(),
+            i,
+            documents,
+            leads,
+            free,
+            settings,
+        )
         judged = [(m, judge(cands[i].text, cands[m].text)) for m in matches]
         full = [i] + [m for m, how in judged if how == "full"]
         partial = [m for m, how in judged if how == "partial"]
-        free[full + partial] = False
+        for m in full + partial:
+            free[m] = False
         facts.append(_fact(story, cands[i].text, [cands[m] for m in full], [cands[m] for m in partial]))
     facts.sort(key=lambda f: -f.origins)
     return tuple(facts)
@@ -162,12 +200,30 @@ def _fact(story: PreparedStory, text: str, full: list[Sentence], partial: list[S
 
 
 def _best_per_document(
-    cols: np.ndarray, values: np.ndarray, documents: np.ndarray, free: np.ndarray, own: int, threshold: np.ndarray
+    cols: list[int],
+    values: list[float],
+    i: int,
+    documents: list[int],
+    leads: list[bool],
+    free: list[bool],
+    settings: ComparisonSettings,
 ) -> list[int]:
-    """The best free match of each other article whose cosine reaches its threshold (`cols`,
-    `values`: one sentence's stored cosines), by article; on ties the first sentence."""
-    keep = (values >= threshold) & free[cols] & (documents[cols] != own)
-    return best_per_group(cols[keep], values[keep], documents[cols[keep]]).tolist()
+    """The best free match of each other article whose cosine reaches its threshold (the lede
+    threshold between two ledes), by article; on ties the first sentence (`cols`, `values`:
+    sentence i's stored cosines). A loop over the row, not numpy calls: a row holds tens of
+    entries, and a call's fixed cost was most of a big story's facts outside the pair tests."""
+    own, lead = documents[i], leads[i]
+    best: dict[int, tuple[float, int]] = {}
+    for col, value in zip(cols, values):
+        document = documents[col]
+        if document == own or not free[col]:
+            continue
+        if value < (settings.same_lead if lead and leads[col] else settings.same_fact):
+            continue
+        kept = best.get(document)
+        if kept is None or value > kept[0] or (value == kept[0] and col < kept[1]):
+            best[document] = (value, col)
+    return [best[document][1] for document in sorted(best)]
 
 
 # ---- quotes --------------------------------------------------------------------------------
@@ -253,9 +309,11 @@ def _group_quotes(quotes: list[_Quote], settings: ComparisonSettings) -> list[li
     one person ("We're" / "We are"). Groups join most similar pairs first, and never so that a
     group holds quotes of two different people, except one long quotation that two outlets give
     to two different named people on their own attribution (an attribution disagreement)."""
-    grams = [_bigrams(q.text) for q in quotes]
-    unigrams = [set(words(_expand_contractions(q.text))) for q in quotes]
-    sizes = [len(words(q.text)) for q in quotes]
+    # per distinct text: a big story's copies quote word for word (the sets are shared, read only)
+    texts = {q.text: (_bigrams(q.text), set(words(_expand_contractions(q.text))), len(words(q.text))) for q in quotes}
+    grams = [texts[q.text][0] for q in quotes]
+    unigrams = [texts[q.text][1] for q in quotes]
+    sizes = [texts[q.text][2] for q in quotes]
     pairs = []
     for i, j in _overlapping_pairs(grams, unigrams, settings):
         share = _overlap(grams[i], grams[j])
@@ -308,29 +366,68 @@ SMALL_CONTAINMENT = 48
 
 def _containing_pairs(sets: list, threshold: float) -> list[tuple[int, int]]:
     """Pairs i < j whose shared items reach `threshold` of the smaller set (a hair below, so that
-    rounding never drops a pair the exact test keeps); pairs sharing nothing never count."""
+    rounding never drops a pair the exact test keeps); pairs sharing nothing never count.
+
+    Distinct sets are paired once, by prefix filtering: with the items in one order, rarest first, a pair reaching the threshold
+    shares with the other set one of the smaller set's first `len - need + 1` items (`need`, the
+    fewest shared items that reach it: had the other set none of them, it would share at most
+    need - 1). So the candidates are the product of those prefixes with the whole sets, which the
+    words every quote has ("the", "we") no longer make nearly dense (2,000 articles: 8,000
+    quotes, every pair sharing some word), and each candidate is counted exactly."""
     if len(sets) <= SMALL_CONTAINMENT:
         return _containing_pairs_small(sets, threshold)
-    vocab: dict = {}
-    rows, cols = [], []
+    # one set a quote of the wire copies give word for word: their pairs are found once
+    members: dict[frozenset, list[int]] = {}
     for r, items in enumerate(sets):
-        for item in items:
-            rows.append(r)
-            cols.append(vocab.setdefault(item, len(vocab)))
-    n = len(sets)
-    if not vocab:
+        members.setdefault(frozenset(items), []).append(r)
+    groups = list(members.values())
+    out = [
+        pair
+        for group in groups
+        if len(sets[group[0]]) and len(sets[group[0]]) >= (threshold - 1e-9) * len(sets[group[0]])
+        for pair in itertools.combinations(group, 2)
+    ]
+    for a, b in _distinct_containing_pairs([sets[group[0]] for group in groups], threshold):
+        out += [(min(i, j), max(i, j)) for i in groups[a] for j in groups[b]]
+    return out
+
+
+def _distinct_containing_pairs(sets: list, threshold: float) -> list[tuple[int, int]]:
+    """`_containing_pairs` of distinct sets, by prefix filtering (see there)."""
+    counts = Counter(item for items in sets for item in items)
+    if not counts:
         return []
-    incidence = sparse.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(n, len(vocab)))
+    rank = {item: r for r, (item, _) in enumerate(sorted(counts.items(), key=lambda entry: entry[1]))}
+    ordered = [sorted(rank[item] for item in items) for items in sets]
     sizes = np.array([len(items) for items in sets])
-    transposed = incidence.T.tocsc()
+    prefixes = [row[: len(row) - max(1, math.floor((threshold - 1e-9) * len(row))) + 1] for row in ordered]
+    n = len(sets)
+    whole = _incidence(ordered, len(rank))
+    transposed = whole.T.tocsr()  # CSR: a product with a CSC operand converts it again each block
+    prefix = _incidence(prefixes, len(rank))
     step = max(16, NEIGHBOUR_BLOCK // max(1, n))
-    out = []
+    codes = []
     for start in range(0, n, step):
-        shared = (incidence[start : start + step] @ transposed).tocoo()
-        i, j = shared.row + start, shared.col
-        keep = (i < j) & (shared.data >= (threshold - 1e-9) * np.minimum(sizes[i], sizes[j]))
+        found = (prefix[start : start + step] @ transposed).tocoo()
+        x, y = found.row.astype(np.int64) + start, found.col.astype(np.int64)
+        keep = (x != y) & (sizes[x] <= sizes[y])  # the prefix of the smaller set (either, if equal)
+        codes.append(np.minimum(x, y)[keep] * n + np.maximum(x, y)[keep])
+    pairs = np.unique(np.concatenate(codes))
+    out = []
+    for block in range(0, len(pairs), NEIGHBOUR_BLOCK // 16):  # the candidates counted exactly
+        i, j = np.divmod(pairs[block : block + NEIGHBOUR_BLOCK // 16], n)
+        shared = np.asarray(whole[i].multiply(whole[j]).sum(axis=1)).ravel()
+        keep = (shared > 0) & (shared >= (threshold - 1e-9) * np.minimum(sizes[i], sizes[j]))
         out += list(zip(i[keep].tolist(), j[keep].tolist()))
     return out
+
+
+def _incidence(rows: list[list[int]], width: int) -> sparse.csr_matrix:
+    """A 0/1 CSR matrix with a 1 at each (row, item) of `rows` (items sorted, each once a row)."""
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(row) for row in rows])
+    indices = np.fromiter((item for row in rows for item in row), dtype=np.int32, count=int(indptr[-1]))
+    return sparse.csr_matrix((np.ones(len(indices), dtype=np.int32), indices, indptr), shape=(len(rows), width))
 
 
 def _containing_pairs_small(sets: list, threshold: float) -> list[tuple[int, int]]:
@@ -524,10 +621,15 @@ def _attribution_conflicts(
 
 
 def _disagreements(
-    story: PreparedStory, cands: list[Sentence], similarity: sparse.csr_matrix, same_claim: float
+    story: PreparedStory,
+    cands: list[Sentence],
+    similarity: sparse.csr_matrix,
+    same_claim: float,
+    windows: dict[str, ValueWindows],
 ) -> tuple[Disagreement, ...]:
     """Pairs of similar sentences of different articles whose one changed token is a value; the
-    claims of one (kind, topic, values) are gathered, each value with all its sources."""
+    claims of one (kind, topic, values) are gathered, each value with all its sources. `windows`
+    as in `_facts`."""
     names = NameIndex([a.text for a in story.articles])
     found: dict[tuple, tuple[DisagreementKind, str, dict[str, tuple[str, list[Source]]]]] = {}
     changes: dict[tuple[str, str], list[Change]] = {}
@@ -535,16 +637,15 @@ def _disagreements(
     keep = (entries.row < entries.col) & (entries.data >= same_claim)
     rows, cols = entries.row[keep], entries.col[keep]
     order = np.lexsort((cols, rows))
-    windows: dict[str, ValueWindows] = {}  # each sentence's, made once for all its pairs
 
     for i, j in zip(rows[order].tolist(), cols[order].tolist()):
         a, b = cands[i], cands[j]
-        if a.document == b.document:
+        if a.document == b.document or a.text == b.text:  # one text twice: the diff has no change
             continue
         if (a.text, b.text) not in changes:  # a big story's copies repeat sentences word for word
+            found_changes = differences(a.text, b.text, names, windows)
             # two rows of one table (several shares differ) are two things, not one told twice
-            rows_differ = different_rows(a.text, b.text)
-            changes[(a.text, b.text)] = [] if rows_differ else differences(a.text, b.text, names, windows)
+            changes[(a.text, b.text)] = [] if found_changes and different_rows(a.text, b.text) else found_changes
         for change in changes[(a.text, b.text)]:
             if change.kind == "number" and _in_parts(story, a, b, change):
                 continue  # one outlet counts the whole, the other a part and then the rest

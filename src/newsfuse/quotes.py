@@ -108,7 +108,9 @@ _ORG_WORDS = frozenset(
 _PARTICLES = r"(?:de|da|del|della|di|du|van|von|der|den|la|le|al|bin|ibn|of)"
 _PARTICLE_WORDS = frozenset(_PARTICLES[3:-1].split("|"))
 _CAPWORD = r"(?:(?:al|el|ad|as|bin|ibn)-)?(?:Mc|Mac|O['’])?[A-Z][\w’'.-]*"
-_RUN = re.compile(rf"{_CAPWORD}(?:[ \t]+(?:{_PARTICLES}[ \t]+)?{_CAPWORD})*")
+# The lookahead is the first letters a run can have (an article's a, e, b, i, or a capital): it
+# matches nothing more or less, and spares the search trying every position (2x on news text).
+_RUN = re.compile(rf"(?=[aebiA-Z]){_CAPWORD}(?:[ \t]+(?:{_PARTICLES}[ \t]+)?{_CAPWORD})*")
 _ROLE_NP = (
     r"(?:(?:[Tt]he|[Aa]n?|[Oo]ne|[Aa]nother|[Tt]his|[Tt]hat)\s+(?:[\w.-]+\s+){0,4}?"
     r"(?:officials?|spokes(?:man|woman|person)|ministers?|secretary|sources?|statement|police|ministry|"
@@ -127,7 +129,30 @@ _AFTER_APPOSITIVE = re.compile(rf"^[\s,—–-]*(?P<who>{_RUN.pattern}),\s[^\"�
 _AFTER_VERB_SUBJ = re.compile(rf"^[\s,—–-]*(?:{_ADV}\s+)?{_VERB}\s+(?P<who>[^,.;:!?\"“”()\n]{{1,80}})")
 _ACCORDING = re.compile(r"\baccording\s+to\s+(?P<who>[^,;:!?\"“”()\n]{1,80}?)(?=[,;:!?\"“”()\n]|\.(?:\s|$)|$)")
 _CITED = re.compile(rf"\bcit(?:ed|ing)\s+{_SUBJECT}\s+as\s+saying")
-_VERB_RE = re.compile(rf"\b{_VERB}\b")
+
+
+def _trie(words: Iterable[str]) -> str:
+    """A regular expression matching exactly `words`, as a trie of their letters: the same
+    words as their alternation, but tried letter by letter, not word by word (two hundred verbs)."""
+    root: dict = {}
+    for word in words:
+        node = root
+        for letter in word:
+            node = node.setdefault(letter, {})
+        node[""] = {}  # a word ends here
+
+    def emit(node: dict) -> str:
+        branches = [re.escape(letter) + emit(child) for letter, child in sorted(node.items()) if letter]
+        if not branches:
+            return ""
+        either = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{either})?" if "" in node else either
+
+    return emit(root)
+
+
+# The verbs as a trie: the same matches as `\b{_VERB}\b` (a whole word that is a verb), 4x faster.
+_VERB_RE = re.compile(rf"\b{_trie(set(_VERBS))}\b")
 _ADV_TAIL = re.compile(rf"(?:[\s,]+{_ADV}\b)+\s*$|(?:\s+on\s+(?:\w+day|[A-Z]\w+\s+\d+))\s*$")
 _APPOSITIVE = re.compile(
     rf"(?P<who>{_RUN.pattern}),\s+(?:\d+,\s+)?(?:the|a|an|who|whose|which|[a-z]+ing|[A-Z][\w.-]*)\b[^,“”\"]{{1,90}},?\s*$"
@@ -599,15 +624,23 @@ def _last_speaker(
         if _inside(m.start(), inside) or (best and m.start() < best[0]):
             continue
         left = text[max(lo, m.start() - 80) : m.start()]
-        sm = _TAIL_SUBJECT.search(_ADV_TAIL.sub("", left))
-        if sm:
-            s0 = m.start() - len(left) + sm.start("who")
-            who = _who(text, s0, s0 + len(sm.group("who")), people)
+        subject = _tail_subject(left)
+        if subject:
+            s0 = m.start() - len(left) + subject[0]
+            who = _who(text, s0, s0 + len(subject[1]), people)
             if who and who.pronoun:
                 who = _pronoun(text, who, people)
             if who and who.name:
                 best = (m.start(), who)
     return best[1] if best else last
+
+
+@lru_cache(maxsize=16384)
+def _tail_subject(left: str) -> tuple[int, str] | None:
+    """The subject ending `left` once its adverbs are cut (`_TAIL_SUBJECT`): its offset and text.
+    Remembered: wire copies repeat the words before a verb, and the search tries every position."""
+    found = _TAIL_SUBJECT.search(_ADV_TAIL.sub("", left))
+    return (found.start("who"), found.group("who")) if found else None
 
 
 # One person across outlets -------------------------------------------------------------------

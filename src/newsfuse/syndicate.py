@@ -81,12 +81,10 @@ def minhash_signatures(sets: Sequence[set[str]]) -> np.ndarray:
     a, b = _permutations()
     out = np.full((len(sets), _NUM_PERM), np.iinfo(np.uint32).max, dtype=np.uint32)
     owners = np.repeat(np.arange(len(sets)), [len(s) for s in sets])
-    hashed: dict[str, bytes] = {}  # wire copies repeat their shingles: each distinct one hashed once
-    for t in (t for s in sets for t in s):
-        if t not in hashed:
-            hashed[t] = hashlib.sha1(t.encode()).digest()[:4]
-    digests = b"".join(hashed[t] for s in sets for t in s)
-    hashes = _fmix32(np.frombuffer(digests, dtype="<u4").astype(np.uint32))
+    distinct: dict[str, int] = {}  # wire copies repeat their shingles: each distinct one hashed once
+    ids = np.fromiter((distinct.setdefault(t, len(distinct)) for s in sets for t in s), dtype=np.int64)
+    digests = b"".join(hashlib.sha1(t.encode()).digest()[:4] for t in distinct)
+    hashes = _fmix32(np.frombuffer(digests, dtype="<u4").astype(np.uint32))[ids]
     for start in range(0, len(hashes), _CHUNK):
         permuted, chunk = hashes[start : start + _CHUNK, None] * a + b, owners[start : start + _CHUNK]
         firsts = np.flatnonzero(np.r_[True, chunk[1:] != chunk[:-1]])
@@ -96,16 +94,29 @@ def minhash_signatures(sets: Sequence[set[str]]) -> np.ndarray:
 
 
 def _band_pairs(signatures: np.ndarray) -> set[tuple[int, int]]:
-    """Row pairs (i < j) equal in all rows of at least one LSH band: datasketch's MinHashLSH candidates."""
+    """Row pairs (i < j) equal in all rows of at least one LSH band: datasketch's MinHashLSH candidates.
+    Each band's rows are sorted by their values, so a bucket is a run of equal rows; the pairs
+    of every bucket are made a distance d apart in the run at a time (one numpy pass per d, up
+    to the largest bucket: a big story's copies of one sentence fill a bucket)."""
     bands, rows = _LSH_BANDS_ROWS
-    pairs: set[tuple[int, int]] = set()
+    codes = []
+    n = len(signatures)
     for band in range(bands):
-        buckets: dict[bytes, list[int]] = {}
-        for i, key in enumerate(np.ascontiguousarray(signatures[:, band * rows : (band + 1) * rows])):
-            buckets.setdefault(key.tobytes(), []).append(i)
-        for members in buckets.values():
-            pairs.update((x, y) for k, x in enumerate(members) for y in members[k + 1 :])
-    return pairs
+        keys = np.ascontiguousarray(signatures[:, band * rows : (band + 1) * rows])
+        order = np.lexsort(keys.T[::-1])
+        ordered = keys[order]
+        starts = np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1)]
+        bucket = np.cumsum(starts)
+        for d in range(1, n):
+            same = bucket[d:] == bucket[:-d]
+            if not same.any():
+                break
+            x, y = order[:-d][same], order[d:][same]
+            codes.append(np.minimum(x, y).astype(np.int64) * n + np.maximum(x, y))
+    if not codes:
+        return set()
+    found = np.unique(np.concatenate(codes))
+    return set(zip((found // n).tolist(), (found % n).tolist()))
 
 
 def is_quote_heavy(text: str, max_share: float = DEFAULT.max_quoted_share) -> bool:
@@ -140,9 +151,13 @@ def find_copies(
     among the `eligible` ones; `tokens` are each sentence's words."""
     if len({sentences[i].document for i in eligible}) < 2:  # copies are pairs across articles
         return []
-    sets = [shingles(tokens[i]) for i in eligible]
+    # a big story's copies repeat sentences word for word: each distinct one shingled and hashed once
+    distinct: dict[tuple[str, ...], int] = {}
+    which = [distinct.setdefault(tuple(tokens[i]), len(distinct)) for i in eligible]
+    unique = [shingles(words) for words in distinct]
+    sets = [unique[u] for u in which]
     pairs = []
-    for x, y in sorted(_band_pairs(minhash_signatures(sets))):
+    for x, y in sorted(_band_pairs(minhash_signatures(unique)[which])):
         i, j = eligible[x], eligible[y]
         if i > j:
             i, j, x, y = j, i, y, x
@@ -163,21 +178,20 @@ def syndicate(
     sentences are one origin, and so are articles that carry one agency's copy (its dateline or
     credit), edited or not, since an agency story re-run by a site is the agency's report."""
     n_articles = len(articles)
-    copied: dict[tuple[int, int], set[int]] = defaultdict(set)
+    # per pair of articles (a < b), the copied sentences of a and those of b
+    copied: dict[tuple[int, int], tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
     eligible_ids = eligible_sentences(sentences, settings)
     for i, j, _ in find_copies(sentences, tokens, eligible_ids, settings.copy_jaccard):
-        da, db = sentences[i].document, sentences[j].document
-        copied[(min(da, db), max(da, db))] |= {i, j}
+        (da, i), (db, j) = sorted(((sentences[i].document, i), (sentences[j].document, j)))
+        copied[(da, db)][0].add(i)
+        copied[(da, db)][1].add(j)
     eligible = [0] * n_articles
     for i in eligible_ids:
         eligible[sentences[i].document] += 1
     parent = list(range(n_articles))
     groups: list[tuple[int, int, float]] = []
-    for (a, b), members in copied.items():
-        count = min(
-            sum(sentences[m].document == a for m in members),
-            sum(sentences[m].document == b for m in members),
-        )
+    for (a, b), (of_a, of_b) in copied.items():
+        count = min(len(of_a), len(of_b))
         fraction = count / max(1, min(eligible[a], eligible[b]))
         if count >= settings.min_copied or (
             count >= settings.min_copied_short and fraction >= settings.min_shared_fraction
@@ -217,10 +231,14 @@ def _wire_copies(
     members: dict[int, list[int]] = defaultdict(list)
     for doc, origin in enumerate(origins):
         members[origin].append(doc)
+    share_of: dict[int, list[float]] = defaultdict(list)  # an origin's pairs: both of its articles
+    for a, b, f in pairs:
+        if origins[a] == origins[b]:
+            share_of[origins[a]].append(f)
     copies = []
     for docs in members.values():
         if len(docs) > 1:
-            shares = [f for a, b, f in pairs if a in docs and b in docs]
+            shares = share_of.get(origins[docs[0]], [])
             agency = next((articles[d].agency for d in docs if articles[d].agency), None)
             original = _original(docs, articles, agency)
             copies.append(

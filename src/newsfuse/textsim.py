@@ -148,7 +148,7 @@ class TextViews:
             raise ValueError("neighbours needs a threshold above 0 (use similarity for every pair)")
         vectors = self.tfidf(rows)
         n = vectors.shape[0]
-        transposed = vectors.T.tocsc()
+        transposed = vectors.T.tocsr()  # CSR: a product with a CSC operand converts it again each block
         step = max(16, NEIGHBOUR_BLOCK // max(1, n))
         blocks = []
         for start in range(0, n, step):
