@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -209,3 +210,25 @@ def test_cluster_writes_story_records_that_batch_reads(tmp_path):
     result = CliRunner().invoke(app, ["batch", str(records), "-o", str(out), "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == [s["id"] for s in stories]
+
+
+def test_every_command_runs_one_blas_thread_unless_the_user_chose(monkeypatch, tmp_path):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from newsfuse.cli import BLAS_THREAD_VARIABLES
+
+    article = tmp_path / "a.txt"
+    article.write_text("Dam holds after storm\n\nThe dam held overnight, engineers said. Water fell.\n")
+    for name in BLAS_THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    threadpool_limits(2, user_api="blas")
+    assert runner.invoke(app, ["summarize", str(article)]).exit_code == 0
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"  # what a pool or writer process it starts reads
+    assert {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"} == {1}
+
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    threadpool_limits(2, user_api="blas")
+    assert runner.invoke(app, ["summarize", str(article)]).exit_code == 0
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "2"
+    assert {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"} == {2}
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS")

@@ -66,6 +66,25 @@ def _main(
     ),
 ) -> None:
     """Fuse many news reports about the same events into one attributed summary."""
+    _one_blas_thread()
+
+
+# OpenBLAS reads the first of these it finds; a user who sets one keeps it.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+def _one_blas_thread() -> None:
+    """One BLAS thread for every command unless the user chose: newsfuse's dense products are
+    small, and OpenBLAS's thread per core spinning up for each cost 1.17x the CPU of a batch on
+    a 2-core machine, with the same output (bench/bench_blas.py). The variable reaches the processes a command
+    starts (batch's pool, the service's writer, Dask's workers); threadpoolctl limits this one,
+    whose numpy is already loaded."""
+    if any(name in os.environ for name in BLAS_THREAD_VARIABLES):
+        return
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
 
 
 @cache
