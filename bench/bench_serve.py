@@ -511,6 +511,7 @@ def modes(args) -> list[str]:
 
 
 def reads_main(args) -> None:
+    loads = [os.getloadavg()[0]]
     mix = mix_articles(args.limit)
     # The story drifts into a few (its first took 244 of 2 x --big in the service): enough to reach --big.
     grow = growing_story(4 * args.big)
@@ -540,7 +541,8 @@ def reads_main(args) -> None:
         + (" --trace" if args.trace else "")
         + (f" --client {args.client}" if args.client != "httpx" else "")
     )
-    print(f"\nCommand: `{command}`\n")
+    loads.append(os.getloadavg()[0])
+    print(f"\nCommand: `{command}`\n\nLoad average (1 min) at the start {loads[0]:.1f}, at the end {loads[1]:.1f}.\n")
     print(
         "| server | clients | reads | p50 ms | p99 ms | p99 healthz | p99 index | p99 list | p99 story "
         "| p99 growing story page | ingest articles/s | growing story size | ingest s | summary current after s "
