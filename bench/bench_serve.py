@@ -7,6 +7,8 @@ Usage (from the repo root):
         [--workers N] [--input examples/port-halvard-fire] [--url http://127.0.0.1:PORT]
     PYTHONPATH=src python3 bench/bench_serve.py --reads [--clients 1,8,32] [--seconds 40]
         [--old f15ae3a] [--summarizer thread,writer] [--idle] [--switch S] [--nice N] [--rounds N]
+        [--client httpx|raw] [--trace]
+    PYTHONPATH=src python3 bench/bench_serve.py --cost [--requests 500] [--big 400] [--old REV] [--rounds N]
 Without --url it starts `newsfuse serve` on a free loopback port (throwaway db) and stops it after.
 Prints throughput and p50/p90/p99 latency; exits 1 if any request failed.
 
@@ -27,6 +29,14 @@ is current and the server's processes are quiet (every other summary done), the 
 --seconds while nothing is written or summarized. `--switch S` sets the servers' `sys.setswitchinterval`, `--nice 0,5` runs
 the writer (`summarizer="writer"`) at each niceness (a side each), both for experiments.
 `--rounds N` runs every side N times, the sides alternating, and adds each side's medians.
+`--client raw` reads over one asyncio stream connection per read client instead of httpx (a tenth
+of the client's CPU a read: with httpx the client, on the same 2 cores, was most of a read's wall
+time). `--trace` adds where each read's time went: the server (`serve_trace.Trace`) records when
+the app took each read and sent its last byte, matched to the client's by an `x-bench-id`
+header (one monotonic clock for the machine), and both event loops' lag (how late a 10 ms sleep
+wakes). `--cost`: the server process's CPU (not the writer's) and the wall time of one read of
+each kind, `--requests` of them in turn over one connection once the same ingest is done and
+every summary is in, each answer kept since its first read.
 """
 
 from __future__ import annotations
@@ -565,6 +575,75 @@ def reads_main(args) -> None:
         print(f"{side}, {clients} clients: {len(problems)} errors, first: {problems[:3]}", file=sys.stderr)
 
 
+# ---- --cost: the server's CPU a read, one client, nothing written ---------------------------------
+
+
+async def cost_run(url: str, pid: int, mix: list[dict], grow: list[dict], args) -> dict[str, tuple[float, float]]:
+    """The same ingest (untimed) until the growing story holds --big articles and every summary is
+    done; then --requests reads of each kind in turn over one connection (the answers kept since
+    the warm-up: the story pages are 20 stories cycled): the server process's CPU (not the
+    writer's) and the wall time a read, ms."""
+    state = Ingest()
+    async with httpx.AsyncClient(base_url=url) as client:
+        await warm_up(client, mix[-1])
+        await ingest(client, state, mix, grow, args, time.monotonic() + 5 * args.seconds)
+        await current_after(client, state, args.settle)
+        await quiet(pid, args.settle)
+    small = [f"/stories/{s}" for s in state.stories[:20]]
+    kinds = {
+        "healthz": ["/healthz"],
+        "index": ["/"],
+        "list": ["/api/stories?limit=20"],
+        "story": small,
+        "growing story page": [f"/stories/{state.big}"],
+        "growing story API": [f"/api/stories/{state.big}"],
+        "summary-status": [f"/api/stories/{state.big}/summary-status"],
+    }
+    raw, out = RawClient(url), {}
+    for kind, paths in kinds.items():
+        for path in paths:  # built once, then kept
+            assert await raw.get(path, "warm") == 200, path
+        cpu, start = cpu_seconds(pid), time.monotonic()
+        for i in range(args.requests):
+            await raw.get(paths[i % len(paths)], "cost")
+        out[kind] = (1000 * (cpu_seconds(pid) - cpu) / args.requests, 1000 * (time.monotonic() - start) / args.requests)
+    raw.close()
+    return out
+
+
+def cost_main(args) -> None:
+    mix, grow = mix_articles(args.limit), growing_story(4 * args.big)
+    loads = [os.getloadavg()[0]]
+    rows: list[list[str]] = []
+    kinds: list[str] = []
+    with old_source(args.old) as old_src:
+        sides = [(f"new ({m})", ROOT / "src", m) for m in modes(args)]
+        if old_src:
+            sides.insert(0, (f"old ({args.old})", old_src, "-"))
+        for turn in range(args.rounds):
+            for name, src, mode in sides:
+                with tempfile.TemporaryDirectory() as tmp:
+                    proc, url = start_app(Path(tmp) / "bench.db", src, mode, args)
+                    try:
+                        got = asyncio.run(cost_run(url, proc.pid, mix, grow, args))
+                    finally:
+                        proc.terminate()
+                        proc.wait(timeout=60)
+                kinds = list(got)
+                cells = [f"{name} #{turn + 1}", str(args.requests)]
+                rows.append(cells + [f"{got[k][0]:.2f}" for k in kinds] + [f"{got[k][1]:.2f}" for k in kinds])
+    loads.append(os.getloadavg()[0])
+    print(
+        f"\nCommand: `PYTHONPATH=src python bench/bench_serve.py --cost --requests {args.requests} --big {args.big} "
+        f"--summarizer {args.summarizer} --rounds {args.rounds}" + (f" --old {args.old}`" if args.old else "`")
+    )
+    print(f"\nLoad average (1 min) at the start {loads[0]:.1f}, at the end {loads[1]:.1f}.\n")
+    names = [f"{k} CPU ms" for k in kinds] + [f"{k} wall ms" for k in kinds]
+    print("| server | reads a kind | " + " | ".join(names) + " |")
+    print("|---|---:|" + "---:|" * (2 * len(kinds)))
+    print(table(rows))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0)
@@ -588,8 +667,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="--reads: runs of each side, alternating")
     parser.add_argument("--idle", action="store_true", help="--reads: the floor, reads after the ingest, none during")
     parser.add_argument("--trace", action="store_true", help="--reads: each read's time in the app and outside it")
+    parser.add_argument("--cost", action="store_true", help="the server's CPU a read, one client, nothing written")
+    parser.add_argument("--requests", type=int, default=500, help="--cost: reads of each kind")
     parser.add_argument("--client", default="httpx", help="--reads: the read clients, httpx or raw (asyncio streams)")
     args = parser.parse_args()
+    if args.cost:
+        cost_main(args)
+        return
     if args.reads:
         CLIENT[0] = args.client
         reads_main(args)
