@@ -1213,6 +1213,7 @@ def test_kept_answers_are_read_on_the_event_loop_without_a_reading_thread(client
         assert client.get("/healthz").json() == {"status": "ok", "stories": 1}
         assert client.get(f"/api/stories/{story_id}/summary-status").json()["updating"] is False
         assert client.post("/api/articles", json={"text": BRIDGE, "outlet": "B"}).status_code == 201
+        assert client.get("/healthz").json()["stories"] == 2  # counted again after the commit, on the loop
         with pytest.raises(AssertionError, match="a reading thread was asked"):
             client.get("/")  # changed: the index is built in a reading thread again
     assert "Bridge closes after crack found" in client.get("/").text

@@ -415,6 +415,21 @@ def story_list(store: Store, query: str, page_number: int) -> dict:
     }
 
 
+class KeptCount:
+    """`Store.count` for /healthz on the quick connection, counted again only after a commit (a
+    count walks an index of every story: on the event loop once per change, not once a read).
+    Kept with the connection it was counted on: `data_version` numbers only that connection."""
+
+    def __init__(self) -> None:
+        self.kept: tuple[Store, int, int] | None = None
+
+    def __call__(self, store: Store) -> int:
+        version = store.data_version()
+        if self.kept is None or self.kept[0] is not store or self.kept[1] != version:
+            self.kept = (store, version, store.count())
+        return self.kept[2]
+
+
 def _infos(store: Store, limit: int | None, offset: int) -> list[StoryInfoOut]:
     return [info_out(i) for i in store.stories(limit, offset)]
 
@@ -508,10 +523,12 @@ def _process_pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _service_routes(app: FastAPI, store: StoreThread) -> None:
+    counted = KeptCount()
+
     @app.get("/healthz", tags=["service"])
     async def healthz() -> dict:
         """Liveness: the process answers and the store opens."""
-        count = store.quick(Store.count, None)
+        count = store.quick(counted, None)
         if count is None:
             count = await store.read(lambda s: s.count())
         watcher: Watcher | None = app.state.watcher
