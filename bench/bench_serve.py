@@ -7,6 +7,8 @@ Usage (from the repo root):
         [--workers N] [--input examples/port-halvard-fire] [--url http://127.0.0.1:PORT]
     PYTHONPATH=src python3 bench/bench_serve.py --reads [--clients 1,8,32] [--seconds 40]
         [--old f15ae3a] [--summarizer thread,writer] [--idle] [--switch S] [--nice N] [--rounds N]
+        [--client httpx|raw] [--trace]
+    PYTHONPATH=src python3 bench/bench_serve.py --cost [--requests 500] [--big 400] [--old REV] [--rounds N]
 Without --url it starts `newsfuse serve` on a free loopback port (throwaway db) and stops it after.
 Prints throughput and p50/p90/p99 latency; exits 1 if any request failed.
 
@@ -27,6 +29,14 @@ is current and the server's processes are quiet (every other summary done), the 
 --seconds while nothing is written or summarized. `--switch S` sets the servers' `sys.setswitchinterval`, `--nice 0,5` runs
 the writer (`summarizer="writer"`) at each niceness (a side each), both for experiments.
 `--rounds N` runs every side N times, the sides alternating, and adds each side's medians.
+`--client raw` reads over one asyncio stream connection per read client instead of httpx (a tenth
+of the client's CPU a read: with httpx the client, on the same 2 cores, was most of a read's wall
+time). `--trace` adds where each read's time went: the server (`serve_trace.Trace`) records when
+the app took each read and sent its last byte, matched to the client's by an `x-bench-id`
+header (one monotonic clock for the machine), and both event loops' lag (how late a 10 ms sleep
+wakes). `--cost`: the server process's CPU (not the writer's) and the wall time of one read of
+each kind, `--requests` of them in turn over one connection once the same ingest is done and
+every summary is in, each answer kept since its first read.
 """
 
 from __future__ import annotations
@@ -48,6 +58,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from serve_trace import loop_lag
 from sides import old_source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,14 +69,22 @@ FULLTEXT = ROOT.parent / "shared" / "data" / "fulltext-dev.jsonl"
 GROWING_CLUSTER = 34
 GROWING_SEED = 3
 # One server process over `create_app` (the old revision has it too, with no `summarizer`).
-LAUNCH = (
-    "import os, sys, uvicorn; from newsfuse.serve import create_app; "
-    "sys.setswitchinterval(float(os.environ.get('BENCH_SWITCH') or sys.getswitchinterval())); "
-    "nice = os.environ.get('BENCH_NICE'); "
-    "nice and setattr(__import__('newsfuse.serve.writer').serve.writer, 'WRITER_NICE', int(nice)); "
-    "kw = {'summarizer': sys.argv[3]} if sys.argv[3] != '-' else {}; "
-    "uvicorn.run(create_app(sys.argv[1], **kw), host='127.0.0.1', port=int(sys.argv[2]), log_level='warning')"
-)
+LAUNCH = """
+import os, sys, uvicorn
+from newsfuse.serve import create_app
+sys.setswitchinterval(float(os.environ.get('BENCH_SWITCH') or sys.getswitchinterval()))
+nice = os.environ.get('BENCH_NICE')
+if nice:
+    import newsfuse.serve.writer as writer
+    writer.WRITER_NICE = int(nice)
+kw = {'summarizer': sys.argv[3]} if sys.argv[3] != '-' else {}
+app = create_app(sys.argv[1], **kw)
+trace = os.environ.get('BENCH_TRACE')
+if trace:
+    from serve_trace import Trace
+    app = Trace(app, trace)
+uvicorn.run(app, host='127.0.0.1', port=int(sys.argv[2]), log_level='warning')
+"""
 
 
 def documents(folder: Path) -> list[dict]:
@@ -195,6 +214,8 @@ def start_app(db: Path, src: Path, mode: str, args) -> tuple[subprocess.Popen, s
     "writer:N" the writer process's niceness N), with the `--switch` (`sys.setswitchinterval`, s)."""
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(src), BENCH_SWITCH="" if args.switch is None else str(args.switch))
+    if args.trace:
+        env.update(PYTHONPATH=f"{src}{os.pathsep}{ROOT / 'bench'}", BENCH_TRACE=str(db.with_suffix(".trace")))
     mode, _, env["BENCH_NICE"] = mode.partition(":")
     proc = subprocess.Popen(
         [sys.executable, "-c", LAUNCH, str(db), str(port), mode],
@@ -270,20 +291,74 @@ def read_paths(state: Ingest, rng: random.Random) -> list[tuple[str, str]]:
     ]
 
 
+# `--trace`: each read's kind and the client's clock when it was sent and when its answer was in.
+SENT: dict[str, tuple[str, float, float]] = {}
+CLIENT_LAGS: list[float] = []  # the client's event loop lag (serve_trace.loop_lag)
+CLIENT = ["httpx"]  # --client: how the read clients ask
+
+
+class RawClient:
+    """`--client raw`: GET over one keep-alive connection with asyncio's streams, the answer read
+    by its Content-Length: a read costs the client a tenth of httpx's (the bench's client shares
+    the 2 cores with the server; with httpx it was the larger part of a read's wall time)."""
+
+    def __init__(self, url: str) -> None:
+        self.host, _, port = urlsplit(url).netloc.partition(":")
+        self.port = int(port)
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def get(self, path: str, ident: str) -> int:
+        """The answer's status (its body read and dropped); one reconnect if the server had closed."""
+        for attempt in (0, 1):
+            if self.streams is None:
+                self.streams = await asyncio.open_connection(self.host, self.port)
+            reader, writer = self.streams
+            try:
+                writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\nx-bench-id: {ident}\r\n\r\n".encode())
+                head = await reader.readuntil(b"\r\n\r\n")
+            except (OSError, asyncio.IncompleteReadError):
+                writer.close()
+                self.streams = None
+                if attempt:
+                    raise
+                continue
+            lines = head.decode("latin-1").split("\r\n")
+            fields = dict(line.lower().split(": ", 1) for line in lines[1:] if ": " in line)
+            await reader.readexactly(int(fields.get("content-length", "0")))
+            if fields.get("connection") == "close":
+                writer.close()
+                self.streams = None
+            return int(lines[0].split()[1])
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+
+
 async def reader(client: httpx.AsyncClient, state: Ingest, seed: int, times: dict[str, list[float]], errors: list):
     rng = random.Random(seed)
     turn = seed
+    raw = RawClient(str(client.base_url)) if CLIENT[0] == "raw" else None
     while not state.done:
         kind, path = read_paths(state, rng)[turn % 5]
         turn += 1
-        start = time.perf_counter()
+        ident = f"{seed}-{turn}"
+        start = time.monotonic()
         try:
-            response = await client.get(path, timeout=600)
-            if response.status_code != 200:
-                errors.append(f"{path}: HTTP {response.status_code}")
-        except httpx.HTTPError as error:
+            if raw is not None:
+                status = await raw.get(path, ident)
+            else:
+                status = (await client.get(path, timeout=600, headers={"x-bench-id": ident})).status_code
+            if status != 200:
+                errors.append(f"{path}: HTTP {status}")
+        except (httpx.HTTPError, OSError, asyncio.IncompleteReadError) as error:
             errors.append(f"{path}: {error!r}")
-        times.setdefault(kind, []).append(time.perf_counter() - start)
+        end = time.monotonic()
+        times.setdefault(kind, []).append(end - start)
+        SENT[ident] = (kind, start, end)
+    if raw is not None:
+        raw.close()
 
 
 async def current_after(client: httpx.AsyncClient, state: Ingest, limit: float) -> float | None:
@@ -317,7 +392,9 @@ async def reads_run(url: str, clients: int, mix: list[dict], grow: list[dict], a
             return await idle_run(client, state, clients, mix, grow, args)
         stop_at = time.monotonic() + args.seconds
         readers = [reader(client, state, seed, times, errors) for seed in range(clients)]
+        watch = asyncio.get_running_loop().create_task(loop_lag(CLIENT_LAGS)) if args.trace else None
         await asyncio.gather(ingest(client, state, mix, grow, args, stop_at), *readers)
+        watch and watch.cancel()
         lag = await current_after(client, state, args.settle) if state.big else None
     return {"state": state, "times": times, "errors": errors, "lag": lag}
 
@@ -346,7 +423,9 @@ async def idle_run(client: httpx.AsyncClient, state: Ingest, clients: int, mix: 
         await asyncio.sleep(args.seconds)
         state.done = True
 
+    watch = asyncio.get_running_loop().create_task(loop_lag(CLIENT_LAGS)) if args.trace else None
     await asyncio.gather(stop(), *(reader(client, state, seed, times, errors) for seed in range(clients)))
+    watch and watch.cancel()
     return {"state": state, "times": times, "errors": errors, "lag": lag}
 
 
@@ -355,7 +434,40 @@ def pct(values: list[float], p: float) -> float:
     return 1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))] if ordered else float("nan")
 
 
+KINDS = ("healthz", "index", "list", "story", "big story")
+
+
+def traced(path: Path) -> dict[str, list[tuple[float, float]]]:
+    """`--trace`: for each kind of read, each read's (wall time at the client, time in the app)
+    from the server's record (`serve_trace.Trace`) matched to the client's by id."""
+    record = json.loads(path.read_text())
+    inside = {ident: end - start for ident, start, end in record["rows"]}
+    out: dict[str, list[tuple[float, float]]] = {}
+    for ident, (kind, start, end) in SENT.items():
+        if ident in inside:
+            out.setdefault(kind, []).append((end - start, inside[ident]))
+    SENT.clear()
+    out["server loop lag"] = [(lag, 0.0) for lag in record["lags"]]
+    out["client loop lag"] = [(lag, 0.0) for lag in CLIENT_LAGS]
+    CLIENT_LAGS.clear()
+    return out
+
+
+def trace_rows(side: str, clients: int, trace: dict[str, list[tuple[float, float]]]) -> list[list[str]]:
+    """Per kind: p50/p99 at the client, in the app, and outside it (client minus app: the
+    client's own turn, the sockets, uvicorn's parsing and the event loop's queue before the app)."""
+    rows = []
+    for kind in (*KINDS, "all but the growing story", "server loop lag", "client loop lag"):
+        pairs = trace.get(kind, []) if kind in trace else [p for k in KINDS[:4] for p in trace.get(k, [])]
+        wall, app, rest = [p[0] for p in pairs], [p[1] for p in pairs], [p[0] - p[1] for p in pairs]
+        cells = [side, str(clients), kind, str(len(pairs))]
+        cells += [f"{pct(v, q):.1f}" for v in (wall, app, rest) for q in (0.5, 0.99)]
+        rows.append(cells)
+    return rows
+
+
 def reads_side(src: Path, mode: str, clients: int, mix: list[dict], grow: list[dict], args) -> dict:
+    SENT.clear()
     with tempfile.TemporaryDirectory() as tmp:
         proc, url = start_app(Path(tmp) / "bench.db", src, mode, args)
         try:
@@ -367,6 +479,8 @@ def reads_side(src: Path, mode: str, clients: int, mix: list[dict], grow: list[d
         finally:
             proc.terminate()
             proc.wait(timeout=60)
+        if args.trace:
+            result["trace"] = traced(Path(tmp) / "bench.trace")
     return result
 
 
@@ -375,7 +489,7 @@ def reads_row(side: str, clients: int, r: dict) -> list[str]:
     small = [t for k in ("healthz", "index", "list", "story") for t in times.get(k, [])]
     every = small + times.get("big story", [])
     cells = [side, str(clients), str(len(every)), f"{pct(small, 0.5):.0f}", f"{pct(small, 0.99):.0f}"]
-    cells += [f"{pct(times.get(k, []), 0.99):.0f}" for k in ("healthz", "index", "list", "story", "big story")]
+    cells += [f"{pct(times.get(k, []), 0.99):.0f}" for k in KINDS]
     lag = "-" if r["lag"] is None else f"{r['lag']:.1f}"
     rate = state.articles / state.seconds if state.seconds else 0.0
     cells += [f"{rate:.0f}", f"{state.big_size}", f"{state.seconds:.0f}", lag, f"{r['cpu']:.0f}"]
@@ -407,6 +521,7 @@ def modes(args) -> list[str]:
 
 
 def reads_main(args) -> None:
+    loads = [os.getloadavg()[0]]
     mix = mix_articles(args.limit)
     # The story drifts into a few (its first took 244 of 2 x --big in the service): enough to reach --big.
     grow = growing_story(4 * args.big)
@@ -414,13 +529,15 @@ def reads_main(args) -> None:
     with old_source(args.old) as old_src:
         if old_src:
             sides.insert(0, (f"old ({args.old})", old_src, "-"))
-        rows, failures, by_side = [], [], {}
+        rows, failures, by_side, traces = [], [], {}, []
         for c in (int(x) for x in args.clients.split(",")):
             for turn in range(args.rounds):  # the sides alternate, so slow minutes of the machine hit each
                 for name, src, mode in sides:
                     result = reads_side(src, mode, c, mix, grow, args)
                     rows.append(reads_row(name + (f" #{turn + 1}" if args.rounds > 1 else ""), c, result))
                     by_side.setdefault((name, c), []).append(reads_row(name, c, result))
+                    if args.trace:
+                        traces += trace_rows(rows[-1][0], c, result["trace"])
                     if result["errors"] or result["state"].errors:
                         failures.append((name, c, result["errors"] + result["state"].errors))
     command = (
@@ -431,8 +548,11 @@ def reads_main(args) -> None:
         + (f" --nice {args.nice}" if args.nice is not None else "")
         + (" --idle" if args.idle else "")
         + (f" --rounds {args.rounds}" if args.rounds > 1 else "")
+        + (" --trace" if args.trace else "")
+        + (f" --client {args.client}" if args.client != "httpx" else "")
     )
-    print(f"\nCommand: `{command}`\n")
+    loads.append(os.getloadavg()[0])
+    print(f"\nCommand: `{command}`\n\nLoad average (1 min) at the start {loads[0]:.1f}, at the end {loads[1]:.1f}.\n")
     print(
         "| server | clients | reads | p50 ms | p99 ms | p99 healthz | p99 index | p99 list | p99 story "
         "| p99 growing story page | ingest articles/s | growing story size | ingest s | summary current after s "
@@ -443,8 +563,85 @@ def reads_main(args) -> None:
     if args.rounds > 1:
         print(f"\nMedians of the {args.rounds} rounds:\n")
         print(table([median_row(r) for r in by_side.values()]))
+    if traces:
+        print("\nWhere each read's time went (`--trace`; ms; outside = at the client minus in the app):\n")
+        print(
+            "| server | clients | read | reads | client p50 | client p99 | in app p50 | in app p99 "
+            "| outside p50 | outside p99 |"
+        )
+        print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+        print(table(traces))
     for side, clients, problems in failures:
         print(f"{side}, {clients} clients: {len(problems)} errors, first: {problems[:3]}", file=sys.stderr)
+
+
+# ---- --cost: the server's CPU a read, one client, nothing written ---------------------------------
+
+
+async def cost_run(url: str, pid: int, mix: list[dict], grow: list[dict], args) -> dict[str, tuple[float, float]]:
+    """The same ingest (untimed) until the growing story holds --big articles and every summary is
+    done; then --requests reads of each kind in turn over one connection (the answers kept since
+    the warm-up: the story pages are 20 stories cycled): the server process's CPU (not the
+    writer's) and the wall time a read, ms."""
+    state = Ingest()
+    async with httpx.AsyncClient(base_url=url) as client:
+        await warm_up(client, mix[-1])
+        await ingest(client, state, mix, grow, args, time.monotonic() + 5 * args.seconds)
+        await current_after(client, state, args.settle)
+        await quiet(pid, args.settle)
+    small = [f"/stories/{s}" for s in state.stories[:20]]
+    kinds = {
+        "healthz": ["/healthz"],
+        "index": ["/"],
+        "list": ["/api/stories?limit=20"],
+        "story": small,
+        "growing story page": [f"/stories/{state.big}"],
+        "growing story API": [f"/api/stories/{state.big}"],
+        "summary-status": [f"/api/stories/{state.big}/summary-status"],
+    }
+    raw, out = RawClient(url), {}
+    for kind, paths in kinds.items():
+        for path in paths:  # built once, then kept
+            assert await raw.get(path, "warm") == 200, path
+        cpu, start = cpu_seconds(pid), time.monotonic()
+        for i in range(args.requests):
+            await raw.get(paths[i % len(paths)], "cost")
+        out[kind] = (1000 * (cpu_seconds(pid) - cpu) / args.requests, 1000 * (time.monotonic() - start) / args.requests)
+    raw.close()
+    return out
+
+
+def cost_main(args) -> None:
+    mix, grow = mix_articles(args.limit), growing_story(4 * args.big)
+    loads = [os.getloadavg()[0]]
+    rows: list[list[str]] = []
+    kinds: list[str] = []
+    with old_source(args.old) as old_src:
+        sides = [(f"new ({m})", ROOT / "src", m) for m in modes(args)]
+        if old_src:
+            sides.insert(0, (f"old ({args.old})", old_src, "-"))
+        for turn in range(args.rounds):
+            for name, src, mode in sides:
+                with tempfile.TemporaryDirectory() as tmp:
+                    proc, url = start_app(Path(tmp) / "bench.db", src, mode, args)
+                    try:
+                        got = asyncio.run(cost_run(url, proc.pid, mix, grow, args))
+                    finally:
+                        proc.terminate()
+                        proc.wait(timeout=60)
+                kinds = list(got)
+                cells = [f"{name} #{turn + 1}", str(args.requests)]
+                rows.append(cells + [f"{got[k][0]:.2f}" for k in kinds] + [f"{got[k][1]:.2f}" for k in kinds])
+    loads.append(os.getloadavg()[0])
+    print(
+        f"\nCommand: `PYTHONPATH=src python bench/bench_serve.py --cost --requests {args.requests} --big {args.big} "
+        f"--summarizer {args.summarizer} --rounds {args.rounds}" + (f" --old {args.old}`" if args.old else "`")
+    )
+    print(f"\nLoad average (1 min) at the start {loads[0]:.1f}, at the end {loads[1]:.1f}.\n")
+    names = [f"{k} CPU ms" for k in kinds] + [f"{k} wall ms" for k in kinds]
+    print("| server | reads a kind | " + " | ".join(names) + " |")
+    print("|---|---:|" + "---:|" * (2 * len(kinds)))
+    print(table(rows))
 
 
 def main() -> None:
@@ -469,8 +666,16 @@ def main() -> None:
     parser.add_argument("--nice", default=None, help="--reads: the writer process's niceness, comma-separated")
     parser.add_argument("--rounds", type=int, default=1, help="--reads: runs of each side, alternating")
     parser.add_argument("--idle", action="store_true", help="--reads: the floor, reads after the ingest, none during")
+    parser.add_argument("--trace", action="store_true", help="--reads: each read's time in the app and outside it")
+    parser.add_argument("--cost", action="store_true", help="the server's CPU a read, one client, nothing written")
+    parser.add_argument("--requests", type=int, default=500, help="--cost: reads of each kind")
+    parser.add_argument("--client", default="httpx", help="--reads: the read clients, httpx or raw (asyncio streams)")
     args = parser.parse_args()
+    if args.cost:
+        cost_main(args)
+        return
     if args.reads:
+        CLIENT[0] = args.client
         reads_main(args)
         return
     if args.url and urlsplit(args.url).hostname not in LOOPBACK:

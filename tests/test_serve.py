@@ -1185,3 +1185,57 @@ def test_the_index_is_rebuilt_only_after_the_store_changes(client, monkeypatch):
         assert first == again and len(built) == 1
         assert client.post("/api/articles", json={"text": BRIDGE, "outlet": "B"}).status_code == 201
         assert "Bridge closes after crack found" in client.get("/").text and len(built) == 2
+
+
+class _NoThread:
+    """A reading pool that fails every call: what is answered with it was answered on the event loop."""
+
+    def submit(self, *args, **kwargs):
+        raise AssertionError("a reading thread was asked")
+
+
+@pytest.mark.timeout(120)
+def test_kept_answers_are_read_on_the_event_loop_without_a_reading_thread(client, monkeypatch):
+    """Once built, an unchanged story's page and body, the index, the story list, /healthz and
+    summary-status answer with no reading thread at all (`StoreThread.quick`); a change is built
+    in one again."""
+    from test_store import BRIDGE, one_story
+
+    story = client.post("/api/articles", json={"text": one_story(1)[0].text, "outlet": "A"}).json()
+    story_id = story["stored"][0]["story_id"]
+    assert client.app.state.store.summarizer.wait_idle(120)
+    paths = ["/", "/api/stories?limit=20", f"/stories/{story_id}", f"/api/stories/{story_id}"]
+    built = {p: client.get(p).content for p in paths}  # built in a reading thread, and kept
+    store = client.app.state.store
+    with monkeypatch.context() as patched:
+        patched.setattr(store, "_readers", _NoThread())
+        assert {p: client.get(p).content for p in paths} == built
+        assert client.get("/healthz").json() == {"status": "ok", "stories": 1}
+        assert client.get(f"/api/stories/{story_id}/summary-status").json()["updating"] is False
+        assert client.post("/api/articles", json={"text": BRIDGE, "outlet": "B"}).status_code == 201
+        assert client.get("/healthz").json()["stories"] == 2  # counted again after the commit, on the loop
+        with pytest.raises(AssertionError, match="a reading thread was asked"):
+            client.get("/")  # changed: the index is built in a reading thread again
+    assert "Bridge closes after crack found" in client.get("/").text
+
+
+@pytest.mark.timeout(120)
+def test_the_story_list_api_is_built_once_per_store_change_and_reads_as_before(client, monkeypatch):
+    import newsfuse.serve.app as app_module
+    from newsfuse.serve.views import info_out
+    from test_store import BRIDGE, one_story
+
+    built: list[int] = []
+    real = app_module._infos
+    monkeypatch.setattr(app_module, "_infos", lambda *a: built.append(1) or real(*a))
+    assert client.post("/api/articles", json={"text": one_story(1)[0].text, "outlet": "A"}).status_code == 201
+    assert client.app.state.store.summarizer.wait_idle(120)
+    first, again = client.get("/api/stories?limit=5"), client.get("/api/stories?limit=5")
+    assert first.content == again.content and len(built) == 1
+    assert first.headers["content-type"] == "application/json"
+    with app_module.Store(client.app.state.store.path) as store:
+        expected = [info_out(i).model_dump(mode="json") for i in store.stories(5, 0)]
+    assert first.json() == expected and len(expected) == 1
+    assert client.post("/api/articles", json={"text": BRIDGE, "outlet": "B"}).status_code == 201
+    assert len(client.get("/api/stories?limit=5").json()) == 2 and len(built) == 2
+    assert len(client.get("/api/stories").json()) == 2 and len(built) == 3  # another page: its own answer

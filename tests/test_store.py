@@ -540,3 +540,37 @@ def test_the_summarizer_identity_follows_the_model_files_and_the_settings(tmp_pa
     assert store_module.summarizer_identity(Options(compare=True)) != base
     monkeypatch.setattr(store_module, "MODELS", store_module.Path(store_module.__file__).parent / "models")
     store_module._identity.cache_clear()
+
+
+def test_opening_a_current_store_commits_nothing(tmp_path):
+    """A reading connection's open only reads the schema version: no write lock taken, and no
+    other connection sees a change (the service keeps answers while `data_version` stands)."""
+    path = tmp_path / "s.db"
+    with Store(path) as first:
+        first.ingest([Article(BRIDGE)], summarize=False)
+        before = first.data_version()
+        with Store(path) as _:
+            pass
+        assert first.data_version() == before
+        with Store(path) as other:
+            other.ingest([Article(FIRE)], summarize=False)
+        assert first.data_version() != before
+
+
+def test_a_summary_is_parsed_once_per_entry_for_pages_and_the_story_list(tmp_path, monkeypatch):
+    import newsfuse.store as store_module
+
+    parsed: list[int] = []
+    real = store_module.summary_from_dict
+    monkeypatch.setattr(store_module, "summary_from_dict", lambda d: parsed.append(1) or real(d))
+    with Store(tmp_path / "s.db") as store:
+        story = store.ingest(one_story(2), summarize=True)[0].story
+        first = store.latest_summary(story)
+        assert store.latest_summary(story) == first and len(parsed) == 1
+        lead = store.leads([story])[story][0]
+        assert lead == first.summary.sentences[0].text and store.leads([story])[story][0] == lead
+        with Store(tmp_path / "s.db") as writer:  # a new article and its summary, by another connection
+            writer.ingest(one_story(3)[2:], summarize=True)
+        again = store.latest_summary(story)
+        assert again.articles == 3 and len(parsed) == 2 and not again.updating
+        assert store.leads([story])[story][0] == again.summary.sentences[0].text
