@@ -17,6 +17,9 @@ old code, and `newsfuse ingest`: each call drains the stale stories); "backgroun
 service's way: each burst only marks its stories stale and a `Summarizer` thread recomputes them
 meanwhile, each stale story once however many bursts touched it. "summaries sha256": a hash of
 the stored summaries (story, size, JSON) at the end, to compare between the sides' rows.
+Every row's process runs with no BLAS thread variable (OpenBLAS's thread per core, as the Python
+API runs) but `--one-blas`'s extra rows: the new code with `OPENBLAS_NUM_THREADS=1`, as every CLI
+command now runs (`newsfuse.cli`).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from pathlib import Path
 from sides import old_source
 
 ROOT = Path(__file__).resolve().parents[1]
+BLAS_VARIABLES = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
 
 
 def worker(limit: int, burst: int | None, mode: str) -> dict:
@@ -82,8 +86,11 @@ def worker(limit: int, burst: int | None, mode: str) -> dict:
     }
 
 
-def run_row(src: Path, limit: int, burst: int | None, mode: str) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(src))
+def run_row(src: Path, limit: int, burst: int | None, mode: str, blas: str | None = None) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_VARIABLES}
+    env["PYTHONPATH"] = str(src)
+    if blas:
+        env["OPENBLAS_NUM_THREADS"] = blas
     args = [sys.executable, __file__, "--worker", mode, "--limit", str(limit), "--burst", str(burst or 0)]
     done = subprocess.run(args, env=env, capture_output=True, text=True)
     if done.returncode:
@@ -97,6 +104,9 @@ def main() -> None:
     parser.add_argument("--bursts", default="64", help="articles a call, comma-separated (besides one call)")
     parser.add_argument("--old", default=None, help="an older revision run side by side (its inline rows)")
     parser.add_argument("--rounds", type=int, default=1, help="runs of each row (the least CPU is kept)")
+    parser.add_argument(
+        "--one-blas", action="store_true", help="also the new code on one BLAS thread, as `newsfuse ingest` runs"
+    )
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--burst", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -104,27 +114,30 @@ def main() -> None:
         print(json.dumps(worker(args.limit, args.burst or None, args.worker)))
         return
     bursts = [int(b) for b in args.bursts.split(",") if b]
-    sides = [("new", ROOT / "src")]
+    sides: list[tuple[str, Path, str | None]] = [("new", ROOT / "src", None)]
+    if args.one_blas:
+        sides.append(("new, 1 BLAS thread", ROOT / "src", "1"))
     with old_source(args.old) as old_src:
         if old_src:
-            sides.insert(0, (f"old ({args.old})", old_src))
+            sides.insert(0, (f"old ({args.old})", old_src, None))
         plans = []
-        for side, src in sides:
+        for side, src, blas in sides:
             # The old code summarizes each burst inline; the new one (the service) in the background.
-            way = ("in the background", "background") if side == "new" else ("inline", "inline")
+            way = ("in the background", "background") if side.startswith("new") else ("inline", "inline")
             plan = [("one call, without summaries", None, "off"), ("one call, with summaries", None, "inline")]
             plan += [(f"bursts of {b}, summaries {way[0]}", b, way[1]) for b in bursts]
-            plans.append([(side, src, *row) for row in plan])
+            plans.append([(side, src, blas, *row) for row in plan])
         # The sides' rows alternate (old row 1, new row 1, ...), each `--rounds` times; the
         # least CPU of a row's rounds is kept, so a load that drifts falls on both sides alike.
         best: dict[tuple[str, str], dict] = {}
         for _ in range(args.rounds):
-            for side, src, name, b, mode in (row for pair in zip(*plans) for row in pair):
-                r = run_row(src, args.limit, b, mode)
+            for side, src, blas, name, b, mode in (row for pair in zip(*plans) for row in pair):
+                r = run_row(src, args.limit, b, mode, blas)
                 if (side, name) not in best or r["cpu"] < best[side, name]["cpu"]:
                     best[side, name] = r
-        rows = [(side, name, best[side, name]) for plan in plans for side, _, name, _, _ in plan]
+        rows = [(side, name, best[side, name]) for plan in plans for side, _, _, name, _, _ in plan]
     command = f"PYTHONPATH=src python bench/bench_ingest.py --limit {args.limit} --bursts {args.bursts}"
+    command += " --one-blas" if args.one_blas else ""
     command += (f" --old {args.old}" if args.old else "") + (f" --rounds {args.rounds}" if args.rounds > 1 else "")
     print(f"\nCommand: `{command}` ({date.today().isoformat()}; {args.limit} articles)\n")
     print(
