@@ -284,26 +284,3 @@ def test_people_looked_up_by_name_ends_are_those_every_person_tested_gives(fullt
     assert looked_up == compare_module._people(quotes)
     assert looked_up["Ashton Carter,"] == looked_up["Ash Carter"]  # one end only ("carter," / "carter")
     assert len(set(looked_up.values())) < len(looked_up) and len(set(looked_up.values())) > 20
-
-
-def test_neighbours_of_distinct_texts_are_the_views_neighbours(fulltext_dev):
-    """The comparison's cosines, each distinct text's computed once for all its copies, are
-    `TextViews.neighbours` of the candidates bit for bit (indices, order and floats), on a story
-    whose articles repeat each other's sentences word for word (copies with a paragraph left out)."""
-    import json
-
-    import numpy as np
-
-    import newsfuse.compare as compare_module
-
-    with open(fulltext_dev, encoding="utf-8") as handle:
-        documents = [d for line in list(handle)[:3] for d in json.loads(line)["documents"] if d.strip()]
-    copies = ["\n\n".join(d.split("\n\n")[k % 2 :: 1 + k % 3]) or d for k, d in enumerate(documents * 3)]
-    story = prepare(Story([Article(text=t) for t in documents + copies]))
-    texts = [story.sentences[i].text for i in story.candidates]
-    assert len(set(texts)) < len(texts)  # copies: the distinct path is the one run
-    for floor in (0.15, 0.5):
-        ours, theirs = compare_module._neighbours(story, floor), story.views.neighbours(story.candidates, floor)
-        assert theirs.nnz > len(texts)
-        for part in ("indptr", "indices", "data"):
-            assert np.array_equal(getattr(ours, part), getattr(theirs, part))

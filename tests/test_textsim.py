@@ -104,3 +104,29 @@ def _count_matrix_of(tokens):
     from newsfuse.textsim import _count_matrix
 
     return _count_matrix(tokens)
+
+
+def test_neighbours_of_copies_are_the_blocked_product_bit_for_bit(fulltext_dev):
+    """`TextViews.neighbours`, each distinct row's cosines computed once for all its copies, is the
+    blocked product of every row bit for bit (indices, order and floats), on a story whose articles
+    repeat each other's sentences word for word (copies with a paragraph left out)."""
+    import json
+
+    import numpy as np
+
+    from newsfuse import Article, Story
+    from newsfuse.prepare import prepare
+    from newsfuse.textsim import _blocked_neighbours
+
+    with open(fulltext_dev, encoding="utf-8") as handle:
+        documents = [d for line in list(handle)[:3] for d in json.loads(line)["documents"] if d.strip()]
+    copies = ["\n\n".join(d.split("\n\n")[k % 2 :: 1 + k % 3]) or d for k, d in enumerate(documents * 3)]
+    story = prepare(Story([Article(text=t) for t in documents + copies]))
+    texts = [story.sentences[i].text for i in story.candidates]
+    assert len(set(texts)) < len(texts)  # copies: the distinct path is the one run
+    for floor in (0.15, 0.5):
+        ours = story.views.neighbours(story.candidates, floor)
+        plain = _blocked_neighbours(story.views.tfidf(story.candidates), floor)
+        assert plain.nnz > len(texts)
+        for part in ("indptr", "indices", "data"):
+            assert np.array_equal(getattr(ours, part), getattr(plain, part))

@@ -106,36 +106,10 @@ def _similar_pairs(story: PreparedStory, floor: float) -> sparse.csr_matrix:
     if len({story.sentences[i].document for i in story.candidates}) < 2 and floor > 0:
         return sparse.csr_matrix((n, n))  # one article: every stage here reads pairs of two articles only
     if floor > 0:
-        return _neighbours(story, floor)
+        return story.views.neighbours(story.candidates, floor)
     dense = story.views.similarity(story.candidates)
     rows, cols = np.indices(dense.shape)
     return sparse.csr_matrix((dense.ravel(), (rows.ravel(), cols.ravel())), shape=dense.shape)
-
-
-def _neighbours(story: PreparedStory, floor: float) -> sparse.csr_matrix:
-    """`story.views.neighbours(story.candidates, floor)`, bit for bit, with each distinct text's
-    cosines computed once: the copies of one text have one TF-IDF row (the fit is on every
-    candidate, copies counted), so their products are the same sums in the same order. A big
-    story's wire copies repeat sentences word for word (2,000 articles: 24,000 distinct texts of
-    39,000), and the products grow with the square of the rows."""
-    which_of: dict[str, int] = {}
-    which = np.array([which_of.setdefault(story.sentences[i].text, len(which_of)) for i in story.candidates])
-    if len(which_of) == len(which):
-        return story.views.neighbours(story.candidates, floor)
-    distinct = story.views.tfidf(story.candidates)[np.unique(which, return_index=True)[1]]
-    transposed = distinct.T.tocsr()
-    step = max(16, NEIGHBOUR_BLOCK // max(1, len(which_of)))
-    blocks = []
-    for start in range(0, len(which_of), step):
-        block = (distinct[start : start + step] @ transposed).tocsr()
-        block.data[block.data < floor] = 0.0
-        block.eliminate_zeros()
-        blocks.append(block)
-    # each distinct text's row for every copy, then each column for every copy (products by 1.0)
-    copies = sparse.csr_matrix((np.ones(len(which)), (np.arange(len(which)), which)), shape=(len(which), len(which_of)))
-    out = (sparse.vstack(blocks, format="csr")[which] @ copies.T.tocsr()).tocsr()
-    out.sort_indices()
-    return out
 
 
 # ---- facts ---------------------------------------------------------------------------------
