@@ -222,7 +222,7 @@ def test_finite_is_nan_to_num() -> None:
     clean = np.arange(6, dtype=np.float32).reshape(2, 3)
     dirty = np.array([[np.nan, np.inf, -np.inf, 1.5]], dtype=np.float32)
     for matrix in (clean, dirty):
-        assert features._finite(matrix.copy()).tobytes() == np.nan_to_num(matrix).tobytes()
+        assert features.finite_rows(matrix.copy()).tobytes() == np.nan_to_num(matrix).tobytes()
 
 
 def _reference_words(toks: list[str]) -> list[float]:

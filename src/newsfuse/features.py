@@ -21,6 +21,7 @@ __all__ = [
     "candidate_indices",
     "candidate_reach",
     "BIG_STORY",
+    "finite_rows",
 ]
 
 # Only sentences that start within this many words of their article's start are candidates.
@@ -291,10 +292,10 @@ def _story_features(story: PreparedStory, max_offset: int) -> StoryFeatures:
     matrix[:, _COLUMN["n_origins"]] = float(len(set(origin_list)))
     matrix[:, _COLUMN["n_cands"]] = float(n)
     matrix[:, _COLUMN["doc_cands"]] = np.bincount(docs, minlength=len(story.articles))[docs]
-    return StoryFeatures(cands, _finite(matrix.astype(np.float32)), vectors, similarity, tokens)
+    return StoryFeatures(cands, finite_rows(matrix.astype(np.float32)), vectors, similarity, tokens)
 
 
-def _finite(matrix: np.ndarray) -> np.ndarray:
+def finite_rows(matrix: np.ndarray) -> np.ndarray:
     """`np.nan_to_num(matrix)`, called only when a value is not finite (its wrapper's cost was a
     tenth of a one-article story's features; a finite matrix comes back as it is)."""
     return matrix if np.isfinite(matrix).all() else np.nan_to_num(matrix)

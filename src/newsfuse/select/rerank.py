@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 
 from ..errors import ModelError
-from ..features import FEATURES, StoryFeatures, _finite, story_features
+from ..features import FEATURES, StoryFeatures, finite_rows, story_features
 from ..model import Sentence
 from ..prepare import PreparedStory
 from ._base import MISFIT_PENALTY, fitting, lowered, pack, register
@@ -588,7 +588,7 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
     matrix = np.empty((m, len(CANDIDATE_FEATURES)))
     for j, f in enumerate(CANDIDATE_FEATURES):
         matrix[:, j] = columns[f]
-    return _finite(matrix.astype(np.float32))  # np.nan_to_num where a value is not finite
+    return finite_rows(matrix.astype(np.float32))  # np.nan_to_num where a value is not finite
 
 
 def _summed_vectors(vectors: sparse.csr_matrix, kept: list) -> tuple[np.ndarray, np.ndarray]:
