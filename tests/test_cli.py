@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -83,6 +84,32 @@ def test_batch_command(tmp_path):
 def test_console_script_is_installed():
     result = subprocess.run([sys.executable, "-m", "newsfuse.cli", "selectors"], capture_output=True, text=True)
     assert result.returncode == 0 and "centrality" in result.stdout and "lexrank" in result.stdout
+
+
+# Never imported by a summary of the example (.txt files and one HTML page): start-up (issue 15).
+NOT_FOR_A_SUMMARY = ("pydantic", "typer._adapters")
+
+
+def test_a_summary_process_imports_only_what_it_needs(example_paths):
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    code = (
+        "import sys; from newsfuse.cli import app\n"
+        "try: app(sys.argv[1:])\n"
+        "except SystemExit as done: assert not done.code, done.code\n"
+        "print(' '.join(sorted(m for m in sys.modules)), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "summarize", *example_paths],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": src},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Pier 9 blaze" in done.stdout  # the summary was made
+    loaded = set(done.stderr.split())
+    assert "newsfuse.pipeline" in loaded and "trafilatura" in loaded  # the list is of this process
+    assert not [m for m in NOT_FOR_A_SUMMARY if m in loaded]
 
 
 def test_compare_prints_the_comparison_alone_and_its_json_contract(seed_paths):
