@@ -4,7 +4,7 @@ bundled example, this tree against an older revision, side by side in one run.
 Usage (from the repo root):
     PYTHONPATH=src python bench/bench_startup.py                     # this tree alone
     PYTHONPATH=src python bench/bench_startup.py --old 430affa       # and an older revision
-        [--repeat 5] [--input examples/port-halvard-fire/] [--profile] [--phases]
+        [--repeat 5] [--input examples/port-halvard-fire/ ...] [--profile] [--phases] [--floors]
 
 Each run is a fresh `python -m newsfuse.cli summarize INPUT` process (stdout to a pipe, so the
 output is not wrapped); its CPU time (user + system, from `os.wait4`) and wall time are read, the
@@ -13,12 +13,15 @@ read its bytecode (.pyc) in a temporary cache of this run (PYTHONPYCACHEPREFIX),
 package does: with PYTHONDONTWRITEBYTECODE set (as in this project's sessions) each run would
 compile newsfuse's sources again. The floors are the interpreter itself (`python -c pass`),
 `import numpy, scipy.sparse` (what any summary needs), and the third-party imports of the bundled
-example's summary (scipy.sparse, trafilatura for its HTML page, and typer's pydantic adapters,
-which typer imports to convert any option that is not a flag). The outputs
-of both sides are hashed: "same output" says whether they print the same summary. `--profile`
-prints, for this tree, the modules whose import took longest (`-X importtime`); `--phases` times
-each step of one process that does what `summarize` does (imports, reading, the first summary and
-the same summary again: what is first-call work).
+example's summary (numpy and scipy.sparse, trafilatura for its HTML page, typer for the command
+line; typer's pydantic adapters, which typer 0.2x imports to convert any value that is not a flag,
+are not imported since newsfuse.clitypes). The outputs of both sides are hashed: "same output"
+says whether they print the same summary. `--profile` prints, for this tree, the modules whose
+import took longest (`-X importtime`); `--phases` times each step of one process that does what
+`summarize` does (imports, reading, the first summary and the same summary again: what is
+first-call work); `--floors` times processes that import each third-party part alone and
+together, side by side in their own rounds (what the start-up cannot go under with these
+dependencies).
 """
 
 from __future__ import annotations
@@ -62,11 +65,11 @@ def run_once(command: list[str], src: Path | None) -> tuple[float, float, str]:
     return usage.ru_utime + usage.ru_stime, wall, hashlib.sha256(out).hexdigest()[:16]
 
 
-def summarize_command(target: Path) -> list[str]:
-    return [sys.executable, "-m", "newsfuse.cli", "summarize", str(target)]
+def summarize_command(targets: list[Path]) -> list[str]:
+    return [sys.executable, "-m", "newsfuse.cli", "summarize", *map(str, targets)]
 
 
-def profile(target: Path, top: int = 15) -> None:
+def profile(target: list[Path], top: int = 15) -> None:
     """The slowest imports (cumulative, microseconds) of one summarize process of this tree."""
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), PYTHONPYCACHEPREFIX=str(PYCACHE))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -94,15 +97,17 @@ T = time.process_time
 marks = [("interpreter start-up", T())]
 import numpy, scipy.sparse
 marks.append(("import numpy, scipy.sparse", T()))
+import typer
+marks.append(("import typer", T()))
 import newsfuse.cli
 marks.append(("import newsfuse.cli (the rest of newsfuse)", T()))
-import trafilatura, typer._adapters
-marks.append(("import trafilatura, typer._adapters (pydantic)", T()))
+import trafilatura
+marks.append(("import trafilatura (the example's HTML page)", T()))
 from newsfuse.ingest import read_paths
 from newsfuse.pipeline import distinct, summarize_story
 from newsfuse.settings import Options
 from newsfuse.stories import cluster_articles
-pile = distinct(read_paths([sys.argv[1]]))
+pile = distinct(read_paths(sys.argv[1:]))
 marks.append(("read the example (one HTML page)", T()))
 options = Options(compare=True)  # as the summarize command
 cluster_articles(pile.articles, settings=options.clustering)
@@ -119,19 +124,26 @@ for name, at in marks:
 """
 
 
-def phases(target: Path) -> None:
+def phases(target: list[Path]) -> None:
     """CPU ms of each step of one process of this tree doing what `summarize` does, in order."""
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), PYTHONPYCACHEPREFIX=str(PYCACHE), PYTHONHASHSEED="0")
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     for _ in range(2):  # the first run writes the bytecode
         done = subprocess.run(
-            [sys.executable, "-c", PHASES, str(target)], env=env, capture_output=True, text=True, cwd=ROOT
+            [sys.executable, "-c", PHASES, *map(str, target)], env=env, capture_output=True, text=True, cwd=ROOT
         )
     if done.returncode:
         sys.exit(f"phases failed:\n{done.stderr[-2000:]}")
     print("\nWhere one process of this tree spends its CPU (ms, each step after the one before):\n")
     print("| step | CPU ms |\n|---|---:|")
     print(done.stdout, end="")
+
+
+def display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def git(*args: str) -> str:
@@ -142,17 +154,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old", default=None, help="an older revision to run side by side")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each side (median kept)")
-    parser.add_argument("--input", type=Path, default=DEFAULT_INPUT)
+    parser.add_argument("--input", type=Path, nargs="+", default=[DEFAULT_INPUT], help="what to summarize")
     parser.add_argument("--profile", action="store_true", help="also list this tree's slowest imports")
     parser.add_argument("--phases", action="store_true", help="also time each step of one process of this tree")
+    parser.add_argument("--floors", action="store_true", help="also time each third-party import alone")
     args = parser.parse_args()
-    target = args.input.resolve()
+    target = [p.resolve() for p in args.input]
     sides: list[tuple[str, list[str], Path | None]] = [
         ("python -c pass (floor)", [sys.executable, "-c", "pass"], None),
         ("import numpy, scipy.sparse (floor)", [sys.executable, "-c", "import numpy, scipy.sparse"], None),
         (
-            "import numpy, scipy.sparse, trafilatura, typer._adapters (floor)",
-            [sys.executable, "-c", "import numpy, scipy.sparse, trafilatura, typer._adapters"],
+            "import numpy, scipy.sparse, trafilatura, typer (floor)",
+            [sys.executable, "-c", "import numpy, scipy.sparse, trafilatura, typer"],
             None,
         ),
     ]
@@ -171,12 +184,48 @@ def main() -> None:
         profile(target)
     if args.phases:
         phases(target)
+    if args.floors:
+        floors(args.repeat)
+
+
+FLOORS = [
+    ("python -c pass", "pass"),
+    ("numpy", "import numpy"),
+    ("numpy, scipy.sparse", "import numpy, scipy.sparse"),
+    ("typer", "import typer"),
+    ("typer._adapters (typer's pydantic conversion)", "import typer._adapters"),
+    ("trafilatura", "import trafilatura"),
+    ("lxml.html", "import lxml.html"),
+    ("numpy, typer (a .txt story without scipy.sparse)", "import numpy, typer"),
+    ("numpy, scipy.sparse, typer (a .txt story)", "import numpy, scipy.sparse, typer"),
+    ("numpy, trafilatura, typer (the example without scipy.sparse)", "import numpy, trafilatura, typer"),
+    ("numpy, scipy.sparse, trafilatura, typer (the example)", "import numpy, scipy.sparse, trafilatura, typer"),
+]
+
+
+def floors(repeat: int) -> None:
+    """CPU s of processes importing third-party parts alone and together, alternating, medians."""
+    sides = [(name, [sys.executable, "-c", code]) for name, code in FLOORS]
+    for _, command in sides:  # bytecode and page cache
+        run_once(command, None)
+    runs: dict[str, list[float]] = {name: [] for name, _ in sides}
+    for _ in range(repeat):
+        for name, command in sides:
+            runs[name].append(run_once(command, None)[0])
+    print("\nThird-party floors (a process importing only these; CPU s, median):\n")
+    print("| process imports | CPU s | above `python -c pass` |\n|---|---:|---:|")
+    bare = statistics.median(runs[FLOORS[0][0]])
+    for name, _ in sides:
+        cpu = statistics.median(runs[name])
+        print(f"| {name} | {cpu:.3f} | {cpu - bare:+.3f} |")
 
 
 def report(args: argparse.Namespace, sides: list, runs: dict[str, list[tuple[float, float, str]]]) -> None:
     head = git("rev-parse", "--short", "HEAD")
     dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--", "src") else ""
     command = "PYTHONPATH=src python bench/bench_startup.py" + (f" --old {args.old}" if args.old else "")
+    if args.input != [DEFAULT_INPUT]:
+        command += " --input " + " ".join(display(p) for p in args.input)
     print(f"\nCommand: `{command}` ({date.today().isoformat()}; new = {head}{dirty}; {args.repeat} runs a side)\n")
     new_cpu = statistics.median(r[0] for r in runs["new (this tree)"])
     new_hash = runs["new (this tree)"][0][2]
