@@ -87,29 +87,52 @@ def test_console_script_is_installed():
 
 
 # Never imported by a summary of the example (.txt files and one HTML page): start-up (issue 15).
-NOT_FOR_A_SUMMARY = ("pydantic", "typer._adapters")
+NOT_FOR_A_SUMMARY = ("pydantic", "typer._adapters", "threadpoolctl", "sqlite3", "rich")
+REPORT_MODULES = (
+    "import sys; from newsfuse.cli import app\n"
+    "try: app(sys.argv[1:])\n"
+    "except SystemExit as done: assert not done.code, done.code\n"
+    "loaded = sorted(sys.modules)\n"
+    "from threadpoolctl import threadpool_info\n"
+    "blas = {p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas'}\n"
+    "print(' '.join(loaded), 'BLAS-THREADS', blas, file=sys.stderr)"
+)
+
+
+def _modules_of(*args: str) -> tuple[str, set[str], str]:
+    """The stdout of a fresh `newsfuse ARGS` process without BLAS variables, the modules it loaded
+    and its BLAS libraries' thread counts."""
+    from newsfuse.cli import BLAS_THREAD_VARIABLES
+
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_THREAD_VARIABLES}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1] / "src")
+    done = subprocess.run(
+        [sys.executable, "-c", REPORT_MODULES, *args], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    modules, _, threads = done.stderr.rpartition("BLAS-THREADS")
+    return done.stdout, set(modules.split()), threads.strip()
 
 
 def test_a_summary_process_imports_only_what_it_needs(example_paths):
-    src = str(Path(__file__).resolve().parents[1] / "src")
-    code = (
-        "import sys; from newsfuse.cli import app\n"
-        "try: app(sys.argv[1:])\n"
-        "except SystemExit as done: assert not done.code, done.code\n"
-        "print(' '.join(sorted(m for m in sys.modules)), file=sys.stderr)"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code, "summarize", *example_paths],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": src},
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "Pier 9 blaze" in done.stdout  # the summary was made
-    loaded = set(done.stderr.split())
+    out, loaded, blas_threads = _modules_of("summarize", *example_paths)
+    assert "Pier 9 blaze" in out  # the summary was made
     assert "newsfuse.pipeline" in loaded and "trafilatura" in loaded  # the list is of this process
     assert not [m for m in NOT_FOR_A_SUMMARY if m in loaded]
+    assert blas_threads == "{1}"  # OpenBLAS read the variable set before numpy loaded it
+
+
+def test_help_imports_no_stage():
+    out, loaded, _ = _modules_of("--help")
+    assert "summarize" in out and "newsfuse.cli" in loaded
+    assert not [m for m in ("numpy", "scipy", "newsfuse.pipeline", "newsfuse.settings") if m in loaded]
+
+
+def test_the_default_selector_is_the_options_default():
+    from newsfuse.cli import DEFAULT_SELECTOR
+    from newsfuse.settings import Options
+
+    assert Options().selector == DEFAULT_SELECTOR
 
 
 def test_compare_prints_the_comparison_alone_and_its_json_contract(seed_paths):

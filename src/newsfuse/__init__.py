@@ -8,6 +8,7 @@
 `summarize` also takes one article's text, `Article`s or a `Story`, and compares the sources by
 default (`summary.comparison`), as `newsfuse summarize` does; see `newsfuse.pipeline`."""
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
@@ -38,13 +39,13 @@ from .model import (
     SummarySentence,
     WireCopy,
 )
-from .pipeline import Reading, compare_articles, read, summarize, summarize_story
-from .prepare import PreparedStory, prepare
-from .settings import Options
-from .stories import cluster_articles
 
 if TYPE_CHECKING:
+    from .pipeline import Reading, compare_articles, read, summarize, summarize_story
+    from .prepare import PreparedStory, prepare
+    from .settings import Options
     from .store import Store
+    from .stories import cluster_articles
 
 __version__ = "0.1.0"
 
@@ -86,10 +87,35 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """`newsfuse.Store` is imported on first use: a summary needs no SQLite store (start-up)."""
-    if name == "Store":
-        from .store import Store
+# The names whose modules need numpy and scipy, imported on first use: `newsfuse.errors` or
+# `newsfuse.model` alone, and `newsfuse --help`, load neither (start-up, bench/bench_startup.py).
+LAZY = {
+    "Reading": "pipeline",
+    "compare_articles": "pipeline",
+    "read": "pipeline",
+    "summarize": "pipeline",
+    "summarize_story": "pipeline",
+    "PreparedStory": "prepare",
+    "prepare": "prepare",
+    "Options": "settings",
+    "cluster_articles": "stories",
+    "Store": "store",
+}
 
-        return Store
+
+def __getattr__(name: str) -> Any:
+    """A public name of a heavier module (LAZY), or a submodule (`newsfuse.pipeline`), on first use."""
+    if name in LAZY:
+        value = getattr(importlib.import_module(f".{LAZY[name]}", __name__), name)
+        globals()[name] = value  # once: later reads find it without this call
+        return value
+    try:
+        return importlib.import_module(f".{name}", __name__)
+    except ModuleNotFoundError as error:
+        if error.name != f"{__name__}.{name}":
+            raise
     raise AttributeError(f"module 'newsfuse' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,10 +18,15 @@ from . import clitypes
 from .errors import NewsfuseError, NotFoundError, OptionError
 from .ingest import LIMITS, display_path
 from .model import FORMATS
-from .settings import Options
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from .settings import Options
+
+# Options().selector, written here so that building the commands (and `--help`) does not import
+# the stages that settings.py gathers (numpy, scipy); tests/test_cli.py checks they agree.
+DEFAULT_SELECTOR = "rerank"
 
 
 def _help_type(param, ctx) -> str | None:
@@ -79,11 +83,13 @@ def _one_blas_thread() -> None:
     """One BLAS thread for every command unless the user chose: newsfuse's dense products are
     small, and OpenBLAS's thread per core spinning up for each cost 1.17x the CPU of a batch on
     a 2-core machine, with the same output (bench/bench_blas.py). The variable reaches the processes a command
-    starts (batch's pool, the service's writer, Dask's workers); threadpoolctl limits this one,
-    whose numpy is already loaded."""
+    starts (batch's pool, the service's writer, Dask's workers) and this one's numpy when it
+    loads; threadpoolctl limits a numpy already loaded (a caller that imported it first)."""
     if any(name in os.environ for name in BLAS_THREAD_VARIABLES):
         return
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    if "numpy" not in sys.modules:  # OpenBLAS reads the variable when numpy (or scipy) loads it
+        return
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1, user_api="blas")
@@ -103,6 +109,8 @@ ALL_HELP = "List every fact and quote (else the first 8 facts of each kind and 1
 
 
 def _options(words: int | None, selector: str, compare: bool = False) -> Options:
+    from .settings import Options
+
     try:  # Options checks the words range and the selector name (OptionError names the choices)
         return Options(words=words, selector=selector, compare=compare)
     except OptionError as error:
@@ -214,7 +222,7 @@ def summarize(
     words: int | None = typer.Option(None, "--words", "-w", help=WORDS_HELP),
     fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, json or html."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
-    selector: str = typer.Option(Options.selector, help="Content selector (see `newsfuse selectors`)."),
+    selector: str = typer.Option(DEFAULT_SELECTOR, help="Content selector (see `newsfuse selectors`)."),
     compare: bool = typer.Option(True, "--compare/--no-compare", help="Add the comparison of sources."),
     show_all: bool = typer.Option(False, "--all", help=ALL_HELP),
     split: bool = typer.Option(False, "--split", help="Summarize each story the loose articles form."),
@@ -337,7 +345,7 @@ def batch(
     ),
     words: int | None = typer.Option(None, "--words", "-w", help=WORDS_HELP),
     workers: int = typer.Option(0, help="Processes, or Dask workers of a local cluster (0: one per core)."),
-    selector: str = typer.Option(Options.selector, help="Content selector."),
+    selector: str = typer.Option(DEFAULT_SELECTOR, help="Content selector."),
     compare: bool = typer.Option(False, "--compare", help="Add facts, quotes, disagreements, syndication."),
     engine: str = typer.Option("local", help="local (process pool) or dask (needs the dask extra)."),
     scheduler: str | None = typer.Option(
@@ -401,7 +409,7 @@ def evaluate_cmd(
     input: Path = typer.Argument(..., help="Multi-News style JSONL (.gz) with documents and summary."),
     limit: int | None = typer.Option(None, help="Evaluate the first N clusters only."),
     words: int | None = typer.Option(None, "--words", "-w", help=WORDS_HELP),
-    selector: str = typer.Option(Options.selector, help="Content selector to evaluate."),
+    selector: str = typer.Option(DEFAULT_SELECTOR, help="Content selector to evaluate."),
     json_out: bool = typer.Option(False, "--json", help="Print the table as JSON."),
 ) -> None:
     """ROUGE (rouge-score, stemming, F1) of newsfuse beside lead and sumy LexRank, same length."""
@@ -591,6 +599,8 @@ def _check_engine(engine: str, scheduler: str | None, partitions: int | None, wo
 
 def _cluster_labels(articles: list, engine: str, scheduler: str | None, workers: int, partitions: int | None) -> list:
     """Story ids of the articles: one pass here, or time partitions on Dask merged at their boundaries."""
+    from .settings import Options
+
     settings = Options().clustering
     if engine == "local":
         from .stories import cluster_articles
@@ -660,6 +670,8 @@ def _story_records(articles: list, keys: list, labels: list) -> list:
 def _open_store(db: Path, create: bool = False) -> Iterator:
     """The store at `db` (only `create`, for ingest, makes a new one), with a damaged file, a full
     disk or any other database failure inside the block said in one line (exit 1)."""
+    import sqlite3  # here: a summary needs no database
+
     from .store import Store
 
     try:
