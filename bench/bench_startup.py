@@ -5,6 +5,7 @@ Usage (from the repo root):
     PYTHONPATH=src python bench/bench_startup.py                     # this tree alone
     PYTHONPATH=src python bench/bench_startup.py --old 430affa       # and an older revision
         [--repeat 5] [--input examples/port-halvard-fire/ ...] [--profile] [--phases] [--floors]
+    PYTHONPATH=src python bench/bench_startup.py --old 430affa --command=--help   # another command
 
 Each run is a fresh `python -m newsfuse.cli summarize INPUT` process (stdout to a pipe, so the
 output is not wrapped); its CPU time (user + system, from `os.wait4`) and wall time are read, the
@@ -65,8 +66,10 @@ def run_once(command: list[str], src: Path | None) -> tuple[float, float, str]:
     return usage.ru_utime + usage.ru_stime, wall, hashlib.sha256(out).hexdigest()[:16]
 
 
-def summarize_command(targets: list[Path]) -> list[str]:
-    return [sys.executable, "-m", "newsfuse.cli", "summarize", *map(str, targets)]
+def summarize_command(targets: list[Path], other: str | None = None) -> list[str]:
+    """`newsfuse summarize TARGETS`, or the command line `other` (split at spaces)."""
+    args = other.split() if other else ["summarize", *map(str, targets)]
+    return [sys.executable, "-m", "newsfuse.cli", *args]
 
 
 def profile(target: list[Path], top: int = 15) -> None:
@@ -158,6 +161,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="also list this tree's slowest imports")
     parser.add_argument("--phases", action="store_true", help="also time each step of one process of this tree")
     parser.add_argument("--floors", action="store_true", help="also time each third-party import alone")
+    parser.add_argument("--command", default=None, help="time `newsfuse COMMAND` instead of the summary (e.g. --help)")
     args = parser.parse_args()
     target = [p.resolve() for p in args.input]
     sides: list[tuple[str, list[str], Path | None]] = [
@@ -171,8 +175,9 @@ def main() -> None:
     ]
     with old_source(args.old) as old_src:
         if old_src:
-            sides.append((f"old ({git('rev-parse', '--short', args.old)})", summarize_command(target), old_src))
-        sides.append(("new (this tree)", summarize_command(target), ROOT / "src"))
+            old = summarize_command(target, args.command)
+            sides.append((f"old ({git('rev-parse', '--short', args.old)})", old, old_src))
+        sides.append(("new (this tree)", summarize_command(target, args.command), ROOT / "src"))
         for _, command, src in sides:  # warm the page cache and .pyc files once
             run_once(command, src)
         runs: dict[str, list[tuple[float, float, str]]] = {name: [] for name, _, _ in sides}
@@ -224,6 +229,8 @@ def report(args: argparse.Namespace, sides: list, runs: dict[str, list[tuple[flo
     head = git("rev-parse", "--short", "HEAD")
     dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--", "src") else ""
     command = "PYTHONPATH=src python bench/bench_startup.py" + (f" --old {args.old}" if args.old else "")
+    if args.command:
+        command += f" --command={args.command}"
     if args.input != [DEFAULT_INPUT]:
         command += " --input " + " ".join(display(p) for p in args.input)
     print(f"\nCommand: `{command}` ({date.today().isoformat()}; new = {head}{dirty}; {args.repeat} runs a side)\n")
