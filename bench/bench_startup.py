@@ -103,7 +103,9 @@ marks.append(("import numpy, scipy.sparse", T()))
 import typer
 marks.append(("import typer", T()))
 import newsfuse.cli
-marks.append(("import newsfuse.cli (the rest of newsfuse)", T()))
+marks.append(("import newsfuse.cli (the command line)", T()))
+import newsfuse.pipeline, newsfuse.settings, newsfuse.stories
+marks.append(("import newsfuse's stages (the summarize command's first step)", T()))
 import trafilatura
 marks.append(("import trafilatura (the example's HTML page)", T()))
 from newsfuse.ingest import read_paths
