@@ -197,6 +197,7 @@ def main() -> None:
 
 FLOORS = [
     ("python -c pass", "pass"),
+    ("python -S -c pass (no `site`: the environment's .pth start-up hooks left out)", "-S"),
     ("numpy", "import numpy"),
     ("numpy, scipy.sparse", "import numpy, scipy.sparse"),
     ("typer", "import typer"),
@@ -212,7 +213,10 @@ FLOORS = [
 
 def floors(repeat: int) -> None:
     """CPU s of processes importing third-party parts alone and together, alternating, medians."""
-    sides = [(name, [sys.executable, "-c", code]) for name, code in FLOORS]
+    sides = [
+        (name, [sys.executable, "-S", "-c", "pass"] if code == "-S" else [sys.executable, "-c", code])
+        for name, code in FLOORS
+    ]
     for _, command in sides:  # bytecode and page cache
         run_once(command, None)
     runs: dict[str, list[float]] = {name: [] for name, _ in sides}
