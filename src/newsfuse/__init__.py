@@ -109,6 +109,8 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(f".{LAZY[name]}", __name__), name)
         globals()[name] = value  # once: later reads find it without this call
         return value
+    if name.startswith("__"):  # what tools probe for (__wrapped__, __path__ ...) is never a submodule
+        raise AttributeError(f"module 'newsfuse' has no attribute {name!r}")
     try:
         return importlib.import_module(f".{name}", __name__)
     except ModuleNotFoundError as error:
