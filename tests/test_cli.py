@@ -87,7 +87,7 @@ def test_console_script_is_installed():
 
 
 # Never imported by a summary of the example (.txt files and one HTML page): start-up (issue 15).
-NOT_FOR_A_SUMMARY = ("pydantic", "typer._adapters", "threadpoolctl", "sqlite3", "rich")
+NOT_FOR_A_SUMMARY = ("threadpoolctl", "sqlite3", "rich")
 REPORT_MODULES = (
     "import sys; from newsfuse.cli import app\n"
     "try: app(sys.argv[1:])\n"

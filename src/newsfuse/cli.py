@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import typer
 import typer.core
 
-from . import clitypes
 from .errors import NewsfuseError, NotFoundError, OptionError
 from .ingest import LIMITS, display_path
 from .model import FORMATS
@@ -47,7 +46,6 @@ for _kind in ("TyperArgument", "TyperOption"):  # typer >= 0.16 has this hook; o
     _class = getattr(typer.core, _kind, None)
     if _class is not None and hasattr(_class, "display_type_rich"):
         _class.display_type_rich = _help_type
-clitypes.install()  # plain values converted without pydantic (start-up)
 
 
 def _version(value: bool) -> None:
