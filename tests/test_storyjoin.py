@@ -100,3 +100,45 @@ def test_join_rows_label_whether_the_best_story_holds_the_event():
     assert X.shape == (2, len(JOIN_FEATURES))  # the first article met no story
     assert y.tolist() == [1.0, 0.0]
     assert X[0, 1] == 0.0  # log size of a story of one
+
+
+def test_train_join_only_writes_a_loadable_model(tmp_path):
+    import gzip
+
+    from typer.testing import CliRunner
+
+    from newsfuse.cli import app
+
+    topics = ["harbour crane collapse dock", "senate budget vote deficit", "wildfire evacuation canyon smoke"]
+    events = tmp_path / "events"
+    events.mkdir()
+    for name in ("allsides2021.tune-early.jsonl", "pac.train.jsonl"):
+        lines = [
+            json.dumps(
+                {
+                    "id": f"{name}-{i}",
+                    "text": f"{topics[i % 3]} report number {i}",
+                    "title": topics[i % 3],
+                    "outlet": f"o{i % 2}",
+                    "event": f"e{i % 3}",
+                }
+            )
+            for i in range(12)
+        ]
+        (events / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    train = tmp_path / "train.jsonl.gz"
+    with gzip.open(train, "wt", encoding="utf-8") as handle:
+        for r in range(30):
+            docs = [f"{topics[r % 3]} story {r} account {k} of the day" for k in range(3)]
+            handle.write(json.dumps({"id": r, "documents": docs, "cleansed_keep": [0, 1, 2]}) + "\n")
+    out = tmp_path / "models"
+    result = CliRunner().invoke(
+        app, ["train", "--join-only", "--out", str(out), "--events", str(events), "--train", str(train)]
+    )
+    assert result.exit_code == 0, result.output
+    model = JoinModel.load(out / "undated-join.json")
+    assert model.coef_.shape == (len(JOIN_FEATURES),)
+    meta = json.loads((out / "undated-join.json").read_text())["meta"]
+    assert meta["train_streams"][:2] == ["allsides2021.tune-early.jsonl", "pac.train.jsonl"]
+    assert meta["train_rows"] > 0
+    assert not (out / "same-claim.json").exists()  # --join-only trains nothing else

@@ -472,7 +472,7 @@ def train_cmd(
     from .select.learned import MODEL_PATH
     from .train import train, train_pairs
 
-    if join or join_only:
+    if join_only or (join and not pairs_only):
         from .storyjoin import train_join
 
         try:
