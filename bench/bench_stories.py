@@ -9,6 +9,7 @@ Usage (from the repo root):
     PYTHONPATH=src python3 bench/bench_stories.py --events        # every dated event set, with and without dates
     PYTHONPATH=src python3 bench/bench_stories.py --events --compare  # the same sets, with and without the lone reports' pass
     PYTHONPATH=src python3 bench/bench_stories.py --events --compare --before day_penalty=0  # without the day penalty beside it
+    PYTHONPATH=src python3 bench/bench_stories.py --events --compare --before learned_join=false  # the undated threshold beside the learned join
     PYTHONPATH=src python3 bench/bench_stories.py --events --compare --store --limit 2000  # the same, into the store
     PYTHONPATH=src python3 bench/bench_stories.py --events --store  # the store beside memory, the lone pass off and on
     PYTHONPATH=src python3 bench/bench_stories.py --events --engine dask [--workers 2] [--limit 2000]
@@ -185,7 +186,8 @@ def compare(changed: str = "lone_threshold=0", store: bool = False, limit: int |
     Multi-News mix's first articles only."""
     run = run_store if store else run_memory
     name, _, value = changed.partition("=")
-    number = int(value) if isinstance(getattr(DEFAULT, name), int) else float(value)
+    kind = type(getattr(DEFAULT, name))
+    number = value.lower() in ("1", "true") if kind is bool else int(value) if kind is int else float(value)
     before = replace(DEFAULT, **{name: number})
     where = "into the store" if store else "in memory"
     print(f"before: {name} = {value}; after: the defaults ({name} = {getattr(DEFAULT, name)}); {where}\n")

@@ -468,10 +468,28 @@ def train_cmd(
         help="Also train the same-claim model (same-claim.json, updates' --decision learned) on ../shared/data/trust.",
     ),
     pairs_only: bool = typer.Option(False, "--pairs-only", help="Train only the same-claim model (no Multi-News)."),
+    join: bool = typer.Option(
+        True, help="Also train the undated join model (undated-join.json) on --events and --train's first records."
+    ),
+    events_dir: Path = typer.Option(
+        Path("../shared/data/events"), "--events", help="The dated event sets (their tuning portions)."
+    ),
+    join_only: bool = typer.Option(False, "--join-only", help="Train only the undated join model."),
 ) -> None:
-    """Reproduce the learned selector's, the reranker's and the same-claim models, then evaluate them."""
+    """Reproduce the learned selector's, the reranker's, the same-claim and the undated join models, then evaluate them."""
     from .select.learned import MODEL_PATH
     from .train import train, train_pairs
+
+    if join_only or (join and not pairs_only):
+        from .storyjoin import train_join
+
+        try:
+            made = train_join(out_dir or MODEL_PATH.parent, events_dir, train_path)
+        except (NewsfuseError, OSError) as error:
+            raise typer.BadParameter(str(error)) from None
+        _err().print(f"model {made['model']}, {made['train_rows']} joins of {', '.join(made['train_streams'])}")
+    if join_only:
+        return
 
     if pairs or pairs_only:
         try:

@@ -250,9 +250,9 @@ def _place(merger: StoryClusterer, piece: Piece, settings: ClusterSettings) -> i
     its first article cannot meet an earlier story: then it came without a vector)."""
     if piece.vector is None or piece.state is None:
         return None
-    best, score = merger.best_story(piece.vector, piece.clock, piece.seen)
-    threshold = settings.join_threshold if piece.dated else settings.undated_threshold  # as `StoryClusterer.assign`
-    if best is None or score < threshold:
+    ranked = merger.ranked(piece.vector, piece.clock, piece.seen)
+    best = merger.chosen(ranked, piece.dated, piece.clock is not None)  # as `StoryClusterer.assign`
+    if best is None:
         return None
     old = merger.index.get(best)
     merger.index.put(best, old, _combine(old, piece.state, settings))

@@ -85,6 +85,16 @@ class ClusterSettings:
     # sets (AllSides 0.732 / 0.735 / 0.763, PAC train 0.942 / 0.948 / 0.951 against 0.696 and 0.914
     # at 0.25) but lose the mix (0.834 / 0.824 / 0.791), so 0.25 stays.
     undated_threshold: float = 0.25
+    # An article off any clock (an undated stream: no date of its own nor the stream's) joins its
+    # best story by the learned join (`newsfuse.storyjoin`, models/undated-join.json) rather than
+    # `undated_threshold`: a logistic regression over the cosine, the story's size and the lead over
+    # the runner-up, trained by `newsfuse train` on undated AllSides early, PAC train and two
+    # Multi-News train piles. A big story and a close runner-up ask more, a clear winner less:
+    # AllSides early undated 0.719 -> 0.779, PAC train 0.926 -> 0.932, PAC dev 0.735 -> 0.833, the
+    # Multi-News validation mix 0.841 -> 0.849, its first clusters 0.869 -> 0.883 (docs/benchmarks.md,
+    # branch `events3`). Dated articles, and undated ones on the stream's clock, are unchanged (the
+    # same model over every article lost dated AllSides: 0.941 -> 0.925). False: the threshold.
+    learned_join: bool = True
     # A story is live for a new article while each of its `recent_articles` newest articles is
     # within `max_gap` of it: its first does not count, so a busy topic cannot stretch one story
     # over weeks (the old window around the whole span chained ~20 Afghanistan events). Measured
@@ -207,6 +217,8 @@ class ClusterSettings:
             value = getattr(self, name)
             if not _is_real(value) or not 0.0 <= value < float("inf"):
                 raise OptionError(f"{name} must be a finite weight of zero or more, got {value!r}")
+        if not isinstance(self.learned_join, bool):
+            raise OptionError(f"learned_join must be True or False, got {self.learned_join!r}")
         for name in ("undated_window", "lede_chars", "lone_arrivals", "body_chars"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -514,15 +526,11 @@ class StoryClusterer:
         if seen is None:
             seen = self.arrivals
         self.arrivals = max(self.arrivals, seen + 1)
-        clock = published
         if published is not None:
             self.now = max(self.now or published, published)
-        elif self.settings.undated_clock:
-            clock = self.now
-        best, score = self.best_story(vector, clock, seen)
-        # an undated article on the stream's clock is not narrowed by a date of its own either
-        threshold = self.threshold if published is not None else self.settings.undated_threshold
-        if best is None or score < threshold:
+        clock = self.clock(published)
+        best = self.chosen(self.ranked(vector, clock, seen), published is not None, clock is not None)
+        if best is None:
             best, old = self.index.new_id(), None
         else:
             old = self.index.get(best)
@@ -547,13 +555,24 @@ class StoryClusterer:
         since_day = (published - self.max_gap).date().toordinal() if published else 0
         return list(zip(vector.terms[heaviest].tolist(), vector.weights[heaviest].tolist())), since_day
 
-    def best_story(
+    def clock(self, published: datetime | None) -> datetime | None:
+        """The article's moment on the stream's clock: its date, else (`undated_clock`) the newest
+        date seen so far, else None (off any clock)."""
+        published = as_utc(published)
+        if published is not None or not self.settings.undated_clock:
+            return published
+        return self.now
+
+    def ranked(
         self, vector: ArticleVector, published: datetime | None, seen: int | None = None
-    ) -> tuple[int | None, float]:
+    ) -> list[tuple[int, float, StoryState]]:
+        """The live candidate stories (story, score, state) whose score is above 0, best first (ties
+        in the index's order): the `rescored` best partial scores, each rescored exactly and less
+        `day_penalty` a day from the story's newest article."""
         seen = self.arrivals if seen is None else seen
         query, since_day = self.query(vector, published)
         article = vector.as_dict()
-        best, best_score, penalty = None, 0.0, self.settings.day_penalty
+        penalty, found = self.settings.day_penalty, []
         scores = self.index.partial_scores(query, since_day)
         # the best `rescored` partial scores, ties in the index's order (as Counter.most_common)
         for story, _ in heapq.nlargest(self.settings.rescored, scores.items(), key=itemgetter(1)):
@@ -562,9 +581,33 @@ class StoryClusterer:
                 score = sum(w * state.centroid.get(t, 0.0) for t, w in article.items())
                 if penalty:  # a story's reports are mostly of one day: a day on, it needs more likeness
                     score -= penalty * state.days_apart(published)
-                if score > best_score:
-                    best, best_score = story, score
-        return best, best_score
+                if score > 0.0:
+                    found.append((story, score, state))
+        found.sort(key=itemgetter(1), reverse=True)  # stable: the first of equal scores stays first
+        return found
+
+    def best_story(
+        self, vector: ArticleVector, published: datetime | None, seen: int | None = None
+    ) -> tuple[int | None, float]:
+        """The best live story and its score (None and 0 when no candidate scores above 0)."""
+        ranked = self.ranked(vector, published, seen)
+        return (ranked[0][0], ranked[0][1]) if ranked else (None, 0.0)
+
+    def chosen(self, ranked: list[tuple[int, float, StoryState]], dated: bool, on_clock: bool) -> int | None:
+        """The story an article joins of its `ranked` candidates, or None for a new one: a dated
+        article at `join_threshold`; an undated one on the stream's clock at `undated_threshold` (no
+        date of its own narrows its candidates); one off any clock by the learned join
+        (`learned_join`; else `undated_threshold`)."""
+        if not ranked:
+            return None
+        best, score, state = ranked[0]
+        if dated:
+            return best if score >= self.threshold else None
+        if on_clock or not self.settings.learned_join:
+            return best if score >= self.settings.undated_threshold else None
+        from .storyjoin import shipped_join
+
+        return best if shipped_join().joins(score, state.size, ranked[1][1] if len(ranked) > 1 else 0.0) else None
 
 
 def as_utc(moment: datetime | None) -> datetime | None:

@@ -1,0 +1,234 @@
+"""Does an article off any clock join its best story? A small logistic regression over the join's own signals."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import ModelError
+
+if TYPE_CHECKING:
+    from .model import Article
+    from .stories import ClusterSettings
+
+__all__ = ["JoinSettings", "JoinModel", "JOIN_FEATURES", "JOIN_PATH", "join_features", "shipped_join", "train_join"]
+
+JOIN_VERSION = "undated-join-1"
+JOIN_PATH = Path(__file__).resolve().parent / "models" / "undated-join.json"
+# What the model reads of an article and its best live story, in column order. Only what every
+# index holds (a story's centroid and size), so the store and the Dask merge decide alike.
+JOIN_FEATURES = (
+    "cosine",  # the article's cosine with the best story's centroid
+    "log_size",  # log of that story's articles: a big story gathers impostors' words, so it asks more
+    "margin",  # that cosine less the runner-up's (0 without one): a clear winner asks less
+)
+# The training streams (`train_join`): undated, so every join is off any clock. The event sets'
+# tuning portions (../shared/data/events) without their dates, and two shuffled piles of
+# Multi-News train clusters, one of the issue's test mix's size (the first 950 records, 2,228
+# articles) and one of the validation mix's (records 1,000 to 5,999, 11,587 articles): the same
+# decision at both densities of impostors.
+JOIN_EVENT_SETS = ("allsides2021.tune-early.jsonl", "pac.train.jsonl")
+JOIN_MIXES = ((0, 950), (1000, 5000))
+JOIN_SEED = 5
+
+
+@dataclass(frozen=True)
+class JoinSettings:
+    """How the model is fitted and when it says "join"."""
+
+    # L2 penalty on the standardized coefficients and the most Newton steps (as `pairs.PairSettings`).
+    l2: float = 1.0
+    max_iter: int = 50
+    # The probability from which the article joins: 0.5, not tuned (0.38 / 0.62, one-off: the
+    # first clusters 0.887 / 0.869, undated PAC train 0.911 / 0.953; docs/benchmarks.md, branch `events3`).
+    threshold: float = 0.5
+
+
+def join_features(cosine: float, size: int, runner_up: float) -> list[float]:
+    """The JOIN_FEATURES of a best story's cosine, its size and the runner-up's cosine."""
+    return [cosine, math.log(max(size, 1)), cosine - runner_up]
+
+
+class JoinModel:
+    """Logistic regression on the standardized JOIN_FEATURES; `fit` sets `mean_`, `scale_`,
+    `coef_` and `intercept_` (an L2 penalty, Newton's method: no dependency beyond numpy)."""
+
+    def __init__(self, settings: JoinSettings | None = None) -> None:
+        self.settings = settings or JoinSettings()
+
+    def fit(self, X: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None) -> JoinModel:
+        """Fit on rows of JOIN_FEATURES and 0/1 labels (optional per-row weights); returns self."""
+        X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+        if X.ndim != 2 or X.shape[1] != len(JOIN_FEATURES) or len(X) != len(y) or len(X) == 0:
+            raise ValueError(f"fit needs rows of {len(JOIN_FEATURES)} features and one label a row")
+        w = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=float)
+        self.mean_ = X.mean(axis=0)
+        self.scale_ = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
+        Z = np.hstack([np.ones((len(X), 1)), (X - self.mean_) / self.scale_])
+        beta, penalty = np.zeros(Z.shape[1]), np.full(Z.shape[1], self.settings.l2)
+        penalty[0] = 0.0  # the intercept is not shrunk
+        for _ in range(self.settings.max_iter):
+            p = 1 / (1 + np.exp(-Z @ beta))
+            step = np.linalg.solve(
+                (Z * (w * p * (1 - p))[:, None]).T @ Z + np.diag(penalty), Z.T @ (w * (p - y)) + penalty * beta
+            )
+            beta -= step
+            if np.abs(step).max() < 1e-8:
+                break
+        self.intercept_, self.coef_ = float(beta[0]), beta[1:]
+        self._unscaled()
+        return self
+
+    def _unscaled(self) -> None:
+        """The coefficients on raw features, so a decision is three products in plain Python."""
+        self.raw_coef_ = (self.coef_ / self.scale_).tolist()
+        self.raw_intercept_ = self.intercept_ - float(np.dot(self.coef_ / self.scale_, self.mean_))
+        p = self.settings.threshold
+        self.logit_cut_ = math.log(p / (1 - p))
+
+    def _logit(self, features: Sequence[float]) -> float:
+        return self.raw_intercept_ + sum(c * f for c, f in zip(self.raw_coef_, features))
+
+    def probability(self, features: Sequence[float]) -> float:
+        """The probability that the article is of its best story's event (a row of JOIN_FEATURES)."""
+        return 1 / (1 + math.exp(-self._logit(features)))
+
+    def joins(self, cosine: float, size: int, runner_up: float) -> bool:
+        """Whether the article joins (probability at least the settings' threshold; no exp taken)."""
+        return self._logit(join_features(cosine, size, runner_up)) >= self.logit_cut_
+
+    def save(self, path: str | Path, meta: Mapping[str, Any] | None = None) -> Path:
+        """Write the model file (JSON; parent folders made as needed) and return its path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {
+            "version": JOIN_VERSION,
+            "features": list(JOIN_FEATURES),
+            "settings": asdict(self.settings),
+            "mean": self.mean_.tolist(),
+            "scale": self.scale_.tolist(),
+            "coef": self.coef_.tolist(),
+            "intercept": self.intercept_,
+            "meta": dict(meta or {}),
+        }
+        path.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path = JOIN_PATH) -> JoinModel:
+        """Read a model file written by `save` (`newsfuse train` writes the shipped one)."""
+        path = Path(path)
+        try:
+            payload = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise ModelError(f"{path}: cannot read the undated join model ({err}); run `newsfuse train`") from err
+        if not isinstance(payload, dict) or payload.get("version") != JOIN_VERSION:
+            found = payload.get("version") if isinstance(payload, dict) else None
+            raise ModelError(f"{path}: model version {found!r} is not {JOIN_VERSION!r}; retrain with `newsfuse train`")
+        if payload.get("features") != list(JOIN_FEATURES):
+            raise ModelError(f"{path}: features {payload.get('features')!r} are not {list(JOIN_FEATURES)!r}")
+        model = cls(JoinSettings(**payload["settings"]))
+        model.mean_, model.scale_ = np.array(payload["mean"]), np.array(payload["scale"])
+        model.coef_, model.intercept_ = np.array(payload["coef"]), float(payload["intercept"])
+        model._unscaled()
+        return model
+
+
+@lru_cache(maxsize=1)
+def shipped_join() -> JoinModel:
+    """The package's model (read once a process)."""
+    return JoinModel.load(JOIN_PATH)
+
+
+def join_rows(
+    articles: Sequence[Article], truth: Sequence[object], settings: ClusterSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """One row of JOIN_FEATURES for each article off any clock that meets a live story, as the
+    clusterer with `settings` meets it; labelled 1 when that story already holds an article of
+    the article's gold event."""
+    from .stories import StoryClusterer
+
+    clusterer = StoryClusterer(settings=settings)
+    held: dict[int, Counter] = defaultdict(Counter)
+    X, y = [], []
+    for article, vector, event in zip(articles, clusterer.vectorize(articles), truth):
+        if article.published is None and clusterer.clock(None) is None:
+            ranked = clusterer.ranked(vector, None, clusterer.arrivals)
+            if ranked:
+                (best, cosine, state), runner_up = ranked[0], ranked[1][1] if len(ranked) > 1 else 0.0
+                X.append(join_features(cosine, state.size, runner_up))
+                y.append(1.0 if held[best][event] else 0.0)
+        held[clusterer.assign(vector, article.published)][event] += 1
+    return np.array(X, dtype=float).reshape(-1, len(JOIN_FEATURES)), np.array(y)
+
+
+def _pile(path: Path, start: int, records: int, seed: int) -> tuple[list[Article], list[int]]:
+    """The kept, non-empty documents of Multi-News records [start, start + records), shuffled; and
+    each one's record number."""
+    pairs = [(a, n) for a, n in _kept_documents(path) if start <= n < start + records]
+    random.Random(seed).shuffle(pairs)
+    return [a for a, _ in pairs], [n for _, n in pairs]
+
+
+def _kept_documents(path: Path) -> Iterator[tuple[Article, int]]:
+    import gzip
+
+    from .model import Article
+
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for number, line in enumerate(handle):
+            record = json.loads(line)
+            for i in record["cleansed_keep"]:
+                text = record["documents"][i]
+                if text.strip():
+                    yield Article(text=text, id=f"{record['id']}-{i}"), number
+
+
+def _event_stream(path: Path) -> tuple[list[Article], list[str]]:
+    """An event set's articles in stream order without their dates (only the clusterer's fields)."""
+    from .model import Article
+
+    articles, truth = [], []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            r = json.loads(line)
+            articles.append(Article(text=r["text"], title=r.get("title"), outlet=r.get("outlet"), id=r["id"]))
+            truth.append(r["event"])
+        except (ValueError, KeyError) as err:
+            raise ModelError(f"{path}:{number}: not an event record ({err})") from err
+    return articles, truth
+
+
+def train_join(out_dir: str | Path, events_dir: str | Path, multinews_train: str | Path) -> dict:
+    """Fit the undated join model on the rows (`join_rows`) of the default settings' decisions by
+    `undated_threshold` (the model's own would need the model) on
+    every JOIN_EVENT_SETS stream and JOIN_MIXES pile, each stream weighted alike, and save it to
+    `out_dir/undated-join.json`."""
+    from dataclasses import replace
+
+    from .stories import DEFAULT
+
+    streams: dict[str, tuple[list, list]] = {}
+    for name in JOIN_EVENT_SETS:
+        streams[name] = _event_stream(Path(events_dir) / name)
+    for start, records in JOIN_MIXES:
+        streams[f"multinews-train[{start}:{start + records}]"] = _pile(Path(multinews_train), start, records, JOIN_SEED)
+    X, y, w = [], [], []
+    for articles, truth in streams.values():
+        rows, labels = join_rows(articles, truth, replace(DEFAULT, learned_join=False))
+        X.append(rows)
+        y.append(labels)
+        w.append(np.full(len(labels), 1.0 / max(1, len(labels))))
+    weight = np.concatenate(w)
+    model = JoinModel().fit(np.vstack(X), np.concatenate(y), weight * len(weight) / weight.sum())
+    meta = {"train_streams": list(streams), "train_rows": int(len(weight))}
+    return {"model": str(model.save(Path(out_dir) / JOIN_PATH.name, meta)), **meta}
