@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from .claims import cover, figures
-from .errors import ModelError
+from .logistic import Logistic
 from .textsim import stop_words, words
 
 __all__ = ["PairSettings", "SameClaim", "pair_features", "FEATURES", "MODEL_PATH", "shipped"]
@@ -86,80 +84,14 @@ def pair_features(claim: str, other: str, cosine: float) -> np.ndarray:
     )
 
 
-class SameClaim:
-    """Logistic regression on the standardized FEATURES; `fit` sets `mean_`, `scale_`, `coef_`
-    and `intercept_` (scikit-learn's LogisticRegression with an L2 penalty, fitted by Newton's
-    method: no dependency beyond numpy)."""
+class SameClaim(Logistic):
+    """Whether a sentence states another's claim: a `Logistic` over FEATURES."""
 
-    def __init__(self, settings: PairSettings | None = None) -> None:
-        self.settings = settings or PairSettings()
-
-    def fit(self, X: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None) -> SameClaim:
-        """Fit on rows of FEATURES and 0/1 labels (optional per-row weights); returns self."""
-        X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
-        if X.ndim != 2 or X.shape[1] != len(FEATURES) or len(X) != len(y) or len(X) == 0:
-            raise ValueError(f"fit needs rows of {len(FEATURES)} features and one label a row")
-        w = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=float)
-        self.mean_ = X.mean(axis=0)
-        self.scale_ = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
-        Z = np.hstack([np.ones((len(X), 1)), (X - self.mean_) / self.scale_])
-        beta = np.zeros(Z.shape[1])
-        penalty = np.full(Z.shape[1], self.settings.l2)
-        penalty[0] = 0.0  # the intercept is not shrunk
-        for _ in range(self.settings.max_iter):
-            p = 1 / (1 + np.exp(-Z @ beta))
-            gradient = Z.T @ (w * (p - y)) + penalty * beta
-            hessian = (Z * (w * p * (1 - p))[:, None]).T @ Z + np.diag(penalty)
-            step = np.linalg.solve(hessian, gradient)
-            beta -= step
-            if np.abs(step).max() < 1e-8:
-                break
-        self.intercept_, self.coef_ = float(beta[0]), beta[1:]
-        return self
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """The probability that each row's claim is the other's, in other words."""
-        Z = (np.atleast_2d(np.asarray(X, dtype=float)) - self.mean_) / self.scale_
-        return 1 / (1 + np.exp(-(Z @ self.coef_ + self.intercept_)))
+    VERSION, FEATURES, SETTINGS, PATH, WHAT = MODEL_VERSION, FEATURES, PairSettings, MODEL_PATH, "same-claim"
 
     def same(self, claim: str, other: str, cosine: float) -> bool:
         """Whether `other` states `claim` (at the settings' threshold)."""
         return bool(self.predict_proba(pair_features(claim, other, cosine))[0] >= self.settings.threshold)
-
-    def save(self, path: str | Path, meta: Mapping[str, Any] | None = None) -> Path:
-        """Write the model file (JSON; parent folders made as needed) and return its path."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        payload = {
-            "version": MODEL_VERSION,
-            "features": list(FEATURES),
-            "settings": asdict(self.settings),
-            "mean": self.mean_.tolist(),
-            "scale": self.scale_.tolist(),
-            "coef": self.coef_.tolist(),
-            "intercept": self.intercept_,
-            "meta": dict(meta or {}),
-        }
-        path.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
-        return path
-
-    @classmethod
-    def load(cls, path: str | Path = MODEL_PATH) -> SameClaim:
-        """Read a model file written by `save` (`newsfuse train` writes the shipped one)."""
-        path = Path(path)
-        try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise ModelError(f"{path}: cannot read the same-claim model ({err}); run `newsfuse train`") from err
-        if not isinstance(payload, dict) or payload.get("version") != MODEL_VERSION:
-            found = payload.get("version") if isinstance(payload, dict) else None
-            raise ModelError(f"{path}: model version {found!r} is not {MODEL_VERSION!r}; retrain with `newsfuse train`")
-        if payload.get("features") != list(FEATURES):
-            raise ModelError(f"{path}: features {payload.get('features')!r} are not {list(FEATURES)!r}")
-        model = cls(PairSettings(**payload["settings"]))
-        model.mean_, model.scale_ = np.array(payload["mean"]), np.array(payload["scale"])
-        model.coef_, model.intercept_ = np.array(payload["coef"]), float(payload["intercept"])
-        return model
 
 
 @lru_cache(maxsize=1)

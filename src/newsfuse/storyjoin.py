@@ -6,15 +6,16 @@ import json
 import math
 import random
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import ModelError
+from .logistic import Logistic
 
 if TYPE_CHECKING:
     from .model import Article
@@ -58,37 +59,13 @@ def join_features(cosine: float, size: int, runner_up: float) -> list[float]:
     return [cosine, math.log(max(size, 1)), cosine - runner_up]
 
 
-class JoinModel:
-    """Logistic regression on the standardized JOIN_FEATURES; `fit` sets `mean_`, `scale_`,
-    `coef_` and `intercept_` (an L2 penalty, Newton's method: no dependency beyond numpy)."""
+class JoinModel(Logistic):
+    """Whether an article off any clock joins its best story: a `Logistic` over JOIN_FEATURES,
+    decided on the raw features in plain Python (the join asks it once an article)."""
 
-    def __init__(self, settings: JoinSettings | None = None) -> None:
-        self.settings = settings or JoinSettings()
+    VERSION, FEATURES, SETTINGS, PATH, WHAT = JOIN_VERSION, JOIN_FEATURES, JoinSettings, JOIN_PATH, "undated join"
 
-    def fit(self, X: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None) -> JoinModel:
-        """Fit on rows of JOIN_FEATURES and 0/1 labels (optional per-row weights); returns self."""
-        X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
-        if X.ndim != 2 or X.shape[1] != len(JOIN_FEATURES) or len(X) != len(y) or len(X) == 0:
-            raise ValueError(f"fit needs rows of {len(JOIN_FEATURES)} features and one label a row")
-        w = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=float)
-        self.mean_ = X.mean(axis=0)
-        self.scale_ = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
-        Z = np.hstack([np.ones((len(X), 1)), (X - self.mean_) / self.scale_])
-        beta, penalty = np.zeros(Z.shape[1]), np.full(Z.shape[1], self.settings.l2)
-        penalty[0] = 0.0  # the intercept is not shrunk
-        for _ in range(self.settings.max_iter):
-            p = 1 / (1 + np.exp(-Z @ beta))
-            step = np.linalg.solve(
-                (Z * (w * p * (1 - p))[:, None]).T @ Z + np.diag(penalty), Z.T @ (w * (p - y)) + penalty * beta
-            )
-            beta -= step
-            if np.abs(step).max() < 1e-8:
-                break
-        self.intercept_, self.coef_ = float(beta[0]), beta[1:]
-        self._unscaled()
-        return self
-
-    def _unscaled(self) -> None:
+    def _fitted(self) -> None:
         """The coefficients on raw features, so a decision is three products in plain Python."""
         self.raw_coef_ = (self.coef_ / self.scale_).tolist()
         self.raw_intercept_ = self.intercept_ - float(np.dot(self.coef_ / self.scale_, self.mean_))
@@ -105,42 +82,6 @@ class JoinModel:
     def joins(self, cosine: float, size: int, runner_up: float) -> bool:
         """Whether the article joins (probability at least the settings' threshold; no exp taken)."""
         return self._logit(join_features(cosine, size, runner_up)) >= self.logit_cut_
-
-    def save(self, path: str | Path, meta: Mapping[str, Any] | None = None) -> Path:
-        """Write the model file (JSON; parent folders made as needed) and return its path."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        payload = {
-            "version": JOIN_VERSION,
-            "features": list(JOIN_FEATURES),
-            "settings": asdict(self.settings),
-            "mean": self.mean_.tolist(),
-            "scale": self.scale_.tolist(),
-            "coef": self.coef_.tolist(),
-            "intercept": self.intercept_,
-            "meta": dict(meta or {}),
-        }
-        path.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
-        return path
-
-    @classmethod
-    def load(cls, path: str | Path = JOIN_PATH) -> JoinModel:
-        """Read a model file written by `save` (`newsfuse train` writes the shipped one)."""
-        path = Path(path)
-        try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise ModelError(f"{path}: cannot read the undated join model ({err}); run `newsfuse train`") from err
-        if not isinstance(payload, dict) or payload.get("version") != JOIN_VERSION:
-            found = payload.get("version") if isinstance(payload, dict) else None
-            raise ModelError(f"{path}: model version {found!r} is not {JOIN_VERSION!r}; retrain with `newsfuse train`")
-        if payload.get("features") != list(JOIN_FEATURES):
-            raise ModelError(f"{path}: features {payload.get('features')!r} are not {list(JOIN_FEATURES)!r}")
-        model = cls(JoinSettings(**payload["settings"]))
-        model.mean_, model.scale_ = np.array(payload["mean"]), np.array(payload["scale"])
-        model.coef_, model.intercept_ = np.array(payload["coef"]), float(payload["intercept"])
-        model._unscaled()
-        return model
 
 
 @lru_cache(maxsize=1)
