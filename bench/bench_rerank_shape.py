@@ -115,6 +115,8 @@ def cluster(item, budgets=(None,), shaped=False, pseudo=False):
             "r12": {cut: np.array([rouge12(t, ref) for t in texts]) for cut, ref in refs.items()},
             "n_articles": len(story.articles),
             "ref_words": len(reference.split()),
+            "budget": budget,
+            "story_words": words,
         }
         if pseudo:
             toks = [rouge_tokens(s.text) for s in sents]
@@ -305,6 +307,54 @@ def pseudo(sets) -> None:
     table(sets, rows, base)
 
 
+def _spearman(a, b) -> float:
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(a, b)[0]) if np.std(a) > 0 and np.std(b) > 0 else float("nan")
+
+
+def look(sets) -> None:
+    """Where full text differs: the shapes, the shipped pick against a random full-length candidate
+    and the oracle, the oracle's candidate against the pick (features in within-story standard
+    deviations, those with |t| > 2), the reference's length against the article count, and the
+    within-story Spearman correlation of the model and of single features with the label."""
+    shipped = Reranker.load()
+    share = CANDIDATE_FEATURES.index("share_of_budget")
+    for name, data in sets.items():
+        ratio = np.median([r["budget"] / r["story_words"] for r in data])
+        ref = np.median([r["ref_words"] / r["budget"] for r in data])
+        picks = [int(np.argmax(shipped.score(r["X"]))) for r in data]
+        best = [int(np.argmax(r["r12"][None].sum(axis=1))) for r in data]
+        long = [r["r12"][None][r["X"][:, share] >= min(0.95, r["X"][:, share].max())].mean(axis=0) for r in data]
+        print(
+            f"{name}: budget / story words {ratio:.2f}, reference / budget {ref:.2f}, pick's share median",
+            f"{np.median([r['X'][k, share] for r, k in zip(data, picks)]):.2f}; a full-length candidate",
+            np.mean(long, axis=0).round(2),
+            "pick",
+            picked(data, lambda r: shipped.score(r["X"])).mean(axis=0).round(2),
+            "oracle",
+            picked(data, lambda r: r["r12"][None].sum(axis=1)).mean(axis=0).round(2),
+        )
+        gap = np.array([(r["X"][b] - r["X"][k]) / (r["X"].std(axis=0) + 1e-9) for r, k, b in zip(data, picks, best)])
+        t = gap.mean(axis=0) / np.maximum(gap.std(axis=0) / np.sqrt(len(gap)), 1e-9)
+        print(
+            "  oracle - pick:",
+            ", ".join(
+                f"{f} {gap[:, j].mean():+.2f} (t {t[j]:+.1f})"
+                for j, f in enumerate(CANDIDATE_FEATURES)
+                if abs(t[j]) > 2
+            ),
+        )
+        print(
+            f"  reference words ~ article count: Spearman {_spearman([r['ref_words'] for r in data], [r['n_articles'] for r in data]):.2f}"
+        )
+        within = {"model": [_spearman(shipped.score(r["X"]), r["r12"][None].sum(axis=1)) for r in data]}
+        for f in ("bigram_cover", "top10_share", "unigram_cover", "centroid_cos", "share_of_budget"):
+            j = CANDIDATE_FEATURES.index(f)
+            within[f] = [_spearman(r["X"][:, j], r["r12"][None].sum(axis=1)) for r in data]
+        print("  within-story Spearman:", ", ".join(f"{k} {np.nanmean(v):.2f}" for k, v in within.items()), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--val", type=int, default=500)
@@ -316,6 +366,7 @@ def main() -> None:
             islice(load_clusters(VALIDATION, truncated=True), args.val), args.val, pseudo=True
         ),
     }
+    look(sets)
     pseudo(sets)
     skip = islice(load_clusters(TRAIN, truncated=True), RERANK_SKIP, RERANK_SKIP + args.train + args.train // 10 + 10)
     pairs = list(skip)
