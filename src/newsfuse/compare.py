@@ -138,13 +138,15 @@ def _facts(
             judged_texts[(claim, other)] = support(claim, other, numbers_required=False, windows=windows)
         return judged_texts[(claim, other)]
 
+    # the rows as lists once (a numpy slice and its list each row cost more than the row's loop)
+    indptr, indices, data = similarity.indptr.tolist(), similarity.indices.tolist(), similarity.data.tolist()
     for i in order:
         if not free[i] or cands[i].words < settings.fact_min_words:
             continue
-        start, end = similarity.indptr[i], similarity.indptr[i + 1]
+        start, end = indptr[i], indptr[i + 1]
         matches = _best_per_document(
-            similarity.indices[start:end].tolist(),
-            similarity.data[start:end].tolist(),
+            indices[start:end],
+            data[start:end],
             i,
             documents,
             leads,
@@ -260,9 +262,16 @@ def _story_quotes(story: PreparedStory, min_words: int) -> list[_Quote]:
     return found
 
 
-def _bigrams(text: str) -> set[tuple[str, str]]:
-    tokens = words(text)
+def _bigrams_of(tokens: list[str]) -> set[tuple[str, str]]:
     return set(zip(tokens, tokens[1:])) or {(t, "") for t in tokens}
+
+
+def _quote_sets(text: str) -> tuple[set[tuple[str, str]], set[str], int]:
+    """A quote's word bigrams, its words with contractions expanded, and its word count: the
+    text's words read once (and once more only when a contraction changed the text)."""
+    tokens = words(text)
+    expanded = _expand_contractions(text)
+    return _bigrams_of(tokens), set(tokens if expanded == text else words(expanded)), len(tokens)
 
 
 def _expand_contractions(text: str) -> str:
@@ -284,7 +293,7 @@ def _group_quotes(quotes: list[_Quote], settings: ComparisonSettings) -> list[li
     group holds quotes of two different people, except one long quotation that two outlets give
     to two different named people on their own attribution (an attribution disagreement)."""
     # per distinct text: a big story's copies quote word for word (the sets are shared, read only)
-    texts = {q.text: (_bigrams(q.text), set(words(_expand_contractions(q.text))), len(words(q.text))) for q in quotes}
+    texts = {text: _quote_sets(text) for text in {q.text: None for q in quotes}}
     grams = [texts[q.text][0] for q in quotes]
     unigrams = [texts[q.text][1] for q in quotes]
     sizes = [texts[q.text][2] for q in quotes]
