@@ -358,3 +358,25 @@ def test_the_per_sentence_shortcuts_read_what_every_token_read_gives(fulltext_de
         assert repr(claims._values(text)) == repr(tuple(every))  # repr: nan != nan
         assert claims._negated(text) == negated(text)
     assert [str(v) for _, v in claims._values(texts[-1])][:4] == ["nan", "inf", "nan", "inf"]  # float() reads them
+
+
+def test_support_with_the_views_content_words_gives_the_same_verdicts():
+    from newsfuse.claims import content_words
+    from newsfuse.textsim import words
+
+    texts = [
+        "The fire killed 14 people in Dayton on Monday, officials said.",
+        "The fire killed 11 people in Dayton on Monday, officials said.",
+        "The fire in Dayton killed people.",
+        "The US will not cooperate with Russia in Syria.",
+        "The US will cooperate with Russia in Syria.",
+    ]
+    given = {t: content_words(words(t)) for t in texts[:3]}  # the others read as usual
+    for a in texts:
+        for b in texts:
+            assert support(a, b, False, content=given) == support(a, b, False)
+    assert given[texts[2]] == {"dayton", "killed", "people"}  # ("fire" is a stop word)
+    # what it is given is what support reads: more words of the claim make the other a part of it
+    more = given[texts[0]] | {f"w{k}" for k in range(6)}
+    assert support(texts[0], texts[2], False) == "full"
+    assert support(texts[0], texts[2], False, content={texts[0]: more}) == "partial"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from difflib import SequenceMatcher
@@ -25,6 +25,7 @@ __all__ = [
     "Support",
     "support",
     "cover",
+    "content_words",
     "figures",
     "differences",
     "different_rows",
@@ -80,16 +81,23 @@ class Change:
 
 
 def support(
-    claim: str, other: str, numbers_required: bool = True, windows: dict[str, ValueWindows] | None = None
+    claim: str,
+    other: str,
+    numbers_required: bool = True,
+    windows: dict[str, ValueWindows] | None = None,
+    content: Mapping[str, frozenset[str]] | None = None,
 ) -> Support:
     """How `other` (a sentence about the same claim) supports `claim`: it contradicts it (a value
     differs, or one negates what the other says in the same words), states only part of it (its
     words are a small part of the claim's, or, with `numbers_required`, it leaves out a number the
     claim counts), or in full. `windows` (text -> `value_windows`, filled as asked) keeps a
-    story's windows for all its pairs: the shared memo evicts on a big story's sentences."""
+    story's windows for all its pairs: the shared memo evicts on a big story's sentences.
+    `content` (text -> `content_words` of its `textsim.words`, as a story's views hold them) spares
+    reading a sentence's words again; a text it lacks is read."""
     if claim == other:  # what the tests below give a sentence against itself (a big story's copies)
         return "full"
-    own, theirs = _content(claim), _content(other)
+    own = content[claim] if content is not None and claim in content else _content(claim)
+    theirs = content[other] if content is not None and other in content else _content(other)
     shared = len(own & theirs)
     cover = shared / len(own) if own else 1.0
     inside = shared / len(theirs) if theirs else 1.0
@@ -123,8 +131,12 @@ def _numbers(text: str) -> frozenset[str]:
 
 @lru_cache(maxsize=_TEXT_MEMO)
 def _content(text: str) -> frozenset[str]:
-    stop = stop_words()
-    return frozenset(map(sys.intern, words(text))) - stop
+    return content_words(map(sys.intern, words(text)))
+
+
+def content_words(tokens: Iterable[str]) -> frozenset[str]:
+    """The content words (stop words left out) of a sentence's `textsim.words`, as `support` reads them."""
+    return frozenset(tokens) - stop_words()
 
 
 def cover(claim: str, other: str) -> float:

@@ -18,6 +18,7 @@ from .claims import (
     Change,
     NameIndex,
     ValueWindows,
+    content_words,
     counted_in_parts,
     differences,
     different_rows,
@@ -132,21 +133,24 @@ def _facts(
     free = [True] * len(cands)
     facts = []
     judged_texts: dict[tuple[str, str], str] = {}  # a big story's copies repeat sentences word for word
+    # each sentence's content words from the story's views (its words are read once a story)
+    content = {}
+    for s, row in zip(cands, story.candidates.tolist()):
+        if s.text not in content:
+            content[s.text] = content_words(story.views.tokens[row])
 
     def judge(claim: str, other: str) -> str:
         if (claim, other) not in judged_texts:
-            judged_texts[(claim, other)] = support(claim, other, numbers_required=False, windows=windows)
+            judged_texts[(claim, other)] = support(claim, other, False, windows, content)
         return judged_texts[(claim, other)]
 
-    # the rows as lists once (a numpy slice and its list each row cost more than the row's loop)
-    indptr, indices, data = similarity.indptr.tolist(), similarity.indices.tolist(), similarity.data.tolist()
     for i in order:
         if not free[i] or cands[i].words < settings.fact_min_words:
             continue
-        start, end = indptr[i], indptr[i + 1]
+        start, end = similarity.indptr[i], similarity.indptr[i + 1]
         matches = _best_per_document(
-            indices[start:end],
-            data[start:end],
+            similarity.indices[start:end].tolist(),
+            similarity.data[start:end].tolist(),
             i,
             documents,
             leads,
