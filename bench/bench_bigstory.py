@@ -23,7 +23,8 @@ table); `--modes on` runs the comparison on only.
 `--stages N` instead times the stages of one N-article summary with the comparison (each side in
 its own worker): preparation's parts (cleaning, quotes, segmentation, the text views,
 syndication), selection with ordering (which attributes the chosen sentences), and the
-comparison's parts, each the CPU time of its calls (the functions wrapped in the worker).
+comparison's parts, each the CPU time of its calls (the functions wrapped in the worker); with
+`--rounds R`, each stage's median of R runs a side, the sides alternating.
 """
 
 from __future__ import annotations
@@ -131,13 +132,19 @@ def stage_worker(expect_src: Path, n: int, data: Path) -> None:
     json.dump(spent, sys.stdout)
 
 
-def stages(sides: list[tuple[str, Path]], n: int, data: Path) -> None:
-    found = {}
-    for name, src in sides:
-        env = dict(os.environ, PYTHONPATH=str(src), PYTHONHASHSEED="0")
-        command = [sys.executable, str(Path(__file__).resolve()), "--stage-worker", str(src), "--n", str(n)]
-        done = subprocess.run(command + ["--data", str(data)], env=env, capture_output=True, text=True, check=True)
-        found[name] = json.loads(done.stdout)
+def stages(sides: list[tuple[str, Path]], n: int, data: Path, rounds: int = 1) -> None:
+    """The stage table; with `rounds` > 1 each stage's median of that many runs, sides alternating."""
+    runs: dict[str, list[dict]] = {name: [] for name, _ in sides}
+    for _ in range(rounds):
+        for name, src in sides:
+            env = dict(os.environ, PYTHONPATH=str(src), PYTHONHASHSEED="0")
+            command = [sys.executable, str(Path(__file__).resolve()), "--stage-worker", str(src), "--n", str(n)]
+            done = subprocess.run(command + ["--data", str(data)], env=env, capture_output=True, text=True, check=True)
+            runs[name].append(json.loads(done.stdout))
+    keys = {key for found in runs.values() for run in found for key in run}
+    found = {name: {key: _median([run.get(key, 0.0) for run in runs[name]]) for key in keys} for name, _ in sides}
+    if rounds > 1:
+        print(f"(each stage's median of {rounds} runs a side, sides alternating)\n")
     print("| stage | " + " | ".join(f"{name} s" for name, _ in sides) + " |")
     print("|---|" + "---:|" * len(sides))
     for key in [f"{m}.{f}" for m, f in STAGES] + ["total"]:
@@ -244,7 +251,9 @@ def main() -> None:
         return
     if args.stages:
         with old_source(args.old) as old_src:
-            stages(([("old", old_src)] if old_src else []) + [("new", ROOT / "src")], args.stages, args.data)
+            stages(
+                ([("old", old_src)] if old_src else []) + [("new", ROOT / "src")], args.stages, args.data, args.rounds
+            )
         return
 
     sizes = [int(s) for s in args.sizes.split(",")]
