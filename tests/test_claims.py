@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 from newsfuse import summarize
 from newsfuse.claims import NameIndex, differences, support
 
@@ -325,3 +328,55 @@ def test_support_with_a_story_windows_dict_same_verdicts_and_keeps_them():
         assert differences(x, y, windows=kept) == differences(x, y)
     assert set(kept) == {a, b, c}
     assert support(a, b, windows=kept) == "contradicts"
+
+
+def test_the_per_sentence_shortcuts_read_what_every_token_read_gives(fulltext_dev):
+    """`_values` reads only the tokens that may be numbers, `_value_kinds` answers most lower-case
+    words at once, `_negated` scans for "n't" only when the text has it: each the same as the
+    whole reading (here written out) on fulltext-dev's sentences and on tokens made to trip them."""
+    from newsfuse import claims
+
+    with open(fulltext_dev, encoding="utf-8") as handle:
+        texts = [s for line in handle for d in json.loads(line)["documents"] for s in d.split(". ")]
+    texts += ["Nan met Inf, nAn and INFINITY on monday's call; two's 1,000 3.5 1.2.3 G20 COVID-19 don't."]
+
+    def kinds(token: str) -> frozenset[str]:
+        plain = claims._unpossessive(token)
+        found = {"number"} if claims._number(plain) is not None else set()
+        found |= {"date"} if plain.lower() in claims._WEEKDAYS else set()
+        return frozenset(found | ({"name"} if claims._is_name([plain]) else set()))
+
+    def negated(text: str) -> bool:
+        words = re.findall(r"[a-z']+", text.lower().replace("’", "'"))
+        return any(w in claims._NEGATION or w.endswith("n't") for w in words)
+
+    tokens = {t for text in texts for t in claims._tokens(text)}
+    assert {"Nan", "nAn", "INFINITY", "two's", "monday's"} <= tokens
+    assert all(claims._value_kinds(t) == kinds(t) for t in tokens)
+    for text in texts:
+        every = [(i, v) for i, v in enumerate(map(claims._number, claims._tokens(text))) if v is not None]
+        assert repr(claims._values(text)) == repr(tuple(every))  # repr: nan != nan
+        assert claims._negated(text) == negated(text)
+    assert [str(v) for _, v in claims._values(texts[-1])][:4] == ["nan", "inf", "nan", "inf"]  # float() reads them
+
+
+def test_support_with_the_views_content_words_gives_the_same_verdicts():
+    from newsfuse.claims import content_words
+    from newsfuse.textsim import words
+
+    texts = [
+        "The fire killed 14 people in Dayton on Monday, officials said.",
+        "The fire killed 11 people in Dayton on Monday, officials said.",
+        "The fire in Dayton killed people.",
+        "The US will not cooperate with Russia in Syria.",
+        "The US will cooperate with Russia in Syria.",
+    ]
+    given = {t: content_words(words(t)) for t in texts[:3]}  # the others read as usual
+    for a in texts:
+        for b in texts:
+            assert support(a, b, False, content=given) == support(a, b, False)
+    assert given[texts[2]] == {"dayton", "killed", "people"}  # ("fire" is a stop word)
+    # what it is given is what support reads: more words of the claim make the other a part of it
+    more = given[texts[0]] | {f"w{k}" for k in range(6)}
+    assert support(texts[0], texts[2], False) == "full"
+    assert support(texts[0], texts[2], False, content={texts[0]: more}) == "partial"

@@ -11,7 +11,14 @@ import pytest
 
 from newsfuse.model import Article, Story
 from newsfuse.prepare import prepare
-from newsfuse.syndicate import _LSH_BANDS_ROWS, _NUM_PERM, _band_pairs, eligible_sentences, minhash_signatures
+from newsfuse.syndicate import (
+    _LSH_BANDS_ROWS,
+    _NUM_PERM,
+    _band_pairs,
+    eligible_sentences,
+    is_quote_heavy,
+    minhash_signatures,
+)
 from newsfuse.textsim import shingles
 
 datasketch = pytest.importorskip("datasketch")
@@ -77,3 +84,57 @@ def test_real_sentences_give_datasketchs_candidates():
         tokens = story.views.tokens
         sets = [shingles(tokens[i]) for i in eligible_sentences(story.sentences)]
         assert _band_pairs(minhash_signatures(sets)) == _lsh_pairs(sets)
+
+
+def _copies_of_strings(sentences, tokens, eligible, copy_jaccard):
+    """find_copies as it was written on shingle strings: every eligible sentence hashed."""
+    sets = [shingles(tokens[i]) for i in eligible]
+    pairs = []
+    for x, y in sorted(_band_pairs(minhash_signatures(sets))):
+        i, j = eligible[x], eligible[y]
+        if sentences[i].document != sentences[j].document:
+            jaccard = len(sets[x] & sets[y]) / len(sets[x] | sets[y])
+            if jaccard >= copy_jaccard:
+                pairs.append((i, j, jaccard))
+    return pairs
+
+
+@pytest.mark.skipif(not FULLTEXT.exists(), reason="needs ../shared/data")
+@pytest.mark.parametrize("one_code", [True, False])
+def test_copies_on_shingle_ids_are_the_copies_on_strings(monkeypatch, one_code):
+    """The shingle ids, the sentences left out for having too few shingles in another article,
+    and both ways of coding a shingle give the pairs the string shingles give, at any threshold."""
+    from newsfuse import syndicate
+
+    if not one_code:
+        monkeypatch.setattr(syndicate, "_ONE_CODE", 0)
+    rng = random.Random(9)
+    with open(FULLTEXT, encoding="utf-8") as handle:
+        records = [json.loads(line) for line in handle][:8]
+    found = 0
+    for record in records:
+        texts = [d for d in record["documents"] if d.strip()]
+        edited = [" ".join(w if rng.random() > 0.05 else "edit" for w in t.split(" ")) for t in texts]
+        story = prepare(Story(articles=[Article(text=t) for t in texts + edited + ["A short one. Two words. One."]]))
+        tokens = [list(t) for t in story.views.tokens]
+        tokens[-1], tokens[-2] = ["two", "words"], ["one"]  # shingles of fewer than three words
+        eligible = [i for i, words in enumerate(tokens) if words]  # (two empty sets: no Jaccard)
+        for threshold in (0.7, 0.4, 0.0):
+            ours = syndicate.find_copies(story.sentences, tokens, eligible, threshold)
+            assert ours == _copies_of_strings(story.sentences, tokens, eligible, threshold)
+            found += len(ours)
+    assert found > 100
+
+
+def test_quote_heavy_counts_the_characters_between_marks():
+    def by_character(text: str) -> bool:
+        inside, quoted = False, 0
+        for char in text:
+            if char in '"“”«»„':
+                inside = not inside
+            elif inside:
+                quoted += 1
+        return quoted > 0.5 * len(text)
+
+    texts = ['"All of this is quoted," he said.', 'He said "yes".', "“Half” of «it» „is” here", 'Odd "open', ""]
+    assert [is_quote_heavy(t) for t in texts] == [by_character(t) for t in texts] == [True, False, False, False, False]

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from difflib import SequenceMatcher
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from .model import DisagreementKind
@@ -25,6 +25,7 @@ __all__ = [
     "Support",
     "support",
     "cover",
+    "content_words",
     "figures",
     "differences",
     "different_rows",
@@ -80,26 +81,36 @@ class Change:
 
 
 def support(
-    claim: str, other: str, numbers_required: bool = True, windows: dict[str, ValueWindows] | None = None
+    claim: str,
+    other: str,
+    numbers_required: bool = True,
+    windows: dict[str, ValueWindows] | None = None,
+    content: Mapping[str, frozenset[str]] | None = None,
 ) -> Support:
     """How `other` (a sentence about the same claim) supports `claim`: it contradicts it (a value
     differs, or one negates what the other says in the same words), states only part of it (its
     words are a small part of the claim's, or, with `numbers_required`, it leaves out a number the
     claim counts), or in full. `windows` (text -> `value_windows`, filled as asked) keeps a
-    story's windows for all its pairs: the shared memo evicts on a big story's sentences."""
+    story's windows for all its pairs: the shared memo evicts on a big story's sentences.
+    `content` (text -> `content_words` of its `textsim.words`, as a story's views hold them) spares
+    reading a sentence's words again; a text it lacks is read."""
     if claim == other:  # what the tests below give a sentence against itself (a big story's copies)
         return "full"
-    own, theirs = _content(claim), _content(other)
+    own = content[claim] if content is not None and claim in content else _content(claim)
+    theirs = content[other] if content is not None and other in content else _content(other)
     shared = len(own & theirs)
     cover = shared / len(own) if own else 1.0
     inside = shared / len(theirs) if theirs else 1.0
     negation = min(cover, inside) >= NEGATION_OVERLAP and _negated(claim) != _negated(other)
     if negation or _counts_differ(claim, other) or differences(claim, other, windows=windows):  # cheapest first
         return "contradicts"
-    counted = {str(v) for values in _counted(claim).values() for v in values}
-    stated = {str(v) for values in _counted(other).values() for v in values} | _numbers(other)
-    if (inside >= PART_INSIDE and cover < PART_COVER) or (numbers_required and not counted <= stated):
+    if inside >= PART_INSIDE and cover < PART_COVER:
         return "partial"
+    if numbers_required:  # the numbers' strings only when asked (the comparison's facts never ask)
+        counted = {str(v) for values in _counted(claim).values() for v in values}
+        stated = {str(v) for values in _counted(other).values() for v in values} | _numbers(other)
+        if not counted <= stated:
+            return "partial"
     return "full"
 
 
@@ -115,13 +126,17 @@ _TEXT_MEMO = 1 << 16
 
 @lru_cache(maxsize=_TEXT_MEMO)
 def _numbers(text: str) -> frozenset[str]:
-    return frozenset({str(v) for v in (_number(t) for t in _tokens(text)) if v is not None})
+    return frozenset({str(v) for _, v in _values(text)})
 
 
 @lru_cache(maxsize=_TEXT_MEMO)
 def _content(text: str) -> frozenset[str]:
-    stop = stop_words()
-    return frozenset(map(sys.intern, words(text))) - stop
+    return content_words(map(sys.intern, words(text)))
+
+
+def content_words(tokens: Iterable[str]) -> frozenset[str]:
+    """The content words (stop words left out) of a sentence's `textsim.words`, as `support` reads them."""
+    return frozenset(tokens) - stop_words()
 
 
 def cover(claim: str, other: str) -> float:
@@ -166,21 +181,23 @@ def _counts_differ(a: str, b: str) -> bool:
 @lru_cache(maxsize=_TEXT_MEMO)
 def _counted(text: str) -> dict[str, set[float]]:  # read-only: shared by every caller (memo)
     """Each number (not a year) with the word it counts: the next word, the second for "N percent"."""
-    tokens = [t.lower() for t in _tokens(text)]
+    tokens = _lowered(text)
     found: dict[str, set[float]] = {}
-    for i, token in enumerate(tokens[:-1]):
-        value = _number(token)
-        if value is None or _is_year(token):
-            continue
-        unit = tokens[i + 1]
-        found.setdefault(unit, set()).add(value)
+    for i, value in _values(text):
+        if i + 1 < len(tokens) and not _is_year(tokens[i]):
+            found.setdefault(tokens[i + 1], set()).add(value)
     return found
+
+
+_NEGATION_WORD = re.compile(r"[a-z']+")
 
 
 @lru_cache(maxsize=_TEXT_MEMO)
 def _negated(text: str) -> bool:
     lowered = text.lower().replace("’", "'")
-    return any(w in _NEGATION or w.endswith("n't") for w in re.findall(r"[a-z']+", lowered))
+    found = _NEGATION_WORD.findall(lowered)
+    # a word ending in "n't" needs "n't" in the text: most sentences skip the scan for one
+    return not _NEGATION.isdisjoint(found) or ("n't" in lowered and any(w.endswith("n't") for w in found))
 
 
 # ---- one value changed between two tellings --------------------------------------------------
@@ -189,6 +206,31 @@ def _negated(text: str) -> bool:
 @lru_cache(maxsize=_TEXT_MEMO)
 def _tokens(text: str) -> tuple[str, ...]:
     return tuple(map(sys.intern, _TOKEN.findall(text.replace("’", "'"))))
+
+
+@lru_cache(maxsize=_TEXT_MEMO)
+def _lowered(text: str) -> tuple[str, ...]:
+    """`_tokens` lower-cased, as the counts and the value windows read them."""
+    return tuple(map(sys.intern, map(str.lower, _tokens(text))))
+
+
+# The tokens `_number` reads as a number that do not open with a digit: the number words and
+# what float() reads in letters ("nan", "inf", "infinity", any case). A token opens with a
+# letter or a digit (`_TOKEN`), so any other token that opens with a letter is no number.
+_LETTER_NUMBERS = frozenset(_NUMBER_WORDS) | {"nan", "inf", "infinity"}
+
+
+@lru_cache(maxsize=_TEXT_MEMO)
+def _values(text: str) -> tuple[tuple[int, float], ...]:
+    """Each token `_number` reads as a number (years too): (its position, its value). Only the
+    tokens that may be one are read (most are words): the same as reading every token."""
+    out = []
+    for i, token in enumerate(_lowered(text)):
+        if token[:1].isdigit() or token in _LETTER_NUMBERS:
+            value = _number(token)
+            if value is not None:
+                out.append((i, value))
+    return tuple(out)
 
 
 def differences(
@@ -268,12 +310,10 @@ def value_windows(text: str) -> ValueWindows:
     tokens = _tokens(text)
     kinds = list(map(_value_kinds, tokens))
     out: ValueWindows = {}
-    if not any(kinds):
-        return out
-    lowered = tuple(t.lower() for t in tokens)
-    for i1, own in enumerate(kinds):
-        if not own:
-            continue  # a run of two is a value only as a name, and then both of its words are
+    lowered = _lowered(text)
+    # a run of two is a value only as a name, and then both of its words are: runs open at a kind
+    for i1 in [i for i, own in enumerate(kinds) if own]:
+        own = kinds[i1]
         before = lowered[i1 - 2 : i1] if i1 >= 2 else lowered[:i1]
         out.setdefault((before, lowered[i1 + 1 : i1 + 3]), []).append((own, lowered[i1 : i1 + 1]))
         if "name" in own and i1 + 1 < len(tokens) and "name" in kinds[i1 + 1]:
@@ -287,6 +327,7 @@ _value_windows = lru_cache(maxsize=_MEMO)(value_windows)
 
 
 _NAME_KIND = frozenset({"name"})
+_NO_KIND: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=4 * _MEMO)
@@ -294,6 +335,9 @@ def _value_kinds(token: str) -> frozenset[str]:
     """The kinds of value a token may be on one side of a change, as `_kind_of_change` reads a
     run of it alone (a number, a weekday, a name) or of it and another name word (a name)."""
     plain = _unpossessive(token)
+    low = plain.lower()
+    if plain[:1].islower() and low not in _LETTER_NUMBERS and low not in _WEEKDAYS:
+        return _NO_KIND  # most words: no name (not capitalized), no number, no weekday
     kinds = set()
     if _number(plain) is not None:
         kinds.add("number")
@@ -625,12 +669,24 @@ class NameIndex:
     _WORD = re.compile(r"[\w'’-]+")
 
     def __init__(self, texts: list[str]) -> None:
-        self._runs: dict[str, set[int]] = {}
-        runs = (part for text in texts for m in self._RUN.finditer(text) for part in _one_name_parts(m.group()))
-        for run, found in enumerate(runs):  # each run its own number: words of two runs never meet
-            for word in self._WORD.findall(found):
-                self._runs.setdefault(_fold(_unpossessive(word)), set()).add(run)
-        self._proper = {_fold(_unpossessive(m.group())) for text in texts for m in self._INSIDE.finditer(text)}
+        # read on first use: most pairs of a story have no changed name to look up (200 articles:
+        # the index was a third of the disagreements' time, and asked of no pair at all)
+        self._texts = list(texts)
+
+    @cached_property
+    def _runs(self) -> dict[str, set[int]]:
+        found: dict[str, set[int]] = {}
+        runs = (part for text in self._texts for m in self._RUN.finditer(text) for part in _one_name_parts(m.group()))
+        # each run its own number, so words of two runs never meet; a run the copies of a wire
+        # story repeat word for word is read once (one number for it asks the same questions)
+        for run, words_of_run in enumerate(dict.fromkeys(runs)):
+            for word in self._WORD.findall(words_of_run):
+                found.setdefault(_fold(_unpossessive(word)), set()).add(run)
+        return found
+
+    @cached_property
+    def _proper(self) -> set[str]:
+        return {_fold(_unpossessive(m.group())) for text in self._texts for m in self._INSIDE.finditer(text)}
 
     def together(self, a: list[str], b: list[str]) -> bool:
         """Some word of `a` and some word of `b` stand in one capitalized run of the story."""

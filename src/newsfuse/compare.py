@@ -18,6 +18,7 @@ from .claims import (
     Change,
     NameIndex,
     ValueWindows,
+    content_words,
     counted_in_parts,
     differences,
     different_rows,
@@ -132,10 +133,15 @@ def _facts(
     free = [True] * len(cands)
     facts = []
     judged_texts: dict[tuple[str, str], str] = {}  # a big story's copies repeat sentences word for word
+    # each sentence's content words from the story's views (its words are read once a story)
+    content = {}
+    for s, row in zip(cands, story.candidates.tolist()):
+        if s.text not in content:
+            content[s.text] = content_words(story.views.tokens[row])
 
     def judge(claim: str, other: str) -> str:
         if (claim, other) not in judged_texts:
-            judged_texts[(claim, other)] = support(claim, other, numbers_required=False, windows=windows)
+            judged_texts[(claim, other)] = support(claim, other, False, windows, content)
         return judged_texts[(claim, other)]
 
     for i in order:
@@ -260,9 +266,16 @@ def _story_quotes(story: PreparedStory, min_words: int) -> list[_Quote]:
     return found
 
 
-def _bigrams(text: str) -> set[tuple[str, str]]:
-    tokens = words(text)
+def _bigrams_of(tokens: list[str]) -> set[tuple[str, str]]:
     return set(zip(tokens, tokens[1:])) or {(t, "") for t in tokens}
+
+
+def _quote_sets(text: str) -> tuple[set[tuple[str, str]], set[str], int]:
+    """A quote's word bigrams, its words with contractions expanded, and its word count: the
+    text's words read once (and once more only when a contraction changed the text)."""
+    tokens = words(text)
+    expanded = _expand_contractions(text)
+    return _bigrams_of(tokens), set(tokens if expanded == text else words(expanded)), len(tokens)
 
 
 def _expand_contractions(text: str) -> str:
@@ -284,7 +297,7 @@ def _group_quotes(quotes: list[_Quote], settings: ComparisonSettings) -> list[li
     group holds quotes of two different people, except one long quotation that two outlets give
     to two different named people on their own attribution (an attribution disagreement)."""
     # per distinct text: a big story's copies quote word for word (the sets are shared, read only)
-    texts = {q.text: (_bigrams(q.text), set(words(_expand_contractions(q.text))), len(words(q.text))) for q in quotes}
+    texts = {text: _quote_sets(text) for text in {q.text: None for q in quotes}}
     grams = [texts[q.text][0] for q in quotes]
     unigrams = [texts[q.text][1] for q in quotes]
     sizes = [texts[q.text][2] for q in quotes]
