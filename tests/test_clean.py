@@ -75,3 +75,34 @@ def test_truncated_paragraph_without_final_period_is_still_prose():
         "of a wider plan to reassure allies who have asked for"
     )
     assert clean_text(text) == text
+
+
+# Pieces of line ends: sentence ends, closers, footnote marks, credits, odd spaces.
+_END_PIECES = [".", "!", "?", "…", '"', "'", "”", "’", ")", "]", "[", "12", "[3]", " ", "\t", "\n", "\xa0", "word", "A"]
+_CREDIT_PIECES = ["(AP Photo/Jo Lee)", "REUTERS/Stephen Lam", "(Getty Images)", "— Jo (@jo) May 1, 2016", ")", "/", " "]
+
+
+def test_sentence_end_read_from_the_end_equals_the_regex():
+    import random
+
+    from newsfuse.clean import _ENDS_SENTENCE_RE, _ends_sentence
+
+    rng = random.Random(7)
+    for _ in range(20000):
+        text = "".join(rng.choice(_END_PIECES) for _ in range(rng.randint(0, 7)))
+        assert _ends_sentence(text) == bool(_ENDS_SENTENCE_RE.search(text)), repr(text)
+    assert _ends_sentence("It fell. [12] ") and not _ends_sentence("It fell [12]")
+
+
+def test_credit_prefilter_passes_every_line_the_credit_regex_matches():
+    import random
+
+    from newsfuse.clean import _CREDIT_RE, _may_end_in_credit
+
+    rng = random.Random(8)
+    pieces = _CREDIT_PIECES + _END_PIECES
+    for _ in range(20000):
+        line = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))).strip()
+        if _CREDIT_RE.search(line):
+            assert _may_end_in_credit(line), repr(line)
+    assert not _may_end_in_credit("The harbor closed on Monday (after the storm) today.")
