@@ -184,3 +184,26 @@ def test_verbs_as_a_trie_are_the_verbs_alternation():
         "posted",
         "replied",
     ]
+
+
+def test_sentence_starts_of_a_paragraph_scanned_once_are_the_scans_to_each_position():
+    """`_SentenceStarts.at(lo, pos)` is `_sentence_start(text, lo, pos)` (a scan from the paragraph's
+    start, ending at `pos`) at every position, before the paragraph too: abbreviations, initials,
+    quotation marks and brackets before the capital, sentence ends right before `pos`."""
+    import random
+
+    from newsfuse.quotes import _sentence_start, _SentenceStarts
+
+    pieces = ["Mr. ", "U.S. ", "J. ", "said. ", "It rose! ", 'end." ', "ok? “", '. "(A', "… 9", ".  ", "x ", "B", "\n"]
+    rng = random.Random(3)
+    for _ in range(200):
+        paragraphs = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 9))) for _ in range(3)]
+        text = "\n\n".join(paragraphs)
+        blocks, at = [], 0
+        for paragraph in paragraphs:
+            blocks.append((at, at + len(paragraph)))
+            at += len(paragraph) + 2
+        starts = _SentenceStarts(text, blocks)
+        for lo, hi in blocks:
+            for pos in range(max(0, lo - 2), hi + 1):
+                assert starts.at(lo, pos) == _sentence_start(text, lo, pos), (text, lo, pos)

@@ -162,6 +162,7 @@ _ABBREV = frozenset(
     "mr mrs ms dr sen rep gov gen lt col st jr sr vs no u.s u.n d.c jan feb aug sept oct nov dec".split()
 )
 _SENT_END = re.compile(r"[.!?…][\"”’)]*\s+(?=[\"“‘(]*[A-Z0-9])")
+_LOOKAHEAD_OPENERS = '"“‘('  # what `_SENT_END`'s lookahead passes over before its letter or digit
 _NON_SPACE_RE = re.compile(r"\S+")
 _FEMALE = frozenset(
     "hillary chelsea michelle melania ivanka nancy elizabeth sarah kellyanne huma donna debbie hope "
@@ -195,12 +196,13 @@ def find_quotes(text: str, blocks: Sequence[tuple[int, int]]) -> list[Quote]:
     """Every direct quotation in the article's body `blocks` (paragraph spans of `text`)."""
     stretches = _stretches(text, blocks)
     inside = _Spans((s, e) for s, e, _ in stretches)
-    people = _people(text, blocks, inside)
+    starts = _SentenceStarts(text, blocks)
+    people = _people(text, blocks, inside, starts)
     quotes: list[Quote] = []
     last: _Said | None = None  # who spoke last: what an unattributed quote opening a paragraph continues
     for block_start, block_end in blocks:
         here = [s for s in stretches if block_start <= s[0] < block_end]
-        found = [(s, e, _attribute(text, block_start, s, e, opening, people)) for s, e, opening in here]
+        found = [(s, e, _attribute(text, block_start, s, e, opening, people, starts)) for s, e, opening in here]
         quotes += _resolve(text, found, last, people, opens=_opens_with_quote(text, block_start))
         last = _last_speaker(quotes, block_start, last, text, block_start, block_end, people, inside)
     return quotes
@@ -269,7 +271,7 @@ def _trim(text: str, start: int, end: int, opening: int) -> tuple[int, int, int]
 # People named in the article ---------------------------------------------------------------
 
 
-def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans) -> list[_Person]:
+def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans, starts: _SentenceStarts) -> list[_Person]:
     """Person mentions outside quotes, in text order, each with its full name and title."""
     runs: list[tuple[int, int, list[str], str | None, bool]] = []
     block_of: dict[int, int] = {}
@@ -289,7 +291,7 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans) -> lis
             continue
         name = _full_name(tokens, people, full)
         female = _gender(text, s, name, role)
-        sentence = _sentence_start(text, block_of[s], s)
+        sentence = starts.at(block_of[s], s)
         subject = not people or people[-1].start < sentence
         people.append(_Person(s, e, name, role or _known_role(name, people), female, subject))
     return people
@@ -391,7 +393,9 @@ def _inside(pos: int, spans: _Spans) -> bool:
 # Attribution ---------------------------------------------------------------------------------
 
 
-def _attribute(text: str, block_start: int, start: int, end: int, opening: int, people: list[_Person]) -> _Said | None:
+def _attribute(
+    text: str, block_start: int, start: int, end: int, opening: int, people: list[_Person], starts: _SentenceStarts
+) -> _Said | None:
     """Who the sentence says spoke the quote at text[start:end], if it says."""
     close = end
     while close < len(text) and text[close] not in _CLOSE + _BOTH and close - end < 3:
@@ -403,7 +407,7 @@ def _attribute(text: str, block_start: int, start: int, end: int, opening: int, 
         said = _after(text, close, after, people)
         if said:
             return said
-    sentence = _sentence_start(text, block_start, opening)
+    sentence = starts.at(block_start, opening)
     said = _before(text, sentence, text[sentence:opening], people)
     if said or ended:
         return said
@@ -514,6 +518,8 @@ def _who(text: str, start: int, end: int, people: list[_Person]) -> _Said | None
 
 
 def _sentence_start(text: str, lo: int, pos: int) -> int:
+    """Where the sentence holding `pos` starts in the paragraph from `lo` (what `_SentenceStarts`
+    answers from one scan of the paragraph; tests check the two equal)."""
     start = lo
     for m in _SENT_END.finditer(text, lo, pos):
         stem = _word_before(text, lo, m.start() + 1).lower().rstrip(".")
@@ -521,6 +527,37 @@ def _sentence_start(text: str, lo: int, pos: int) -> int:
             continue
         start = m.end()
     return start
+
+
+class _SentenceStarts:
+    """`_sentence_start(text, lo, pos)` for the article's blocks `lo`: each block's sentence ends
+    found once (a scan from the paragraph's start for each person and quote was quadratic in it).
+    A scan ending at `pos` finds the ends whose lookahead's letter or digit is before `pos`: those
+    are kept with that letter's offset, and a position's sentence opens at the last one before it."""
+
+    def __init__(self, text: str, blocks: Sequence[tuple[int, int]]) -> None:
+        self.text, self.ends = text, dict(blocks)
+        self.found: dict[int, tuple[list[int], list[int]]] = {}
+
+    def at(self, lo: int, pos: int) -> int:
+        if lo not in self.found:
+            self.found[lo] = self._scan(lo, self.ends[lo])
+        letters, starts = self.found[lo]
+        k = bisect.bisect_left(letters, pos)  # the ends whose letter is before pos
+        return starts[k - 1] if k else lo
+
+    def _scan(self, lo: int, hi: int) -> tuple[list[int], list[int]]:
+        text, letters, starts = self.text, [], []
+        for m in _SENT_END.finditer(text, lo, hi):
+            stem = _word_before(text, lo, m.start() + 1).lower().rstrip(".")
+            if stem in _ABBREV or len(stem) == 1:
+                continue
+            letter = m.end()
+            while text[letter] in _LOOKAHEAD_OPENERS:
+                letter += 1
+            letters.append(letter)
+            starts.append(m.end())
+        return letters, starts
 
 
 def _word_before(text: str, lo: int, end: int) -> str:
