@@ -129,6 +129,13 @@ _AFTER_APPOSITIVE = re.compile(rf"^[\s,—–-]*(?P<who>{_RUN.pattern}),\s[^\"�
 _AFTER_VERB_SUBJ = re.compile(rf"^[\s,—–-]*(?:{_ADV}\s+)?{_VERB}\s+(?P<who>[^,.;:!?\"“”()\n]{{1,80}})")
 _ACCORDING = re.compile(r"\baccording\s+to\s+(?P<who>[^,;:!?\"“”()\n]{1,80}?)(?=[,;:!?\"“”()\n]|\.(?:\s|$)|$)")
 _CITED = re.compile(rf"\bcit(?:ed|ing)\s+{_SUBJECT}\s+as\s+saying")
+# A word each of these patterns needs: where it is absent, the search (which tries every position
+# of the text, none of them opening with a literal the regex engine scans for) is skipped.
+_NEEDED = {_ACCORDING: "according", _CITED: "cit"}
+_RELATIVE = re.compile(r"(?:,\s*|\s)who\s*$")
+_PRONOUN_RE = re.compile(_PRONOUN)
+_PRONOUN_WORD = re.compile(rf"\b{_PRONOUN}\b")
+_SENTENCE_END_AFTER = re.compile(r"[.!?](?=\s|$)|[“\"]")
 
 
 def _trie(words: Iterable[str]) -> str:
@@ -413,7 +420,7 @@ def _attribute(
         return said
     tail = after[: _sentence_end(after)]
     for pattern in (_ACCORDING, _CITED):
-        m = pattern.search(tail)
+        m = pattern.search(tail) if _NEEDED[pattern] in tail else None
         if m:
             return _who_match(text, close, m, people)
     return None
@@ -421,7 +428,7 @@ def _attribute(
 
 def _after(text: str, close: int, after: str, people: list[_Person]) -> _Said | None:
     """'," Carter said' / '," said Carter, the ...' / '," the official told reporters'."""
-    cited = _CITED.search(after[: _sentence_end(after)])
+    cited = _CITED.search(after, 0, _sentence_end(after)) if "cit" in after else None
     if cited:
         return _who_match(text, close, cited, people)
     for pattern in (_AFTER_SUBJ_VERB, _AFTER_APPOSITIVE, _AFTER_PHRASE_VERB):
@@ -438,7 +445,7 @@ def _before(text: str, offset: int, before: str, people: list[_Person]) -> _Said
     """The speaker named before the quote in its sentence: 'according to X', the subject of
     the last speech verb ('X described ... as', 'X, the head of ..., stated'), else the subject."""
     for pattern in (_ACCORDING, _CITED):
-        cited = list(pattern.finditer(before))
+        cited = list(pattern.finditer(before)) if _NEEDED[pattern] in before else []
         if cited:
             return _who_match(text, offset, cited[-1], people)
     for verb in reversed(list(_VERB_RE.finditer(before))):
@@ -456,11 +463,12 @@ def _before(text: str, offset: int, before: str, people: list[_Person]) -> _Said
 
 def _subject_of(text: str, offset: int, left: str, people: list[_Person]) -> _Said | None:
     left = _ADV_TAIL.sub("", left).rstrip(" ,")
-    appositive = _APPOSITIVE.search(left + ", ")
+    # the appositive's comma is one of left's own (the one appended ends it)
+    appositive = _APPOSITIVE.search(left + ", ") if "," in left else None
     said = _who_match(text, offset, appositive, people) if appositive else None
     if said and (said.name or said.pronoun):
         return said
-    relative = re.search(r"(?:,\s*|\s)who\s*$", left)
+    relative = _RELATIVE.search(left) if "who" in left else None
     if relative:  # "Loretta Lynch, who told Congress": the person before "who"
         return _last_mention(text, offset, left[: relative.start()], people, pronouns=False)
     subject = _TAIL_SUBJECT.search(left)
@@ -470,7 +478,7 @@ def _subject_of(text: str, offset: int, left: str, people: list[_Person]) -> _Sa
 def _last_mention(text: str, offset: int, left: str, people: list[_Person], pronouns: bool = True) -> _Said | None:
     end = offset + len(left)
     person = next((p for p in reversed(people) if offset <= p.start and p.end <= end), None)
-    pronoun = list(re.finditer(rf"\b{_PRONOUN}\b", left)) if pronouns else []
+    pronoun = list(_PRONOUN_WORD.finditer(left)) if pronouns else []
     if pronoun and (person is None or offset + pronoun[-1].start() > person.start):
         return _Said(offset + pronoun[-1].start(), offset + pronoun[-1].end(), None, None, True)
     return _Said(person.start, person.end, person.name, person.role, False) if person else None
@@ -480,7 +488,7 @@ def _sentence_subject(text: str, offset: int, left: str, people: list[_Person]) 
     """The first person (or he/she) the sentence names before the quote."""
     end = offset + len(left)
     person = next((p for p in people if offset <= p.start and p.end <= end), None)
-    pronoun = re.search(rf"\b{_PRONOUN}\b", left)
+    pronoun = _PRONOUN_WORD.search(left)
     if pronoun and (person is None or offset + pronoun.start() < person.start):
         return _Said(offset + pronoun.start(), offset + pronoun.end(), None, None, True)
     return _Said(person.start, person.end, person.name, person.role, False) if person else None
@@ -496,12 +504,12 @@ def _who_match(text: str, offset: int, m: re.Match[str], people: list[_Person]) 
 def _who(text: str, start: int, end: int, people: list[_Person]) -> _Said | None:
     """The speaker a subject phrase names: a person, a pronoun to resolve, or a role/organisation."""
     phrase = text[start:end]
-    if re.fullmatch(_PRONOUN, phrase):
+    if _PRONOUN_RE.fullmatch(phrase):
         return _Said(start, end, None, None, True)
     person = next((p for p in people if start <= p.start < end or p.start <= start < p.end), None)
     if person:
         return _Said(person.start, person.end, person.name, person.role, False)
-    pronoun = re.search(rf"\b{_PRONOUN}\b", phrase)
+    pronoun = _PRONOUN_WORD.search(phrase)
     if pronoun:
         return _Said(start + pronoun.start(), start + pronoun.end(), None, None, True)
     words = phrase.split()
@@ -572,7 +580,7 @@ def _word_before(text: str, lo: int, end: int) -> str:
 
 
 def _sentence_end(after: str) -> int:
-    m = re.search(r"[.!?](?=\s|$)|[“\"]", after)
+    m = _SENTENCE_END_AFTER.search(after)
     return m.start() if m else len(after)
 
 
