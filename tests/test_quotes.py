@@ -207,3 +207,46 @@ def test_sentence_starts_of_a_paragraph_scanned_once_are_the_scans_to_each_posit
         for lo, hi in blocks:
             for pos in range(max(0, lo - 2), hi + 1):
                 assert starts.at(lo, pos) == _sentence_start(text, lo, pos), (text, lo, pos)
+
+
+def test_runs_by_the_capital_pattern_are_the_run_regex():
+    """`_runs` (a capital-opening pattern where no prefix can open a run) finds what `_RUN.finditer`
+    finds: names with Mc, O', particles, hyphens, prefixes ("al-", "bin-") in and out of words."""
+    import random
+
+    from newsfuse.quotes import _RUN, _runs
+
+    pieces = [
+        "McCain",
+        "O'Neil",
+        "O’Brien",
+        "Mac",
+        "al-Assad",
+        "bin-Laden",
+        "ibn-X",
+        "el-Sisi",
+        "as-Y",
+        "ad-Z",
+        "postal-Smith",
+        "bal-Tim",
+        "al-",
+        "de",
+        "van",
+        "la",
+        "-",
+        " ",
+        "\t",
+        "\n",
+        "Smith",
+        "the",
+        "a",
+        "U.S.",
+        "e",
+    ]
+    rng = random.Random(5)
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(1, 10)))
+        start = rng.randint(0, len(text))
+        end = rng.randint(start, len(text))
+        expected = [(m.start(), m.end()) for m in _RUN.finditer(text, start, end)]
+        assert [(m.start(), m.end()) for m in _runs(text, start, end)] == expected, (text, start, end)
