@@ -77,3 +77,26 @@ def test_real_sentences_give_datasketchs_candidates():
         tokens = story.views.tokens
         sets = [shingles(tokens[i]) for i in eligible_sentences(story.sentences)]
         assert _band_pairs(minhash_signatures(sets)) == _lsh_pairs(sets)
+
+
+def test_quote_heavy_by_pieces_between_marks_is_the_character_scan():
+    """The quoted share read from the pieces between quotation marks is the share a scan that
+    toggles at each mark counts (unbalanced marks, marks of every kind, none)."""
+    from newsfuse.syndicate import is_quote_heavy
+    from newsfuse.textsim import QUOTE_CHARS
+
+    def scanned(text: str, share: float) -> bool:
+        inside, quoted = False, 0
+        for char in text:
+            if char in QUOTE_CHARS:
+                inside = not inside
+            elif inside:
+                quoted += 1
+        return quoted > share * len(text)
+
+    rng = random.Random(6)
+    pieces = [*QUOTE_CHARS, "a", "said ", "  ", "word", "'"]
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        share = rng.choice([0.0, 0.3, 0.5, 0.9])
+        assert is_quote_heavy(text, share) == scanned(text, share), (text, share)

@@ -130,3 +130,17 @@ def test_neighbours_of_copies_are_the_blocked_product_bit_for_bit(fulltext_dev):
         assert plain.nnz > len(texts)
         for part in ("indptr", "indices", "data"):
             assert np.array_equal(getattr(ours, part), getattr(plain, part))
+
+
+def test_shingles_are_each_run_of_k_words_joined():
+    import random
+
+    from newsfuse.textsim import shingles
+
+    rng = random.Random(2)
+    for _ in range(2000):
+        tokens = [rng.choice(["a", "b", "c", "us", "n't"]) for _ in range(rng.randint(0, 9))]
+        k = rng.randint(1, 4)
+        expected = {" ".join(tokens[i : i + k]) for i in range(len(tokens) - k + 1)} if len(tokens) >= k else None
+        assert shingles(tokens, k) == (expected if expected is not None else ({" ".join(tokens)} if tokens else set()))
+        assert shingles(tuple(tokens), k) == shingles(tokens, k)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ _LSH_BANDS_ROWS = (8, 8)
 # Shingle hashes permuted at a time (each a row of _NUM_PERM uint32): bounds memory in big stories.
 _CHUNK = 32768
 _PERMUTATIONS: tuple[np.ndarray, np.ndarray] | None = None
+_QUOTE_MARK_RE = re.compile(f"[{re.escape(QUOTE_CHARS)}]")
 
 
 # MinHash and its LSH bands are datasketch's (2.0, scheme "affine32", seed 1), computed here in one
@@ -83,8 +85,9 @@ def minhash_signatures(sets: Sequence[set[str]]) -> np.ndarray:
     owners = np.repeat(np.arange(len(sets)), [len(s) for s in sets])
     distinct: dict[str, int] = {}  # wire copies repeat their shingles: each distinct one hashed once
     ids = np.fromiter((distinct.setdefault(t, len(distinct)) for s in sets for t in s), dtype=np.int64)
-    digests = b"".join(hashlib.sha1(t.encode()).digest()[:4] for t in distinct)
-    hashes = _fmix32(np.frombuffer(digests, dtype="<u4").astype(np.uint32))[ids]
+    sha1 = hashlib.sha1  # each digest whole, its first 4 bytes read by numpy (not a slice each)
+    digests = b"".join([sha1(t.encode()).digest() for t in distinct])
+    hashes = _fmix32(np.frombuffer(digests, dtype="<u4")[::5].astype(np.uint32))[ids]
     for start in range(0, len(hashes), _CHUNK):
         permuted, chunk = hashes[start : start + _CHUNK, None] * a + b, owners[start : start + _CHUNK]
         firsts = np.flatnonzero(np.r_[True, chunk[1:] != chunk[:-1]])
@@ -121,14 +124,10 @@ def _band_pairs(signatures: np.ndarray) -> set[tuple[int, int]]:
 
 def is_quote_heavy(text: str, max_share: float = DEFAULT.max_quoted_share) -> bool:
     """True when more than `max_share` of the sentence's characters sit inside quotation marks."""
-    inside, quoted = False, 0
-    if not any(mark in text for mark in QUOTE_CHARS):  # most sentences: nothing quoted, no scan
-        return quoted > max_share * len(text)
-    for char in text:
-        if char in QUOTE_CHARS:
-            inside = not inside
-        elif inside:
-            quoted += 1
+    quoted = 0
+    if any(mark in text for mark in QUOTE_CHARS):  # most sentences: nothing quoted, no split
+        # each mark opens or closes: the pieces between marks are outside, inside, outside, ...
+        quoted = sum(map(len, _QUOTE_MARK_RE.split(text)[1::2]))
     return quoted > max_share * len(text)
 
 

@@ -91,7 +91,7 @@ def shingles(text: str | Sequence[str], k: int = 3) -> set[str]:
     tokens = words(text) if isinstance(text, str) else text
     if len(tokens) < k:
         return {" ".join(tokens)} if tokens else set()
-    return {" ".join(tokens[i : i + k]) for i in range(len(tokens) - k + 1)}
+    return set(map(" ".join, zip(*(tokens[i:] for i in range(k)))))  # each run of k words, joined in C
 
 
 class TextViews:
