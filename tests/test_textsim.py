@@ -144,3 +144,16 @@ def test_shingles_are_each_run_of_k_words_joined():
         expected = {" ".join(tokens[i : i + k]) for i in range(len(tokens) - k + 1)} if len(tokens) >= k else None
         assert shingles(tokens, k) == (expected if expected is not None else ({" ".join(tokens)} if tokens else set()))
         assert shingles(tuple(tokens), k) == shingles(tokens, k)
+
+
+def test_quote_marks_count_every_kind_of_double_mark():
+    import random
+
+    from newsfuse.textsim import QUOTE_CHARS, quote_marks
+
+    rng = random.Random(9)
+    pieces = [*QUOTE_CHARS, "`", "'", "a", " ", "é"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        expected = sum(text.count(mark) for mark in (*QUOTE_CHARS, "``", "''"))
+        assert quote_marks(text) == expected, text
