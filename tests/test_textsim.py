@@ -157,3 +157,17 @@ def test_quote_marks_count_every_kind_of_double_mark():
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
         expected = sum(text.count(mark) for mark in (*QUOTE_CHARS, "``", "''"))
         assert quote_marks(text) == expected, text
+
+
+def test_words_are_the_word_regex_on_normalized_text():
+    """`words` (a plain `\\w` pattern where the text has no "_") finds what `_WORD_RE` finds on
+    normalized text: apostrophes of both kinds, underscores, accents, digits, other scripts."""
+    import random
+
+    from newsfuse.textsim import _WORD_RE, normalize, words
+
+    rng = random.Random(11)
+    pieces = ["don", "'", "’", "‘", "t", "_", "x_y", "café", "Ünïcode", "日本", "42", " ", "-", "U.S.", "ﬁ", "²", "."]
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        assert words(text) == _WORD_RE.findall(normalize(text)), text
