@@ -106,3 +106,28 @@ def test_credit_prefilter_passes_every_line_the_credit_regex_matches():
         if _CREDIT_RE.search(line):
             assert _may_end_in_credit(line), repr(line)
     assert not _may_end_in_credit("The harbor closed on Monday (after the storm) today.")
+
+
+def test_stripped_lines_are_each_line_stripped():
+    import random
+    import re
+
+    from newsfuse.clean import _STRIPPED_LINE_RE
+
+    def stripped(text: str) -> list[tuple[int, int]]:
+        out = []
+        for m in re.finditer(r"[^\n]+", text):
+            start, end = m.span()
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if start < end:
+                out.append((start, end))
+        return out
+
+    rng = random.Random(10)
+    pieces = ["a", "word", " ", "\t", "\n", "\r", "\xa0", "\u2028", "\x1c", "\x0b", "\n\n", "é"]
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        assert [m.span(1) for m in _STRIPPED_LINE_RE.finditer(text)] == stripped(text), repr(text)

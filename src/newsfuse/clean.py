@@ -46,7 +46,9 @@ _CLOSING = "\"'”’)]"
 _QUOTE_END = ('"', "”", "’")
 _STOPS = (".", "!", "?", "…")
 _DIGITS_RE = re.compile(r"\d+")
-_LINE_RE = re.compile(r"[^\n]+")
+# A line's text without the space around it (group 1), lines of space alone left out: what
+# stripping each `[^\n]+` gives (`\s` and `str.isspace` are one set).
+_STRIPPED_LINE_RE = re.compile(r"[^\S\n]*(\S(?:[^\n]*\S)?)")
 # A sentence end inside: followed by a space, or glued to the next sentence ("April.Previously").
 _INNER_SENTENCE_END_RE = re.compile(r"[a-z]{2}[.!?][\"'”’)]*\s+[\"“'‘(]*[A-Z]|[a-z]{2}\.[A-Z][a-z]{2}")
 # Captions and headlines in the seeds and dev pages run to 35 words; prose paragraphs run longer.
@@ -72,8 +74,10 @@ def _ends_sentence(text: str) -> bool:
     tail = text.rstrip()
     if tail[-1:] in _QUOTE_END or tail.rstrip(_CLOSING)[-1:] in _STOPS:
         return True
+    if not tail.endswith("]"):
+        return False
     opening = tail.rfind("[")  # a footnote mark's digits hold no "[": it opens at the last one
-    if not tail.endswith("]") or opening < 0 or not _DIGITS_RE.fullmatch(tail, opening + 1, len(tail) - 1):
+    if opening < 0 or not _DIGITS_RE.fullmatch(tail, opening + 1, len(tail) - 1):
         return False
     return tail[:opening].rstrip().rstrip(_CLOSING)[-1:] in _STOPS[:3]
 
@@ -84,8 +88,7 @@ def clean(text: str) -> list[Block]:
     A paragraph ends at a line that ends a sentence; a line without final punctuation whose
     next line starts in lower case is a hard-wrapped line and joins the next one.
     """
-    lines = [(m.start(), m.end()) for m in _LINE_RE.finditer(text) if m.group().strip()]
-    lines = [_strip(text, s, e) for s, e in lines]
+    lines = [m.span(1) for m in _STRIPPED_LINE_RE.finditer(text)]
     blocks: list[Block] = []
     seen: set[str] = set()
     i = 0
@@ -99,14 +102,6 @@ def clean(text: str) -> list[Block]:
         seen.add(key)
         i = j + 1
     return blocks
-
-
-def _strip(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def _paragraph_end(text: str, lines: list[tuple[int, int]], i: int) -> int:
