@@ -121,3 +121,31 @@ def test_band_pairs_are_the_pairs_equal_in_a_band():
             )
         }
         assert _band_pairs(signatures) == expected
+
+
+@pytest.mark.skipif(not FULLTEXT.exists(), reason="needs ../shared/data")
+def test_sentences_sharing_no_shingle_with_another_article_are_not_hashed_and_pairs_stay(monkeypatch):
+    """Hashing only the sentences that share a shingle with another article's gives the copies
+    every sentence hashed gives (real articles, exact and edited copies of them)."""
+    import newsfuse.syndicate as syndicate_module
+    from newsfuse.syndicate import _shared_with_another_article, find_copies
+
+    assert _shared_with_another_article([{"a b c"}, {"a b c", "x"}, {"y"}], [0, 1, 2, 2], [0, 1, 1, 0]) == [
+        True,
+        True,
+        True,
+    ]
+    assert _shared_with_another_article([{"a b c"}, {"y"}], [0, 0, 1], [0, 0, 1]) == [False, False]
+    with open(FULLTEXT, encoding="utf-8") as handle:
+        records = [json.loads(line) for line in handle][:8]
+    rng = random.Random(4)
+    for record in records:
+        texts = [d for d in record["documents"] if d.strip()]
+        edited = [" ".join(w if rng.random() > 0.05 else "changed" for w in t.split(" ")) for t in texts]
+        story = prepare(Story(articles=[Article(text=t) for t in texts + edited]))
+        eligible = eligible_sentences(story.sentences)
+        found = find_copies(story.sentences, story.views.tokens, eligible)
+        with monkeypatch.context() as patched:
+            patched.setattr(syndicate_module, "_shared_with_another_article", lambda u, w, d: [True] * len(u))
+            assert find_copies(story.sentences, story.views.tokens, eligible) == found
+        assert found

@@ -161,8 +161,18 @@ def find_copies(
     which = [distinct.setdefault(tuple(tokens[i]), len(distinct)) for i in eligible]
     unique = [shingles(words) for words in distinct]
     sets = [unique[u] for u in which]
+    picked = list(range(len(which)))
+    if copy_jaccard > 0:  # a pair that reaches it shares a shingle: only such sentences are hashed
+        shared = _shared_with_another_article(unique, which, [sentences[i].document for i in eligible])
+        picked = [x for x in picked if shared[which[x]]]
+    hashed = sorted({which[x] for x in picked})  # a sentence's signature is its shingles' alone
+    row = {u: r for r, u in enumerate(hashed)}
+    signatures = minhash_signatures([unique[u] for u in hashed])[
+        np.array([row[which[x]] for x in picked], dtype=np.intp)
+    ]
     pairs = []
-    for x, y in sorted(_band_pairs(minhash_signatures(unique)[which])):
+    for a, b in sorted(_band_pairs(signatures)):
+        x, y = picked[a], picked[b]
         i, j = eligible[x], eligible[y]
         if i > j:
             i, j, x, y = j, i, y, x
@@ -171,6 +181,22 @@ def find_copies(
             if jaccard >= copy_jaccard:
                 pairs.append((i, j, jaccard))
     return pairs
+
+
+def _shared_with_another_article(unique: list[set[str]], which: list[int], documents: list[int]) -> list[bool]:
+    """Per distinct sentence (`unique`; sentence x is `unique[which[x]]`, of article `documents[x]`):
+    whether it shares a shingle with a sentence of another article (one that shares none has no
+    copy; in fulltext-dev 60% of the distinct sentences share none, and 55% of the shingles).
+    By set operations per article (in C), not a loop over the shingles."""
+    per_article: dict[int, set[str]] = defaultdict(set)
+    for u, document in zip(which, documents):
+        per_article[document].update(unique[u])
+    seen: set[str] = set()
+    shared: set[str] = set()  # in two articles or more
+    for held in per_article.values():
+        shared |= held & seen
+        seen |= held
+    return [not shared.isdisjoint(shingle_set) for shingle_set in unique]
 
 
 def syndicate(
