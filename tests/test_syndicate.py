@@ -124,18 +124,16 @@ def test_band_pairs_are_the_pairs_equal_in_a_band():
 
 
 @pytest.mark.skipif(not FULLTEXT.exists(), reason="needs ../shared/data")
-def test_sentences_sharing_no_shingle_with_another_article_are_not_hashed_and_pairs_stay(monkeypatch):
-    """Hashing only the sentences that share a shingle with another article's gives the copies
-    every sentence hashed gives (real articles, exact and edited copies of them)."""
+def test_only_sentences_that_can_be_copies_are_hashed_and_the_copies_stay(monkeypatch):
+    """Hashing only the sentences with enough of their shingles in another article gives the
+    copies every sentence hashed gives (real articles, exact and edited copies of them)."""
     import newsfuse.syndicate as syndicate_module
-    from newsfuse.syndicate import _shared_with_another_article, find_copies
+    from newsfuse.syndicate import _may_be_copies, find_copies
 
-    assert _shared_with_another_article([{"a b c"}, {"a b c", "x"}, {"y"}], [0, 1, 2, 2], [0, 1, 1, 0]) == [
-        True,
-        True,
-        True,
-    ]
-    assert _shared_with_another_article([{"a b c"}, {"y"}], [0, 0, 1], [0, 0, 1]) == [False, False]
+    # shared with another article: all of "a b c", half of {"a b c", "x"}; "y" in two articles
+    assert _may_be_copies([{"a b c"}, {"a b c", "x"}, {"y"}], [0, 1, 2, 2], [0, 1, 1, 0], 0.5) == [True, True, True]
+    assert _may_be_copies([{"a b c"}, {"a b c", "x"}, {"y"}], [0, 1, 2, 2], [0, 1, 1, 0], 0.7) == [True, False, True]
+    assert _may_be_copies([{"a b c"}, {"y"}, set()], [0, 0, 1, 2], [0, 0, 1, 1], 0.7) == [False, False, False]
     with open(FULLTEXT, encoding="utf-8") as handle:
         records = [json.loads(line) for line in handle][:8]
     rng = random.Random(4)
@@ -146,6 +144,6 @@ def test_sentences_sharing_no_shingle_with_another_article_are_not_hashed_and_pa
         eligible = eligible_sentences(story.sentences)
         found = find_copies(story.sentences, story.views.tokens, eligible)
         with monkeypatch.context() as patched:
-            patched.setattr(syndicate_module, "_shared_with_another_article", lambda u, w, d: [True] * len(u))
+            patched.setattr(syndicate_module, "_may_be_copies", lambda u, w, d, j: [True] * len(u))
             assert find_copies(story.sentences, story.views.tokens, eligible) == found
         assert found
