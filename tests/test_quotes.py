@@ -250,3 +250,24 @@ def test_runs_by_the_capital_pattern_are_the_run_regex():
         end = rng.randint(start, len(text))
         expected = [(m.start(), m.end()) for m in _RUN.finditer(text, start, end)]
         assert [(m.start(), m.end()) for m in _runs(text, start, end)] == expected, (text, start, end)
+
+
+def _paragraph_blocks(text: str) -> list[tuple[int, int]]:
+    blocks, at = [], 0
+    for paragraph in text.split("\n\n"):
+        blocks.append((at, at + len(paragraph)))
+        at += len(paragraph) + 2
+    return blocks
+
+
+def test_a_surname_names_the_latest_person_of_that_name_with_their_title():
+    """A surname alone is the latest earlier person with that surname (not the first), and a
+    person named again without a title keeps the title given before."""
+    text = (
+        "Defense Secretary Ash Carter met the envoys on Monday.\n\n"
+        "Former President Jimmy Carter spoke on Tuesday in Atlanta.\n\n"
+        'Carter said "the talks will go on next week in Geneva with both sides."\n\n'
+        'Ash Carter told reporters: "We will stay the course in the region for as long as it takes."'
+    )
+    speakers = [(q.speaker, q.role) for q in find_quotes(text, _paragraph_blocks(text))]
+    assert speakers == [("Jimmy Carter", "Former President"), ("Ash Carter", "Defense Secretary")]

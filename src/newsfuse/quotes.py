@@ -298,15 +298,27 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans, starts
                 block_of[parsed[0]] = start
     full = [r for r in runs if len(r[2]) >= 2 or r[4]]
     surnames = {r[2][-1].lower() for r in full}
+    # `_full_name` and `_known_role` kept as lookups as the people are found (each was a walk back
+    # over every earlier person): a surname's latest full name, its first in the article, a
+    # name's latest role
+    latest: dict[str, str] = {}
+    first: dict[str, str] = {}
+    for r in full:
+        if len(r[2]) >= 2:
+            first.setdefault(r[2][-1], " ".join(r[2]))
+    roles: dict[str, str] = {}
     people: list[_Person] = []
     for s, e, tokens, role, titled in runs:
         if len(tokens) == 1 and not titled and tokens[0].lower() not in surnames:
             continue
-        name = _full_name(tokens, people, full)
+        name = " ".join(tokens) if len(tokens) >= 2 else latest.get(tokens[0]) or first.get(tokens[0], tokens[0])
         female = _gender(text, s, name, role)
         sentence = starts.at(block_of[s], s)
         subject = not people or people[-1].start < sentence
-        people.append(_Person(s, e, name, role or _known_role(name, people), female, subject))
+        people.append(_Person(s, e, name, role or roles.get(name), female, subject))
+        latest[name.split()[-1]] = name
+        if people[-1].role:
+            roles[name] = people[-1].role
     return people
 
 
@@ -360,24 +372,6 @@ def _parse_run_text(run: str) -> tuple[int, int, tuple[str, ...], str | None, bo
     titled = any(t.lower().rstrip(".") in ("mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov") for t in title)
     role = " ".join(t for t in title if t.lower() not in ("the", "of") or t != title[0]) or None
     return words[0][0], last_e, tuple(tokens), role, titled or bool(role and len(tokens) == 1 and role[:1].isupper())
-
-
-def _full_name(tokens: list[str], earlier: list[_Person], full: list[tuple]) -> str:
-    """The fullest form of this name in the article: the latest earlier mention, else any."""
-    if len(tokens) >= 2:
-        return " ".join(tokens)
-    surname = tokens[0]
-    for p in reversed(earlier):
-        if p.name.split()[-1] == surname:
-            return p.name
-    for r in full:
-        if r[2][-1] == surname and len(r[2]) >= 2:
-            return " ".join(r[2])
-    return surname
-
-
-def _known_role(name: str, people: list[_Person]) -> str | None:
-    return next((p.role for p in reversed(people) if p.name == name and p.role), None)
 
 
 def _gender(text: str, start: int, name: str, role: str | None) -> bool | None:
