@@ -271,3 +271,15 @@ def test_a_surname_names_the_latest_person_of_that_name_with_their_title():
     )
     speakers = [(q.speaker, q.role) for q in find_quotes(text, _paragraph_blocks(text))]
     assert speakers == [("Jimmy Carter", "Former President"), ("Ash Carter", "Defense Secretary")]
+
+
+def test_a_paragraph_opening_with_a_quote_continues_the_last_speaker_paragraphs_back():
+    """An unattributed quotation opening a paragraph is the last speaker's, however many
+    paragraphs without a speaker stand between (each paragraph's speaker found when asked)."""
+    text = (
+        '"We will stay the course in the region for now," Defense Secretary Ash Carter said.\n\n'
+        "The talks resume in Geneva next week with both delegations.\n\n"
+        '"It is going to be a long and difficult process for everyone involved."'
+    )
+    quotes = find_quotes(text, _paragraph_blocks(text))
+    assert [(q.speaker, q.inherited) for q in quotes] == [("Ash Carter", False), ("Ash Carter", True)]

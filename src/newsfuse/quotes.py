@@ -212,13 +212,36 @@ def find_quotes(text: str, blocks: Sequence[tuple[int, int]]) -> list[Quote]:
     starts = _SentenceStarts(text, blocks)
     people = _people(text, blocks, inside, starts)
     quotes: list[Quote] = []
-    last: _Said | None = None  # who spoke last: what an unattributed quote opening a paragraph continues
-    for block_start, block_end in blocks:
+    # who spoke last: what an unattributed quote opening a paragraph continues
+    spoke = _LastSpeakers(text, blocks, people, inside)
+    for k, (block_start, block_end) in enumerate(blocks):
         here = [s for s in stretches if block_start <= s[0] < block_end]
         found = [(s, e, _attribute(text, block_start, s, e, opening, people, starts)) for s, e, opening in here]
-        quotes += _resolve(text, found, last, people, opens=_opens_with_quote(text, block_start))
-        last = _last_speaker(quotes, block_start, last, text, block_start, block_end, people, inside)
+        opens = _opens_with_quote(text, block_start)
+        spoke.quotes.append(_resolve(text, found, spoke.before(k) if opens else None, people, opens=opens))
+        quotes += spoke.quotes[-1]
     return quotes
+
+
+class _LastSpeakers:
+    """Who spoke last by the end of each paragraph (`_last_speaker` of each in turn), found only
+    for the paragraphs before one that opens with a quotation (no other asks: a one-paragraph
+    article needs none). A paragraph's own speaker, else the one before it: each found once."""
+
+    def __init__(self, text: str, blocks: Sequence[tuple[int, int]], people: list[_Person], inside: _Spans) -> None:
+        self.text, self.blocks, self.people, self.inside = text, blocks, people, inside
+        self.quotes: list[list[Quote]] = []  # per paragraph so far, its quotations
+        self.own: dict[int, _Said | None] = {}
+
+    def before(self, k: int) -> _Said | None:
+        """Who spoke last by the end of paragraph k - 1 (None: nobody yet)."""
+        for j in range(k - 1, -1, -1):
+            if j not in self.own:
+                lo, hi = self.blocks[j]
+                self.own[j] = _last_speaker(self.quotes[j], lo, None, self.text, lo, hi, self.people, self.inside)
+            if self.own[j] is not None:
+                return self.own[j]
+        return None
 
 
 # Quote marks ---------------------------------------------------------------------------------
