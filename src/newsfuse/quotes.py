@@ -208,6 +208,8 @@ class _Said:
 def find_quotes(text: str, blocks: Sequence[tuple[int, int]]) -> list[Quote]:
     """Every direct quotation in the article's body `blocks` (paragraph spans of `text`)."""
     stretches = _stretches(text, blocks)
+    if not stretches:  # no quotation: the people and speakers are not needed
+        return []
     inside = _Spans((s, e) for s, e, _ in stretches)
     starts = _SentenceStarts(text, blocks)
     people = _people(text, blocks, inside, starts)
