@@ -171,3 +171,22 @@ def test_words_are_the_word_regex_on_normalized_text():
     for _ in range(4000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
         assert words(text) == _WORD_RE.findall(normalize(text)), text
+
+
+def test_normalize_folds_variants_accents_and_curly_quotes_as_each_step_in_turn():
+    import random
+    import unicodedata
+
+    from newsfuse.textsim import _VARIANTS, normalize
+
+    def stepwise(text: str) -> str:
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+        for variant, canonical in _VARIANTS:
+            text = variant.sub(canonical, text)
+        return text.lower().replace("’", "'").replace("‘", "'")
+
+    rng = random.Random(12)
+    pieces = ["U.S.", "u.n.", "U.K.", "al-Qaeda", "QAEDA", "u.", "’", "‘", "'", "é", "Ü", "ﬁ", "a", " ", "S."]
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 7)))
+        assert normalize(text) == stepwise(text), text

@@ -77,14 +77,18 @@ def _drop_combining(run: re.Match[str]) -> str:
 
 def normalize(text: str) -> str:
     """Lower-case, accents folded, curly quotes straightened: raw and tokenized text meet here."""
-    if not text.isascii():  # ASCII is its own NFKD and has no combining marks
+    ascii_text = text.isascii()
+    if not ascii_text:  # ASCII is its own NFKD and has no combining marks
         text = _NON_ASCII_RE.sub(_drop_combining, unicodedata.normalize("NFKD", text))
     lowered = text.lower()
-    if any(key in lowered for key in _VARIANT_KEYS):
+    # every variant key holds "u." or is "qaeda": two searches decide for most sentences
+    if ("u." in lowered or "qaeda" in lowered) and any(key in lowered for key in _VARIANT_KEYS):
         for variant, canonical in _VARIANTS:
             text = variant.sub(canonical, text)
         lowered = text.lower()
-    return lowered.replace("’", "'").replace("‘", "'") if "‘" in lowered or "’" in lowered else lowered
+    if ascii_text or not ("‘" in lowered or "’" in lowered):  # ASCII stays ASCII: no curly quote
+        return lowered
+    return lowered.replace("’", "'").replace("‘", "'")
 
 
 def words(text: str) -> list[str]:
