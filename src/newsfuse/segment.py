@@ -141,7 +141,7 @@ def _word_before(text: str, at: int) -> str:
     chunk = text[max(0, at - 40) : at]
     if not chunk or chunk[-1].isspace():
         return ""
-    return chunk.split()[-1].lstrip(_OPENERS)
+    return chunk.rsplit(None, 1)[-1].lstrip(_OPENERS)  # the last token, the others not split off
 
 
 def _tokenized_closer(text: str, bpos: int, end: int, quotes: _Quotes) -> int:
@@ -169,10 +169,10 @@ def _decide(text: str, m: re.Match[str], end: int, lower: bool, quotes: _Quotes)
         tok, bpos = (tok + '"', closer) if closer > 0 else (tok, bpos)
     nm = _NEXT.match(text, bpos, end)
     assert nm is not None  # every part of _NEXT is optional: it matches at any position
-    opener, nxt = nm["open"], nm["next"]
+    opener, nxt = nm.group("open", "next")
     if not nxt and not opener:
         return bpos
-    quoted = any(c in _QUOTES for c in tok[len(punct) :])
+    quoted = len(tok) > len(punct) and not _QUOTES.isdisjoint(tok[len(punct) :])
     if quoted and (nxt[:1].isupper() or lower) and _attribution(_next_words(text, bpos, end), lower):
         return -1
     if len(punct) > 1 and "." in punct or "…" in punct:
