@@ -49,6 +49,7 @@ _NEXT = re.compile(rf"\s*(?P<open>[{re.escape(_OPENERS)}]*)(?P<next>\S*)")
 _HARD = re.compile(r"\n[ \t\r\f\v]*\n\s*|\n")
 _LINE_SOFT = re.compile(rf"(?:[.!?…][{re.escape(_CLOSERS)}]*|[,;\-–—])$")
 _ACRONYM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]$")
+_WORD_EDGES = "\"“”‘’'()[],.;:!?"  # what a next word is stripped of before it is looked up
 _TOKEN = re.compile(r"\S+")
 _NO_BREAK_NEXT = frozenset(",;:)]%")
 _QUOTES = frozenset("\"”’'»")
@@ -97,7 +98,7 @@ def _next_words(text: str, pos: int, end: int, n: int = 3) -> list[str]:
     """Up to n lower-cased word tokens after pos, stopping at a punctuation-only token."""
     words: list[str] = []
     for m in _TOKEN.finditer(text, pos, min(end, pos + 80)):
-        tok = m.group().strip("\"“”‘’'()[],.;:!?").lower()
+        tok = m.group().strip(_WORD_EDGES).lower()
         if not tok or len(words) >= n:
             break
         words.append(tok)
@@ -126,13 +127,14 @@ def _period_boundary(word: str, nxt: str, lower: bool) -> bool:
         return not (w in _NUMBERED or w in _MONTHS or w in _TITLES or "." in w)
     if first.islower() or lower:
         return lower and not (w in _TITLES or w in _NUMBERED or w in _MONTHS or w in _CORP or "." in w or len(w) == 1)
-    n = nxt.lower().strip("\"“”‘’'()[],.;:!?")
     if w in ("a.m", "p.m"):
-        return n not in _TIME_WORDS
+        return nxt.lower().strip(_WORD_EDGES) not in _TIME_WORDS
     if w == "etc" or w in _MONTHS:
         return True
-    if w in _TITLES or w in _CORP or word in _STATES or _ACRONYM.match(word) or word.isupper() and len(word) == 1:
-        return n in _STARTERS
+    # an acronym holds a full stop: most words are not tried against it
+    abbreviated = "." in word and _ACRONYM.match(word) or word.isupper() and len(word) == 1
+    if w in _TITLES or w in _CORP or word in _STATES or abbreviated:
+        return nxt.lower().strip(_WORD_EDGES) in _STARTERS
     return True
 
 
