@@ -283,3 +283,52 @@ def test_a_paragraph_opening_with_a_quote_continues_the_last_speaker_paragraphs_
     )
     quotes = find_quotes(text, _paragraph_blocks(text))
     assert [(q.speaker, q.inherited) for q in quotes] == [("Ash Carter", False), ("Ash Carter", True)]
+
+
+def test_attribution_patterns_with_the_verb_trie_match_as_with_the_verbs_alternation():
+    """The patterns after a quote read the verbs as a trie: the same matches, and the same speaker
+    spans, as the verbs' alternation gives (longest verb first along the text in both)."""
+    import random
+    import re
+
+    import newsfuse.quotes as quotes_module
+
+    patterns = [
+        quotes_module._AFTER_SUBJ_VERB,
+        quotes_module._AFTER_PHRASE_VERB,
+        quotes_module._AFTER_APPOSITIVE,
+        quotes_module._AFTER_VERB_SUBJ,
+    ]
+    slow = [re.compile(p.pattern.replace(quotes_module._VERB_TRIE, quotes_module._VERB)) for p in patterns]
+    assert all(p.pattern != s.pattern for p, s in zip(patterns, slow))
+    pieces = [
+        "said",
+        "says",
+        "saying",
+        "told",
+        "tell",
+        "add",
+        "added",
+        "adds",
+        "also",
+        "has since",
+        "then",
+        "Ash Carter",
+        "he",
+        "the official",
+        ",",
+        " ",
+        "  ",
+        "reporters",
+        "Smith, the envoy,",
+        "went on to",
+        "x",
+    ]
+    rng = random.Random(13)
+    for _ in range(3000):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 7)))
+        for fast, reference in zip(patterns, slow):
+            a, b = fast.match(text), reference.match(text)
+            assert (a is None) == (b is None), (text, fast.pattern[:40])
+            if a is not None and b is not None:
+                assert (a.span(), a.span("who")) == (b.span(), b.span("who")), text

@@ -58,7 +58,33 @@ _VERBS = (
     "exclaimed exclaims proclaimed proclaims announced insisted went warning implied implies pondered "
     "commented comments derided blasted decried casting cast"
 ).split()
+
+
+def _trie(words: Iterable[str]) -> str:
+    """A regular expression matching exactly `words`, as a trie of their letters: the same
+    words as their alternation, but tried letter by letter, not word by word (two hundred verbs)."""
+    root: dict = {}
+    for word in words:
+        node = root
+        for letter in word:
+            node = node.setdefault(letter, {})
+        node[""] = {}  # a word ends here
+
+    def emit(node: dict) -> str:
+        branches = [re.escape(letter) + emit(child) for letter, child in sorted(node.items()) if letter]
+        if not branches:
+            return ""
+        either = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{either})?" if "" in node else either
+
+    return emit(root)
+
+
 _VERB = r"(?:" + "|".join(sorted(set(_VERBS), key=len, reverse=True)) + r")"
+# The verbs as a trie: the same matches as `_VERB`, tried in the same order (along the text, the
+# longest verb first), so every pattern reading it matches the same; letter by letter, not two
+# hundred words at each position (4x faster alone; the attribution's lazy phrases try it at each step).
+_VERB_TRIE = _trie(set(_VERBS))
 _ADV = (
     r"(?:also|has|had|have|would|will|later|then|again|previously|reportedly|repeatedly|once|simply|just|"
     r"recently|further|flatly|publicly|privately|never|often|even|only|quickly|directly|specifically|"
@@ -127,12 +153,14 @@ _ROLE_NP = (
     r"reporter|host|anchor|author|writer|democrat|republican))"
 )
 _SUBJECT = rf"(?P<who>{_ROLE_NP}|{_PRONOUN}|{_RUN.pattern})"
-_AFTER_SUBJ_VERB = re.compile(rf"^[\s,—–-]*{_SUBJECT}(?:[\s,]+{_ADV})*\s+{_VERB}\b")
+_AFTER_SUBJ_VERB = re.compile(rf"^[\s,—–-]*{_SUBJECT}(?:[\s,]+{_ADV})*\s+{_VERB_TRIE}\b")
 # '," White House press secretary Josh Earnest said': any short phrase between the quote and the verb.
-_AFTER_PHRASE_VERB = re.compile(rf"^[\s,—–-]*(?P<who>[^,.;:!?\"“”()\n]{{1,80}}?)(?:[\s,]+{_ADV})*\s+{_VERB}\b")
+_AFTER_PHRASE_VERB = re.compile(rf"^[\s,—–-]*(?P<who>[^,.;:!?\"“”()\n]{{1,80}}?)(?:[\s,]+{_ADV})*\s+{_VERB_TRIE}\b")
 # '," Fred Kagan, director of the Critical Threats Project, said'
-_AFTER_APPOSITIVE = re.compile(rf"^[\s,—–-]*(?P<who>{_RUN.pattern}),\s[^\"“”\n]{{1,150}}?,\s+(?:{_ADV}\s+)*{_VERB}\b")
-_AFTER_VERB_SUBJ = re.compile(rf"^[\s,—–-]*(?:{_ADV}\s+)?{_VERB}\s+(?P<who>[^,.;:!?\"“”()\n]{{1,80}})")
+_AFTER_APPOSITIVE = re.compile(
+    rf"^[\s,—–-]*(?P<who>{_RUN.pattern}),\s[^\"“”\n]{{1,150}}?,\s+(?:{_ADV}\s+)*{_VERB_TRIE}\b"
+)
+_AFTER_VERB_SUBJ = re.compile(rf"^[\s,—–-]*(?:{_ADV}\s+)?{_VERB_TRIE}\s+(?P<who>[^,.;:!?\"“”()\n]{{1,80}})")
 _ACCORDING = re.compile(r"\baccording\s+to\s+(?P<who>[^,;:!?\"“”()\n]{1,80}?)(?=[,;:!?\"“”()\n]|\.(?:\s|$)|$)")
 _CITED = re.compile(rf"\bcit(?:ed|ing)\s+{_SUBJECT}\s+as\s+saying")
 # A word each of these patterns needs: where it is absent, the search (which tries every position
@@ -144,28 +172,7 @@ _PRONOUN_WORD = re.compile(rf"\b{_PRONOUN}\b")
 _SENTENCE_END_AFTER = re.compile(r"[.!?](?=\s|$)|[“\"]")
 
 
-def _trie(words: Iterable[str]) -> str:
-    """A regular expression matching exactly `words`, as a trie of their letters: the same
-    words as their alternation, but tried letter by letter, not word by word (two hundred verbs)."""
-    root: dict = {}
-    for word in words:
-        node = root
-        for letter in word:
-            node = node.setdefault(letter, {})
-        node[""] = {}  # a word ends here
-
-    def emit(node: dict) -> str:
-        branches = [re.escape(letter) + emit(child) for letter, child in sorted(node.items()) if letter]
-        if not branches:
-            return ""
-        either = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{either})?" if "" in node else either
-
-    return emit(root)
-
-
-# The verbs as a trie: the same matches as `\b{_VERB}\b` (a whole word that is a verb), 4x faster.
-_VERB_RE = re.compile(rf"\b{_trie(set(_VERBS))}\b")
+_VERB_RE = re.compile(rf"\b{_VERB_TRIE}\b")
 _ADV_TAIL = re.compile(rf"(?:[\s,]+{_ADV}\b)+\s*$|(?:\s+on\s+(?:\w+day|[A-Z]\w+\s+\d+))\s*$")
 _APPOSITIVE = re.compile(
     rf"(?P<who>{_RUN.pattern}),\s+(?:\d+,\s+)?(?:the|a|an|who|whose|which|[a-z]+ing|[A-Z][\w.-]*)\b[^,“”\"]{{1,90}},?\s*$"
