@@ -75,3 +75,59 @@ def test_truncated_paragraph_without_final_period_is_still_prose():
         "of a wider plan to reassure allies who have asked for"
     )
     assert clean_text(text) == text
+
+
+# Pieces of line ends: sentence ends, closers, footnote marks, credits, odd spaces.
+_END_PIECES = [".", "!", "?", "…", '"', "'", "”", "’", ")", "]", "[", "12", "[3]", " ", "\t", "\n", "\xa0", "word", "A"]
+_CREDIT_PIECES = ["(AP Photo/Jo Lee)", "REUTERS/Stephen Lam", "(Getty Images)", "— Jo (@jo) May 1, 2016", ")", "/", " "]
+
+
+def test_sentence_end_read_from_the_end_equals_the_regex():
+    import random
+
+    from newsfuse.clean import _ENDS_SENTENCE_RE, _ends_sentence
+
+    rng = random.Random(7)
+    for _ in range(20000):
+        text = "".join(rng.choice(_END_PIECES) for _ in range(rng.randint(0, 7)))
+        assert _ends_sentence(text) == bool(_ENDS_SENTENCE_RE.search(text)), repr(text)
+    assert _ends_sentence("It fell. [12] ") and not _ends_sentence("It fell [12]")
+
+
+def test_credit_prefilter_passes_every_line_the_credit_regex_matches():
+    import random
+
+    from newsfuse.clean import _CREDIT_RE, _may_end_in_credit
+
+    rng = random.Random(8)
+    pieces = _CREDIT_PIECES + _END_PIECES
+    for _ in range(20000):
+        line = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))).strip()
+        if _CREDIT_RE.search(line):
+            assert _may_end_in_credit(line), repr(line)
+    assert not _may_end_in_credit("The harbor closed on Monday (after the storm) today.")
+
+
+def test_stripped_lines_are_each_line_stripped():
+    import random
+    import re
+
+    from newsfuse.clean import _STRIPPED_LINE_RE
+
+    def stripped(text: str) -> list[tuple[int, int]]:
+        out = []
+        for m in re.finditer(r"[^\n]+", text):
+            start, end = m.span()
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if start < end:
+                out.append((start, end))
+        return out
+
+    rng = random.Random(10)
+    pieces = ["a", "word", " ", "\t", "\n", "\r", "\xa0", "\u2028", "\x1c", "\x0b", "\n\n", "é"]
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        assert [m.span(1) for m in _STRIPPED_LINE_RE.finditer(text)] == stripped(text), repr(text)

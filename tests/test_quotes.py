@@ -184,3 +184,151 @@ def test_verbs_as_a_trie_are_the_verbs_alternation():
         "posted",
         "replied",
     ]
+
+
+def test_sentence_starts_of_a_paragraph_scanned_once_are_the_scans_to_each_position():
+    """`_SentenceStarts.at(lo, pos)` is `_sentence_start(text, lo, pos)` (a scan from the paragraph's
+    start, ending at `pos`) at every position, before the paragraph too: abbreviations, initials,
+    quotation marks and brackets before the capital, sentence ends right before `pos`."""
+    import random
+
+    from newsfuse.quotes import _sentence_start, _SentenceStarts
+
+    pieces = ["Mr. ", "U.S. ", "J. ", "said. ", "It rose! ", 'end." ', "ok? “", '. "(A', "… 9", ".  ", "x ", "B", "\n"]
+    rng = random.Random(3)
+    for _ in range(200):
+        paragraphs = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 9))) for _ in range(3)]
+        text = "\n\n".join(paragraphs)
+        blocks, at = [], 0
+        for paragraph in paragraphs:
+            blocks.append((at, at + len(paragraph)))
+            at += len(paragraph) + 2
+        starts = _SentenceStarts(text, blocks)
+        for lo, hi in blocks:
+            for pos in range(max(0, lo - 2), hi + 1):
+                assert starts.at(lo, pos) == _sentence_start(text, lo, pos), (text, lo, pos)
+
+
+def test_runs_by_the_capital_pattern_are_the_run_regex():
+    """`_runs` (a capital-opening pattern where no prefix can open a run) finds what `_RUN.finditer`
+    finds: names with Mc, O', particles, hyphens, prefixes ("al-", "bin-") in and out of words."""
+    import random
+
+    from newsfuse.quotes import _RUN, _runs
+
+    pieces = [
+        "McCain",
+        "O'Neil",
+        "O’Brien",
+        "Mac",
+        "al-Assad",
+        "bin-Laden",
+        "ibn-X",
+        "el-Sisi",
+        "as-Y",
+        "ad-Z",
+        "postal-Smith",
+        "bal-Tim",
+        "al-",
+        "de",
+        "van",
+        "la",
+        "-",
+        " ",
+        "\t",
+        "\n",
+        "Smith",
+        "the",
+        "a",
+        "U.S.",
+        "e",
+    ]
+    rng = random.Random(5)
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(1, 10)))
+        start = rng.randint(0, len(text))
+        end = rng.randint(start, len(text))
+        expected = [(m.start(), m.end()) for m in _RUN.finditer(text, start, end)]
+        assert [(m.start(), m.end()) for m in _runs(text, start, end)] == expected, (text, start, end)
+
+
+def _paragraph_blocks(text: str) -> list[tuple[int, int]]:
+    blocks, at = [], 0
+    for paragraph in text.split("\n\n"):
+        blocks.append((at, at + len(paragraph)))
+        at += len(paragraph) + 2
+    return blocks
+
+
+def test_a_surname_names_the_latest_person_of_that_name_with_their_title():
+    """A surname alone is the latest earlier person with that surname (not the first), and a
+    person named again without a title keeps the title given before."""
+    text = (
+        "Defense Secretary Ash Carter met the envoys on Monday.\n\n"
+        "Former President Jimmy Carter spoke on Tuesday in Atlanta.\n\n"
+        'Carter said "the talks will go on next week in Geneva with both sides."\n\n'
+        'Ash Carter told reporters: "We will stay the course in the region for as long as it takes."'
+    )
+    speakers = [(q.speaker, q.role) for q in find_quotes(text, _paragraph_blocks(text))]
+    assert speakers == [("Jimmy Carter", "Former President"), ("Ash Carter", "Defense Secretary")]
+
+
+def test_a_paragraph_opening_with_a_quote_continues_the_last_speaker_paragraphs_back():
+    """An unattributed quotation opening a paragraph is the last speaker's, however many
+    paragraphs without a speaker stand between (each paragraph's speaker found when asked)."""
+    text = (
+        '"We will stay the course in the region for now," Defense Secretary Ash Carter said.\n\n'
+        "The talks resume in Geneva next week with both delegations.\n\n"
+        '"It is going to be a long and difficult process for everyone involved."'
+    )
+    quotes = find_quotes(text, _paragraph_blocks(text))
+    assert [(q.speaker, q.inherited) for q in quotes] == [("Ash Carter", False), ("Ash Carter", True)]
+
+
+def test_attribution_patterns_with_the_verb_trie_match_as_with_the_verbs_alternation():
+    """The patterns after a quote read the verbs as a trie: the same matches, and the same speaker
+    spans, as the verbs' alternation gives (longest verb first along the text in both)."""
+    import random
+    import re
+
+    import newsfuse.quotes as quotes_module
+
+    patterns = [
+        quotes_module._AFTER_SUBJ_VERB,
+        quotes_module._AFTER_PHRASE_VERB,
+        quotes_module._AFTER_APPOSITIVE,
+        quotes_module._AFTER_VERB_SUBJ,
+    ]
+    slow = [re.compile(p.pattern.replace(quotes_module._VERB_TRIE, quotes_module._VERB)) for p in patterns]
+    assert all(p.pattern != s.pattern for p, s in zip(patterns, slow))
+    pieces = [
+        "said",
+        "says",
+        "saying",
+        "told",
+        "tell",
+        "add",
+        "added",
+        "adds",
+        "also",
+        "has since",
+        "then",
+        "Ash Carter",
+        "he",
+        "the official",
+        ",",
+        " ",
+        "  ",
+        "reporters",
+        "Smith, the envoy,",
+        "went on to",
+        "x",
+    ]
+    rng = random.Random(13)
+    for _ in range(3000):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 7)))
+        for fast, reference in zip(patterns, slow):
+            a, b = fast.match(text), reference.match(text)
+            assert (a is None) == (b is None), (text, fast.pattern[:40])
+            if a is not None and b is not None:
+                assert (a.span(), a.span("who")) == (b.span(), b.span("who")), text

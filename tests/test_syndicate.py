@@ -126,15 +126,44 @@ def test_copies_on_shingle_ids_are_the_copies_on_strings(monkeypatch, one_code):
     assert found > 100
 
 
-def test_quote_heavy_counts_the_characters_between_marks():
-    def by_character(text: str) -> bool:
+def test_quote_heavy_by_pieces_between_marks_is_the_character_scan():
+    """The quoted share read from the pieces between quotation marks is the share a scan that
+    toggles at each mark counts (unbalanced marks, marks of every kind, none)."""
+    from newsfuse.textsim import QUOTE_CHARS
+
+    def scanned(text: str, share: float) -> bool:
         inside, quoted = False, 0
         for char in text:
-            if char in '"“”«»„':
+            if char in QUOTE_CHARS:
                 inside = not inside
             elif inside:
                 quoted += 1
-        return quoted > 0.5 * len(text)
+        return quoted > share * len(text)
 
-    texts = ['"All of this is quoted," he said.', 'He said "yes".', "“Half” of «it» „is” here", 'Odd "open', ""]
-    assert [is_quote_heavy(t) for t in texts] == [by_character(t) for t in texts] == [True, False, False, False, False]
+    rng = random.Random(6)
+    pieces = [*QUOTE_CHARS, "a", "said ", "  ", "word", "'"]
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        share = rng.choice([0.0, 0.3, 0.5, 0.9])
+        assert is_quote_heavy(text, share) == scanned(text, share), (text, share)
+
+
+def test_band_pairs_are_the_pairs_equal_in_a_band():
+    """Every band's buckets from one sort: the pairs equal in all rows of some band, none else
+    (few distinct values, so buckets of many rows, in one band or several)."""
+    bands, rows = _LSH_BANDS_ROWS
+    rng = np.random.default_rng(2)
+    for n in (0, 1, 2, 5, 30, 80):
+        signatures = rng.integers(0, 2, size=(n, _NUM_PERM)).astype(np.uint32)
+        if n > 4:
+            signatures[1] = signatures[0]
+        expected = {
+            (i, j)
+            for i in range(n)
+            for j in range(i + 1, n)
+            if any(
+                (signatures[i, b * rows : (b + 1) * rows] == signatures[j, b * rows : (b + 1) * rows]).all()
+                for b in range(bands)
+            )
+        }
+        assert _band_pairs(signatures) == expected

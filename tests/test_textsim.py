@@ -130,3 +130,63 @@ def test_neighbours_of_copies_are_the_blocked_product_bit_for_bit(fulltext_dev):
         assert plain.nnz > len(texts)
         for part in ("indptr", "indices", "data"):
             assert np.array_equal(getattr(ours, part), getattr(plain, part))
+
+
+def test_shingles_are_each_run_of_k_words_joined():
+    import random
+
+    from newsfuse.textsim import shingles
+
+    rng = random.Random(2)
+    for _ in range(2000):
+        tokens = [rng.choice(["a", "b", "c", "us", "n't"]) for _ in range(rng.randint(0, 9))]
+        k = rng.randint(1, 4)
+        expected = {" ".join(tokens[i : i + k]) for i in range(len(tokens) - k + 1)} if len(tokens) >= k else None
+        assert shingles(tokens, k) == (expected if expected is not None else ({" ".join(tokens)} if tokens else set()))
+        assert shingles(tuple(tokens), k) == shingles(tokens, k)
+
+
+def test_quote_marks_count_every_kind_of_double_mark():
+    import random
+
+    from newsfuse.textsim import QUOTE_CHARS, quote_marks
+
+    rng = random.Random(9)
+    pieces = [*QUOTE_CHARS, "`", "'", "a", " ", "é"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        expected = sum(text.count(mark) for mark in (*QUOTE_CHARS, "``", "''"))
+        assert quote_marks(text) == expected, text
+
+
+def test_words_are_the_word_regex_on_normalized_text():
+    """`words` (a plain `\\w` pattern where the text has no "_") finds what `_WORD_RE` finds on
+    normalized text: apostrophes of both kinds, underscores, accents, digits, other scripts."""
+    import random
+
+    from newsfuse.textsim import _WORD_RE, normalize, words
+
+    rng = random.Random(11)
+    pieces = ["don", "'", "’", "‘", "t", "_", "x_y", "café", "Ünïcode", "日本", "42", " ", "-", "U.S.", "ﬁ", "²", "."]
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        assert words(text) == _WORD_RE.findall(normalize(text)), text
+
+
+def test_normalize_folds_variants_accents_and_curly_quotes_as_each_step_in_turn():
+    import random
+    import unicodedata
+
+    from newsfuse.textsim import _VARIANTS, normalize
+
+    def stepwise(text: str) -> str:
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+        for variant, canonical in _VARIANTS:
+            text = variant.sub(canonical, text)
+        return text.lower().replace("’", "'").replace("‘", "'")
+
+    rng = random.Random(12)
+    pieces = ["U.S.", "u.n.", "U.K.", "al-Qaeda", "QAEDA", "u.", "’", "‘", "'", "é", "Ü", "ﬁ", "a", " ", "S."]
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 7)))
+        assert normalize(text) == stepwise(text), text

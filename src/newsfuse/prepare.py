@@ -79,7 +79,9 @@ def segment_article(
     sentences: list[Sentence] = []
     for paragraph, block in enumerate(blocks):
         spans = _closing_marks_back(article.text, split_sentences(article.text, block.start, block.end))
-        spans = _join_quoted(spans, quotes)
+        # only a quotation reaching into the paragraph can hold one of its boundaries
+        here = [q for q in quotes if q.start < block.end and block.start < q.end]
+        spans = _join_quoted(spans, here) if here else spans
         for start, end in spans:
             sentences.append(Sentence(document, start, end, article.text[start:end], len(sentences), paragraph))
     return sentences

@@ -49,6 +49,7 @@ _NEXT = re.compile(rf"\s*(?P<open>[{re.escape(_OPENERS)}]*)(?P<next>\S*)")
 _HARD = re.compile(r"\n[ \t\r\f\v]*\n\s*|\n")
 _LINE_SOFT = re.compile(rf"(?:[.!?…][{re.escape(_CLOSERS)}]*|[,;\-–—])$")
 _ACRONYM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]$")
+_WORD_EDGES = "\"“”‘’'()[],.;:!?"  # what a next word is stripped of before it is looked up
 _TOKEN = re.compile(r"\S+")
 _NO_BREAK_NEXT = frozenset(",;:)]%")
 _QUOTES = frozenset("\"”’'»")
@@ -97,7 +98,7 @@ def _next_words(text: str, pos: int, end: int, n: int = 3) -> list[str]:
     """Up to n lower-cased word tokens after pos, stopping at a punctuation-only token."""
     words: list[str] = []
     for m in _TOKEN.finditer(text, pos, min(end, pos + 80)):
-        tok = m.group().strip("\"“”‘’'()[],.;:!?").lower()
+        tok = m.group().strip(_WORD_EDGES).lower()
         if not tok or len(words) >= n:
             break
         words.append(tok)
@@ -126,13 +127,14 @@ def _period_boundary(word: str, nxt: str, lower: bool) -> bool:
         return not (w in _NUMBERED or w in _MONTHS or w in _TITLES or "." in w)
     if first.islower() or lower:
         return lower and not (w in _TITLES or w in _NUMBERED or w in _MONTHS or w in _CORP or "." in w or len(w) == 1)
-    n = nxt.lower().strip("\"“”‘’'()[],.;:!?")
     if w in ("a.m", "p.m"):
-        return n not in _TIME_WORDS
+        return nxt.lower().strip(_WORD_EDGES) not in _TIME_WORDS
     if w == "etc" or w in _MONTHS:
         return True
-    if w in _TITLES or w in _CORP or word in _STATES or _ACRONYM.match(word) or word.isupper() and len(word) == 1:
-        return n in _STARTERS
+    # an acronym holds a full stop: most words are not tried against it
+    abbreviated = "." in word and _ACRONYM.match(word) or word.isupper() and len(word) == 1
+    if w in _TITLES or w in _CORP or word in _STATES or abbreviated:
+        return nxt.lower().strip(_WORD_EDGES) in _STARTERS
     return True
 
 
@@ -141,7 +143,7 @@ def _word_before(text: str, at: int) -> str:
     chunk = text[max(0, at - 40) : at]
     if not chunk or chunk[-1].isspace():
         return ""
-    return chunk.split()[-1].lstrip(_OPENERS)
+    return chunk.rsplit(None, 1)[-1].lstrip(_OPENERS)  # the last token, the others not split off
 
 
 def _tokenized_closer(text: str, bpos: int, end: int, quotes: _Quotes) -> int:
@@ -169,10 +171,10 @@ def _decide(text: str, m: re.Match[str], end: int, lower: bool, quotes: _Quotes)
         tok, bpos = (tok + '"', closer) if closer > 0 else (tok, bpos)
     nm = _NEXT.match(text, bpos, end)
     assert nm is not None  # every part of _NEXT is optional: it matches at any position
-    opener, nxt = nm["open"], nm["next"]
+    opener, nxt = nm.group("open", "next")
     if not nxt and not opener:
         return bpos
-    quoted = any(c in _QUOTES for c in tok[len(punct) :])
+    quoted = len(tok) > len(punct) and not _QUOTES.isdisjoint(tok[len(punct) :])
     if quoted and (nxt[:1].isupper() or lower) and _attribution(_next_words(text, bpos, end), lower):
         return -1
     if len(punct) > 1 and "." in punct or "…" in punct:

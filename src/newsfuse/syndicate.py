@@ -89,8 +89,9 @@ def _signatures(strings: Sequence[str], ids: np.ndarray, sizes: np.ndarray) -> n
     a, b = _permutations()
     out = np.full((len(sizes), _NUM_PERM), np.iinfo(np.uint32).max, dtype=np.uint32)
     owners = np.repeat(np.arange(len(sizes)), sizes)
-    digests = b"".join(hashlib.sha1(t.encode()).digest()[:4] for t in strings)
-    hashes = _fmix32(np.frombuffer(digests, dtype="<u4").astype(np.uint32))[ids]
+    sha1 = hashlib.sha1  # each digest whole, its first 4 bytes read by numpy (not a slice each)
+    digests = b"".join([sha1(t.encode()).digest() for t in strings])
+    hashes = _fmix32(np.frombuffer(digests, dtype="<u4")[::5].astype(np.uint32))[ids]
     for start in range(0, len(hashes), _CHUNK):
         permuted, chunk = hashes[start : start + _CHUNK, None] * a + b, owners[start : start + _CHUNK]
         firsts = np.flatnonzero(np.r_[True, chunk[1:] != chunk[:-1]])
