@@ -21,12 +21,14 @@ shuffled with a fixed seed, and clustered in one pass; the true stories are the 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import random
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from operator import itemgetter
@@ -36,7 +38,6 @@ from newsfuse.model import Article
 from newsfuse.settings import Options
 from newsfuse.store import Store
 from newsfuse.stories import DEFAULT, ClusterSettings, b_cubed, cluster_articles
-from newsfuse.storyjoin import kept_documents
 
 VALIDATION = Path(__file__).resolve().parents[2] / "shared" / "data" / "multinews" / "validation.jsonl.gz"
 EVENTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "events"
@@ -63,7 +64,7 @@ def mixed_articles(
     """The kept, non-empty documents of every cluster, shuffled; and each one's cluster number.
     `dated`: Multi-News has no dates, so each story gets a random day of one year and its
     articles times within DATED_SPREAD of it; the stream then arrives in time order."""
-    pairs = list(kept_documents(path))
+    pairs = list(_kept_documents(path))
     random.Random(seed).shuffle(pairs)
     pairs = pairs[:limit] if limit else pairs
     if dated:
@@ -79,6 +80,17 @@ def mixed_articles(
     return [a for a, _ in pairs], [t for _, t in pairs]
 
 
+def _kept_documents(path: Path) -> Iterator[tuple[Article, int]]:
+    """Each record's kept, non-empty documents in file order, with the record's number."""
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for number, line in enumerate(handle):
+            record = json.loads(line)
+            for i in record["cleansed_keep"]:
+                text = record["documents"][i]
+                if text.strip():
+                    yield Article(text=text, id=f"{record['id']}-{i}"), number
+
+
 def first_clusters(
     path: Path = VALIDATION, seed: int = SEED, articles: int = ISSUE_MIX
 ) -> tuple[list[Article], list[int]]:
@@ -86,7 +98,7 @@ def first_clusters(
     kept non-empty documents number at least `articles` (the last cluster taken whole), then those
     documents are shuffled as `mixed_articles` shuffles the whole mix; and each one's cluster number."""
     pairs: list[tuple[Article, int]] = []
-    for article, number in kept_documents(path):
+    for article, number in _kept_documents(path):
         if len(pairs) >= articles and number != pairs[-1][1]:
             break
         pairs.append((article, number))

@@ -115,13 +115,12 @@ def join_rows(
 def _pile(path: Path, start: int, records: int, seed: int) -> tuple[list[Article], list[int]]:
     """The kept, non-empty documents of Multi-News records [start, start + records), shuffled; and
     each one's record number."""
-    pairs = [(a, n) for a, n in kept_documents(path) if start <= n < start + records]
+    pairs = [(a, n) for a, n in _kept_documents(path) if start <= n < start + records]
     random.Random(seed).shuffle(pairs)
     return [a for a, _ in pairs], [n for _, n in pairs]
 
 
-def kept_documents(path: Path) -> Iterator[tuple[Article, int]]:
-    """Each Multi-News record's kept, non-empty documents in file order, with the record's number."""
+def _kept_documents(path: Path) -> Iterator[tuple[Article, int]]:
     import gzip
 
     from .model import Article
