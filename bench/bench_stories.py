@@ -81,7 +81,8 @@ def mixed_articles(
 
 
 def _kept_documents(path: Path) -> Iterator[tuple[Article, int]]:
-    """Each record's kept, non-empty documents in file order, with the record's number."""
+    """Each record's kept, non-empty documents in file order, with the record's number (as
+    storyjoin.kept_documents reads them; the bench keeps its own, as it runs against old trees too)."""
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         for number, line in enumerate(handle):
             record = json.loads(line)
