@@ -102,24 +102,30 @@ def _signatures(strings: Sequence[str], ids: np.ndarray, sizes: np.ndarray) -> n
 
 def _band_pairs(signatures: np.ndarray) -> set[tuple[int, int]]:
     """Row pairs (i < j) equal in all rows of at least one LSH band: datasketch's MinHashLSH candidates.
-    Each band's rows are sorted by their values, so a bucket is a run of equal rows; the pairs
-    of every bucket are made a distance d apart in the run at a time (one numpy pass per d, up
-    to the largest bucket: a big story's copies of one sentence fill a bucket)."""
+    Every band's rows are sorted at once, by band and then by their values, so a bucket is a run of
+    equal rows of one band; the pairs of every bucket are made a distance d apart in the run at a
+    time (one numpy pass per d, up to the largest bucket: a big story's copies of one sentence fill
+    a bucket). One sort for the bands, not one each (a small story's cost was the calls)."""
     bands, rows = _LSH_BANDS_ROWS
-    codes = []
     n = len(signatures)
-    for band in range(bands):
-        keys = np.ascontiguousarray(signatures[:, band * rows : (band + 1) * rows])
-        order = np.lexsort(keys.T[::-1])
-        ordered = keys[order]
-        starts = np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1)]
-        bucket = np.cumsum(starts)
-        for d in range(1, n):
-            same = bucket[d:] == bucket[:-d]
-            if not same.any():
-                break
-            x, y = order[:-d][same], order[d:][same]
-            codes.append(np.minimum(x, y).astype(np.int64) * n + np.maximum(x, y))
+    if n < 2:
+        return set()
+    # band b's row i at b * n + i
+    keys = np.ascontiguousarray(signatures[:, : bands * rows].reshape(n, bands, rows).transpose(1, 0, 2))
+    keys = keys.reshape(bands * n, rows)
+    band = np.repeat(np.arange(bands), n)
+    order = np.lexsort((*keys.T[::-1], band))
+    ordered, ordered_band = keys[order], band[order]
+    starts = np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1) | (ordered_band[1:] != ordered_band[:-1])]
+    bucket = np.cumsum(starts)
+    member = order % n
+    codes = []
+    for d in range(1, n):
+        same = bucket[d:] == bucket[:-d]
+        if not same.any():
+            break
+        x, y = member[:-d][same], member[d:][same]
+        codes.append(np.minimum(x, y).astype(np.int64) * n + np.maximum(x, y))
     if not codes:
         return set()
     found = np.unique(np.concatenate(codes))
