@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
@@ -62,6 +62,13 @@ class Logistic:
         self.intercept_, self.coef_ = float(beta[0]), beta[1:]
         self._fitted()
         return self
+
+    def fit_balanced(self: L, groups: Sequence[tuple[np.ndarray, np.ndarray]]) -> L:
+        """Fit on the (rows, labels) of several training sets, each set weighted alike (a big set
+        does not outvote a small one), the weights scaled to average 1; returns self."""
+        weight = np.concatenate([np.full(len(labels), 1.0 / max(1, len(labels))) for _, labels in groups])
+        X, y = np.vstack([rows for rows, _ in groups]), np.concatenate([labels for _, labels in groups])
+        return self.fit(X, y, weight * len(weight) / weight.sum())
 
     def _fitted(self) -> None:
         """What a subclass derives from the fitted coefficients (after `fit` and `load`)."""

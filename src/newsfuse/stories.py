@@ -600,14 +600,14 @@ class StoryClusterer:
         (`learned_join`; else `undated_threshold`)."""
         if not ranked:
             return None
-        best, score, state = ranked[0]
+        best, score, _ = ranked[0]
         if dated:
             return best if score >= self.threshold else None
         if on_clock or not self.settings.learned_join:
             return best if score >= self.settings.undated_threshold else None
-        from .storyjoin import shipped_join
+        from .storyjoin import shipped_join, signals
 
-        return best if shipped_join().joins(score, state.size, ranked[1][1] if len(ranked) > 1 else 0.0) else None
+        return best if shipped_join().joins(*signals(ranked)) else None
 
 
 def as_utc(moment: datetime | None) -> datetime | None:

@@ -19,9 +19,18 @@ from .logistic import Logistic
 
 if TYPE_CHECKING:
     from .model import Article
-    from .stories import ClusterSettings
+    from .stories import ClusterSettings, StoryState
 
-__all__ = ["JoinSettings", "JoinModel", "JOIN_FEATURES", "JOIN_PATH", "join_features", "shipped_join", "train_join"]
+__all__ = [
+    "JoinSettings",
+    "JoinModel",
+    "JOIN_FEATURES",
+    "JOIN_PATH",
+    "join_features",
+    "signals",
+    "shipped_join",
+    "train_join",
+]
 
 JOIN_VERSION = "undated-join-1"
 JOIN_PATH = Path(__file__).resolve().parent / "models" / "undated-join.json"
@@ -52,6 +61,13 @@ class JoinSettings:
     # The probability from which the article joins: 0.5, not tuned (0.38 / 0.62, one-off: the
     # first clusters 0.887 / 0.869, undated PAC train 0.911 / 0.953; docs/benchmarks.md, branch `events3`).
     threshold: float = 0.5
+
+
+def signals(ranked: Sequence[tuple[int, float, StoryState]]) -> tuple[float, int, float]:
+    """What the join reads of a clusterer's `ranked` candidates (best first, not empty): the best
+    story's cosine and size, and the runner-up's cosine (0 without one)."""
+    _, cosine, state = ranked[0]
+    return cosine, state.size, ranked[1][1] if len(ranked) > 1 else 0.0
 
 
 def join_features(cosine: float, size: int, runner_up: float) -> list[float]:
@@ -105,9 +121,8 @@ def join_rows(
         if article.published is None and clusterer.clock(None) is None:
             ranked = clusterer.ranked(vector, None, clusterer.arrivals)
             if ranked:
-                (best, cosine, state), runner_up = ranked[0], ranked[1][1] if len(ranked) > 1 else 0.0
-                X.append(join_features(cosine, state.size, runner_up))
-                y.append(1.0 if held[best][event] else 0.0)
+                X.append(join_features(*signals(ranked)))
+                y.append(1.0 if held[ranked[0][0]][event] else 0.0)
         held[clusterer.assign(vector, article.published)][event] += 1
     return np.array(X, dtype=float).reshape(-1, len(JOIN_FEATURES)), np.array(y)
 
@@ -163,13 +178,7 @@ def train_join(out_dir: str | Path, events_dir: str | Path, multinews_train: str
         streams[name] = _event_stream(Path(events_dir) / name)
     for start, records in JOIN_MIXES:
         streams[f"multinews-train[{start}:{start + records}]"] = _pile(Path(multinews_train), start, records, JOIN_SEED)
-    X, y, w = [], [], []
-    for articles, truth in streams.values():
-        rows, labels = join_rows(articles, truth, replace(DEFAULT, learned_join=False))
-        X.append(rows)
-        y.append(labels)
-        w.append(np.full(len(labels), 1.0 / max(1, len(labels))))
-    weight = np.concatenate(w)
-    model = JoinModel().fit(np.vstack(X), np.concatenate(y), weight * len(weight) / weight.sum())
-    meta = {"train_streams": list(streams), "train_rows": int(len(weight))}
+    groups = [join_rows(articles, truth, replace(DEFAULT, learned_join=False)) for articles, truth in streams.values()]
+    model = JoinModel().fit_balanced(groups)
+    meta = {"train_streams": list(streams), "train_rows": sum(len(labels) for _, labels in groups)}
     return {"model": str(model.save(Path(out_dir) / JOIN_PATH.name, meta)), **meta}

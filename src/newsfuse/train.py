@@ -552,16 +552,13 @@ def train_pairs(out_dir: str | Path, progress: bool = False) -> dict:
 
     started = time.perf_counter()
     train_data, dev_data = pair_rows(dev=False), pair_rows(dev=True)
-    X, y, w = [], [], []
+    groups = []
     for name in PAIR_TRAIN_SETS:
         rows_, labels, pairs = train_data[name]
         gate = asked(pairs)
-        X.append(rows_[gate])
-        y.append(labels[gate])
-        w.append(np.full(int(gate.sum()), 1.0 / max(1, int(gate.sum()))))
-    weight = np.concatenate(w)
-    model = SameClaim().fit(np.vstack(X), np.concatenate(y), weight * len(weight) / weight.sum())
-    meta = {"train_sets": list(PAIR_TRAIN_SETS), "train_pairs": int(len(weight))}
+        groups.append((rows_[gate], labels[gate]))
+    model = SameClaim().fit_balanced(groups)
+    meta = {"train_sets": list(PAIR_TRAIN_SETS), "train_pairs": sum(len(labels) for _, labels in groups)}
     path = model.save(Path(out_dir) / PAIRS_FILE, meta)
     scores = pair_accuracy(model, dev_data)
     if progress:
