@@ -9,6 +9,28 @@ import pytest
 from newsfuse.clean import clean
 from newsfuse.quotes import Quote, canonical_speaker, find_quotes, is_person_name, same_person
 
+
+def _verb_alternation() -> str:
+    """The speech verbs' alternation, longest first: what the patterns read before the trie."""
+    from newsfuse.quotes import _VERBS
+
+    return r"(?:" + "|".join(sorted(set(_VERBS), key=len, reverse=True)) + r")"
+
+
+def _scanned_sentence_start(text: str, lo: int, pos: int) -> int:
+    """Where the sentence holding `pos` starts in the paragraph from `lo`, by a scan from `lo` to
+    `pos` (the quote finder's way before `_SentenceStarts`, the reference for it)."""
+    from newsfuse.quotes import _ABBREV, _SENT_END, _word_before
+
+    start = lo
+    for m in _SENT_END.finditer(text, lo, pos):
+        stem = _word_before(text, lo, m.start() + 1).lower().rstrip(".")
+        if stem in _ABBREV or len(stem) == 1:
+            continue
+        start = m.end()
+    return start
+
+
 ROOT = Path(__file__).resolve().parents[1]
 POLNEAR_DEV = ROOT.parent / "shared" / "data" / "trust" / "quotes_polnear_dev.jsonl"
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -171,7 +193,7 @@ def test_verbs_as_a_trie_are_the_verbs_alternation():
     probes = verbs | {v[:k] for v in verbs for k in range(len(v))} | {v + end for v in verbs for end in "sdeg'"}
     assert all(bool(trie.fullmatch(p)) == (p in verbs) for p in probes)
     text = 'He said, she says: "told" retold saidx asking asked—tweeted_ posted 2saying Said replied.'
-    alternation = re.compile(rf"\b{quotes_module._VERB}\b")
+    alternation = re.compile(rf"\b{_verb_alternation()}\b")
     for lo, hi in ((0, len(text)), (3, 40), (9, 12), (30, len(text) - 3)):
         found = [m.span() for m in quotes_module._VERB_RE.finditer(text, lo, hi)]
         assert found == [m.span() for m in alternation.finditer(text, lo, hi)]
@@ -187,12 +209,12 @@ def test_verbs_as_a_trie_are_the_verbs_alternation():
 
 
 def test_sentence_starts_of_a_paragraph_scanned_once_are_the_scans_to_each_position():
-    """`_SentenceStarts.at(lo, pos)` is `_sentence_start(text, lo, pos)` (a scan from the paragraph's
+    """`_SentenceStarts.at(lo, pos)` is `_scanned_sentence_start(text, lo, pos)` (a scan from the paragraph's
     start, ending at `pos`) at every position, before the paragraph too: abbreviations, initials,
     quotation marks and brackets before the capital, sentence ends right before `pos`."""
     import random
 
-    from newsfuse.quotes import _sentence_start, _SentenceStarts
+    from newsfuse.quotes import _SentenceStarts
 
     pieces = ["Mr. ", "U.S. ", "J. ", "said. ", "It rose! ", 'end." ', "ok? “", '. "(A', "… 9", ".  ", "x ", "B", "\n"]
     rng = random.Random(3)
@@ -206,7 +228,7 @@ def test_sentence_starts_of_a_paragraph_scanned_once_are_the_scans_to_each_posit
         starts = _SentenceStarts(text, blocks)
         for lo, hi in blocks:
             for pos in range(max(0, lo - 2), hi + 1):
-                assert starts.at(lo, pos) == _sentence_start(text, lo, pos), (text, lo, pos)
+                assert starts.at(lo, pos) == _scanned_sentence_start(text, lo, pos), (text, lo, pos)
 
 
 def test_runs_by_the_capital_pattern_are_the_run_regex():
@@ -299,7 +321,7 @@ def test_attribution_patterns_with_the_verb_trie_match_as_with_the_verbs_alterna
         quotes_module._AFTER_APPOSITIVE,
         quotes_module._AFTER_VERB_SUBJ,
     ]
-    slow = [re.compile(p.pattern.replace(quotes_module._VERB_TRIE, quotes_module._VERB)) for p in patterns]
+    slow = [re.compile(p.pattern.replace(quotes_module._VERB_TRIE, _verb_alternation())) for p in patterns]
     assert all(p.pattern != s.pattern for p, s in zip(patterns, slow))
     pieces = [
         "said",

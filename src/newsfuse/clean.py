@@ -40,8 +40,7 @@ _CREDIT_RE = re.compile(
     r"|\((getty images|ap|afp|reuters)[^)]{0,40}\)|—\s*\S.{0,40}\(@\w+\)\s+\w+ \d{1,2}, \d{4})\s*$",
     re.IGNORECASE,
 )
-_ENDS_SENTENCE_RE = re.compile(r"[.!?…][\"'”’)\]]*\s*$|[\"”’]\s*$|[.!?][\"'”’)\]]*\s*\[\d+\]\s*$")
-# `_ENDS_SENTENCE_RE` read from the text's end (`_ends_sentence`): its closers, and a footnote mark's digits.
+# What `_ends_sentence` reads from a text's end: its closers, and a footnote mark's digits.
 _CLOSING = "\"'”’)]"
 _QUOTE_END = ('"', "”", "’")
 _STOPS = (".", "!", "?", "…")
@@ -68,9 +67,10 @@ def _may_end_in_credit(line: str) -> bool:
 
 
 def _ends_sentence(text: str) -> bool:
-    """`_ENDS_SENTENCE_RE.search(text)`, read from the end (the search tried every position of each
-    line and paragraph): a sentence end and closers, a closing quotation mark, or a sentence end,
-    closers and a footnote mark `[12]`, each with trailing space (`str.isspace` is what `\\s` is)."""
+    """Whether the text ends a sentence, read from its end (a regex search tried every position of
+    each line and paragraph; tests/test_clean.py keeps that regex and checks the two): a sentence
+    end and closers, a closing quotation mark, or a sentence end, closers and a footnote mark
+    `[12]`, each with trailing space (`str.isspace` is what `\\s` is)."""
     tail = text.rstrip()
     if tail[-1:] in _QUOTE_END or tail.rstrip(_CLOSING)[-1:] in _STOPS:
         return True

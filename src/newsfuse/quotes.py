@@ -80,10 +80,10 @@ def _trie(words: Iterable[str]) -> str:
     return emit(root)
 
 
-_VERB = r"(?:" + "|".join(sorted(set(_VERBS), key=len, reverse=True)) + r")"
-# The verbs as a trie: the same matches as `_VERB`, tried in the same order (along the text, the
-# longest verb first), so every pattern reading it matches the same; letter by letter, not two
-# hundred words at each position (4x faster alone; the attribution's lazy phrases try it at each step).
+# The verbs as a trie: the same matches as their alternation longest first (tests/test_quotes.py),
+# tried in the same order (along the text, the longest verb first), so every pattern reading it
+# matches the same; letter by letter, not two hundred words at each position (4x faster alone;
+# the attribution's lazy phrases try it at each step).
 _VERB_TRIE = _trie(set(_VERBS))
 _ADV = (
     r"(?:also|has|had|have|would|will|later|then|again|previously|reportedly|repeatedly|once|simply|just|"
@@ -247,7 +247,7 @@ class _LastSpeakers:
         for j in range(k - 1, -1, -1):
             if j not in self.own:
                 lo, hi = self.blocks[j]
-                self.own[j] = _last_speaker(self.quotes[j], lo, None, self.text, lo, hi, self.people, self.inside)
+                self.own[j] = _last_speaker(self.quotes[j], self.text, lo, hi, self.people, self.inside)
             if self.own[j] is not None:
                 return self.own[j]
         return None
@@ -562,21 +562,10 @@ def _who(text: str, start: int, end: int, people: list[_Person]) -> _Said | None
     return _Said(start, start + len(role), role, None, False)  # no person: the role or body speaks
 
 
-def _sentence_start(text: str, lo: int, pos: int) -> int:
-    """Where the sentence holding `pos` starts in the paragraph from `lo` (what `_SentenceStarts`
-    answers from one scan of the paragraph; tests check the two equal)."""
-    start = lo
-    for m in _SENT_END.finditer(text, lo, pos):
-        stem = _word_before(text, lo, m.start() + 1).lower().rstrip(".")
-        if stem in _ABBREV or len(stem) == 1:
-            continue
-        start = m.end()
-    return start
-
-
 class _SentenceStarts:
-    """`_sentence_start(text, lo, pos)` for the article's blocks `lo`: each block's sentence ends
-    found once (a scan from the paragraph's start for each person and quote was quadratic in it).
+    """Where the sentence holding `pos` starts in the paragraph from `lo`, for the article's blocks:
+    each block's sentence ends found once (a scan from the paragraph's start to `pos` for each
+    person and quote was quadratic in it; tests/test_quotes.py keeps that scan and checks the two).
     A scan ending at `pos` finds the ends whose lookahead's letter or digit is before `pos`: those
     are kept with that letter's offset, and a position's sentence opens at the last one before it."""
 
@@ -686,18 +675,12 @@ def _title(text: str, start: int, end: int) -> bool:
 
 
 def _last_speaker(
-    quotes: list[Quote],
-    block_start: int,
-    last: _Said | None,
-    text: str,
-    lo: int,
-    hi: int,
-    people: list[_Person],
-    inside: _Spans,
+    quotes: list[Quote], text: str, lo: int, hi: int, people: list[_Person], inside: _Spans
 ) -> _Said | None:
-    """Who spoke last by the end of this paragraph: its last quote's speaker or the last person
-    its prose reports speaking ("Medlin said it was hard...")."""
-    here = [q for q in quotes if q.start >= block_start and q.speaker]
+    """Who spoke last by the end of the paragraph text[lo:hi] (`quotes`, its quotations): its last
+    quote's speaker or the last person its prose reports speaking ("Medlin said it was hard..."),
+    else None."""
+    here = [q for q in quotes if q.speaker]
     best: tuple[int, _Said] | None = None
     if here:
         q = here[-1]
@@ -714,7 +697,7 @@ def _last_speaker(
                 who = _pronoun(text, who, people)
             if who and who.name:
                 best = (m.start(), who)
-    return best[1] if best else last
+    return best[1] if best else None
 
 
 @lru_cache(maxsize=16384)
