@@ -208,6 +208,11 @@ class StoreThread:
         with self._quick_lock:
             return default if self._quick is None else fn(self._quick)
 
+    async def quick_or_read(self, fn: Callable[[Store], T]) -> T:
+        """`fn(store)` by `quick`, or in a reading thread before `start`."""
+        value = self.quick(fn, None)
+        return value if value is not None else await self.read(fn)
+
     def version(self) -> int | None:
         """A number that changes whenever the store changes (another connection commits: the
         quick connection never writes), or None before `start`; answers kept under it are
@@ -528,9 +533,7 @@ def _service_routes(app: FastAPI, store: StoreThread) -> None:
     @app.get("/healthz", tags=["service"])
     async def healthz() -> dict:
         """Liveness: the process answers and the store opens."""
-        count = store.quick(counted, None)
-        if count is None:
-            count = await store.read(lambda s: s.count())
+        count = await store.quick_or_read(counted)
         watcher: Watcher | None = app.state.watcher
         if watcher is None:
             return {"status": "ok", "stories": count}
@@ -648,10 +651,7 @@ def _store_routes(app: FastAPI, store: StoreThread) -> None:
         if not 0 < story_id <= MAX_ID:
             raise HTTPException(404, f"no story {story_id}")
         try:
-            status = store.quick(lambda s: s.summary_status(story_id), None)
-            if status is None:
-                status = await store.read(lambda s: s.summary_status(story_id))
-            size, covered, stale = status
+            size, covered, stale = await store.quick_or_read(lambda s: s.summary_status(story_id))
         except NotFoundError:
             raise HTTPException(404, f"no story {story_id}") from None
         return SummaryStatusOut(
