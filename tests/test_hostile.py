@@ -166,7 +166,7 @@ def test_read_text_of_json_array_too_deep():
 
 # ---- the command line: plain messages, exit codes, nothing overwritten, full disks
 
-from typer.testing import CliRunner  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
 
 from newsfuse.cli import app  # noqa: E402
 

@@ -266,7 +266,7 @@ def test_openapi_documents_the_api(client):
 
 
 def test_cli_binds_loopback_by_default():
-    from typer.testing import CliRunner
+    from click.testing import CliRunner
 
     from newsfuse.cli import app
 

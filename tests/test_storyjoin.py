@@ -105,7 +105,7 @@ def test_join_rows_label_whether_the_best_story_holds_the_event():
 def test_train_join_only_writes_a_loadable_model(tmp_path):
     import gzip
 
-    from typer.testing import CliRunner
+    from click.testing import CliRunner
 
     from newsfuse.cli import app
 

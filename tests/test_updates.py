@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from newsfuse.cli import app
 from newsfuse.codec import update_from_dict, update_to_dict

@@ -9,10 +9,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import typer
-import typer.core
+import click
+from click.exceptions import Exit
 
 from .errors import NewsfuseError, NotFoundError, OptionError
 from .ingest import LIMITS, display_path
@@ -27,48 +27,83 @@ if TYPE_CHECKING:
 # the stages that settings.py gathers (numpy, scipy); tests/test_cli.py checks they agree.
 DEFAULT_SELECTOR = "rerank"
 
-
-def _help_type(param, ctx) -> str | None:
-    """What --help shows beside a parameter: Click's metavar (TEXT, INTEGER, PATH), nothing for a
-    flag or an argument (its name is shown), instead of the Python types some typer versions print
-    (`<bool>`, `<list[str]>`)."""
-    if getattr(param, "is_flag", False) or getattr(param, "param_type_name", "") == "argument":
-        return None
-    if param.metavar:
-        return param.metavar
-    label = str(param.display_type(ctx)).strip("<>")
-    label = label[5:-1] if label.startswith("list[") else label  # a repeatable option: its item
-    label = label.removesuffix(" range")  # the range itself is shown after it
-    return {"int": "INTEGER", "str": "TEXT", "float": "FLOAT", "bool": None}.get(label, label.upper())
+# The command line is Click's own (typer, which newsfuse used before, is built on Click): typer
+# 0.2x converts every value that is not a flag through pydantic, 0.15-0.2 s of each command's
+# start-up (docs/benchmarks.md). The classes below keep the help and the errors as typer printed
+# them without rich: arguments listed with their help, named in lower case.
 
 
-for _kind in ("TyperArgument", "TyperOption"):  # typer >= 0.16 has this hook; older ones print Click's
-    _class = getattr(typer.core, _kind, None)
-    if _class is not None and hasattr(_class, "display_type_rich"):
-        _class.display_type_rich = _help_type
+class _Argument(click.Argument):
+    """A positional argument with a help text (listed under "Arguments:"), named as typer named it:
+    `{paths}...` in the usage line, 'paths' in an error."""
+
+    def __init__(self, param_decls: Sequence[str], help: str = "", **attrs: Any) -> None:
+        super().__init__(param_decls, **attrs)
+        self.help = help
+
+    def _shown(self) -> str:
+        return str(self.name) + ("..." if self.nargs != 1 else "")
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str]:
+        text = self.help or ""
+        return self._shown(), f"{text}  [required]" if self.required else text
+
+    def get_usage_pieces(self, ctx: click.Context) -> list[str]:
+        name = f"{{{self.name}}}" if self.required else f"[{self.name}]"
+        return [name + ("..." if self.nargs != 1 else "")]
+
+    def get_error_hint(self, ctx: click.Context | None = None) -> str:
+        return f"'{self.name}'"
 
 
-def _version(value: bool) -> None:
+def _argument(name: str, help: str, **attrs: Any):
+    """A required argument (Click would leave one of nargs=-1 optional; typer required it)."""
+    return click.argument(name, cls=_Argument, help=help, required=True, **attrs)
+
+
+class _Command(click.Command):
+    """Arguments, then options, each in a section of its own."""
+
+    def format_arguments(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        pass  # written by format_options, before the options (Click >= 8.5 would write them here)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        params = self.get_params(ctx)
+        for title, kind in (("Arguments", "argument"), ("Options", "option")):
+            rows = [row for p in params if p.param_type_name == kind and (row := p.get_help_record(ctx))]
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+class _Group(click.Group):
+    """The commands listed in the order they are defined (Click sorts them by name)."""
+
+    command_class = _Command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if value:
         from . import __version__
 
         print(f"newsfuse {__version__}")
-        raise typer.Exit()
+        ctx.exit()
 
 
-app = typer.Typer(
-    add_completion=False,
+@click.group(
+    "newsfuse",
+    cls=_Group,
     no_args_is_help=True,
+    context_settings={"show_default": True},  # as typer showed them; a command's context inherits it
     help="Fuse many news reports about the same events into one attributed summary.",
 )
-
-
-@app.callback()
-def _main(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
-    ),
-) -> None:
+@click.option(
+    "--version", is_flag=True, callback=_version, expose_value=False, is_eager=True, help="Print the version and exit."
+)
+def app() -> None:
     """Fuse many news reports about the same events into one attributed summary."""
     _one_blas_thread()
 
@@ -104,6 +139,16 @@ def _err() -> Console:
 
 WORDS_HELP = "Summary length in words (default: a rule from the input size)."
 ALL_HELP = "List every fact and quote (else the first 8 facts of each kind and 16 quotes, then how many more)."
+PATH = click.Path(path_type=Path)  # given as a pathlib.Path, shown as PATH; nothing checked here
+
+# Options several commands share, with the same names and help.
+_words_option = click.option("--words", "-w", type=int, help=WORDS_HELP)
+_format_option = click.option("--format", "-f", "fmt", default="text", help="text, markdown, json or html.")
+_output_option = click.option("--output", "-o", type=PATH, help="Write here instead of stdout.")
+_all_option = click.option("--all", "show_all", is_flag=True, help=ALL_HELP)
+_scheduler_option = click.option(
+    "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 (default: a LocalCluster on this machine)."
+)
 
 
 def _options(words: int | None, selector: str, compare: bool = False) -> Options:
@@ -112,12 +157,12 @@ def _options(words: int | None, selector: str, compare: bool = False) -> Options
     try:  # Options checks the words range and the selector name (OptionError names the choices)
         return Options(words=words, selector=selector, compare=compare)
     except OptionError as error:
-        raise typer.BadParameter(str(error)) from error
+        raise click.BadParameter(str(error)) from error
 
 
 def _check_format(fmt: str) -> str:
     if fmt not in FORMATS:
-        raise typer.BadParameter(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        raise click.BadParameter(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     return fmt
 
 
@@ -170,9 +215,9 @@ def _table_console() -> Console:
     return console if console.is_terminal else Console(width=100_000)
 
 
-def _stop(message: object, code: int = 1) -> typer.Exit:
+def _stop(message: object, code: int = 1) -> Exit:
     _say("error", message)
-    return typer.Exit(code)
+    return Exit(code)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -213,30 +258,35 @@ def _write(text: str, output: Path | None) -> None:
 
 
 @app.command()
+@_argument("paths", "Files or directories (.txt .html .jsonl .json, feeds, Multi-News text); - for stdin.", nargs=-1)
+@_words_option
+@_format_option
+@_output_option
+@click.option("--selector", default=DEFAULT_SELECTOR, help="Content selector (see `newsfuse selectors`).")
+@click.option("--compare/--no-compare", default=True, help="Add the comparison of sources.")
+@_all_option
+@click.option("--split", is_flag=True, help="Summarize each story the loose articles form.")
 def summarize(
-    paths: list[str] = typer.Argument(
-        ..., help="Files or directories (.txt .html .jsonl .json, feeds, Multi-News text); - for stdin."
-    ),
-    words: int | None = typer.Option(None, "--words", "-w", help=WORDS_HELP),
-    fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, json or html."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
-    selector: str = typer.Option(DEFAULT_SELECTOR, help="Content selector (see `newsfuse selectors`)."),
-    compare: bool = typer.Option(True, "--compare/--no-compare", help="Add the comparison of sources."),
-    show_all: bool = typer.Option(False, "--all", help=ALL_HELP),
-    split: bool = typer.Option(False, "--split", help="Summarize each story the loose articles form."),
+    paths: tuple[str, ...],
+    words: int | None,
+    fmt: str,
+    output: Path | None,
+    selector: str,
+    compare: bool,
+    show_all: bool,
+    split: bool,
 ) -> None:
     """Summarize the articles given (loose articles form one story, or with --split each story they
     form; batch records are their own)."""
-    _summarize_paths(paths, _options(words, selector, compare), _check_format(fmt), output, show_all, split)
+    _summarize_paths(list(paths), _options(words, selector, compare), _check_format(fmt), output, show_all, split)
 
 
 @app.command("compare")
-def compare_cmd(
-    paths: list[str] = typer.Argument(..., help="Files or directories, as for summarize; - for stdin."),
-    fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, json or html."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
-    show_all: bool = typer.Option(False, "--all", help=ALL_HELP),
-) -> None:
+@_argument("paths", "Files or directories, as for summarize; - for stdin.", nargs=-1)
+@_format_option
+@_output_option
+@_all_option
+def compare_cmd(paths: tuple[str, ...], fmt: str, output: Path | None, show_all: bool) -> None:
     """Compare the sources alone: corroborated and single-source facts, quotes, disagreements, wire copies.
 
     Each article's outlet too; `summarize` gives the same comparison after the summary."""
@@ -248,7 +298,7 @@ def compare_cmd(
 
     fmt = _check_format(fmt)
     _refuse_overwrite(output, paths)
-    pile = distinct(read_paths(paths))
+    pile = distinct(read_paths(list(paths)))
     _say_all("warning", pile.problems)
     rendered, failed = [], []
     for story in pile.all_stories():
@@ -329,29 +379,39 @@ def _stories_of(pile, options: Options, split: bool) -> list:
 
 
 @app.command()
+@_argument(
+    "input",
+    "JSONL (optionally .gz) or Parquet files, globs or directories of them: one story a record, {id, documents}.",
+    nargs=-1,
+)
+@click.option(
+    "--output",
+    "-o",
+    type=PATH,
+    required=True,
+    help="A .jsonl or .parquet file, or else a directory of part files (part-00000.jsonl ...).",
+)
+@_words_option
+@click.option("--workers", default=0, help="Processes, or Dask workers of a local cluster (0: one per core).")
+@click.option("--selector", default=DEFAULT_SELECTOR, help="Content selector.")
+@click.option("--compare", is_flag=True, help="Add facts, quotes, disagreements, syndication.")
+@click.option("--engine", default="local", help="local (process pool) or dask (needs the dask extra).")
+@_scheduler_option
+@click.option(
+    "--partitions",
+    type=int,
+    help="Split the corpus into N partitions (default: 100 records each); a rerun skips finished ones.",
+)
 def batch(
-    input: list[str] = typer.Argument(
-        ...,
-        help="JSONL (optionally .gz) or Parquet files, globs or directories "
-        "of them: one story a record, {id, documents}.",
-    ),
-    output: Path = typer.Option(
-        ...,
-        "--output",
-        "-o",
-        help="A .jsonl or .parquet file, or else a directory of part files (part-00000.jsonl ...).",
-    ),
-    words: int | None = typer.Option(None, "--words", "-w", help=WORDS_HELP),
-    workers: int = typer.Option(0, help="Processes, or Dask workers of a local cluster (0: one per core)."),
-    selector: str = typer.Option(DEFAULT_SELECTOR, help="Content selector."),
-    compare: bool = typer.Option(False, "--compare", help="Add facts, quotes, disagreements, syndication."),
-    engine: str = typer.Option("local", help="local (process pool) or dask (needs the dask extra)."),
-    scheduler: str | None = typer.Option(
-        None, help="Dask scheduler address, e.g. tcp://host:8786 (default: a LocalCluster on this machine)."
-    ),
-    partitions: int | None = typer.Option(
-        None, help="Split the corpus into N partitions (default: 100 records each); a rerun skips finished ones."
-    ),
+    input: tuple[str, ...],
+    output: Path,
+    words: int | None,
+    workers: int,
+    selector: str,
+    compare: bool,
+    engine: str,
+    scheduler: str | None,
+    partitions: int | None,
 ) -> None:
     """Summarize a corpus, one story a record; a bad record is reported and the rest completes."""
     from .distributed import count_records, discover_inputs, run_dask, run_local
@@ -359,11 +419,11 @@ def batch(
 
     options = _options(words, selector, compare)
     if engine not in ("local", "dask"):
-        raise typer.BadParameter(f"unknown engine {engine!r}; choose local or dask")
+        raise click.BadParameter(f"unknown engine {engine!r}; choose local or dask")
     if scheduler and engine != "dask":
-        raise typer.BadParameter("--scheduler needs --engine dask")
+        raise click.BadParameter("--scheduler needs --engine dask")
     try:
-        paths = discover_inputs(input)
+        paths = discover_inputs(list(input))
         _refuse_overwrite(output, paths)
         total = sum(count_records(p) for p in paths)
         with _progress(total, "summarizing") as advance:
@@ -399,17 +459,16 @@ def batch(
         highlight=False,
     )
     if report.done == 0 or report.crashed_parts:
-        raise typer.Exit(1)
+        raise Exit(1)
 
 
 @app.command("eval")
-def evaluate_cmd(
-    input: Path = typer.Argument(..., help="Multi-News style JSONL (.gz) with documents and summary."),
-    limit: int | None = typer.Option(None, help="Evaluate the first N clusters only."),
-    words: int | None = typer.Option(None, "--words", "-w", help=WORDS_HELP),
-    selector: str = typer.Option(DEFAULT_SELECTOR, help="Content selector to evaluate."),
-    json_out: bool = typer.Option(False, "--json", help="Print the table as JSON."),
-) -> None:
+@_argument("input", "Multi-News style JSONL (.gz) with documents and summary.", type=PATH)
+@click.option("--limit", type=int, help="Evaluate the first N clusters only.")
+@_words_option
+@click.option("--selector", default=DEFAULT_SELECTOR, help="Content selector to evaluate.")
+@click.option("--json", "json_out", is_flag=True, help="Print the table as JSON.")
+def evaluate_cmd(input: Path, limit: int | None, words: int | None, selector: str, json_out: bool) -> None:
     """ROUGE (rouge-score, stemming, F1) of newsfuse beside lead and sumy LexRank, same length."""
     from rich.console import Console
     from rich.table import Table
@@ -448,33 +507,57 @@ def evaluate_cmd(
 
 
 @app.command("train")
+@click.option(
+    "--train",
+    "train_path",
+    type=PATH,
+    default=Path("../shared/data/multinews/train.jsonl.gz"),
+    help="Multi-News training clusters (JSONL .gz).",
+)
+@click.option(
+    "--validation",
+    "validation_path",
+    type=PATH,
+    default=Path("../shared/data/multinews/validation.jsonl.gz"),
+    help="Multi-News validation clusters, for the printed evaluation.",
+)
+@click.option("--out", "out_dir", type=PATH, help="Where to write learned.json (default: the package's models/).")
+@click.option("--seed", default=0, help="Random seed (the shipped model uses 0).")
+@click.option("--limit", type=int, help="Training clusters (default 20,000, as shipped).")
+@click.option(
+    "--reranker/--no-reranker", default=True, help="Also train the reranker (rerank.json) over the new model."
+)
+@click.option(
+    "--pairs/--no-pairs",
+    default=True,
+    help="Also train the same-claim model (same-claim.json, updates' --decision learned) on ../shared/data/trust.",
+)
+@click.option("--pairs-only", is_flag=True, help="Train only the same-claim model (no Multi-News).")
+@click.option(
+    "--join/--no-join",
+    default=True,
+    help="Also train the undated join model (undated-join.json) on --events and --train's first records.",
+)
+@click.option(
+    "--events",
+    "events_dir",
+    type=PATH,
+    default=Path("../shared/data/events"),
+    help="The dated event sets (their tuning portions).",
+)
+@click.option("--join-only", is_flag=True, help="Train only the undated join model.")
 def train_cmd(
-    train_path: Path = typer.Option(
-        Path("../shared/data/multinews/train.jsonl.gz"), "--train", help="Multi-News training clusters (JSONL .gz)."
-    ),
-    validation_path: Path = typer.Option(
-        Path("../shared/data/multinews/validation.jsonl.gz"),
-        "--validation",
-        help="Multi-News validation clusters, for the printed evaluation.",
-    ),
-    out_dir: Path | None = typer.Option(
-        None, "--out", help="Where to write learned.json (default: the package's models/)."
-    ),
-    seed: int = typer.Option(0, help="Random seed (the shipped model uses 0)."),
-    limit: int | None = typer.Option(None, help="Training clusters (default 20,000, as shipped)."),
-    reranker: bool = typer.Option(True, help="Also train the reranker (rerank.json) over the new model."),
-    pairs: bool = typer.Option(
-        True,
-        help="Also train the same-claim model (same-claim.json, updates' --decision learned) on ../shared/data/trust.",
-    ),
-    pairs_only: bool = typer.Option(False, "--pairs-only", help="Train only the same-claim model (no Multi-News)."),
-    join: bool = typer.Option(
-        True, help="Also train the undated join model (undated-join.json) on --events and --train's first records."
-    ),
-    events_dir: Path = typer.Option(
-        Path("../shared/data/events"), "--events", help="The dated event sets (their tuning portions)."
-    ),
-    join_only: bool = typer.Option(False, "--join-only", help="Train only the undated join model."),
+    train_path: Path,
+    validation_path: Path,
+    out_dir: Path | None,
+    seed: int,
+    limit: int | None,
+    reranker: bool,
+    pairs: bool,
+    pairs_only: bool,
+    join: bool,
+    events_dir: Path,
+    join_only: bool,
 ) -> None:
     """Reproduce the learned selector's, the reranker's, the same-claim and the undated join models, then evaluate them."""
     from .select.learned import MODEL_PATH
@@ -486,7 +569,7 @@ def train_cmd(
         try:
             made = train_join(out_dir or MODEL_PATH.parent, events_dir, train_path)
         except (NewsfuseError, OSError) as error:
-            raise typer.BadParameter(str(error)) from None
+            raise click.BadParameter(str(error)) from None
         _err().print(f"model {made['model']}, {made['train_rows']} joins of {', '.join(made['train_streams'])}")
     if join_only:
         return
@@ -495,13 +578,13 @@ def train_cmd(
         try:
             done = train_pairs(out_dir or MODEL_PATH.parent, progress=True)
         except NewsfuseError as error:
-            raise typer.BadParameter(str(error)) from None
+            raise click.BadParameter(str(error)) from None
         _err().print(f"model {done['model']}, {done['train_pairs']} pairs of {', '.join(done['train_sets'])}")
     if pairs_only:
         return
     for path in (train_path, validation_path):
         if not path.exists():
-            raise typer.BadParameter(f"{path}: no such file")
+            raise click.BadParameter(f"{path}: no such file")
     metrics = train(
         train_path, validation_path, out_dir or MODEL_PATH.parent, seed=seed, limit=limit, reranker=reranker
     )
@@ -546,25 +629,36 @@ def _span(first, last) -> str:
 
 
 @app.command()
+@_argument("paths", "Files or directories, as for summarize (JSONL: one article a line).", nargs=-1)
+@click.option("--output", "-o", type=PATH, required=True, help="JSONL: one line per article, {id, story}.")
+@click.option("--stories", "stories_out", type=PATH, help="Write the story list here (JSONL) instead of stderr.")
+@click.option(
+    "--batch",
+    "batch_out",
+    type=PATH,
+    help="Write each story as a record `newsfuse batch` reads: {id, headline, documents}.",
+)
+@click.option(
+    "--engine",
+    default="local",
+    help="local (one pass in this process) or dask (time partitions in parallel, then merged).",
+)
+@_scheduler_option
+@click.option("--workers", default=0, help="Dask workers of a local cluster (0: one per core).")
+@click.option(
+    "--partitions",
+    type=int,
+    help="Time partitions for --engine dask (default: one per worker thread, of 200 articles at least).",
+)
 def cluster(
-    paths: list[str] = typer.Argument(..., help="Files or directories, as for summarize (JSONL: one article a line)."),
-    output: Path = typer.Option(..., "--output", "-o", help="JSONL: one line per article, {id, story}."),
-    stories_out: Path | None = typer.Option(
-        None, "--stories", help="Write the story list here (JSONL) instead of stderr."
-    ),
-    batch_out: Path | None = typer.Option(
-        None, "--batch", help="Write each story as a record `newsfuse batch` reads: {id, headline, documents}."
-    ),
-    engine: str = typer.Option(
-        "local", help="local (one pass in this process) or dask (time partitions in parallel, then merged)."
-    ),
-    scheduler: str | None = typer.Option(
-        None, help="Dask scheduler address, e.g. tcp://host:8786 (default: a LocalCluster on this machine)."
-    ),
-    workers: int = typer.Option(0, help="Dask workers of a local cluster (0: one per core)."),
-    partitions: int | None = typer.Option(
-        None, help="Time partitions for --engine dask (default: one per worker thread, of 200 articles at least)."
-    ),
+    paths: tuple[str, ...],
+    output: Path,
+    stories_out: Path | None,
+    batch_out: Path | None,
+    engine: str,
+    scheduler: str | None,
+    workers: int,
+    partitions: int | None,
 ) -> None:
     """Group articles into stories in one pass (in memory); nothing is stored."""
     from .distributed import write_atomic
@@ -574,7 +668,7 @@ def cluster(
     _refuse_overwrite(output, paths)
     _refuse_overwrite(stories_out, paths)
     _refuse_overwrite(batch_out, paths)
-    articles = _read_articles(paths)
+    articles = _read_articles(list(paths))
     labels = _cluster_labels(articles, engine, scheduler, workers, partitions)
     keys = [a.id or a.origin_file or str(i) for i, a in enumerate(articles)]
     records = _story_records(articles, keys, labels)
@@ -604,13 +698,13 @@ def cluster(
 
 def _check_engine(engine: str, scheduler: str | None, partitions: int | None, workers: int) -> None:
     if engine not in ("local", "dask"):
-        raise typer.BadParameter(f"unknown engine {engine!r}; choose local or dask")
+        raise click.BadParameter(f"unknown engine {engine!r}; choose local or dask")
     if engine != "dask" and (scheduler or partitions is not None or workers):
-        raise typer.BadParameter("--scheduler, --workers and --partitions need --engine dask")
+        raise click.BadParameter("--scheduler, --workers and --partitions need --engine dask")
     if partitions is not None and partitions < 1:
-        raise typer.BadParameter(f"--partitions must be at least 1, got {partitions}")
+        raise click.BadParameter(f"--partitions must be at least 1, got {partitions}")
     if workers < 0:
-        raise typer.BadParameter(f"--workers must be 0 (one per core) or more, got {workers}")
+        raise click.BadParameter(f"--workers must be 0 (one per core) or more, got {workers}")
 
 
 def _cluster_labels(articles: list, engine: str, scheduler: str | None, workers: int, partitions: int | None) -> list:
@@ -707,15 +801,14 @@ def _open_store(db: Path, create: bool = False) -> Iterator:
 
 
 @app.command("ingest")
-def ingest_cmd(
-    paths: list[str] = typer.Argument(
-        ..., help="Files or directories, as for summarize, and http(s):// URLs of feeds or article pages."
-    ),
-    db: Path = typer.Option(..., "--db", help="The store (an SQLite file; created when missing)."),
-    summarize: bool = typer.Option(
-        True, "--summarize/--no-summarize", help="Refresh the touched stories' summaries now (else on first show)."
-    ),
-) -> None:
+@_argument("paths", "Files or directories, as for summarize, and http(s):// URLs of feeds or article pages.", nargs=-1)
+@click.option("--db", type=PATH, required=True, help="The store (an SQLite file; created when missing).")
+@click.option(
+    "--summarize/--no-summarize",
+    default=True,
+    help="Refresh the touched stories' summaries now (else on first show).",
+)
+def ingest_cmd(paths: tuple[str, ...], db: Path, summarize: bool) -> None:
     """Add articles to the store: each joins a story or starts one; a re-ingested article changes nothing.
     A feed URL is fetched with the pages it links (each failure is reported, the rest go on)."""
     from .fetch import is_url
@@ -757,26 +850,26 @@ def _report_ingested(done: list, db: Path) -> None:
 
 
 @app.command("watch")
-def watch_cmd(
-    feeds: list[str] = typer.Argument(..., help="http(s):// URLs of RSS/Atom feeds (or pages) to poll."),
-    db: Path = typer.Option(..., "--db", help="The store (created when missing)."),
-    every: str = typer.Option("10m", "--every", help="How often to poll: 90, 30s, 10m, 1h."),
-    summarize: bool = typer.Option(True, "--summarize/--no-summarize", help="Refresh touched stories' summaries."),
-) -> None:
+@_argument("feeds", "http(s):// URLs of RSS/Atom feeds (or pages) to poll.", nargs=-1)
+@click.option("--db", type=PATH, required=True, help="The store (created when missing).")
+@click.option("--every", default="10m", help="How often to poll: 90, 30s, 10m, 1h.")
+@click.option("--summarize/--no-summarize", default=True, help="Refresh touched stories' summaries.")
+def watch_cmd(feeds: tuple[str, ...], db: Path, every: str, summarize: bool) -> None:
     """Poll the feeds and ingest what is new, until SIGINT or SIGTERM (which end it cleanly)."""
     import signal
     import threading
 
     from .fetch import watch
 
-    seconds = _poll_every(feeds, every, "FEEDS")
+    urls = list(feeds)
+    seconds = _poll_every(urls, every, "FEEDS")
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with _open_store(db, create=True) as store:
 
             def poll() -> None:
-                done, _ = _fetch_into(store, feeds, summarize)
+                done, _ = _fetch_into(store, urls, summarize)
                 _report_ingested(done, db)
 
             rounds = watch(poll, seconds, stop)
@@ -787,11 +880,10 @@ def watch_cmd(
 
 
 @app.command("stories")
-def stories_cmd(
-    db: Path = typer.Option(..., "--db", help="The store."),
-    json_out: bool = typer.Option(False, "--json", help="Print JSON lines instead of a table."),
-    limit: int | None = typer.Option(None, help="The N most recent stories only."),
-) -> None:
+@click.option("--db", type=PATH, required=True, help="The store.")
+@click.option("--json", "json_out", is_flag=True, help="Print JSON lines instead of a table.")
+@click.option("--limit", type=int, help="The N most recent stories only.")
+def stories_cmd(db: Path, json_out: bool, limit: int | None) -> None:
     """List the stored stories, the most recently active first."""
     from rich.table import Table
     from rich.text import Text
@@ -814,18 +906,17 @@ def stories_cmd(
 
 
 @app.command()
+@_argument("story", "Story id (see `newsfuse stories`).", type=int)
+@click.option("--db", type=PATH, required=True, help="The store.")
+@_format_option
+@_output_option
+@click.option("--since", help="Only what is new after TIME (2025-06-02, 2025-06-02T12:00, or 6h / 2d ago).")
+@click.option(
+    "--timeline", is_flag=True, help="Only the timeline: when each fact was first reported, and by which outlet."
+)
+@_all_option
 def show(
-    story: int = typer.Argument(..., help="Story id (see `newsfuse stories`)."),
-    db: Path = typer.Option(..., "--db", help="The store."),
-    fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, json or html."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
-    since: str | None = typer.Option(
-        None, "--since", help="Only what is new after TIME (2025-06-02, 2025-06-02T12:00, or 6h / 2d ago)."
-    ),
-    timeline: bool = typer.Option(
-        False, "--timeline", help="Only the timeline: when each fact was first reported, and by which outlet."
-    ),
-    show_all: bool = typer.Option(False, "--all", help=ALL_HELP),
+    story: int, db: Path, fmt: str, output: Path | None, since: str | None, timeline: bool, show_all: bool
 ) -> None:
     """Print one story's summary and comparison (cached; recomputed when stale); with --since, the
     update: new sentences of the later articles and the values that changed; with --timeline,
@@ -834,7 +925,7 @@ def show(
 
     fmt = _check_format(fmt)
     if since is not None and timeline:
-        raise typer.BadParameter("give --since or --timeline, not both", param_hint="--timeline")
+        raise click.BadParameter("give --since or --timeline, not both", param_hint="--timeline")
     if since is not None:
         _show_update(story, db, fmt, output, since)
         return
@@ -859,7 +950,7 @@ def _show_update(story: int, db: Path, fmt: str, output: Path | None, since: str
     try:
         moment = parse_since(since)
     except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="--since") from None
+        raise click.BadParameter(str(error), param_hint="--since") from None
     with _open_store(db) as store:
         try:
             found, update = stored_update(store, story, moment)
@@ -880,30 +971,54 @@ def _show_timeline(story: int, db: Path, fmt: str, output: Path | None) -> None:
 
 
 @app.command()
+@click.option("--db", type=PATH, default=Path("newsfuse.db"), help="The store (newsfuse ingest --db creates one).")
+@click.option("--host", default="127.0.0.1", help="Interface to bind; the default answers this machine only.")
+@click.option("--port", default=8000, help="TCP port.")
+@click.option(
+    "--token",
+    envvar="NEWSFUSE_TOKEN",
+    show_envvar=True,
+    help="Bearer token that POST /api/articles needs (or $NEWSFUSE_TOKEN).",
+)
+@click.option("--workers", default=0, help="Processes for /api/summarize (0: threads of the server process).")
+@click.option(
+    "--allowed-host",
+    multiple=True,
+    help="A name the Host header may carry besides 127.0.0.1, localhost and ::1 (repeatable; '*': any). "
+    "Other hosts get 400, which stops DNS rebinding.",
+)
+@click.option(
+    "--header-timeout",
+    type=click.FloatRange(min=0.1),
+    metavar="FLOAT",
+    default=10.0,
+    help="Seconds a connection has to send a request's headers before it is closed.",
+)
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(min=0.1),
+    metavar="FLOAT",
+    default=60.0,
+    help="Seconds a request has to send its body after its headers (then 408).",
+)
+@click.option(
+    "--watch",
+    "watch_feeds",
+    multiple=True,
+    help="An http(s):// feed to poll while serving, as `newsfuse watch` does (repeatable).",
+)
+@click.option("--every", default="10m", help="How often --watch polls: 90, 30s, 10m, 1h.")
 def serve(
-    db: Path = typer.Option(Path("newsfuse.db"), "--db", help="The store (newsfuse ingest --db creates one)."),
-    host: str = typer.Option("127.0.0.1", help="Interface to bind; the default answers this machine only."),
-    port: int = typer.Option(8000, help="TCP port."),
-    token: str | None = typer.Option(
-        None, envvar="NEWSFUSE_TOKEN", help="Bearer token that POST /api/articles needs (or $NEWSFUSE_TOKEN)."
-    ),
-    workers: int = typer.Option(0, help="Processes for /api/summarize (0: threads of the server process)."),
-    allowed_host: list[str] = typer.Option(
-        [],
-        "--allowed-host",
-        help="A name the Host header may carry besides 127.0.0.1, localhost and ::1 (repeatable; '*': any). "
-        "Other hosts get 400, which stops DNS rebinding.",
-    ),
-    header_timeout: float = typer.Option(
-        10.0, min=0.1, help="Seconds a connection has to send a request's headers before it is closed."
-    ),
-    body_timeout: float = typer.Option(
-        60.0, min=0.1, help="Seconds a request has to send its body after its headers (then 408)."
-    ),
-    watch_feeds: list[str] = typer.Option(
-        [], "--watch", help="An http(s):// feed to poll while serving, as `newsfuse watch` does (repeatable)."
-    ),
-    every: str = typer.Option("10m", "--every", help="How often --watch polls: 90, 30s, 10m, 1h."),
+    db: Path,
+    host: str,
+    port: int,
+    token: str | None,
+    workers: int,
+    allowed_host: tuple[str, ...],
+    header_timeout: float,
+    body_timeout: float,
+    watch_feeds: tuple[str, ...],
+    every: str,
 ) -> None:
     """Serve the web pages and the JSON API (/api, schema at /openapi.json) over a story store;
     with --watch, poll those feeds into it meanwhile (stopped with the server)."""
@@ -916,7 +1031,7 @@ def serve(
         from .serve.server import uvicorn_settings
     except ImportError as error:
         raise _stop(f"{error.name} is missing; install the serve extra: pip install 'newsfuse[serve]'") from None
-    watcher = _watcher(watch_feeds, every)
+    watcher = _watcher(list(watch_feeds), every)
     with _open_store(db):  # a mistyped --db is named here, not served as a new empty store
         pass
     loopback = host in LOOPBACK_HOSTS
@@ -951,10 +1066,10 @@ def _poll_every(feeds: list[str], every: str, feeds_hint: str) -> float:
     try:
         seconds = parse_every(every)
     except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="--every") from None
+        raise click.BadParameter(str(error), param_hint="--every") from None
     bad = [f for f in feeds if not is_url(f)]
     if bad:
-        raise typer.BadParameter(f"not an http(s):// URL: {bad[0]}", param_hint=feeds_hint)
+        raise click.BadParameter(f"not an http(s):// URL: {bad[0]}", param_hint=feeds_hint)
     return seconds
 
 
