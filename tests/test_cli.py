@@ -123,6 +123,14 @@ def test_a_summary_process_imports_only_what_it_needs(example_paths):
     assert blas_threads == "{1}"  # OpenBLAS read the variable set before numpy loaded it
 
 
+def test_a_summary_process_imports_neither_typer_nor_pydantic(tmp_path):
+    one = tmp_path / "one.txt"
+    one.write_text("Dam holds after storm\n\nThe dam held overnight, engineers said. Water levels fell.\n")
+    out, loaded, _ = _modules_of("summarize", str(one), "--words", "20", "--selector", "lead")
+    assert "The dam held overnight" in out and "click" in loaded  # the command line was parsed
+    assert not [m for m in loaded if m.split(".")[0] in ("typer", "pydantic", "pydantic_core")]
+
+
 def test_help_imports_no_stage():
     out, loaded, _ = _modules_of("--help")
     assert "summarize" in out and "newsfuse.cli" in loaded
@@ -149,7 +157,10 @@ def test_bad_values_and_missing_ones_name_the_parameter_without_a_traceback(tmp_
     article = tmp_path / "a.txt"
     article.write_text("Dam holds\n\nThe dam held overnight, engineers said.\n")
     cases = [
-        (["summarize", str(article), "--words", "abc"], "Invalid value for '--words' / '-w': 'abc' is not a valid integer"),
+        (
+            ["summarize", str(article), "--words", "abc"],
+            "Invalid value for '--words' / '-w': 'abc' is not a valid integer",
+        ),
         (["summarize", str(article), "--words", "3"], "Invalid value: words must be between 10 and 5000, got 3"),
         (["summarize", str(article), "--selector", "nope"], "unknown selector 'nope'; choose one of"),
         (["summarize"], "Missing argument 'paths'"),
