@@ -459,6 +459,22 @@ def test_a_lone_surrogate_at_write_time_is_escaped_not_fatal():
     assert json.loads(line)["text"] == "a\ud800b" and line.encode("utf-8")
 
 
+def test_a_unicode_line_end_in_a_record_keeps_the_record_on_one_line(tmp_path):
+    # Found by test_fuzz: an id of U+0085 was written raw, and splitlines() read two lines.
+    import io
+
+    from newsfuse.batch import run_batch
+    from newsfuse.settings import Options
+
+    path = tmp_path / "in.jsonl"
+    ids = ["\x85", "a\u2028b", "c\u2029"]
+    path.write_text("".join(json.dumps({"id": i, "documents": None}) + "\n" for i in ids), encoding="utf-8")
+    out = io.StringIO()
+    run_batch(path, out, Options(words=30), workers=1)
+    written = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["id"] for r in written] == ids
+
+
 def test_a_file_of_records_holding_nothing_stops_being_read_and_says_where(tmp_path, monkeypatch):
     import gzip
     import io

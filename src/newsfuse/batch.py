@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import json
 import multiprocessing
 import os
 import threading
@@ -15,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from .codec import problem_to_dict, summary_to_dict
+from .codec import json_line, problem_to_dict, summary_to_dict
 from .errors import NewsfuseError
 from .ingest import iter_records, story_from_record
 from .pipeline import summarize_story
@@ -137,14 +136,8 @@ def _in_record(where: str, label: str, story_id: str | None) -> str:
 
 
 def result_line(result: dict) -> str:
-    """One output record as a JSONL line (UTF-8 text kept as written; should a string hold a lone
-    surrogate, that line is written with \\u escapes, which JSON reads back the same)."""
-    line = json.dumps(result, ensure_ascii=False) + "\n"
-    try:
-        line.encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(result) + "\n"
-    return line
+    """One output record as a JSONL line (codec.json_line)."""
+    return json_line(result)
 
 
 def _watch_parent(parent: int) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from click.exceptions import Exit
 
+from .codec import json_line
 from .errors import NewsfuseError, NotFoundError, OptionError
 from .ingest import LIMITS, display_path
 from .model import FORMATS
@@ -672,11 +673,11 @@ def cluster(
     labels = _cluster_labels(articles, engine, scheduler, workers, partitions)
     keys = [a.id or a.origin_file or str(i) for i, a in enumerate(articles)]
     records = _story_records(articles, keys, labels)
-    lines = (json.dumps({"id": key, "story": label}, ensure_ascii=False) + "\n" for key, label in zip(keys, labels))
+    lines = (json_line({"id": key, "story": label}) for key, label in zip(keys, labels))
     try:
         write_atomic(output, lines, sync=False)
         if stories_out is not None:
-            write_atomic(stories_out, (json.dumps(r, ensure_ascii=False) + "\n" for r in records), sync=False)
+            write_atomic(stories_out, (json_line(r) for r in records), sync=False)
         if batch_out is not None:
             write_atomic(batch_out, _batch_records(articles, labels, records), sync=False)
     except OSError as error:
@@ -749,7 +750,7 @@ def _batch_records(articles: list, labels: list, records: list) -> Iterator[str]
             if label == record["story"]
         ]
         line = {"id": f"story-{record['story']}", "headline": record["headline"], "documents": documents}
-        yield json.dumps(line, ensure_ascii=False) + "\n"
+        yield json_line(line)
 
 
 def _story_records(articles: list, keys: list, labels: list) -> list:
@@ -894,7 +895,7 @@ def stories_cmd(db: Path, json_out: bool, limit: int | None) -> None:
         infos = store.stories()[:limit] if limit else store.stories()
     if json_out:
         for info in infos:
-            print(json.dumps(info.to_dict(), ensure_ascii=False))
+            print(json_line(info.to_dict()), end="")
         return
     table = Table(title=Text(f"{terminal_safe(display_path(db.name))}: {plural(len(infos), 'story', 'stories')}"))
     for column in ("story", "headline", "articles", "outlets", "time span"):

@@ -25,6 +25,7 @@ written (the store kept `origins` beside the summary); fact statuses were corrob
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -362,3 +363,20 @@ def _wire_copy(copy: WireCopy) -> Json:
 
 def _wire_copy_from(data: Mapping[str, Any]) -> WireCopy:
     return WireCopy(data["original"], tuple(data["copies"]), data["shared"], data["agency"])
+
+
+# Characters that JSON leaves unescaped but Unicode-aware line splitters (Python's splitlines,
+# many JSONL readers) take as line ends: escaped so that one record stays one line.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_line(value: Any) -> str:
+    """One value as a JSONL line: UTF-8 text kept as written but for the Unicode line ends, which are
+    \\u-escaped (JSON reads them back the same); a string holding a lone surrogate makes the whole
+    line \\u-escaped, as UTF-8 cannot write it."""
+    line = json.dumps(value, ensure_ascii=False).translate(_LINE_BREAKS) + "\n"
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value) + "\n"
+    return line
