@@ -33,7 +33,9 @@ def test_normalize_matches_the_plain_rule():
 def test_ascii_words_match_the_regex():
     from newsfuse.textsim import _PLAIN_WORD_RE, _ascii_words
 
-    pieces = "a b zz 9 10 ' '' don't rock'n'roll players' 'quoted' . , - ; : ! ? ( ) [ ] $ % / & \" \t \n x'y'".split(" ")
+    pieces = "a b zz 9 10 ' '' don't rock'n'roll players' 'quoted' . , - ; : ! ? ( ) [ ] $ % / & \" \t \n x'y'".split(
+        " "
+    )
     rng = random.Random(2)
     texts = ["", "'", "a''b", "o'neil's 'x' y'", "u.s.-led e-mail 1,000.5"]
     texts += ["".join(rng.choice(pieces + [" ", "'"]) for _ in range(rng.randint(1, 30))) for _ in range(3000)]
