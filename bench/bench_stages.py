@@ -4,6 +4,7 @@ Usage (from the repo root):
     PYTHONPATH=src python bench/bench_stages.py --set fulltext                 # 50 fulltext-dev clusters
     PYTHONPATH=src python bench/bench_stages.py --set mix --limit 400          # one-article stories
     PYTHONPATH=src python bench/bench_stages.py --set mix --old REV --rounds 3 # and an older revision
+    PYTHONPATH=src python bench/bench_stages.py --compare off --fine           # without the comparison, finer stages
 
 `fulltext`: the fulltext-dev clusters, as `bench_cluster.py` reads them; `mix`: the first `--limit`
 articles of `bench_ingest.py`'s validation mix, each a story of its own (what a stream summarizes
@@ -54,6 +55,25 @@ STAGES = [
     ("newsfuse.pipeline", "attribute", ()),
     ("newsfuse.pipeline", "compare", ()),
 ]
+# `--fine`: the parts of the stages above, what `bench_cluster`'s per-cluster time is made of.
+FINE = [
+    ("newsfuse.textsim", "words", ()),
+    ("newsfuse.prepare", "split_sentences", ()),
+    ("newsfuse.quotes", "_people", ()),
+    ("newsfuse.syndicate", "eligible_sentences", ()),
+    ("newsfuse.syndicate", "find_copies", ()),
+    ("newsfuse.features", "_text_marks", ()),
+    ("newsfuse.features._Words", "of", ()),
+    ("newsfuse.features", "_word_columns", ()),
+    ("newsfuse.features", "_topic_stats", ()),
+    ("newsfuse.features", "_pair_columns_dense", ()),
+    ("newsfuse.select.trees.TreeEnsemble", "predict", ()),
+    ("newsfuse.select.rerank", "_gram_incidences", ()),
+    ("newsfuse.select.rerank", "_row_stats", ()),
+    ("newsfuse.select.order", "_lede_first", ()),
+    ("newsfuse.select.order", "_news_lede", ()),
+    ("newsfuse.select.order", "_refilled", ()),
+]
 
 
 def _owner(path: str):
@@ -98,14 +118,14 @@ def _stories(which: str, limit: int) -> list:
     return [Story(articles=[article]) for article in mixed_articles(limit=limit)[0]]
 
 
-def worker(which: str, limit: int) -> dict:
+def worker(which: str, limit: int, compare: bool = True, fine: bool = False) -> dict:
     """Each stage's CPU seconds over the set, in this process (the side's `src` on its path)."""
     from newsfuse.errors import EmptyStoryError
     from newsfuse.pipeline import summarize_prepared
     from newsfuse.prepare import prepare
     from newsfuse.settings import Options
 
-    options = Options(compare=True)
+    options = Options(compare=compare)
     stories = []
     for story in _stories(which, limit):
         try:
@@ -115,7 +135,7 @@ def worker(which: str, limit: int) -> dict:
             continue
     spent: dict[str, float] = defaultdict(float)
     calls: dict[str, int] = defaultdict(int)
-    for path, name, also in STAGES:
+    for path, name, also in STAGES + (FINE if fine else []):
         owner, label = _owner(path), f"{path.rsplit('.', 1)[-1]}.{name}"
         if owner is None or not hasattr(owner, name):
             continue
@@ -130,9 +150,10 @@ def worker(which: str, limit: int) -> dict:
     return {"total": time.process_time() - total, "stories": len(stories), "spent": spent, "calls": calls}
 
 
-def _run(src: Path, which: str, limit: int) -> dict:
+def _run(src: Path, which: str, limit: int, compare: str = "on", fine: bool = False) -> dict:
     env = dict(os.environ, PYTHONPATH=str(src), OMP_NUM_THREADS="1")
-    args = [sys.executable, __file__, "--worker", "--set", which, "--limit", str(limit)]
+    args = [sys.executable, __file__, "--worker", "--set", which, "--limit", str(limit), "--compare", compare]
+    args += ["--fine"] if fine else []
     done = subprocess.run(args, env=env, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"{src}: failed:\n{done.stderr[-2000:]}")
@@ -145,10 +166,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=400, help="articles of the mix")
     parser.add_argument("--old", default=None, help="an older revision run side by side")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--compare", choices=("on", "off"), default="on", help="summarize with the comparison")
+    parser.add_argument("--fine", action="store_true", help="also time the stages' parts (FINE)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.set, args.limit)))
+        print(json.dumps(worker(args.set, args.limit, args.compare == "on", args.fine)))
         return
     sys.path.insert(0, str(ROOT / "bench"))
     from sides import old_source
@@ -158,20 +181,21 @@ def main() -> None:
         best: dict[str, dict] = {}
         for _ in range(args.rounds):
             for side, src in sides:
-                done = _run(src, args.set, args.limit)
+                done = _run(src, args.set, args.limit, args.compare, args.fine)
                 if side in best:
                     done["total"] = min(done["total"], best[side]["total"])
                     done["spent"] = {k: min(v, best[side]["spent"].get(k, v)) for k, v in done["spent"].items()}
                 best[side] = done
     limit = f" --limit {args.limit}" if args.set == "mix" else ""
     old = f" --old {args.old} --rounds {args.rounds}" if args.old else f" --rounds {args.rounds}"
+    old += (" --compare off" if args.compare == "off" else "") + (" --fine" if args.fine else "")
     print(f"\nCommand: `PYTHONPATH=src python bench/bench_stages.py --set {args.set}{limit}{old}`\n")
     names = [name for name, _ in sides]
     print("| stage | " + " | ".join(f"{name} ms a story" for name in names) + " | new share | calls a story |")
     print("|---|" + "---:|" * (len(names) + 2))
     new = best["new"]
     rows = [("whole summary (prepare and summarize)", "total")] + [
-        (f"{p.rsplit('.', 1)[-1]}.{n}",) * 2 for p, n, _ in STAGES
+        (f"{p.rsplit('.', 1)[-1]}.{n}",) * 2 for p, n, _ in STAGES + (FINE if args.fine else [])
     ]
     for label, key in rows:
         cells = []

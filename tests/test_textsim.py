@@ -30,6 +30,20 @@ def test_normalize_matches_the_plain_rule():
     assert words("The U.S. envoy’s café") == ["the", "us", "envoy's", "cafe"]
 
 
+def test_ascii_words_match_the_regex():
+    from newsfuse.textsim import _PLAIN_WORD_RE, _ascii_words
+
+    pieces = "a b zz 9 10 ' '' don't rock'n'roll players' 'quoted' . , - ; : ! ? ( ) [ ] $ % / & \" \t \n x'y'".split(
+        " "
+    )
+    rng = random.Random(2)
+    texts = ["", "'", "a''b", "o'neil's 'x' y'", "u.s.-led e-mail 1,000.5"]
+    texts += ["".join(rng.choice(pieces + [" ", "'"]) for _ in range(rng.randint(1, 30))) for _ in range(3000)]
+    for text in texts:
+        assert _ascii_words(text) == _PLAIN_WORD_RE.findall(text), text
+    assert words("Rock'n'roll, 'quoted' players' e-mail") == ["rock'n'roll", "quoted", "players", "e", "mail"]
+
+
 @pytest.mark.parametrize("small_counts", [0, 10_000])  # numpy's path, then Python's
 def test_count_matrix_is_the_summed_coo_matrix(monkeypatch, small_counts):
     import numpy as np
