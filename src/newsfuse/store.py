@@ -11,7 +11,7 @@ import re
 import sqlite3
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -49,6 +49,9 @@ APPLICATION_ID = 0x4E465553
 # interleaves; measured on 4,000 validation articles, 64 ingests 1.2x faster than 16 (the commit
 # writes the scattered postings pages once per batch) and 256 only 1.1x more.
 BATCH = 64
+# Articles of the stories one batched summary pass holds prepared at once (`Store.refresh_many`):
+# a burst's small stories make one pass; a big story is a pass of its own, as before.
+MANY_ARTICLES = 500
 # How long a writer waits for another process's transaction before it gives up (seconds).
 BUSY_TIMEOUT_S = 60.0
 HEADLINE_CHARS = 100
@@ -545,10 +548,44 @@ class Store:
         """Recompute every stale story's summary, the longest waiting first; how many were done."""
         done = 0
         while waiting := self.stale(BATCH):
-            for story in waiting:
-                self.refresh(story)
-                done += 1
+            self.refresh_many(waiting)
+            done += len(waiting)
         return done
+
+    def refresh_many(self, stories: Sequence[int]) -> None:
+        """`refresh` of each story in order, the same summaries, made in batched passes
+        (`pipeline.summarize_many`: one tree evaluation of a pass's stories, not one a story) of
+        up to `MANY_ARTICLES` articles (the pass holds its stories prepared), each pass's results
+        settled in one transaction (a commit a story was a twentieth of a small story's time)."""
+        group: list[tuple[int, Story]] = []
+        for story_id in stories:
+            story_id = self.resolve(story_id)
+            try:
+                group.append((story_id, self.story(story_id)))
+            except NewsfuseError:  # no such story any more: `refresh` gives False
+                continue
+            if sum(len(story.articles) for _, story in group) >= MANY_ARTICLES:
+                self._summarize_many(group)
+                group = []
+        if group:
+            self._summarize_many(group)
+
+    def _summarize_many(self, group: list[tuple[int, Story]]) -> None:
+        """Summarize and settle the stories as `_summarize` each, in order: a story's failure
+        clears its mark, an error other than a `NewsfuseError` is raised after the stories before
+        it (and it) are settled, as `drain` raised it from that story's `refresh`."""
+        from .pipeline import summarize_many
+
+        settled: list[tuple[int, int, Summary | None]] = []
+        failure: Exception | None = None
+        for (story_id, story), summary in zip(group, summarize_many([story for _, story in group], self.options)):
+            settled.append((story_id, len(story.articles), None if isinstance(summary, Exception) else summary))
+            if isinstance(summary, Exception) and not isinstance(summary, NewsfuseError):
+                failure = summary
+                break
+        self._settle_all(settled)
+        if failure is not None:
+            raise failure
 
     def _mark(self, story: int, arrival: int) -> None:
         """Mark the story stale, keeping its place in the queue when it already waits."""
@@ -915,16 +952,25 @@ class Store:
     def _settle(self, story_id: int, size: int, summary: Summary | None) -> None:
         """Cache the summary computed at `size` articles (never over a newer one another thread or
         process wrote) and clear the stale mark if no article joined since (else it stays queued)."""
+        self._settle_all([(story_id, size, summary)])
+
+    def _settle_all(self, settled: Sequence[tuple[int, int, Summary | None]]) -> None:
+        """`_settle` of each (story, size, summary) in one transaction."""
+        rows = [
+            (story_id, size, None if summary is None else json.dumps(summary_to_dict(summary), ensure_ascii=False))
+            for story_id, size, summary in settled
+        ]
         with _transaction(self.db):
-            if summary is not None:
-                self.db.execute(  # not for a story a pair emptied meanwhile (its partner is stale)
-                    "INSERT INTO summaries (story, size, data, computed, identity) SELECT ?1, ?2, ?3, ?4, ?5 "
-                    "WHERE EXISTS (SELECT 1 FROM stories WHERE id = ?1) ON CONFLICT(story) DO UPDATE SET "
-                    "size = excluded.size, data = excluded.data, computed = excluded.computed, "
-                    "identity = excluded.identity WHERE excluded.size >= summaries.size",
-                    (story_id, size, json.dumps(summary_to_dict(summary), ensure_ascii=False), _now(), self.identity),
-                )
-            self.db.execute("UPDATE stories SET stale = 0 WHERE id = ? AND size = ?", (story_id, size))
+            for story_id, size, data in rows:
+                if data is not None:
+                    self.db.execute(  # not for a story a pair emptied meanwhile (its partner is stale)
+                        "INSERT INTO summaries (story, size, data, computed, identity) SELECT ?1, ?2, ?3, ?4, ?5 "
+                        "WHERE EXISTS (SELECT 1 FROM stories WHERE id = ?1) ON CONFLICT(story) DO UPDATE SET "
+                        "size = excluded.size, data = excluded.data, computed = excluded.computed, "
+                        "identity = excluded.identity WHERE excluded.size >= summaries.size",
+                        (story_id, size, data, _now(), self.identity),
+                    )
+                self.db.execute("UPDATE stories SET stale = 0 WHERE id = ? AND size = ?", (story_id, size))
 
     def added(self, story: int) -> list[datetime]:
         """When each of the story's articles (in `story` order) was added to the store."""

@@ -11,7 +11,7 @@ with the summary, never above the budget the caller gave (plus at most one sente
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -352,16 +352,19 @@ def _remembered(feats: StoryFeatures, key: tuple, make: Callable[[], Any]) -> An
     return feats.memo[key]
 
 
-def _scored(story: PreparedStory, feats: StoryFeatures, scorer: LearnedSelector) -> tuple:
+def _scored(
+    story: PreparedStory, feats: StoryFeatures, scorer: LearnedSelector, raw_scores: np.ndarray | None = None
+) -> tuple:
     """The candidates' sentences, lengths, scores (misfits lowered), articles, article priorities
     and score order, once per features and scorer (its booster is kept with them and checked:
-    the key holds only its id)."""
+    the key holds only its id). `raw_scores`: the scorer's scores of `feats.matrix` when already
+    made (`prime`'s stacked evaluation)."""
     opts = scorer.settings
 
     def make() -> tuple:
         sents = [story.sentences[i] for i in feats.candidates]
         lengths = np.array([s.words for s in sents])
-        raw = scorer.score(feats.matrix)
+        raw = scorer.score(feats.matrix) if raw_scores is None else raw_scores
         fits = (lengths >= opts.min_words) & (lengths <= opts.max_words)  # the scorer's limits (6-70 shipped)
         scores = lowered(raw, ~fits)  # misfits only when nothing else is left
         docs = np.array([s.document for s in sents], dtype=int)
@@ -369,10 +372,32 @@ def _scored(story: PreparedStory, feats: StoryFeatures, scorer: LearnedSelector)
         order = list(np.argsort(-scores, kind="stable"))
         return scorer.booster_, (sents, lengths, scores, docs, prio, order)
 
-    key = ("scored", id(scorer.booster_), opts.min_words, opts.max_words)
+    key = _scored_key(scorer)
     if key in feats.memo and feats.memo[key][0] is not scorer.booster_:  # an id reused: not this booster
         del feats.memo[key]
     return _remembered(feats, key, make)[1]
+
+
+def _scored_key(scorer: LearnedSelector) -> tuple:
+    return ("scored", id(scorer.booster_), scorer.settings.min_words, scorer.settings.max_words)
+
+
+def _predict_groups(booster: Any, matrices: list[np.ndarray]) -> list[np.ndarray]:
+    """The booster's predictions of each matrix, in one call when it is a `TreeEnsemble` (bit for
+    bit each matrix's own call), else one call a matrix (a LightGBM booster just fitted)."""
+    if hasattr(booster, "predict_groups"):
+        return booster.predict_groups(matrices)
+    return [np.asarray(booster.predict(m, num_threads=1), dtype=float) if len(m) else np.zeros(0) for m in matrices]
+
+
+def _quietly(make: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
+    """(True, make(*args)), or (False, None) when it raises: `Reranker.prime` only fills caches, so
+    a story it cannot make is left to that story's own call, which raises the same error there
+    (where the store records it for that story alone)."""
+    try:
+        return True, make(*args)
+    except Exception:  # noqa: BLE001 - raised again by the story's own call
+        return False, None
 
 
 def candidates(
@@ -744,11 +769,53 @@ class Reranker:
         scorer = self.scorer or LearnedSelector.load()
         if budget > TRAINED_BUDGET_MAX:
             return scorer(story, budget)
-        made = candidates(story, budget, scorer, self.settings)
-        if made is None:
+        feats = story_features(story, scorer.settings.max_offset)
+        key, refs = self._primed_key(budget, scorer)
+        primed = feats.memo.get(key)
+        if primed is not None and primed[0] == refs:  # `prime` scored them (the refs guard reused ids)
+            made, scores = primed[1], primed[2]
+        else:
+            made = candidates(story, budget, scorer, self.settings)
+            scores = None if made is None else self.score(made.matrix)
+        if made is None or scores is None:
             return []
-        best = made.chosen[int(np.argmax(self.score(made.matrix)))]
+        best = made.chosen[int(np.argmax(scores))]
         return [story.sentences[made.feats.candidates[i]] for i in best]
+
+    def _primed_key(self, budget: int, scorer: LearnedSelector) -> tuple[tuple, tuple]:
+        """Where `prime` leaves a story's scored candidates in its features' memo, and the boosters
+        they were made by (compared by identity: the key holds only their ids)."""
+        key = ("reranked", budget, self.settings, scorer.settings, id(self.booster_), id(scorer.booster_))
+        return key, (self.booster_, scorer.booster_)
+
+    def prime(self, stories: Sequence[PreparedStory], budgets: Sequence[int]) -> None:
+        """Make and score the candidates of all these stories at their budgets, as `__call__`
+        would, with one stacked evaluation of the sentence scorer and one of the reranker for all
+        of them (a tree evaluation's fixed cost was most of a small story's); kept in each story's
+        features, so `self(story, budget)` reads them. The scores are bit for bit a call's
+        (`TreeEnsemble.predict_groups`); a model of another kind is evaluated story by story."""
+        self._check_fitted()
+        scorer = self.scorer or LearnedSelector.load()
+        todo = [(s, b) for s, b in zip(stories, budgets) if s.sentences and b <= TRAINED_BUDGET_MAX]
+        featured = []
+        for story, budget in todo:
+            ok, feats = _quietly(story_features, story, scorer.settings.max_offset)
+            if ok:
+                featured.append((story, budget, feats))
+        fresh = [(story, f) for story, _, f in featured if len(f.candidates) and _scored_key(scorer) not in f.memo]
+        raw = _predict_groups(scorer.booster_, [f.matrix[:, scorer.columns_] for _, f in fresh])
+        for (story, f), r in zip(fresh, raw):
+            _quietly(_scored, story, f, scorer, np.asarray(r, dtype=float))
+        made = []
+        for story, budget, f in featured:
+            ok, got = _quietly(candidates, story, budget, scorer, self.settings)
+            if ok:  # a failure is left to the story's own call, which raises it again
+                made.append((f, budget, got))
+        cols = [CANDIDATE_FEATURES.index(name) for name in self.features_]
+        scores = iter(_predict_groups(self.booster_, [c.matrix[:, cols] for _, _, c in made if c is not None]))
+        for f, budget, c in made:
+            key, refs = self._primed_key(budget, scorer)
+            f.memo[key] = (refs, c, None if c is None else np.asarray(next(scores), dtype=float))
 
     def __repr__(self) -> str:
         return f"Reranker({self.settings}, {'fitted' if self.fitted else 'unfitted'})"
@@ -767,6 +834,16 @@ class ShippedReranker:
     def __call__(self, story: PreparedStory, budget: int) -> list[Sentence]:
         if not story.sentences:
             return []
+        return self._reranker()(story, budget)
+
+    def prime(self, stories: Sequence[PreparedStory], budgets: Sequence[int]) -> None:
+        """`Reranker.prime` of the shipped reranker with this selector's scorer (a missing model
+        is left to each story's call, which fails with `ModelError`)."""
+        ok, reranker = _quietly(self._reranker)
+        if ok:
+            reranker.prime(stories, budgets)
+
+    def _reranker(self) -> Reranker:
         shipped = LearnedSelector.load()
         scorer = shipped.with_settings(self.learned) if self.learned else shipped
-        return Reranker.load().with_scorer(scorer)(story, budget)
+        return Reranker.load().with_scorer(scorer)
