@@ -18,8 +18,8 @@ service's way: each burst only marks its stories stale and a `Summarizer` thread
 meanwhile, each stale story once however many bursts touched it. "summaries sha256": a hash of
 the stored summaries (story, size, JSON) at the end, to compare between the sides' rows.
 Every row's process runs with no BLAS thread variable (OpenBLAS's thread per core, as the Python
-API runs) but `--one-blas`'s extra rows: the new code with `OPENBLAS_NUM_THREADS=1`, as every CLI
-command now runs (`newsfuse.cli`).
+API runs) but `--one-blas`'s extra rows: the new code (and with `--old` the old code too) with
+`OPENBLAS_NUM_THREADS=1`, as every CLI command now runs (`newsfuse.cli`).
 """
 
 from __future__ import annotations
@@ -120,6 +120,8 @@ def main() -> None:
     with old_source(args.old) as old_src:
         if old_src:
             sides.insert(0, (f"old ({args.old})", old_src, None))
+            if args.one_blas:  # the same thread count on both sides: the ratio `newsfuse ingest` sees
+                sides.insert(1, (f"old ({args.old}), 1 BLAS thread", old_src, "1"))
         plans = []
         for side, src, blas in sides:
             # The old code summarizes each burst inline; the new one (the service) in the background.
