@@ -52,6 +52,10 @@ BATCH = 64
 # Articles of the stories one batched summary pass holds prepared at once (`Store.refresh_many`):
 # a burst's small stories make one pass; a big story is a pass of its own, as before.
 MANY_ARTICLES = 500
+# Stale stories a background summarizer with its own connection takes a step (`Summarizer`): one
+# batched pass (`Store.refresh_many`), whose summaries are settled together at its end, so the first
+# waits for the others: 16 small stories are about 50 ms.
+SUMMARIZER_STEP = 16
 # How long a writer waits for another process's transaction before it gives up (seconds).
 BUSY_TIMEOUT_S = 60.0
 HEADLINE_CHARS = 100
@@ -1093,19 +1097,24 @@ class Summarizer:
             self._wake.clear()
             with self._state:
                 asked = self._asked
-            waiting = call(lambda s: s.stale(1))
+            # Its own connection: a step is a batched pass (`refresh_many`); in the store's thread
+            # (`call`, between requests) or with a worker process (`pool`), one story a step.
+            step = 1 if self._call is not None or self.pool is not None else SUMMARIZER_STEP
+            waiting: list[int] = call(partial(Store.stale, limit=step))  # type: ignore[assignment]
             if not waiting:
                 with self._state:
                     self._settled = asked
                     self._state.notify_all()
                 self._wake.wait(IDLE_POLL_S)
                 continue
-            story: int = waiting[0]  # type: ignore[index]
             try:
-                call(partial(Store.refresh, story=story, compute=self._in_pool if self.pool else None))
+                if len(waiting) > 1:
+                    call(partial(Store.refresh_many, stories=waiting))
+                else:
+                    call(partial(Store.refresh, story=waiting[0], compute=self._in_pool if self.pool else None))
             except Exception:  # a bug in a stage must not stop the summaries of every other story
-                _log.exception("summarizer: story %s failed", story)
-            self.computed += 1
+                _log.exception("summarizer: story %s failed", waiting[0] if len(waiting) == 1 else waiting)
+            self.computed += len(waiting)
 
 
 def _url(article: Article) -> str | None:
