@@ -553,11 +553,17 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
     positions = np.array([story.sentences[i].position for i in feats.candidates], dtype=float)
     best_doc = int(np.argmax(prio))
     sent_prio = prio[docs]
-    origins = np.array([story.origin_of(d) for d in docs])
-    _, doc_index = _unique_inverse(docs)
-    _, origin_index = _unique_inverse(origins)
+    if len(docs) and (docs == docs[0]).all():
+        # One article's candidates (most stories): every gram's weight (articles using it - 1) is 0,
+        # so every cover is 0 exactly, and one article is one origin: the same columns, cheaply.
+        doc_index = origin_index = np.zeros(len(docs), dtype=np.intp)
+        covers = np.zeros((m, 3))
+    else:
+        origins = np.array([story.origin_of(d) for d in docs])
+        _, doc_index = _unique_inverse(docs)
+        _, origin_index = _unique_inverse(origins)
+        covers = _covers(_remembered(feats, ("grams",), lambda: _gram_incidences(feats.tokens, docs)), member)
     n_docs, n_origins = int(doc_index.max()) + 1, int(origin_index.max()) + 1
-    covers = _covers(_remembered(feats, ("grams",), lambda: _gram_incidences(feats.tokens, docs)), member)
     weighted = weights @ np.column_stack(
         [
             *(
