@@ -128,3 +128,17 @@ def test_drain_gives_the_summaries_of_one_story_at_a_time(tmp_path):
         assert store.drain() > 1
         assert store.db.execute("SELECT story, size, data FROM summaries ORDER BY story").fetchall() == expected
         assert not store.stale()  # the story without a summary is settled too, as `refresh` settles it
+
+
+@needs_data
+def test_one_article_attribution_is_the_general_one():
+    from newsfuse.attribute import AttributionSettings, _attribute_one, attribute
+
+    settings = AttributionSettings()
+    for story in _stories()[6:]:
+        prepared = prepare(story)
+        documents = np.array([s.document for s in prepared.sentences])
+        general = [
+            _attribute_one(prepared, s, np.zeros(len(documents)), documents, settings) for s in prepared.sentences
+        ]
+        assert attribute(prepared, prepared.sentences, settings) == general
