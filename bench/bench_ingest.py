@@ -15,7 +15,8 @@ until every story's summary is cached. "without summaries" is the same stream wi
 `summarize=False` (clustering and writing only). "inline" rows summarize inside each call (the
 old code, and `newsfuse ingest`: each call drains the stale stories); "background" is the
 service's way: each burst only marks its stories stale and a `Summarizer` thread recomputes them
-meanwhile, each stale story once however many bursts touched it. "summaries sha256": a hash of
+meanwhile, each stale story once however many bursts touched it (`--old-background`: the old
+side's bursts that way too). "summaries sha256": a hash of
 the stored summaries (story, size, JSON) at the end, to compare between the sides' rows.
 Every row's process runs with no BLAS thread variable (OpenBLAS's thread per core, as the Python
 API runs) but `--one-blas`'s extra rows: the new code (and with `--old` the old code too) with
@@ -107,6 +108,9 @@ def main() -> None:
     parser.add_argument(
         "--one-blas", action="store_true", help="also the new code on one BLAS thread, as `newsfuse ingest` runs"
     )
+    parser.add_argument(
+        "--old-background", action="store_true", help="the old side's bursts in the background too (a Summarizer)"
+    )
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--burst", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -125,7 +129,8 @@ def main() -> None:
         plans = []
         for side, src, blas in sides:
             # The old code summarizes each burst inline; the new one (the service) in the background.
-            way = ("in the background", "background") if side.startswith("new") else ("inline", "inline")
+            background = side.startswith("new") or args.old_background
+            way = ("in the background", "background") if background else ("inline", "inline")
             plan = [("one call, without summaries", None, "off"), ("one call, with summaries", None, "inline")]
             plan += [(f"bursts of {b}, summaries {way[0]}", b, way[1]) for b in bursts]
             plans.append([(side, src, blas, *row) for row in plan])
@@ -140,6 +145,7 @@ def main() -> None:
         rows = [(side, name, best[side, name]) for plan in plans for side, _, _, name, _, _ in plan]
     command = f"PYTHONPATH=src python bench/bench_ingest.py --limit {args.limit} --bursts {args.bursts}"
     command += " --one-blas" if args.one_blas else ""
+    command += " --old-background" if args.old_background else ""
     command += (f" --old {args.old}" if args.old else "") + (f" --rounds {args.rounds}" if args.rounds > 1 else "")
     print(f"\nCommand: `{command}` ({date.today().isoformat()}; {args.limit} articles)\n")
     print(
