@@ -142,3 +142,30 @@ def test_one_article_attribution_is_the_general_one():
             _attribute_one(prepared, s, np.zeros(len(documents)), documents, settings) for s in prepared.sentences
         ]
         assert attribute(prepared, prepared.sentences, settings) == general
+
+
+@needs_data
+def test_the_background_summarizer_gives_the_summaries_of_one_story_at_a_time(tmp_path):
+    from newsfuse.store import Summarizer
+
+    articles = [a for s in _stories() for a in s.articles][:30]
+    batched, single = tmp_path / "batched.db", tmp_path / "single.db"
+    for path in (batched, single):
+        with Store(path) as store:
+            store.ingest(articles, summarize=False)
+    with Store(single) as store:
+        waiting = store.stale()
+        for story in waiting:
+            store.refresh(story)
+        expected = store.db.execute("SELECT story, size, data FROM summaries ORDER BY story").fetchall()
+    summarizer = Summarizer(batched)
+    summarizer.start()
+    summarizer.wake()
+    try:
+        assert summarizer.wait_idle(120)
+    finally:
+        assert summarizer.stop(60)
+    with Store(batched) as store:
+        assert store.db.execute("SELECT story, size, data FROM summaries ORDER BY story").fetchall() == expected
+        assert not store.stale()
+    assert summarizer.computed == len(waiting)  # each stale story once (in passes of several)
