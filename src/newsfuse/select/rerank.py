@@ -540,13 +540,14 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
     for r, (chosen, _, _) in enumerate(kept):
         member[r, chosen] = 1.0
     firsts = np.array([chosen[0] for chosen, _, _ in kept])
-    k = member.sum(axis=1)
-    words = member @ lengths
+    rank = np.empty(n, dtype=int)
+    rank[np.argsort(-scores, kind="stable")] = np.arange(n)
+    # whole-number sums (sentences, words, top-ranked sentences), exact in any order: one product
+    counts = member @ np.column_stack([np.ones(n), lengths, rank < 3, rank < 5, rank < 10])
+    k, words = counts[:, 0], counts[:, 1]
     weights = member * lengths / np.maximum(1, words)[:, None]  # each sentence by its share of the words
     fit_scores = np.where(fitting(scores), scores, scores + MISFIT_PENALTY)
     z = (fit_scores - fit_scores.mean()) / (fit_scores.std() + 1e-9)
-    rank = np.empty(n, dtype=int)
-    rank[np.argsort(-scores, kind="stable")] = np.arange(n)
     centroid, summary = _summed_vectors(feats.vectors, kept)
     norms = np.linalg.norm(summary, axis=1) * max(np.linalg.norm(centroid), 1e-12)
     top_terms = np.argsort(-centroid)[:20]
@@ -588,9 +589,9 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
         "score_mean": score_sum / k,
         "score_min": np.where(member > 0, fit_scores, np.inf).min(axis=1),
         "z_mean": z_mean,
-        "top3_share": member @ (rank < 3) / 3,
-        "top5_share": member @ (rank < 5) / 5,
-        "top10_share": member @ (rank < 10) / 10,
+        "top3_share": counts[:, 2] / 3,
+        "top5_share": counts[:, 3] / 5,
+        "top10_share": counts[:, 4] / 10,
         "centroid_cos": np.where(norms > 0, summary @ centroid / np.where(norms > 0, norms, 1.0), 0.0),
         "top_terms": (summary[:, top_terms] > 0).mean(axis=1) if len(top_terms) else 0.0,
         "unigram_cover": covers[:, 0],
@@ -608,8 +609,8 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
         "priority_mean": weighted[:, 6],
         "best_doc_share": weighted[:, 7],
         "first_priority": sent_prio[firsts],
-        "doc_share": ((member @ np.eye(n_docs)[doc_index]) > 0).sum(axis=1) / n_docs,
-        "origin_share": ((member @ np.eye(n_origins)[origin_index]) > 0).sum(axis=1) / n_origins,
+        "doc_share": _share_of_groups(member, doc_index, n_docs),
+        "origin_share": _share_of_groups(member, origin_index, n_origins),
         "n_docs": n_docs,
         "n_origins": n_origins,
         "n_cands": n,
@@ -620,6 +621,14 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
     for j, f in enumerate(CANDIDATE_FEATURES):
         matrix[:, j] = columns[f]
     return finite_rows(matrix.astype(np.float32))  # np.nan_to_num where a value is not finite
+
+
+def _share_of_groups(member: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray | float:
+    """Per candidate, the share of the groups (articles, origins) its sentences come from; every
+    candidate of a one-group story has them all (a candidate is never empty)."""
+    if groups == 1:
+        return 1.0
+    return ((member @ np.eye(groups)[group]) > 0).sum(axis=1) / groups
 
 
 def _summed_vectors(vectors: sparse.csr_matrix, kept: list) -> tuple[np.ndarray, np.ndarray]:
@@ -650,7 +659,7 @@ def _row_stats(sim: np.ndarray | sparse.csr_matrix, kept: list, fit_scores: np.n
     for size in np.unique(sizes).tolist():
         at = np.flatnonzero(sizes == size)
         idx = np.array([kept[r][0] for r in at.tolist()])  # (candidates, size), in packing order
-        score_sum[at], z_mean[at] = fit_scores[idx].sum(axis=1), z[idx].mean(axis=1)
+        score_sum[at], z_mean[at] = fit_scores[idx].sum(axis=1), z[idx].sum(axis=1) / size  # np.mean's sum, divided
         if size < 2:
             continue
         if sparse.issparse(sim):
