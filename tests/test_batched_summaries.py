@@ -169,3 +169,25 @@ def test_the_background_summarizer_gives_the_summaries_of_one_story_at_a_time(tm
         assert store.db.execute("SELECT story, size, data FROM summaries ORDER BY story").fetchall() == expected
         assert not store.stale()
     assert summarizer.computed == len(waiting)  # each stale story once (in passes of several)
+
+
+@needs_data
+def test_a_primed_score_serves_only_the_boosters_that_made_it(monkeypatch):
+    from newsfuse.select.learned import ModelFile
+    from newsfuse.select.rerank import RERANK_PATH, RERANK_VERSION
+
+    stories = [prepare(s) for s in _stories()[6:9]]
+    reranker = Reranker.load().with_scorer(LearnedSelector.load())
+    reranker.prime(stories, [80] * len(stories))
+    model = ModelFile.read(RERANK_PATH, RERANK_VERSION, CANDIDATE_FEATURES)
+    other = Reranker.from_model_file(model, LearnedSelector.load())  # the same trees, another booster
+    scored = []
+    original = Reranker.score
+
+    def counted(self: Reranker, matrix: np.ndarray) -> np.ndarray:
+        scored.append(len(matrix))
+        return original(self, matrix)
+
+    monkeypatch.setattr(Reranker, "score", counted)
+    assert [other(s, 80) for s in stories] == [reranker(s, 80) for s in stories]
+    assert len(scored) == len(stories)  # the other booster's calls only

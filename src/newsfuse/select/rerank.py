@@ -787,7 +787,7 @@ class Reranker:
         feats = story_features(story, scorer.settings.max_offset)
         key, refs = self._primed_key(budget, scorer)
         primed = feats.memo.get(key)
-        if primed is not None and primed[0] == refs:  # `prime` scored them (the refs guard reused ids)
+        if primed is not None and all(a is b for a, b in zip(primed[0], refs)):  # by `prime` (ids reused: not)
             made, scores = primed[1], primed[2]
         else:
             made = candidates(story, budget, scorer, self.settings)
