@@ -15,11 +15,12 @@ until every story's summary is cached. "without summaries" is the same stream wi
 `summarize=False` (clustering and writing only). "inline" rows summarize inside each call (the
 old code, and `newsfuse ingest`: each call drains the stale stories); "background" is the
 service's way: each burst only marks its stories stale and a `Summarizer` thread recomputes them
-meanwhile, each stale story once however many bursts touched it. "summaries sha256": a hash of
+meanwhile, each stale story once however many bursts touched it (`--old-background`: the old
+side's bursts that way too). "summaries sha256": a hash of
 the stored summaries (story, size, JSON) at the end, to compare between the sides' rows.
 Every row's process runs with no BLAS thread variable (OpenBLAS's thread per core, as the Python
-API runs) but `--one-blas`'s extra rows: the new code with `OPENBLAS_NUM_THREADS=1`, as every CLI
-command now runs (`newsfuse.cli`).
+API runs) but `--one-blas`'s extra rows: the new code (and with `--old` the old code too) with
+`OPENBLAS_NUM_THREADS=1`, as every CLI command now runs (`newsfuse.cli`).
 """
 
 from __future__ import annotations
@@ -107,6 +108,9 @@ def main() -> None:
     parser.add_argument(
         "--one-blas", action="store_true", help="also the new code on one BLAS thread, as `newsfuse ingest` runs"
     )
+    parser.add_argument(
+        "--old-background", action="store_true", help="the old side's bursts in the background too (a Summarizer)"
+    )
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--burst", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -120,10 +124,13 @@ def main() -> None:
     with old_source(args.old) as old_src:
         if old_src:
             sides.insert(0, (f"old ({args.old})", old_src, None))
+            if args.one_blas:  # the same thread count on both sides: the ratio `newsfuse ingest` sees
+                sides.insert(1, (f"old ({args.old}), 1 BLAS thread", old_src, "1"))
         plans = []
         for side, src, blas in sides:
             # The old code summarizes each burst inline; the new one (the service) in the background.
-            way = ("in the background", "background") if side.startswith("new") else ("inline", "inline")
+            background = side.startswith("new") or args.old_background
+            way = ("in the background", "background") if background else ("inline", "inline")
             plan = [("one call, without summaries", None, "off"), ("one call, with summaries", None, "inline")]
             plan += [(f"bursts of {b}, summaries {way[0]}", b, way[1]) for b in bursts]
             plans.append([(side, src, blas, *row) for row in plan])
@@ -138,6 +145,7 @@ def main() -> None:
         rows = [(side, name, best[side, name]) for plan in plans for side, _, _, name, _, _ in plan]
     command = f"PYTHONPATH=src python bench/bench_ingest.py --limit {args.limit} --bursts {args.bursts}"
     command += " --one-blas" if args.one_blas else ""
+    command += " --old-background" if args.old_background else ""
     command += (f" --old {args.old}" if args.old else "") + (f" --rounds {args.rounds}" if args.rounds > 1 else "")
     print(f"\nCommand: `{command}` ({date.today().isoformat()}; {args.limit} articles)\n")
     print(

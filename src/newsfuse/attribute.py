@@ -56,8 +56,13 @@ def _attribute_all(
     story: PreparedStory, chosen: Sequence[Sentence], settings: AttributionSettings
 ) -> list[SummarySentence]:
     documents = np.array([s.document for s in story.sentences])
-    if (documents == documents[0]).all():  # one article: no other to match, each sentence its own source
-        return [_attribute_one(story, sentence, np.zeros(len(documents)), documents, settings) for sentence in chosen]
+    if (documents == documents[0]).all():
+        # One article's sentences: no other article to credit, show as partial or retell its
+        # ledes, so each sentence is its own source alone (`_attribute_one` over a row of zeros).
+        return [
+            SummarySentence(text=s.text, sources=(source_of(story, s),), origins=story.count_origins([s.document]))
+            for s in chosen
+        ]
     similarity = story.views.cosines([story.row_of[(s.document, s.start)] for s in chosen])
     return [_attribute_one(story, sentence, similarity[k], documents, settings) for k, sentence in enumerate(chosen)]
 

@@ -135,7 +135,7 @@ def _facts(
     judged_texts: dict[tuple[str, str], str] = {}  # a big story's copies repeat sentences word for word
     # each sentence's content words from the story's views (its words are read once a story)
     content = {}
-    for s, row in zip(cands, story.candidates.tolist()):
+    for s, row in zip(cands, story.candidates.tolist() if similarity.nnz else ()):  # read by `judge` alone
         if s.text not in content:
             content[s.text] = content_words(story.views.tokens[row])
 
@@ -617,6 +617,8 @@ def _disagreements(
     """Pairs of similar sentences of different articles whose one changed token is a value; the
     claims of one (kind, topic, values) are gathered, each value with all its sources. `windows`
     as in `_facts`."""
+    if not similarity.nnz:  # no similar pair (one article's story): nothing to compare, no name index
+        return ()
     names = NameIndex([a.text for a in story.articles])
     found: dict[tuple, tuple[DisagreementKind, str, dict[str, tuple[str, list[Source]]]]] = {}
     changes: dict[tuple[str, str], list[Change]] = {}

@@ -5,7 +5,7 @@ The doctests here run in tests/test_public_api.py (offline, a few seconds)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -54,6 +54,34 @@ def summarize_prepared(story: PreparedStory, options: Options = Options()) -> Su
 def summarize_story(story: Story, options: Options = Options()) -> Summary:
     """Prepare the story (clean, segment, syndicate: once) and summarize it."""
     return summarize_prepared(prepare(story, options.syndication), options)
+
+
+def summarize_many(stories: Sequence[Story], options: Options = Options()) -> list[Summary | Exception]:
+    """Each story's `summarize_story(story, options)`, or the exception it raised, bit for bit,
+    in one batched pass (the store's drain): every story prepared, then the selector's tree
+    evaluations for all of them at once where it can (`prime`: one stacked call of the sentence
+    scorer and one of the reranker, whose fixed cost was most of a small story's), then each
+    summarized as alone. Not public: what it returns is for a caller that settles each story."""
+    prepared: list[PreparedStory | Exception] = []
+    for story in stories:
+        try:
+            prepared.append(prepare(story, options.syndication))
+        except Exception as error:  # noqa: BLE001 - returned for that story alone
+            prepared.append(error)
+    ready = [p for p in prepared if isinstance(p, PreparedStory)]
+    try:
+        prime = getattr(get_selector(options.selector, options), "prime", None)
+    except Exception:  # noqa: BLE001 - e.g. an unknown selector: each story's call raises it
+        prime = None
+    if prime is not None and ready:
+        prime(ready, [options.words or default_budget(p) for p in ready])
+    out: list[Summary | Exception] = []
+    for p in prepared:
+        try:
+            out.append(p if isinstance(p, Exception) else summarize_prepared(p, options))
+        except Exception as error:  # noqa: BLE001 - returned for that story alone
+            out.append(error)
+    return out
 
 
 def _article(item: object, where: str) -> Article:

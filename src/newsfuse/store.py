@@ -11,7 +11,7 @@ import re
 import sqlite3
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -49,6 +49,13 @@ APPLICATION_ID = 0x4E465553
 # interleaves; measured on 4,000 validation articles, 64 ingests 1.2x faster than 16 (the commit
 # writes the scattered postings pages once per batch) and 256 only 1.1x more.
 BATCH = 64
+# Articles of the stories one batched summary pass holds prepared at once (`Store.refresh_many`):
+# a burst's small stories make one pass; a big story is a pass of its own, as before.
+MANY_ARTICLES = 500
+# Stale stories a background summarizer with its own connection takes a step (`Summarizer`): one
+# batched pass (`Store.refresh_many`), whose summaries are settled together at its end, so the first
+# waits for the others: 16 small stories are about 50 ms.
+SUMMARIZER_STEP = 16
 # How long a writer waits for another process's transaction before it gives up (seconds).
 BUSY_TIMEOUT_S = 60.0
 HEADLINE_CHARS = 100
@@ -545,10 +552,44 @@ class Store:
         """Recompute every stale story's summary, the longest waiting first; how many were done."""
         done = 0
         while waiting := self.stale(BATCH):
-            for story in waiting:
-                self.refresh(story)
-                done += 1
+            self.refresh_many(waiting)
+            done += len(waiting)
         return done
+
+    def refresh_many(self, stories: Sequence[int]) -> None:
+        """`refresh` of each story in order, the same summaries, made in batched passes
+        (`pipeline.summarize_many`: one tree evaluation of a pass's stories, not one a story) of
+        up to `MANY_ARTICLES` articles (the pass holds its stories prepared), each pass's results
+        settled in one transaction (a commit a story was a twentieth of a small story's time)."""
+        group: list[tuple[int, Story]] = []
+        for story_id in stories:
+            story_id = self.resolve(story_id)
+            try:
+                group.append((story_id, self.story(story_id)))
+            except NewsfuseError:  # no such story any more: `refresh` gives False
+                continue
+            if sum(len(story.articles) for _, story in group) >= MANY_ARTICLES:
+                self._summarize_many(group)
+                group = []
+        if group:
+            self._summarize_many(group)
+
+    def _summarize_many(self, group: list[tuple[int, Story]]) -> None:
+        """Summarize and settle the stories as `_summarize` each, in order: a story's failure
+        clears its mark, an error other than a `NewsfuseError` is raised after the stories before
+        it (and it) are settled, as `drain` raised it from that story's `refresh`."""
+        from .pipeline import summarize_many
+
+        settled: list[tuple[int, int, Summary | None]] = []
+        failure: Exception | None = None
+        for (story_id, story), summary in zip(group, summarize_many([story for _, story in group], self.options)):
+            settled.append((story_id, len(story.articles), None if isinstance(summary, Exception) else summary))
+            if isinstance(summary, Exception) and not isinstance(summary, NewsfuseError):
+                failure = summary
+                break
+        self._settle_all(settled)
+        if failure is not None:
+            raise failure
 
     def _mark(self, story: int, arrival: int) -> None:
         """Mark the story stale, keeping its place in the queue when it already waits."""
@@ -915,16 +956,25 @@ class Store:
     def _settle(self, story_id: int, size: int, summary: Summary | None) -> None:
         """Cache the summary computed at `size` articles (never over a newer one another thread or
         process wrote) and clear the stale mark if no article joined since (else it stays queued)."""
+        self._settle_all([(story_id, size, summary)])
+
+    def _settle_all(self, settled: Sequence[tuple[int, int, Summary | None]]) -> None:
+        """`_settle` of each (story, size, summary) in one transaction."""
+        rows = [
+            (story_id, size, None if summary is None else json.dumps(summary_to_dict(summary), ensure_ascii=False))
+            for story_id, size, summary in settled
+        ]
         with _transaction(self.db):
-            if summary is not None:
-                self.db.execute(  # not for a story a pair emptied meanwhile (its partner is stale)
-                    "INSERT INTO summaries (story, size, data, computed, identity) SELECT ?1, ?2, ?3, ?4, ?5 "
-                    "WHERE EXISTS (SELECT 1 FROM stories WHERE id = ?1) ON CONFLICT(story) DO UPDATE SET "
-                    "size = excluded.size, data = excluded.data, computed = excluded.computed, "
-                    "identity = excluded.identity WHERE excluded.size >= summaries.size",
-                    (story_id, size, json.dumps(summary_to_dict(summary), ensure_ascii=False), _now(), self.identity),
-                )
-            self.db.execute("UPDATE stories SET stale = 0 WHERE id = ? AND size = ?", (story_id, size))
+            for story_id, size, data in rows:
+                if data is not None:
+                    self.db.execute(  # not for a story a pair emptied meanwhile (its partner is stale)
+                        "INSERT INTO summaries (story, size, data, computed, identity) SELECT ?1, ?2, ?3, ?4, ?5 "
+                        "WHERE EXISTS (SELECT 1 FROM stories WHERE id = ?1) ON CONFLICT(story) DO UPDATE SET "
+                        "size = excluded.size, data = excluded.data, computed = excluded.computed, "
+                        "identity = excluded.identity WHERE excluded.size >= summaries.size",
+                        (story_id, size, data, _now(), self.identity),
+                    )
+                self.db.execute("UPDATE stories SET stale = 0 WHERE id = ? AND size = ?", (story_id, size))
 
     def added(self, story: int) -> list[datetime]:
         """When each of the story's articles (in `story` order) was added to the store."""
@@ -1047,19 +1097,24 @@ class Summarizer:
             self._wake.clear()
             with self._state:
                 asked = self._asked
-            waiting = call(lambda s: s.stale(1))
+            # Its own connection: a step is a batched pass (`refresh_many`); in the store's thread
+            # (`call`, between requests) or with a worker process (`pool`), one story a step.
+            step = 1 if self._call is not None or self.pool is not None else SUMMARIZER_STEP
+            waiting: list[int] = call(partial(Store.stale, limit=step))  # type: ignore[assignment]
             if not waiting:
                 with self._state:
                     self._settled = asked
                     self._state.notify_all()
                 self._wake.wait(IDLE_POLL_S)
                 continue
-            story: int = waiting[0]  # type: ignore[index]
             try:
-                call(partial(Store.refresh, story=story, compute=self._in_pool if self.pool else None))
+                if len(waiting) > 1:
+                    call(partial(Store.refresh_many, stories=waiting))
+                else:
+                    call(partial(Store.refresh, story=waiting[0], compute=self._in_pool if self.pool else None))
             except Exception:  # a bug in a stage must not stop the summaries of every other story
-                _log.exception("summarizer: story %s failed", story)
-            self.computed += 1
+                _log.exception("summarizer: story %s failed", waiting[0] if len(waiting) == 1 else waiting)
+            self.computed += len(waiting)
 
 
 def _url(article: Article) -> str | None:

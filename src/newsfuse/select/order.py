@@ -280,6 +280,8 @@ def _lede_first(
 def _news_lede(story: PreparedStory, pool: Sequence[Sentence], chosen: int, settings: OrderSettings) -> int | None:
     """The lede of `pool` (its first `chosen` the selector's) whose news the most independent
     origins' ledes tell, if at least `min_news_origins` do (see `_news_key` for the order)."""
+    if story.count_origins(range(len(story.articles))) < settings.min_news_origins:
+        return None  # no lede is told by more origins than the story has (most stories: one article)
     attributed = attribute(story, pool, AttributionSettings(settings.same_content))
     keyed = [
         (_news_key(story, s, a, i >= chosen, settings), i)

@@ -11,7 +11,7 @@ with the summary, never above the budget the caller gave (plus at most one sente
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -352,16 +352,19 @@ def _remembered(feats: StoryFeatures, key: tuple, make: Callable[[], Any]) -> An
     return feats.memo[key]
 
 
-def _scored(story: PreparedStory, feats: StoryFeatures, scorer: LearnedSelector) -> tuple:
+def _scored(
+    story: PreparedStory, feats: StoryFeatures, scorer: LearnedSelector, raw_scores: np.ndarray | None = None
+) -> tuple:
     """The candidates' sentences, lengths, scores (misfits lowered), articles, article priorities
     and score order, once per features and scorer (its booster is kept with them and checked:
-    the key holds only its id)."""
+    the key holds only its id). `raw_scores`: the scorer's scores of `feats.matrix` when already
+    made (`prime`'s stacked evaluation)."""
     opts = scorer.settings
 
     def make() -> tuple:
         sents = [story.sentences[i] for i in feats.candidates]
         lengths = np.array([s.words for s in sents])
-        raw = scorer.score(feats.matrix)
+        raw = scorer.score(feats.matrix) if raw_scores is None else raw_scores
         fits = (lengths >= opts.min_words) & (lengths <= opts.max_words)  # the scorer's limits (6-70 shipped)
         scores = lowered(raw, ~fits)  # misfits only when nothing else is left
         docs = np.array([s.document for s in sents], dtype=int)
@@ -369,10 +372,32 @@ def _scored(story: PreparedStory, feats: StoryFeatures, scorer: LearnedSelector)
         order = list(np.argsort(-scores, kind="stable"))
         return scorer.booster_, (sents, lengths, scores, docs, prio, order)
 
-    key = ("scored", id(scorer.booster_), opts.min_words, opts.max_words)
+    key = _scored_key(scorer)
     if key in feats.memo and feats.memo[key][0] is not scorer.booster_:  # an id reused: not this booster
         del feats.memo[key]
     return _remembered(feats, key, make)[1]
+
+
+def _scored_key(scorer: LearnedSelector) -> tuple:
+    return ("scored", id(scorer.booster_), scorer.settings.min_words, scorer.settings.max_words)
+
+
+def _predict_groups(booster: Any, matrices: list[np.ndarray]) -> list[np.ndarray]:
+    """The booster's predictions of each matrix, in one call when it is a `TreeEnsemble` (bit for
+    bit each matrix's own call), else one call a matrix (a LightGBM booster just fitted)."""
+    if hasattr(booster, "predict_groups"):
+        return booster.predict_groups(matrices)
+    return [np.asarray(booster.predict(m, num_threads=1), dtype=float) if len(m) else np.zeros(0) for m in matrices]
+
+
+def _quietly(make: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
+    """(True, make(*args)), or (False, None) when it raises: `Reranker.prime` only fills caches, so
+    a story it cannot make is left to that story's own call, which raises the same error there
+    (where the store records it for that story alone)."""
+    try:
+        return True, make(*args)
+    except Exception:  # noqa: BLE001 - raised again by the story's own call
+        return False, None
 
 
 def candidates(
@@ -515,24 +540,31 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
     for r, (chosen, _, _) in enumerate(kept):
         member[r, chosen] = 1.0
     firsts = np.array([chosen[0] for chosen, _, _ in kept])
-    k = member.sum(axis=1)
-    words = member @ lengths
+    rank = np.empty(n, dtype=int)
+    rank[np.argsort(-scores, kind="stable")] = np.arange(n)
+    # whole-number sums (sentences, words, top-ranked sentences), exact in any order: one product
+    counts = member @ np.column_stack([np.ones(n), lengths, rank < 3, rank < 5, rank < 10])
+    k, words = counts[:, 0], counts[:, 1]
     weights = member * lengths / np.maximum(1, words)[:, None]  # each sentence by its share of the words
     fit_scores = np.where(fitting(scores), scores, scores + MISFIT_PENALTY)
     z = (fit_scores - fit_scores.mean()) / (fit_scores.std() + 1e-9)
-    rank = np.empty(n, dtype=int)
-    rank[np.argsort(-scores, kind="stable")] = np.arange(n)
     centroid, summary = _summed_vectors(feats.vectors, kept)
     norms = np.linalg.norm(summary, axis=1) * max(np.linalg.norm(centroid), 1e-12)
     top_terms = np.argsort(-centroid)[:20]
     positions = np.array([story.sentences[i].position for i in feats.candidates], dtype=float)
     best_doc = int(np.argmax(prio))
     sent_prio = prio[docs]
-    origins = np.array([story.origin_of(d) for d in docs])
-    _, doc_index = _unique_inverse(docs)
-    _, origin_index = _unique_inverse(origins)
+    if len(docs) and (docs == docs[0]).all():
+        # One article's candidates (most stories): every gram's weight (articles using it - 1) is 0,
+        # so every cover is 0 exactly, and one article is one origin: the same columns, cheaply.
+        doc_index = origin_index = np.zeros(len(docs), dtype=np.intp)
+        covers = np.zeros((m, 3))
+    else:
+        origins = np.array([story.origin_of(d) for d in docs])
+        _, doc_index = _unique_inverse(docs)
+        _, origin_index = _unique_inverse(origins)
+        covers = _covers(_remembered(feats, ("grams",), lambda: _gram_incidences(feats.tokens, docs)), member)
     n_docs, n_origins = int(doc_index.max()) + 1, int(origin_index.max()) + 1
-    covers = _covers(_remembered(feats, ("grams",), lambda: _gram_incidences(feats.tokens, docs)), member)
     weighted = weights @ np.column_stack(
         [
             *(
@@ -557,9 +589,9 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
         "score_mean": score_sum / k,
         "score_min": np.where(member > 0, fit_scores, np.inf).min(axis=1),
         "z_mean": z_mean,
-        "top3_share": member @ (rank < 3) / 3,
-        "top5_share": member @ (rank < 5) / 5,
-        "top10_share": member @ (rank < 10) / 10,
+        "top3_share": counts[:, 2] / 3,
+        "top5_share": counts[:, 3] / 5,
+        "top10_share": counts[:, 4] / 10,
         "centroid_cos": np.where(norms > 0, summary @ centroid / np.where(norms > 0, norms, 1.0), 0.0),
         "top_terms": (summary[:, top_terms] > 0).mean(axis=1) if len(top_terms) else 0.0,
         "unigram_cover": covers[:, 0],
@@ -577,8 +609,8 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
         "priority_mean": weighted[:, 6],
         "best_doc_share": weighted[:, 7],
         "first_priority": sent_prio[firsts],
-        "doc_share": ((member @ np.eye(n_docs)[doc_index]) > 0).sum(axis=1) / n_docs,
-        "origin_share": ((member @ np.eye(n_origins)[origin_index]) > 0).sum(axis=1) / n_origins,
+        "doc_share": _share_of_groups(member, doc_index, n_docs),
+        "origin_share": _share_of_groups(member, origin_index, n_origins),
         "n_docs": n_docs,
         "n_origins": n_origins,
         "n_cands": n,
@@ -589,6 +621,14 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
     for j, f in enumerate(CANDIDATE_FEATURES):
         matrix[:, j] = columns[f]
     return finite_rows(matrix.astype(np.float32))  # np.nan_to_num where a value is not finite
+
+
+def _share_of_groups(member: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray | float:
+    """Per candidate, the share of the groups (articles, origins) its sentences come from; every
+    candidate of a one-group story has them all (a candidate is never empty)."""
+    if groups == 1:
+        return 1.0
+    return ((member @ np.eye(groups)[group]) > 0).sum(axis=1) / groups
 
 
 def _summed_vectors(vectors: sparse.csr_matrix, kept: list) -> tuple[np.ndarray, np.ndarray]:
@@ -619,7 +659,7 @@ def _row_stats(sim: np.ndarray | sparse.csr_matrix, kept: list, fit_scores: np.n
     for size in np.unique(sizes).tolist():
         at = np.flatnonzero(sizes == size)
         idx = np.array([kept[r][0] for r in at.tolist()])  # (candidates, size), in packing order
-        score_sum[at], z_mean[at] = fit_scores[idx].sum(axis=1), z[idx].mean(axis=1)
+        score_sum[at], z_mean[at] = fit_scores[idx].sum(axis=1), z[idx].sum(axis=1) / size  # np.mean's sum, divided
         if size < 2:
             continue
         if sparse.issparse(sim):
@@ -744,11 +784,53 @@ class Reranker:
         scorer = self.scorer or LearnedSelector.load()
         if budget > TRAINED_BUDGET_MAX:
             return scorer(story, budget)
-        made = candidates(story, budget, scorer, self.settings)
-        if made is None:
+        feats = story_features(story, scorer.settings.max_offset)
+        key, refs = self._primed_key(budget, scorer)
+        primed = feats.memo.get(key)
+        if primed is not None and all(a is b for a, b in zip(primed[0], refs)):  # by `prime` (ids reused: not)
+            made, scores = primed[1], primed[2]
+        else:
+            made = candidates(story, budget, scorer, self.settings)
+            scores = None if made is None else self.score(made.matrix)
+        if made is None or scores is None:
             return []
-        best = made.chosen[int(np.argmax(self.score(made.matrix)))]
+        best = made.chosen[int(np.argmax(scores))]
         return [story.sentences[made.feats.candidates[i]] for i in best]
+
+    def _primed_key(self, budget: int, scorer: LearnedSelector) -> tuple[tuple, tuple]:
+        """Where `prime` leaves a story's scored candidates in its features' memo, and the boosters
+        they were made by (compared by identity: the key holds only their ids)."""
+        key = ("reranked", budget, self.settings, scorer.settings, id(self.booster_), id(scorer.booster_))
+        return key, (self.booster_, scorer.booster_)
+
+    def prime(self, stories: Sequence[PreparedStory], budgets: Sequence[int]) -> None:
+        """Make and score the candidates of all these stories at their budgets, as `__call__`
+        would, with one stacked evaluation of the sentence scorer and one of the reranker for all
+        of them (a tree evaluation's fixed cost was most of a small story's); kept in each story's
+        features, so `self(story, budget)` reads them. The scores are bit for bit a call's
+        (`TreeEnsemble.predict_groups`); a model of another kind is evaluated story by story."""
+        self._check_fitted()
+        scorer = self.scorer or LearnedSelector.load()
+        todo = [(s, b) for s, b in zip(stories, budgets) if s.sentences and b <= TRAINED_BUDGET_MAX]
+        featured = []
+        for story, budget in todo:
+            ok, feats = _quietly(story_features, story, scorer.settings.max_offset)
+            if ok:
+                featured.append((story, budget, feats))
+        fresh = [(story, f) for story, _, f in featured if len(f.candidates) and _scored_key(scorer) not in f.memo]
+        raw = _predict_groups(scorer.booster_, [f.matrix[:, scorer.columns_] for _, f in fresh])
+        for (story, f), r in zip(fresh, raw):
+            _quietly(_scored, story, f, scorer, np.asarray(r, dtype=float))
+        made = []
+        for story, budget, f in featured:
+            ok, got = _quietly(candidates, story, budget, scorer, self.settings)
+            if ok:  # a failure is left to the story's own call, which raises it again
+                made.append((f, budget, got))
+        cols = [CANDIDATE_FEATURES.index(name) for name in self.features_]
+        scores = iter(_predict_groups(self.booster_, [c.matrix[:, cols] for _, _, c in made if c is not None]))
+        for f, budget, c in made:
+            key, refs = self._primed_key(budget, scorer)
+            f.memo[key] = (refs, c, None if c is None else np.asarray(next(scores), dtype=float))
 
     def __repr__(self) -> str:
         return f"Reranker({self.settings}, {'fitted' if self.fitted else 'unfitted'})"
@@ -767,6 +849,16 @@ class ShippedReranker:
     def __call__(self, story: PreparedStory, budget: int) -> list[Sentence]:
         if not story.sentences:
             return []
+        return self._reranker()(story, budget)
+
+    def prime(self, stories: Sequence[PreparedStory], budgets: Sequence[int]) -> None:
+        """`Reranker.prime` of the shipped reranker with this selector's scorer (a missing model
+        is left to each story's call, which fails with `ModelError`)."""
+        ok, reranker = _quietly(self._reranker)
+        if ok:
+            reranker.prime(stories, budgets)
+
+    def _reranker(self) -> Reranker:
         shipped = LearnedSelector.load()
         scorer = shipped.with_settings(self.learned) if self.learned else shipped
-        return Reranker.load().with_scorer(scorer)(story, budget)
+        return Reranker.load().with_scorer(scorer)

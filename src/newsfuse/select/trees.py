@@ -60,12 +60,44 @@ class TreeEnsemble:
             return 1.0 / (1.0 + np.exp(-self.sigmoid * raw))
         return raw
 
+    def predict_groups(self, matrices: list[np.ndarray]) -> list[np.ndarray]:
+        """`[self.predict(m) for m in matrices]`, bit for bit, in one descent of all their rows
+        (each call's fixed cost, about 13 numpy calls a tree level, was most of a small story's
+        evaluation). A row's leaves do not depend on the other rows; their sums are made per
+        matrix and block as `predict` makes them (a one-row block sums in numpy's pairwise order,
+        more rows one after the other), each on a contiguous copy of the same shape."""
+        matrices = [np.asarray(m, dtype=np.float64) for m in matrices]
+        for m in matrices:
+            if m.ndim != 2 or m.shape[1] != self.num_features:
+                raise ModelError(f"the model reads {self.num_features} features, got an array of shape {m.shape}")
+        sizes = [len(m) for m in matrices]
+        if not sum(sizes):
+            return [self.predict(m) for m in matrices]
+        stacked = np.concatenate(matrices)
+        trees, rows_per_block = len(self.roots), max(1, _BLOCK // max(1, len(self.roots)))
+        leaves = np.empty((trees, len(stacked)))
+        for start in range(0, len(stacked), rows_per_block):
+            leaves[:, start : start + rows_per_block] = self._leaves(stacked[start : start + rows_per_block])
+        out, at = [], 0
+        for n in sizes:
+            raw = np.zeros(n)
+            for start in range(0, n, rows_per_block):
+                end = min(n, start + rows_per_block)
+                raw[start:end] = np.ascontiguousarray(leaves[:, at + start : at + end]).sum(axis=0)
+            at += n
+            out.append(1.0 / (1.0 + np.exp(-self.sigmoid * raw)) if self.sigmoid is not None else raw)
+        return out
+
     def model_to_string(self) -> str:
         """The LightGBM text model the ensemble was read from (as `Booster.model_to_string`)."""
         return self.booster
 
     def _raw(self, matrix: np.ndarray) -> np.ndarray:
-        """Sum of the leaf values the rows reach: all (tree, row) pairs descend together, one
+        """Sum of the leaf values the rows reach (tree after tree, per row)."""
+        return self._leaves(matrix).sum(axis=0)
+
+    def _leaves(self, matrix: np.ndarray) -> np.ndarray:
+        """The leaf value each (tree, row) reaches, trees x rows: all pairs descend together, one
         level a step, those at a leaf dropped from the next step."""
         n, splits = len(matrix), len(self.feature)
         plain = self.plain
@@ -81,7 +113,7 @@ class TreeEnsemble:
             left = value <= self.threshold[at] if plain else self._goes_left(value, at)
             node[active] = step = self.children[2 * at + left]
             active = active[step < splits]
-        return self.leaf_value[node - splits].reshape(len(self.roots), n).sum(axis=0)
+        return self.leaf_value[node - splits].reshape(len(self.roots), n)
 
     def _goes_left(self, value: np.ndarray, at: np.ndarray) -> np.ndarray:
         """LightGBM's NumericalDecision, with its missing-value rules, for each (value, split)."""
