@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from newsfuse.cli import app
 from newsfuse.model import Article
-from newsfuse.store import SCHEMA_VERSION, STORE_POSTED_TERMS, SqliteIndex, Store, StoreError, partial_sql
+from newsfuse.store import BATCH, SCHEMA_VERSION, STORE_POSTED_TERMS, SqliteIndex, Store, StoreError, partial_sql
 from newsfuse.stories import UNDATED_DAY, MemoryIndex, StoryClusterer, vectorize_many
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,7 +152,7 @@ def test_migration_from_schema_1_keeps_the_index(tmp_path):
         expected = fresh.ingest(articles, summarize=False)[30:]
     assert [d.story for d in rest] == [d.story for d in expected]
     db = check_consistent(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
 
 
 def test_sqlite_index_assigns_as_the_memory_index(tmp_path):
@@ -318,7 +318,7 @@ def test_migration_from_schema_3_adds_the_fetched_table(tmp_path):
         assert store.validators("http://127.0.0.1/feed") == ('"v2"', None)
         assert store.story(done[0].story).articles  # the articles survive the migration
     db = check_consistent(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
     assert db.execute("SELECT COUNT(*) FROM fetched").fetchone()[0] == 1
 
 
@@ -345,7 +345,7 @@ def test_migration_to_schema_5_indexes_the_stored_articles(tmp_path):
     with Store(path) as store:
         store.ingest([Article(FIRE), Article(BRIDGE)], summarize=False)
     db = sqlite3.connect(path)  # the version-4 layout: no search index
-    db.executescript("""DROP TRIGGER article_search_add; DROP TRIGGER article_search_remove;
+    db.executescript("""DROP TRIGGER article_search_remove;
         DROP TABLE article_search; PRAGMA user_version = 4;""")
     db.close()
     with Store(path) as store:
@@ -353,6 +353,39 @@ def test_migration_to_schema_5_indexes_the_stored_articles(tmp_path):
         store.ingest([Article("Ferry delayed\n\nThe morning ferry was delayed by fog, the operator said.")])
         assert len(store.search("ferry fog")) == 1
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_search_index_takes_each_batch_whole_and_matches_the_articles(tmp_path):
+    # the index is filled per batch in one statement (no insert trigger since schema 9): every
+    # stored article is in it, a repeated one not twice (FTS5's check compares it with the table)
+    path = tmp_path / "s.db"
+    texts = [f"Report {i}\n\nThe harbour crane number {i} was repaired, engineers said." for i in range(BATCH + 5)]
+    with Store(path) as store:
+        store.ingest([Article(t) for t in texts] + [Article(texts[0])], summarize=False)
+        store.db.execute("INSERT INTO article_search (article_search) VALUES ('integrity-check')")
+        assert len(store.search("harbour crane", limit=500)) == store.count()
+        assert store.db.execute("SELECT COUNT(*) FROM article_search WHERE article_search MATCH 'repaired'").fetchone()[
+            0
+        ] == len(texts)
+        triggers = store.db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
+        assert triggers == [("article_search_remove",)]
+
+
+def test_migration_to_schema_9_drops_the_insert_trigger_and_keeps_the_index(tmp_path):
+    path = tmp_path / "v8.db"
+    with Store(path) as store:
+        store.ingest([Article(FIRE)], summarize=False)
+    db = sqlite3.connect(path)  # the version-8 layout: the index kept by an insert trigger
+    db.executescript(
+        "CREATE TRIGGER article_search_add AFTER INSERT ON articles BEGIN INSERT INTO article_search "
+        "(rowid, title, text) VALUES (new.id, new.title, new.text); END; PRAGMA user_version = 8;"
+    )
+    db.close()
+    with Store(path) as store:
+        store.ingest([Article(BRIDGE)], summarize=False)  # indexed once, not by a trigger as well
+        store.db.execute("INSERT INTO article_search (article_search) VALUES ('integrity-check')")
+        assert len(store.search("warehouse")) == 1 and len(store.search("crack")) == 1
+        assert store.db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'article_search_add'").fetchone()[0] == 0
 
 
 def test_story_list_pages_and_undated_new_stories_first(tmp_path):

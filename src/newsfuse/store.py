@@ -210,6 +210,14 @@ def _migrate_8(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE summaries ADD COLUMN identity TEXT")
 
 
+def _migrate_9(db: sqlite3.Connection) -> None:
+    """The search index takes each ingest batch's articles in one statement (`Store._index_search`),
+    not a row at a time by a trigger: FTS5 flushes its pending terms at the end of every statement
+    (a trigger's insert writes a segment per article, and then merges them), and the trigger made
+    a third of a full-text article's time into the store. The delete trigger stays (rare)."""
+    db.execute("DROP TRIGGER IF EXISTS article_search_add")
+
+
 # A story's moment on the stream's clock, as an indexed expression (`stories_lone`).
 _LONE_CLOCK = "json_extract(recent, '$[#-1]')"
 
@@ -223,6 +231,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migrate_6,
     _migrate_7,
     _migrate_8,
+    _migrate_9,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -568,17 +577,27 @@ class Store:
         fresh = [i for i, a in enumerate(articles) if self._existing(a, hashes[i]) is None]
         vectors = dict(zip(fresh, self.clusterer.vectorize([articles[i] for i in fresh]))) if fresh else {}
         with _transaction(self.db):
-            self._set_clock()
-            return [self._ingest_one(a, hashes[i], vectors.get(i)) for i, a in enumerate(articles)]
+            newest = self._set_clock()
+            done = [self._ingest_one(a, hashes[i], vectors.get(i)) for i, a in enumerate(articles)]
+            self._index_search(newest)
+            return done
 
-    def _set_clock(self) -> None:
+    def _index_search(self, after: int) -> None:
+        """Add the articles of row id past `after` (this transaction's) to the search index, in one
+        statement (see `_migrate_9`), so they are searchable when they are stored."""
+        self.db.execute(
+            "INSERT INTO article_search (rowid, title, text) SELECT id, title, text FROM articles WHERE id > ?", (after,)
+        )
+
+    def _set_clock(self) -> int:
         """The clusterer's arrival count and stream clock as the store (any process) left them:
-        the next article's row id and the newest publication date stored."""
+        the next article's row id and the newest publication date stored; the newest row id (0: none)."""
         newest_id, newest = self.db.execute(
             "SELECT (SELECT MAX(id) FROM articles), (SELECT MAX(published) FROM articles WHERE published IS NOT NULL)"
         ).fetchone()
         self.clusterer.arrivals = (newest_id or 0) + 1
         self.clusterer.now = _when(newest)
+        return newest_id or 0
 
     def _ingest_one(self, article: Article, hashed: str, vector: ArticleVector | None) -> Ingested:
         found = self._existing(article, hashed)
