@@ -127,6 +127,40 @@ def test_dated_article_reads_only_postings_of_stories_in_its_window(tmp_path):
         assert late[0].story not in {d.story for d in store.ingest(old, summarize=False)}
 
 
+def _stored_story(store: Store, story: int) -> tuple:
+    return store.db.execute("SELECT size, terms, sums, seen FROM stories WHERE id = ?", (story,)).fetchone()
+
+
+def test_kept_story_states_follow_another_connections_commits(tmp_path):
+    # two connections grow one story in turn: each must read the other's article (a state kept
+    # from its own last transaction is stale then), as one connection would have grown it
+    reports = one_story(4)
+    with Store(tmp_path / "a.db") as a, Store(tmp_path / "a.db") as b:
+        for i, article in enumerate(reports):
+            story = (a if i % 2 == 0 else b).ingest([article], summarize=False)[0].story
+        shared = _stored_story(a, story)
+    with Store(tmp_path / "one.db") as one:
+        for article in reports:
+            alone = one.ingest([article], summarize=False)[0].story
+        assert shared == _stored_story(one, alone) and shared[0] == 4
+
+
+def test_a_failed_batch_leaves_no_kept_story_state(tmp_path, monkeypatch):
+    reports = one_story(3)
+    with Store(tmp_path / "s.db") as store:
+        story = store.ingest(reports[:1], summarize=False)[0].story
+        monkeypatch.setattr(store, "_set_headline", lambda *a: 1 / 0)
+        with pytest.raises(ZeroDivisionError):  # the article joined the story, then the batch rolled back
+            store.ingest(reports[1:2], summarize=False)
+        monkeypatch.undo()
+        store.ingest(reports[2:], summarize=False)
+        after = _stored_story(store, story)
+    with Store(tmp_path / "clean.db") as clean:
+        clean.ingest([reports[0]], summarize=False)
+        clean.ingest(reports[2:], summarize=False)
+        assert after == _stored_story(clean, story) and after[0] == 2
+
+
 def test_migration_from_schema_1_keeps_the_index(tmp_path):
     """A version-1 store (all 100 terms a story posted, without days) opens, is migrated, and
     clusters as a store that never was version 1."""

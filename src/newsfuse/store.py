@@ -59,6 +59,9 @@ PARTIAL_LIMIT = 20
 # with one count and grown with another would keep stale postings (and collide with them on insert).
 # A store therefore takes only clustering settings whose `posted_terms` is this.
 STORE_POSTED_TERMS = ClusterSettings().posted_terms
+# Story states an ingesting connection keeps (`SqliteIndex.writing`): two dicts of `story_terms`
+# (100) terms each, some 20 kB; the candidates an article meets are mostly of recent stories.
+CACHED_STATES = 1024
 # Page cache per connection (KiB): the postings of common terms stay in memory.
 CACHE_KIB = 65536
 # Parsed summaries a connection keeps (`Store._parsed`): the stories being read again and again
@@ -320,13 +323,46 @@ def _store_settings(settings: ClusterSettings) -> ClusterSettings:
 
 
 class SqliteIndex:
-    """`StoryIndex` over the store's tables. It keeps nothing in memory, so every read sees the
-    state of the caller's current transaction (another process's stories included). `settings`
-    must file `STORE_POSTED_TERMS` postings a story (an `OptionError` otherwise)."""
+    """`StoryIndex` over the store's tables. Outside `writing` it keeps nothing in memory, so every
+    read sees the state of the caller's current transaction (another process's stories included).
+    In `writing` transactions it keeps the stories it read or wrote (`CACHED_STATES`), for as long
+    as no other connection commits: an ingest reads each candidate story twice or more (ranked,
+    then joined), and parsing its term sums again was a tenth of a full-text article's time.
+    `settings` must file `STORE_POSTED_TERMS` postings a story (an `OptionError` otherwise)."""
 
     def __init__(self, db: sqlite3.Connection, settings: ClusterSettings | None = None) -> None:
         self.db = db
         self.settings = _store_settings(settings or ClusterSettings())
+        self._states: dict[int, StoryState] = {}  # least recently used first
+        self._version: int | None = None  # the `data_version` `_states` are of (None: none kept)
+        self._live = False  # in `writing`
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """A write transaction (`_transaction`) in which stories are kept in memory: those kept
+        from this connection's earlier transactions stay when no other connection committed since
+        (`PRAGMA data_version` is unchanged by a connection's own commits); any error forgets them
+        all (a rolled-back put must not be read again)."""
+        try:
+            with _transaction(self.db):
+                version = self.db.execute("PRAGMA data_version").fetchone()[0]
+                if version != self._version:
+                    self._states.clear()
+                    self._version = version
+                self._live = True
+                yield
+        except BaseException:
+            self._states.clear()
+            self._version = None
+            raise
+        finally:
+            self._live = False
+
+    def _keep(self, story: int, state: StoryState) -> None:
+        self._states.pop(story, None)
+        self._states[story] = state
+        if len(self._states) > CACHED_STATES:
+            del self._states[next(iter(self._states))]
 
     def partial_scores(self, query: list[tuple[int, float]], since_day: int = 0) -> dict[int, float]:
         """The best-scoring stories only, best first (the clusterer rescores its top `rescored`):
@@ -340,6 +376,15 @@ class SqliteIndex:
         return dict(rows.fetchall())
 
     def get(self, story: int) -> StoryState:
+        """The story's state (shared, not copied: the clusterer copies a state before it grows it)."""
+        if self._live and (kept := self._states.get(story)) is not None:
+            return kept
+        state = self._read(story)
+        if self._live:
+            self._keep(story, state)
+        return state
+
+    def _read(self, story: int) -> StoryState:
         row = self.db.execute(
             "SELECT size, first, last, terms, sums, recent, seen FROM stories WHERE id = ?", (story,)
         ).fetchone()
@@ -378,6 +423,19 @@ class SqliteIndex:
                 new.seen,
             ),
         )
+        if self._live:
+            self._keep(story, new)
+        else:
+            self._states.pop(story, None)
+
+    def delete(self, story: int, state: StoryState) -> None:
+        """Delete the story (as `state`, its stored state) and its postings."""
+        self.db.executemany(
+            "DELETE FROM postings WHERE term = ? AND day = ? AND story = ?",
+            ((t, state.day, story) for t, _ in state.posted(STORE_POSTED_TERMS)),
+        )
+        self.db.execute("DELETE FROM stories WHERE id = ?", (story,))
+        self._states.pop(story, None)
 
     def new_id(self) -> int:
         # never an id a merged story had: a reader holding it must still find its articles
@@ -495,7 +553,8 @@ class Store:
         settings = _store_settings(options.clustering)  # refused before the file is touched
         self.db = _connect(self.path, create)
         self.identity = summarizer_identity(options)  # what this store's summaries are made by
-        self.clusterer = StoryClusterer(index=SqliteIndex(self.db, settings), settings=settings)
+        self.index = SqliteIndex(self.db, settings)  # the clusterer's, typed as itself
+        self.clusterer = StoryClusterer(index=self.index, settings=settings)
         self._summaries: dict[int, tuple[tuple, Summary | None]] = {}  # `_parsed`'s, least recent first
         self._leads: dict[int, tuple[tuple, str | None]] = {}  # `leads`' first sentences, by entry
 
@@ -576,7 +635,7 @@ class Store:
         hashes = [text_hash(a.text) for a in articles]
         fresh = [i for i, a in enumerate(articles) if self._existing(a, hashes[i]) is None]
         vectors = dict(zip(fresh, self.clusterer.vectorize([articles[i] for i in fresh]))) if fresh else {}
-        with _transaction(self.db):
+        with self.index.writing():
             newest = self._set_clock()
             done = [self._ingest_one(a, hashes[i], vectors.get(i)) for i, a in enumerate(articles)]
             self._index_search(newest)
@@ -638,7 +697,7 @@ class Store:
         created = {r.story for r in results if r.added}
         if not settings.lone_threshold or not created:
             return results
-        with _transaction(self.db):
+        with self.index.writing():
             reports, ids = self._lone_reports(created, settings)
             moved = {ids[later]: ids[earlier] for later, earlier in lone_pairs(reports, settings).items()}
             self._merge(moved)
@@ -678,7 +737,7 @@ class Store:
         """Move each lone story's article into its partner, as if it had joined it (the partner keeps
         its id and is marked stale); the emptied story, its postings and its summary are deleted and
         its id is redirected to the partner (`merged`, read by `resolve`)."""
-        index, settings = self.clusterer.index, self.clusterer.settings
+        index, settings = self.index, self.clusterer.settings
         for later, earlier in moved.items():
             row, title, text, added = self.db.execute(
                 "SELECT a.id, a.title, a.text, a.added FROM membership m JOIN articles a ON a.id = m.article "
@@ -696,13 +755,9 @@ class Store:
             grown = old.copy()
             grown.absorb(vector, gone.first, settings, gone.seen, gone.recent[-1] if gone.recent else None)
             index.put(earlier, old, grown)
-            self.db.executemany(
-                "DELETE FROM postings WHERE term = ? AND day = ? AND story = ?",
-                ((t, gone.day, later) for t, _ in gone.posted(STORE_POSTED_TERMS)),
-            )
             self.db.execute("UPDATE membership SET story = ? WHERE story = ?", (earlier, later))
             self.db.execute("DELETE FROM summaries WHERE story = ?", (later,))
-            self.db.execute("DELETE FROM stories WHERE id = ?", (later,))
+            index.delete(later, gone)
             self.db.execute("INSERT INTO merged (story, into_story) VALUES (?, ?)", (later, earlier))
             self._set_headline(earlier, Article(text=text, title=title))
             self._joined(earlier, row, added)
