@@ -419,7 +419,9 @@ def test_migration_to_schema_9_drops_the_insert_trigger_and_keeps_the_index(tmp_
         store.ingest([Article(BRIDGE)], summarize=False)  # indexed once, not by a trigger as well
         store.db.execute("INSERT INTO article_search (article_search) VALUES ('integrity-check')")
         assert len(store.search("warehouse")) == 1 and len(store.search("crack")) == 1
-        assert store.db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'article_search_add'").fetchone()[0] == 0
+        assert (
+            store.db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'article_search_add'").fetchone()[0] == 0
+        )
 
 
 def test_story_list_pages_and_undated_new_stories_first(tmp_path):

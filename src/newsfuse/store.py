@@ -645,7 +645,8 @@ class Store:
         """Add the articles of row id past `after` (this transaction's) to the search index, in one
         statement (see `_migrate_9`), so they are searchable when they are stored."""
         self.db.execute(
-            "INSERT INTO article_search (rowid, title, text) SELECT id, title, text FROM articles WHERE id > ?", (after,)
+            "INSERT INTO article_search (rowid, title, text) SELECT id, title, text FROM articles WHERE id > ?",
+            (after,),
         )
 
     def _set_clock(self) -> int:
