@@ -78,8 +78,6 @@ from newsfuse.serve import create_app
 switch = os.environ.get('BENCH_SWITCH')
 if switch:
     sys.setswitchinterval(float(switch))
-    import newsfuse.serve.app as served
-    served.READS_SWITCH_S = float(switch)  # a tree that sets its own interval (writer mode) sets this one
 nice = os.environ.get('BENCH_NICE')
 if nice:
     import newsfuse.serve.writer as writer

@@ -944,23 +944,6 @@ def test_writer_process_ingests_and_summarizes_outside_the_server(tmp_path, monk
 
 
 @pytest.mark.timeout(240)
-def test_a_reads_only_server_hands_the_gil_over_sooner_and_restores_it(tmp_path):
-    # "writer" mode: this interpreter only answers reads, so its switch interval is shortened
-    # while it serves (READS_SWITCH_S) and given back at shutdown; "thread" mode leaves it alone
-    import sys
-
-    from newsfuse.serve.app import READS_SWITCH_S
-
-    before = sys.getswitchinterval()
-    assert before > READS_SWITCH_S
-    with local(create_app(tmp_path / "t.db")) as c:
-        assert c.get("/healthz").status_code == 200 and sys.getswitchinterval() == before
-    with local(create_app(tmp_path / "w.db", summarizer="writer")) as c:
-        assert c.get("/healthz").status_code == 200 and sys.getswitchinterval() == READS_SWITCH_S
-    assert sys.getswitchinterval() == before
-
-
-@pytest.mark.timeout(240)
 def test_a_dead_writer_process_fails_writes_and_the_service_still_answers_and_stops(tmp_path):
     import multiprocessing
 

@@ -6,7 +6,6 @@ import asyncio
 import hmac
 import json
 import logging
-import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -111,14 +110,6 @@ SERVE_SUMMARIZER = "writer"
 # Seconds shutdown waits for a summary in progress (a 400-article story takes a few seconds); the
 # thread is a daemon, and the story stays marked, so an abandoned summary is redone at next start.
 SUMMARIZER_STOP = 30.0
-# The server process's GIL switch interval (s) in "writer" mode, where its threads are the event
-# loop and the reading threads: a page build in a reading thread holds the GIL, and each time the
-# loop releases it (every SQLite step of a quick read, every socket call) it waits up to the
-# interval to get it back. At 8 read clients during an ingest (docs/benchmarks.md, branch
-# `storerate`), 1 ms against Python's 5 ms: a kept read's p99 in the app 25 against 40 to 47 ms,
-# p99 at the client 48 and 56 against 65 and 77 ms, 1.4x the reads. Not set in the other modes,
-# where a summary runs in the server's interpreter (shorter intervals showed no gain there).
-READS_SWITCH_S = 0.001
 # Words (whitespace-separated, all documents) one /api/summarize request may hold. bench_bigstory
 # (docs/benchmarks.md, "Big stories"): 200 fulltext-dev-like articles (about 94,000 words) take
 # 3.3 to 3.8 CPU s with the comparison, about 35 us a word; 60,000 words (some 120 articles) are
@@ -489,13 +480,7 @@ def create_app(
         await asyncio.to_thread(store.start)  # the summarizer takes the marks a restart left
         if watcher is not None:
             watcher.start(store.call)
-        switched = sys.getswitchinterval()
-        if store.mode == "writer":  # this interpreter only answers reads (see READS_SWITCH_S)
-            sys.setswitchinterval(READS_SWITCH_S)
-        try:
-            yield
-        finally:
-            sys.setswitchinterval(switched)
+        yield
         if watcher is not None and not await asyncio.to_thread(watcher.stop, WATCH_STOP):
             logging.getLogger("newsfuse.watch").warning("watch: a poll still running at shutdown was abandoned")
         if app.state.pool is not None:
