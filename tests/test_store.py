@@ -417,6 +417,14 @@ def test_migration_to_schema_9_drops_the_insert_trigger_and_keeps_the_index(tmp_
     db.close()
     with Store(path) as store:
         store.ingest([Article(BRIDGE)], summarize=False)  # indexed once, not by a trigger as well
+        # an older newsfuse that opened the file before the migration stores without the trigger:
+        # the next batch indexes its article too
+        store.db.execute(
+            "INSERT INTO articles (key, text_hash, text, added) VALUES ('old', 'h', 'A quay flooded at dawn.', 'now')"
+        )
+        store.ingest([Article("Ferry delayed\n\nThe morning ferry was delayed by fog, the operator said.")])
+        indexed = "SELECT COUNT(*) FROM article_search WHERE article_search MATCH ?"
+        assert [store.db.execute(indexed, (w,)).fetchone()[0] for w in ("quay", "ferry", "warehouse")] == [1, 1, 1]
         store.db.execute("INSERT INTO article_search (article_search) VALUES ('integrity-check')")
         assert len(store.search("warehouse")) == 1 and len(store.search("crack")) == 1
         assert (

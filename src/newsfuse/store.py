@@ -636,28 +636,29 @@ class Store:
         fresh = [i for i, a in enumerate(articles) if self._existing(a, hashes[i]) is None]
         vectors = dict(zip(fresh, self.clusterer.vectorize([articles[i] for i in fresh]))) if fresh else {}
         with self.index.writing():
-            newest = self._set_clock()
+            self._set_clock()
             done = [self._ingest_one(a, hashes[i], vectors.get(i)) for i, a in enumerate(articles)]
-            self._index_search(newest)
+            self._index_search()
             return done
 
-    def _index_search(self, after: int) -> None:
-        """Add the articles of row id past `after` (this transaction's) to the search index, in one
-        statement (see `_migrate_9`), so they are searchable when they are stored."""
+    def _index_search(self) -> None:
+        """Add the articles past the highest row the search index holds (this transaction's, and
+        any an older newsfuse that opened the file before its migration to 9 stored without the
+        trigger) to the index, in one statement (see `_migrate_9`): searchable once stored. Row
+        ids only grow, so every article below that row is indexed."""
         self.db.execute(
-            "INSERT INTO article_search (rowid, title, text) SELECT id, title, text FROM articles WHERE id > ?",
-            (after,),
+            "INSERT INTO article_search (rowid, title, text) SELECT id, title, text FROM articles "
+            "WHERE id > (SELECT COALESCE(MAX(id), 0) FROM article_search_docsize)"
         )
 
-    def _set_clock(self) -> int:
+    def _set_clock(self) -> None:
         """The clusterer's arrival count and stream clock as the store (any process) left them:
-        the next article's row id and the newest publication date stored; the newest row id (0: none)."""
+        the next article's row id and the newest publication date stored."""
         newest_id, newest = self.db.execute(
             "SELECT (SELECT MAX(id) FROM articles), (SELECT MAX(published) FROM articles WHERE published IS NOT NULL)"
         ).fetchone()
         self.clusterer.arrivals = (newest_id or 0) + 1
         self.clusterer.now = _when(newest)
-        return newest_id or 0
 
     def _ingest_one(self, article: Article, hashed: str, vector: ArticleVector | None) -> Ingested:
         found = self._existing(article, hashed)
