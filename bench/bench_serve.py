@@ -6,7 +6,8 @@ Usage (from the repo root):
     PYTHONPATH=src python3 bench/bench_serve.py [--seconds 20] [--max-requests 2000] [--concurrency 8]
         [--workers N] [--input examples/port-halvard-fire] [--url http://127.0.0.1:PORT]
     PYTHONPATH=src python3 bench/bench_serve.py --reads [--clients 1,8,32] [--seconds 40]
-        [--old f15ae3a] [--summarizer thread,writer] [--idle] [--switch S] [--nice N] [--rounds N]
+        [--old f15ae3a] [--old-summarizer writer] [--summarizer thread,writer] [--idle] [--switch S[,S]]
+        [--nice N] [--rounds N]
         [--client httpx|raw] [--trace]
     PYTHONPATH=src python3 bench/bench_serve.py --cost [--requests 500] [--big 400] [--old REV] [--rounds N]
 Without --url it starts `newsfuse serve` on a free loopback port (throwaway db) and stops it after.
@@ -24,9 +25,11 @@ story the ingest made (a random one) and the growing story's page. Latency is wa
 client; the ingest rate is articles committed per second while it ran; "summary current" is how
 long after the last POST the growing story's summary covered all its articles; "server CPU" is
 the server process's and its child processes' (a summarizer's or writer's process).
+`--old-summarizer writer` runs the old side in that mode (else its create_app's default, "thread"
+since `procserve`, which `newsfuse serve` does not run).
 `--idle` is the floor: the same ingest runs first, untimed, and once the growing story's summary
 is current and the server's processes are quiet (every other summary done), the reads run for
---seconds while nothing is written or summarized. `--switch S` sets the servers' `sys.setswitchinterval`, `--nice 0,5` runs
+--seconds while nothing is written or summarized. `--switch S` sets the servers' `sys.setswitchinterval` (`--switch 0.005,0.001`: this tree a side each), `--nice 0,5` runs
 the writer (`summarizer="writer"`) at each niceness (a side each), both for experiments.
 `--rounds N` runs every side N times, the sides alternating, and adds each side's medians.
 `--client raw` reads over one asyncio stream connection per read client instead of httpx (a tenth
@@ -72,7 +75,9 @@ GROWING_SEED = 3
 LAUNCH = """
 import os, sys, uvicorn
 from newsfuse.serve import create_app
-sys.setswitchinterval(float(os.environ.get('BENCH_SWITCH') or sys.getswitchinterval()))
+switch = os.environ.get('BENCH_SWITCH')
+if switch:
+    sys.setswitchinterval(float(switch))
 nice = os.environ.get('BENCH_NICE')
 if nice:
     import newsfuse.serve.writer as writer
@@ -210,10 +215,11 @@ def mix_articles(limit: int) -> list[dict]:
 
 
 def start_app(db: Path, src: Path, mode: str, args) -> tuple[subprocess.Popen, str]:
-    """A server over `src`'s `create_app` (mode: its summarizer, "-" for an old tree, and for
-    "writer:N" the writer process's niceness N), with the `--switch` (`sys.setswitchinterval`, s)."""
+    """A server over `src`'s `create_app` (mode: its summarizer, "-" for an old tree's default, for
+    "writer:N" the writer process's niceness N, and with "@S" the `sys.setswitchinterval` S)."""
     port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(src), BENCH_SWITCH="" if args.switch is None else str(args.switch))
+    mode, _, switch = mode.partition("@")
+    env = dict(os.environ, PYTHONPATH=str(src), BENCH_SWITCH=switch)
     if args.trace:
         env.update(PYTHONPATH=f"{src}{os.pathsep}{ROOT / 'bench'}", BENCH_TRACE=str(db.with_suffix(".trace")))
     mode, _, env["BENCH_NICE"] = mode.partition(":")
@@ -512,12 +518,23 @@ def table(rows: list[list[str]]) -> str:
 
 
 def modes(args) -> list[str]:
-    """This tree's server modes: each --summarizer, and "writer" at each --nice ("writer:N")."""
+    """This tree's server modes: each --summarizer, "writer" at each --nice ("writer:N"), each
+    at each --switch ("MODE@S"; one --switch value is every side's, the old one's too)."""
     out = []
     for mode in args.summarizer.split(","):
         nices = args.nice.split(",") if mode == "writer" and args.nice else [""]
         out += [f"{mode}:{n}" if n else mode for n in nices]
-    return out
+    return [f"{mode}@{s}" if s else mode for mode in out for s in _switches(args)]
+
+
+def _switches(args) -> list[str]:
+    return [""] if args.switch is None else [str(float(s)) for s in args.switch.split(",")]
+
+
+def side_name(mode: str) -> str:
+    """A side's label: its summarizer (and niceness), and its switch interval when set."""
+    mode, _, switch = mode.partition("@")
+    return f"new ({mode}{f', switch {float(switch) * 1000:g} ms' if switch else ''})"
 
 
 def reads_main(args) -> None:
@@ -525,10 +542,13 @@ def reads_main(args) -> None:
     mix = mix_articles(args.limit)
     # The story drifts into a few (its first took 244 of 2 x --big in the service): enough to reach --big.
     grow = growing_story(4 * args.big)
-    sides: list[tuple[str, Path, str]] = [(f"new ({m})", ROOT / "src", m) for m in modes(args)]
+    sides: list[tuple[str, Path, str]] = [(side_name(m), ROOT / "src", m) for m in modes(args)]
     with old_source(args.old) as old_src:
         if old_src:
-            sides.insert(0, (f"old ({args.old})", old_src, "-"))
+            single = "" if len(_switches(args)) > 1 else _switches(args)[0]
+            old_mode = args.old_summarizer + (f"@{single}" if single else "")
+            label = f"old ({args.old}{'' if args.old_summarizer == '-' else ', ' + args.old_summarizer})"
+            sides.insert(0, (label, old_src, old_mode))
         rows, failures, by_side, traces = [], [], {}, []
         for c in (int(x) for x in args.clients.split(",")):
             for turn in range(args.rounds):  # the sides alternate, so slow minutes of the machine hit each
@@ -544,7 +564,8 @@ def reads_main(args) -> None:
         f"PYTHONPATH=src python bench/bench_serve.py --reads --clients {args.clients} --seconds {args.seconds:g} "
         f"--big {args.big} --mix {args.mix} --grow {args.grow} --summarizer {args.summarizer}"
         + (f" --old {args.old}" if args.old else "")
-        + (f" --switch {args.switch:g}" if args.switch is not None else "")
+        + (f" --old-summarizer {args.old_summarizer}" if args.old and args.old_summarizer != "-" else "")
+        + (f" --switch {args.switch}" if args.switch is not None else "")
         + (f" --nice {args.nice}" if args.nice is not None else "")
         + (" --idle" if args.idle else "")
         + (f" --rounds {args.rounds}" if args.rounds > 1 else "")
@@ -662,7 +683,12 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=120.0, help="--reads: seconds to wait for the summary")
     parser.add_argument("--old", default=None, help="--reads: an older revision run side by side")
     parser.add_argument("--summarizer", default="thread", help="--reads: this tree's summarizer modes")
-    parser.add_argument("--switch", type=float, default=None, help="--reads: the servers' sys.setswitchinterval, s")
+    parser.add_argument(
+        "--switch", default=None, help="--reads: the servers' sys.setswitchinterval, s (comma-separated: a side each)"
+    )
+    parser.add_argument(
+        "--old-summarizer", default="-", help="--reads: the old side's summarizer mode (default: its create_app's)"
+    )
     parser.add_argument("--nice", default=None, help="--reads: the writer process's niceness, comma-separated")
     parser.add_argument("--rounds", type=int, default=1, help="--reads: runs of each side, alternating")
     parser.add_argument("--idle", action="store_true", help="--reads: the floor, reads after the ingest, none during")

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from newsfuse.cli import app
 from newsfuse.model import Article
-from newsfuse.store import SCHEMA_VERSION, STORE_POSTED_TERMS, SqliteIndex, Store, StoreError, partial_sql
+from newsfuse.store import BATCH, SCHEMA_VERSION, STORE_POSTED_TERMS, SqliteIndex, Store, StoreError, partial_sql
 from newsfuse.stories import UNDATED_DAY, MemoryIndex, StoryClusterer, vectorize_many
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,6 +127,40 @@ def test_dated_article_reads_only_postings_of_stories_in_its_window(tmp_path):
         assert late[0].story not in {d.story for d in store.ingest(old, summarize=False)}
 
 
+def _stored_story(store: Store, story: int) -> tuple:
+    return store.db.execute("SELECT size, terms, sums, seen FROM stories WHERE id = ?", (story,)).fetchone()
+
+
+def test_kept_story_states_follow_another_connections_commits(tmp_path):
+    # two connections grow one story in turn: each must read the other's article (a state kept
+    # from its own last transaction is stale then), as one connection would have grown it
+    reports = one_story(4)
+    with Store(tmp_path / "a.db") as a, Store(tmp_path / "a.db") as b:
+        for i, article in enumerate(reports):
+            story = (a if i % 2 == 0 else b).ingest([article], summarize=False)[0].story
+        shared = _stored_story(a, story)
+    with Store(tmp_path / "one.db") as one:
+        for article in reports:
+            alone = one.ingest([article], summarize=False)[0].story
+        assert shared == _stored_story(one, alone) and shared[0] == 4
+
+
+def test_a_failed_batch_leaves_no_kept_story_state(tmp_path, monkeypatch):
+    reports = one_story(3)
+    with Store(tmp_path / "s.db") as store:
+        story = store.ingest(reports[:1], summarize=False)[0].story
+        monkeypatch.setattr(store, "_set_headline", lambda *a: 1 / 0)
+        with pytest.raises(ZeroDivisionError):  # the article joined the story, then the batch rolled back
+            store.ingest(reports[1:2], summarize=False)
+        monkeypatch.undo()
+        store.ingest(reports[2:], summarize=False)
+        after = _stored_story(store, story)
+    with Store(tmp_path / "clean.db") as clean:
+        clean.ingest([reports[0]], summarize=False)
+        clean.ingest(reports[2:], summarize=False)
+        assert after == _stored_story(clean, story) and after[0] == 2
+
+
 def test_migration_from_schema_1_keeps_the_index(tmp_path):
     """A version-1 store (all 100 terms a story posted, without days) opens, is migrated, and
     clusters as a store that never was version 1."""
@@ -152,7 +186,7 @@ def test_migration_from_schema_1_keeps_the_index(tmp_path):
         expected = fresh.ingest(articles, summarize=False)[30:]
     assert [d.story for d in rest] == [d.story for d in expected]
     db = check_consistent(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
 
 
 def test_sqlite_index_assigns_as_the_memory_index(tmp_path):
@@ -318,7 +352,7 @@ def test_migration_from_schema_3_adds_the_fetched_table(tmp_path):
         assert store.validators("http://127.0.0.1/feed") == ('"v2"', None)
         assert store.story(done[0].story).articles  # the articles survive the migration
     db = check_consistent(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
     assert db.execute("SELECT COUNT(*) FROM fetched").fetchone()[0] == 1
 
 
@@ -345,7 +379,7 @@ def test_migration_to_schema_5_indexes_the_stored_articles(tmp_path):
     with Store(path) as store:
         store.ingest([Article(FIRE), Article(BRIDGE)], summarize=False)
     db = sqlite3.connect(path)  # the version-4 layout: no search index
-    db.executescript("""DROP TRIGGER article_search_add; DROP TRIGGER article_search_remove;
+    db.executescript("""DROP TRIGGER article_search_remove;
         DROP TABLE article_search; PRAGMA user_version = 4;""")
     db.close()
     with Store(path) as store:
@@ -353,6 +387,49 @@ def test_migration_to_schema_5_indexes_the_stored_articles(tmp_path):
         store.ingest([Article("Ferry delayed\n\nThe morning ferry was delayed by fog, the operator said.")])
         assert len(store.search("ferry fog")) == 1
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_search_index_takes_each_batch_whole_and_matches_the_articles(tmp_path):
+    # the index is filled per batch in one statement (no insert trigger since schema 9): every
+    # stored article is in it, a repeated one not twice (FTS5's check compares it with the table)
+    path = tmp_path / "s.db"
+    texts = [f"Report {i}\n\nThe harbour crane number {i} was repaired, engineers said." for i in range(BATCH + 5)]
+    with Store(path) as store:
+        store.ingest([Article(t) for t in texts] + [Article(texts[0])], summarize=False)
+        store.db.execute("INSERT INTO article_search (article_search) VALUES ('integrity-check')")
+        assert len(store.search("harbour crane", limit=500)) == store.count()
+        assert store.db.execute("SELECT COUNT(*) FROM article_search WHERE article_search MATCH 'repaired'").fetchone()[
+            0
+        ] == len(texts)
+        triggers = store.db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
+        assert triggers == [("article_search_remove",)]
+
+
+def test_migration_to_schema_9_drops_the_insert_trigger_and_keeps_the_index(tmp_path):
+    path = tmp_path / "v8.db"
+    with Store(path) as store:
+        store.ingest([Article(FIRE)], summarize=False)
+    db = sqlite3.connect(path)  # the version-8 layout: the index kept by an insert trigger
+    db.executescript(
+        "CREATE TRIGGER article_search_add AFTER INSERT ON articles BEGIN INSERT INTO article_search "
+        "(rowid, title, text) VALUES (new.id, new.title, new.text); END; PRAGMA user_version = 8;"
+    )
+    db.close()
+    with Store(path) as store:
+        store.ingest([Article(BRIDGE)], summarize=False)  # indexed once, not by a trigger as well
+        # an older newsfuse that opened the file before the migration stores without the trigger:
+        # the next batch indexes its article too
+        store.db.execute(
+            "INSERT INTO articles (key, text_hash, text, added) VALUES ('old', 'h', 'A quay flooded at dawn.', 'now')"
+        )
+        store.ingest([Article("Ferry delayed\n\nThe morning ferry was delayed by fog, the operator said.")])
+        indexed = "SELECT COUNT(*) FROM article_search WHERE article_search MATCH ?"
+        assert [store.db.execute(indexed, (w,)).fetchone()[0] for w in ("quay", "ferry", "warehouse")] == [1, 1, 1]
+        store.db.execute("INSERT INTO article_search (article_search) VALUES ('integrity-check')")
+        assert len(store.search("warehouse")) == 1 and len(store.search("crack")) == 1
+        assert (
+            store.db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'article_search_add'").fetchone()[0] == 0
+        )
 
 
 def test_story_list_pages_and_undated_new_stories_first(tmp_path):

@@ -66,6 +66,9 @@ PARTIAL_LIMIT = 20
 # with one count and grown with another would keep stale postings (and collide with them on insert).
 # A store therefore takes only clustering settings whose `posted_terms` is this.
 STORE_POSTED_TERMS = ClusterSettings().posted_terms
+# Story states an ingesting connection keeps (`SqliteIndex.writing`): two dicts of `story_terms`
+# (100) terms each, some 20 kB; the candidates an article meets are mostly of recent stories.
+CACHED_STATES = 1024
 # Page cache per connection (KiB): the postings of common terms stay in memory.
 CACHE_KIB = 65536
 # Parsed summaries a connection keeps (`Store._parsed`): the stories being read again and again
@@ -217,6 +220,14 @@ def _migrate_8(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE summaries ADD COLUMN identity TEXT")
 
 
+def _migrate_9(db: sqlite3.Connection) -> None:
+    """The search index takes each ingest batch's articles in one statement (`Store._index_search`),
+    not a row at a time by a trigger: FTS5 flushes its pending terms at the end of every statement
+    (a trigger's insert writes a segment per article, and then merges them), and the trigger made
+    a third of a full-text article's time into the store. The delete trigger stays (rare)."""
+    db.execute("DROP TRIGGER IF EXISTS article_search_add")
+
+
 # A story's moment on the stream's clock, as an indexed expression (`stories_lone`).
 _LONE_CLOCK = "json_extract(recent, '$[#-1]')"
 
@@ -230,6 +241,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migrate_6,
     _migrate_7,
     _migrate_8,
+    _migrate_9,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -318,13 +330,46 @@ def _store_settings(settings: ClusterSettings) -> ClusterSettings:
 
 
 class SqliteIndex:
-    """`StoryIndex` over the store's tables. It keeps nothing in memory, so every read sees the
-    state of the caller's current transaction (another process's stories included). `settings`
-    must file `STORE_POSTED_TERMS` postings a story (an `OptionError` otherwise)."""
+    """`StoryIndex` over the store's tables. Outside `writing` it keeps nothing in memory, so every
+    read sees the state of the caller's current transaction (another process's stories included).
+    In `writing` transactions it keeps the stories it read or wrote (`CACHED_STATES`), for as long
+    as no other connection commits: an ingest reads each candidate story twice or more (ranked,
+    then joined), and parsing its term sums again was a tenth of a full-text article's time.
+    `settings` must file `STORE_POSTED_TERMS` postings a story (an `OptionError` otherwise)."""
 
     def __init__(self, db: sqlite3.Connection, settings: ClusterSettings | None = None) -> None:
         self.db = db
         self.settings = _store_settings(settings or ClusterSettings())
+        self._states: dict[int, StoryState] = {}  # least recently used first
+        self._version: int | None = None  # the `data_version` `_states` are of (None: none kept)
+        self._live = False  # in `writing`
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """A write transaction (`_transaction`) in which stories are kept in memory: those kept
+        from this connection's earlier transactions stay when no other connection committed since
+        (`PRAGMA data_version` is unchanged by a connection's own commits); any error forgets them
+        all (a rolled-back put must not be read again)."""
+        try:
+            with _transaction(self.db):
+                version = self.db.execute("PRAGMA data_version").fetchone()[0]
+                if version != self._version:
+                    self._states.clear()
+                    self._version = version
+                self._live = True
+                yield
+        except BaseException:
+            self._states.clear()
+            self._version = None
+            raise
+        finally:
+            self._live = False
+
+    def _keep(self, story: int, state: StoryState) -> None:
+        self._states.pop(story, None)
+        self._states[story] = state
+        if len(self._states) > CACHED_STATES:
+            del self._states[next(iter(self._states))]
 
     def partial_scores(self, query: list[tuple[int, float]], since_day: int = 0) -> dict[int, float]:
         """The best-scoring stories only, best first (the clusterer rescores its top `rescored`):
@@ -338,6 +383,15 @@ class SqliteIndex:
         return dict(rows.fetchall())
 
     def get(self, story: int) -> StoryState:
+        """The story's state (shared, not copied: the clusterer copies a state before it grows it)."""
+        if self._live and (kept := self._states.get(story)) is not None:
+            return kept
+        state = self._read(story)
+        if self._live:
+            self._keep(story, state)
+        return state
+
+    def _read(self, story: int) -> StoryState:
         row = self.db.execute(
             "SELECT size, first, last, terms, sums, recent, seen FROM stories WHERE id = ?", (story,)
         ).fetchone()
@@ -376,6 +430,19 @@ class SqliteIndex:
                 new.seen,
             ),
         )
+        if self._live:
+            self._keep(story, new)
+        else:
+            self._states.pop(story, None)
+
+    def delete(self, story: int, state: StoryState) -> None:
+        """Delete the story (as `state`, its stored state) and its postings."""
+        self.db.executemany(
+            "DELETE FROM postings WHERE term = ? AND day = ? AND story = ?",
+            ((t, state.day, story) for t, _ in state.posted(STORE_POSTED_TERMS)),
+        )
+        self.db.execute("DELETE FROM stories WHERE id = ?", (story,))
+        self._states.pop(story, None)
 
     def new_id(self) -> int:
         # never an id a merged story had: a reader holding it must still find its articles
@@ -493,7 +560,8 @@ class Store:
         settings = _store_settings(options.clustering)  # refused before the file is touched
         self.db = _connect(self.path, create)
         self.identity = summarizer_identity(options)  # what this store's summaries are made by
-        self.clusterer = StoryClusterer(index=SqliteIndex(self.db, settings), settings=settings)
+        self.index = SqliteIndex(self.db, settings)  # the clusterer's, typed as itself
+        self.clusterer = StoryClusterer(index=self.index, settings=settings)
         self._summaries: dict[int, tuple[tuple, Summary | None]] = {}  # `_parsed`'s, least recent first
         self._leads: dict[int, tuple[tuple, str | None]] = {}  # `leads`' first sentences, by entry
 
@@ -604,11 +672,25 @@ class Store:
         )
 
     def _ingest_batch(self, articles: list[Article]) -> list[Ingested]:
-        fresh = [i for i, a in enumerate(articles) if self._existing(a) is None]
+        # each text normalized and hashed once (three times before: 15% of a full-text ingest)
+        hashes = [text_hash(a.text) for a in articles]
+        fresh = [i for i, a in enumerate(articles) if self._existing(a, hashes[i]) is None]
         vectors = dict(zip(fresh, self.clusterer.vectorize([articles[i] for i in fresh]))) if fresh else {}
-        with _transaction(self.db):
+        with self.index.writing():
             self._set_clock()
-            return [self._ingest_one(a, vectors.get(i)) for i, a in enumerate(articles)]
+            done = [self._ingest_one(a, hashes[i], vectors.get(i)) for i, a in enumerate(articles)]
+            self._index_search()
+            return done
+
+    def _index_search(self) -> None:
+        """Add the articles past the highest row the search index holds (this transaction's, and
+        any an older newsfuse that opened the file before its migration to 9 stored without the
+        trigger) to the index, in one statement (see `_migrate_9`): searchable once stored. Row
+        ids only grow, so every article below that row is indexed."""
+        self.db.execute(
+            "INSERT INTO article_search (rowid, title, text) SELECT id, title, text FROM articles "
+            "WHERE id > (SELECT COALESCE(MAX(id), 0) FROM article_search_docsize)"
+        )
 
     def _set_clock(self) -> None:
         """The clusterer's arrival count and stream clock as the store (any process) left them:
@@ -619,8 +701,8 @@ class Store:
         self.clusterer.arrivals = (newest_id or 0) + 1
         self.clusterer.now = _when(newest)
 
-    def _ingest_one(self, article: Article, vector: ArticleVector | None) -> Ingested:
-        found = self._existing(article)
+    def _ingest_one(self, article: Article, hashed: str, vector: ArticleVector | None) -> Ingested:
+        found = self._existing(article, hashed)
         if found is not None:
             return Ingested(_key(article), found[0], found[1], False)
         if vector is None:  # seen as present before the transaction; gone since (cannot happen)
@@ -633,7 +715,7 @@ class Store:
             (
                 _key(article),
                 _url(article),
-                text_hash(article.text),
+                hashed,
                 article.title,
                 article.outlet,
                 _iso(published),
@@ -658,7 +740,7 @@ class Store:
         created = {r.story for r in results if r.added}
         if not settings.lone_threshold or not created:
             return results
-        with _transaction(self.db):
+        with self.index.writing():
             reports, ids = self._lone_reports(created, settings)
             moved = {ids[later]: ids[earlier] for later, earlier in lone_pairs(reports, settings).items()}
             self._merge(moved)
@@ -698,7 +780,7 @@ class Store:
         """Move each lone story's article into its partner, as if it had joined it (the partner keeps
         its id and is marked stale); the emptied story, its postings and its summary are deleted and
         its id is redirected to the partner (`merged`, read by `resolve`)."""
-        index, settings = self.clusterer.index, self.clusterer.settings
+        index, settings = self.index, self.clusterer.settings
         for later, earlier in moved.items():
             row, title, text, added = self.db.execute(
                 "SELECT a.id, a.title, a.text, a.added FROM membership m JOIN articles a ON a.id = m.article "
@@ -716,13 +798,9 @@ class Store:
             grown = old.copy()
             grown.absorb(vector, gone.first, settings, gone.seen, gone.recent[-1] if gone.recent else None)
             index.put(earlier, old, grown)
-            self.db.executemany(
-                "DELETE FROM postings WHERE term = ? AND day = ? AND story = ?",
-                ((t, gone.day, later) for t, _ in gone.posted(STORE_POSTED_TERMS)),
-            )
             self.db.execute("UPDATE membership SET story = ? WHERE story = ?", (earlier, later))
             self.db.execute("DELETE FROM summaries WHERE story = ?", (later,))
-            self.db.execute("DELETE FROM stories WHERE id = ?", (later,))
+            index.delete(later, gone)
             self.db.execute("INSERT INTO merged (story, into_story) VALUES (?, ?)", (later, earlier))
             self._set_headline(earlier, Article(text=text, title=title))
             self._joined(earlier, row, added)
@@ -733,7 +811,8 @@ class Store:
         row = self.db.execute("SELECT into_story FROM merged WHERE story = ?", (story,)).fetchone()
         return story if row is None else row[0]
 
-    def _existing(self, article: Article) -> tuple[int, int] | None:
+    def _existing(self, article: Article, hashed: str) -> tuple[int, int] | None:
+        """The stored article of the same URL, else of the same text (`hashed`: its `text_hash`)."""
         url = _url(article)
         found = None
         if url is not None:
@@ -743,7 +822,7 @@ class Store:
         if found is None:
             found = self.db.execute(
                 "SELECT a.id, m.story FROM articles a JOIN membership m ON m.article = a.id WHERE a.text_hash = ?",
-                (text_hash(article.text),),
+                (hashed,),
             ).fetchone()
         return found
 
