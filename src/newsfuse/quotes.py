@@ -368,25 +368,34 @@ def _parse_run(text: str, start: int, end: int) -> tuple[int, int, list[str], st
     return start + s, start + e, list(tokens), role, titled
 
 
+_INITIAL = re.compile(r"[A-Z]\.|[JS]r\.")  # the full stops a name may hold
+
+
 @lru_cache(maxsize=16384)
 def _parse_run_text(run: str) -> tuple[int, int, tuple[str, ...], str | None, bool] | None:
     """`_parse_run` of a run alone (offsets within it), remembered: a story's articles name the
-    same people again and again (a tuple of tokens, so that no caller shares a list)."""
-    words = [(m.start(), m.end(), m.group()) for m in _NON_SPACE_RE.finditer(run)]
-    while words and words[0][2].lower().strip(".,") in _NOT_NAMES:
-        words.pop(0)
+    same people again and again (a tuple of tokens, so that no caller shares a list). The words
+    by `str.split` and each lowered once, its kept words `words[i:k]` by index (the same result as
+    popping `_NON_SPACE_RE`'s matches: a run's words are apart by spaces and tabs only)."""
+    words = run.split()
+    lower = [w.lower() for w in words]
+    i, k = 0, len(words)
+    while i < k and lower[i].strip(".,") in _NOT_NAMES:
+        i += 1
     title: list[str] = []
-    while words and (words[0][2].lower() in _TITLES or words[0][2].lower().rstrip(".") in _TITLES) and len(words) > 1:
-        title.append(words.pop(0)[2])
-    inner = [i for i, w in enumerate(words[:-1]) if w[2].lower() in _TITLES or w[2].lower().rstrip(".") in _TITLES]
-    if inner and words[inner[-1]][2][:1].isupper():  # "Massachusetts Democratic Sen. Elizabeth Warren"
-        title += [w[2] for w in words[: inner[-1] + 1]]
-        words = words[inner[-1] + 1 :]
-    while words and words[-1][2].lower() in ("of", "the", "de", "la", "al"):
-        words.pop()
-    if not words:
+    while k - i > 1 and (lower[i] in _TITLES or lower[i].rstrip(".") in _TITLES):
+        title.append(words[i])
+        i += 1
+    inner = [j for j in range(i, k - 1) if lower[j] in _TITLES or lower[j].rstrip(".") in _TITLES]
+    if inner and words[inner[-1]][:1].isupper():  # "Massachusetts Democratic Sen. Elizabeth Warren"
+        title += words[i : inner[-1] + 1]
+        i = inner[-1] + 1
+    while k > i and lower[k - 1] in ("of", "the", "de", "la", "al"):
+        k -= 1
+    if k == i:
         return None
-    last_s, last_e, last_w = words[-1]
+    first_s, last_e = _word_span(run, words, i, k)
+    last_w = words[k - 1]
     for suffix in ("’s", "'s"):
         if last_w.endswith(suffix):
             last_e -= len(suffix)
@@ -394,16 +403,26 @@ def _parse_run_text(run: str) -> tuple[int, int, tuple[str, ...], str | None, bo
     if last_w.endswith(".") and len(last_w) > 3 and last_w.lower() not in ("jr.", "sr."):
         last_e -= 1
         last_w = last_w[:-1]
-    tokens = [w for _, _, w in words[:-1]] + [last_w]
+    tokens = words[i : k - 1] + [last_w]
     if any(t.lower().strip(".,") in _ORG_WORDS or t.isupper() and len(t.strip(".")) > 1 for t in tokens):
         return None
-    if any("." in t and not re.fullmatch(r"[A-Z]\.|[JS]r\.", t) for t in tokens):  # "U.S.-made", "Sen."
+    if any("." in t and not _INITIAL.fullmatch(t) for t in tokens):  # "U.S.-made", "Sen."
         return None
     if not all(t[:1].isupper() or t.lower() in _PARTICLES for t in tokens) or tokens[-1][:1].islower():
         return None
     titled = any(t.lower().rstrip(".") in ("mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov") for t in title)
     role = " ".join(t for t in title if t.lower() not in ("the", "of") or t != title[0]) or None
-    return words[0][0], last_e, tuple(tokens), role, titled or bool(role and len(tokens) == 1 and role[:1].isupper())
+    return first_s, last_e, tuple(tokens), role, titled or bool(role and len(tokens) == 1 and role[:1].isupper())
+
+
+def _word_span(run: str, words: list[str], i: int, k: int) -> tuple[int, int]:
+    """Where words[i] starts and words[k - 1] ends in `run` (`run.split()`'s words): by their
+    lengths when one space parts each (almost every run), else by the regex's matches."""
+    if "  " not in run and "\t" not in run:
+        start = len(" ".join(words[:i])) + 1 if i else 0
+        return start, len(" ".join(words[:k]))
+    found = list(_NON_SPACE_RE.finditer(run))
+    return found[i].start(), found[k - 1].end()
 
 
 def _gender(text: str, start: int, name: str, role: str | None) -> bool | None:
