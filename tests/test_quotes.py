@@ -417,3 +417,21 @@ def test_a_run_parsed_by_split_is_the_run_parsed_by_its_matches():
         assert _parse_run_text.__wrapped__(run) == _parse_run_by_matches(run), run
     for word in vocab + ["Lee’s", "U.S.’s", "Al.", "Smith.", "ABC", "A.", "Sr.", "Jr.’s", "the’s", "de"]:
         assert _parse_run_text.__wrapped__(word) == _parse_run_by_matches(word), word
+
+
+def test_stretches_grouped_by_block_are_each_blocks_own_pass():
+    """`_in_blocks` (a bisect when the blocks are in order and apart) gives each block the stretches
+    that start in it, as a pass over all of them for each block does, for any blocks."""
+    import random
+
+    from newsfuse.quotes import _in_blocks
+
+    rng = random.Random(11)
+    for _ in range(3000):
+        stretches = sorted((s, s + rng.randint(1, 9), s - 1) for s in rng.sample(range(1, 60), rng.randint(0, 8)))
+        cuts = sorted(rng.sample(range(0, 70), rng.randint(0, 10)))
+        blocks = list(zip(cuts[::2], cuts[1::2]))
+        if rng.random() < 0.3:  # out of order, overlapping or reversed
+            blocks = [(rng.randint(0, 60), rng.randint(0, 70)) for _ in range(rng.randint(1, 5))]
+        expected = [[t for t in stretches if lo <= t[0] < hi] for lo, hi in blocks]
+        assert _in_blocks(stretches, blocks) == expected, (stretches, blocks)

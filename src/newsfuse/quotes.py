@@ -223,13 +223,32 @@ def find_quotes(text: str, blocks: Sequence[tuple[int, int]]) -> list[Quote]:
     quotes: list[Quote] = []
     # who spoke last: what an unattributed quote opening a paragraph continues
     spoke = _LastSpeakers(text, blocks, people, inside)
-    for k, (block_start, block_end) in enumerate(blocks):
-        here = [s for s in stretches if block_start <= s[0] < block_end]
+    for k, here in enumerate(_in_blocks(stretches, blocks)):
+        if not here:  # no quotation opens here: nothing to attribute or resolve (and none to continue)
+            spoke.quotes.append([])
+            continue
+        block_start = blocks[k][0]
         found = [(s, e, _attribute(text, block_start, s, e, opening, people, starts)) for s, e, opening in here]
         opens = _opens_with_quote(text, block_start)
         spoke.quotes.append(_resolve(text, found, spoke.before(k) if opens else None, people, opens=opens))
         quotes += spoke.quotes[-1]
     return quotes
+
+
+def _in_blocks(
+    stretches: list[tuple[int, int, int]], blocks: Sequence[tuple[int, int]]
+) -> list[list[tuple[int, int, int]]]:
+    """The stretches that start in each block, in order: by the block before each stretch's start
+    when the blocks are in order and apart (as `clean` gives them), else each block's own pass."""
+    lows = [lo for lo, _ in blocks]
+    if any(lo > hi for lo, hi in blocks) or any(a[1] > b[0] for a, b in zip(blocks, blocks[1:])):
+        return [[t for t in stretches if lo <= t[0] < hi] for lo, hi in blocks]
+    out: list[list[tuple[int, int, int]]] = [[] for _ in blocks]
+    for t in stretches:
+        k = bisect.bisect_right(lows, t[0]) - 1
+        if k >= 0 and t[0] < blocks[k][1]:
+            out[k].append(t)
+    return out
 
 
 class _LastSpeakers:
