@@ -435,3 +435,52 @@ def test_stretches_grouped_by_block_are_each_blocks_own_pass():
             blocks = [(rng.randint(0, 60), rng.randint(0, 70)) for _ in range(rng.randint(1, 5))]
         expected = [[t for t in stretches if lo <= t[0] < hi] for lo, hi in blocks]
         assert _in_blocks(stretches, blocks) == expected, (stretches, blocks)
+
+
+def test_tail_searches_from_the_last_character_a_match_cannot_hold_are_the_full_searches():
+    """`_tail_search` (`_TAIL_SUBJECT`, `_ADV_TAIL` searched from after the last character their
+    matches cannot hold) finds what the search from the start finds, and `_cut_adverbs` what
+    `_ADV_TAIL.sub` leaves, on texts of names, roles, pronouns, adverbs, dates and punctuation."""
+    import random
+
+    from newsfuse.quotes import _ADV_TAIL, _TAIL_SUBJECT, _TAIL_SUBJECT_CUT, _cut_adverbs, _tail_search
+
+    pieces = [
+        "Ash Carter",
+        "the spokesman",
+        "The senior State Department official",
+        "a",
+        "he",
+        "She",
+        "al-Assad",
+        "O’Brien",
+        "also",
+        "later",
+        "went on to",
+        "on Monday",
+        "on March 3",
+        ",",
+        ", ",
+        ".",
+        '"',
+        "“",
+        "(",
+        ":",
+        "—",
+        "\n",
+        "\t",
+        " ",
+        "who",
+        "said",
+        "U.S.",
+        "Smith’s",
+        "-",
+        "9",
+    ]
+    rng = random.Random(17)
+    for _ in range(4000):
+        left = "".join(rng.choice(pieces) + rng.choice(["", " ", " "]) for _ in range(rng.randint(0, 12)))
+        full = _TAIL_SUBJECT.search(left)
+        cut = _tail_search(_TAIL_SUBJECT, _TAIL_SUBJECT_CUT, left)
+        assert (full and (full.span(), full.span("who"))) == (cut and (cut.span(), cut.span("who"))), left
+        assert _cut_adverbs(left) == _ADV_TAIL.sub("", left), left

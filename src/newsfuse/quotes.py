@@ -178,6 +178,12 @@ _APPOSITIVE = re.compile(
     rf"(?P<who>{_RUN.pattern}),\s+(?:\d+,\s+)?(?:the|a|an|who|whose|which|[a-z]+ing|[A-Z][\w.-]*)\b[^,“”\"]{{1,90}},?\s*$"
 )
 _TAIL_SUBJECT = re.compile(rf"{_SUBJECT}\s*$")
+# The last character that `_TAIL_SUBJECT` (`_ADV_TAIL`) cannot match: every character of a match,
+# which runs to the text's end, is a word character, ’ ' . - or a space (a word character, a space
+# or a comma), so no match starts before it, and the search (which tries every position, each
+# trying the subject's three patterns) starts after it. Possessive: one pass over the text.
+_TAIL_SUBJECT_CUT = re.compile(r"[^\w’'.\-\s][\w’'.\-\s]*+\Z")
+_ADV_TAIL_CUT = re.compile(r"[^\w\s,][\w\s,]*+\Z")
 _ABBREV = frozenset(
     "mr mrs ms dr sen rep gov gen lt col st jr sr vs no u.s u.n d.c jan feb aug sept oct nov dec".split()
 )
@@ -556,7 +562,7 @@ def _before(text: str, offset: int, before: str, people: list[_Person]) -> _Said
 
 
 def _subject_of(text: str, offset: int, left: str, people: list[_Person]) -> _Said | None:
-    left = _ADV_TAIL.sub("", left).rstrip(" ,")
+    left = _cut_adverbs(left).rstrip(" ,")
     # the appositive's comma is one of left's own (the one appended ends it)
     appositive = _APPOSITIVE.search(left + ", ") if "," in left else None
     said = _who_match(text, offset, appositive, people) if appositive else None
@@ -565,8 +571,22 @@ def _subject_of(text: str, offset: int, left: str, people: list[_Person]) -> _Sa
     relative = _RELATIVE.search(left) if "who" in left else None
     if relative:  # "Loretta Lynch, who told Congress": the person before "who"
         return _last_mention(text, offset, left[: relative.start()], people, pronouns=False)
-    subject = _TAIL_SUBJECT.search(left)
+    subject = _tail_search(_TAIL_SUBJECT, _TAIL_SUBJECT_CUT, left)
     return _who_match(text, offset, subject, people) if subject else None
+
+
+def _tail_search(pattern: re.Pattern[str], cut: re.Pattern[str], left: str) -> re.Match[str] | None:
+    """`pattern.search(left)` for a pattern whose matches run to the end, from after `cut`'s match
+    (the last character no match holds): the same match, found from the first position it can
+    start at (the search from a position sees the text before it, for `\\b`, as from the start)."""
+    last = cut.search(left)
+    return pattern.search(left, last.start() + 1 if last else 0)
+
+
+def _cut_adverbs(left: str) -> str:
+    """`_ADV_TAIL.sub("", left)`: its one match (it runs to the end) cut out."""
+    m = _tail_search(_ADV_TAIL, _ADV_TAIL_CUT, left)
+    return left[: m.start()] + left[m.end() :] if m else left
 
 
 def _last_mention(text: str, offset: int, left: str, people: list[_Person], pronouns: bool = True) -> _Said | None:
@@ -761,7 +781,7 @@ def _last_speaker(
 def _tail_subject(left: str) -> tuple[int, str] | None:
     """The subject ending `left` once its adverbs are cut (`_TAIL_SUBJECT`): its offset and text.
     Remembered: wire copies repeat the words before a verb, and the search tries every position."""
-    found = _TAIL_SUBJECT.search(_ADV_TAIL.sub("", left))
+    found = _tail_search(_TAIL_SUBJECT, _TAIL_SUBJECT_CUT, _cut_adverbs(left))
     return (found.start("who"), found.group("who")) if found else None
 
 
