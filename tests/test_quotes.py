@@ -354,3 +354,133 @@ def test_attribution_patterns_with_the_verb_trie_match_as_with_the_verbs_alterna
             assert (a is None) == (b is None), (text, fast.pattern[:40])
             if a is not None and b is not None:
                 assert (a.span(), a.span("who")) == (b.span(), b.span("who")), text
+
+
+def _parse_run_by_matches(run: str) -> tuple | None:
+    """`_parse_run_text` as it was, on `_NON_SPACE_RE`'s matches popped from a list: the reference."""
+    import re
+
+    from newsfuse.quotes import _NON_SPACE_RE, _NOT_NAMES, _ORG_WORDS, _PARTICLES, _TITLES
+
+    words = [(m.start(), m.end(), m.group()) for m in _NON_SPACE_RE.finditer(run)]
+    while words and words[0][2].lower().strip(".,") in _NOT_NAMES:
+        words.pop(0)
+    title: list[str] = []
+    while words and (words[0][2].lower() in _TITLES or words[0][2].lower().rstrip(".") in _TITLES) and len(words) > 1:
+        title.append(words.pop(0)[2])
+    inner = [i for i, w in enumerate(words[:-1]) if w[2].lower() in _TITLES or w[2].lower().rstrip(".") in _TITLES]
+    if inner and words[inner[-1]][2][:1].isupper():
+        title += [w[2] for w in words[: inner[-1] + 1]]
+        words = words[inner[-1] + 1 :]
+    while words and words[-1][2].lower() in ("of", "the", "de", "la", "al"):
+        words.pop()
+    if not words:
+        return None
+    last_s, last_e, last_w = words[-1]
+    for suffix in ("’s", "'s"):
+        if last_w.endswith(suffix):
+            last_e -= len(suffix)
+            last_w = last_w[: -len(suffix)]
+    if last_w.endswith(".") and len(last_w) > 3 and last_w.lower() not in ("jr.", "sr."):
+        last_e -= 1
+        last_w = last_w[:-1]
+    tokens = [w for _, _, w in words[:-1]] + [last_w]
+    if any(t.lower().strip(".,") in _ORG_WORDS or t.isupper() and len(t.strip(".")) > 1 for t in tokens):
+        return None
+    if any("." in t and not re.fullmatch(r"[A-Z]\.|[JS]r\.", t) for t in tokens):
+        return None
+    if not all(t[:1].isupper() or t.lower() in _PARTICLES for t in tokens) or tokens[-1][:1].islower():
+        return None
+    titled = any(t.lower().rstrip(".") in ("mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov") for t in title)
+    role = " ".join(t for t in title if t.lower() not in ("the", "of") or t != title[0]) or None
+    return words[0][0], last_e, tuple(tokens), role, titled or bool(role and len(tokens) == 1 and role[:1].isupper())
+
+
+def test_a_run_parsed_by_split_is_the_run_parsed_by_its_matches():
+    """`_parse_run_text` (words by `str.split`, kept ones by index) gives what popping the regex's
+    matches gave, on runs of titles, particles, organisations, initials, possessives, and spaces or
+    tabs between the words (where the offsets come from the matches)."""
+    import random
+
+    from newsfuse.quotes import _parse_run_text
+
+    pieces = "Sen. Mr. the The of de al Al U.S. Jr. J. Smith Smith’s O'Neil's Warren Democratic Massachusetts "
+    pieces += "House Department However Speaking President Vice Elizabeth McCain Prof. Gov. X y Lee. Obama. Ms"
+    vocab = pieces.split()
+    rng = random.Random(7)
+    for _ in range(5000):
+        words = rng.choices(vocab, k=rng.randint(1, 7))
+        if rng.random() < 0.2:
+            words = words[:1]
+        gaps = rng.choices([" ", " ", " ", "  ", "\t", " \t"], k=len(words) - 1) + [""]
+        run = "".join(w + g for w, g in zip(words, gaps))
+        assert _parse_run_text.__wrapped__(run) == _parse_run_by_matches(run), run
+    for word in vocab + ["Lee’s", "U.S.’s", "Al.", "Smith.", "ABC", "A.", "Sr.", "Jr.’s", "the’s", "de"]:
+        assert _parse_run_text.__wrapped__(word) == _parse_run_by_matches(word), word
+
+
+def test_stretches_grouped_by_block_are_each_blocks_own_pass():
+    """`_in_blocks` (a bisect when the blocks are in order and apart) gives each block the stretches
+    that start in it, as a pass over all of them for each block does, for any blocks."""
+    import random
+
+    from newsfuse.quotes import _in_blocks
+
+    rng = random.Random(11)
+    for _ in range(3000):
+        stretches = sorted((s, s + rng.randint(1, 9), s - 1) for s in rng.sample(range(1, 60), rng.randint(0, 8)))
+        cuts = sorted(rng.sample(range(0, 70), rng.randint(0, 10)))
+        blocks = list(zip(cuts[::2], cuts[1::2]))
+        if rng.random() < 0.3:  # out of order, overlapping or reversed
+            blocks = [(rng.randint(0, 60), rng.randint(0, 70)) for _ in range(rng.randint(1, 5))]
+        expected = [[t for t in stretches if lo <= t[0] < hi] for lo, hi in blocks]
+        assert _in_blocks(stretches, blocks) == expected, (stretches, blocks)
+
+
+def test_tail_searches_from_the_last_character_a_match_cannot_hold_are_the_full_searches():
+    """`_tail_search` (`_TAIL_SUBJECT`, `_ADV_TAIL` searched from after the last character their
+    matches cannot hold) finds what the search from the start finds, and `_cut_adverbs` what
+    `_ADV_TAIL.sub` leaves, on texts of names, roles, pronouns, adverbs, dates and punctuation."""
+    import random
+
+    from newsfuse.quotes import _ADV_TAIL, _TAIL_SUBJECT, _TAIL_SUBJECT_CUT, _cut_adverbs, _tail_search
+
+    pieces = [
+        "Ash Carter",
+        "the spokesman",
+        "The senior State Department official",
+        "a",
+        "he",
+        "She",
+        "al-Assad",
+        "O’Brien",
+        "also",
+        "later",
+        "went on to",
+        "on Monday",
+        "on March 3",
+        ",",
+        ", ",
+        ".",
+        '"',
+        "“",
+        "(",
+        ":",
+        "—",
+        "\n",
+        "\t",
+        " ",
+        "who",
+        "said",
+        "U.S.",
+        "Smith’s",
+        "-",
+        "9",
+    ]
+    rng = random.Random(17)
+    for _ in range(4000):
+        left = "".join(rng.choice(pieces) + rng.choice(["", " ", " "]) for _ in range(rng.randint(0, 12)))
+        full = _TAIL_SUBJECT.search(left)
+        cut = _tail_search(_TAIL_SUBJECT, _TAIL_SUBJECT_CUT, left)
+        assert (full and (full.span(), full.span("who"))) == (cut and (cut.span(), cut.span("who"))), left
+        assert _cut_adverbs(left) == _ADV_TAIL.sub("", left), left

@@ -178,6 +178,12 @@ _APPOSITIVE = re.compile(
     rf"(?P<who>{_RUN.pattern}),\s+(?:\d+,\s+)?(?:the|a|an|who|whose|which|[a-z]+ing|[A-Z][\w.-]*)\b[^,“”\"]{{1,90}},?\s*$"
 )
 _TAIL_SUBJECT = re.compile(rf"{_SUBJECT}\s*$")
+# The last character that `_TAIL_SUBJECT` (`_ADV_TAIL`) cannot match: every character of a match,
+# which runs to the text's end, is a word character, ’ ' . - or a space (a word character, a space
+# or a comma), so no match starts before it, and the search (which tries every position, each
+# trying the subject's three patterns) starts after it. Possessive: one pass over the text.
+_TAIL_SUBJECT_CUT = re.compile(r"[^\w’'.\-\s][\w’'.\-\s]*+\Z")
+_ADV_TAIL_CUT = re.compile(r"[^\w\s,][\w\s,]*+\Z")
 _ABBREV = frozenset(
     "mr mrs ms dr sen rep gov gen lt col st jr sr vs no u.s u.n d.c jan feb aug sept oct nov dec".split()
 )
@@ -223,13 +229,32 @@ def find_quotes(text: str, blocks: Sequence[tuple[int, int]]) -> list[Quote]:
     quotes: list[Quote] = []
     # who spoke last: what an unattributed quote opening a paragraph continues
     spoke = _LastSpeakers(text, blocks, people, inside)
-    for k, (block_start, block_end) in enumerate(blocks):
-        here = [s for s in stretches if block_start <= s[0] < block_end]
+    for k, here in enumerate(_in_blocks(stretches, blocks)):
+        if not here:  # no quotation opens here: nothing to attribute or resolve (and none to continue)
+            spoke.quotes.append([])
+            continue
+        block_start = blocks[k][0]
         found = [(s, e, _attribute(text, block_start, s, e, opening, people, starts)) for s, e, opening in here]
         opens = _opens_with_quote(text, block_start)
         spoke.quotes.append(_resolve(text, found, spoke.before(k) if opens else None, people, opens=opens))
         quotes += spoke.quotes[-1]
     return quotes
+
+
+def _in_blocks(
+    stretches: list[tuple[int, int, int]], blocks: Sequence[tuple[int, int]]
+) -> list[list[tuple[int, int, int]]]:
+    """The stretches that start in each block, in order: by the block before each stretch's start
+    when the blocks are in order and apart (as `clean` gives them), else each block's own pass."""
+    lows = [lo for lo, _ in blocks]
+    if any(lo > hi for lo, hi in blocks) or any(a[1] > b[0] for a, b in zip(blocks, blocks[1:])):
+        return [[t for t in stretches if lo <= t[0] < hi] for lo, hi in blocks]
+    out: list[list[tuple[int, int, int]]] = [[] for _ in blocks]
+    for t in stretches:
+        k = bisect.bisect_right(lows, t[0]) - 1
+        if k >= 0 and t[0] < blocks[k][1]:
+            out[k].append(t)
+    return out
 
 
 class _LastSpeakers:
@@ -318,16 +343,21 @@ def _trim(text: str, start: int, end: int, opening: int) -> tuple[int, int, int]
 
 def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans, starts: _SentenceStarts) -> list[_Person]:
     """Person mentions outside quotes, in text order, each with its full name and title."""
-    runs: list[tuple[int, int, list[str], str | None, bool]] = []
+    runs: list[tuple[int, int, tuple[str, ...], str | None, bool]] = []
     block_of: dict[int, int] = {}
+    # `_inside` written out and the memo read directly: this loop meets every capitalized run of the article
+    parse, opens, reach = _parse_run_text, inside.starts, inside.reach
     for start, end in blocks:
         for m in _runs(text, start, end):
-            if _inside(m.start(), inside):
+            at = m.start()
+            k = bisect.bisect_right(opens, at)
+            if k and reach[k - 1] > at:  # inside a quotation
                 continue
-            parsed = _parse_run(text, m.start(), m.end())
-            if parsed:
-                runs.append(parsed)
-                block_of[parsed[0]] = start
+            parsed = parse(m.group())
+            if parsed is not None:
+                s, e, tokens, role, titled = parsed
+                runs.append((at + s, at + e, tokens, role, titled))
+                block_of[at + s] = start
     full = [r for r in runs if len(r[2]) >= 2 or r[4]]
     surnames = {r[2][-1].lower() for r in full}
     # `_full_name` and `_known_role` kept as lookups as the people are found (each was a walk back
@@ -359,34 +389,37 @@ def _runs(text: str, start: int, end: int) -> Iterator[re.Match[str]]:
     return (_RUN if _PREFIXED.search(text, start, end) else _CAPITAL_RUN).finditer(text, start, end)
 
 
-def _parse_run(text: str, start: int, end: int) -> tuple[int, int, list[str], str | None, bool] | None:
-    """A capitalized run split into title words and name words; None when it names no person."""
-    parsed = _parse_run_text(text[start:end])
-    if parsed is None:
-        return None
-    s, e, tokens, role, titled = parsed
-    return start + s, start + e, list(tokens), role, titled
+_INITIAL = re.compile(r"[A-Z]\.|[JS]r\.")  # the full stops a name may hold
 
 
 @lru_cache(maxsize=16384)
 def _parse_run_text(run: str) -> tuple[int, int, tuple[str, ...], str | None, bool] | None:
-    """`_parse_run` of a run alone (offsets within it), remembered: a story's articles name the
-    same people again and again (a tuple of tokens, so that no caller shares a list)."""
-    words = [(m.start(), m.end(), m.group()) for m in _NON_SPACE_RE.finditer(run)]
-    while words and words[0][2].lower().strip(".,") in _NOT_NAMES:
-        words.pop(0)
+    """A capitalized run split into title words and name words (offsets within it; None when it
+    names no person), remembered: a story's articles name the same people again and again (a
+    tuple of tokens, so that no caller shares a list). One word (most runs) by `_parse_word`; the words
+    by `str.split` and each lowered once, its kept words `words[i:k]` by index (the same result as
+    popping `_NON_SPACE_RE`'s matches: a run's words are apart by spaces and tabs only)."""
+    if " " not in run and "\t" not in run:
+        return _parse_word(run)
+    words = run.split()
+    lower = [w.lower() for w in words]
+    i, k = 0, len(words)
+    while i < k and lower[i].strip(".,") in _NOT_NAMES:
+        i += 1
     title: list[str] = []
-    while words and (words[0][2].lower() in _TITLES or words[0][2].lower().rstrip(".") in _TITLES) and len(words) > 1:
-        title.append(words.pop(0)[2])
-    inner = [i for i, w in enumerate(words[:-1]) if w[2].lower() in _TITLES or w[2].lower().rstrip(".") in _TITLES]
-    if inner and words[inner[-1]][2][:1].isupper():  # "Massachusetts Democratic Sen. Elizabeth Warren"
-        title += [w[2] for w in words[: inner[-1] + 1]]
-        words = words[inner[-1] + 1 :]
-    while words and words[-1][2].lower() in ("of", "the", "de", "la", "al"):
-        words.pop()
-    if not words:
+    while k - i > 1 and (lower[i] in _TITLES or lower[i].rstrip(".") in _TITLES):
+        title.append(words[i])
+        i += 1
+    inner = [j for j in range(i, k - 1) if lower[j] in _TITLES or lower[j].rstrip(".") in _TITLES]
+    if inner and words[inner[-1]][:1].isupper():  # "Massachusetts Democratic Sen. Elizabeth Warren"
+        title += words[i : inner[-1] + 1]
+        i = inner[-1] + 1
+    while k > i and lower[k - 1] in ("of", "the", "de", "la", "al"):
+        k -= 1
+    if k == i:
         return None
-    last_s, last_e, last_w = words[-1]
+    first_s, last_e = _word_span(run, words, i, k)
+    last_w = words[k - 1]
     for suffix in ("’s", "'s"):
         if last_w.endswith(suffix):
             last_e -= len(suffix)
@@ -394,16 +427,46 @@ def _parse_run_text(run: str) -> tuple[int, int, tuple[str, ...], str | None, bo
     if last_w.endswith(".") and len(last_w) > 3 and last_w.lower() not in ("jr.", "sr."):
         last_e -= 1
         last_w = last_w[:-1]
-    tokens = [w for _, _, w in words[:-1]] + [last_w]
+    tokens = words[i : k - 1] + [last_w]
     if any(t.lower().strip(".,") in _ORG_WORDS or t.isupper() and len(t.strip(".")) > 1 for t in tokens):
         return None
-    if any("." in t and not re.fullmatch(r"[A-Z]\.|[JS]r\.", t) for t in tokens):  # "U.S.-made", "Sen."
+    if any("." in t and not _INITIAL.fullmatch(t) for t in tokens):  # "U.S.-made", "Sen."
         return None
     if not all(t[:1].isupper() or t.lower() in _PARTICLES for t in tokens) or tokens[-1][:1].islower():
         return None
     titled = any(t.lower().rstrip(".") in ("mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov") for t in title)
     role = " ".join(t for t in title if t.lower() not in ("the", "of") or t != title[0]) or None
-    return words[0][0], last_e, tuple(tokens), role, titled or bool(role and len(tokens) == 1 and role[:1].isupper())
+    return first_s, last_e, tuple(tokens), role, titled or bool(role and len(tokens) == 1 and role[:1].isupper())
+
+
+def _parse_word(word: str) -> tuple[int, int, tuple[str, ...], str | None, bool] | None:
+    """`_parse_run_text` of a run of one word: the same steps with no title, inner title or
+    trailing word to find (a third of the time on the runs a story first meets)."""
+    lower = word.lower()
+    if lower.strip(".,") in _NOT_NAMES or lower in ("of", "the", "de", "la", "al"):
+        return None
+    for suffix in ("’s", "'s"):
+        if word.endswith(suffix):
+            word = word[: -len(suffix)]
+    if word.endswith(".") and len(word) > 3 and word.lower() not in ("jr.", "sr."):
+        word = word[:-1]
+    if word.lower().strip(".,") in _ORG_WORDS or word.isupper() and len(word.strip(".")) > 1:
+        return None
+    if "." in word and not _INITIAL.fullmatch(word):
+        return None
+    if not (word[:1].isupper() or word.lower() in _PARTICLES) or word[:1].islower():
+        return None
+    return 0, len(word), (word,), None, False
+
+
+def _word_span(run: str, words: list[str], i: int, k: int) -> tuple[int, int]:
+    """Where words[i] starts and words[k - 1] ends in `run` (`run.split()`'s words): by their
+    lengths when one space parts each (almost every run), else by the regex's matches."""
+    if "  " not in run and "\t" not in run:
+        start = len(" ".join(words[:i])) + 1 if i else 0
+        return start, len(" ".join(words[:k]))
+    found = list(_NON_SPACE_RE.finditer(run))
+    return found[i].start(), found[k - 1].end()
 
 
 def _gender(text: str, start: int, name: str, role: str | None) -> bool | None:
@@ -499,7 +562,7 @@ def _before(text: str, offset: int, before: str, people: list[_Person]) -> _Said
 
 
 def _subject_of(text: str, offset: int, left: str, people: list[_Person]) -> _Said | None:
-    left = _ADV_TAIL.sub("", left).rstrip(" ,")
+    left = _cut_adverbs(left).rstrip(" ,")
     # the appositive's comma is one of left's own (the one appended ends it)
     appositive = _APPOSITIVE.search(left + ", ") if "," in left else None
     said = _who_match(text, offset, appositive, people) if appositive else None
@@ -508,8 +571,22 @@ def _subject_of(text: str, offset: int, left: str, people: list[_Person]) -> _Sa
     relative = _RELATIVE.search(left) if "who" in left else None
     if relative:  # "Loretta Lynch, who told Congress": the person before "who"
         return _last_mention(text, offset, left[: relative.start()], people, pronouns=False)
-    subject = _TAIL_SUBJECT.search(left)
+    subject = _tail_search(_TAIL_SUBJECT, _TAIL_SUBJECT_CUT, left)
     return _who_match(text, offset, subject, people) if subject else None
+
+
+def _tail_search(pattern: re.Pattern[str], cut: re.Pattern[str], left: str) -> re.Match[str] | None:
+    """`pattern.search(left)` for a pattern whose matches run to the end, from after `cut`'s match
+    (the last character no match holds): the same match, found from the first position it can
+    start at (the search from a position sees the text before it, for `\\b`, as from the start)."""
+    last = cut.search(left)
+    return pattern.search(left, last.start() + 1 if last else 0)
+
+
+def _cut_adverbs(left: str) -> str:
+    """`_ADV_TAIL.sub("", left)`: its one match (it runs to the end) cut out."""
+    m = _tail_search(_ADV_TAIL, _ADV_TAIL_CUT, left)
+    return left[: m.start()] + left[m.end() :] if m else left
 
 
 def _last_mention(text: str, offset: int, left: str, people: list[_Person], pronouns: bool = True) -> _Said | None:
@@ -704,7 +781,7 @@ def _last_speaker(
 def _tail_subject(left: str) -> tuple[int, str] | None:
     """The subject ending `left` once its adverbs are cut (`_TAIL_SUBJECT`): its offset and text.
     Remembered: wire copies repeat the words before a verb, and the search tries every position."""
-    found = _TAIL_SUBJECT.search(_ADV_TAIL.sub("", left))
+    found = _tail_search(_TAIL_SUBJECT, _TAIL_SUBJECT_CUT, _cut_adverbs(left))
     return (found.start("who"), found.group("who")) if found else None
 
 
