@@ -301,8 +301,9 @@ def hasher_compare(limit: int | None = None, murmur: bool = False) -> None:
 def old_compare(rev: str, rounds: int = 3, limit: int | None = None) -> None:
     """`events` in memory, in fresh processes (each a cold one: imports, IDF table and term memo
     new, as a first `newsfuse cluster` call has them), this tree's code beside `rev`'s (a `git
-    worktree` of it in a temporary directory; this bench runs both), alternated `rounds` times; the
-    best wall rate of each side kept, and a hash of each set's labels on both sides."""
+    worktree` of it in a temporary directory; this bench runs both), alternated `rounds` times (old
+    first, then new first, ...); the best wall and CPU rates of each side kept, and a hash of each
+    set's labels on both sides."""
     import subprocess
 
     root = Path(__file__).resolve().parents[1]
@@ -326,9 +327,10 @@ def old_compare(rev: str, rounds: int = 3, limit: int | None = None) -> None:
             subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", tmp], check=False)
     print(f"old: {rev}; new: this tree; in memory, a fresh process per side and round, {rounds} rounds alternated\n")
     print(
-        "| set | dates | articles | B³ F1 old / new | labels' hash old / new | articles/s old / new (best of rounds) | each round's old / new |"
+        "| set | dates | articles | B³ F1 old / new | labels' hash old / new | articles/s old / new (best of rounds) "
+        "| articles per CPU s old / new (best) | new/old (CPU) | each round's CPU rate old / new |"
     )
-    print("|---|---|---:|---|---|---|---|")
+    print("|---|---|---:|---|---|---|---|---:|---|")
     for k, case in enumerate(runs["new"][0]):
         old, new = ([r[k] for r in runs[side]] for side in ("old", "new"))
         same = (
@@ -336,11 +338,13 @@ def old_compare(rev: str, rounds: int = 3, limit: int | None = None) -> None:
             if {r["labels"] for r in old} == {r["labels"] for r in new} and len({r["labels"] for r in new}) == 1
             else "**differ**"
         )
-        rounds_text = ", ".join(f"{a['rate']:.0f}/{b['rate']:.0f}" for a, b in zip(old, new))
+        rounds_text = ", ".join(f"{a['cpu_rate']:.0f}/{b['cpu_rate']:.0f}" for a, b in zip(old, new))
+        cpu_old, cpu_new = max(r["cpu_rate"] for r in old), max(r["cpu_rate"] for r in new)
         print(
             f"| {case['name']} | {case['dates']} | {case['articles']} | {old[0]['f1']:.3f} / {new[0]['f1']:.3f} "
             f"| {old[0]['labels'][:8]} / {new[0]['labels'][:8]} ({same}) "
-            f"| {max(r['rate'] for r in old):.0f} / **{max(r['rate'] for r in new):.0f}** | {rounds_text} |",
+            f"| {max(r['rate'] for r in old):.0f} / **{max(r['rate'] for r in new):.0f}** "
+            f"| {cpu_old:.0f} / **{cpu_new:.0f}** | {cpu_new / cpu_old:.2f} | {rounds_text} |",
             flush=True,
         )
 
@@ -358,6 +362,7 @@ def events_json(limit: int | None = None) -> None:
                 "articles": len(articles),
                 "f1": memory["f1"],
                 "rate": memory["rate"],
+                "cpu_rate": memory["cpu_rate"],
                 "labels": labels,
             }
         )

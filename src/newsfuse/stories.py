@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import heapq
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from operator import itemgetter
+from operator import itemgetter, mul
 from typing import Protocol
 
 import numpy as np
@@ -360,7 +361,8 @@ class StoryState:
         seen: int = -1,
     ) -> StoryState:
         """A story from its kept term sums; the centroid is their L2-normalized copy."""
-        norm = float(np.sqrt(sum(w * w for w in sums.values()))) or 1.0
+        weights = sums.values()
+        norm = math.sqrt(sum(map(mul, weights, weights))) or 1.0  # summed in order, as a loop would
         return cls(sums, {t: w / norm for t, w in sums.items()}, size, first, last, recent, seen)
 
     def copy(self) -> StoryState:
@@ -380,11 +382,16 @@ class StoryState:
         undated one; see `StoryClusterer.clock`): the old sums fade by `settings.decay`, the article's weights
         are added, and the top `story_terms` terms make the centroid."""
         fade, when = settings.decay, published or clock
-        sums = {t: w * fade for t, w in self.sums.items()} if fade != 1.0 else self.sums
-        for t, w in zip(vector.terms.tolist(), vector.weights.tolist()):
-            sums[t] = sums.get(t, 0.0) + w
+        terms, weights = vector.terms.tolist(), vector.weights.tolist()
+        sums = dict(zip(terms, weights)) if not self.sums else None  # a new story: 0.0 + w is w
+        if sums is None or len(sums) != len(terms):  # (a vector's terms are distinct; if not, summed)
+            sums = {t: w * fade for t, w in self.sums.items()} if fade != 1.0 else self.sums
+            get = sums.get
+            for t, w in zip(terms, weights):
+                sums[t] = get(t, 0.0) + w
+        # heaviest first, equal weights in insertion order (a stable sort, as by -weight)
         grown = StoryState.from_sums(
-            dict(sorted(sums.items(), key=lambda kv: -kv[1])[: settings.story_terms]), self.size + 1
+            dict(sorted(sums.items(), key=itemgetter(1), reverse=True)[: settings.story_terms]), self.size + 1
         )
         self.sums, self.centroid, self.size = grown.sums, grown.centroid, grown.size
         if published is not None:
@@ -396,7 +403,7 @@ class StoryState:
 
     def posted(self, posted_terms: int = DEFAULT.posted_terms) -> list[tuple[int, float]]:
         """The (term, centroid weight) pairs the index files: the `posted_terms` heaviest."""
-        return sorted(self.centroid.items(), key=lambda kv: -kv[1])[:posted_terms]
+        return sorted(self.centroid.items(), key=itemgetter(1), reverse=True)[:posted_terms]
 
     @property
     def day(self) -> int:
@@ -572,13 +579,17 @@ class StoryClusterer:
         seen = self.arrivals if seen is None else seen
         query, since_day = self.query(vector, published)
         article = vector.as_dict()
+        # the article's terms in its own order: a score sums only the shared terms (the others add
+        # 0.0), in that order, so it is the whole sum to the bit
+        order = {t: i for i, t in enumerate(article)}.__getitem__
         penalty, found = self.settings.day_penalty, []
         scores = self.index.partial_scores(query, since_day)
         # the best `rescored` partial scores, ties in the index's order (as Counter.most_common)
         for story, _ in heapq.nlargest(self.settings.rescored, scores.items(), key=itemgetter(1)):
             state = self.index.get(story)
             if self.live(state, published, seen):
-                score = sum(w * state.centroid.get(t, 0.0) for t, w in article.items())
+                centroid = state.centroid
+                score = sum([article[t] * centroid[t] for t in sorted(article.keys() & centroid.keys(), key=order)])
                 if penalty:  # a story's reports are mostly of one day: a day on, it needs more likeness
                     score -= penalty * state.days_apart(published)
                 if score > 0.0:
