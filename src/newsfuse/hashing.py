@@ -38,6 +38,9 @@ ENGLISH_STOP_WORDS = frozenset(
     """.split()
 )
 
+# A word character (Unicode's \w) outside ASCII: a text without one tokenizes alike in either mode.
+_non_ascii_word = re.compile(r"[^\W\x00-\x7f]").search
+
 # Distinct terms whose column is remembered; past it the memo starts afresh (a long ingest).
 _MEMO_LIMIT = 1 << 20
 
@@ -70,10 +73,16 @@ class TermHasher:
     alternate_sign=False, norm=None, stop_words="english", token_pattern=...)` gives them: lower-cased
     text, the pattern's matches less the stop words, column |murmurhash3_32(term)| mod n_features."""
 
-    def __init__(self, n_features: int, token_pattern: str, dtype: type = np.float32) -> None:
+    def __init__(
+        self, n_features: int, token_pattern: str, dtype: type = np.float32, ascii_pattern: str | None = None
+    ) -> None:
         self.n_features = n_features
         self.dtype = dtype
         self._findall = re.compile(token_pattern).findall
+        # `ascii_pattern` must find what `token_pattern` finds in any text whose word characters are
+        # all ASCII (most news text: its non-ASCII characters are quotes and dashes); it then reads
+        # such a text instead, as ASCII classes match about twice as fast as Unicode categories
+        self._ascii_findall = re.compile(ascii_pattern).findall if ascii_pattern else None
         self._columns: dict[str, int] = _Columns(self._column)
 
     def _column(self, term: str) -> int:
@@ -84,12 +93,14 @@ class TermHasher:
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """A (texts x n_features) CSR matrix of term counts, duplicates summed, columns sorted."""
         columns: list[int] = []
-        lookup, findall = self._columns.__getitem__, self._findall
+        lookup, findall, fast = self._columns.__getitem__, self._findall, self._ascii_findall
         indptr = [0]
         for text in texts:
+            text = text.lower()
+            find = fast if fast is not None and (text.isascii() or not _non_ascii_word(text)) else findall
             # every token's column (-1: a stop word) by one C loop; a memo cleared meanwhile (another
             # thread's call, or its limit) only means rehashing
-            columns.extend(map(lookup, findall(text.lower())))
+            columns.extend(map(lookup, find(text)))
             indptr.append(len(columns))
         found = np.asarray(columns, dtype=np.int32)
         kept = found >= 0

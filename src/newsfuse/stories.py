@@ -49,6 +49,11 @@ N_FEATURES = 1 << 18
 # article's window (an undated story can take any article, as `StoryState.in_time` says).
 UNDATED_DAY = 1 << 40
 IDF_FILE = "idf-v1.npz"
+# A term: a letter, then two or more letters or digits (scikit-learn's default, 3 characters or more);
+# the same in ASCII mode over lower-cased text, which tokenizes alike a text whose word characters are
+# all ASCII.
+TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W_]{2,}\b"
+ASCII_TOKEN_PATTERN = r"(?a)\b[a-z][a-z0-9]{2,}\b"  # (the hasher reads lower-cased text)
 _CAPITALIZED = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]{2,}")
 _IDF: np.ndarray | None = None
 _HASHER: TermHasher | None = None
@@ -249,7 +254,9 @@ def _hasher() -> TermHasher:
     article-by-article ingest (and every batch after the first) hashes only terms new to it."""
     global _HASHER
     if _HASHER is None:
-        _HASHER = TermHasher(N_FEATURES, token_pattern=r"(?u)\b[^\W\d_][^\W_]{2,}\b", dtype=np.float32)
+        _HASHER = TermHasher(
+            N_FEATURES, token_pattern=TOKEN_PATTERN, dtype=np.float32, ascii_pattern=ASCII_TOKEN_PATTERN
+        )
     return _HASHER
 
 
