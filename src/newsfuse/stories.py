@@ -6,7 +6,7 @@ import heapq
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from operator import itemgetter, mul
@@ -585,17 +585,19 @@ class StoryClusterer:
         `day_penalty` a day from the story's newest article."""
         seen = self.arrivals if seen is None else seen
         query, since_day = self.query(vector, published)
-        article = vector.as_dict()
-        # the article's terms in its own order: a score sums only the shared terms (the others add
-        # 0.0), in that order, so it is the whole sum to the bit
-        order = {t: i for i, t in enumerate(article)}.__getitem__
+        article: dict[int, float] = {}
+        order = None
         penalty, found = self.settings.day_penalty, []
         scores = self.index.partial_scores(query, since_day)
         # the best `rescored` partial scores, ties in the index's order (as Counter.most_common)
         for story, _ in heapq.nlargest(self.settings.rescored, scores.items(), key=itemgetter(1)):
             state = self.index.get(story)
             if self.live(state, published, seen):
+                if not article:  # made for the first live candidate only
+                    article, order = vector.as_dict(), _order(vector.terms)
                 centroid = state.centroid
+                # only the shared terms, in the article's order: the others add 0.0, so this is the
+                # sum over all the article's terms to the bit
                 score = sum([article[t] * centroid[t] for t in sorted(article.keys() & centroid.keys(), key=order)])
                 if penalty:  # a story's reports are mostly of one day: a day on, it needs more likeness
                     score -= penalty * state.days_apart(published)
@@ -626,6 +628,14 @@ class StoryClusterer:
         from .storyjoin import shipped_join, signals
 
         return best if shipped_join().joins(*signals(ranked)) else None
+
+
+def _order(terms: np.ndarray) -> Callable[[int], int] | None:
+    """The sort key that puts a vector's terms in its own order: none when they ascend (as
+    `vectorize_many` makes them), else each term's position."""
+    if terms.size < 2 or bool((terms[1:] > terms[:-1]).all()):
+        return None
+    return {t: i for i, t in enumerate(terms.tolist())}.__getitem__
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
