@@ -12,6 +12,7 @@ Usage (from the repo root):
     PYTHONPATH=src python3 bench/bench_stories.py --events --compare --before learned_join=false  # the undated threshold beside the learned join
     PYTHONPATH=src python3 bench/bench_stories.py --events --compare --store --limit 2000  # the same, into the store
     PYTHONPATH=src python3 bench/bench_stories.py --events --store  # the store beside memory, the lone pass off and on
+    PYTHONPATH=src python3 bench/bench_stories.py --events --old bef5dc2 [--rounds 3]  # cold processes of REV beside this tree
     PYTHONPATH=src python3 bench/bench_stories.py --events --engine dask [--workers 2] [--limit 2000]
                                                                   # the same sets, one process beside Dask partitions
 Every cluster's kept documents (`cleansed_keep`, empty ones skipped) are mixed into one stream,
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import os
 import random
@@ -296,6 +298,77 @@ def hasher_compare(limit: int | None = None, murmur: bool = False) -> None:
         )
 
 
+def old_compare(rev: str, rounds: int = 3, limit: int | None = None) -> None:
+    """`events` in memory, in fresh processes (each a cold one: imports, IDF table and term memo
+    new, as a first `newsfuse cluster` call has them), this tree's code beside `rev`'s (a `git
+    worktree` of it in a temporary directory; this bench runs both), alternated `rounds` times (old
+    first, then new first, ...); the best wall and CPU rates of each side kept, and a hash of each
+    set's labels on both sides."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            ["git", "-C", str(root), "worktree", "add", "--detach", tmp, rev], check=True, capture_output=True
+        )
+        try:
+            runs: dict[str, list[list[dict]]] = {"old": [], "new": []}
+            sides = [("old", Path(tmp) / "src"), ("new", root / "src")]
+            for n in range(rounds):
+                for side, src in sides if n % 2 == 0 else sides[::-1]:  # old first, then new first, ...
+                    command = [sys.executable, __file__, "--events", "--json"] + (
+                        ["--limit", str(limit)] if limit else []
+                    )
+                    done = subprocess.run(
+                        command, env={**os.environ, "PYTHONPATH": str(src)}, check=True, capture_output=True, text=True
+                    )
+                    runs[side].append(json.loads(done.stdout))
+        finally:
+            subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", tmp], check=False)
+    print(f"old: {rev}; new: this tree; in memory, a fresh process per side and round, {rounds} rounds alternated\n")
+    print(
+        "| set | dates | articles | B³ F1 old / new | labels' hash old / new | articles/s old / new (best of rounds) "
+        "| articles per CPU s old / new (best) | new/old (CPU) | each round's CPU rate old / new |"
+    )
+    print("|---|---|---:|---|---|---|---|---:|---|")
+    for k, case in enumerate(runs["new"][0]):
+        old, new = ([r[k] for r in runs[side]] for side in ("old", "new"))
+        same = (
+            "same"
+            if {r["labels"] for r in old} == {r["labels"] for r in new} and len({r["labels"] for r in new}) == 1
+            else "**differ**"
+        )
+        rounds_text = ", ".join(f"{a['cpu_rate']:.0f}/{b['cpu_rate']:.0f}" for a, b in zip(old, new))
+        cpu_old, cpu_new = max(r["cpu_rate"] for r in old), max(r["cpu_rate"] for r in new)
+        print(
+            f"| {case['name']} | {case['dates']} | {case['articles']} | {old[0]['f1']:.3f} / {new[0]['f1']:.3f} "
+            f"| {old[0]['labels'][:8]} / {new[0]['labels'][:8]} ({same}) "
+            f"| {max(r['rate'] for r in old):.0f} / **{max(r['rate'] for r in new):.0f}** "
+            f"| {cpu_old:.0f} / **{cpu_new:.0f}** | {cpu_new / cpu_old:.2f} | {rounds_text} |",
+            flush=True,
+        )
+
+
+def events_json(limit: int | None = None) -> None:
+    """`events` in memory, as JSON for `old_compare`: per set its F1, wall rate and labels' hash."""
+    out = []
+    for name, dates, articles, truth in event_cases(limit):
+        memory = run_memory(articles, truth)
+        labels = hashlib.sha256(json.dumps(memory["predicted"]).encode()).hexdigest()
+        out.append(
+            {
+                "name": name,
+                "dates": dates,
+                "articles": len(articles),
+                "f1": memory["f1"],
+                "rate": memory["rate"],
+                "cpu_rate": memory["cpu_rate"],
+                "labels": labels,
+            }
+        )
+    print(json.dumps(out))
+
+
 def event_cases(limit: int | None = None) -> list[tuple[str, str, list[Article], list]]:
     """Every dated event set with and without its dates, and the undated Multi-News validation mix
     (its first `limit` shuffled articles with a limit), and the validation file's first whole
@@ -468,6 +541,11 @@ def main() -> None:
     parser.add_argument(
         "--murmur", action="store_true", help="with --hasher: MurmurHash3 in Python (before) beside mmh3 (after)"
     )
+    parser.add_argument(
+        "--old", default=None, help="with --events: cold processes of this git revision beside this tree"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="with --old: alternated rounds")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--engine", choices=("local", "dask"), default="local", help="with --events: dask beside local")
     parser.add_argument("--workers", type=int, default=2, help="Dask worker processes (--engine dask)")
     parser.add_argument(
@@ -476,6 +554,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.events and args.engine == "dask":
         return engines(args.workers, args.partitions, args.limit)
+    if args.events and args.old:
+        return old_compare(args.old, args.rounds, args.limit)
+    if args.events and args.json:
+        return events_json(args.limit)
     if args.events and args.hasher:
         return hasher_compare(args.limit, args.murmur)
     if args.events and args.compare:

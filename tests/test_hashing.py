@@ -84,3 +84,23 @@ def test_the_clusterer_keeps_one_hasher_whose_memo_gives_the_same_vectors():
     assert all(hasher._columns[t] == abs(plain(t.encode())) % N_FEATURES for t in ("harbour", "penguins"))
     hasher._columns.clear()  # a memo emptied between calls (its limit) only means rehashing
     assert stories.vectorize(text, "Rotterdam cranes collapse").as_dict() == first.as_dict()
+
+
+def test_the_ascii_pattern_finds_the_same_terms_as_the_unicode_one(monkeypatch):
+    import newsfuse.hashing as hashing
+    from newsfuse.stories import ASCII_TOKEN_PATTERN, TOKEN_PATTERN
+
+    texts = TEXTS + [
+        "It’s “quoted” — and dashed… with\u00a0no-break spaces and ° signs",  # no non-ASCII word character
+        "snake_case words3 3words ab abc ABC_DEF x_yz",
+        "İstanbul, ½, ﬁne ligatures, １２３abc full-width, abc١٢٣ Arabic digits, Ωmega",  # non-ASCII word characters
+        Path(__file__).read_text(encoding="utf-8"),
+    ]
+    plain = TermHasher(N_FEATURES, TOKEN_PATTERN).transform(texts)
+    fast = TermHasher(N_FEATURES, TOKEN_PATTERN, ascii_pattern=ASCII_TOKEN_PATTERN)
+    read: list[str] = []
+    fast._ascii_findall = lambda text, find=fast._ascii_findall: read.append(text) or find(text)  # type: ignore[misc]
+    got = fast.transform(texts)
+    assert len(read) == 5  # the ASCII pattern read the texts without a non-ASCII word character, not the others
+    assert np.array_equal(got.indptr, plain.indptr) and np.array_equal(got.indices, plain.indices)
+    assert np.array_equal(got.data, plain.data) and hashing._non_ascii_word("x ﬁ y")

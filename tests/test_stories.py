@@ -336,3 +336,26 @@ def test_lone_reports_pass_renumbers_by_first_article():
     ]
     assert pair_lone_reports(labels, articles) == [0, 1, 1, 2]
     assert pair_lone_reports(labels, articles, ClusterSettings(lone_threshold=0.0)) == labels
+
+
+def test_a_score_sums_the_shared_terms_in_the_articles_order_to_the_bit():
+    import numpy as np
+
+    from newsfuse.stories import ArticleVector, StoryClusterer
+
+    rng = np.random.default_rng(3)
+    for ascending in (True, False):
+        terms = np.unique(rng.integers(0, 5000, 300)).astype(np.int32)
+        terms = terms if ascending else rng.permutation(terms)
+        weights = rng.random(len(terms)).astype(np.float32)
+        clusterer = StoryClusterer(settings=ClusterSettings(join_threshold=0.0, lone_threshold=0.0))
+        # a story of the article's 40 heaviest terms (its 12 heaviest heaviest there too) and others
+        heaviest = terms[np.argsort(-weights)]
+        story = dict(zip(rng.integers(5000, 9000, 50).tolist(), rng.random(50).tolist()))
+        story.update(zip(heaviest[:40].tolist(), (1 + rng.random(40) + 2 * (np.arange(40) < 12)).tolist()))
+        keys = sorted(story)
+        clusterer.assign(ArticleVector(np.array(keys, np.int32), np.array([story[k] for k in keys], np.float32)))
+        vector = ArticleVector(terms, weights)
+        centroid = clusterer.index.get(0).centroid
+        whole = sum(w * centroid.get(t, 0.0) for t, w in vector.as_dict().items())  # the sum it replaced
+        assert clusterer.best_story(vector, None) == (0, whole)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import heapq
+import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from operator import itemgetter
+from operator import itemgetter, mul
 from typing import Protocol
 
 import numpy as np
@@ -48,6 +49,11 @@ N_FEATURES = 1 << 18
 # article's window (an undated story can take any article, as `StoryState.in_time` says).
 UNDATED_DAY = 1 << 40
 IDF_FILE = "idf-v1.npz"
+# A term: a letter, then two or more letters or digits (scikit-learn's default, 3 characters or more);
+# the same in ASCII mode over lower-cased text, which tokenizes alike a text whose word characters are
+# all ASCII.
+TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W_]{2,}\b"
+ASCII_TOKEN_PATTERN = r"(?a)\b[a-z][a-z0-9]{2,}\b"  # (the hasher reads lower-cased text)
 _CAPITALIZED = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]{2,}")
 _IDF: np.ndarray | None = None
 _HASHER: TermHasher | None = None
@@ -248,7 +254,9 @@ def _hasher() -> TermHasher:
     article-by-article ingest (and every batch after the first) hashes only terms new to it."""
     global _HASHER
     if _HASHER is None:
-        _HASHER = TermHasher(N_FEATURES, token_pattern=r"(?u)\b[^\W\d_][^\W_]{2,}\b", dtype=np.float32)
+        _HASHER = TermHasher(
+            N_FEATURES, token_pattern=TOKEN_PATTERN, dtype=np.float32, ascii_pattern=ASCII_TOKEN_PATTERN
+        )
     return _HASHER
 
 
@@ -360,7 +368,8 @@ class StoryState:
         seen: int = -1,
     ) -> StoryState:
         """A story from its kept term sums; the centroid is their L2-normalized copy."""
-        norm = float(np.sqrt(sum(w * w for w in sums.values()))) or 1.0
+        weights = sums.values()
+        norm = math.sqrt(sum(map(mul, weights, weights))) or 1.0  # summed in order, as a loop would
         return cls(sums, {t: w / norm for t, w in sums.items()}, size, first, last, recent, seen)
 
     def copy(self) -> StoryState:
@@ -380,11 +389,16 @@ class StoryState:
         undated one; see `StoryClusterer.clock`): the old sums fade by `settings.decay`, the article's weights
         are added, and the top `story_terms` terms make the centroid."""
         fade, when = settings.decay, published or clock
-        sums = {t: w * fade for t, w in self.sums.items()} if fade != 1.0 else self.sums
-        for t, w in zip(vector.terms.tolist(), vector.weights.tolist()):
-            sums[t] = sums.get(t, 0.0) + w
+        terms, weights = vector.terms.tolist(), vector.weights.tolist()
+        sums = dict(zip(terms, weights)) if not self.sums else None  # a new story: 0.0 + w is w
+        if sums is None or len(sums) != len(terms):  # (a vector's terms are distinct; if not, summed)
+            sums = {t: w * fade for t, w in self.sums.items()} if fade != 1.0 else self.sums
+            get = sums.get
+            for t, w in zip(terms, weights):
+                sums[t] = get(t, 0.0) + w
+        # heaviest first, equal weights in insertion order (a stable sort, as by -weight)
         grown = StoryState.from_sums(
-            dict(sorted(sums.items(), key=lambda kv: -kv[1])[: settings.story_terms]), self.size + 1
+            dict(sorted(sums.items(), key=itemgetter(1), reverse=True)[: settings.story_terms]), self.size + 1
         )
         self.sums, self.centroid, self.size = grown.sums, grown.centroid, grown.size
         if published is not None:
@@ -396,7 +410,7 @@ class StoryState:
 
     def posted(self, posted_terms: int = DEFAULT.posted_terms) -> list[tuple[int, float]]:
         """The (term, centroid weight) pairs the index files: the `posted_terms` heaviest."""
-        return sorted(self.centroid.items(), key=lambda kv: -kv[1])[:posted_terms]
+        return sorted(self.centroid.items(), key=itemgetter(1), reverse=True)[:posted_terms]
 
     @property
     def day(self) -> int:
@@ -571,14 +585,20 @@ class StoryClusterer:
         `day_penalty` a day from the story's newest article."""
         seen = self.arrivals if seen is None else seen
         query, since_day = self.query(vector, published)
-        article = vector.as_dict()
+        article: dict[int, float] = {}
+        order = None
         penalty, found = self.settings.day_penalty, []
         scores = self.index.partial_scores(query, since_day)
         # the best `rescored` partial scores, ties in the index's order (as Counter.most_common)
         for story, _ in heapq.nlargest(self.settings.rescored, scores.items(), key=itemgetter(1)):
             state = self.index.get(story)
             if self.live(state, published, seen):
-                score = sum(w * state.centroid.get(t, 0.0) for t, w in article.items())
+                if not article:  # made for the first live candidate only
+                    article, order = vector.as_dict(), _order(vector.terms)
+                centroid = state.centroid
+                # only the shared terms, in the article's order: the others add 0.0, so this is the
+                # sum over all the article's terms to the bit
+                score = sum([article[t] * centroid[t] for t in sorted(article.keys() & centroid.keys(), key=order)])
                 if penalty:  # a story's reports are mostly of one day: a day on, it needs more likeness
                     score -= penalty * state.days_apart(published)
                 if score > 0.0:
@@ -608,6 +628,14 @@ class StoryClusterer:
         from .storyjoin import shipped_join, signals
 
         return best if shipped_join().joins(*signals(ranked)) else None
+
+
+def _order(terms: np.ndarray) -> Callable[[int], int] | None:
+    """The sort key that puts a vector's terms in its own order: none when they ascend (as
+    `vectorize_many` makes them), else each term's position."""
+    if terms.size < 2 or bool((terms[1:] > terms[:-1]).all()):
+        return None
+    return {t: i for i, t in enumerate(terms.tolist())}.__getitem__
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
