@@ -148,13 +148,13 @@ def stages(sides: list[tuple[str, Path]], n: int, data: Path, rounds: int = 1) -
     print("| stage | " + " | ".join(f"{name} s" for name, _ in sides) + " |")
     print("|---|" + "---:|" * len(sides))
     for key in [f"{m}.{f}" for m, f in STAGES] + ["total"]:
-        print(f"| {key} | " + " | ".join(f"{found[name].get(key, 0.0):.2f}" for name, _ in sides) + " |")
+        print(f"| {key} | " + " | ".join(f"{found[name].get(key, 0.0):.3f}" for name, _ in sides) + " |")
     outside = {
         name: found[name]["total"] - sum(found[name].get(f"{m}.{f}", 0.0) for m, f in STAGES) for name, _ in sides
     }
     print(
         "| the rest (selection, ordering, attribution) | "
-        + " | ".join(f"{outside[name]:.2f}" for name, _ in sides)
+        + " | ".join(f"{outside[name]:.3f}" for name, _ in sides)
         + " |"
     )
     print("| peak RSS MB | " + " | ".join(f"{found[name]['peak_mb']:.0f}" for name, _ in sides) + " |")

@@ -18,6 +18,7 @@ from newsfuse.syndicate import (
     eligible_sentences,
     is_quote_heavy,
     minhash_signatures,
+    sorted_distinct,
 )
 from newsfuse.textsim import shingles
 
@@ -167,3 +168,14 @@ def test_band_pairs_are_the_pairs_equal_in_a_band():
             )
         }
         assert _band_pairs(signatures) == expected
+
+
+def test_sorted_distinct_is_np_unique():
+    """The sort-based distinct values give np.unique's array: values, order, dtype and shape."""
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 2, 7, 5000):
+        for high in (2, 1000, 1 << 40):
+            values = rng.integers(0, high, n)
+            for given in (values, values.tolist(), values.reshape(-1, 1) if n else values):
+                want, got = np.unique(given), sorted_distinct(given)
+                assert got.dtype == want.dtype and got.shape == want.shape and (got == want).all()

@@ -39,7 +39,7 @@ from .model import (
 )
 from .prepare import PreparedStory
 from .quotes import canonical_speaker, is_person_name, same_person, surname
-from .syndicate import find_root
+from .syndicate import find_root, sorted_distinct
 from .textsim import NEIGHBOUR_BLOCK, SAME_NEWS, words
 
 __all__ = ["ComparisonSettings", "compare"]
@@ -399,7 +399,7 @@ def _distinct_containing_pairs(sets: list, threshold: float) -> list[tuple[int, 
         x, y = found.row.astype(np.int64) + start, found.col.astype(np.int64)
         keep = (x != y) & (sizes[x] <= sizes[y])  # the prefix of the smaller set (either, if equal)
         codes.append(np.minimum(x, y)[keep] * n + np.maximum(x, y)[keep])
-    pairs = np.unique(np.concatenate(codes))
+    pairs = sorted_distinct(np.concatenate(codes))
     out = []
     for block in range(0, len(pairs), NEIGHBOUR_BLOCK // 16):  # the candidates counted exactly
         i, j = np.divmod(pairs[block : block + NEIGHBOUR_BLOCK // 16], n)

@@ -23,6 +23,7 @@ from ..errors import ModelError
 from ..features import FEATURES, StoryFeatures, finite_rows, story_features
 from ..model import Sentence
 from ..prepare import PreparedStory
+from ..syndicate import sorted_distinct  # np.unique by one sort (numpy 2 hashes: 5-10x here)
 from ._base import MISFIT_PENALTY, fitting, lowered, pack, register
 from .learned import LearnedSelector, ModelFile, resolved_once
 from .order import needs_referent, predecessor, unbalanced_quotes
@@ -510,10 +511,10 @@ def _incidence(
         used = np.zeros((n_docs, width), dtype=bool)
         used[docs[rows], col] = True
         return incidence, np.maximum(used.sum(axis=0) - 1.0, 0.0)
-    cells = np.unique(rows * width + col)  # (sentence, gram) pairs, once each
+    cells = sorted_distinct(rows * width + col)  # (sentence, gram) pairs, once each
     cell_rows, cell_cols = cells // width, cells % width
     incidence = sparse.csr_matrix((np.ones(len(cells)), (cell_rows, cell_cols)), shape=(n, width))
-    pairs = np.unique(cell_cols * n_docs + docs[cell_rows])  # (gram, article) pairs, once each
+    pairs = sorted_distinct(cell_cols * n_docs + docs[cell_rows])  # (gram, article) pairs, once each
     weight = np.bincount(pairs // n_docs, minlength=width).astype(float) - 1.0
     return incidence, np.maximum(weight, 0.0)
 
