@@ -7,7 +7,7 @@ Usage (from the repo root):
         [--workers N] [--input examples/port-halvard-fire] [--url http://127.0.0.1:PORT]
     PYTHONPATH=src python3 bench/bench_serve.py --reads [--clients 1,8,32] [--seconds 40]
         [--old f15ae3a] [--old-summarizer writer] [--summarizer thread,writer] [--idle] [--switch S[,S]]
-        [--nice N] [--rounds N]
+        [--nice N] [--rounds N] [--pregrow 350]
         [--client httpx|raw] [--trace]
     PYTHONPATH=src python3 bench/bench_serve.py --cost [--requests 500] [--big 400] [--old REV] [--rounds N]
 Without --url it starts `newsfuse serve` on a free loopback port (throwaway db) and stops it after.
@@ -31,6 +31,13 @@ since `procserve`, which `newsfuse serve` does not run).
 is current and the server's processes are quiet (every other summary done), the reads run for
 --seconds while nothing is written or summarized. `--switch S` sets the servers' `sys.setswitchinterval` (`--switch 0.005,0.001`: this tree a side each), `--nice 0,5` runs
 the writer (`summarizer="writer"`) at each niceness (a side each), both for experiments.
+`--pregrow N` is the goal's condition, a story of 400 articles growing while the reads are
+measured: before the window (untimed, the readers not yet started) the same ingest runs until the
+growing story holds N articles and its summary is current; then for --seconds the ingest goes on
+(the mix in every POST) and the growing story's articles (dated, see `growing_story`, so that one story can hold 400) are added along a straight line from N
+to --big, so it is re-summarized and its page rebuilt at 350 to 400 articles all window long (the
+size column shows N→end). The reads then include the growing story's API body too; the ingest
+rate and the server CPU count the window only.
 `--rounds N` runs every side N times, the sides alternating, and adds each side's medians.
 `--client raw` reads over one asyncio stream connection per read client instead of httpx (a tenth
 of the client's CPU a read: with httpx the client, on the same 2 cores, was most of a read's wall
@@ -56,6 +63,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -71,6 +79,7 @@ FULLTEXT = ROOT.parent / "shared" / "data" / "fulltext-dev.jsonl"
 # The growing story's source: the longest article of fulltext-dev cluster 34 (27 paragraphs).
 GROWING_CLUSTER = 34
 GROWING_SEED = 3
+GROWING_DATE = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)  # --pregrow's dated articles start here
 # One server process over `create_app` (the old revision has it too, with no `summarizer`).
 LAUNCH = """
 import os, sys, uvicorn
@@ -189,9 +198,11 @@ async def run(url: str, body: dict, seconds: float, max_requests: int, concurren
 # ---- --reads: reads while articles are ingested and one story grows ------------------------------
 
 
-def growing_story(n: int) -> list[dict]:
+def growing_story(n: int, dated: bool = False) -> list[dict]:
     """`n` articles of one story: a fulltext-dev article's lead, then 3 of its other paragraphs
-    with 10% of their words swapped for another word of the paragraph (seeded)."""
+    with 10% of their words swapped for another word of the paragraph (seeded). `dated`: each
+    published 10 s after the one before (undated, the learned join asks more of a big story and
+    the articles split into stories of about 100; dated, the first takes about 40% of them)."""
     with open(FULLTEXT, encoding="utf-8") as handle:
         record = [json.loads(line) for line in handle if line.strip()][GROWING_CLUSTER]
     paragraphs = [p for p in max(record["documents"], key=len).split("\n") if p.strip()]
@@ -204,6 +215,8 @@ def growing_story(n: int) -> list[dict]:
             words = re.findall(r"\S+", paragraphs[i])
             body.append(" ".join(rng.choice(words) if rng.random() < 0.1 else w for w in words))
         out.append({"text": "\n\n".join([paragraphs[0], *body]), "outlet": f"Outlet {k}"})
+        if dated:
+            out[-1]["published"] = (GROWING_DATE + timedelta(seconds=10 * k)).isoformat()
     return out
 
 
@@ -247,7 +260,8 @@ def tree_cpu(pid: int) -> float:
 
 
 class Ingest:
-    """The ingest client's state: the growing story's id and size, the stories made, the articles."""
+    """The ingest client's state: the growing story's id and size, the stories made, the articles,
+    and how far into the mix and the growing story's articles it has posted."""
 
     def __init__(self) -> None:
         self.big: str | None = None
@@ -258,14 +272,36 @@ class Ingest:
         self.errors: list[str] = []
         self.done = False
         self.seconds = 0.0
+        self.m = 0  # the next mix article
+        self.g = 0  # the next growing-story article
+        self.start_size = 0  # the growing story's size when the measured window began (--pregrow)
+        self.pregrow_seconds = 0.0
+        self.window_cpu: float | None = None
 
 
-async def ingest(client: httpx.AsyncClient, state: Ingest, mix: list[dict], grow: list[dict], args, stop_at: float):
+async def ingest(
+    client: httpx.AsyncClient,
+    state: Ingest,
+    mix: list[dict],
+    grow: list[dict],
+    args,
+    stop_at: float,
+    until: int | None = None,
+    paced: bool = False,
+):
+    """POST batches until the growing story holds `until` (default --big) articles or `stop_at`.
+    `paced` (the window after --pregrow): post until `stop_at`, the mix in every batch and the
+    growing story's articles only while the story is behind a straight line from its size at the
+    start to --big at `stop_at`, so it grows all window long and reaches --big at its end."""
+    until = args.big if until is None else until
     start = time.monotonic()
-    m = g = 0
-    while state.big_size < args.big and time.monotonic() < stop_at and m < len(mix):
-        batch = mix[m : m + args.mix] + grow[g : g + args.grow]
-        m, g = m + args.mix, g + args.grow
+    first = state.big_size
+    while time.monotonic() < stop_at and state.m < len(mix) and (paced or state.big_size < until):
+        now = time.monotonic()
+        behind = state.big_size < first + (args.big - first) * (now - start) / max(stop_at - start, 1e-9)
+        n_grow = args.grow if (not paced or behind) and state.g < len(grow) else 0
+        batch = mix[state.m : state.m + args.mix] + grow[state.g : state.g + n_grow]
+        state.m, state.g = state.m + args.mix, state.g + n_grow
         try:
             response = await client.post("/api/articles", json=batch, timeout=600)
         except httpx.HTTPError as error:
@@ -277,7 +313,7 @@ async def ingest(client: httpx.AsyncClient, state: Ingest, mix: list[dict], grow
         stored = response.json()["stored"]
         state.posts += 1
         state.articles += sum(s["new"] for s in stored)
-        grown = [s["story_id"] for s in stored[-args.grow :]] if args.grow else []
+        grown = [s["story_id"] for s in stored[len(stored) - n_grow :]] if n_grow else []
         state.big = state.big or (grown[0] if grown else None)
         state.big_size += sum(1 for s in grown if s == state.big)
         state.stories += [s["story_id"] for s in stored[: len(stored) - len(grown)]]
@@ -294,6 +330,7 @@ def read_paths(state: Ingest, rng: random.Random) -> list[tuple[str, str]]:
         ("list", "/api/stories?limit=20"),
         ("story", small),
         ("big story", big),
+        ("big story API", big.replace("/stories/", "/api/stories/")),
     ]
 
 
@@ -347,7 +384,8 @@ async def reader(client: httpx.AsyncClient, state: Ingest, seed: int, times: dic
     turn = seed
     raw = RawClient(str(client.base_url)) if CLIENT[0] == "raw" else None
     while not state.done:
-        kind, path = read_paths(state, rng)[turn % 5]
+        paths = read_paths(state, rng)
+        kind, path = paths[turn % len(paths)]
         turn += 1
         ident = f"{seed}-{turn}"
         start = time.monotonic()
@@ -396,13 +434,29 @@ async def reads_run(url: str, clients: int, mix: list[dict], grow: list[dict], a
         await warm_up(client, mix[-1])
         if args.idle:
             return await idle_run(client, state, clients, mix, grow, args)
+        if args.pregrow:
+            await pregrow(client, state, mix, grow, args)
+            state.window_cpu = tree_cpu(args.server_pid)  # the server's CPU counted from the window on
         stop_at = time.monotonic() + args.seconds
         readers = [reader(client, state, seed, times, errors) for seed in range(clients)]
         watch = asyncio.get_running_loop().create_task(loop_lag(CLIENT_LAGS)) if args.trace else None
-        await asyncio.gather(ingest(client, state, mix, grow, args, stop_at), *readers)
+        window = ingest(client, state, mix, grow, args, stop_at, paced=bool(args.pregrow))
+        await asyncio.gather(window, *readers)
         watch and watch.cancel()
         lag = await current_after(client, state, args.settle) if state.big else None
     return {"state": state, "times": times, "errors": errors, "lag": lag}
+
+
+async def pregrow(client: httpx.AsyncClient, state: Ingest, mix: list[dict], grow: list[dict], args) -> None:
+    """`--pregrow N`, untimed: the same ingest until the growing story holds N articles, then its
+    summary current (at most --settle s); the window's counters start from there."""
+    start = time.monotonic()
+    await ingest(client, state, mix, grow, args, start + 20 * args.seconds, until=args.pregrow)
+    await current_after(client, state, args.settle)
+    state.pregrow_seconds = time.monotonic() - start
+    state.start_size = state.big_size
+    state.articles = state.posts = 0
+    state.done = False
 
 
 async def quiet(pid: int, limit: float) -> None:
@@ -440,7 +494,7 @@ def pct(values: list[float], p: float) -> float:
     return 1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))] if ordered else float("nan")
 
 
-KINDS = ("healthz", "index", "list", "story", "big story")
+KINDS = ("healthz", "index", "list", "story", "big story", "big story API")
 
 
 def traced(path: Path) -> dict[str, list[tuple[float, float]]]:
@@ -480,7 +534,8 @@ def reads_side(src: Path, mode: str, clients: int, mix: list[dict], grow: list[d
             args.server_pid = proc.pid  # for --idle's wait until the server is quiet
             before, mine = tree_cpu(proc.pid), time.process_time()
             result = asyncio.run(reads_run(url, clients, mix, grow, args))
-            result["cpu"] = tree_cpu(proc.pid) - before
+            window = result["state"].window_cpu
+            result["cpu"] = tree_cpu(proc.pid) - (before if window is None else window)
             result["client_cpu"] = time.process_time() - mine
         finally:
             proc.terminate()
@@ -498,7 +553,8 @@ def reads_row(side: str, clients: int, r: dict) -> list[str]:
     cells += [f"{pct(times.get(k, []), 0.99):.0f}" for k in KINDS]
     lag = "-" if r["lag"] is None else f"{r['lag']:.1f}"
     rate = state.articles / state.seconds if state.seconds else 0.0
-    cells += [f"{rate:.0f}", f"{state.big_size}", f"{state.seconds:.0f}", lag, f"{r['cpu']:.0f}"]
+    size = f"{state.start_size}→{state.big_size}" if state.start_size else f"{state.big_size}"
+    cells += [f"{rate:.0f}", size, f"{state.seconds:.0f}", lag, f"{r['cpu']:.0f}"]
     cells.append(f"{r['client_cpu']:.0f}")
     cells.append(str(len(r["errors"]) + len(state.errors)))
     return cells
@@ -508,7 +564,7 @@ def median_row(rows: list[list[str]]) -> list[str]:
     """Each numeric column's median over the rounds of one side and client count."""
     out = rows[0][:2]
     for column in zip(*(r[2:] for r in rows), strict=True):
-        values = [float(v) for v in column if v != "-"]
+        values = [float(v.split("→")[-1]) for v in column if v != "-"]
         out.append(f"{statistics.median(values):.0f}" if values else "-")
     return out
 
@@ -541,7 +597,7 @@ def reads_main(args) -> None:
     loads = [os.getloadavg()[0]]
     mix = mix_articles(args.limit)
     # The story drifts into a few (its first took 244 of 2 x --big in the service): enough to reach --big.
-    grow = growing_story(4 * args.big)
+    grow = growing_story(4 * args.big, dated=bool(args.pregrow))
     sides: list[tuple[str, Path, str]] = [(side_name(m), ROOT / "src", m) for m in modes(args)]
     with old_source(args.old) as old_src:
         if old_src:
@@ -568,6 +624,7 @@ def reads_main(args) -> None:
         + (f" --switch {args.switch}" if args.switch is not None else "")
         + (f" --nice {args.nice}" if args.nice is not None else "")
         + (" --idle" if args.idle else "")
+        + (f" --pregrow {args.pregrow}" if args.pregrow else "")
         + (f" --rounds {args.rounds}" if args.rounds > 1 else "")
         + (" --trace" if args.trace else "")
         + (f" --client {args.client}" if args.client != "httpx" else "")
@@ -576,10 +633,10 @@ def reads_main(args) -> None:
     print(f"\nCommand: `{command}`\n\nLoad average (1 min) at the start {loads[0]:.1f}, at the end {loads[1]:.1f}.\n")
     print(
         "| server | clients | reads | p50 ms | p99 ms | p99 healthz | p99 index | p99 list | p99 story "
-        "| p99 growing story page | ingest articles/s | growing story size | ingest s | summary current after s "
+        "| p99 growing story page | p99 growing story API | ingest articles/s | growing story size | ingest s | summary current after s "
         "| server CPU s | client CPU s | errors |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print(table(rows))
     if args.rounds > 1:
         print(f"\nMedians of the {args.rounds} rounds:\n")
@@ -691,6 +748,12 @@ def main() -> None:
     )
     parser.add_argument("--nice", default=None, help="--reads: the writer process's niceness, comma-separated")
     parser.add_argument("--rounds", type=int, default=1, help="--reads: runs of each side, alternating")
+    parser.add_argument(
+        "--pregrow",
+        type=int,
+        default=0,
+        help="--reads: grow the story to N articles first (untimed), then to --big during the window",
+    )
     parser.add_argument("--idle", action="store_true", help="--reads: the floor, reads after the ingest, none during")
     parser.add_argument("--trace", action="store_true", help="--reads: each read's time in the app and outside it")
     parser.add_argument("--cost", action="store_true", help="the server's CPU a read, one client, nothing written")
