@@ -73,11 +73,11 @@ def make_store(path: Path, size: int) -> None:
     """A store whose biggest story holds `size` articles of the growing story (about half of them
     join it; the rest make other stories), summarized once (comparison on)."""
     sys.path.insert(0, str(ROOT / "bench"))
+    from datetime import datetime
+
     from bench_serve import growing_story
     from newsfuse.model import Article
     from newsfuse.store import Store
-
-    from datetime import datetime
 
     # Dated: undated, the learned join asks more of a big story and none reaches 400 (about 100).
     pool = iter(growing_story(4 * size, dated=True))

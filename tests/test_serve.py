@@ -934,7 +934,7 @@ def test_writer_process_ingests_and_summarizes_outside_the_server(tmp_path, monk
         stored = c.post("/api/articles", json=example_docs())
         assert stored.status_code == 201
         story = stored.json()["stored"][0]["story_id"]
-        assert len(multiprocessing.active_children()) == 1  # the writer
+        assert len(multiprocessing.active_children()) == 2  # the writer and the big pages' builder
         assert c.app.state.store.summarizer.wait_idle(120)
         body = c.get(f"/api/stories/{story}").json()
         assert body["updating"] is False and body["summary"]["sentences"]
@@ -944,11 +944,39 @@ def test_writer_process_ingests_and_summarizes_outside_the_server(tmp_path, monk
 
 
 @pytest.mark.timeout(240)
+def test_a_big_storys_page_and_body_are_built_in_the_builder_process_the_same(tmp_path, monkeypatch):
+    """`summarizer="writer"`: a story of BUILD_ELSEWHERE articles or more has its page (both grids)
+    and API body built in the builder process (here the server's own builders are broken), and
+    they are the bytes this process builds of the same story."""
+    import newsfuse.serve.app as app_module
+    from newsfuse.serve.middleware import templates
+    from newsfuse.store import Store
+
+    with local(create_app(tmp_path / "s.db", summarizer="writer")) as c:
+        story = c.post("/api/articles", json=example_docs()).json()["stored"][0]["story_id"]
+        assert c.app.state.store.summarizer.wait_idle(120)
+        with Store(tmp_path / "s.db", create=False) as here:
+            page = app_module._story_page(here, int(story), templates()).encode()
+            grid = app_module._story_page(here, int(story), templates(), full_grid=True).encode()
+            body = app_module._story_json(here, int(story), None)
+
+        def broken(*args, **kwargs):
+            raise AssertionError("built in the server process")
+
+        monkeypatch.setattr(app_module, "BUILD_ELSEWHERE", 1)
+        monkeypatch.setattr(app_module, "_story_page", broken)
+        monkeypatch.setattr(app_module, "_story_json", broken)
+        assert c.get(f"/stories/{story}").content == page
+        assert c.get(f"/stories/{story}?grid=all").content == grid
+        assert c.get(f"/api/stories/{story}").content == body
+
+
+@pytest.mark.timeout(240)
 def test_a_dead_writer_process_fails_writes_and_the_service_still_answers_and_stops(tmp_path):
     import multiprocessing
 
     with local(create_app(tmp_path / "s.db", summarizer="writer"), raise_server_exceptions=False) as c:
-        (writer,) = multiprocessing.active_children()
+        (writer,) = c.app.state.store.writer._pool._processes.values()
         writer.kill()
         writer.join(30)
         assert c.post("/api/articles", json=example_docs()).status_code == 500

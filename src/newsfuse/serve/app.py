@@ -97,6 +97,12 @@ SEARCH_STORIES = 200
 # Threads that serve reads, each with its own connection: a cheap read (/healthz, a small story)
 # never waits behind a long one (a story of hundreds of articles); more would only share the GIL.
 READERS = 4
+# A story of at least this many articles has its page and API body built in the builder process
+# ("writer" mode, `StoreThread.build_elsewhere`), not in a reading thread: a 400-article page is
+# some 100 to 300 ms of Python (Jinja, markupsafe) that held the GIL the event loop's reads need
+# (bench_serve --reads --pregrow 350: every read's p99 waited on it; docs/benchmarks.md, branch
+# `serve400`). Below it a build is a few ms, less than the hop to the process and back.
+BUILD_ELSEWHERE = 100
 # Where the write side runs (StoreThread, the one place that decides): "thread" (the default)
 # writes in one thread and summarizes in another, both in the server process; "process" hands
 # each summary to one spawned worker; "store" summarizes in the writing thread between writes;
@@ -158,6 +164,7 @@ class StoreThread:
         self._quick: Store | None = None  # `quick`'s connection, shared under `_quick_lock`
         self._quick_lock = threading.Lock()
         self._started = False  # the writer has opened (made, migrated) the file
+        self.builder: ProcessPoolExecutor | None = None  # "writer": big stories' pages (`build_elsewhere`)
         self.mode = summarizer
         # No process starts before the first write (in the lifespan, `start`).
         self.writer: WriterProcess | None = None
@@ -196,7 +203,18 @@ class StoreThread:
         with self._quick_lock:
             if self._quick is None:
                 self._quick = Store(self.path, on_stale=self.summarizer.wake)
+            if self.mode == "writer" and self.builder is None:  # spawned: safe after threads start
+                self.builder = _builder_pool()
+                self.builder.submit(int)  # its start-up (the imports) now, not in the first big read
         self._started = True
+
+    def build_elsewhere(self, story_id: int, kind: str) -> tuple[bytes, tuple[int, int, bool]] | None:
+        """A big story's page (`kind` "" or "all") or API body ("api") built in the builder
+        process, with the state it was loaded at; None without a builder (then build here) or if
+        the story was not there. Called from a reading thread, which waits without the GIL."""
+        if self.builder is None:
+            return None
+        return self.builder.submit(_build_in_process, self.path, story_id, kind).result()
 
     def quick(self, fn: Callable[[Store], T], default: D) -> T | D:
         """`fn(store)` now, in the calling thread (the event loop's), on a connection of its own:
@@ -254,6 +272,8 @@ class StoreThread:
         self._opened.clear()
         self._pool.submit(_close).result()
         self._pool.shutdown(wait=True)
+        if self.builder is not None:
+            self.builder.shutdown(cancel_futures=True)
         if self._summarizer is not None and self._summarizer.pool is not None:
             self._summarizer.pool.shutdown(cancel_futures=True)
 
@@ -521,6 +541,25 @@ def create_app(
     return app
 
 
+def _builder_pool() -> ProcessPoolExecutor:
+    """`StoreThread.builder`: one spawned process that, like the writer, leaves Ctrl-C to the
+    server and ends itself if the server is killed."""
+    import multiprocessing
+    import os
+
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(1, mp_context=context, initializer=_begin_builder, initargs=(os.getpid(),))
+
+
+def _begin_builder(parent: int) -> None:
+    import signal
+
+    from .writer import _orphan_watch
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_orphan_watch, args=(parent,), name="newsfuse-orphan-watch", daemon=True).start()
+
+
 def _process_pool(workers: int) -> ProcessPoolExecutor:
     import multiprocessing
 
@@ -639,7 +678,13 @@ def _store_routes(app: FastAPI, store: StoreThread) -> None:
         # Without `since` the body is the story's alone: kept until the story changes.
         if moment is None:
             body = store.quick(lambda s: kept(bodies, s, story_id), None) or await store.read(
-                lambda s: cached_build(bodies, s, story_id, lambda got: _story_json(s, story_id, None, got))
+                lambda s: cached_build(
+                    bodies,
+                    s,
+                    story_id,
+                    lambda got: _story_json(s, story_id, None, got),
+                    elsewhere=lambda: store.build_elsewhere(story_id, "api"),
+                )
             )
         else:
             body = await store.read(lambda s: _story_json(s, story_id, moment))
@@ -705,19 +750,45 @@ async def versioned(store: StoreThread, cache: StoryCache[bytes], key: tuple, bu
 
 
 def cached_build(
-    cache: StoryCache[Built], store: Store, story_id: int, build: Callable[[Loaded], Built], kind: str = ""
+    cache: StoryCache[Built],
+    store: Store,
+    story_id: int,
+    build: Callable[[Loaded], Built],
+    kind: str = "",
+    elsewhere: Callable[[], tuple[Built, tuple[int, int, bool]] | None] | None = None,
 ) -> Built:
     """`build` over the story as loaded now, or what it built at the same `story_state`: an
     unchanged story's next read costs one indexed query and a lookup, not seconds of a big story.
     Reads at one state while it is being built wait for that build (`StoryCache.once`). Kept
-    only when what was loaded is that state (an ingest may commit between the two reads)."""
+    only when what was loaded is that state (an ingest may commit between the two reads).
+    `elsewhere`: builds the same answer in another process (`StoreThread.build_elsewhere`), used
+    for a story of BUILD_ELSEWHERE articles or more."""
     state = story_state(store, story_id)
     if state is None:  # no such story: load_story says so
         return build(load_story(store, story_id))
     key = (story_id, kind)
     if (hit := cache.get(key, state)) is not None:
         return hit
+    if elsewhere is not None and state[0] >= BUILD_ELSEWHERE:
+        return cache.once(key, state, lambda: _built_elsewhere(cache, store, story_id, build, key, state, elsewhere))
     return cache.once(key, state, lambda: _build_and_keep(cache, store, story_id, build, key, state))
+
+
+def _built_elsewhere(
+    cache: StoryCache[Built],
+    store: Store,
+    story_id: int,
+    build: Callable[[Loaded], Built],
+    key: tuple[int, str],
+    state: tuple[int, int, bool],
+    elsewhere: Callable[[], tuple[Built, tuple[int, int, bool]] | None],
+) -> Built:
+    got = elsewhere()
+    if got is None:
+        return _build_and_keep(cache, store, story_id, build, key, state)
+    value, loaded = got
+    _keep_if_current(cache, key, state, value, loaded)
+    return value
 
 
 def _build_and_keep(
@@ -730,11 +801,42 @@ def _build_and_keep(
 ) -> Built:
     loaded = load_story(store, story_id)
     value = build(loaded)
-    found, latest, _ = loaded
-    size, covered, stale = state
-    if (len(found.articles), latest.articles, latest.updating) == (size, covered, stale or covered != size):
-        cache.put(key, state, value)
+    _keep_if_current(cache, key, state, value, loaded_state(loaded))
     return value
+
+
+def loaded_state(loaded: Loaded) -> tuple[int, int, bool]:
+    """What was loaded, as `story_state` would say it: articles, those summarized, updating."""
+    found, latest, _ = loaded
+    return len(found.articles), latest.articles, latest.updating
+
+
+def _keep_if_current(
+    cache: StoryCache[Built], key: tuple[int, str], state: tuple[int, int, bool], value: Built, loaded: tuple
+) -> None:
+    """Keep `value` under `state` only if what it was built from (`loaded`) is that state."""
+    size, covered, stale = state
+    if loaded == (size, covered, stale or covered != size):
+        cache.put(key, state, value)
+
+
+# The builder process's own store connection and templates, by the store's path.
+_BUILDER: dict[str, tuple[Store, Environment]] = {}
+
+
+def _build_in_process(path: str, story_id: int, kind: str) -> tuple[bytes, tuple[int, int, bool]] | None:
+    """In the builder process: the story's page (`kind` "" or "all", the full grid) or API body
+    ("api") as the routes build it, and the state it was loaded at; None if it is not there."""
+    if path not in _BUILDER:
+        _BUILDER[path] = (Store(path, create=False), templates())
+    store, env = _BUILDER[path]
+    try:
+        loaded = load_story(store, story_id)
+    except HTTPException:
+        return None
+    if kind == "api":
+        return _story_json(store, story_id, None, loaded), loaded_state(loaded)
+    return _story_page(store, story_id, env, loaded, kind == "all").encode(), loaded_state(loaded)
 
 
 def _story_json(store: Store, story_id: int, moment: datetime | None, loaded: Loaded | None = None) -> bytes:
@@ -849,7 +951,12 @@ def _page_routes(app: FastAPI, store: StoreThread) -> None:
         try:  # read and rendered in the reading thread: a big story's page is long work
             html = await store.read(
                 lambda s: cached_build(
-                    pages, s, number, lambda got: _story_page(s, number, env, got, full).encode(), "all" if full else ""
+                    pages,
+                    s,
+                    number,
+                    lambda got: _story_page(s, number, env, got, full).encode(),
+                    "all" if full else "",
+                    elsewhere=lambda: store.build_elsewhere(number, "all" if full else ""),
                 )
             )
         except HTTPException as missing:
