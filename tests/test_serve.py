@@ -972,6 +972,27 @@ def test_a_big_storys_page_and_body_are_built_in_the_builder_process_the_same(tm
 
 
 @pytest.mark.timeout(240)
+def test_a_dead_builder_process_leaves_big_pages_built_in_the_server(tmp_path, monkeypatch):
+    """The builder killed: a big story's page is built in the server process instead (200, not
+    500), and shutdown is clean."""
+    import multiprocessing
+
+    import newsfuse.serve.app as app_module
+
+    with local(create_app(tmp_path / "s.db", summarizer="writer")) as c:
+        story = c.post("/api/articles", json=example_docs()).json()["stored"][0]["story_id"]
+        assert c.app.state.store.summarizer.wait_idle(120)
+        monkeypatch.setattr(app_module, "BUILD_ELSEWHERE", 1)
+        assert c.get(f"/stories/{story}?grid=all").status_code == 200  # the builder made it
+        (builder,) = c.app.state.store.builder._processes.values()
+        builder.kill()
+        builder.join(30)
+        again = c.get(f"/stories/{story}")
+        assert again.status_code == 200 and c.app.state.store.builder is None
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.timeout(240)
 def test_a_dead_writer_process_fails_writes_and_the_service_still_answers_and_stops(tmp_path):
     import multiprocessing
 

@@ -8,7 +8,7 @@ import json
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -214,7 +214,12 @@ class StoreThread:
         the story was not there. Called from a reading thread, which waits without the GIL."""
         if self.builder is None:
             return None
-        return self.builder.submit(_build_in_process, self.path, story_id, kind).result()
+        try:
+            return self.builder.submit(_build_in_process, self.path, story_id, kind).result()
+        except BrokenExecutor:  # the builder died (killed, out of memory): build here from now on
+            logging.getLogger("newsfuse.serve").warning("the page builder process died; building pages here")
+            self.builder = None
+            return None
 
     def quick(self, fn: Callable[[Store], T], default: D) -> T | D:
         """`fn(store)` now, in the calling thread (the event loop's), on a connection of its own:
