@@ -160,7 +160,7 @@ def stages(sides: list[tuple[str, Path]], n: int, data: Path, rounds: int = 1) -
     print("| peak RSS MB | " + " | ".join(f"{found[name]['peak_mb']:.0f}" for name, _ in sides) + " |")
 
 
-def worker(expect_src: Path, n: int, compare: bool, data: Path) -> None:
+def worker(expect_src: Path, n: int, compare: bool, data: Path, collect_less: bool = False) -> None:
     import gc
 
     import newsfuse
@@ -176,6 +176,10 @@ def worker(expect_src: Path, n: int, compare: bool, data: Path) -> None:
     summarize_story(big_story(2, data), options)
     story = big_story(n, data)
     gc.collect()
+    if collect_less:  # the CLI's collector setting, after the models loaded (the warm-up) as in a command
+        from newsfuse.cli import collect_less as cli_collect_less
+
+        cli_collect_less()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.process_time()
     summary = summarize_story(story, options)
@@ -199,10 +203,11 @@ def worker(expect_src: Path, n: int, compare: bool, data: Path) -> None:
     )
 
 
-def run_worker(src: Path, n: int, compare: bool, data: Path, timeout: float) -> dict | None:
+def run_worker(src: Path, n: int, compare: bool, data: Path, timeout: float, collect_less: bool = False) -> dict | None:
     env = dict(os.environ, PYTHONPATH=str(src), PYTHONHASHSEED="0")
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", str(src), "--n", str(n), "--data", str(data)]
     command += ["--compare"] if compare else []
+    command += ["--collect-less"] if collect_less else []
 
     def limit() -> None:
         seconds = int(timeout) + 20  # + start-up and the story's building
@@ -242,9 +247,14 @@ def main() -> None:
     parser.add_argument("--stage-worker", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--rounds", type=int, default=1, help="runs of each case, sides alternating (least shown)")
     parser.add_argument("--modes", default="off,on", help="comparison off, on or both (off,on)")
+    parser.add_argument(
+        "--collect-less",
+        action="store_true",
+        help="the new side calls the CLI's collector setting (cli.collect_less) after its warm-up",
+    )
     args = parser.parse_args()
     if args.worker is not None:
-        worker(args.worker, args.n, args.compare, args.data)
+        worker(args.worker, args.n, args.compare, args.data, args.collect_less)
         return
     if args.stage_worker is not None:
         stage_worker(args.stage_worker, args.n, args.data)
@@ -271,7 +281,9 @@ def main() -> None:
                     for name, src in sides:
                         if name == "old" and n > args.old_max:
                             continue
-                        found = run_worker(src, n, compare, args.data, args.timeout)
+                        found = run_worker(
+                            src, n, compare, args.data, args.timeout, args.collect_less and name == "new"
+                        )
                         kept = results.get((name, n, compare))
                         if kept is None or (found is not None and found["seconds"] < kept["seconds"]):
                             results[(name, n, compare)] = found  # the least of the rounds
@@ -289,6 +301,7 @@ def main() -> None:
         command += f" --sizes {args.sizes}"
     command += f" --rounds {args.rounds}" if args.rounds > 1 else ""
     command += f" --modes {args.modes}" if args.modes != "off,on" else ""
+    command += " --collect-less" if args.collect_less else ""
     print(f"\nCommand: `{command}`")
     print(
         f"({date.today().isoformat()}; new = {head}{dirty}"

@@ -29,6 +29,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -42,8 +43,9 @@ ROOT = Path(__file__).resolve().parents[1]
 BLAS_VARIABLES = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
 
 
-def worker(limit: int, burst: int | None, mode: str) -> dict:
-    """One row in this process: mode is "off" (no summaries), "inline" or "background"."""
+def worker(limit: int, burst: int | None, mode: str, collect_less: bool = False) -> dict:
+    """One row in this process: mode is "off" (no summaries), "inline" or "background";
+    `collect_less`: the CLI's collector setting (cli.collect_less) once the model is loaded."""
     sys.path.insert(0, str(ROOT / "bench"))
     from bench_stories import mixed_articles
     from newsfuse.select.learned import LearnedSelector
@@ -51,6 +53,10 @@ def worker(limit: int, burst: int | None, mode: str) -> dict:
 
     articles = mixed_articles(limit=limit)[0]
     LearnedSelector.load()
+    if collect_less:
+        from newsfuse.cli import collect_less as cli_collect_less
+
+        cli_collect_less()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"
         summarizer = None
@@ -84,15 +90,19 @@ def worker(limit: int, burst: int | None, mode: str) -> dict:
         "summaries": summaries,
         "computed": computed,
         "hash": digest.hexdigest()[:12] if summaries else "-",
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
 
-def run_row(src: Path, limit: int, burst: int | None, mode: str, blas: str | None = None) -> dict:
+def run_row(
+    src: Path, limit: int, burst: int | None, mode: str, blas: str | None = None, collect: bool = False
+) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in BLAS_VARIABLES}
     env["PYTHONPATH"] = str(src)
     if blas:
         env["OPENBLAS_NUM_THREADS"] = blas
     args = [sys.executable, __file__, "--worker", mode, "--limit", str(limit), "--burst", str(burst or 0)]
+    args += ["--collect-less"] if collect else []
     done = subprocess.run(args, env=env, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"{src}: {mode} failed:\n{done.stderr[-2000:]}")
@@ -111,16 +121,23 @@ def main() -> None:
     parser.add_argument(
         "--old-background", action="store_true", help="the old side's bursts in the background too (a Summarizer)"
     )
+    parser.add_argument(
+        "--collect-less",
+        action="store_true",
+        help="also the new code with the CLI's collector setting (cli.collect_less), as `newsfuse ingest` runs",
+    )
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--burst", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.limit, args.burst or None, args.worker)))
+        print(json.dumps(worker(args.limit, args.burst or None, args.worker, args.collect_less)))
         return
     bursts = [int(b) for b in args.bursts.split(",") if b]
     sides: list[tuple[str, Path, str | None]] = [("new", ROOT / "src", None)]
     if args.one_blas:
         sides.append(("new, 1 BLAS thread", ROOT / "src", "1"))
+    if args.collect_less:  # on the threads the last side has: the collector the only difference
+        sides.append((sides[-1][0] + ", the CLI's collector", ROOT / "src", sides[-1][2]))
     with old_source(args.old) as old_src:
         if old_src:
             sides.insert(0, (f"old ({args.old})", old_src, None))
@@ -139,25 +156,26 @@ def main() -> None:
         best: dict[tuple[str, str], dict] = {}
         for _ in range(args.rounds):
             for side, src, blas, name, b, mode in (row for pair in zip(*plans) for row in pair):
-                r = run_row(src, args.limit, b, mode, blas)
+                r = run_row(src, args.limit, b, mode, blas, collect="collector" in side)
                 if (side, name) not in best or r["cpu"] < best[side, name]["cpu"]:
                     best[side, name] = r
         rows = [(side, name, best[side, name]) for plan in plans for side, _, _, name, _, _ in plan]
     command = f"PYTHONPATH=src python bench/bench_ingest.py --limit {args.limit} --bursts {args.bursts}"
     command += " --one-blas" if args.one_blas else ""
     command += " --old-background" if args.old_background else ""
+    command += " --collect-less" if args.collect_less else ""
     command += (f" --old {args.old}" if args.old else "") + (f" --rounds {args.rounds}" if args.rounds > 1 else "")
     print(f"\nCommand: `{command}` ({date.today().isoformat()}; {args.limit} articles)\n")
     print(
         "| code | ingest | CPU s | wall s | articles/CPU s | articles/wall s | stories | summaries cached"
-        " | summaries computed | summaries sha256 |"
+        " | summaries computed | summaries sha256 | peak RSS MB |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|")
     for side, name, r in rows:
         computed = "-" if r["computed"] is None else str(r["computed"])
         print(
             f"| {side} | {name} | {r['cpu']:.2f} | {r['wall']:.2f} | {args.limit / r['cpu']:.0f} "
-            f"| {args.limit / r['wall']:.0f} | {r['stories']} | {r['summaries']} | {computed} | {r['hash']} |"
+            f"| {args.limit / r['wall']:.0f} | {r['stories']} | {r['summaries']} | {computed} | {r['hash']} | {r['peak_mb']:.0f} |"
         )
 
 

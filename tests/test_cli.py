@@ -330,3 +330,63 @@ def test_every_command_runs_one_blas_thread_unless_the_user_chose(monkeypatch, t
     assert os.environ["OPENBLAS_NUM_THREADS"] == "2"
     assert {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"} == {2}
     monkeypatch.delenv("OPENBLAS_NUM_THREADS")
+
+
+# The collector as a process reports it: (young threshold, middle, old), objects frozen.
+REPORT_COLLECTOR = "import gc; print('GC', *gc.get_threshold(), gc.get_freeze_count() > 0, file=sys.stderr)"
+
+
+def _collector_of(code: str, *args: str) -> list[str]:
+    """The collector's threshold and whether objects are frozen, at the end of a fresh process running `code`."""
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
+    done = subprocess.run(
+        [sys.executable, "-c", f"import sys\n{code}\n{REPORT_COLLECTOR}", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stderr.rpartition("GC ")[2].split()
+
+
+def test_the_cli_process_collects_less_but_importing_newsfuse_does_not(tmp_path):
+    from newsfuse.cli import GC_YOUNG_THRESHOLD
+
+    one = tmp_path / "one.txt"
+    one.write_text("Dam holds after storm\n\nThe dam held overnight, engineers said. Water levels fell.\n")
+    python_default = _collector_of("pass")
+    assert python_default[0] != str(GC_YOUNG_THRESHOLD) and python_default[-1] == "False"
+    run_cli = "from newsfuse.cli import app\ntry: app(sys.argv[1:])\nexcept SystemExit as done: assert not done.code\n"
+    cli = _collector_of(run_cli, "summarize", str(one), "--words", "20", "--selector", "lead")
+    assert cli == [str(GC_YOUNG_THRESHOLD), *python_default[1:3], "True"]
+    # a user's process that imports the library (and the CLI's module) and summarizes keeps its settings
+    library = (
+        "import newsfuse, newsfuse.cli, newsfuse.batch, newsfuse.distributed\n"
+        "newsfuse.summarize([newsfuse.Article(text=open(sys.argv[1]).read(), outlet='one')], words=20)"
+    )
+    assert _collector_of(library, str(one)) == python_default
+
+
+def test_batch_workers_copy_the_parents_collector_setting():
+    from newsfuse.cli import GC_YOUNG_THRESHOLD
+
+    ask = (
+        "import gc\nfrom newsfuse.batch import worker_pool\n"
+        "def worker_setting():\n"
+        "    with worker_pool(1) as pool:\n"
+        "        return pool.submit(gc.get_threshold).result()[0], pool.submit(gc.get_freeze_count).result() > 0\n"
+        "if __name__ == '__main__':\n"
+        "    print('WORKER', *worker_setting(), file=sys.stderr)\n"
+        "    from newsfuse.cli import collect_less\n"
+        "    collect_less()\n"
+        "    print('WORKER', *worker_setting(), file=sys.stderr)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
+    done = subprocess.run(
+        [sys.executable, "-c", f"import sys\n{ask}"], capture_output=True, text=True, env=env, timeout=200
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    before, after = [line.split()[1:] for line in done.stderr.splitlines() if line.startswith("WORKER")]
+    assert before == [_collector_of("pass")[0], "False"]  # a user's process: its workers keep Python's
+    assert after == [str(GC_YOUNG_THRESHOLD), "True"]  # after the CLI's setting: the workers copy it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
 import multiprocessing
 import os
@@ -140,6 +141,16 @@ def result_line(result: dict) -> str:
     return json_line(result)
 
 
+def _start_worker(parent: int, collector: tuple[tuple[int, ...], bool]) -> None:
+    """In a worker: the parent's collector setting (cli.collect_less's, if the parent is the CLI;
+    a user's process keeps its own in its workers too), then watch the parent."""
+    threshold, frozen = collector
+    gc.set_threshold(*threshold)
+    if frozen:  # newsfuse.batch and the pipeline are imported by now: they leave the generations
+        gc.freeze()
+    _watch_parent(parent)
+
+
 def _watch_parent(parent: int) -> None:
     """In a worker: exit when the parent is gone (killed with -9, it cannot stop its workers)."""
 
@@ -157,8 +168,8 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_watch_parent,
-        initargs=(os.getpid(),),
+        initializer=_start_worker,
+        initargs=(os.getpid(), (gc.get_threshold(), gc.get_freeze_count() > 0)),
     )
 
 
