@@ -554,7 +554,7 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
     k, words = counts[:, 0], counts[:, 1]
     weights = member * lengths / np.maximum(1, words)[:, None]  # each sentence by its share of the words
     fit_scores = np.where(fitting(scores), scores, scores + MISFIT_PENALTY)
-    z = (fit_scores - fit_scores.mean()) / (fit_scores.std() + 1e-9)
+    z = (fit_scores - (mean := _mean(fit_scores))) / (_std(fit_scores, mean) + 1e-9)
     centroid, summary = _summed_vectors(feats.vectors, kept)
     # np.linalg.norm's own arithmetic for real rows and a real vector, without its wrapper's checks
     norms = np.sqrt(np.add.reduce(summary * summary, axis=1)) * max(np.sqrt(centroid.dot(centroid)), 1e-12)
@@ -604,7 +604,10 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
         "top5_share": counts[:, 3] / 5,
         "top10_share": counts[:, 4] / 10,
         "centroid_cos": np.where(norms > 0, summary @ centroid / np.where(norms > 0, norms, 1.0), 0.0),
-        "top_terms": (summary[:, top_terms] > 0).mean(axis=1) if len(top_terms) else 0.0,
+        # bool.mean(axis=1): a float64 sum of whole numbers, divided (exact as any such sum)
+        "top_terms": np.add.reduce(summary[:, top_terms] > 0, axis=1, dtype=np.float64) / len(top_terms)
+        if len(top_terms)
+        else 0.0,
         "unigram_cover": covers[:, 0],
         "bigram_cover": covers[:, 1],
         "bigram_precision": covers[:, 2],
@@ -632,6 +635,19 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
     for j, f in enumerate(CANDIDATE_FEATURES):
         matrix[:, j] = columns[f]
     return finite_rows(matrix.astype(np.float32))  # np.nan_to_num where a value is not finite
+
+
+def _mean(values: np.ndarray) -> Any:
+    """`values.mean()` of a 1-d float array as numpy's `_mean` makes it (its sum, divided by the
+    count), without its wrapper's checks."""
+    return np.add.reduce(values) / len(values)
+
+
+def _std(values: np.ndarray, mean: Any) -> Any:
+    """`values.std()` of a 1-d float array as numpy's `_var` makes it from `mean` (`_mean`): the
+    squared deviations summed, divided by the count, the root; its wrapper was 10 numpy calls."""
+    deviation = values - mean
+    return np.sqrt(np.add.reduce(deviation * deviation) / len(values))
 
 
 def _share_of_groups(member: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray | float:
