@@ -176,6 +176,23 @@ def test_dense_gram_incidence_equals_the_sparse_one(monkeypatch) -> None:
         assert weight.max() >= 2 and incidence.sum() > len(docs)
 
 
+def test_gram_incidences_from_the_features_words_equal_their_own_numbering(monkeypatch) -> None:
+    from newsfuse.select import rerank
+
+    story = prepare(Story(articles=[Article(text=ONE), Article(text=OTHER), Article(text=ONE + " " + OTHER)]))
+    feats = features.story_features(story)
+    docs = np.array([story.sentences[i].document for i in feats.candidates])
+    words = feats.memo[features.WORDS_KEY]
+    for cells in (rerank.DENSE_COVER, 0):  # dense and sparse incidences
+        monkeypatch.setattr(rerank, "DENSE_COVER", cells)
+        own, shared = rerank._gram_incidences(feats.tokens, docs), rerank._gram_incidences(feats.tokens, docs, words)
+        for (incidence, weight), (shared_incidence, shared_weight) in zip(own, shared):
+            dense = incidence if isinstance(incidence, np.ndarray) else incidence.toarray()
+            other = shared_incidence if isinstance(shared_incidence, np.ndarray) else shared_incidence.toarray()
+            assert np.array_equal(dense, other) and np.array_equal(weight, shared_weight)
+            assert weight.max() >= 2
+
+
 def test_money_test_equals_the_regex() -> None:
     import random
 

@@ -96,6 +96,11 @@ _NOISE = frozenset(
 )
 
 
+# Where `story_features` leaves the candidates' `_Words` (word ids, sentence of each token, content
+# flags) in the features' memo, for a selector that numbers the same words.
+WORDS_KEY = ("words",)
+
+
 @dataclass
 class StoryFeatures:
     """Candidates (indices into story.sentences), their feature rows, TF-IDF rows, their cosines
@@ -293,7 +298,9 @@ def _story_features(story: PreparedStory, max_offset: int) -> StoryFeatures:
     matrix[:, _COLUMN["n_origins"]] = float(len(set(origin_list)))
     matrix[:, _COLUMN["n_cands"]] = float(n)
     matrix[:, _COLUMN["doc_cands"]] = np.bincount(docs, minlength=len(story.articles))[docs]
-    return StoryFeatures(cands, finite_rows(matrix.astype(np.float32)), vectors, similarity, tokens)
+    made = StoryFeatures(cands, finite_rows(matrix.astype(np.float32)), vectors, similarity, tokens)
+    made.memo[WORDS_KEY] = words  # the reranker's gram covers number the words the same way
+    return made
 
 
 def finite_rows(matrix: np.ndarray) -> np.ndarray:

@@ -20,10 +20,11 @@ import numpy as np
 from scipy import sparse
 
 from ..errors import ModelError
-from ..features import FEATURES, StoryFeatures, finite_rows, story_features
+from ..features import FEATURES, WORDS_KEY, StoryFeatures, finite_rows, story_features
 from ..model import Sentence
 from ..prepare import PreparedStory
 from ..syndicate import sorted_distinct  # np.unique by one sort (numpy 2 hashes: 5-10x here)
+from ..textsim import stop_words
 from ._base import MISFIT_PENALTY, fitting, lowered, pack, register
 from .learned import LearnedSelector, ModelFile, resolved_once
 from .order import needs_referent, predecessor, unbalanced_quotes
@@ -456,19 +457,24 @@ DENSE_COVER = 200_000
 
 
 def _gram_incidences(
-    tokens: list[list[str]], docs: np.ndarray
+    tokens: list[list[str]], docs: np.ndarray, words: Any = None
 ) -> list[tuple[np.ndarray | sparse.csr_matrix, np.ndarray]]:
     """The candidates' content words and their word pairs (two neighbours, not both stop words),
-    as `_incidence` gives each kind; each word an integer once, the pairs found by numpy."""
-    from ..textsim import stop_words
-
-    stop = stop_words()
-    ids: dict[str, int] = {}
-    word = np.array([ids.setdefault(t, len(ids)) for toks in tokens for t in toks], dtype=np.int64)
-    row = np.repeat(np.arange(len(tokens)), [len(toks) for toks in tokens])
-    is_stop = np.array([t in stop for t in ids], dtype=bool)[word] if ids else np.zeros(0, dtype=bool)
+    as `_incidence` gives each kind; each word an integer once, the pairs found by numpy. `words`:
+    the features' `_Words` of these tokens (the same ids, rows and stop words, made once: numbering
+    the tokens in Python was half of this)."""
+    if words is None:
+        stop = stop_words()
+        ids: dict[str, int] = {}
+        word = np.array([ids.setdefault(t, len(ids)) for toks in tokens for t in toks], dtype=np.int64)
+        row = np.repeat(np.arange(len(tokens)), [len(toks) for toks in tokens])
+        is_stop = np.array([t in stop for t in ids], dtype=bool)[word] if ids else np.zeros(0, dtype=bool)
+        distinct = len(ids)
+    else:
+        word, row, distinct = words.word, words.row, len(words.names)
+        is_stop = ~words.content[word]
     pair = (row[1:] == row[:-1]) & ~(is_stop[1:] & is_stop[:-1])  # neighbours within one sentence
-    keys = word[:-1][pair] * max(1, len(ids)) + word[1:][pair]
+    keys = word[:-1][pair] * max(1, distinct) + word[1:][pair]
     return [
         _incidence(row[~is_stop], word[~is_stop], docs, len(tokens)),
         _incidence(row[1:][pair], keys, docs, len(tokens)),
@@ -537,9 +543,9 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
     once by products with their membership matrix (sums and weighted means equal a loop's to
     float rounding, below the float32 the rows are kept in; counts, maxima and minima exactly)."""
     n, m = len(scores), len(kept)
-    member = np.zeros((m, n))
-    for r, (chosen, _, _) in enumerate(kept):
-        member[r, chosen] = 1.0
+    sizes = [len(chosen) for chosen, _, _ in kept]
+    member = np.zeros((m, n))  # one assignment for all candidates' cells (a loop was 40-50 us)
+    member[np.repeat(np.arange(m), sizes), [i for chosen, _, _ in kept for i in chosen]] = 1.0
     firsts = np.array([chosen[0] for chosen, _, _ in kept])
     rank = np.empty(n, dtype=int)
     rank[np.argsort(-scores, kind="stable")] = np.arange(n)
@@ -548,9 +554,10 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
     k, words = counts[:, 0], counts[:, 1]
     weights = member * lengths / np.maximum(1, words)[:, None]  # each sentence by its share of the words
     fit_scores = np.where(fitting(scores), scores, scores + MISFIT_PENALTY)
-    z = (fit_scores - fit_scores.mean()) / (fit_scores.std() + 1e-9)
+    z = (fit_scores - (mean := _mean(fit_scores))) / (_std(fit_scores, mean) + 1e-9)
     centroid, summary = _summed_vectors(feats.vectors, kept)
-    norms = np.linalg.norm(summary, axis=1) * max(np.linalg.norm(centroid), 1e-12)
+    # np.linalg.norm's own arithmetic for real rows and a real vector, without its wrapper's checks
+    norms = np.sqrt(np.add.reduce(summary * summary, axis=1)) * max(np.sqrt(centroid.dot(centroid)), 1e-12)
     top_terms = np.argsort(-centroid)[:20]
     positions = np.array([story.sentences[i].position for i in feats.candidates], dtype=float)
     best_doc = int(np.argmax(prio))
@@ -564,7 +571,10 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
         origins = np.array([story.origin_of(d) for d in docs])
         _, doc_index = _unique_inverse(docs)
         _, origin_index = _unique_inverse(origins)
-        covers = _covers(_remembered(feats, ("grams",), lambda: _gram_incidences(feats.tokens, docs)), member)
+        covers = _covers(
+            _remembered(feats, ("grams",), lambda: _gram_incidences(feats.tokens, docs, feats.memo.get(WORDS_KEY))),
+            member,
+        )
     n_docs, n_origins = int(doc_index.max()) + 1, int(origin_index.max()) + 1
     weighted = weights @ np.column_stack(
         [
@@ -594,7 +604,10 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
         "top5_share": counts[:, 3] / 5,
         "top10_share": counts[:, 4] / 10,
         "centroid_cos": np.where(norms > 0, summary @ centroid / np.where(norms > 0, norms, 1.0), 0.0),
-        "top_terms": (summary[:, top_terms] > 0).mean(axis=1) if len(top_terms) else 0.0,
+        # bool.mean(axis=1): a float64 sum of whole numbers, divided (exact as any such sum)
+        "top_terms": np.add.reduce(summary[:, top_terms] > 0, axis=1, dtype=np.float64) / len(top_terms)
+        if len(top_terms)
+        else 0.0,
         "unigram_cover": covers[:, 0],
         "bigram_cover": covers[:, 1],
         "bigram_precision": covers[:, 2],
@@ -624,6 +637,19 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
     return finite_rows(matrix.astype(np.float32))  # np.nan_to_num where a value is not finite
 
 
+def _mean(values: np.ndarray) -> Any:
+    """`values.mean()` of a 1-d float array as numpy's `_mean` makes it (its sum, divided by the
+    count), without its wrapper's checks."""
+    return np.add.reduce(values) / len(values)
+
+
+def _std(values: np.ndarray, mean: Any) -> Any:
+    """`values.std()` of a 1-d float array as numpy's `_var` makes it from `mean` (`_mean`): the
+    squared deviations summed, divided by the count, the root; its wrapper was 10 numpy calls."""
+    deviation = values - mean
+    return np.sqrt(np.add.reduce(deviation * deviation) / len(values))
+
+
 def _share_of_groups(member: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray | float:
     """Per candidate, the share of the groups (articles, origins) its sentences come from; every
     candidate of a one-group story has them all (a candidate is never empty)."""
@@ -639,8 +665,8 @@ def _summed_vectors(vectors: sparse.csr_matrix, kept: list) -> tuple[np.ndarray,
     story's candidate rows."""
     width = vectors.shape[1]
     centroid = np.bincount(vectors.indices, weights=vectors.data, minlength=width)
-    rows = [np.sort(chosen) for chosen, _, _ in kept]
-    sentence = np.concatenate(rows)
+    rows = [sorted(chosen) for chosen, _, _ in kept]  # small lists: sorted, not one np.sort each
+    sentence = np.array([i for row in rows for i in row], dtype=np.intp)
     starts, ends = vectors.indptr[sentence], vectors.indptr[sentence + 1]
     entry = np.repeat(ends - np.cumsum(ends - starts), ends - starts) + np.arange(int((ends - starts).sum()))
     owner = np.repeat(np.repeat(np.arange(len(rows)), [len(r) for r in rows]), ends - starts)
@@ -656,10 +682,12 @@ def _row_stats(sim: np.ndarray | sparse.csr_matrix, kept: list, fit_scores: np.n
     sentences as numpy sums them (a z mean near 0 is rounding, and the model splits at its sign):
     the candidates of one length at once, as a row of a C-ordered matrix sums as that array alone."""
     top, total, score_sum, z_mean = (np.zeros(len(kept)) for _ in range(4))
-    sizes = np.array([len(chosen) for chosen, _, _ in kept])
-    for size in np.unique(sizes).tolist():
-        at = np.flatnonzero(sizes == size)
-        idx = np.array([kept[r][0] for r in at.tolist()])  # (candidates, size), in packing order
+    by_size: dict[int, list[int]] = {}  # the candidates of each length (in Python: a few dozen)
+    for r, (chosen, _, _) in enumerate(kept):
+        by_size.setdefault(len(chosen), []).append(r)
+    for size, rows in by_size.items():
+        at = np.array(rows)
+        idx = np.array([kept[r][0] for r in rows])  # (candidates, size), in packing order
         score_sum[at], z_mean[at] = fit_scores[idx].sum(axis=1), z[idx].sum(axis=1) / size  # np.mean's sum, divided
         if size < 2:
             continue
