@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 
 from ..errors import ModelError
-from ..features import FEATURES, WORDS_KEY, StoryFeatures, finite_rows, story_features
+from ..features import FEATURES, WORDS_KEY, StoryFeatures, _Words, finite_rows, story_features
 from ..model import Sentence
 from ..prepare import PreparedStory
 from ..syndicate import sorted_distinct  # np.unique by one sort (numpy 2 hashes: 5-10x here)
@@ -457,24 +457,18 @@ DENSE_COVER = 200_000
 
 
 def _gram_incidences(
-    tokens: list[list[str]], docs: np.ndarray, words: Any = None
+    tokens: list[list[str]], docs: np.ndarray, words: _Words | None = None
 ) -> list[tuple[np.ndarray | sparse.csr_matrix, np.ndarray]]:
     """The candidates' content words and their word pairs (two neighbours, not both stop words),
     as `_incidence` gives each kind; each word an integer once, the pairs found by numpy. `words`:
-    the features' `_Words` of these tokens (the same ids, rows and stop words, made once: numbering
-    the tokens in Python was half of this)."""
+    the features' `_Words` of these tokens when made (numbering the tokens in Python was half of
+    this), else numbered here as the features number them."""
     if words is None:
-        stop = stop_words()
-        ids: dict[str, int] = {}
-        word = np.array([ids.setdefault(t, len(ids)) for toks in tokens for t in toks], dtype=np.int64)
-        row = np.repeat(np.arange(len(tokens)), [len(toks) for toks in tokens])
-        is_stop = np.array([t in stop for t in ids], dtype=bool)[word] if ids else np.zeros(0, dtype=bool)
-        distinct = len(ids)
-    else:
-        word, row, distinct = words.word, words.row, len(words.names)
-        is_stop = ~words.content[word]
+        words = _Words.of(tokens, stop_words())
+    word, row = words.word, words.row
+    is_stop = ~words.content[word]
     pair = (row[1:] == row[:-1]) & ~(is_stop[1:] & is_stop[:-1])  # neighbours within one sentence
-    keys = word[:-1][pair] * max(1, distinct) + word[1:][pair]
+    keys = word[:-1][pair] * max(1, len(words.names)) + word[1:][pair]
     return [
         _incidence(row[~is_stop], word[~is_stop], docs, len(tokens)),
         _incidence(row[1:][pair], keys, docs, len(tokens)),
