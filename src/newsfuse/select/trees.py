@@ -49,16 +49,12 @@ class TreeEnsemble:
     def predict(self, matrix: np.ndarray, num_threads: int = 1) -> np.ndarray:
         """The model's prediction of each row (LightGBM's `Booster.predict` of the same rows);
         `num_threads` is accepted for LightGBM's signature and ignored."""
-        matrix = np.asarray(matrix, dtype=np.float64)
-        if matrix.ndim != 2 or matrix.shape[1] != self.num_features:
-            raise ModelError(f"the model reads {self.num_features} features, got an array of shape {matrix.shape}")
+        matrix = self._rows(matrix)
         raw = np.zeros(len(matrix))
-        rows_per_block = max(1, _BLOCK // max(1, len(self.roots)))
+        rows_per_block = self._rows_per_block()
         for start in range(0, len(matrix), rows_per_block):
             raw[start : start + rows_per_block] = self._raw(matrix[start : start + rows_per_block])
-        if self.sigmoid is not None:
-            return 1.0 / (1.0 + np.exp(-self.sigmoid * raw))
-        return raw
+        return self._link(raw)
 
     def predict_groups(self, matrices: list[np.ndarray]) -> list[np.ndarray]:
         """`[self.predict(m) for m in matrices]`, bit for bit, in one descent of all their rows
@@ -66,16 +62,13 @@ class TreeEnsemble:
         evaluation). A row's leaves do not depend on the other rows; their sums are made per
         matrix and block as `predict` makes them (a one-row block sums in numpy's pairwise order,
         more rows one after the other), each on a contiguous copy of the same shape."""
-        matrices = [np.asarray(m, dtype=np.float64) for m in matrices]
-        for m in matrices:
-            if m.ndim != 2 or m.shape[1] != self.num_features:
-                raise ModelError(f"the model reads {self.num_features} features, got an array of shape {m.shape}")
+        matrices = [self._rows(m) for m in matrices]
         sizes = [len(m) for m in matrices]
         if not sum(sizes):
             return [self.predict(m) for m in matrices]
         stacked = np.concatenate(matrices)
-        trees, rows_per_block = len(self.roots), max(1, _BLOCK // max(1, len(self.roots)))
-        leaves = np.empty((trees, len(stacked)))
+        rows_per_block = self._rows_per_block()
+        leaves = np.empty((len(self.roots), len(stacked)))
         for start in range(0, len(stacked), rows_per_block):
             leaves[:, start : start + rows_per_block] = self._leaves(stacked[start : start + rows_per_block])
         out, at = [], 0
@@ -85,8 +78,23 @@ class TreeEnsemble:
                 end = min(n, start + rows_per_block)
                 raw[start:end] = np.ascontiguousarray(leaves[:, at + start : at + end]).sum(axis=0)
             at += n
-            out.append(1.0 / (1.0 + np.exp(-self.sigmoid * raw)) if self.sigmoid is not None else raw)
+            out.append(self._link(raw))
         return out
+
+    def _rows(self, matrix: np.ndarray) -> np.ndarray:
+        """The rows as float64, checked to have the model's features (ModelError otherwise)."""
+        matrix = np.asarray(matrix, dtype=np.float64)
+        if matrix.ndim != 2 or matrix.shape[1] != self.num_features:
+            raise ModelError(f"the model reads {self.num_features} features, got an array of shape {matrix.shape}")
+        return matrix
+
+    def _rows_per_block(self) -> int:
+        """Rows a descent takes at once: at most `_BLOCK` (tree, row) pairs in memory."""
+        return max(1, _BLOCK // max(1, len(self.roots)))
+
+    def _link(self, raw: np.ndarray) -> np.ndarray:
+        """The prediction from the summed leaf values: their sigmoid for a binary model."""
+        return 1.0 / (1.0 + np.exp(-self.sigmoid * raw)) if self.sigmoid is not None else raw
 
     def model_to_string(self) -> str:
         """The LightGBM text model the ensemble was read from (as `Booster.model_to_string`)."""
