@@ -419,20 +419,10 @@ def _parse_run_text(run: str) -> tuple[int, int, tuple[str, ...], str | None, bo
     if k == i:
         return None
     first_s, last_e = _word_span(run, words, i, k)
-    last_w = words[k - 1]
-    for suffix in ("’s", "'s"):
-        if last_w.endswith(suffix):
-            last_e -= len(suffix)
-            last_w = last_w[: -len(suffix)]
-    if last_w.endswith(".") and len(last_w) > 3 and last_w.lower() not in ("jr.", "sr."):
-        last_e -= 1
-        last_w = last_w[:-1]
+    last_w = _bare_name(words[k - 1])
+    last_e -= len(words[k - 1]) - len(last_w)
     tokens = words[i : k - 1] + [last_w]
-    if any(t.lower().strip(".,") in _ORG_WORDS or t.isupper() and len(t.strip(".")) > 1 for t in tokens):
-        return None
-    if any("." in t and not _INITIAL.fullmatch(t) for t in tokens):  # "U.S.-made", "Sen."
-        return None
-    if not all(t[:1].isupper() or t.lower() in _PARTICLES for t in tokens) or tokens[-1][:1].islower():
+    if not _is_name(tokens):
         return None
     titled = any(t.lower().rstrip(".") in ("mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov") for t in title)
     role = " ".join(t for t in title if t.lower() not in ("the", "of") or t != title[0]) or None
@@ -445,18 +435,28 @@ def _parse_word(word: str) -> tuple[int, int, tuple[str, ...], str | None, bool]
     lower = word.lower()
     if lower.strip(".,") in _NOT_NAMES or lower in ("of", "the", "de", "la", "al"):
         return None
+    word = _bare_name(word)
+    return (0, len(word), (word,), None, False) if _is_name([word]) else None
+
+
+def _bare_name(word: str) -> str:
+    """A name's last word without its possessive ’s and a sentence's full stop (not an initial's)."""
     for suffix in ("’s", "'s"):
         if word.endswith(suffix):
             word = word[: -len(suffix)]
     if word.endswith(".") and len(word) > 3 and word.lower() not in ("jr.", "sr."):
         word = word[:-1]
-    if word.lower().strip(".,") in _ORG_WORDS or word.isupper() and len(word.strip(".")) > 1:
-        return None
-    if "." in word and not _INITIAL.fullmatch(word):
-        return None
-    if not (word[:1].isupper() or word.lower() in _PARTICLES) or word[:1].islower():
-        return None
-    return 0, len(word), (word,), None, False
+    return word
+
+
+def _is_name(tokens: list[str]) -> bool:
+    """Whether a run's kept words can be a person's name: no organisation word or acronym, no
+    full stop but an initial's ("U.S.-made", "Sen."), capitalized but for particles, the last too."""
+    if any(t.lower().strip(".,") in _ORG_WORDS or t.isupper() and len(t.strip(".")) > 1 for t in tokens):
+        return False
+    if any("." in t and not _INITIAL.fullmatch(t) for t in tokens):
+        return False
+    return all(t[:1].isupper() or t.lower() in _PARTICLES for t in tokens) and not tokens[-1][:1].islower()
 
 
 def _word_span(run: str, words: list[str], i: int, k: int) -> tuple[int, int]:
