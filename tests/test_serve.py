@@ -873,6 +873,29 @@ def test_summarize_over_the_word_limit_is_refused_naming_it(client):
     assert f"the limit is {MAX_SUMMARIZE_WORDS:,} words a request" in response.json()["detail"]
 
 
+@pytest.mark.timeout(120)
+def test_the_servers_token_holder_may_summarize_more_words(tmp_path):
+    """Over the tokenless limit and within the token's: refused without the token or with a wrong
+    one (413 naming the tokenless limit), summarized with it; over the token's limit, refused."""
+    from newsfuse.serve.app import MAX_SUMMARIZE_WORDS, MAX_SUMMARIZE_WORDS_TOKEN
+
+    assert MAX_SUMMARIZE_WORDS < MAX_SUMMARIZE_WORDS_TOKEN
+    half = ("Officials said the storm had passed. " * (MAX_SUMMARIZE_WORDS // 12 + 1)).strip()
+    within = {"documents": [half, half.replace("storm", "flood")], "compare": False}
+    over = {"documents": [half] * (MAX_SUMMARIZE_WORDS_TOKEN // len(half.split()) + 1)}
+    with local(create_app(tmp_path / "s.db", token="s3cret")) as c:
+        for headers in ({}, {"Authorization": "Bearer wrong"}):
+            response = c.post("/api/summarize", json=within, headers=headers)
+            assert response.status_code == 413
+            assert f"the limit is {MAX_SUMMARIZE_WORDS:,} words" in response.json()["detail"]
+        auth = {"Authorization": "Bearer s3cret"}
+        response = c.post("/api/summarize", json=within, headers=auth)
+        assert response.status_code == 200 and response.json()["sentences"]
+        response = c.post("/api/summarize", json=over, headers=auth)
+        assert response.status_code == 413
+        assert f"the limit is {MAX_SUMMARIZE_WORDS_TOKEN:,} words" in response.json()["detail"]
+
+
 @pytest.mark.timeout(240)
 def test_summarize_queue_is_bounded_and_reads_answer_meanwhile(tmp_path, monkeypatch):
     """Requests holding /api/summarize's worker and filling its queue: the next one gets 503 with

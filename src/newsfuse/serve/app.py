@@ -116,11 +116,15 @@ SERVE_SUMMARIZER = "writer"
 # Seconds shutdown waits for a summary in progress (a 400-article story takes a few seconds); the
 # thread is a daemon, and the story stays marked, so an abandoned summary is redone at next start.
 SUMMARIZER_STOP = 30.0
-# Words (whitespace-separated, all documents) one /api/summarize request may hold. bench_bigstory
-# (docs/benchmarks.md, "Big stories"): 200 fulltext-dev-like articles (about 94,000 words) take
-# 3.3 to 3.8 CPU s with the comparison, about 35 us a word; 60,000 words (some 120 articles) are
-# about 2 s, so no request holds a worker longer than a few seconds.
-MAX_SUMMARIZE_WORDS = 60_000
+# Words (whitespace-separated, all documents) one /api/summarize request may hold. Real news costs
+# about 12 us a word with the comparison (97 fulltext-dev articles, 59,467 words: 0.7 CPU s), but
+# text made to be costly costs more (docs/benchmarks.md, "The costliest /api/summarize requests"):
+# 200 documents of one templated sentence with a date and a number took 3.8-6.5 CPU s at 60,000
+# words, 200 near-copies of one article 2.0-3.0 s at 30,000. So a client without the server's
+# token may send 30,000 words (at most about 3 CPU s there); the token's holder, the operator,
+# 60,000 (some 120 articles).
+MAX_SUMMARIZE_WORDS = 30_000
+MAX_SUMMARIZE_WORDS_TOKEN = 60_000
 # /api/summarize requests waiting or running at once, per summarizing worker: more are refused
 # with 503 and Retry-After, so a client sending many cannot queue minutes of work.
 SUMMARIZE_QUEUE = 4
@@ -290,12 +294,16 @@ _bearer = HTTPBearer(auto_error=False, description="Needed for writes when the s
 
 def require_token(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> None:
     """Writes need `Authorization: Bearer <token>` when the server was given a token."""
-    expected: str | None = request.app.state.token
-    if expected is None:
+    if request.app.state.token is None:
         return
-    given = credentials.credentials if credentials else ""
-    if not hmac.compare_digest(given.encode(), expected.encode()):
+    if not _token_matches(request.app.state.token, credentials):
         raise HTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
+
+
+def _token_matches(expected: str | None, credentials: HTTPAuthorizationCredentials | None) -> bool:
+    """Whether the request's bearer credentials are the server's token (never when it has none)."""
+    given = credentials.credentials if credentials else ""
+    return expected is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
 # ---- API handlers ------------------------------------------------------------------------------
@@ -593,12 +601,15 @@ def _service_routes(app: FastAPI, store: StoreThread) -> None:
         return available()
 
     @app.post("/api/summarize", response_model=SummaryOut, tags=["api"])
-    async def summarize(body: SummarizeRequest) -> dict:
+    async def summarize(
+        body: SummarizeRequest, request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+    ) -> dict:
         """Summarize the documents (one story) with attribution and comparison; stores nothing.
-        At most MAX_SUMMARIZE_WORDS words a request (else 413); when the summarizing workers
-        have a full queue, 503 with Retry-After."""
+        At most MAX_SUMMARIZE_WORDS words a request, MAX_SUMMARIZE_WORDS_TOKEN with the server's
+        token (else 413); when the summarizing workers have a full queue, 503 with Retry-After."""
         options = _request_options(body)
-        _check_cost(body)
+        trusted = _token_matches(request.app.state.token, credentials)
+        _check_cost(body, MAX_SUMMARIZE_WORDS_TOKEN if trusted else MAX_SUMMARIZE_WORDS)
         if app.state.summarizing >= app.state.summarize_limit:
             raise HTTPException(
                 503,
@@ -621,13 +632,13 @@ async def _summarize_gated(app: FastAPI, body: SummarizeRequest, options: Option
         return await asyncio.get_running_loop().run_in_executor(pool, _summarize_plain, plain, options)
 
 
-def _check_cost(body: SummarizeRequest) -> None:
-    """A request over MAX_SUMMARIZE_WORDS words is refused (413) before any work, naming the limit."""
+def _check_cost(body: SummarizeRequest, limit: int) -> None:
+    """A request over `limit` words is refused (413) before any work, naming the limit."""
     words = sum(len((d if isinstance(d, str) else d.text).split()) for d in body.documents)
-    if words > MAX_SUMMARIZE_WORDS:
+    if words > limit:
         raise HTTPException(
             413,
-            f"documents: {words:,} words in all; the limit is {MAX_SUMMARIZE_WORDS:,} words a request "
+            f"documents: {words:,} words in all; the limit is {limit:,} words a request "
             "(send fewer or shorter documents, or run `newsfuse summarize` locally)",
         )
 
