@@ -26,7 +26,9 @@ API runs) but `--one-blas`'s extra rows: the new code (and with `--old` the old 
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
+import importlib
 import json
 import os
 import resource
@@ -42,10 +44,62 @@ from sides import old_source
 ROOT = Path(__file__).resolve().parents[1]
 BLAS_VARIABLES = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
 
+# `--stages`: (label, module, attribute) of the functions timed, CPU s spent inside each call
+# (nested: a label's dashes say what it is part of). Each is looked up where its caller reads
+# it (the module's global), so a side without one just has no row for it.
+STAGES = (
+    ("clustering and writing (`_ingest_batch`)", "newsfuse.store", "Store._ingest_batch"),
+    ("summaries (`drain`)", "newsfuse.store", "Store.drain"),
+    ("- preparation (`prepare`)", "newsfuse.pipeline", "prepare"),
+    ("- - cleaning", "newsfuse.prepare", "clean"),
+    ("- - quotations", "newsfuse.prepare", "find_quotes"),
+    ("- - sentences", "newsfuse.prepare", "segment_article"),
+    ("- - text views", "newsfuse.prepare", "TextViews"),
+    ("- - syndication", "newsfuse.prepare", "syndicate"),
+    ("- reranker prime (`Reranker.prime`)", "newsfuse.select.rerank", "Reranker.prime"),
+    ("- - sentence features (`story_features`)", "newsfuse.select.rerank", "story_features"),
+    ("- - candidates (`candidates`)", "newsfuse.select.rerank", "candidates"),
+    ("- - tree evaluations (`_predict_groups`)", "newsfuse.select.rerank", "_predict_groups"),
+    ("- summary of a primed story (`summarize_prepared`)", "newsfuse.pipeline", "summarize_prepared"),
+    ("- - selection (`Reranker.__call__`)", "newsfuse.select.rerank", "Reranker.__call__"),
+    ("- - order (`arrange`)", "newsfuse.pipeline", "arrange"),
+    ("- - attribution (`attribute`)", "newsfuse.pipeline", "attribute"),
+    ("- - comparison (`compare`)", "newsfuse.pipeline", "compare"),
+    ("- settling (`_settle_all`)", "newsfuse.store", "Store._settle_all"),
+)
 
-def worker(limit: int, burst: int | None, mode: str, collect_less: bool = False) -> dict:
+
+def time_stages() -> dict[str, float]:
+    """Wrap every `STAGES` function present with a CPU-time counter; the counters, by label."""
+    spent: dict[str, float] = {}
+    for label, module, attribute in STAGES:
+        owner: object = importlib.import_module(module)
+        *path, name = attribute.split(".")
+        for part in path:
+            owner = getattr(owner, part, None)
+        if owner is None or not hasattr(owner, name):
+            continue
+        spent[label] = 0.0
+        setattr(owner, name, _timed(getattr(owner, name), label, spent))
+    return spent
+
+
+def _timed(function, label: str, spent: dict[str, float]):
+    @functools.wraps(function)
+    def timed(*args, **kwargs):
+        start = time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[label] += time.process_time() - start
+
+    return timed
+
+
+def worker(limit: int, burst: int | None, mode: str, collect_less: bool = False, stages: bool = False) -> dict:
     """One row in this process: mode is "off" (no summaries), "inline" or "background";
-    `collect_less`: the CLI's collector setting (cli.collect_less) once the model is loaded."""
+    `collect_less`: the CLI's collector setting (cli.collect_less) once the model is loaded;
+    `stages`: also the CPU s of each of `STAGES` (an inline row's: a background thread's overlap)."""
     sys.path.insert(0, str(ROOT / "bench"))
     from bench_stories import mixed_articles
     from newsfuse.select.learned import LearnedSelector
@@ -57,6 +111,7 @@ def worker(limit: int, burst: int | None, mode: str, collect_less: bool = False)
         from newsfuse.cli import collect_less as cli_collect_less
 
         cli_collect_less()
+    spent = time_stages() if stages else {}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"
         summarizer = None
@@ -91,11 +146,18 @@ def worker(limit: int, burst: int | None, mode: str, collect_less: bool = False)
         "computed": computed,
         "hash": digest.hexdigest()[:12] if summaries else "-",
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "stages": spent,
     }
 
 
 def run_row(
-    src: Path, limit: int, burst: int | None, mode: str, blas: str | None = None, collect: bool = False
+    src: Path,
+    limit: int,
+    burst: int | None,
+    mode: str,
+    blas: str | None = None,
+    collect: bool = False,
+    stages: bool = False,
 ) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in BLAS_VARIABLES}
     env["PYTHONPATH"] = str(src)
@@ -103,6 +165,7 @@ def run_row(
         env["OPENBLAS_NUM_THREADS"] = blas
     args = [sys.executable, __file__, "--worker", mode, "--limit", str(limit), "--burst", str(burst or 0)]
     args += ["--collect-less"] if collect else []
+    args += ["--stages"] if stages else []
     done = subprocess.run(args, env=env, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"{src}: {mode} failed:\n{done.stderr[-2000:]}")
@@ -126,11 +189,16 @@ def main() -> None:
         action="store_true",
         help="also the new code with the CLI's collector setting (cli.collect_less), as `newsfuse ingest` runs",
     )
+    parser.add_argument(
+        "--stages",
+        action="store_true",
+        help="also where each side's 'one call, with summaries' spends its CPU (`STAGES`; the timers add a little)",
+    )
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--burst", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.limit, args.burst or None, args.worker, args.collect_less)))
+        print(json.dumps(worker(args.limit, args.burst or None, args.worker, args.collect_less, args.stages)))
         return
     bursts = [int(b) for b in args.bursts.split(",") if b]
     sides: list[tuple[str, Path, str | None]] = [("new", ROOT / "src", None)]
@@ -160,10 +228,16 @@ def main() -> None:
                 if (side, name) not in best or r["cpu"] < best[side, name]["cpu"]:
                     best[side, name] = r
         rows = [(side, name, best[side, name]) for plan in plans for side, _, _, name, _, _ in plan]
+        # the timers cost a little a call: their rows are runs of their own, after the timed ones
+        staged = [
+            (side, run_row(src, args.limit, None, "inline", blas, "collector" in side, True))
+            for side, src, blas in (sides if args.stages else [])
+        ]
     command = f"PYTHONPATH=src python bench/bench_ingest.py --limit {args.limit} --bursts {args.bursts}"
     command += " --one-blas" if args.one_blas else ""
     command += " --old-background" if args.old_background else ""
     command += " --collect-less" if args.collect_less else ""
+    command += " --stages" if args.stages else ""
     command += (f" --old {args.old}" if args.old else "") + (f" --rounds {args.rounds}" if args.rounds > 1 else "")
     print(f"\nCommand: `{command}` ({date.today().isoformat()}; {args.limit} articles)\n")
     print(
@@ -177,6 +251,23 @@ def main() -> None:
             f"| {side} | {name} | {r['cpu']:.2f} | {r['wall']:.2f} | {args.limit / r['cpu']:.0f} "
             f"| {args.limit / r['wall']:.0f} | {r['stories']} | {r['summaries']} | {computed} | {r['hash']} | {r['peak_mb']:.0f} |"
         )
+
+    if staged:
+        print_stages(staged)
+
+
+def print_stages(staged: list[tuple[str, dict]]) -> None:
+    """Each side's CPU s in each stage of one call with summaries, and its share of the call."""
+    print("\nWhere one call with summaries spends its CPU (`--stages`, one run a side, timers on):\n")
+    print("| stage | " + " | ".join(side for side, _ in staged) + " |")
+    print("|---|" + "---:|" * len(staged))
+    for label, _, _ in STAGES:
+        cells = [
+            f"{r['stages'][label]:.2f} ({r['stages'][label] / r['cpu']:.0%})" if label in r["stages"] else "-"
+            for _, r in staged
+        ]
+        print(f"| {label} | " + " | ".join(cells) + " |")
+    print("| the whole call | " + " | ".join(f"{r['cpu']:.2f}" for _, r in staged) + " |")
 
 
 if __name__ == "__main__":
