@@ -285,6 +285,8 @@ def syndicate(
     sentences are one origin, and so are articles that carry one agency's copy (its dateline or
     credit), edited or not, since an agency story re-run by a site is the agency's report."""
     n_articles = len(articles)
+    if n_articles < 2:  # no pair to copy between (94% of a drain's stories): one origin, no group
+        return tuple(range(n_articles)), ()
     # per pair of articles (a < b), the copied sentences of a and those of b
     copied: dict[tuple[int, int], tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
     eligible_ids = eligible_sentences(sentences, settings)
