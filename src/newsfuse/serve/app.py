@@ -8,7 +8,7 @@ import json
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable
-from concurrent.futures import BrokenExecutor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -212,14 +212,17 @@ class StoreThread:
                 self.builder.submit(int)  # its start-up (the imports) now, not in the first big read
         self._started = True
 
-    def build_elsewhere(self, story_id: int, kind: str) -> tuple[bytes, tuple[int, int, bool]] | None:
+    async def build_elsewhere(self, story_id: int, kind: str) -> tuple[bytes, tuple[int, int, bool]] | None:
         """A big story's page (`kind` "" or "all") or API body ("api") built in the builder
         process, with the state it was loaded at; None without a builder (then build here) or if
-        the story was not there. Called from a reading thread, which waits without the GIL."""
-        if self.builder is None:
+        the story was not there. Awaited on the event loop: no reading thread waits for it (four
+        reads of the growing story waiting for its build held all four, and every small story's
+        build queued behind them: the small reads' p99 in the app was 160 ms)."""
+        builder = self.builder
+        if builder is None:
             return None
         try:
-            return self.builder.submit(_build_in_process, self.path, story_id, kind).result()
+            return await asyncio.wrap_future(builder.submit(_build_in_process, self.path, story_id, kind))
         except BrokenExecutor:  # the builder died (killed, out of memory): build here from now on
             logging.getLogger("newsfuse.serve").warning("the page builder process died; building pages here")
             self.builder = None
@@ -693,14 +696,8 @@ def _store_routes(app: FastAPI, store: StoreThread) -> None:
         # megabytes of JSON, which on the event loop would hold every other request.
         # Without `since` the body is the story's alone: kept until the story changes.
         if moment is None:
-            body = store.quick(lambda s: kept(bodies, s, story_id), None) or await store.read(
-                lambda s: cached_build(
-                    bodies,
-                    s,
-                    story_id,
-                    lambda got: _story_json(s, story_id, None, got),
-                    elsewhere=lambda: store.build_elsewhere(story_id, "api"),
-                )
+            body = await story_answer(
+                store, bodies, story_id, "", "api", lambda s, got: _story_json(s, story_id, None, got)
             )
         else:
             body = await store.read(lambda s: _story_json(s, story_id, moment))
@@ -740,11 +737,81 @@ def story_state(store: Store, story_id: int) -> tuple[int, int, bool] | None:
         return None
 
 
-def kept(cache: StoryCache[Built], store: Store, story_id: int, kind: str = "") -> Built | None:
-    """What `cached_build` kept of the story at its state now, or None (build it in a reading
-    thread): one indexed read, for `StoreThread.quick` on the event loop."""
-    state = story_state(store, story_id)
-    return None if state is None else cache.get((story_id, kind), state)
+async def story_answer(
+    store: StoreThread,
+    cache: StoryCache[bytes],
+    story_id: int,
+    kind: str,
+    where: str,
+    build: Callable[[Store, Loaded], bytes],
+) -> bytes:
+    """A story's page or API body (`cache`'s `kind`; `where`, the builder's name of it): what was
+    kept at the story's state now (one indexed read by `StoreThread.quick`, on the event loop),
+    else built: a story of BUILD_ELSEWHERE articles or more in the builder process, awaited on
+    the event loop (`_built_elsewhere`), a smaller one in a reading thread (`cached_build`)."""
+    state = store.quick(lambda s: story_state(s, story_id), None)
+    if state is not None:
+        key = (story_id, kind)
+        if (hit := cache.get(key, state)) is not None:
+            return hit
+        if state[0] >= BUILD_ELSEWHERE and store.builder is not None:
+            return await _built_elsewhere(store, cache, story_id, where, build, key, state)
+    return await store.read(lambda s: cached_build(cache, s, story_id, lambda got: build(s, got), kind))
+
+
+# The builds `_built_elsewhere` started, held until done (the event loop keeps only weak references).
+_BUILDS: set[asyncio.Task] = set()
+
+
+async def _built_elsewhere(
+    store: StoreThread,
+    cache: StoryCache[bytes],
+    story_id: int,
+    where: str,
+    build: Callable[[Store, Loaded], bytes],
+    key: tuple[int, str],
+    state: tuple[int, int, bool],
+) -> bytes:
+    """The builder's answer at `state`, one build however many reads ask at once, every one
+    awaiting it (a reading thread's `once` of the same key would wait for it too). The build is
+    a task of its own, so a read that is cancelled cancels no other read's answer."""
+    future, mine = cache.claim(key, state)
+    if mine:
+        task = asyncio.get_running_loop().create_task(
+            _build_into(future, store, cache, story_id, where, build, key, state)
+        )
+        _BUILDS.add(task)
+        task.add_done_callback(_BUILDS.discard)
+    return await asyncio.wrap_future(future)
+
+
+async def _build_into(
+    future: Future[bytes],
+    store: StoreThread,
+    cache: StoryCache[bytes],
+    story_id: int,
+    where: str,
+    build: Callable[[Store, Loaded], bytes],
+    key: tuple[int, str],
+    state: tuple[int, int, bool],
+) -> None:
+    """`_built_elsewhere`'s build, its answer (or error) set on `future` and kept if current;
+    built in a reading thread instead if the builder died or did not find the story."""
+    try:
+        got = await store.build_elsewhere(story_id, where)
+        if got is None:
+            value = await store.read(lambda s: _build_and_keep(cache, s, story_id, lambda g: build(s, g), key, state))
+        else:
+            value = got[0]
+            _keep_if_current(cache, key, state, value, got[1])
+    except BaseException as error:
+        future.set_exception(error)
+        if not isinstance(error, Exception):
+            raise
+    else:
+        future.set_result(value)
+    finally:
+        cache.release(key, state)
 
 
 async def versioned(store: StoreThread, cache: StoryCache[bytes], key: tuple, build: Callable[[Store], bytes]) -> bytes:
@@ -771,40 +838,18 @@ def cached_build(
     story_id: int,
     build: Callable[[Loaded], Built],
     kind: str = "",
-    elsewhere: Callable[[], tuple[Built, tuple[int, int, bool]] | None] | None = None,
 ) -> Built:
     """`build` over the story as loaded now, or what it built at the same `story_state`: an
     unchanged story's next read costs one indexed query and a lookup, not seconds of a big story.
     Reads at one state while it is being built wait for that build (`StoryCache.once`). Kept
-    only when what was loaded is that state (an ingest may commit between the two reads).
-    `elsewhere`: builds the same answer in another process (`StoreThread.build_elsewhere`), used
-    for a story of BUILD_ELSEWHERE articles or more."""
+    only when what was loaded is that state (an ingest may commit between the two reads)."""
     state = story_state(store, story_id)
     if state is None:  # no such story: load_story says so
         return build(load_story(store, story_id))
     key = (story_id, kind)
     if (hit := cache.get(key, state)) is not None:
         return hit
-    if elsewhere is not None and state[0] >= BUILD_ELSEWHERE:
-        return cache.once(key, state, lambda: _built_elsewhere(cache, store, story_id, build, key, state, elsewhere))
     return cache.once(key, state, lambda: _build_and_keep(cache, store, story_id, build, key, state))
-
-
-def _built_elsewhere(
-    cache: StoryCache[Built],
-    store: Store,
-    story_id: int,
-    build: Callable[[Loaded], Built],
-    key: tuple[int, str],
-    state: tuple[int, int, bool],
-    elsewhere: Callable[[], tuple[Built, tuple[int, int, bool]] | None],
-) -> Built:
-    got = elsewhere()
-    if got is None:
-        return _build_and_keep(cache, store, story_id, build, key, state)
-    value, loaded = got
-    _keep_if_current(cache, key, state, value, loaded)
-    return value
 
 
 def _build_and_keep(
@@ -962,18 +1007,10 @@ def _page_routes(app: FastAPI, store: StoreThread) -> None:
         if not 0 < number <= MAX_ID:
             raise HTTPException(404, f"There is no story {story_id[:40]!r}: story numbers are whole numbers from 1.")
         full = grid == "all"
-        if (hit := store.quick(lambda s: kept(pages, s, number, "all" if full else ""), None)) is not None:
-            return page(hit)
-        try:  # read and rendered in the reading thread: a big story's page is long work
-            html = await store.read(
-                lambda s: cached_build(
-                    pages,
-                    s,
-                    number,
-                    lambda got: _story_page(s, number, env, got, full).encode(),
-                    "all" if full else "",
-                    elsewhere=lambda: store.build_elsewhere(number, "all" if full else ""),
-                )
+        kind = "all" if full else ""
+        try:  # read and rendered in a reading thread or the builder: a big story's page is long work
+            html = await story_answer(
+                store, pages, number, kind, kind, lambda s, got: _story_page(s, number, env, got, full).encode()
             )
         except HTTPException as missing:
             if missing.status_code != 404:

@@ -67,13 +67,9 @@ class StoryCache(Generic[Built]):
         """`build()`, or what another reading thread already building `key` at `state` builds:
         one build per story state however many reads ask at once (a growing story changes with
         every ingest, and each reader of its page was building it anew)."""
-        with self._lock:
-            running = self._building.get((key, state))
-            if running is None:
-                mine: Future[Built] = Future()
-                self._building[(key, state)] = mine
-        if running is not None:
-            return running.result()
+        mine, running = self.claim(key, state)
+        if not running:
+            return mine.result()
         try:
             value = build()
         except BaseException as error:
@@ -83,8 +79,24 @@ class StoryCache(Generic[Built]):
             mine.set_result(value)
             return value
         finally:
-            with self._lock:
-                del self._building[(key, state)]
+            self.release(key, state)
+
+    def claim(self, key: Hashable, state: Hashable) -> tuple[Future[Built], bool]:
+        """The future of the build of `key` at `state` and whether the caller is to run it (then
+        it sets the future's result or error and calls `release`); else another build's, to wait
+        for (`once`; on the event loop, by `asyncio.wrap_future`, holding no thread)."""
+        with self._lock:
+            running = self._building.get((key, state))
+            if running is not None:
+                return running, False
+            mine: Future[Built] = Future()
+            mine.set_running_or_notify_cancel()  # running: a waiter's cancel cannot cancel it for the others
+            self._building[(key, state)] = mine
+            return mine, True
+
+    def release(self, key: Hashable, state: Hashable) -> None:
+        with self._lock:
+            del self._building[(key, state)]
 
     def get(self, key: Hashable, state: Hashable) -> Built | None:
         with self._lock:
