@@ -8,7 +8,7 @@ import json
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable
-from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -776,42 +776,33 @@ async def _built_elsewhere(
     awaiting it (a reading thread's `once` of the same key would wait for it too). The build is
     a task of its own, so a read that is cancelled cancels no other read's answer."""
     future, mine = cache.claim(key, state)
+
+    async def build_into() -> None:
+        """The build, its answer (or error) set on `future` and kept if current; built in a
+        reading thread instead if the builder died or did not find the story."""
+        try:
+            got = await store.build_elsewhere(story_id, where)
+            if got is None:
+                value = await store.read(
+                    lambda s: _build_and_keep(cache, s, story_id, lambda g: build(s, g), key, state)
+                )
+            else:
+                value = got[0]
+                _keep_if_current(cache, key, state, value, got[1])
+        except BaseException as error:
+            future.set_exception(error)
+            if not isinstance(error, Exception):
+                raise
+        else:
+            future.set_result(value)
+        finally:
+            cache.release(key, state)
+
     if mine:
-        task = asyncio.get_running_loop().create_task(
-            _build_into(future, store, cache, story_id, where, build, key, state)
-        )
+        task = asyncio.get_running_loop().create_task(build_into())
         _BUILDS.add(task)
         task.add_done_callback(_BUILDS.discard)
     return await asyncio.wrap_future(future)
-
-
-async def _build_into(
-    future: Future[bytes],
-    store: StoreThread,
-    cache: StoryCache[bytes],
-    story_id: int,
-    where: str,
-    build: Callable[[Store, Loaded], bytes],
-    key: tuple[int, str],
-    state: tuple[int, int, bool],
-) -> None:
-    """`_built_elsewhere`'s build, its answer (or error) set on `future` and kept if current;
-    built in a reading thread instead if the builder died or did not find the story."""
-    try:
-        got = await store.build_elsewhere(story_id, where)
-        if got is None:
-            value = await store.read(lambda s: _build_and_keep(cache, s, story_id, lambda g: build(s, g), key, state))
-        else:
-            value = got[0]
-            _keep_if_current(cache, key, state, value, got[1])
-    except BaseException as error:
-        future.set_exception(error)
-        if not isinstance(error, Exception):
-            raise
-    else:
-        future.set_result(value)
-    finally:
-        cache.release(key, state)
 
 
 async def versioned(store: StoreThread, cache: StoryCache[bytes], key: tuple, build: Callable[[Store], bytes]) -> bytes:

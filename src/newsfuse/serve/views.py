@@ -67,16 +67,16 @@ class StoryCache(Generic[Built]):
         """`build()`, or what another reading thread already building `key` at `state` builds:
         one build per story state however many reads ask at once (a growing story changes with
         every ingest, and each reader of its page was building it anew)."""
-        mine, running = self.claim(key, state)
-        if not running:
-            return mine.result()
+        future, mine = self.claim(key, state)
+        if not mine:
+            return future.result()
         try:
             value = build()
         except BaseException as error:
-            mine.set_exception(error)
+            future.set_exception(error)
             raise
         else:
-            mine.set_result(value)
+            future.set_result(value)
             return value
         finally:
             self.release(key, state)
