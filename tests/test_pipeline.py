@@ -178,3 +178,18 @@ def test_a_quote_of_several_sentences_stays_in_one_sentence():
     quoted = [s.text for s in prepared.sentences if "rebuild" in s.text]
     assert quoted == ['"We will rebuild the pier. It will take a year. Nobody will be left out," she said.']
     assert len(prepared.quotes[0]) == 1 and prepared.sentences[0].text == "The mayor spoke on Monday."
+
+
+def test_a_scare_quote_or_title_holds_sentences_together_only_when_attributed():
+    # `find_quotes` keeps a title or scare quote only with a speaker, and segmentation follows it
+    # while finding speakers only when such a quote would join two sentences.
+    unattributed = prepare(Story([Article('The crowd chanted "Stop. Go Home" for an hour. Police left.\n')]))
+    attributed = prepare(Story([Article('Ruiz shouted "Stop. Go Home" at them, she said. Police left.\n')]))
+    assert "quotes" not in vars(attributed)  # the speakers are found when the comparison asks
+    assert [s.text for s in unattributed.sentences] == [
+        'The crowd chanted "Stop.',
+        'Go Home" for an hour.',
+        "Police left.",
+    ]
+    assert [s.text for s in attributed.sentences] == ['Ruiz shouted "Stop. Go Home" at them, she said.', "Police left."]
+    assert [q.speaker for q in attributed.quotes[0]] == ["Ruiz"] and unattributed.quotes == ((),)

@@ -13,7 +13,7 @@ import numpy as np
 from .clean import clean
 from .errors import EmptyStoryError
 from .model import Article, Block, Problem, Sentence, Story, WireCopy
-from .quotes import Quote, find_quotes
+from .quotes import Quote, find_quotes, quoted_stretches
 from .segment import split_sentences
 from .syndicate import SyndicationSettings, syndicate
 from .textsim import TextViews, quote_marks
@@ -29,13 +29,13 @@ MAX_POSITION = 100
 @dataclass(frozen=True, eq=False)
 class PreparedStory:
     """A story as every stage reads it, made once by `prepare` and never changed: the articles,
-    their cleaned blocks, quotations and body sentences (in article order), each article's independent origin
+    their cleaned blocks and body sentences (in article order), each article's independent origin
     (copies of one wire story share it), the wire copies, the input problems found on the way,
-    and `views`, the sentences' tokens and TF-IDF computed once for all stages."""
+    and `views`, the sentences' tokens and TF-IDF computed once for all stages; `quotes` (with
+    their speakers) on first use, since only the comparison reads them."""
 
     articles: tuple[Article, ...]
     blocks: tuple[tuple[Block, ...], ...]  # per article: the body paragraphs that survived cleaning
-    quotes: tuple[tuple[Quote, ...], ...]  # per article: its quotations and their speakers (quotes.py)
     sentences: tuple[Sentence, ...]
     origins: tuple[int, ...]
     wire_copies: tuple[WireCopy, ...]
@@ -60,6 +60,11 @@ class PreparedStory:
         return np.array([i for i, s in enumerate(self.sentences) if s.position < MAX_POSITION], dtype=int)
 
     @cached_property
+    def quotes(self) -> tuple[tuple[Quote, ...], ...]:
+        """Per article, its quotations and their speakers (quotes.py)."""
+        return tuple(tuple(find_quotes(a.text, _spans(b))) for a, b in zip(self.articles, self.blocks))
+
+    @cached_property
     def document_rows(self) -> tuple[np.ndarray, ...]:
         """Per article, the indices of its sentences in `sentences`."""
         documents = np.array([s.document for s in self.sentences], dtype=int)
@@ -72,7 +77,7 @@ class PreparedStory:
 
 
 def segment_article(
-    article: Article, document: int, blocks: tuple[Block, ...], quotes: Sequence[Quote] = ()
+    article: Article, document: int, blocks: tuple[Block, ...], quoted: Sequence[tuple[int, int]] = ()
 ) -> list[Sentence]:
     """The body sentences of one article's cleaned blocks, with offsets into its original text; a
     quotation running over several sentences of a paragraph stays in one (no half quotes)."""
@@ -80,7 +85,7 @@ def segment_article(
     for paragraph, block in enumerate(blocks):
         spans = _closing_marks_back(article.text, split_sentences(article.text, block.start, block.end))
         # only a quotation reaching into the paragraph can hold one of its boundaries
-        here = [q for q in quotes if q.start < block.end and block.start < q.end]
+        here = [q for q in quoted if q[0] < block.end and block.start < q[1]]
         spans = _join_quoted(spans, here) if here else spans
         for start, end in spans:
             sentences.append(Sentence(document, start, end, article.text[start:end], len(sentences), paragraph))
@@ -109,11 +114,11 @@ def _closing_marks_back(text: str, spans: Sequence[tuple[int, int]]) -> list[tup
     return out
 
 
-def _join_quoted(spans: Sequence[tuple[int, int]], quotes: Sequence[Quote]) -> list[tuple[int, int]]:
+def _join_quoted(spans: Sequence[tuple[int, int]], quoted: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     """Sentence spans with each boundary that falls inside a quotation removed."""
     joined: list[tuple[int, int]] = []
     for start, end in spans:
-        if joined and any(q.start < joined[-1][1] and start < q.end for q in quotes):
+        if joined and any(q0 < joined[-1][1] and start < q1 for q0, q1 in quoted):
             joined[-1] = (joined[-1][0], end)
         else:
             joined.append((start, end))
@@ -125,12 +130,10 @@ def prepare(story: Story, syndication: SyndicationSettings | None = None) -> Pre
     add nothing; raises `EmptyStoryError` when no article has a body sentence."""
     problems: list[Problem] = []
     blocks: list[tuple[Block, ...]] = []
-    quotes: list[tuple[Quote, ...]] = []
     sentences: list[Sentence] = []
     for doc, article in enumerate(story.articles):
         blocks.append(tuple(clean(article.text)) if article.text.strip() else ())
-        quotes.append(tuple(find_quotes(article.text, [(b.start, b.end) for b in blocks[-1]])))
-        found = segment_article(article, doc, blocks[-1], quotes[-1])
+        found = _segment(article, doc, blocks[-1])
         if article.text.strip() and not found:
             problems.append(Problem(_where(article, doc), "no article sentence left after cleaning"))
         sentences += found
@@ -143,7 +146,6 @@ def prepare(story: Story, syndication: SyndicationSettings | None = None) -> Pre
     return PreparedStory(
         articles=tuple(story.articles),
         blocks=tuple(blocks),
-        quotes=tuple(quotes),
         sentences=tuple(sentences),
         origins=origins,
         wire_copies=wire_copies,
@@ -152,6 +154,33 @@ def prepare(story: Story, syndication: SyndicationSettings | None = None) -> Pre
         id=story.id,
         extra=MappingProxyType(dict(story.extra)),
     )
+
+
+def _segment(article: Article, doc: int, blocks: tuple[Block, ...]) -> list[Sentence]:
+    """An article's sentences, none splitting a quotation: split by the quotations kept whoever
+    speaks them, and by the scare quotes and titles `find_quotes` keeps only when attributed too
+    when one of those would join two sentences (only then are the article's speakers found)."""
+    kept, unless = quoted_stretches(article.text, _spans(blocks))
+    found = segment_article(article, doc, blocks, kept)
+    if unless and _joins_any(found, unless):
+        found = segment_article(
+            article, doc, blocks, [(q.start, q.end) for q in find_quotes(article.text, _spans(blocks))]
+        )
+    return found
+
+
+def _joins_any(sentences: Sequence[Sentence], quoted: Sequence[tuple[int, int]]) -> bool:
+    """Whether a span covers the boundary of two neighbouring sentences of one paragraph (as
+    `_join_quoted` tests a boundary, each boundary on its own, so the others' joins stand)."""
+    return any(
+        a.paragraph == b.paragraph and q0 < a.end and b.start < q1
+        for a, b in zip(sentences, sentences[1:])
+        for q0, q1 in quoted
+    )
+
+
+def _spans(blocks: tuple[Block, ...]) -> list[tuple[int, int]]:
+    return [(b.start, b.end) for b in blocks]
 
 
 def _where(article: Article, doc: int) -> str:

@@ -241,6 +241,20 @@ def find_quotes(text: str, blocks: Sequence[tuple[int, int]]) -> list[Quote]:
     return quotes
 
 
+def quoted_stretches(
+    text: str, blocks: Sequence[tuple[int, int]]
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The spans `find_quotes` keeps as quotations whoever speaks them, and those it keeps only
+    when someone is said to (scare quotes, titles): what segmentation needs, without the people
+    and speakers that are most of `find_quotes`'s time."""
+    kept: list[tuple[int, int]] = []
+    unless: list[tuple[int, int]] = []
+    for s, e, _ in _stretches(text, blocks):
+        if _quotable(text, s, e):
+            (unless if _needs_speaker(text, s, e) else kept).append((s, e))
+    return kept, unless
+
+
 def _in_blocks(
     stretches: list[tuple[int, int, int]], blocks: Sequence[tuple[int, int]]
 ) -> list[list[tuple[int, int, int]]]:
@@ -699,9 +713,7 @@ def _resolve(
     said = [_pronoun(text, s, people) if s and s.pronoun else s for _, _, s in found]
     # Drop what is not a quote: scare quotes and titles with no attribution of their own.
     keep = [
-        i
-        for i, (s, e, _) in enumerate(found)
-        if len(text[s:e].split()) > 1 and (said[i] or not (_scare(text, s, e) or _title(text, s, e)))
+        i for i, (s, e, _) in enumerate(found) if _quotable(text, s, e) and (said[i] or not _needs_speaker(text, s, e))
     ]
     out: list[Quote] = []
     previous = last if opens else None
@@ -734,6 +746,16 @@ def _pronoun(text: str, said: _Said, people: list[_Person]) -> _Said:
     if chosen is None:
         return _Said(said.start, said.end, None, None, False)
     return _Said(said.start, said.end, chosen.name, chosen.role, False)
+
+
+def _quotable(text: str, start: int, end: int) -> bool:
+    """More than one word: a single quoted word is never a quotation."""
+    return len(text[start:end].split()) > 1
+
+
+def _needs_speaker(text: str, start: int, end: int) -> bool:
+    """Scare quotes and titles are quotations only when someone is said to speak them."""
+    return _scare(text, start, end) or _title(text, start, end)
 
 
 def _scare(text: str, start: int, end: int) -> bool:
