@@ -182,7 +182,7 @@ def test_word_before_a_sentence_end_is_the_regex_run():
 
 
 def test_verbs_as_a_trie_are_the_verbs_alternation():
-    """`_VERB_RE` (a trie of the verbs) matches exactly the verbs' alternation between word
+    """`_SPEECH.verb` (a trie of the verbs) matches exactly the verbs' alternation between word
     boundaries: every verb, none of their prefixes or longer words, in running text and slices."""
     import re
 
@@ -195,9 +195,9 @@ def test_verbs_as_a_trie_are_the_verbs_alternation():
     text = 'He said, she says: "told" retold saidx asking asked—tweeted_ posted 2saying Said replied.'
     alternation = re.compile(rf"\b{_verb_alternation()}\b")
     for lo, hi in ((0, len(text)), (3, 40), (9, 12), (30, len(text) - 3)):
-        found = [m.span() for m in quotes_module._VERB_RE.finditer(text, lo, hi)]
+        found = [m.span() for m in quotes_module._SPEECH.verb.finditer(text, lo, hi)]
         assert found == [m.span() for m in alternation.finditer(text, lo, hi)]
-    assert [m.group() for m in quotes_module._VERB_RE.finditer(text)] == [
+    assert [m.group() for m in quotes_module._SPEECH.verb.finditer(text)] == [
         "said",
         "says",
         "told",
@@ -316,10 +316,10 @@ def test_attribution_patterns_with_the_verb_trie_match_as_with_the_verbs_alterna
     import newsfuse.quotes as quotes_module
 
     patterns = [
-        quotes_module._AFTER_SUBJ_VERB,
-        quotes_module._AFTER_PHRASE_VERB,
-        quotes_module._AFTER_APPOSITIVE,
-        quotes_module._AFTER_VERB_SUBJ,
+        quotes_module._SPEECH.after_subj_verb,
+        quotes_module._SPEECH.after_phrase_verb,
+        quotes_module._SPEECH.after_appositive,
+        quotes_module._SPEECH.after_verb_subj,
     ]
     slow = [re.compile(p.pattern.replace(quotes_module._VERB_TRIE, _verb_alternation())) for p in patterns]
     assert all(p.pattern != s.pattern for p, s in zip(patterns, slow))
@@ -438,12 +438,12 @@ def test_stretches_grouped_by_block_are_each_blocks_own_pass():
 
 
 def test_tail_searches_from_the_last_character_a_match_cannot_hold_are_the_full_searches():
-    """`_tail_search` (`_TAIL_SUBJECT`, `_ADV_TAIL` searched from after the last character their
+    """`_tail_search` (`_SPEECH.tail_subject`, `_ADV_TAIL` searched from after the last character their
     matches cannot hold) finds what the search from the start finds, and `_cut_adverbs` what
     `_ADV_TAIL.sub` leaves, on texts of names, roles, pronouns, adverbs, dates and punctuation."""
     import random
 
-    from newsfuse.quotes import _ADV_TAIL, _TAIL_SUBJECT, _TAIL_SUBJECT_CUT, _cut_adverbs, _tail_search
+    from newsfuse.quotes import _ADV_TAIL, _SPEECH, _TAIL_SUBJECT_CUT, _cut_adverbs, _tail_search
 
     pieces = [
         "Ash Carter",
@@ -480,7 +480,7 @@ def test_tail_searches_from_the_last_character_a_match_cannot_hold_are_the_full_
     rng = random.Random(17)
     for _ in range(4000):
         left = "".join(rng.choice(pieces) + rng.choice(["", " ", " "]) for _ in range(rng.randint(0, 12)))
-        full = _TAIL_SUBJECT.search(left)
-        cut = _tail_search(_TAIL_SUBJECT, _TAIL_SUBJECT_CUT, left)
+        full = _SPEECH.tail_subject.search(left)
+        cut = _tail_search(_SPEECH.tail_subject, _TAIL_SUBJECT_CUT, left)
         assert (full and (full.span(), full.span("who"))) == (cut and (cut.span(), cut.span("who"))), left
         assert _cut_adverbs(left) == _ADV_TAIL.sub("", left), left

@@ -10,7 +10,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 __all__ = ["Quote", "find_quotes", "canonical_speaker", "same_person", "surname", "is_person_name"]
 
@@ -153,37 +153,71 @@ _ROLE_NP = (
     r"reporter|host|anchor|author|writer|democrat|republican))"
 )
 _SUBJECT = rf"(?P<who>{_ROLE_NP}|{_PRONOUN}|{_RUN.pattern})"
-_AFTER_SUBJ_VERB = re.compile(rf"^[\s,—–-]*{_SUBJECT}(?:[\s,]+{_ADV})*\s+{_VERB_TRIE}\b")
-# '," White House press secretary Josh Earnest said': any short phrase between the quote and the verb.
-_AFTER_PHRASE_VERB = re.compile(rf"^[\s,—–-]*(?P<who>[^,.;:!?\"“”()\n]{{1,80}}?)(?:[\s,]+{_ADV})*\s+{_VERB_TRIE}\b")
-# '," Fred Kagan, director of the Critical Threats Project, said'
-_AFTER_APPOSITIVE = re.compile(
-    rf"^[\s,—–-]*(?P<who>{_RUN.pattern}),\s[^\"“”\n]{{1,150}}?,\s+(?:{_ADV}\s+)*{_VERB_TRIE}\b"
-)
-_AFTER_VERB_SUBJ = re.compile(rf"^[\s,—–-]*(?:{_ADV}\s+)?{_VERB_TRIE}\s+(?P<who>[^,.;:!?\"“”()\n]{{1,80}})")
-_ACCORDING = re.compile(r"\baccording\s+to\s+(?P<who>[^,;:!?\"“”()\n]{1,80}?)(?=[,;:!?\"“”()\n]|\.(?:\s|$)|$)")
-_CITED = re.compile(rf"\bcit(?:ed|ing)\s+{_SUBJECT}\s+as\s+saying")
-# A word each of these patterns needs: where it is absent, the search (which tries every position
-# of the text, none of them opening with a literal the regex engine scans for) is skipped.
-_NEEDED = {_ACCORDING: "according", _CITED: "cit"}
 _RELATIVE = re.compile(r"(?:,\s*|\s)who\s*$")
 _PRONOUN_RE = re.compile(_PRONOUN)
 _PRONOUN_WORD = re.compile(rf"\b{_PRONOUN}\b")
 _SENTENCE_END_AFTER = re.compile(r"[.!?](?=\s|$)|[“\"]")
 
 
-_VERB_RE = re.compile(rf"\b{_VERB_TRIE}\b")
 _ADV_TAIL = re.compile(rf"(?:[\s,]+{_ADV}\b)+\s*$|(?:\s+on\s+(?:\w+day|[A-Z]\w+\s+\d+))\s*$")
-_APPOSITIVE = re.compile(
-    rf"(?P<who>{_RUN.pattern}),\s+(?:\d+,\s+)?(?:the|a|an|who|whose|which|[a-z]+ing|[A-Z][\w.-]*)\b[^,“”\"]{{1,90}},?\s*$"
-)
-_TAIL_SUBJECT = re.compile(rf"{_SUBJECT}\s*$")
-# The last character that `_TAIL_SUBJECT` (`_ADV_TAIL`) cannot match: every character of a match,
+# The last character that `_SPEECH.tail_subject` (`_ADV_TAIL`) cannot match: every character of a match,
 # which runs to the text's end, is a word character, ’ ' . - or a space (a word character, a space
 # or a comma), so no match starts before it, and the search (which tries every position, each
 # trying the subject's three patterns) starts after it. Possessive: one pass over the text.
 _TAIL_SUBJECT_CUT = re.compile(r"[^\w’'.\-\s][\w’'.\-\s]*+\Z")
 _ADV_TAIL_CUT = re.compile(r"[^\w\s,][\w\s,]*+\Z")
+
+
+class _Speech:
+    """The patterns that find who speaks, each compiled on first use: a summary without the
+    comparison never asks for a speaker, and compiling them is about 40 ms of a process's start."""
+
+    @cached_property
+    def after_subj_verb(self) -> re.Pattern[str]:
+        return re.compile(rf"^[\s,—–-]*{_SUBJECT}(?:[\s,]+{_ADV})*\s+{_VERB_TRIE}\b")
+
+    @cached_property
+    def after_phrase_verb(self) -> re.Pattern[str]:
+        # '," White House press secretary Josh Earnest said': any short phrase between the quote and the verb.
+        return re.compile(rf"^[\s,—–-]*(?P<who>[^,.;:!?\"“”()\n]{{1,80}}?)(?:[\s,]+{_ADV})*\s+{_VERB_TRIE}\b")
+
+    @cached_property
+    def after_appositive(self) -> re.Pattern[str]:
+        # '," Fred Kagan, director of the Critical Threats Project, said'
+        return re.compile(rf"^[\s,—–-]*(?P<who>{_RUN.pattern}),\s[^\"“”\n]{{1,150}}?,\s+(?:{_ADV}\s+)*{_VERB_TRIE}\b")
+
+    @cached_property
+    def after_verb_subj(self) -> re.Pattern[str]:
+        return re.compile(rf"^[\s,—–-]*(?:{_ADV}\s+)?{_VERB_TRIE}\s+(?P<who>[^,.;:!?\"“”()\n]{{1,80}})")
+
+    @cached_property
+    def cited(self) -> tuple[tuple[re.Pattern[str], str], ...]:
+        """'according to X', 'cited X as saying', each with a word it needs: where the word is
+        absent, the search (which tries every position of the text, none of them opening with a
+        literal the regex engine scans for) is skipped."""
+        according = r"\baccording\s+to\s+(?P<who>[^,;:!?\"“”()\n]{1,80}?)(?=[,;:!?\"“”()\n]|\.(?:\s|$)|$)"
+        return ((re.compile(according), "according"), (self.cited_as_saying, "cit"))
+
+    @cached_property
+    def cited_as_saying(self) -> re.Pattern[str]:
+        return re.compile(rf"\bcit(?:ed|ing)\s+{_SUBJECT}\s+as\s+saying")
+
+    @cached_property
+    def verb(self) -> re.Pattern[str]:
+        return re.compile(rf"\b{_VERB_TRIE}\b")
+
+    @cached_property
+    def appositive(self) -> re.Pattern[str]:
+        return re.compile(
+            rf"(?P<who>{_RUN.pattern}),\s+(?:\d+,\s+)?(?:the|a|an|who|whose|which|[a-z]+ing|[A-Z][\w.-]*)\b[^,“”\"]{{1,90}},?\s*$"
+        )
+
+    @cached_property
+    def tail_subject(self) -> re.Pattern[str]:
+        return re.compile(rf"{_SUBJECT}\s*$")
+
+
+_SPEECH = _Speech()
 _ABBREV = frozenset(
     "mr mrs ms dr sen rep gov gen lt col st jr sr vs no u.s u.n d.c jan feb aug sept oct nov dec".split()
 )
@@ -533,8 +567,8 @@ def _attribute(
     if said or ended:
         return said
     tail = after[: _sentence_end(after)]
-    for pattern in (_ACCORDING, _CITED):
-        m = pattern.search(tail) if _NEEDED[pattern] in tail else None
+    for pattern, needed in _SPEECH.cited:
+        m = pattern.search(tail) if needed in tail else None
         if m:
             return _who_match(text, close, m, people)
     return None
@@ -542,15 +576,15 @@ def _attribute(
 
 def _after(text: str, close: int, after: str, people: list[_Person]) -> _Said | None:
     """'," Carter said' / '," said Carter, the ...' / '," the official told reporters'."""
-    cited = _CITED.search(after, 0, _sentence_end(after)) if "cit" in after else None
+    cited = _SPEECH.cited_as_saying.search(after, 0, _sentence_end(after)) if "cit" in after else None
     if cited:
         return _who_match(text, close, cited, people)
-    for pattern in (_AFTER_SUBJ_VERB, _AFTER_APPOSITIVE, _AFTER_PHRASE_VERB):
+    for pattern in (_SPEECH.after_subj_verb, _SPEECH.after_appositive, _SPEECH.after_phrase_verb):
         m = pattern.match(after)
         said = _who_match(text, close, m, people) if m else None
         if said:
             return said
-    m = _AFTER_VERB_SUBJ.match(after)
+    m = _SPEECH.after_verb_subj.match(after)
     said = _who_match(text, close, m, people) if m else None
     return said if said and (said.name or said.pronoun) else None
 
@@ -558,11 +592,11 @@ def _after(text: str, close: int, after: str, people: list[_Person]) -> _Said | 
 def _before(text: str, offset: int, before: str, people: list[_Person]) -> _Said | None:
     """The speaker named before the quote in its sentence: 'according to X', the subject of
     the last speech verb ('X described ... as', 'X, the head of ..., stated'), else the subject."""
-    for pattern in (_ACCORDING, _CITED):
-        cited = list(pattern.finditer(before)) if _NEEDED[pattern] in before else []
+    for pattern, needed in _SPEECH.cited:
+        cited = list(pattern.finditer(before)) if needed in before else []
         if cited:
             return _who_match(text, offset, cited[-1], people)
-    for verb in reversed(list(_VERB_RE.finditer(before))):
+    for verb in reversed(list(_SPEECH.verb.finditer(before))):
         if verb.group().endswith("ing"):  # "..., saying": the clause's subject speaks
             continue
         said = _subject_of(text, offset, before[: verb.start()], people)
@@ -578,14 +612,14 @@ def _before(text: str, offset: int, before: str, people: list[_Person]) -> _Said
 def _subject_of(text: str, offset: int, left: str, people: list[_Person]) -> _Said | None:
     left = _cut_adverbs(left).rstrip(" ,")
     # the appositive's comma is one of left's own (the one appended ends it)
-    appositive = _APPOSITIVE.search(left + ", ") if "," in left else None
+    appositive = _SPEECH.appositive.search(left + ", ") if "," in left else None
     said = _who_match(text, offset, appositive, people) if appositive else None
     if said and (said.name or said.pronoun):
         return said
     relative = _RELATIVE.search(left) if "who" in left else None
     if relative:  # "Loretta Lynch, who told Congress": the person before "who"
         return _last_mention(text, offset, left[: relative.start()], people, pronouns=False)
-    subject = _tail_search(_TAIL_SUBJECT, _TAIL_SUBJECT_CUT, left)
+    subject = _tail_search(_SPEECH.tail_subject, _TAIL_SUBJECT_CUT, left)
     return _who_match(text, offset, subject, people) if subject else None
 
 
@@ -784,7 +818,7 @@ def _last_speaker(
     if here:
         q = here[-1]
         best = (q.start, _Said(q.speaker_start or 0, q.speaker_end or 0, q.speaker, q.role, False))
-    for m in _VERB_RE.finditer(text, lo, hi):
+    for m in _SPEECH.verb.finditer(text, lo, hi):
         if _inside(m.start(), inside) or (best and m.start() < best[0]):
             continue
         left = text[max(lo, m.start() - 80) : m.start()]
@@ -801,9 +835,9 @@ def _last_speaker(
 
 @lru_cache(maxsize=16384)
 def _tail_subject(left: str) -> tuple[int, str] | None:
-    """The subject ending `left` once its adverbs are cut (`_TAIL_SUBJECT`): its offset and text.
+    """The subject ending `left` once its adverbs are cut (`_SPEECH.tail_subject`): its offset and text.
     Remembered: wire copies repeat the words before a verb, and the search tries every position."""
-    found = _tail_search(_TAIL_SUBJECT, _TAIL_SUBJECT_CUT, _cut_adverbs(left))
+    found = _tail_search(_SPEECH.tail_subject, _TAIL_SUBJECT_CUT, _cut_adverbs(left))
     return (found.start("who"), found.group("who")) if found else None
 
 
