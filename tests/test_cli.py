@@ -390,3 +390,35 @@ def test_batch_workers_copy_the_parents_collector_setting():
     before, after = [line.split()[1:] for line in done.stderr.splitlines() if line.startswith("WORKER")]
     assert before == [_collector_of("pass")[0], "False"]  # a user's process: its workers keep Python's
     assert after == [str(GC_YOUNG_THRESHOLD), "True"]  # after the CLI's setting: the workers copy it
+
+
+def test_batch_shows_progress_on_a_terminal_only(tmp_path):
+    records = tmp_path / "in.jsonl"
+    records.write_text(
+        "".join(
+            json.dumps({"id": f"r{i}", "documents": ["Dam holds. The dam held, engineers said."]}) + "\n"
+            for i in range(3)
+        )
+    )
+    _, loaded, _ = _modules_of("batch", str(records), "-o", str(tmp_path / "piped.jsonl"), "--workers", "1")
+    assert (tmp_path / "piped.jsonl").exists() and "rich.progress" not in loaded  # stderr is a pipe here
+    import pty
+
+    main, terminal = pty.openpty()  # stderr a terminal: the bar is drawn
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"), "COLUMNS": "100"}
+    command = [sys.executable, "-m", "newsfuse.cli", "batch", str(records), "-o", str(tmp_path / "shown.jsonl")]
+    done = subprocess.run(
+        [*command, "--workers", "1"], stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal, env=env, timeout=120
+    )
+    os.close(terminal)
+    shown = b""
+    while chunk := _read_or_end(main):
+        shown += chunk
+    assert done.returncode == 0 and b"summarizing" in shown and b"3/3" in shown
+
+
+def _read_or_end(fd: int) -> bytes:
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # the terminal's other end closed: all was read
+        return b""
