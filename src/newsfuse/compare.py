@@ -128,6 +128,10 @@ def _facts(
     contradicts it (a value differs, a negation) stays out; one stating part of it is partial.
     `windows`: the story's value windows (the shared memo evicts on a big story), filled here."""
     order = sorted(range(len(cands)), key=lambda i: (cands[i].position, cands[i].document))
+    if not similarity.nnz:  # no pair alike (one article, 94% of a stream's stories): each fact alone
+        return tuple(
+            _fact(story, cands[i].text, [cands[i]], []) for i in order if cands[i].words >= settings.fact_min_words
+        )
     documents = [s.document for s in cands]
     leads = [s.position < settings.lead_sentences for s in cands]
     free = [True] * len(cands)
