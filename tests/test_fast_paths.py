@@ -125,6 +125,7 @@ def test_small_story_priorities_equal_the_sparse_path_bit_for_bit(monkeypatch) -
         docs = np.array([story.sentences[i].document for i in feats.candidates])
         got.append(rerank.priorities(feats, docs, len(texts)))
     monkeypatch.setattr(rerank, "DENSE_PRIORITY", 0)  # a big story's path
+    monkeypatch.setattr(rerank, "_one_article_priority", lambda vectors: None)
     for texts, small in zip(stories, got):
         story = prepare(Story(articles=[Article(text=t) for t in texts]))
         feats = features.story_features(story)
@@ -132,6 +133,29 @@ def test_small_story_priorities_equal_the_sparse_path_bit_for_bit(monkeypatch) -
         sparse_path.append(rerank.priorities(feats, docs, len(texts)))
         assert small.tobytes() == sparse_path[-1].tobytes()  # a one-article story's is a residue
     assert sparse_path[2].max() > 0.1 and sparse_path[0][0] != 0.0
+
+
+def test_one_article_priority_equals_the_general_paths_bit_for_bit() -> None:
+    import random
+    from types import SimpleNamespace
+
+    from newsfuse.select import rerank
+    from newsfuse.textsim import _count_matrix, tfidf_rows
+
+    rng = random.Random(3)
+    vocab = [f"w{i}" for i in range(60)]
+    texts = [ONE, OTHER, ONE + " " + OTHER]
+    matrices = [features.story_features(prepare(Story(articles=[Article(text=t)]))).vectors for t in texts]
+    for _ in range(300):  # terms first used in every order, ascending ids among them
+        tokens = [[rng.choice(vocab[: rng.randint(1, 60)]) for _ in range(rng.randint(0, 20))] for _ in range(8)]
+        matrices.append(tfidf_rows(_count_matrix(tokens + [["w7"]])))
+    for vectors in matrices:
+        docs = np.zeros(vectors.shape[0], dtype=int)
+        fast = rerank._one_article_priority(vectors)
+        small = rerank._small_priorities(vectors, docs, 1)
+        assert fast is not None and small is not None
+        assert fast.tobytes() == small.tobytes()
+        assert fast.tobytes() == rerank.priorities(SimpleNamespace(vectors=vectors), docs, 1).tobytes()
 
 
 def test_candidate_sums_equal_scipys_and_a_loops_bit_for_bit() -> None:
