@@ -132,15 +132,14 @@ def test_drain_gives_the_summaries_of_one_story_at_a_time(tmp_path):
 
 @needs_data
 def test_one_article_attribution_is_the_general_one():
-    from newsfuse.attribute import AttributionSettings, _attribute_one, attribute
+    from newsfuse.attribute import AttributionSettings, _attributed, attribute
 
     settings = AttributionSettings()
     for story in _stories()[6:]:
         prepared = prepare(story)
         documents = np.array([s.document for s in prepared.sentences])
-        general = [
-            _attribute_one(prepared, s, np.zeros(len(documents)), documents, settings) for s in prepared.sentences
-        ]
+        zeros = np.zeros((len(documents), len(documents)))
+        general = _attributed(prepared, prepared.sentences, zeros, documents, settings)
         assert attribute(prepared, prepared.sentences, settings) == general
 
 

@@ -128,6 +128,7 @@ def test_small_story_priorities_equal_the_sparse_path_bit_for_bit(monkeypatch) -
         docs = np.array([story.sentences[i].document for i in feats.candidates])
         got.append(rerank.priorities(feats, docs, len(texts)))
     monkeypatch.setattr(rerank, "DENSE_PRIORITY", 0)  # a big story's path
+    monkeypatch.setattr(rerank, "_one_article_priority", lambda vectors: None)
     for texts, small in zip(stories, got):
         story = prepare(Story(articles=[Article(text=t) for t in texts]))
         feats = features.story_features(story)
@@ -135,6 +136,29 @@ def test_small_story_priorities_equal_the_sparse_path_bit_for_bit(monkeypatch) -
         sparse_path.append(rerank.priorities(feats, docs, len(texts)))
         assert small.tobytes() == sparse_path[-1].tobytes()  # a one-article story's is a residue
     assert sparse_path[2].max() > 0.1 and sparse_path[0][0] != 0.0
+
+
+def test_one_article_priority_equals_the_general_paths_bit_for_bit() -> None:
+    import random
+    from types import SimpleNamespace
+
+    from newsfuse.select import rerank
+    from newsfuse.textsim import _count_matrix, tfidf_rows
+
+    rng = random.Random(3)
+    vocab = [f"w{i}" for i in range(60)]
+    texts = [ONE, OTHER, ONE + " " + OTHER]
+    matrices = [features.story_features(prepare(Story(articles=[Article(text=t)]))).vectors for t in texts]
+    for _ in range(300):  # terms first used in every order, ascending ids among them
+        tokens = [[rng.choice(vocab[: rng.randint(1, 60)]) for _ in range(rng.randint(0, 20))] for _ in range(8)]
+        matrices.append(tfidf_rows(_count_matrix(tokens + [["w7"]])))
+    for vectors in matrices:
+        docs = np.zeros(vectors.shape[0], dtype=int)
+        fast = rerank._one_article_priority(vectors)
+        small = rerank._small_priorities(vectors, docs, 1)
+        assert fast is not None and small is not None
+        assert fast.tobytes() == small.tobytes()
+        assert fast.tobytes() == rerank.priorities(SimpleNamespace(vectors=vectors), docs, 1).tobytes()
 
 
 def test_candidate_sums_equal_scipys_and_a_loops_bit_for_bit() -> None:
@@ -304,3 +328,57 @@ def test_word_columns_and_topic_stats_equal_a_loop_over_each_sentence() -> None:
         topic = features._topic_stats(words, np.array(docs))
         assert topic.tobytes() == _reference_topic(tokens, docs).tobytes()
         assert (topic[:, 0] > 0).any() == (articles > 1) and (topic[:, 2] > 0).any()
+
+
+def _reference_attribution(story, sentence, row, documents, settings):
+    """One sentence's attribution as the per-sentence loop made it (the code `_attribute_all`'s
+    one sort for all chosen sentences replaced): each other article's best match, then for a lede
+    the best-matching lede of each article not shown."""
+    from newsfuse.claims import support
+    from newsfuse.model import SummarySentence
+    from newsfuse.textsim import best_per_group
+
+    sources, partial = [source_of(story, sentence)], []
+    others = np.flatnonzero((documents != sentence.document) & (row >= settings.same_content))
+    for best in best_per_group(others, row[others], documents[others]).tolist():
+        how = support(sentence.text, story.sentences[best].text)
+        if how != "contradicts":
+            (sources if how == "full" else partial).append(source_of(story, story.sentences[best]))
+    retold = []
+    if sentence.position < settings.lede_positions:
+        shown = {s.document for s in (*sources, *partial)}
+        firsts = [rows[: settings.lede_positions] for d, rows in enumerate(story.document_rows) if d not in shown]
+        ledes = np.concatenate(firsts) if firsts else np.zeros(0, dtype=int)
+        ledes = ledes[row[ledes] >= settings.same_news]
+        for best in best_per_group(ledes, row[ledes], documents[ledes]).tolist():
+            if support(sentence.text, story.sentences[best].text, numbers_required=False) == "full":
+                retold.append(source_of(story, story.sentences[best]))
+    return SummarySentence(
+        text=sentence.text,
+        sources=tuple(sources),
+        origins=story.count_origins(s.document for s in sources),
+        partial=tuple(partial),
+        retold=tuple(retold),
+    )
+
+
+def test_attribution_in_one_sort_equals_the_per_sentence_loop(fulltext_dev) -> None:
+    import json
+
+    from newsfuse.attribute import AttributionSettings, _attribute_all
+    from newsfuse.ingest import story_from_record
+
+    lines = [line for line in fulltext_dev.read_text(encoding="utf-8").splitlines() if line.strip()][:12]
+    stories = [Story(articles=[Article(text=ONE), Article(text=OTHER), Article(text=OTHER + " " + ONE)])]
+    stories += [story_from_record(json.loads(line), "test")[0] for line in lines]
+    retold = 0
+    for raw in stories:
+        story = prepare(raw)
+        documents = np.array([s.document for s in story.sentences])
+        for settings in (AttributionSettings(), AttributionSettings(same_content=0.2, same_news=0.1)):
+            chosen = list(story.sentences)
+            rows = story.views.cosines([story.row_of[(s.document, s.start)] for s in chosen])
+            expected = [_reference_attribution(story, s, rows[k], documents, settings) for k, s in enumerate(chosen)]
+            assert _attribute_all(story, chosen, settings) == expected
+            retold += sum(len(e.retold) for e in expected)
+    assert retold > 0

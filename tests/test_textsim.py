@@ -204,3 +204,26 @@ def test_normalize_folds_variants_accents_and_curly_quotes_as_each_step_in_turn(
     for _ in range(4000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 7)))
         assert normalize(text) == stepwise(text), text
+
+
+def test_csr_is_the_constructors_matrix():
+    import numpy as np
+    from scipy import sparse
+
+    from newsfuse.textsim import _csr
+
+    rng = np.random.default_rng(0)
+    for rows in (0, 1, 5, 30):
+        lengths = rng.integers(0, 6, rows)
+        indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+        indices = np.concatenate([np.sort(rng.choice(9, n, replace=False)) for n in lengths] + [[]]).astype(np.int32)
+        data = rng.random(len(indices))
+        for arrays in ((data, indices, indptr), (data, indices.astype(np.int64), indptr.astype(np.int64))):
+            ours, theirs = _csr(*arrays, (rows, 9)), sparse.csr_matrix(arrays, shape=(rows, 9))
+            assert type(ours) is type(theirs) and vars(ours).keys() == vars(theirs).keys()
+            assert ours.shape == theirs.shape and ours.maxprint == theirs.maxprint
+            for name in ("data", "indices", "indptr"):
+                mine, scipys = getattr(ours, name), getattr(theirs, name)
+                assert mine.dtype == scipys.dtype and np.array_equal(mine, scipys)
+            assert ours.has_sorted_indices == theirs.has_sorted_indices
+            assert np.array_equal((ours @ ours.T).toarray(), (theirs @ theirs.T).toarray())

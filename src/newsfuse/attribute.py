@@ -11,7 +11,7 @@ import numpy as np
 from .claims import support
 from .model import Sentence, Source, Span, SummarySentence
 from .prepare import PreparedStory
-from .textsim import SAME_CONTENT, SAME_NEWS, best_per_group
+from .textsim import SAME_CONTENT, SAME_NEWS
 
 __all__ = ["AttributionSettings", "attribute", "source_of"]
 
@@ -55,60 +55,92 @@ _MEMO: weakref.WeakKeyDictionary[PreparedStory, dict[tuple[AttributionSettings, 
 def _attribute_all(
     story: PreparedStory, chosen: Sequence[Sentence], settings: AttributionSettings
 ) -> list[SummarySentence]:
-    documents = np.array([s.document for s in story.sentences])
-    if (documents == documents[0]).all():
+    documents = None if len(story.articles) == 1 else np.array([s.document for s in story.sentences])
+    if documents is None or (documents == documents[0]).all():
         # One article's sentences: no other article to credit, show as partial or retell its
-        # ledes, so each sentence is its own source alone (`_attribute_one` over a row of zeros).
+        # ledes, so each sentence is its own source alone (the general path over a row of zeros).
         return [
             SummarySentence(text=s.text, sources=(source_of(story, s),), origins=story.count_origins([s.document]))
             for s in chosen
         ]
     similarity = story.views.cosines([story.row_of[(s.document, s.start)] for s in chosen])
-    return [_attribute_one(story, sentence, similarity[k], documents, settings) for k, sentence in enumerate(chosen)]
+    return _attributed(story, chosen, similarity, documents, settings)
 
 
-def _attribute_one(
-    story: PreparedStory, sentence: Sentence, row: np.ndarray, documents: np.ndarray, settings: AttributionSettings
-) -> SummarySentence:
-    """The best match of each other article, credited when it states the sentence in full, shown
-    as partial when it states part of it, and left out when it contradicts it."""
+def _attributed(
+    story: PreparedStory,
+    chosen: Sequence[Sentence],
+    similarity: np.ndarray,
+    documents: np.ndarray,
+    settings: AttributionSettings,
+) -> list[SummarySentence]:
+    """Each chosen sentence (row of `similarity`, its cosines to every sentence of the story)
+    credited to the best match of each other article stating it (in full: a source; in part:
+    partial; a contradiction is left out), and a lede to the best-matching lede of each article
+    not shown that tells its news: each article's best match for all sentences in one sort."""
+    own = np.array([s.document for s in chosen])
+    best = _best_of_each_article(
+        similarity, (documents != own[:, None]) & (similarity >= settings.same_content), documents
+    )
+    found = [_credited(story, sentence, best[k]) for k, sentence in enumerate(chosen)]
+    lede_rows = [rows[: settings.lede_positions] for rows in story.document_rows]
+    ledes = np.concatenate(lede_rows) if lede_rows else np.zeros(0, dtype=int)
+    unshown = np.ones((len(chosen), len(story.articles)), dtype=bool)
+    for k, (sources, partial) in enumerate(found):
+        unshown[k, [s.document for s in (*sources, *partial)]] = False
+    telling = (similarity[:, ledes] >= settings.same_news) & unshown[:, documents[ledes]]
+    retold = _best_of_each_article(similarity[:, ledes], telling, documents[ledes])
+    return [
+        SummarySentence(
+            text=sentence.text,
+            sources=tuple(sources),
+            origins=story.count_origins(s.document for s in sources),
+            partial=tuple(partial),
+            retold=tuple(_retold_by(story, sentence, ledes[retold[k]], settings)),
+        )
+        for k, (sentence, (sources, partial)) in enumerate(zip(chosen, found))
+    ]
+
+
+def _best_of_each_article(values: np.ndarray, keep: np.ndarray, documents: np.ndarray) -> list[np.ndarray]:
+    """Per row of `values` (chosen sentence x columns, column j of article `documents[j]`): the
+    column of the highest value among those `keep`s, for each article, in article order; on ties
+    the lower column. What `best_per_group` gives each row alone, in one sort for all rows."""
+    rows, cols = np.nonzero(keep)
+    n_docs = int(documents.max()) + 1 if len(documents) else 1
+    groups = rows * n_docs + documents[cols]
+    order = np.lexsort((cols, -values[rows, cols], groups))  # best_per_group's order
+    ranked = groups[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = ranked[1:] != ranked[:-1]
+    per_row = np.bincount(ranked[first] // n_docs, minlength=len(values))
+    return np.split(cols[order[first]], np.cumsum(per_row)[:-1])
+
+
+def _credited(story: PreparedStory, sentence: Sentence, best: np.ndarray) -> tuple[list[Source], list[Source]]:
+    """The sentence's own span and each other article's best match stating it in full (sources),
+    and those stating part of it (partial); a contradicting match is left out."""
     sources: list[Source] = [source_of(story, sentence)]
     partial: list[Source] = []
-    others = np.flatnonzero((documents != sentence.document) & (row >= settings.same_content))
-    for best in best_per_group(others, row[others], documents[others]).tolist():
-        how = support(sentence.text, story.sentences[best].text)
+    for row in best.tolist():
+        how = support(sentence.text, story.sentences[row].text)
         if how != "contradicts":
-            (sources if how == "full" else partial).append(source_of(story, story.sentences[best]))
-    shown = {s.document for s in (*sources, *partial)}
-    return SummarySentence(
-        text=sentence.text,
-        sources=tuple(sources),
-        origins=story.count_origins(s.document for s in sources),
-        partial=tuple(partial),
-        retold=tuple(_retold(story, sentence, row, documents, shown, settings)),
-    )
+            (sources if how == "full" else partial).append(source_of(story, story.sentences[row]))
+    return sources, partial
 
 
-def _retold(
-    story: PreparedStory,
-    sentence: Sentence,
-    row: np.ndarray,
-    documents: np.ndarray,
-    shown: set[int],
-    settings: AttributionSettings,
+def _retold_by(
+    story: PreparedStory, sentence: Sentence, best: np.ndarray, settings: AttributionSettings
 ) -> list[Source]:
-    """For a lede: the best-matching lede of each article not already shown that tells its news in
-    its own words (the lede cosine, no contradiction, the figures not required); else nothing."""
+    """For a lede: of the best-matching ledes of the articles not shown, those telling its news
+    in full (no contradiction, the figures not required); else nothing."""
     if sentence.position >= settings.lede_positions:
         return []
-    firsts = [rows[: settings.lede_positions] for d, rows in enumerate(story.document_rows) if d not in shown]
-    ledes = np.concatenate(firsts) if firsts else np.zeros(0, dtype=int)
-    ledes = ledes[row[ledes] >= settings.same_news]
-    out = []
-    for best in best_per_group(ledes, row[ledes], documents[ledes]).tolist():
-        if support(sentence.text, story.sentences[best].text, numbers_required=False) == "full":
-            out.append(source_of(story, story.sentences[best]))
-    return out
+    return [
+        source_of(story, story.sentences[row])
+        for row in best.tolist()
+        if support(sentence.text, story.sentences[row].text, numbers_required=False) == "full"
+    ]
 
 
 def source_of(story: PreparedStory, span: Span) -> Source:
