@@ -11,7 +11,7 @@ import numpy as np
 from .claims import support
 from .model import Sentence, Source, Span, SummarySentence
 from .prepare import PreparedStory
-from .textsim import SAME_CONTENT, SAME_NEWS
+from .textsim import SAME_CONTENT, SAME_NEWS, best_per_group
 
 __all__ = ["AttributionSettings", "attribute", "source_of"]
 
@@ -105,16 +105,14 @@ def _attributed(
 def _best_of_each_article(values: np.ndarray, keep: np.ndarray, documents: np.ndarray) -> list[np.ndarray]:
     """Per row of `values` (chosen sentence x columns, column j of article `documents[j]`): the
     column of the highest value among those `keep`s, for each article, in article order; on ties
-    the lower column. What `best_per_group` gives each row alone, in one sort for all rows."""
+    the lower column. `best_per_group` of each row alone, in one call for all rows (a group is
+    a row's article)."""
     rows, cols = np.nonzero(keep)
     n_docs = int(documents.max()) + 1 if len(documents) else 1
     groups = rows * n_docs + documents[cols]
-    order = np.lexsort((cols, -values[rows, cols], groups))  # best_per_group's order
-    ranked = groups[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = ranked[1:] != ranked[:-1]
-    per_row = np.bincount(ranked[first] // n_docs, minlength=len(values))
-    return np.split(cols[order[first]], np.cumsum(per_row)[:-1])
+    best = best_per_group(cols, values[rows, cols], groups)  # one per group, in group order
+    per_row = np.bincount(np.unique(groups) // n_docs, minlength=len(values))
+    return np.split(best, np.cumsum(per_row)[:-1])
 
 
 def _credited(story: PreparedStory, sentence: Sentence, best: np.ndarray) -> tuple[list[Source], list[Source]]:
