@@ -32,6 +32,10 @@ _FURNITURE = [
     r"you can add location information to your tweets.*",
     r"(copyright|©|all rights reserved).{0,120}",
     r"[_—–=*-]{3,}",
+    # A bulleted link under an upper-case kicker ("- A SIMPLE GUIDE: How do I protect myself?"):
+    # a box of links to other pages (BBC's), whatever its punctuation; a list of the story's own
+    # points opens in a sentence's case.
+    r"[-•·▪*]\s*(?-i:[A-Z][A-Z0-9 ,.'’&/-]{1,40}):.*",
 ]
 _FURNITURE_RE = re.compile(r"^(?:" + "|".join(_FURNITURE) + r")$", re.IGNORECASE)
 # Photo captions carry a credit at their end, whatever else they say.
@@ -54,10 +58,21 @@ _INNER_SENTENCE_END_RE = re.compile(r"[a-z]{2}[.!?][\"'”’)]*\s+[\"“'‘(]*
 PROSE_MIN_WORDS = 40
 
 
+# A line in capitals alone is a crosshead ("DISAPPOINTING NIGHT FOR ‘IRISHMAN’", Reuters'), even
+# when it ends in a quotation mark; prose paragraphs in capitals run longer than a heading.
+HEADING_MAX_CHARS = 80
+
+
 def is_furniture(line: str) -> bool:
-    """True for a line that is not article prose (a notice, credit, counter, byline, sign-off)."""
+    """True for a line that is not article prose (a notice, credit, counter, byline, sign-off,
+    a crosshead in capitals)."""
     line = line.strip()
-    return bool(_FURNITURE_RE.match(line) or _may_end_in_credit(line) and _CREDIT_RE.search(line))
+    return bool(_FURNITURE_RE.match(line) or _may_end_in_credit(line) and _CREDIT_RE.search(line) or _crosshead(line))
+
+
+def _crosshead(line: str) -> bool:
+    """Two words or more, no letter in lower case, short: a heading, not a sentence."""
+    return len(line) <= HEADING_MAX_CHARS and line.isupper() and sum(w.isalpha() for w in line.split()) >= 2
 
 
 def _may_end_in_credit(line: str) -> bool:
