@@ -176,3 +176,16 @@ def test_real_pages_lose_crossheads_and_kicker_links():
     assert "DISAPPOINTING NIGHT" in reuters.text and "DISAPPOINTING NIGHT" not in clean_text(reuters.text)
     assert "A SIMPLE GUIDE" in bbc.text and "A SIMPLE GUIDE" not in clean_text(bbc.text)
     assert "Sexual harassment drama “Bombshell” went into Sunday’s awards" in clean_text(reuters.text)
+
+
+def test_a_paragraph_ending_in_its_links_call_is_a_promotion():
+    text = (
+        "The council approved the budget on Monday.\n\n"
+        "Royal News, a weekly newsletter, brings you the inside track. Sign up here.\n\n"
+        "Investigate this! Read and vote on readers' story tips. Click here to read more about this tool.\n\n"
+        "His friends are raising money. If you're interested, click here for the link. The fund opened Friday.\n"
+    )
+    assert clean_text(text) == (
+        "The council approved the budget on Monday.\n\n"
+        "His friends are raising money. If you're interested, click here for the link. The fund opened Friday."
+    )

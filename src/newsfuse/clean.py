@@ -54,6 +54,9 @@ _DIGITS_RE = re.compile(r"\d+")
 _STRIPPED_LINE_RE = re.compile(r"[^\S\n]*(\S(?:[^\n]*\S)?)")
 # A sentence end inside: followed by a space, or glued to the next sentence ("April.Previously").
 _INNER_SENTENCE_END_RE = re.compile(r"[a-z]{2}[.!?][\"'”’)]*\s+[\"“'‘(]*[A-Z]|[a-z]{2}\.[A-Z][a-z]{2}")
+# A paragraph that ends in its link's call ("Sign up here.", "Click here to read more about this
+# tool.") is a promotion box: CNN's newsletter, MarketWatch's and USA Today's in fulltext-dev.
+_PROMO_END_RE = re.compile(r"\b(?:sign up|subscribe|click|tap)(?: now)? here\b[^.!?\n]{0,60}[.!]?\s*$", re.IGNORECASE)
 # Captions and headlines in the seeds and dev pages run to 35 words; prose paragraphs run longer.
 PROSE_MIN_WORDS = 40
 
@@ -132,7 +135,7 @@ def _paragraph_end(text: str, lines: list[tuple[int, int]], i: int) -> int:
 
 
 def _keep(body: str) -> bool:
-    if is_furniture(body):
+    if is_furniture(body) or _PROMO_END_RE.search(body):
         return False
     # A paragraph cut short (truncated text, a page that ends mid-sentence) is still prose when
     # it is long or holds a sentence end inside; headlines and captions are neither.
