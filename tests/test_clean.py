@@ -135,3 +135,57 @@ def test_stripped_lines_are_each_line_stripped():
     for _ in range(5000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
         assert [m.span(1) for m in _STRIPPED_LINE_RE.finditer(text)] == stripped(text), repr(text)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "DISAPPOINTING NIGHT FOR ‘IRISHMAN’",  # Reuters' crosshead: its closing quote read as a sentence end
+        "- A SIMPLE GUIDE: How do I protect myself?",  # BBC's box of links under kickers
+        "• LOOK-UP TOOL: Check cases in your area.",
+    ],
+)
+def test_crossheads_and_kicker_links_are_furniture(line):
+    assert is_furniture(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "NATO said the jets were recalled.",
+        "- The council voted 7-2: the plan goes ahead.",  # a list of the story's own points
+        "NEW DELHI: The government raised fuel prices on Monday.",  # a dateline, no bullet
+        "U.S.",
+    ],
+)
+def test_capitals_in_prose_are_not_furniture(line):
+    assert not is_furniture(line)
+
+
+REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "pages"
+
+
+def test_real_pages_lose_crossheads_and_kicker_links():
+    """Two real pages: Reuters' crosshead and BBC's bulleted promo link are not body sentences."""
+    from newsfuse.ingest import read_paths
+
+    paths = [REAL_PAGES / "reuters.com.parasite.html", REAL_PAGES / "bbc.com.52241221.html"]
+    if not all(p.exists() for p in paths):
+        pytest.skip(f"{REAL_PAGES} is not here (../shared beside the checkout)")
+    reuters, bbc = read_paths([str(p) for p in paths]).articles
+    assert "DISAPPOINTING NIGHT" in reuters.text and "DISAPPOINTING NIGHT" not in clean_text(reuters.text)
+    assert "A SIMPLE GUIDE" in bbc.text and "A SIMPLE GUIDE" not in clean_text(bbc.text)
+    assert "Sexual harassment drama “Bombshell” went into Sunday’s awards" in clean_text(reuters.text)
+
+
+def test_a_paragraph_ending_in_its_links_call_is_a_promotion():
+    text = (
+        "The council approved the budget on Monday.\n\n"
+        "Royal News, a weekly newsletter, brings you the inside track. Sign up here.\n\n"
+        "Investigate this! Read and vote on readers' story tips. Click here to read more about this tool.\n\n"
+        "His friends are raising money. If you're interested, click here for the link. The fund opened Friday.\n"
+    )
+    assert clean_text(text) == (
+        "The council approved the budget on Monday.\n\n"
+        "His friends are raising money. If you're interested, click here for the link. The fund opened Friday."
+    )

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from newsfuse import Article, Comparison, PreparedStory, Story
-from newsfuse.compare import compare
+from newsfuse.compare import ComparisonSettings, compare
 from newsfuse.ingest import read_paths
 from newsfuse.prepare import prepare
 
@@ -284,3 +284,45 @@ def test_people_looked_up_by_name_ends_are_those_every_person_tested_gives(fullt
     assert looked_up == compare_module._people(quotes)
     assert looked_up["Ashton Carter,"] == looked_up["Ash Carter"]  # one end only ("carter," / "carter")
     assert len(set(looked_up.values())) < len(looked_up) and len(set(looked_up.values())) > 20
+
+
+def test_one_shared_word_corroborates_no_fact():
+    """Sentences of two articles on unrelated stories whose one rare word is shared reach the
+    TF-IDF threshold; a claim needs more than one word in common."""
+    story = prepare(
+        Story(
+            articles=[
+                Article(
+                    "The council approved the harbor budget on Monday after a long debate.\n\n"
+                    "The move has been met with resistance from farmers in the valley.",
+                    outlet="A",
+                ),
+                Article(
+                    "The singer released her third album on Friday to warm reviews.\n\n"
+                    "She said she could not have finished it had she not met her producer.",
+                    outlet="B",
+                ),
+            ]
+        )
+    )
+    # without the rule, "met" alone carries the two ledes' cosine (0.20) over the lede threshold
+    loose = compare(story, ComparisonSettings(fact_min_shared=0))
+    assert any(f.status == "corroborated" for f in loose.facts)
+    result = compare(story)
+    assert all(f.status == "single" and not f.partial for f in result.facts)
+
+
+def test_real_pages_of_unrelated_stories_corroborate_nothing():
+    """DW's and CNN's real pages (two unrelated stories given together): "The move has been met with
+    resistance from Germany's far right" was corroborated by "Harry said he could not have left the
+    family had he not met Meghan" (one word shared, "met")."""
+    from pathlib import Path
+
+    import pytest
+
+    pages = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "pages"
+    paths = [pages / "dw.com.colonial.html", pages / "edition.cnn.com-royal.html"]
+    if not all(p.exists() for p in paths):
+        pytest.skip(f"{pages} is not here (../shared beside the checkout)")
+    _, result = _compare([str(p) for p in paths])
+    assert not [f.text for f in result.facts if f.status != "single"]

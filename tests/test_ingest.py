@@ -167,3 +167,40 @@ def test_feed_entry_with_a_title_only_is_kept_and_reported():
         "feed.rss#1: feed entry with a title only: kept, its title as its text",
         "feed.rss#3: feed entry with no title and no text skipped",
     ]
+
+
+PAGES = FEEDS.parent / "pages"
+
+
+def test_real_page_titles_lose_the_site_name_and_date():
+    """Two of the 12 real pages title themselves "headline | DW | 19.01.2020" and "headline - The
+    Nassau Guardian": the story's headline is the headline alone; the other ten are kept whole."""
+    from newsfuse.ingest import read_paths
+
+    if not PAGES.exists():
+        pytest.skip(f"{PAGES} is not here (../shared beside the checkout)")
+    titles = {Path(a.origin_file or "").name: a.title for a in read_paths([str(PAGES)]).articles}
+    assert titles["dw.com.colonial.html"] == "Berlin confronts Germany's colonial past with new initiative"
+    assert titles["thenassauguardian.com-hikes.html"] == "Super Value ‘stumped’ on when price hikes will end"
+    assert (
+        titles["reuters.com.parasite.html"] == "'Parasite' scores historic upset at SAG awards, boosting Oscar chances"
+    )
+    assert not any(t and (" | " in t or t.endswith(("DW", "Guardian"))) for t in titles.values())
+
+
+@pytest.mark.parametrize(
+    ("title", "names", "headline"),
+    [
+        ("Storm hits coast - Reuters - 12/01/2020", ("Reuters",), "Storm hits coast"),
+        ("Storm hits coast | theguardian.com", ("The Guardian",), "Storm hits coast"),
+        ("Storm hits coast :: WXYZ News", ("wxyz news", None), "Storm hits coast"),
+        ("Iran - the deal explained", ("BBC News",), "Iran - the deal explained"),  # a headline's own parts
+        ("Storm - 12/01/2020", ("Reuters",), "Storm - 12/01/2020"),  # no site name: kept whole
+        ("DW", ("DW",), "DW"),  # nothing else
+        (None, ("DW",), None),
+    ],
+)
+def test_headline_without_site(title, names, headline):
+    from newsfuse.ingest import headline_without_site
+
+    assert headline_without_site(title, names) == headline

@@ -32,6 +32,10 @@ _FURNITURE = [
     r"you can add location information to your tweets.*",
     r"(copyright|©|all rights reserved).{0,120}",
     r"[_—–=*-]{3,}",
+    # A bulleted link under an upper-case kicker ("- A SIMPLE GUIDE: How do I protect myself?"):
+    # a box of links to other pages (BBC's), whatever its punctuation; a list of the story's own
+    # points opens in a sentence's case.
+    r"[-•·▪*]\s*(?-i:[A-Z][A-Z0-9 ,.'’&/-]{1,40}):.*",
 ]
 _FURNITURE_RE = re.compile(r"^(?:" + "|".join(_FURNITURE) + r")$", re.IGNORECASE)
 # Photo captions carry a credit at their end, whatever else they say.
@@ -50,14 +54,28 @@ _DIGITS_RE = re.compile(r"\d+")
 _STRIPPED_LINE_RE = re.compile(r"[^\S\n]*(\S(?:[^\n]*\S)?)")
 # A sentence end inside: followed by a space, or glued to the next sentence ("April.Previously").
 _INNER_SENTENCE_END_RE = re.compile(r"[a-z]{2}[.!?][\"'”’)]*\s+[\"“'‘(]*[A-Z]|[a-z]{2}\.[A-Z][a-z]{2}")
+# A paragraph that ends in its link's call ("Sign up here.", "Click here to read more about this
+# tool.") is a promotion box: CNN's newsletter, MarketWatch's and USA Today's in fulltext-dev.
+_PROMO_END_RE = re.compile(r"\b(?:sign up|subscribe|click|tap)(?: now)? here\b[^.!?\n]{0,60}[.!]?\s*$", re.IGNORECASE)
 # Captions and headlines in the seeds and dev pages run to 35 words; prose paragraphs run longer.
 PROSE_MIN_WORDS = 40
 
 
+# A line in capitals alone is a crosshead ("DISAPPOINTING NIGHT FOR ‘IRISHMAN’", Reuters'), even
+# when it ends in a quotation mark; prose paragraphs in capitals run longer than a heading.
+HEADING_MAX_CHARS = 80
+
+
 def is_furniture(line: str) -> bool:
-    """True for a line that is not article prose (a notice, credit, counter, byline, sign-off)."""
+    """True for a line that is not article prose (a notice, credit, counter, byline, sign-off,
+    a crosshead in capitals)."""
     line = line.strip()
-    return bool(_FURNITURE_RE.match(line) or _may_end_in_credit(line) and _CREDIT_RE.search(line))
+    return bool(_FURNITURE_RE.match(line) or _may_end_in_credit(line) and _CREDIT_RE.search(line) or _crosshead(line))
+
+
+def _crosshead(line: str) -> bool:
+    """Two words or more, no letter in lower case, short: a heading, not a sentence."""
+    return len(line) <= HEADING_MAX_CHARS and line.isupper() and sum(w.isalpha() for w in line.split()) >= 2
 
 
 def _may_end_in_credit(line: str) -> bool:
@@ -117,7 +135,7 @@ def _paragraph_end(text: str, lines: list[tuple[int, int]], i: int) -> int:
 
 
 def _keep(body: str) -> bool:
-    if is_furniture(body):
+    if is_furniture(body) or _PROMO_END_RE.search(body):
         return False
     # A paragraph cut short (truncated text, a page that ends mid-sentence) is still prose when
     # it is long or holds a sentence end inside; headlines and captions are neither.

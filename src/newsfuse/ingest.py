@@ -396,12 +396,46 @@ def _article_from_html(html: str, where: str, problems: list[Problem] | None = N
         text=body,
         outlet=guess.name,
         url=doc.url,
-        title=doc.title,
+        title=headline_without_site(doc.title, (guess.name, doc.sitename)),
         published=_parse_date(doc.date, where, problems),
         origin_file=where,
         outlet_how=guess.how,
         agency=guess.agency,
     )
+
+
+# A page's <title> often ends in the site's name, and a date, after a separator: "Berlin confronts
+# Germany's colonial past with new initiative | DW | 19.01.2020", "Super Value ‘stumped’ on when
+# price hikes will end - The Nassau Guardian" (two of the 12 real pages in ../shared).
+_TITLE_PARTS_RE = re.compile(r"\s+(?:[|·•:]{1,2}|[-–—])\s+")
+_DATE_PART_RE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}|\w+\.? \d{1,2},? \d{4}|\d{1,2} \w+\.? \d{4}")
+
+
+def headline_without_site(title: str | None, names: Iterable[str | None]) -> str | None:
+    """The headline of a page's title: trailing parts that are the site's name (one of `names`,
+    compared by letters and digits, a leading "The" and a domain's ending aside), and the dates
+    beside them, left out. A title with no such part, or with nothing else, is kept whole: the
+    separators also join a headline's own parts ("Iran - the deal explained")."""
+    if not title:
+        return title
+    keys = {_site_key(n) for n in names if n} - {""}
+    parts = _TITLE_PARTS_RE.split(title)
+    cut, named = len(parts), False
+    while cut > 1 and (_site_key(parts[cut - 1]) in keys or _DATE_PART_RE.fullmatch(parts[cut - 1].strip())):
+        named = named or _site_key(parts[cut - 1]) in keys
+        cut -= 1
+    if not named:
+        return title
+    separators = _TITLE_PARTS_RE.finditer(title)
+    end = [m.start() for m in separators][cut - 1]
+    return title[:end].rstrip()
+
+
+def _site_key(name: str) -> str:
+    """ "The Guardian", "theguardian.com" and "THE GUARDIAN" alike: "guardian"."""
+    name = name.strip().casefold().removeprefix("www.")
+    name = re.sub(r"\.(com|org|net|co\.uk|com\.au|co|uk|de|fr|in)$", "", name)
+    return re.sub(r"\W|_", "", name).removeprefix("the")
 
 
 def _read_feed(text: str, where: str) -> Pile:

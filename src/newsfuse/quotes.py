@@ -9,7 +9,7 @@ import bisect
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
 __all__ = ["Quote", "find_quotes", "canonical_speaker", "same_person", "surname", "is_person_name"]
@@ -418,8 +418,14 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans, starts
             first.setdefault(r[2][-1], " ".join(r[2]))
     roles: dict[str, str] = {}
     people: list[_Person] = []
+    # a single name whose own reported clause opens in he/she is a person ("Meghan revealed she")
+    told = {
+        r[2][0].lower()
+        for r in runs
+        if len(r[2]) == 1 and not _is_pronoun_or_common(r[2][0]) and _OWN_PRONOUN_RE.match(text, r[1])
+    }
     for s, e, tokens, role, titled in runs:
-        if len(tokens) == 1 and not titled and tokens[0].lower() not in surnames:
+        if len(tokens) == 1 and not titled and tokens[0].lower() not in surnames and tokens[0].lower() not in told:
             continue
         name = " ".join(tokens) if len(tokens) >= 2 else latest.get(tokens[0]) or first.get(tokens[0], tokens[0])
         female = _gender(text, s, name, role)
@@ -429,7 +435,32 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans, starts
         latest[name.split()[-1]] = name
         if people[-1].role:
             roles[name] = people[-1].role
-    return people
+    return _own_pronouns(text, people)
+
+
+# "Hasib said he", "Symonette said she was not surprised": a person's reported clause opening in
+# he/she tells the person's gender, for every mention of the name in the article.
+_OWN_PRONOUN_RE = re.compile(
+    r"\s+(?:\w+ly\s+)?(?:said|says|told\s+\w+|added|adds|revealed|recalled|admitted|insisted|explained|"
+    r"noted|wrote|believes|believed|thinks|thought)\s+(?:that\s+)?(?P<pronoun>[Hh]e|[Ss]he)\b"
+)
+
+
+def _is_pronoun_or_common(token: str) -> bool:
+    return bool(_PRONOUN_RE.fullmatch(token)) or token.lower() in _NOT_NAMES or token.lower() in _DETERMINERS
+
+
+def _own_pronouns(text: str, people: list[_Person]) -> list[_Person]:
+    """The people, each name's gender taken from its own reported clauses where the article has
+    one ("Meghan revealed she"), else as `_gender` guessed it (a first name, a title)."""
+    told: dict[str, bool] = {}
+    for p in people:
+        m = _OWN_PRONOUN_RE.match(text, p.end)
+        if m:
+            told.setdefault(p.name, m.group("pronoun").lower() == "she")
+    if not told:
+        return people
+    return [replace(p, female=told[p.name]) if p.name in told and p.female != told[p.name] else p for p in people]
 
 
 def _runs(text: str, start: int, end: int) -> Iterator[re.Match[str]]:
