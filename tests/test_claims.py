@@ -6,7 +6,7 @@ import json
 import re
 
 from newsfuse import summarize
-from newsfuse.claims import NameIndex, differences, support
+from newsfuse.claims import NameIndex, differences, shares_words, support
 
 
 def test_a_changed_count_contradicts():
@@ -72,6 +72,45 @@ def test_no_source_is_credited_with_a_sentence_whose_number_it_contradicts():
     for sentence in summary.sentences:
         if "on board" in sentence.text:
             assert [s.outlet for s in sentence.sources] in (["A"], ["B"]) and sentence.origins == 1
+
+
+def test_two_sentences_need_two_shared_words_or_half_the_shorter_ones():
+    assert not shares_words(
+        "The move has been met with resistance from farmers in the valley.",
+        "She said she could not have finished it had she not met her producer.",
+    )  # "met" alone
+    assert shares_words("The harbor budget was approved on Monday.", "Officials approved the harbor budget.")
+    # short sentences: one word of two is half ("fire" is a stop word)
+    assert shares_words("The cause is unknown.", "The cause was not determined.")
+
+
+def test_one_shared_word_credits_no_source_and_retells_no_lede():
+    """Attribution reads the comparison's test: an article of another story whose lede shares one
+    rare word ("met") is neither a source nor a retelling of the lede (it was, by the cosine)."""
+    from newsfuse import Article, Story
+    from newsfuse.attribute import AttributionSettings, attribute
+    from newsfuse.prepare import prepare
+
+    story = prepare(
+        Story(
+            articles=[
+                Article(
+                    "The council approved the harbor budget on Monday after a long debate.\n\n"
+                    "The move has been met with resistance from farmers in the valley.",
+                    outlet="A",
+                ),
+                Article(
+                    "The singer released her third album on Friday to warm reviews.\n\n"
+                    "She said she could not have finished it had she not met her producer.",
+                    outlet="B",
+                ),
+            ]
+        )
+    )
+    loose = attribute(story, story.sentences, AttributionSettings(min_shared=0))
+    assert any(a.retold for a in loose)  # what the cosine alone gave
+    for a in attribute(story, story.sentences):
+        assert len(a.sources) == 1 and not a.partial and not a.retold, a
 
 
 def test_spellings_of_one_name_are_no_disagreement():

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .claims import support
+from .claims import MIN_SHARED_SHARE, MIN_SHARED_WORDS, shares_words, support
 from .model import Sentence, Source, Span, SummarySentence
 from .prepare import PreparedStory
 from .textsim import SAME_CONTENT, SAME_NEWS, best_per_group
@@ -27,6 +27,10 @@ class AttributionSettings:
     # required): the comparison's lede grouping (textsim.SAME_NEWS, compare.same_lead/lead_sentences).
     same_news: float = SAME_NEWS
     lede_positions: int = 2
+    # ...and a source shares enough of its content words (claims.shares_words), as the comparison's
+    # facts ask: one rare word shared is not the same content.
+    min_shared: int = MIN_SHARED_WORDS
+    shared_share: float = MIN_SHARED_SHARE
 
 
 def attribute(
@@ -82,7 +86,7 @@ def _attributed(
     best = _best_of_each_article(
         similarity, (documents != own[:, None]) & (similarity >= settings.same_content), documents
     )
-    found = [_credited(story, sentence, best[k]) for k, sentence in enumerate(chosen)]
+    found = [_credited(story, sentence, best[k], settings) for k, sentence in enumerate(chosen)]
     lede_rows = [rows[: settings.lede_positions] for rows in story.document_rows]
     ledes = np.concatenate(lede_rows) if lede_rows else np.zeros(0, dtype=int)
     unshown = np.ones((len(chosen), len(story.articles)), dtype=bool)
@@ -115,13 +119,19 @@ def _best_of_each_article(values: np.ndarray, keep: np.ndarray, documents: np.nd
     return np.split(best, np.cumsum(per_row)[:-1])
 
 
-def _credited(story: PreparedStory, sentence: Sentence, best: np.ndarray) -> tuple[list[Source], list[Source]]:
+def _credited(
+    story: PreparedStory, sentence: Sentence, best: np.ndarray, settings: AttributionSettings
+) -> tuple[list[Source], list[Source]]:
     """The sentence's own span and each other article's best match stating it in full (sources),
-    and those stating part of it (partial); a contradicting match is left out."""
+    and those stating part of it (partial); a contradicting match, or one sharing too few words,
+    is left out."""
     sources: list[Source] = [source_of(story, sentence)]
     partial: list[Source] = []
     for row in best.tolist():
-        how = support(sentence.text, story.sentences[row].text)
+        other = story.sentences[row].text
+        if not _shares_enough(sentence.text, other, settings):
+            continue
+        how = support(sentence.text, other)
         if how != "contradicts":
             (sources if how == "full" else partial).append(source_of(story, story.sentences[row]))
     return sources, partial
@@ -131,14 +141,19 @@ def _retold_by(
     story: PreparedStory, sentence: Sentence, best: np.ndarray, settings: AttributionSettings
 ) -> list[Source]:
     """For a lede: of the best-matching ledes of the articles not shown, those telling its news
-    in full (no contradiction, the figures not required); else nothing."""
+    in full (no contradiction, the figures not required, enough words shared); else nothing."""
     if sentence.position >= settings.lede_positions:
         return []
     return [
         source_of(story, story.sentences[row])
         for row in best.tolist()
-        if support(sentence.text, story.sentences[row].text, numbers_required=False) == "full"
+        if _shares_enough(sentence.text, story.sentences[row].text, settings)
+        and support(sentence.text, story.sentences[row].text, numbers_required=False) == "full"
     ]
+
+
+def _shares_enough(text: str, other: str, settings: AttributionSettings) -> bool:
+    return shares_words(text, other, None, settings.min_shared, settings.shared_share)
 
 
 def source_of(story: PreparedStory, span: Span) -> Source:

@@ -15,6 +15,8 @@ from scipy import sparse
 
 from .attribute import source_of
 from .claims import (
+    MIN_SHARED_SHARE,
+    MIN_SHARED_WORDS,
     Change,
     NameIndex,
     ValueWindows,
@@ -22,6 +24,7 @@ from .claims import (
     counted_in_parts,
     differences,
     different_rows,
+    shares_words,
     support,
 )
 from .model import (
@@ -63,16 +66,9 @@ class ComparisonSettings:
     same_lead: float = SAME_NEWS
     lead_sentences: int = 2
     fact_min_words: int = 8
-    # ...and share this many content words, or this share of the shorter one's: one rare word
-    # shared carried a short sentence's cosine over either threshold ("The move has been met with
-    # resistance from Germany's far right" corroborated by "Harry said he could not have left the
-    # family had he not met Meghan", two real pages of unrelated stories), but two short sentences
-    # may share one word in two ("The cause of the fire has not been determined" / "...was not
-    # immediately known": "fire" is a stop word). ECB+ train, without / with: same-fact pair
-    # precision 91.8 / 92.0, recall 12.6 / 13.0, corroboration recall 82.6 / 82.5 (bench_trust.py);
-    # two words without the share did as well on ECB+ but lost the example's fire cause.
-    fact_min_shared: int = 2
-    fact_shared_share: float = 0.5
+    # ...and share enough content words (claims.shares_words: one rare word shared is not a fact).
+    fact_min_shared: int = MIN_SHARED_WORDS
+    fact_shared_share: float = MIN_SHARED_SHARE
     # Disagreements compare only sentences this similar: the same fact told with one value changed.
     same_claim: float = 0.5
     # Quotes: merged across outlets when this share of the shorter one's word bigrams is in the other.
@@ -155,9 +151,7 @@ def _facts(
 
     def judge(claim: str, other: str) -> str:
         if (claim, other) not in judged_texts:
-            mine, theirs = content[claim], content[other]
-            shared = len(mine & theirs)
-            alike = shared >= min(settings.fact_min_shared, settings.fact_shared_share * min(len(mine), len(theirs)))
+            alike = shares_words(claim, other, content, settings.fact_min_shared, settings.fact_shared_share)
             judged_texts[(claim, other)] = support(claim, other, False, windows, content) if alike else "unrelated"
         return judged_texts[(claim, other)]
 
