@@ -84,35 +84,6 @@ def test_two_sentences_need_two_shared_words_or_half_the_shorter_ones():
     assert shares_words("The cause is unknown.", "The cause was not determined.")
 
 
-def test_one_shared_word_credits_no_source_and_retells_no_lede():
-    """Attribution reads the comparison's test: an article of another story whose lede shares one
-    rare word ("met") is neither a source nor a retelling of the lede (it was, by the cosine)."""
-    from newsfuse import Article, Story
-    from newsfuse.attribute import AttributionSettings, attribute
-    from newsfuse.prepare import prepare
-
-    story = prepare(
-        Story(
-            articles=[
-                Article(
-                    "The council approved the harbor budget on Monday after a long debate.\n\n"
-                    "The move has been met with resistance from farmers in the valley.",
-                    outlet="A",
-                ),
-                Article(
-                    "The singer released her third album on Friday to warm reviews.\n\n"
-                    "She said she could not have finished it had she not met her producer.",
-                    outlet="B",
-                ),
-            ]
-        )
-    )
-    loose = attribute(story, story.sentences, AttributionSettings(min_shared=0))
-    assert any(a.retold for a in loose)  # what the cosine alone gave
-    for a in attribute(story, story.sentences):
-        assert len(a.sources) == 1 and not a.partial and not a.retold, a
-
-
 def test_spellings_of_one_name_are_no_disagreement():
     for a, b in (("Déby", "Deby"), ("Al-Rashid", "Rashid"), ("Tal", "Tel")):
         first = f"The talks were mediated by President {a} of the neighbouring state on Monday."

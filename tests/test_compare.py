@@ -286,10 +286,10 @@ def test_people_looked_up_by_name_ends_are_those_every_person_tested_gives(fullt
     assert len(set(looked_up.values())) < len(looked_up) and len(set(looked_up.values())) > 20
 
 
-def test_one_shared_word_corroborates_no_fact():
-    """Sentences of two articles on unrelated stories whose one rare word is shared reach the
-    TF-IDF threshold; a claim needs more than one word in common."""
-    story = prepare(
+def _ledes_sharing_one_word() -> PreparedStory:
+    """Two articles on unrelated stories whose ledes share one rare word ("met"), which carries
+    their TF-IDF cosine (0.20) over the lede threshold."""
+    return prepare(
         Story(
             articles=[
                 Article(
@@ -305,11 +305,27 @@ def test_one_shared_word_corroborates_no_fact():
             ]
         )
     )
-    # without the rule, "met" alone carries the two ledes' cosine (0.20) over the lede threshold
+
+
+def test_one_shared_word_corroborates_no_fact():
+    """A claim needs more than one word in common."""
+    story = _ledes_sharing_one_word()
     loose = compare(story, ComparisonSettings(fact_min_shared=0))
     assert any(f.status == "corroborated" for f in loose.facts)
     result = compare(story)
     assert all(f.status == "single" and not f.partial for f in result.facts)
+
+
+def test_one_shared_word_credits_no_source_and_retells_no_lede():
+    """Attribution reads the comparison's test (claims.shares_words): the other article is neither
+    a source nor a retelling of the lede (it was, by the cosine alone)."""
+    from newsfuse.attribute import AttributionSettings, attribute
+
+    story = _ledes_sharing_one_word()
+    loose = attribute(story, story.sentences, AttributionSettings(min_shared=0))
+    assert any(a.retold for a in loose)
+    for a in attribute(story, story.sentences):
+        assert len(a.sources) == 1 and not a.partial and not a.retold, a
 
 
 def test_real_pages_of_unrelated_stories_corroborate_nothing():
