@@ -334,13 +334,17 @@ def _reference_attribution(story, sentence, row, documents, settings):
     """One sentence's attribution as the per-sentence loop made it (the code `_attribute_all`'s
     one sort for all chosen sentences replaced): each other article's best match, then for a lede
     the best-matching lede of each article not shown."""
-    from newsfuse.claims import support
+    from newsfuse.claims import shares_words, support
     from newsfuse.model import SummarySentence
     from newsfuse.textsim import best_per_group
 
     sources, partial = [source_of(story, sentence)], []
     others = np.flatnonzero((documents != sentence.document) & (row >= settings.same_content))
     for best in best_per_group(others, row[others], documents[others]).tolist():
+        if not shares_words(
+            sentence.text, story.sentences[best].text, None, settings.min_shared, settings.shared_share
+        ):
+            continue
         how = support(sentence.text, story.sentences[best].text)
         if how != "contradicts":
             (sources if how == "full" else partial).append(source_of(story, story.sentences[best]))
@@ -351,7 +355,11 @@ def _reference_attribution(story, sentence, row, documents, settings):
         ledes = np.concatenate(firsts) if firsts else np.zeros(0, dtype=int)
         ledes = ledes[row[ledes] >= settings.same_news]
         for best in best_per_group(ledes, row[ledes], documents[ledes]).tolist():
-            if support(sentence.text, story.sentences[best].text, numbers_required=False) == "full":
+            other = story.sentences[best].text
+            if (
+                shares_words(sentence.text, other, None, settings.min_shared, settings.shared_share)
+                and support(sentence.text, other, numbers_required=False) == "full"
+            ):
                 retold.append(source_of(story, story.sentences[best]))
     return SummarySentence(
         text=sentence.text,
