@@ -57,6 +57,9 @@ _INNER_SENTENCE_END_RE = re.compile(r"[a-z]{2}[.!?][\"'”’)]*\s+[\"“'‘(]*
 # A paragraph that ends in its link's call ("Sign up here.", "Click here to read more about this
 # tool.") is a promotion box: CNN's newsletter, MarketWatch's and USA Today's in fulltext-dev.
 _PROMO_END_RE = re.compile(r"\b(?:sign up|subscribe|click|tap)(?: now)? here\b[^.!?\n]{0,60}[.!]?\s*$", re.IGNORECASE)
+# ...so only a paragraph's last characters can hold it (its longest match is 79), and only when
+# they hold "here": a search of every whole paragraph doubled cleaning's time.
+_PROMO_TAIL = 100
 # Captions and headlines in the seeds and dev pages run to 35 words; prose paragraphs run longer.
 PROSE_MIN_WORDS = 40
 
@@ -134,8 +137,13 @@ def _paragraph_end(text: str, lines: list[tuple[int, int]], i: int) -> int:
     return j
 
 
+def _ends_in_promo(body: str) -> bool:
+    start = max(0, len(body.rstrip()) - _PROMO_TAIL)
+    return "here" in body[start:].lower() and bool(_PROMO_END_RE.search(body, start))  # `\b` reads body[start - 1]
+
+
 def _keep(body: str) -> bool:
-    if is_furniture(body) or _PROMO_END_RE.search(body):
+    if is_furniture(body) or _ends_in_promo(body):
         return False
     # A paragraph cut short (truncated text, a page that ends mid-sentence) is still prose when
     # it is long or holds a sentence end inside; headlines and captions are neither.
