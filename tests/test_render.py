@@ -95,3 +95,28 @@ def test_the_outlets_retelling_a_lede_are_a_labelled_group_apart_from_its_source
     assert retold.endswith(f"({told} origins tell this news)")
     assert "the same news in their own words" in render(summary, shown, fmt="markdown")
     assert "class=retold" in render(summary, shown, fmt="html")
+
+
+def test_one_agency_credit_without_copied_sentences_is_said_as_such():
+    """Two articles each crediting Reuters are one origin even with no sentence in common (as two
+    real pages of unrelated stories were); the header says why, not "0% shared"."""
+    story = Story(
+        articles=[
+            Article(
+                "LONDON (Reuters) - The central bank raised its main interest rate on Thursday to curb "
+                "inflation. Analysts had expected the move after months of rising prices.",
+                outlet="Reuters",
+                agency="Reuters",
+            ),
+            Article(
+                "SEATTLE (Reuters) - The software company said on Friday it will cut emissions to zero by "
+                "2030. It plans to plant forests and buy carbon credits.",
+                outlet="Vancouver Sun",
+                agency="Reuters",  # as ingest finds it from the dateline's credit
+            ),
+        ]
+    )
+    summary = summarize_story(story, Options(words=40))
+    assert [(w.shared, w.agency) for w in summary.wire_copies] == [(0.0, "Reuters")]
+    text = render(summary, Shown(story.articles, story.id))
+    assert "each credits Reuters; no sentence in common" in text and "0% shared" not in text

@@ -114,9 +114,15 @@ def _header(summary: Summary, shown: Shown) -> str:
 def _copies_line(shown: Shown, copy: WireCopy) -> str:
     names = ", ".join(outlet_name(shown.articles, d) for d in copy.copies)
     agency = f"{copy.agency} copy: " if copy.agency else ""
-    return (
-        f"{agency}{outlet_name(shown.articles, copy.original)} (original); copies: {names} ({copy.shared:.0%} shared)"
-    )
+    return f"{agency}{outlet_name(shown.articles, copy.original)} (original); copies: {names} ({copied_share(copy)})"
+
+
+def copied_share(copy: WireCopy) -> str:
+    """How much of a wire group is copied: the share of the shorter article, or, for articles that
+    are one origin by one agency's credit alone ("0% shared" read as a contradiction), that."""
+    if copy.agency and copy.shared == 0:
+        return f"each credits {copy.agency}; no sentence in common"
+    return f"{copy.shared:.0%} shared"
 
 
 def _sources_label(summary: Summary, shown: Shown, sentence: SummarySentence) -> str:

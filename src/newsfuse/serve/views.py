@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 
 from ..codec import summary_to_dict
 from ..model import Article, Fact, Problem, QuoteGroup, Source, Story, Summary, Timeline, WireCopy
-from ..render import outlet_name
+from ..render import copied_share, outlet_name
 from ..store import Ingested, StoryInfo, StorySummary
 from .schemas import ArticleOut, StoredOut, StoryInfoOut, StoryOut, SummaryOut
 
@@ -449,9 +449,7 @@ def story_view(
         "grid": [_grid_row(articles, f, groups, columns, names) for f in facts],
         "grid_shown": GRID_FACTS,
         "grid_docs": [docs[d] for d in columns],
-        "wire": [
-            [outlet_name(articles, d) for d in (g.original, *g.copies)] + [f"{g.shared:.0%}"] for g in wire_copies
-        ],
+        "wire": [[outlet_name(articles, d) for d in (g.original, *g.copies)] + [copied_share(g)] for g in wire_copies],
         "timeline": dated_facts,
         "undated": len(docs) - len(dated),
         "undated_facts": undated_facts,
