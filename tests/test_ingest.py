@@ -193,6 +193,8 @@ def test_real_page_titles_lose_the_site_name_and_date():
     [
         ("Storm hits coast - Reuters - 12/01/2020", ("Reuters",), "Storm hits coast"),
         ("Storm hits coast | theguardian.com", ("The Guardian",), "Storm hits coast"),
+        ("Storm hits coast - news.bbc.co.uk", ("BBC",), "Storm hits coast"),  # by the Public Suffix List
+        ("Storm hits coast | irishtimes.ie", ("The Irish Times",), "Storm hits coast"),
         ("Storm hits coast :: WXYZ News", ("wxyz news", None), "Storm hits coast"),
         ("Iran - the deal explained", ("BBC News",), "Iran - the deal explained"),  # a headline's own parts
         ("Storm - 12/01/2020", ("Reuters",), "Storm - 12/01/2020"),  # no site name: kept whole

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .errors import InputError
 from .model import Article, Problem, Story
-from .outlets import header_outlet, infer_outlet
+from .outlets import domain_label, header_outlet, infer_outlet
 
 __all__ = [
     "Pile",
@@ -432,9 +432,9 @@ def headline_without_site(title: str | None, names: Iterable[str | None]) -> str
 
 
 def _site_key(name: str) -> str:
-    """ "The Guardian", "theguardian.com" and "THE GUARDIAN" alike: "guardian"."""
-    name = name.strip().casefold().removeprefix("www.")
-    name = re.sub(r"\.(com|org|net|co\.uk|com\.au|co|uk|de|fr|in)$", "", name)
+    """ "The Guardian", "theguardian.com" and "THE GUARDIAN" alike: "guardian" (a domain by its
+    registrable label, outlets.domain_label)."""
+    name = domain_label(name) or name.strip().casefold()
     return re.sub(r"\W|_", "", name).removeprefix("the")
 
 

@@ -243,6 +243,16 @@ def _host(url: str | None) -> str | None:
     return host.removeprefix("www.") if "." in host else None
 
 
+def domain_label(name: str) -> str | None:
+    """The registrable domain's own label of a name that is a domain ("www.theguardian.com" ->
+    "theguardian", "news.bbc.co.uk" -> "bbc", by the Public Suffix List); None for any other name."""
+    name = name.strip().lower()
+    if " " in name or "." not in name:
+        return None
+    registrable = _registrable(name.removeprefix("www."))
+    return registrable.split(".")[0] if registrable else None
+
+
 def _registrable(host: str) -> str | None:
     """The registrable domain ("news.bbc.co.uk" -> "bbc.co.uk"), by the Public Suffix List that
     the `tld` package bundles (a trafilatura dependency; it works offline); None for an IP."""
