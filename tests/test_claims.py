@@ -84,6 +84,14 @@ def test_two_sentences_need_two_shared_words_or_half_the_shorter_ones():
     assert shares_words("The cause is unknown.", "The cause was not determined.")
 
 
+def test_a_contraction_of_a_function_word_is_no_shared_word():
+    # "don't" and "soda" were two shared words; "soda" alone is one of five
+    assert not shares_words("Soda taxes don't make people healthier.", "Some don't want to pay more for soda.")
+    assert not shares_words("Let's be clear.", "Let's not go after what's most convenient.")
+    # a possessive is the name's: "harry's" and "wedding" are two words
+    assert shares_words("Harry's wedding drew crowds.", "Crowds came for Harry's wedding in May.")
+
+
 def test_spellings_of_one_name_are_no_disagreement():
     for a, b in (("Déby", "Deby"), ("Al-Rashid", "Rashid"), ("Tal", "Tel")):
         first = f"The talks were mediated by President {a} of the neighbouring state on Monday."
