@@ -327,10 +327,11 @@ def old_compare(rev: str, rounds: int = 3, limit: int | None = None) -> None:
             subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", tmp], check=False)
     print(f"old: {rev}; new: this tree; in memory, a fresh process per side and round, {rounds} rounds alternated\n")
     print(
-        "| set | dates | articles | B³ F1 old / new | labels' hash old / new | articles/s old / new (best of rounds) "
+        "| set | dates | articles | B³ P / R old | B³ P / R new | B³ F1 old / new | labels' hash old / new "
+        "| articles/s old / new (best of rounds) "
         "| articles per CPU s old / new (best) | new/old (CPU) | each round's CPU rate old / new |"
     )
-    print("|---|---|---:|---|---|---|---|---:|---|")
+    print("|---|---|---:|---|---|---|---|---|---|---:|---|")
     for k, case in enumerate(runs["new"][0]):
         old, new = ([r[k] for r in runs[side]] for side in ("old", "new"))
         same = (
@@ -341,7 +342,8 @@ def old_compare(rev: str, rounds: int = 3, limit: int | None = None) -> None:
         rounds_text = ", ".join(f"{a['cpu_rate']:.0f}/{b['cpu_rate']:.0f}" for a, b in zip(old, new))
         cpu_old, cpu_new = max(r["cpu_rate"] for r in old), max(r["cpu_rate"] for r in new)
         print(
-            f"| {case['name']} | {case['dates']} | {case['articles']} | {old[0]['f1']:.3f} / {new[0]['f1']:.3f} "
+            f"| {case['name']} | {case['dates']} | {case['articles']} | {old[0]['p']:.3f} / {old[0]['r']:.3f} "
+            f"| {new[0]['p']:.3f} / {new[0]['r']:.3f} | {old[0]['f1']:.3f} / {new[0]['f1']:.3f} "
             f"| {old[0]['labels'][:8]} / {new[0]['labels'][:8]} ({same}) "
             f"| {max(r['rate'] for r in old):.0f} / **{max(r['rate'] for r in new):.0f}** "
             f"| {cpu_old:.0f} / **{cpu_new:.0f}** | {cpu_new / cpu_old:.2f} | {rounds_text} |",
@@ -360,6 +362,8 @@ def events_json(limit: int | None = None) -> None:
                 "name": name,
                 "dates": dates,
                 "articles": len(articles),
+                "p": memory["p"],
+                "r": memory["r"],
                 "f1": memory["f1"],
                 "rate": memory["rate"],
                 "cpu_rate": memory["cpu_rate"],

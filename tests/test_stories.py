@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import random
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -107,6 +108,78 @@ def test_a_day_on_a_story_needs_more_likeness():
     assert cluster_articles(half_day) == [0, 0]  # fractional days: 0.33 - 0.1 still reaches 0.18
 
 
+# Two feed entries of one outlet, an hour apart, on different stories that share a subject's words:
+# a sponsor's note and an App Store outage share "mac app store" (cosine 0.29, 11 terms on the
+# shorter side), two tax pieces share "vat" and "invoice" (0.20, 13 terms).
+_HOUR = timedelta(hours=1)
+SPONSOR_AND_OUTAGE = [
+    Article(
+        "My thanks to Lumafield for sponsoring the feed this week. Lumafield is a photo editor for the "
+        "Mac, on sale now in the Mac App Store.",
+        title="Lumafield for Mac",
+        outlet="Feed",
+        published=_at(0),
+    ),
+    Article(
+        "Another rough week for the Mac App Store: an expired certificate kept apps from launching until "
+        "users deleted and reinstalled them.",
+        title="Mac App Store Apps Stop Launching",
+        outlet="Feed",
+        published=_at(0) + _HOUR,
+    ),
+]
+TWO_TAX_PIECES = [
+    Article(
+        "The tax network opened a prototype of the simplified return form, with invoice upload and "
+        "matching of purchase registers.",
+        title="VAT network shows prototype of simpler returns",
+        outlet="Feed",
+        published=_at(0),
+    ),
+    Article(
+        "A panel will study the legal and technical sides of electronic invoices for business sales "
+        "before their roll-out.",
+        title="VAT council to examine e-invoices for business sales",
+        outlet="Feed",
+        published=_at(0) + _HOUR,
+    ),
+]
+
+
+@pytest.mark.parametrize("entries", [SPONSOR_AND_OUTAGE, TWO_TAX_PIECES], ids=["mac", "tax"])
+def test_short_entries_sharing_a_few_subject_words_stay_apart(entries):
+    """`short_evidence`: both pairs pass the join threshold 0.18 but not the floor a short text
+    needs (1.15 / sqrt(11) = 0.35, 1.15 / sqrt(13) = 0.32); without the floor they join."""
+    assert cluster_articles(entries) == [0, 1]
+    assert cluster_articles(entries, settings=ClusterSettings(short_evidence=0.0)) == [0, 0]
+
+
+def test_short_entries_of_one_story_still_join():
+    """The floor asks a short text for more likeness, not for length: a retelling of the fire (0.85)
+    joins, and so does the same-day follow-up of 13 terms (0.33, floor 1.15 / sqrt(13) = 0.32),
+    also half a day on, when the day penalty leaves a score of 0.23: the floor reads the cosine."""
+    assert cluster_articles([Article(FIRE, published=_at(0)), Article(FIRE_2, published=_at(0) + _HOUR)]) == [0, 0]
+    follow_up = [Article(FIRE, published=_at(0)), Article(FIRE_FOLLOW_UP, published=_at(0) + timedelta(hours=12))]
+    assert cluster_articles(follow_up) == [0, 0]
+    assert cluster_articles(follow_up, settings=ClusterSettings(short_evidence=1.3)) == [0, 1]
+
+
+def test_the_partitions_merge_asks_a_short_text_the_same():
+    """The Dask engine's merge decides a piece's join as one pass does, the floor included: the
+    outage entry opens the second time range (ranges of an hour at least), so only the merge could
+    join it to the sponsor's note."""
+    from newsfuse.partitioned import cluster_partitioned, plan_partitions
+
+    settings = ClusterSettings(max_gap=_HOUR)
+    stream = [*SPONSOR_AND_OUTAGE, Article(FIRE, published=_at(0) + 2 * _HOUR)]
+    assert [p.positions for p in plan_partitions(stream, 3, settings, min_size=1)] == [[0], [1, 2]]
+    for short_evidence, labels in ((1.15, [0, 1, 2]), (0.0, [0, 0, 1])):
+        chosen = replace(settings, short_evidence=short_evidence)
+        assert (
+            cluster_partitioned(stream, 3, chosen, min_size=1)[0] == cluster_articles(stream, settings=chosen) == labels
+        )
+
+
 def test_time_gap_in_the_store(tmp_path):
     with Store(tmp_path / "s.db") as store:
         done = store.ingest(
@@ -180,7 +253,7 @@ def test_cluster_settings_defaults_and_validation():
     assert (settings.join_threshold, settings.max_gap, settings.entity_boost) == (0.18, timedelta(days=1), 1.0)
     assert (settings.recent_articles, settings.decay, settings.undated_threshold) == (3, 0.6, 0.25)
     assert (settings.undated_window, settings.undated_clock, settings.title_weight) == (0, True, 2.0)
-    assert (settings.day_penalty, settings.undated_title_weight) == (0.2, 4.0)
+    assert (settings.day_penalty, settings.undated_title_weight, settings.short_evidence) == (0.2, 4.0, 1.15)
     assert Options().clustering == settings
     for field_name, bad in [
         ("story_terms", 0),
@@ -203,6 +276,8 @@ def test_cluster_settings_defaults_and_validation():
         ("body_chars", -1),
         ("day_penalty", -0.1),
         ("day_penalty", float("nan")),
+        ("short_evidence", -1.0),
+        ("short_evidence", float("inf")),
     ]:
         with pytest.raises(OptionError, match=field_name):
             ClusterSettings(**{field_name: bad})

@@ -56,12 +56,19 @@ def test_an_article_off_any_clock_joins_by_the_learned_join():
 
 
 def test_dated_and_on_the_clock_articles_keep_their_thresholds():
-    dated = StoryClusterer()
+    # vectors of one and two terms: the thresholds alone, without the floor short texts need ...
+    thresholds = replace(DEFAULT, short_evidence=0.0)
+    dated = StoryClusterer(settings=thresholds)
     dated.assign(unit(1.0), DAY)
     assert dated.assign(cosine_02(), DAY) == 0  # join_threshold 0.18, as ever
-    on_clock = StoryClusterer()
+    on_clock = StoryClusterer(settings=thresholds)
     on_clock.assign(unit(1.0), DAY)
     assert on_clock.assign(cosine_02()) == 1  # on the stream's clock: undated_threshold 0.25
+    # ... which asks a story of one term for a cosine of 1.15 on a clock, not off it (the learned join's)
+    floored = StoryClusterer()
+    floored.assign(unit(1.0), DAY)
+    assert floored.assign(cosine_02(), DAY) == 1
+    assert story_of(1).assign(cosine_02()) == 0
 
 
 def test_learned_join_setting_is_validated():

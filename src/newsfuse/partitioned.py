@@ -251,7 +251,7 @@ def _place(merger: StoryClusterer, piece: Piece, settings: ClusterSettings) -> i
     if piece.vector is None or piece.state is None:
         return None
     ranked = merger.ranked(piece.vector, piece.clock, piece.seen)
-    best = merger.chosen(ranked, piece.dated, piece.clock is not None)  # as `StoryClusterer.assign`
+    best = merger.chosen(ranked, piece.dated, piece.clock is not None, piece.vector)  # as `StoryClusterer.assign`
     if best is None:
         return None
     old = merger.index.get(best)
