@@ -147,9 +147,10 @@ def clean(text: str) -> list[Block]:
     the few short paragraphs after the article's sign-off are its footer (`_without_footer`).
     """
     lines = [m.span(1) for m in _STRIPPED_LINE_RE.finditer(text)]
-    paragraphs: list[tuple[int, int, str]] = []  # start, end, verdict
+    blocks: list[Block] = []
+    unended: list[tuple[int, Block]] = []  # each with the number of blocks before it
+    signed = -1  # the number of blocks before the last sign-off
     seen: set[str] = set()
-    unended = signed = False  # most articles have no sign-off; an unended one, a headline
     i = 0
     while i < len(lines):
         j = _paragraph_end(text, lines, i)
@@ -157,15 +158,17 @@ def clean(text: str) -> list[Block]:
         body = text[start:end]
         key = _key(body)
         verdict = _DROP if key in seen else _verdict(body)
-        unended = unended or verdict is _UNENDED
-        signed = signed or verdict is _SIGN_OFF
-        paragraphs.append((start, end, verdict))
+        if verdict is _KEEP:
+            blocks.append(Block(start, end))
+        elif verdict is _UNENDED:
+            unended.append((len(blocks), Block(start, end)))
+        elif verdict is _SIGN_OFF:
+            signed = len(blocks)
         seen.add(key)
         i = j + 1
-    kept = _kept(text, paragraphs) if unended else [n for n, p in enumerate(paragraphs) if p[2] is _KEEP]
-    if signed:
-        kept = _without_footer(text, paragraphs, kept)
-    return [Block(paragraphs[n][0], paragraphs[n][1]) for n in kept]
+    if signed > 0:
+        blocks = _without_footer(text, blocks, signed)
+    return _with_speech(text, blocks, unended) if unended else blocks
 
 
 # A paragraph's verdict: body prose, furniture, a sign-off (furniture that ends the article),
@@ -185,20 +188,21 @@ def _verdict(body: str) -> str:
     return _UNENDED
 
 
-def _kept(text: str, paragraphs: list[tuple[int, int, str]]) -> list[int]:
-    """Indexes of the paragraphs kept: body prose, and an unended paragraph inside the body (after
-    its first paragraph, before its last: not a headline) that reports speech (Reuters' "Bong Joon
-    Ho said backstage that ... on Feb. 9", its stop lost). Captions and furniture between the two
-    do not stop it."""
-    body = [n for n, p in enumerate(paragraphs) if p[2] is _KEEP]
-    if len(body) < 2:
-        return body
+def _with_speech(text: str, blocks: list[Block], unended: list[tuple[int, Block]]) -> list[Block]:
+    """The blocks and, in place, each unended paragraph inside the body (after its first block,
+    before its last: not a headline) that reports speech (Reuters' "Bong Joon Ho said backstage
+    that ... on Feb. 9", its stop lost). Captions and furniture between them do not stop it."""
     speech = [
-        n
-        for n in range(body[0] + 1, body[-1])
-        if paragraphs[n][2] is _UNENDED and _reports_speech(text[paragraphs[n][0] : paragraphs[n][1]])
+        (before, b) for before, b in unended if 0 < before < len(blocks) and _reports_speech(text[b.start : b.end])
     ]
-    return sorted(body + speech) if speech else body
+    if not speech:
+        return blocks
+    merged, taken = [], 0
+    for before, block in speech:
+        merged += blocks[taken:before]
+        merged.append(block)
+        taken = before
+    return merged + blocks[taken:]
 
 
 def _reports_speech(body: str) -> bool:
@@ -211,16 +215,14 @@ def _reports_speech(body: str) -> bool:
     return opens and tail not in ",:;" and len(body.split()) >= SPEECH_MIN_WORDS and bool(_SAID_RE.search(body))
 
 
-def _without_footer(text: str, paragraphs: list[tuple[int, int, str]], kept: list[int]) -> list[int]:
-    """The kept paragraphs less those after the last sign-off when they are a footer:
-    a few short paragraphs (Reuters' "Our Standards: The Thomson Reuters Trust Principles."), after
-    a body. Anything longer after a sign-off is another story of the page, and kept."""
-    last = max(n for n, p in enumerate(paragraphs) if p[2] is _SIGN_OFF)
-    after = [n for n in kept if n > last]
-    short = all(len(text[paragraphs[n][0] : paragraphs[n][1]].split()) < PROSE_MIN_WORDS for n in after)
-    if after and len(after) <= FOOTER_MAX_PARAGRAPHS and short and len(after) < len(kept):
-        return kept[: -len(after)]
-    return kept
+def _without_footer(text: str, blocks: list[Block], signed: int) -> list[Block]:
+    """The blocks less those after the last sign-off when they are a footer: a few short
+    paragraphs (Reuters' "Our Standards: The Thomson Reuters Trust Principles."), after a body.
+    Anything longer after a sign-off is another story of the page, and kept."""
+    after = blocks[signed:]
+    if len(after) <= FOOTER_MAX_PARAGRAPHS and all(len(text[b.start : b.end].split()) < PROSE_MIN_WORDS for b in after):
+        return blocks[:signed]
+    return blocks
 
 
 def _paragraph_end(text: str, lines: list[tuple[int, int]], i: int) -> int:
