@@ -78,7 +78,7 @@ _SIGN_OFF_RE = re.compile(
 FOOTER_MAX_PARAGRAPHS = 3
 # An editor's note: an update or correction whose text tells what was changed ("Update July 3rd,
 # 8:05AM ET: Added ARKit explanation and tweet.", The Verge's), a note so named, or a reader-service
-# box ("How to get help: In the US, call ...", CNN's). A times' colons ("8:05") are allowed in the
+# box ("How to get help: In the US, call ...", CNN's). A time's colons ("8:05") are allowed in the
 # label. An update that brings news ("Update 3pm: Police said ...") is the story's, and kept.
 _NOTE_RE = re.compile(
     r"(?:editor['’]?s['’]?|editorial) note\b\s*[:—–-]|note to (?:our )?readers\b"
