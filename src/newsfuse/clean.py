@@ -23,7 +23,8 @@ _FURNITURE = [
     r"(updated|published|posted|last modified)\b.{0,60}\d{4}.{0,20}",
     r"(?-i:By [A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3}( and [A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3})?(,.{0,60})?)",
     r"(?-i:[A-Z][\w'-]+( [A-Z][\w'-]+)? reported from [A-Z][\w .,'-]{1,60}\.)",
-    r"(reporting|additional reporting|writing|editing) by .{1,200}",
+    r"\(?(reporting|additional reporting|writing|editing) by .{1,200}",
+    r"contributing\s*:.{1,200}",  # USA Today's sign-off
     r".{0,80}\bcontributed (to )?(this )?report(ing)?\b.{0,80}",
     r"[\w .-]{1,40} and agencies\.?",
     r"(see also|read more|related|more|recommended|most popular|sign up|subscribe|follow us)\b\s*:.*",
@@ -47,6 +48,7 @@ _CREDIT_RE = re.compile(
 # What `_ends_sentence` reads from a text's end: its closers, and a footnote mark's digits.
 _CLOSING = "\"'”’)]"
 _QUOTE_END = ('"', "”", "’")
+_OPENING = "\"'“‘("
 _STOPS = (".", "!", "?", "…")
 _DIGITS_RE = re.compile(r"\d+")
 # A line's text without the space around it (group 1), lines of space alone left out: what
@@ -62,6 +64,39 @@ _PROMO_END_RE = re.compile(r"\b(?:sign up|subscribe|click|tap)(?: now)? here\b[^
 _PROMO_TAIL = 100
 # Captions and headlines in the seeds and dev pages run to 35 words; prose paragraphs run longer.
 PROSE_MIN_WORDS = 40
+
+# The furniture that signs a story off (its credits): what follows it is the page's footer. Read
+# only of a paragraph already found to be furniture.
+_SIGN_OFF_RE = re.compile(
+    r"\(?(?:additional )?(?:reporting|writing|editing) by\b|contributing\s*:|.{0,80}\bcontributed (?:to )?(?:this )?"
+    r"report|[\w .-]{1,40} and agencies\.?$",
+    re.IGNORECASE,
+)
+# At most this many short paragraphs after the last sign-off are a footer (Reuters' trust badge is
+# one; USA Today's "Read or Share this story" and NBC's three boxes in fulltext-dev, each already
+# furniture, are the most seen); more, or a long one, are another story of the page.
+FOOTER_MAX_PARAGRAPHS = 3
+# An editor's note: an update or correction whose text tells what was changed ("Update July 3rd,
+# 8:05AM ET: Added ARKit explanation and tweet.", The Verge's), a note so named, or a reader-service
+# box ("How to get help: In the US, call ...", CNN's). A time's colons ("8:05") are allowed in the
+# label. An update that brings news ("Update 3pm: Police said ...") is the story's, and kept.
+_NOTE_RE = re.compile(
+    r"(?:editor['’]?s['’]?|editorial) note\b\s*[:—–-]|note to (?:our )?readers\b"
+    r"|(?:update[ds]?|correction|clarification)\b(?:[^:\n]|:\d){0,40}:\s*(?:added|updated|corrected|clarified|removed"
+    r"|changed|revised|this (?:story|article|post|piece|report)|an? (?:earlier|previous) version)\b"
+    r"|how to [^:\n]{1,40}:",
+    re.IGNORECASE,
+)
+_NOTE_FIRST = frozenset("EeNnUuCcHh")  # what `_NOTE_RE` can open with: most paragraphs skip it
+# A paragraph that never ends a sentence but reports speech, with at least this many words, is
+# prose amid the body: Reuters' "... said backstage that no-one could predict ... on Feb. 9" has 22,
+# fulltext-dev's "Fields was told of his firing late Wednesday morning" 9; CNN's subheads ("Meghan
+# had suicidal thoughts") hold no verb of saying.
+SPEECH_MIN_WORDS = 8
+_SAID_RE = re.compile(
+    r"\b(?:said|told|added|explained|wrote|announced|stated|noted|asked|replied|warned|insisted|acknowledged"
+    r"|argued|claimed|recalled)\b"
+)
 
 
 # A line in capitals alone is a crosshead ("DISAPPOINTING NIGHT FOR ‘IRISHMAN’", Reuters'), even
@@ -107,10 +142,14 @@ def clean(text: str) -> list[Block]:
     """Body paragraphs of `text` as blocks of original offsets, furniture and repeats left out.
 
     A paragraph ends at a line that ends a sentence; a line without final punctuation whose
-    next line starts in lower case is a hard-wrapped line and joins the next one.
+    next line starts in lower case is a hard-wrapped line and joins the next one. A paragraph
+    that never ends a sentence is kept when it reports speech amid the body (`_reports_speech`);
+    the few short paragraphs after the article's sign-off are its footer (`_without_footer`).
     """
     lines = [m.span(1) for m in _STRIPPED_LINE_RE.finditer(text)]
     blocks: list[Block] = []
+    unended: list[tuple[int, Block]] = []  # each with the number of blocks before it
+    signed = -1  # the number of blocks before the last sign-off
     seen: set[str] = set()
     i = 0
     while i < len(lines):
@@ -118,10 +157,71 @@ def clean(text: str) -> list[Block]:
         start, end = lines[i][0], lines[j][1]
         body = text[start:end]
         key = _key(body)
-        if key not in seen and _keep(body):
+        verdict = _DROP if key in seen else _verdict(body)
+        if verdict is _KEEP:
             blocks.append(Block(start, end))
+        elif verdict is _UNENDED:
+            unended.append((len(blocks), Block(start, end)))
+        elif verdict is _SIGN_OFF:
+            signed = len(blocks)
         seen.add(key)
         i = j + 1
+    if signed > 0:
+        blocks = _without_footer(text, blocks, signed)
+    return _with_speech(text, blocks, unended) if unended else blocks
+
+
+# A paragraph's verdict: body prose, furniture, a sign-off (furniture that ends the article),
+# or one that never ends a sentence (a headline or caption, unless `_reports_speech`).
+_KEEP, _DROP, _SIGN_OFF, _UNENDED = "keep", "drop", "sign-off", "unended"
+
+
+def _verdict(body: str) -> str:
+    if is_furniture(body):
+        return _SIGN_OFF if _SIGN_OFF_RE.match(body) else _DROP
+    if _ends_in_promo(body) or body[:1] in _NOTE_FIRST and _is_note(body):
+        return _DROP
+    # A paragraph cut short (truncated text, a page that ends mid-sentence) is still prose when
+    # it is long or holds a sentence end inside; headlines and captions are neither.
+    if _ends_sentence(body) or len(body.split()) >= PROSE_MIN_WORDS or _INNER_SENTENCE_END_RE.search(body):
+        return _KEEP
+    return _UNENDED
+
+
+def _with_speech(text: str, blocks: list[Block], unended: list[tuple[int, Block]]) -> list[Block]:
+    """The blocks and, in place, each unended paragraph inside the body (after its first block,
+    before its last: not a headline) that reports speech (Reuters' "Bong Joon Ho said backstage
+    that ... on Feb. 9", its stop lost). Captions and furniture between them do not stop it."""
+    speech = [
+        (before, b) for before, b in unended if 0 < before < len(blocks) and _reports_speech(text[b.start : b.end])
+    ]
+    if not speech:
+        return blocks
+    merged, taken = [], 0
+    for before, block in speech:
+        merged += blocks[taken:before]
+        merged.append(block)
+        taken = before
+    return merged + blocks[taken:]
+
+
+def _reports_speech(body: str) -> bool:
+    """A verb of saying in the past tense, in a paragraph that opens a sentence, is long enough to
+    be one and is not a lead-in to what follows ("She said,", "... as specific as:"): reporting,
+    which captions (present tense, "Smith speaks at ...") and headlines ("..., a spokesman says")
+    are not."""
+    head, tail = body.lstrip(_OPENING)[:1], body.rstrip()[-1:]
+    opens = head.isupper() or head.isdigit()  # a line of a hard-wrapped page opens in lower case
+    return opens and tail not in ",:;" and len(body.split()) >= SPEECH_MIN_WORDS and bool(_SAID_RE.search(body))
+
+
+def _without_footer(text: str, blocks: list[Block], signed: int) -> list[Block]:
+    """The blocks less those after the last sign-off when they are a footer: a few short
+    paragraphs (Reuters' "Our Standards: The Thomson Reuters Trust Principles."), after a body.
+    Anything longer after a sign-off is another story of the page, and kept."""
+    after = blocks[signed:]
+    if len(after) <= FOOTER_MAX_PARAGRAPHS and all(len(text[b.start : b.end].split()) < PROSE_MIN_WORDS for b in after):
+        return blocks[:signed]
     return blocks
 
 
@@ -142,12 +242,10 @@ def _ends_in_promo(body: str) -> bool:
     return "here" in body[start:].lower() and bool(_PROMO_END_RE.search(body, start))  # `\b` reads body[start - 1]
 
 
-def _keep(body: str) -> bool:
-    if is_furniture(body) or _ends_in_promo(body):
-        return False
-    # A paragraph cut short (truncated text, a page that ends mid-sentence) is still prose when
-    # it is long or holds a sentence end inside; headlines and captions are neither.
-    return bool(_ends_sentence(body) or len(body.split()) >= PROSE_MIN_WORDS or _INNER_SENTENCE_END_RE.search(body))
+def _is_note(body: str) -> bool:
+    """A short paragraph that is an editor's note or a service box (`_NOTE_RE`); a long one opening
+    so is the story itself (Multi-News' "Editor's note: retired gen. David petraeus stepped down...")."""
+    return bool(_NOTE_RE.match(body)) and len(body.split()) < PROSE_MIN_WORDS
 
 
 def _key(body: str) -> str:
