@@ -103,7 +103,9 @@ _TITLES = frozenset(
     "sergeant sgt. professor prof. gen. lieut. first lady senior frontrunner hopeful contender rival "
     "businessman billionaire mogul strategist pollster host anchor commentator analyst author columnist "
     "white texas florida ohio new york vermont sens. reps. govs. mr.trump sir dame lord lady assemblyman "
-    "assemblywoman congressman congresswoman councilman councilwoman whip ceo founder chairwoman".split()
+    "assemblywoman congressman congresswoman councilman councilwoman whip ceo founder chairwoman "
+    # a company's and a local government's titles ("Chief Executive Satya Nadella")
+    "executive financial operating supervisor chancellor councillor councilor superintendent treasurer".split()
 )
 # Capitalized words that open a clause but name nobody.
 _NOT_NAMES = frozenset(
@@ -129,10 +131,13 @@ _ORG_WORDS = frozenset(
     "summit conference council iraq iran syria russia china israel mexico europe africa isis isil "
     "islamic god christ lord monday tuesday wednesday thursday friday saturday sunday january february "
     "march april june july august september october november december obamacare medicare medicaid "
-    "brexit university prize award book film show series station channel project federation republic".split()
+    "brexit university prize award book film show series station channel project federation republic "
+    # a body or a place the run opens with ("Academy of Motion Picture Arts", "San Diego")
+    "academy chamber corps san".split()
 )
 _PARTICLES = r"(?:de|da|del|della|di|du|van|von|der|den|la|le|al|bin|ibn|of)"
 _PARTICLE_WORDS = frozenset(_PARTICLES[3:-1].split("|"))
+_NAME_PARTICLES = _PARTICLE_WORDS - {"of"}
 _CAPWORD = r"(?:(?:al|el|ad|as|bin|ibn)-)?(?:Mc|Mac|O['’])?[A-Z][\w’'.-]*"
 # The lookahead is the first letters a run can have (an article's a, e, b, i, or a capital): it
 # matches nothing more or less, and spares the search trying every position (2x on news text).
@@ -489,6 +494,8 @@ def _parse_run_text(run: str) -> tuple[int, int, tuple[str, ...], str | None, bo
     while k - i > 1 and (lower[i] in _TITLES or lower[i].rstrip(".") in _TITLES):
         title.append(words[i])
         i += 1
+    if "of" in lower:
+        i, k = _of_phrase(words, lower, title, i, k)
     inner = [j for j in range(i, k - 1) if lower[j] in _TITLES or lower[j].rstrip(".") in _TITLES]
     if inner and words[inner[-1]][:1].isupper():  # "Massachusetts Democratic Sen. Elizabeth Warren"
         title += words[i : inner[-1] + 1]
@@ -506,6 +513,33 @@ def _parse_run_text(run: str) -> tuple[int, int, tuple[str, ...], str | None, bo
     titled = any(t.lower().rstrip(".") in ("mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov") for t in title)
     role = " ".join(t for t in title if t.lower() not in ("the", "of") or t != title[0]) or None
     return first_s, last_e, tuple(tokens), role, titled or bool(role and len(tokens) == 1 and role[:1].isupper())
+
+
+def _is_title(lower: str) -> bool:
+    return lower in _TITLES or lower.rstrip(".") in _TITLES
+
+
+def _of_phrase(words: list[str], lower: list[str], title: list[str], i: int, k: int) -> tuple[int, int]:
+    """The person's words `words[i:k]` of a run holding "of" (its titles, `title`, extended in
+    place): after a title's "X of Y", the trailing name ("Chief Financial Officer of Super Value
+    Debra Symonette", "Minister of Foreign Affairs Sergei Lavrov"); before a place's or a body's
+    "of", the words before it ("Alfredo Pedroza of Napa County", "Academy of Motion Picture Arts":
+    a single word, a person only where the article names one so), unless a title and a full name
+    follow it ("University of Texas President Greg Fenves")."""
+    j = next((x for x in range(i, k) if lower[x] == "of"), None)
+    if j is not None and j > i and _is_title(lower[j - 1]) and words[j - 1][:1].isupper():
+        title += words[i : j + 1]  # "Financial Officer of": the body follows
+        i = j + 1
+        j = next((x for x in range(i, k) if lower[x] == "of"), None)
+    if j is not None and j > i and not any(_is_title(lower[x]) and words[x][:1].isupper() for x in range(j + 1, k - 2)):
+        k = j
+    if "of" in (t.lower() for t in title) and k - i > 2:  # the body's name, then the person's
+        start = k - 2
+        while start > i and (_INITIAL.fullmatch(words[start]) or lower[start] in _NAME_PARTICLES):
+            start -= 1
+        title += words[i:start]
+        i = start
+    return i, k
 
 
 def _parse_word(word: str) -> tuple[int, int, tuple[str, ...], str | None, bool] | None:
@@ -531,11 +565,21 @@ def _bare_name(word: str) -> str:
 def _is_name(tokens: list[str]) -> bool:
     """Whether a run's kept words can be a person's name: no organisation word or acronym, no
     full stop but an initial's ("U.S.-made", "Sen."), capitalized but for particles, the last too."""
-    if any(t.lower().strip(".,") in _ORG_WORDS or t.isupper() and len(t.strip(".")) > 1 for t in tokens):
+    if any(_org_word(t, n, len(tokens)) or t.isupper() and len(t.strip(".")) > 1 for n, t in enumerate(tokens)):
         return False
     if any("." in t and not _INITIAL.fullmatch(t) for t in tokens):
         return False
     return all(t[:1].isupper() or t.lower() in _PARTICLES for t in tokens) and not tokens[-1][:1].islower()
+
+
+# Words of `_ORG_WORDS` that are also given names: a name's first word before a surname ("Bill Powers").
+_GIVEN_ORG_WORDS = frozenset(["bill"])
+
+
+def _org_word(word: str, n: int, count: int) -> bool:
+    """Whether the n-th of a run's `count` words makes it an organisation or a place."""
+    lower = word.lower().strip(".,")
+    return lower in _ORG_WORDS and not (n == 0 and count > 1 and lower in _GIVEN_ORG_WORDS)
 
 
 def _word_span(run: str, words: list[str], i: int, k: int) -> tuple[int, int]:
@@ -914,7 +958,10 @@ def is_person_name(name: str | None) -> bool:
     words = _name_words(name)
     if len(words) < 2 or words[0].lower() in _NOT_NAMES:
         return False
-    if any(w.lower() in _ORG_WORDS or w.lower() in _PARTY_WORDS or (w.isupper() and len(w) > 1) for w in words):
+    if any(
+        _org_word(w, n, len(words)) or w.lower() in _PARTY_WORDS or (w.isupper() and len(w) > 1)
+        for n, w in enumerate(words)
+    ):
         return False
     capitalized = [w[:1].isupper() or bool(re.match(r"(?:al|el|ad|as|bin|ibn)-[A-Z]", w)) for w in words]
     return capitalized[-1] and all(c or w.lower() in _PARTICLE_WORDS for c, w in zip(capitalized, words))
