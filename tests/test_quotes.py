@@ -598,3 +598,30 @@ def test_bill_before_a_surname_is_a_given_name():
     text = 'Bill Hadley, a dam engineer, testified on Monday.\n\n"It should have held," he said.\n'
     assert _speakers(text)["It should have held"] == "Bill Hadley"
     assert is_person_name("Bill Hadley") and not is_person_name("Bill")
+
+
+def test_he_is_the_unnamed_spokesperson_named_after_the_person():
+    """A spokesperson who speaks after Jo Hale is named is the "he" of the next quote, not Jo Hale
+    (whose given name is not in the list of women's, so read as a man's)."""
+    text = (
+        "Professor Jo Hale, the union's leader, said staff were overworked.\n\n"
+        "But a spokesperson for the Colleges Employers' Association said its members had cut such contracts.\n\n"
+        '"We have worked with the unions for years," he said.\n'
+    )
+    assert _speakers(text)["We have worked with the unions for years"] == (
+        "a spokesperson for the Colleges Employers' Association"
+    )
+
+
+def test_a_spokeswomans_appositive_tells_whom_she_is():
+    """ "Dana Whitlock, a developer and spokeswoman for the coalition, said": the next "she" is Dana
+    Whitlock, though "Dana" is not in the list of women's names; a spokesman is never a "she"."""
+    text = (
+        "Dana Whitlock, a developer and spokeswoman for the coalition, said the rules were clear.\n\n"
+        '"People see only the towers," she said.\n\n'
+        "Mary Quist opened the hearing. A spokesman for the council said it would appeal.\n\n"
+        '"We will look at the ruling," she said.\n'
+    )
+    speakers = _speakers(text)
+    assert speakers["People see only the towers"] == "Dana Whitlock"
+    assert speakers["We will look at the ruling"] == "Mary Quist"

@@ -275,7 +275,7 @@ def find_quotes(text: str, blocks: Sequence[tuple[int, int]]) -> list[Quote]:
         block_start = blocks[k][0]
         found = [(s, e, _attribute(text, block_start, s, e, opening, people, starts)) for s, e, opening in here]
         opens = _opens_with_quote(text, block_start)
-        spoke.quotes.append(_resolve(text, found, spoke.before(k) if opens else None, people, opens=opens))
+        spoke.quotes.append(_resolve(text, found, spoke.before(k) if opens else None, people, inside, opens=opens))
         quotes += spoke.quotes[-1]
     return quotes
 
@@ -814,12 +814,17 @@ def _sentence_end(after: str) -> int:
 
 
 def _resolve(
-    text: str, found: list[tuple[int, int, _Said | None]], last: _Said | None, people: list[_Person], opens: bool
+    text: str,
+    found: list[tuple[int, int, _Said | None]],
+    last: _Said | None,
+    people: list[_Person],
+    inside: _Spans,
+    opens: bool,
 ) -> list[Quote]:
     """Pronouns take the nearest compatible person named before them; a quote with no
     attribution takes the speaker of the quote before it in its paragraph (or the previous
     paragraph's speaker when the paragraph opens with it), else of the next attributed one."""
-    said = [_pronoun(text, s, people) if s and s.pronoun else s for _, _, s in found]
+    said = [_pronoun(text, s, people, inside) if s and s.pronoun else s for _, _, s in found]
     # Drop what is not a quote: scare quotes and titles with no attribution of their own.
     keep = [
         i for i, (s, e, _) in enumerate(found) if _quotable(text, s, e) and (said[i] or not _needs_speaker(text, s, e))
@@ -847,14 +852,75 @@ def _quote(start: int, end: int, said: _Said | None, inherited: bool) -> Quote:
     return Quote(start, end, said.name or said.role, said.start, said.end, said.role, inherited)
 
 
-def _pronoun(text: str, said: _Said, people: list[_Person]) -> _Said:
+def _pronoun(text: str, said: _Said, people: list[_Person], inside: _Spans) -> _Said:
+    """The person a he/she speaker is: the last subject (else the last person) named before it
+    that fits its gender, unless an unnamed speaker comes between them ("a spokesperson for the
+    association said ... “…,” he said": the spokesperson, not the woman named before)."""
     female = text[said.start : said.end].lower() == "she"
     before = [p for p in people if p.start < said.start and said.start - p.start <= PRONOUN_REACH]
     fits = [p for p in before if p.female is None or p.female == female]
     chosen = next((p for p in reversed(fits) if p.subject), fits[-1] if fits else None)
+    lo = chosen.end if chosen else max(0, said.start - PRONOUN_REACH)
+    if _ROLE_NOUN_HINT.search(text, lo, said.start):
+        unnamed = _role_speaker(text, lo, said.start, female, inside, before)
+        if unnamed is not None:
+            return _Said(said.start, said.end, unnamed[0], unnamed[1], False)
     if chosen is None:
         return _Said(said.start, said.end, None, None, False)
     return _Said(said.start, said.end, chosen.name, chosen.role, False)
+
+
+# An unnamed speaker a pronoun may mean: a determiner, up to three words, a person's role noun.
+_ROLE_NOUN = re.compile(
+    r"\b(?:[Aa]n?|[Tt]he|[Oo]ne|[Aa]nother|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\s+(?:[\w’'.-]+\s+){0,3}?"
+    r"(?P<noun>spokes(?:man|woman|person)|official|aide|adviser|advisor|representative)\b"
+)
+_ROLE_NOUN_HINT = re.compile(r"spokes|official|aide|advis|representative")  # a literal scan first
+_CLAUSE_END = re.compile(r"[.!?;\"“”\n]")
+# What may part the role noun from its verb: its complement, adverbs ("a spokesman for the
+# council also said"), not other words ("the official news agency reported": an adjective).
+_ROLE_TO_VERB = re.compile(rf"(?P<complement>\s+(?:for|of|at|from|with)\s[^,]*?)?(?:[\s,]+{_ADV}\b)*[\s,]*")
+# How far after the role noun its speech verb may be (characters): "a spokesperson for the
+# Universities and Colleges Employers’ Association (UCEA) said" is 70.
+ROLE_VERB_REACH = 120
+
+
+def _role_fits(noun: str, female: bool) -> bool:
+    """Whether a role noun may be the pronoun's person: a spokesman is no "she", a spokeswoman no "he"."""
+    if noun.endswith("woman"):
+        return female
+    return not (noun.endswith("man") and female)
+
+
+def _role_speaker(
+    text: str, lo: int, hi: int, female: bool, inside: _Spans, people: list[_Person]
+) -> tuple[str, str | None] | None:
+    """The last unnamed speaker in text[lo:hi] outside quotations that fits the pronoun's gender:
+    a role noun phrase that a speech verb follows in its clause, with its "for/of ..." complement
+    ("a spokesperson for the Universities and Colleges Employers’ Association (UCEA)"), as (name,
+    role); or the person it is the appositive of ("Angelique Brunner, a developer and spokeswoman
+    for the coalition, said": the role tells her gender where her given name did not)."""
+    for m in reversed(list(_ROLE_NOUN.finditer(text, lo, hi))):
+        if _inside(m.start(), inside) or not _role_fits(m.group("noun"), female):
+            continue
+        clause = text[m.end() : min(hi, m.end() + ROLE_VERB_REACH)]
+        end = _CLAUSE_END.search(clause)
+        verb = _SPEECH.verb.search(clause, 0, end.start() if end else len(clause))
+        if verb is None:
+            continue
+        named = next(
+            (p for p in people if m.start() - 3 <= p.end < m.start() and text[p.end : m.start()].strip() == ","), None
+        )
+        if named is not None:
+            return named.name, named.role
+        between = _ROLE_TO_VERB.fullmatch(clause, 0, verb.start())
+        if between is None:
+            continue
+        phrase = (
+            text[m.start() : m.end() + between.end("complement")].rstrip(" ,") if between["complement"] else m.group()
+        )
+        return (phrase if len(phrase.split()) <= 12 else m.group()), None
+    return None
 
 
 def _quotable(text: str, start: int, end: int) -> bool:
@@ -902,7 +968,7 @@ def _last_speaker(
             s0 = m.start() - len(left) + subject[0]
             who = _who(text, s0, s0 + len(subject[1]), people)
             if who and who.pronoun:
-                who = _pronoun(text, who, people)
+                who = _pronoun(text, who, people, inside)
             if who and who.name:
                 best = (m.start(), who)
     return best[1] if best else None
