@@ -565,8 +565,12 @@ def _bare_name(word: str) -> str:
 def _is_name(tokens: list[str]) -> bool:
     """Whether a run's kept words can be a person's name: no organisation word or acronym, no
     full stop but an initial's ("U.S.-made", "Sen."), capitalized but for particles, the last too."""
-    if any(_org_word(t, n, len(tokens)) or t.isupper() and len(t.strip(".")) > 1 for n, t in enumerate(tokens)):
-        return False
+    if any(t.lower().strip(".,") in _ORG_WORDS or t.isupper() and len(t.strip(".")) > 1 for t in tokens):
+        # a given name that is also an organisation's word, first of several ("Bill Powers"), alone is no bar
+        given = len(tokens) > 1 and tokens[0].lower().strip(".,") in _GIVEN_ORG_WORDS and not tokens[0].isupper()
+        rest = tokens[1:] if given else tokens
+        if not given or any(t.lower().strip(".,") in _ORG_WORDS or t.isupper() and len(t.strip(".")) > 1 for t in rest):
+            return False
     if any("." in t and not _INITIAL.fullmatch(t) for t in tokens):
         return False
     return all(t[:1].isupper() or t.lower() in _PARTICLES for t in tokens) and not tokens[-1][:1].islower()
@@ -861,7 +865,7 @@ def _pronoun(text: str, said: _Said, people: list[_Person], inside: _Spans) -> _
     fits = [p for p in before if p.female is None or p.female == female]
     chosen = next((p for p in reversed(fits) if p.subject), fits[-1] if fits else None)
     lo = chosen.end if chosen else max(0, said.start - PRONOUN_REACH)
-    if _ROLE_NOUN_HINT.search(text, lo, said.start):
+    if any(text.find(hint, lo, said.start) >= 0 for hint in _ROLE_NOUN_HINTS):
         unnamed = _role_speaker(text, lo, said.start, female, inside, before)
         if unnamed is not None:
             return _Said(said.start, said.end, unnamed[0], unnamed[1], False)
@@ -875,7 +879,7 @@ _ROLE_NOUN = re.compile(
     r"\b(?:[Aa]n?|[Tt]he|[Oo]ne|[Aa]nother|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\s+(?:[\w’'.-]+\s+){0,3}?"
     r"(?P<noun>spokes(?:man|woman|person)|official|aide|adviser|advisor|representative)\b"
 )
-_ROLE_NOUN_HINT = re.compile(r"spokes|official|aide|advis|representative")  # a literal scan first
+_ROLE_NOUN_HINTS = ("spokes", "official", "aide", "advis", "representative")  # a literal scan first
 _CLAUSE_END = re.compile(r"[.!?;\"“”\n]")
 # What may part the role noun from its verb: its complement, adverbs ("a spokesman for the
 # council also said"), not other words ("the official news agency reported": an adjective).
