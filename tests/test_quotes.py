@@ -625,3 +625,13 @@ def test_a_spokeswomans_appositive_tells_whom_she_is():
     speakers = _speakers(text)
     assert speakers["People see only the towers"] == "Dana Whitlock"
     assert speakers["We will look at the ruling"] == "Mary Quist"
+
+
+def test_titles_in_a_sentence_naming_a_war_or_an_award_are_not_quotes():
+    """A war or an award is nobody: no speaker for the titles of a sentence that names only them,
+    so they are not quotations ("Great War" once spoke "Iron Coast" and "Small Rooms.")."""
+    text = (
+        "Those left out include the Great War film “Iron Coast,” the Writers Guild Awards winner "
+        "“Blue Harbor” and the novel adaptation “Small Rooms.”\n"
+    )
+    assert _quotes(text) == []

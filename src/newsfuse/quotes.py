@@ -132,8 +132,8 @@ _ORG_WORDS = frozenset(
     "islamic god christ lord monday tuesday wednesday thursday friday saturday sunday january february "
     "march april june july august september october november december obamacare medicare medicaid "
     "brexit university prize award book film show series station channel project federation republic "
-    # a body or a place the run opens with ("Academy of Motion Picture Arts", "San Diego")
-    "academy chamber corps san".split()
+    # a body, a place, a war or an award ("Academy of Motion Picture Arts", "San Diego", "World War One")
+    "academy chamber corps san war awards guild".split()
 )
 _PARTICLES = r"(?:de|da|del|della|di|du|van|von|der|den|la|le|al|bin|ibn|of)"
 _PARTICLE_WORDS = frozenset(_PARTICLES[3:-1].split("|"))
