@@ -38,6 +38,9 @@ SCARE_MAX_WORDS = 3
 TITLE_MAX_WORDS = 8
 # How far before a pronoun its person may be named (characters); beyond it the pronoun is unresolved.
 PRONOUN_REACH = 3000
+# Text left out between two blocks shorter than this is a caption or a credit, not a report of
+# speech (a one-line "Photo: ... said" is rare; a reported-speech sentence is longer).
+DROPPED_MIN_CHARS = 40
 
 _OPEN, _CLOSE, _BOTH = "“«", "”»", '"'
 _MARK_RE = re.compile(f"[{re.escape(_OPEN + _CLOSE + _BOTH)}]")
@@ -103,7 +106,9 @@ _TITLES = frozenset(
     "sergeant sgt. professor prof. gen. lieut. first lady senior frontrunner hopeful contender rival "
     "businessman billionaire mogul strategist pollster host anchor commentator analyst author columnist "
     "white texas florida ohio new york vermont sens. reps. govs. mr.trump sir dame lord lady assemblyman "
-    "assemblywoman congressman congresswoman councilman councilwoman whip ceo founder chairwoman".split()
+    "assemblywoman congressman congresswoman councilman councilwoman whip ceo founder chairwoman "
+    # a company's and a local government's titles ("Chief Executive Satya Nadella")
+    "executive financial operating supervisor chancellor councillor councilor superintendent treasurer".split()
 )
 # Capitalized words that open a clause but name nobody.
 _NOT_NAMES = frozenset(
@@ -129,10 +134,13 @@ _ORG_WORDS = frozenset(
     "summit conference council iraq iran syria russia china israel mexico europe africa isis isil "
     "islamic god christ lord monday tuesday wednesday thursday friday saturday sunday january february "
     "march april june july august september october november december obamacare medicare medicaid "
-    "brexit university prize award book film show series station channel project federation republic".split()
+    "brexit university prize award book film show series station channel project federation republic "
+    # a body, a place, a war or an award ("Academy of Motion Picture Arts", "San Diego", "World War One")
+    "academy chamber corps san war awards guild".split()
 )
 _PARTICLES = r"(?:de|da|del|della|di|du|van|von|der|den|la|le|al|bin|ibn|of)"
 _PARTICLE_WORDS = frozenset(_PARTICLES[3:-1].split("|"))
+_NAME_PARTICLES = _PARTICLE_WORDS - {"of"}
 _CAPWORD = r"(?:(?:al|el|ad|as|bin|ibn)-)?(?:Mc|Mac|O['’])?[A-Z][\w’'.-]*"
 # The lookahead is the first letters a run can have (an article's a, e, b, i, or a capital): it
 # matches nothing more or less, and spares the search trying every position (2x on news text).
@@ -262,7 +270,7 @@ def find_quotes(text: str, blocks: Sequence[tuple[int, int]]) -> list[Quote]:
     people = _people(text, blocks, inside, starts)
     quotes: list[Quote] = []
     # who spoke last: what an unattributed quote opening a paragraph continues
-    spoke = _LastSpeakers(text, blocks, people, inside)
+    spoke = _LastSpeakers(text, blocks, people, inside, _Dropped(text, blocks))
     for k, here in enumerate(_in_blocks(stretches, blocks)):
         if not here:  # no quotation opens here: nothing to attribute or resolve (and none to continue)
             spoke.quotes.append([])
@@ -270,7 +278,8 @@ def find_quotes(text: str, blocks: Sequence[tuple[int, int]]) -> list[Quote]:
         block_start = blocks[k][0]
         found = [(s, e, _attribute(text, block_start, s, e, opening, people, starts)) for s, e, opening in here]
         opens = _opens_with_quote(text, block_start)
-        spoke.quotes.append(_resolve(text, found, spoke.before(k) if opens else None, people, opens=opens))
+        last = spoke.before(k) if opens else None
+        spoke.quotes.append(_resolve(text, found, last, people, inside, spoke.dropped, opens=opens))
         quotes += spoke.quotes[-1]
     return quotes
 
@@ -310,8 +319,10 @@ class _LastSpeakers:
     for the paragraphs before one that opens with a quotation (no other asks: a one-paragraph
     article needs none). A paragraph's own speaker, else the one before it: each found once."""
 
-    def __init__(self, text: str, blocks: Sequence[tuple[int, int]], people: list[_Person], inside: _Spans) -> None:
-        self.text, self.blocks, self.people, self.inside = text, blocks, people, inside
+    def __init__(
+        self, text: str, blocks: Sequence[tuple[int, int]], people: list[_Person], inside: _Spans, dropped: _Dropped
+    ) -> None:
+        self.text, self.blocks, self.people, self.inside, self.dropped = text, blocks, people, inside, dropped
         self.quotes: list[list[Quote]] = []  # per paragraph so far, its quotations
         self.own: dict[int, _Said | None] = {}
 
@@ -320,10 +331,34 @@ class _LastSpeakers:
         for j in range(k - 1, -1, -1):
             if j not in self.own:
                 lo, hi = self.blocks[j]
-                self.own[j] = _last_speaker(self.quotes[j], self.text, lo, hi, self.people, self.inside)
+                self.own[j] = _last_speaker(self.quotes[j], self.text, lo, hi, self.people, self.inside, self.dropped)
             if self.own[j] is not None:
                 return self.own[j]
         return None
+
+
+class _Dropped:
+    """The prose between the article's blocks that reports someone speaking: a paragraph the
+    cleaner left out ("“Parasite” director Bong Joon Ho said backstage ..." with no final stop,
+    read as a caption), whose person a he/she after it may be. Found on first use."""
+
+    def __init__(self, text: str, blocks: Sequence[tuple[int, int]]) -> None:
+        self.text, self.blocks = text, blocks
+        self.found: list[int] | None = None
+
+    def speech_between(self, lo: int, hi: int) -> bool:
+        if self.found is None:
+            self.found = self._find()
+        k = bisect.bisect_left(self.found, lo)
+        return k < len(self.found) and self.found[k] < hi
+
+    def _find(self) -> list[int]:
+        """Where each left-out stretch between blocks holding a speech verb starts, in order."""
+        text, found = self.text, []
+        for (_, a), (b, _) in zip(self.blocks, self.blocks[1:]):
+            if b - a > DROPPED_MIN_CHARS and _SPEECH.verb.search(text, a, b) and not text[a:b].isspace():
+                found.append(a)
+        return sorted(found)
 
 
 # Quote marks ---------------------------------------------------------------------------------
@@ -489,6 +524,8 @@ def _parse_run_text(run: str) -> tuple[int, int, tuple[str, ...], str | None, bo
     while k - i > 1 and (lower[i] in _TITLES or lower[i].rstrip(".") in _TITLES):
         title.append(words[i])
         i += 1
+    if "of" in lower:
+        i, k = _of_phrase(words, lower, title, i, k)
     inner = [j for j in range(i, k - 1) if lower[j] in _TITLES or lower[j].rstrip(".") in _TITLES]
     if inner and words[inner[-1]][:1].isupper():  # "Massachusetts Democratic Sen. Elizabeth Warren"
         title += words[i : inner[-1] + 1]
@@ -506,6 +543,33 @@ def _parse_run_text(run: str) -> tuple[int, int, tuple[str, ...], str | None, bo
     titled = any(t.lower().rstrip(".") in ("mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov") for t in title)
     role = " ".join(t for t in title if t.lower() not in ("the", "of") or t != title[0]) or None
     return first_s, last_e, tuple(tokens), role, titled or bool(role and len(tokens) == 1 and role[:1].isupper())
+
+
+def _is_title(lower: str) -> bool:
+    return lower in _TITLES or lower.rstrip(".") in _TITLES
+
+
+def _of_phrase(words: list[str], lower: list[str], title: list[str], i: int, k: int) -> tuple[int, int]:
+    """The person's words `words[i:k]` of a run holding "of" (its titles, `title`, extended in
+    place): after a title's "X of Y", the trailing name ("Chief Financial Officer of Super Value
+    Debra Symonette", "Minister of Foreign Affairs Sergei Lavrov"); before a place's or a body's
+    "of", the words before it ("Alfredo Pedroza of Napa County", "Academy of Motion Picture Arts":
+    a single word, a person only where the article names one so), unless a title and a full name
+    follow it ("University of Texas President Greg Fenves")."""
+    j = next((x for x in range(i, k) if lower[x] == "of"), None)
+    if j is not None and j > i and _is_title(lower[j - 1]) and words[j - 1][:1].isupper():
+        title += words[i : j + 1]  # "Financial Officer of": the body follows
+        i = j + 1
+        j = next((x for x in range(i, k) if lower[x] == "of"), None)
+    if j is not None and j > i and not any(_is_title(lower[x]) and words[x][:1].isupper() for x in range(j + 1, k - 2)):
+        k = j
+    if "of" in (t.lower() for t in title) and k - i > 2:  # the body's name, then the person's
+        start = k - 2
+        while start > i and (_INITIAL.fullmatch(words[start]) or lower[start] in _NAME_PARTICLES):
+            start -= 1
+        title += words[i:start]
+        i = start
+    return i, k
 
 
 def _parse_word(word: str) -> tuple[int, int, tuple[str, ...], str | None, bool] | None:
@@ -532,10 +596,24 @@ def _is_name(tokens: list[str]) -> bool:
     """Whether a run's kept words can be a person's name: no organisation word or acronym, no
     full stop but an initial's ("U.S.-made", "Sen."), capitalized but for particles, the last too."""
     if any(t.lower().strip(".,") in _ORG_WORDS or t.isupper() and len(t.strip(".")) > 1 for t in tokens):
-        return False
+        # a given name that is also an organisation's word, first of several ("Bill Powers"), alone is no bar
+        given = len(tokens) > 1 and tokens[0].lower().strip(".,") in _GIVEN_ORG_WORDS and not tokens[0].isupper()
+        rest = tokens[1:] if given else tokens
+        if not given or any(t.lower().strip(".,") in _ORG_WORDS or t.isupper() and len(t.strip(".")) > 1 for t in rest):
+            return False
     if any("." in t and not _INITIAL.fullmatch(t) for t in tokens):
         return False
     return all(t[:1].isupper() or t.lower() in _PARTICLES for t in tokens) and not tokens[-1][:1].islower()
+
+
+# Words of `_ORG_WORDS` that are also given names: a name's first word before a surname ("Bill Powers").
+_GIVEN_ORG_WORDS = frozenset(["bill"])
+
+
+def _org_word(word: str, n: int, count: int) -> bool:
+    """Whether the n-th of a run's `count` words makes it an organisation or a place."""
+    lower = word.lower().strip(".,")
+    return lower in _ORG_WORDS and not (n == 0 and count > 1 and lower in _GIVEN_ORG_WORDS)
 
 
 def _word_span(run: str, words: list[str], i: int, k: int) -> tuple[int, int]:
@@ -770,12 +848,18 @@ def _sentence_end(after: str) -> int:
 
 
 def _resolve(
-    text: str, found: list[tuple[int, int, _Said | None]], last: _Said | None, people: list[_Person], opens: bool
+    text: str,
+    found: list[tuple[int, int, _Said | None]],
+    last: _Said | None,
+    people: list[_Person],
+    inside: _Spans,
+    dropped: _Dropped,
+    opens: bool,
 ) -> list[Quote]:
     """Pronouns take the nearest compatible person named before them; a quote with no
     attribution takes the speaker of the quote before it in its paragraph (or the previous
     paragraph's speaker when the paragraph opens with it), else of the next attributed one."""
-    said = [_pronoun(text, s, people) if s and s.pronoun else s for _, _, s in found]
+    said = [_pronoun(text, s, people, inside, dropped) if s and s.pronoun else s for _, _, s in found]
     # Drop what is not a quote: scare quotes and titles with no attribution of their own.
     keep = [
         i for i, (s, e, _) in enumerate(found) if _quotable(text, s, e) and (said[i] or not _needs_speaker(text, s, e))
@@ -803,14 +887,78 @@ def _quote(start: int, end: int, said: _Said | None, inherited: bool) -> Quote:
     return Quote(start, end, said.name or said.role, said.start, said.end, said.role, inherited)
 
 
-def _pronoun(text: str, said: _Said, people: list[_Person]) -> _Said:
+def _pronoun(text: str, said: _Said, people: list[_Person], inside: _Spans, dropped: _Dropped) -> _Said:
+    """The person a he/she speaker is: the last subject (else the last person) named before it
+    that fits its gender, unless an unnamed speaker comes between them ("a spokesperson for the
+    association said ... “…,” he said": the spokesperson, not the woman named before); none when
+    prose the cleaner left out reports speech between them (its person may be the one meant)."""
     female = text[said.start : said.end].lower() == "she"
     before = [p for p in people if p.start < said.start and said.start - p.start <= PRONOUN_REACH]
     fits = [p for p in before if p.female is None or p.female == female]
     chosen = next((p for p in reversed(fits) if p.subject), fits[-1] if fits else None)
+    lo = chosen.end if chosen else max(0, said.start - PRONOUN_REACH)
+    if chosen is not None and dropped.speech_between(lo, said.start):
+        return _Said(said.start, said.end, None, None, False)  # its person may be the one reported there
+    if any(text.find(hint, lo, said.start) >= 0 for hint in _ROLE_NOUN_HINTS):
+        unnamed = _role_speaker(text, lo, said.start, female, inside, before)
+        if unnamed is not None:
+            return _Said(said.start, said.end, unnamed[0], unnamed[1], False)
     if chosen is None:
         return _Said(said.start, said.end, None, None, False)
     return _Said(said.start, said.end, chosen.name, chosen.role, False)
+
+
+# An unnamed speaker a pronoun may mean: a determiner, up to three words, a person's role noun.
+_ROLE_NOUN = re.compile(
+    r"\b(?:[Aa]n?|[Tt]he|[Oo]ne|[Aa]nother|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\s+(?:[\w’'.-]+\s+){0,3}?"
+    r"(?P<noun>spokes(?:man|woman|person)|official|aide|adviser|advisor|representative)\b"
+)
+_ROLE_NOUN_HINTS = ("spokes", "official", "aide", "advis", "representative")  # a literal scan first
+_CLAUSE_END = re.compile(r"[.!?;\"“”\n]")
+# What may part the role noun from its verb: its complement, adverbs ("a spokesman for the
+# council also said"), not other words ("the official news agency reported": an adjective).
+_ROLE_TO_VERB = re.compile(rf"(?P<complement>\s+(?:for|of|at|from|with)\s[^,]*?)?(?:[\s,]+{_ADV}\b)*[\s,]*")
+# How far after the role noun its speech verb may be (characters): "a spokesperson for the
+# Universities and Colleges Employers’ Association (UCEA) said" is 70.
+ROLE_VERB_REACH = 120
+
+
+def _role_fits(noun: str, female: bool) -> bool:
+    """Whether a role noun may be the pronoun's person: a spokesman is no "she", a spokeswoman no "he"."""
+    if noun.endswith("woman"):
+        return female
+    return not (noun.endswith("man") and female)
+
+
+def _role_speaker(
+    text: str, lo: int, hi: int, female: bool, inside: _Spans, people: list[_Person]
+) -> tuple[str, str | None] | None:
+    """The last unnamed speaker in text[lo:hi] outside quotations that fits the pronoun's gender:
+    a role noun phrase that a speech verb follows in its clause, with its "for/of ..." complement
+    ("a spokesperson for the Universities and Colleges Employers’ Association (UCEA)"), as (name,
+    role); or the person it is the appositive of ("Angelique Brunner, a developer and spokeswoman
+    for the coalition, said": the role tells her gender where her given name did not)."""
+    for m in reversed(list(_ROLE_NOUN.finditer(text, lo, hi))):
+        if _inside(m.start(), inside) or not _role_fits(m.group("noun"), female):
+            continue
+        clause = text[m.end() : min(hi, m.end() + ROLE_VERB_REACH)]
+        end = _CLAUSE_END.search(clause)
+        verb = _SPEECH.verb.search(clause, 0, end.start() if end else len(clause))
+        if verb is None:
+            continue
+        named = next(
+            (p for p in people if m.start() - 3 <= p.end < m.start() and text[p.end : m.start()].strip() == ","), None
+        )
+        if named is not None:
+            return named.name, named.role
+        between = _ROLE_TO_VERB.fullmatch(clause, 0, verb.start())
+        if between is None:
+            continue
+        phrase = (
+            text[m.start() : m.end() + between.end("complement")].rstrip(" ,") if between["complement"] else m.group()
+        )
+        return (phrase if len(phrase.split()) <= 12 else m.group()), None
+    return None
 
 
 def _quotable(text: str, start: int, end: int) -> bool:
@@ -839,7 +987,7 @@ def _title(text: str, start: int, end: int) -> bool:
 
 
 def _last_speaker(
-    quotes: list[Quote], text: str, lo: int, hi: int, people: list[_Person], inside: _Spans
+    quotes: list[Quote], text: str, lo: int, hi: int, people: list[_Person], inside: _Spans, dropped: _Dropped
 ) -> _Said | None:
     """Who spoke last by the end of the paragraph text[lo:hi] (`quotes`, its quotations): its last
     quote's speaker or the last person its prose reports speaking ("Medlin said it was hard..."),
@@ -858,7 +1006,7 @@ def _last_speaker(
             s0 = m.start() - len(left) + subject[0]
             who = _who(text, s0, s0 + len(subject[1]), people)
             if who and who.pronoun:
-                who = _pronoun(text, who, people)
+                who = _pronoun(text, who, people, inside, dropped)
             if who and who.name:
                 best = (m.start(), who)
     return best[1] if best else None
@@ -914,7 +1062,10 @@ def is_person_name(name: str | None) -> bool:
     words = _name_words(name)
     if len(words) < 2 or words[0].lower() in _NOT_NAMES:
         return False
-    if any(w.lower() in _ORG_WORDS or w.lower() in _PARTY_WORDS or (w.isupper() and len(w) > 1) for w in words):
+    if any(
+        _org_word(w, n, len(words)) or w.lower() in _PARTY_WORDS or (w.isupper() and len(w) > 1)
+        for n, w in enumerate(words)
+    ):
         return False
     capitalized = [w[:1].isupper() or bool(re.match(r"(?:al|el|ad|as|bin|ibn)-[A-Z]", w)) for w in words]
     return capitalized[-1] and all(c or w.lower() in _PARTICLE_WORDS for c, w in zip(capitalized, words))
