@@ -635,17 +635,3 @@ def test_titles_in_a_sentence_naming_a_war_or_an_award_are_not_quotes():
         "“Blue Harbor” and the novel adaptation “Small Rooms.”\n"
     )
     assert _quotes(text) == []
-
-
-def test_a_pronoun_does_not_reach_past_a_left_out_report_of_speech():
-    """The cleaner leaves out a paragraph with no final stop (read as a caption); when it reports
-    someone speaking, the "he" after it may be that person: not Jon Berg, named before it."""
-    text = (
-        "Director Jon Berg opened the film festival in the old harbour hall on Friday evening.\n\n"
-        "Jury chair Kim Soto said backstage that nobody could predict what might happen at the ceremony on May 9\n\n"
-        "Speaking through an interpreter he added: “It is true that we are part of the race now.”\n"
-    )
-    blocks = [(b.start, b.end) for b in clean(text)]
-    assert not any(text[lo:hi].startswith("Jury chair") for lo, hi in blocks)  # left out, as the test needs
-    [quote] = find_quotes(text, blocks)
-    assert quote.speaker is None

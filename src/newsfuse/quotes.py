@@ -38,9 +38,6 @@ SCARE_MAX_WORDS = 3
 TITLE_MAX_WORDS = 8
 # How far before a pronoun its person may be named (characters); beyond it the pronoun is unresolved.
 PRONOUN_REACH = 3000
-# Text left out between two blocks shorter than this is a caption or a credit, not a report of
-# speech (a one-line "Photo: ... said" is rare; a reported-speech sentence is longer).
-DROPPED_MIN_CHARS = 40
 
 _OPEN, _CLOSE, _BOTH = "“«", "”»", '"'
 _MARK_RE = re.compile(f"[{re.escape(_OPEN + _CLOSE + _BOTH)}]")
@@ -270,7 +267,7 @@ def find_quotes(text: str, blocks: Sequence[tuple[int, int]]) -> list[Quote]:
     people = _people(text, blocks, inside, starts)
     quotes: list[Quote] = []
     # who spoke last: what an unattributed quote opening a paragraph continues
-    spoke = _LastSpeakers(text, blocks, people, inside, _Dropped(text, blocks))
+    spoke = _LastSpeakers(text, blocks, people, inside)
     for k, here in enumerate(_in_blocks(stretches, blocks)):
         if not here:  # no quotation opens here: nothing to attribute or resolve (and none to continue)
             spoke.quotes.append([])
@@ -278,8 +275,7 @@ def find_quotes(text: str, blocks: Sequence[tuple[int, int]]) -> list[Quote]:
         block_start = blocks[k][0]
         found = [(s, e, _attribute(text, block_start, s, e, opening, people, starts)) for s, e, opening in here]
         opens = _opens_with_quote(text, block_start)
-        last = spoke.before(k) if opens else None
-        spoke.quotes.append(_resolve(text, found, last, people, inside, spoke.dropped, opens=opens))
+        spoke.quotes.append(_resolve(text, found, spoke.before(k) if opens else None, people, inside, opens=opens))
         quotes += spoke.quotes[-1]
     return quotes
 
@@ -319,10 +315,8 @@ class _LastSpeakers:
     for the paragraphs before one that opens with a quotation (no other asks: a one-paragraph
     article needs none). A paragraph's own speaker, else the one before it: each found once."""
 
-    def __init__(
-        self, text: str, blocks: Sequence[tuple[int, int]], people: list[_Person], inside: _Spans, dropped: _Dropped
-    ) -> None:
-        self.text, self.blocks, self.people, self.inside, self.dropped = text, blocks, people, inside, dropped
+    def __init__(self, text: str, blocks: Sequence[tuple[int, int]], people: list[_Person], inside: _Spans) -> None:
+        self.text, self.blocks, self.people, self.inside = text, blocks, people, inside
         self.quotes: list[list[Quote]] = []  # per paragraph so far, its quotations
         self.own: dict[int, _Said | None] = {}
 
@@ -331,34 +325,10 @@ class _LastSpeakers:
         for j in range(k - 1, -1, -1):
             if j not in self.own:
                 lo, hi = self.blocks[j]
-                self.own[j] = _last_speaker(self.quotes[j], self.text, lo, hi, self.people, self.inside, self.dropped)
+                self.own[j] = _last_speaker(self.quotes[j], self.text, lo, hi, self.people, self.inside)
             if self.own[j] is not None:
                 return self.own[j]
         return None
-
-
-class _Dropped:
-    """The prose between the article's blocks that reports someone speaking: a paragraph the
-    cleaner left out ("“Parasite” director Bong Joon Ho said backstage ..." with no final stop,
-    read as a caption), whose person a he/she after it may be. Found on first use."""
-
-    def __init__(self, text: str, blocks: Sequence[tuple[int, int]]) -> None:
-        self.text, self.blocks = text, blocks
-        self.found: list[int] | None = None
-
-    def speech_between(self, lo: int, hi: int) -> bool:
-        if self.found is None:
-            self.found = self._find()
-        k = bisect.bisect_left(self.found, lo)
-        return k < len(self.found) and self.found[k] < hi
-
-    def _find(self) -> list[int]:
-        """Where each left-out stretch between blocks holding a speech verb starts, in order."""
-        text, found = self.text, []
-        for (_, a), (b, _) in zip(self.blocks, self.blocks[1:]):
-            if b - a > DROPPED_MIN_CHARS and _SPEECH.verb.search(text, a, b) and not text[a:b].isspace():
-                found.append(a)
-        return sorted(found)
 
 
 # Quote marks ---------------------------------------------------------------------------------
@@ -853,13 +823,12 @@ def _resolve(
     last: _Said | None,
     people: list[_Person],
     inside: _Spans,
-    dropped: _Dropped,
     opens: bool,
 ) -> list[Quote]:
     """Pronouns take the nearest compatible person named before them; a quote with no
     attribution takes the speaker of the quote before it in its paragraph (or the previous
     paragraph's speaker when the paragraph opens with it), else of the next attributed one."""
-    said = [_pronoun(text, s, people, inside, dropped) if s and s.pronoun else s for _, _, s in found]
+    said = [_pronoun(text, s, people, inside) if s and s.pronoun else s for _, _, s in found]
     # Drop what is not a quote: scare quotes and titles with no attribution of their own.
     keep = [
         i for i, (s, e, _) in enumerate(found) if _quotable(text, s, e) and (said[i] or not _needs_speaker(text, s, e))
@@ -887,18 +856,15 @@ def _quote(start: int, end: int, said: _Said | None, inherited: bool) -> Quote:
     return Quote(start, end, said.name or said.role, said.start, said.end, said.role, inherited)
 
 
-def _pronoun(text: str, said: _Said, people: list[_Person], inside: _Spans, dropped: _Dropped) -> _Said:
+def _pronoun(text: str, said: _Said, people: list[_Person], inside: _Spans) -> _Said:
     """The person a he/she speaker is: the last subject (else the last person) named before it
     that fits its gender, unless an unnamed speaker comes between them ("a spokesperson for the
-    association said ... “…,” he said": the spokesperson, not the woman named before); none when
-    prose the cleaner left out reports speech between them (its person may be the one meant)."""
+    association said ... “…,” he said": the spokesperson, not the woman named before)."""
     female = text[said.start : said.end].lower() == "she"
     before = [p for p in people if p.start < said.start and said.start - p.start <= PRONOUN_REACH]
     fits = [p for p in before if p.female is None or p.female == female]
     chosen = next((p for p in reversed(fits) if p.subject), fits[-1] if fits else None)
     lo = chosen.end if chosen else max(0, said.start - PRONOUN_REACH)
-    if chosen is not None and dropped.speech_between(lo, said.start):
-        return _Said(said.start, said.end, None, None, False)  # its person may be the one reported there
     if any(text.find(hint, lo, said.start) >= 0 for hint in _ROLE_NOUN_HINTS):
         unnamed = _role_speaker(text, lo, said.start, female, inside, before)
         if unnamed is not None:
@@ -987,7 +953,7 @@ def _title(text: str, start: int, end: int) -> bool:
 
 
 def _last_speaker(
-    quotes: list[Quote], text: str, lo: int, hi: int, people: list[_Person], inside: _Spans, dropped: _Dropped
+    quotes: list[Quote], text: str, lo: int, hi: int, people: list[_Person], inside: _Spans
 ) -> _Said | None:
     """Who spoke last by the end of the paragraph text[lo:hi] (`quotes`, its quotations): its last
     quote's speaker or the last person its prose reports speaking ("Medlin said it was hard..."),
@@ -1006,7 +972,7 @@ def _last_speaker(
             s0 = m.start() - len(left) + subject[0]
             who = _who(text, s0, s0 + len(subject[1]), people)
             if who and who.pronoun:
-                who = _pronoun(text, who, people, inside, dropped)
+                who = _pronoun(text, who, people, inside)
             if who and who.name:
                 best = (m.start(), who)
     return best[1] if best else None
