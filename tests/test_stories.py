@@ -151,7 +151,8 @@ def test_short_entries_sharing_a_few_subject_words_stay_apart(entries):
     """`short_evidence`: both pairs pass the join threshold 0.18 but not the floor a short text
     needs (1.15 / sqrt(11) = 0.35, 1.15 / sqrt(13) = 0.32); without the floor they join."""
     assert cluster_articles(entries) == [0, 1]
-    assert cluster_articles(entries, settings=ClusterSettings(short_evidence=0.0)) == [0, 0]
+    # (the tax pieces' centroid shares one term with the other: two shared terms are asked too)
+    assert cluster_articles(entries, settings=ClusterSettings(short_evidence=0.0, shared_terms=1)) == [0, 0]
 
 
 def test_short_entries_of_one_story_still_join():
@@ -434,3 +435,19 @@ def test_a_score_sums_the_shared_terms_in_the_articles_order_to_the_bit():
         centroid = clusterer.index.get(0).centroid
         whole = sum(w * centroid.get(t, 0.0) for t, w in vector.as_dict().items())  # the sum it replaced
         assert clusterer.best_story(vector, None) == (0, whole)
+
+
+@pytest.mark.timeout(60)
+def test_one_shared_term_joins_no_story():
+    """Two short undated items sharing one rare name and nothing else are two stories; with the
+    rule off (shared_terms=1) the learned join took them as one."""
+    dam = Article(
+        text="Zorvath dam opened its gates after the storm flooded the valley road.", title="Zorvath dam opened"
+    )
+    park = Article(
+        text="Investors pledged new money to the Zorvath software park near the harbour.", title="Zorvath park funding"
+    )
+    assert cluster_articles([dam, park]) == [0, 1]
+    assert cluster_articles([dam, park], settings=ClusterSettings(shared_terms=1)) == [0, 0]
+    with pytest.raises(OptionError):
+        ClusterSettings(shared_terms=0)

@@ -16,6 +16,9 @@ from newsfuse.stories import DEFAULT, ArticleVector, ClusterSettings, StoryClust
 from newsfuse.storyjoin import JOIN_FEATURES, JoinModel, join_features, join_rows, shipped_join
 
 DAY = datetime(2022, 5, 3, tzinfo=timezone.utc)
+# The vectors here are of one or two synthetic terms, so every join shares one: the rule that a
+# join needs two shared terms (ClusterSettings.shared_terms, tested in test_stories) is set off.
+ONE_TERM = replace(DEFAULT, shared_terms=1)
 
 
 def unit(*weights: float) -> ArticleVector:
@@ -24,7 +27,7 @@ def unit(*weights: float) -> ArticleVector:
     return ArticleVector(np.arange(1, len(w) + 1, dtype=np.int32), w / np.linalg.norm(w))
 
 
-def story_of(size: int, settings: ClusterSettings = DEFAULT) -> StoryClusterer:
+def story_of(size: int, settings: ClusterSettings = ONE_TERM) -> StoryClusterer:
     """A clusterer holding one undated story of `size` copies of term 1's article."""
     clusterer = StoryClusterer(settings=settings)
     for _ in range(size):
@@ -49,7 +52,7 @@ def test_shipped_model_asks_more_of_a_big_story_and_less_of_a_clear_winner():
 def test_an_article_off_any_clock_joins_by_the_learned_join():
     learned = story_of(1)
     assert learned.assign(cosine_02()) == 0  # the model: a clear winner at 0.2 joins
-    threshold = story_of(1, replace(DEFAULT, learned_join=False))
+    threshold = story_of(1, replace(ONE_TERM, learned_join=False))
     assert threshold.assign(cosine_02()) == 1  # under undated_threshold 0.25: a story of its own
     big = story_of(20)
     assert big.assign(unit(0.25, math.sqrt(1 - 0.0625))) == 1  # a story of 20 asks more than 0.25
@@ -57,7 +60,7 @@ def test_an_article_off_any_clock_joins_by_the_learned_join():
 
 def test_dated_and_on_the_clock_articles_keep_their_thresholds():
     # vectors of one and two terms: the thresholds alone, without the floor short texts need ...
-    thresholds = replace(DEFAULT, short_evidence=0.0)
+    thresholds = replace(ONE_TERM, short_evidence=0.0)
     dated = StoryClusterer(settings=thresholds)
     dated.assign(unit(1.0), DAY)
     assert dated.assign(cosine_02(), DAY) == 0  # join_threshold 0.18, as ever
@@ -65,7 +68,7 @@ def test_dated_and_on_the_clock_articles_keep_their_thresholds():
     on_clock.assign(unit(1.0), DAY)
     assert on_clock.assign(cosine_02()) == 1  # on the stream's clock: undated_threshold 0.25
     # ... which asks a story of one term for a cosine of 1.15 on a clock, not off it (the learned join's)
-    floored = StoryClusterer()
+    floored = StoryClusterer(settings=ONE_TERM)
     floored.assign(unit(1.0), DAY)
     assert floored.assign(cosine_02(), DAY) == 1
     assert story_of(1).assign(cosine_02()) == 0

@@ -207,9 +207,19 @@ class ClusterSettings:
     # of 18 (the tests' fire, 0.328) joins up to 1.18: 1.15. Articles off any clock are the learned
     # join's (the same floor on them lost the Multi-News first clusters 0.883 -> 0.882 at 1.1). 0: off.
     short_evidence: float = 1.15
+    # Any join, on a clock or not, also needs this many of the article's terms in the story's
+    # centroid: one shared term is no evidence of one event (as two sentences need two shared words
+    # to state one fact, claims.shares_words). Undated, the learned join took a Slovak item (a
+    # car in a reservoir) into an Indian one (SmartCity Kochi) on a single term of two 16-term
+    # feed entries, cosine 0.21. MEASURED (docs/benchmarks.md, "One shared term joins no story"):
+    # 2 leaves every tuning set's B-cubed F1 as it was, dated and not (AllSides early, PAC train and
+    # dev, both Multi-News mixes), and undoes 4 of the 40 joins of the five real feeds undated; 3
+    # cost the Multi-News first clusters 0.883 -> 0.882.
+    shared_terms: int = 2
 
     def __post_init__(self) -> None:
-        for name in ("story_terms", "posted_terms", "query_terms", "rescored", "recent_articles"):
+        names = ("story_terms", "posted_terms", "query_terms", "rescored", "recent_articles", "shared_terms")
+        for name in names:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise OptionError(f"{name} must be a whole number of at least 1, got {value!r}")
@@ -637,10 +647,12 @@ class StoryClusterer:
         a dated article at `join_threshold`; an undated one on the stream's clock at
         `undated_threshold` (no date of its own narrows its candidates); either only with the
         likeness a short text needs (`short_enough`); one off any clock by the learned join
-        (`learned_join`; else `undated_threshold`)."""
+        (`learned_join`; else `undated_threshold`); none on fewer shared terms than `shared_terms`."""
         if not ranked:
             return None
         best, score, state = ranked[0]
+        if not self.shares_terms(vector, state):
+            return None
         if dated or on_clock:
             threshold = self.threshold if dated else self.settings.undated_threshold
             return best if score >= threshold and self.short_enough(vector, state, score) else None
@@ -649,6 +661,16 @@ class StoryClusterer:
         from .storyjoin import shipped_join, signals
 
         return best if shipped_join().joins(*signals(ranked)) else None
+
+    def shares_terms(self, vector: ArticleVector, state: StoryState) -> bool:
+        """Whether the story's centroid holds `ClusterSettings.shared_terms` of the article's terms."""
+        centroid, need = state.centroid, self.settings.shared_terms
+        for term in vector.terms.tolist():
+            if term in centroid:
+                need -= 1
+                if need <= 0:
+                    return True
+        return False
 
     def short_enough(self, vector: ArticleVector, state: StoryState, score: float) -> bool:
         """Whether the article and the story are alike enough for their length: their cosine (before
