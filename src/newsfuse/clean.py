@@ -8,6 +8,13 @@ from .model import Block
 
 __all__ = ["clean", "clean_text", "is_furniture"]
 
+# The furniture that signs a story off (its credits): what follows it is the page's footer.
+_SIGN_OFFS = [
+    r"\(?(reporting|additional reporting|writing|editing) by .{1,200}",
+    r"contributing\s*:.{1,200}",  # USA Today's sign-off
+    r".{0,80}\bcontributed (to )?(this )?report(ing)?\b.{0,80}",
+    r"[\w .-]{1,40} and agencies\.?",
+]
 # Lines that are page furniture whatever their punctuation. Each pattern was written from a kind
 # seen in ../shared/seeds or the full-text dev pages (browser notices, credits, sign-offs, embeds).
 _FURNITURE = [
@@ -23,10 +30,7 @@ _FURNITURE = [
     r"(updated|published|posted|last modified)\b.{0,60}\d{4}.{0,20}",
     r"(?-i:By [A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3}( and [A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3})?(,.{0,60})?)",
     r"(?-i:[A-Z][\w'-]+( [A-Z][\w'-]+)? reported from [A-Z][\w .,'-]{1,60}\.)",
-    r"\(?(reporting|additional reporting|writing|editing) by .{1,200}",
-    r"contributing\s*:.{1,200}",  # USA Today's sign-off
-    r".{0,80}\bcontributed (to )?(this )?report(ing)?\b.{0,80}",
-    r"[\w .-]{1,40} and agencies\.?",
+    *_SIGN_OFFS,
     r"(see also|read more|related|more|recommended|most popular|sign up|subscribe|follow us)\b\s*:.*",
     r"(just watched|must watch)\b.*",
     r"tweet with a location",
@@ -65,13 +69,8 @@ _PROMO_TAIL = 100
 # Captions and headlines in the seeds and dev pages run to 35 words; prose paragraphs run longer.
 PROSE_MIN_WORDS = 40
 
-# The furniture that signs a story off (its credits): what follows it is the page's footer. Read
-# only of a paragraph already found to be furniture.
-_SIGN_OFF_RE = re.compile(
-    r"\(?(?:additional )?(?:reporting|writing|editing) by\b|contributing\s*:|.{0,80}\bcontributed (?:to )?(?:this )?"
-    r"report|[\w .-]{1,40} and agencies\.?$",
-    re.IGNORECASE,
-)
+# Read only of a paragraph already found to be furniture: is it one of the sign-offs?
+_SIGN_OFF_RE = re.compile(r"^(?:" + "|".join(_SIGN_OFFS) + r")$", re.IGNORECASE)
 # At most this many short paragraphs after the last sign-off are a footer (Reuters' trust badge is
 # one; USA Today's "Read or Share this story" and NBC's three boxes in fulltext-dev, each already
 # furniture, are the most seen); more, or a long one, are another story of the page.
