@@ -491,12 +491,12 @@ def _parse_run_text(run: str) -> tuple[int, int, tuple[str, ...], str | None, bo
     while i < k and lower[i].strip(".,") in _NOT_NAMES:
         i += 1
     title: list[str] = []
-    while k - i > 1 and (lower[i] in _TITLES or lower[i].rstrip(".") in _TITLES):
+    while k - i > 1 and _is_title(lower[i]):
         title.append(words[i])
         i += 1
     if "of" in lower:
         i, k = _of_phrase(words, lower, title, i, k)
-    inner = [j for j in range(i, k - 1) if lower[j] in _TITLES or lower[j].rstrip(".") in _TITLES]
+    inner = [j for j in range(i, k - 1) if _is_title(lower[j])]
     if inner and words[inner[-1]][:1].isupper():  # "Massachusetts Democratic Sen. Elizabeth Warren"
         title += words[i : inner[-1] + 1]
         i = inner[-1] + 1
@@ -566,10 +566,10 @@ def _is_name(tokens: list[str]) -> bool:
     """Whether a run's kept words can be a person's name: no organisation word or acronym, no
     full stop but an initial's ("U.S.-made", "Sen."), capitalized but for particles, the last too."""
     if any(t.lower().strip(".,") in _ORG_WORDS or t.isupper() and len(t.strip(".")) > 1 for t in tokens):
-        # a given name that is also an organisation's word, first of several ("Bill Powers"), alone is no bar
-        given = len(tokens) > 1 and tokens[0].lower().strip(".,") in _GIVEN_ORG_WORDS and not tokens[0].isupper()
-        rest = tokens[1:] if given else tokens
-        if not given or any(t.lower().strip(".,") in _ORG_WORDS or t.isupper() and len(t.strip(".")) > 1 for t in rest):
+        # a given name that is also an organisation's word, first of several ("Bill Powers"), alone
+        # is no bar (`_org_word`); asked only of the runs the plain test bars
+        count = len(tokens)
+        if any(_org_word(t, n, count) or t.isupper() and len(t.strip(".")) > 1 for n, t in enumerate(tokens)):
             return False
     if any("." in t and not _INITIAL.fullmatch(t) for t in tokens):
         return False
