@@ -50,13 +50,17 @@ def _rows(stories: list[Story]) -> tuple[list[np.ndarray], list[np.ndarray]]:
     return sentence_rows, candidate_rows
 
 
+def _descent(model) -> trees.TreeEnsemble:
+    return trees.read_trees(model.booster_.model_to_string(), native=False)
+
+
 @needs_data
 def test_predict_groups_is_each_matrix_own_predict_bit_for_bit(monkeypatch):
     sentence_rows, candidate_rows = _rows(_stories()[:20])
     singles = [m[:1] for m in sentence_rows]  # one-row matrices: their sum is numpy's pairwise one
-    for booster, groups in (
-        (LearnedSelector.load().booster_, [*sentence_rows, np.zeros((0, sentence_rows[0].shape[1])), *singles]),
-        (Reranker.load().booster_, [*candidate_rows, *(m[:1] for m in candidate_rows)]),
+    for booster, groups in (  # the numpy descent's sums (LightGBM's library sums each row alone)
+        (_descent(LearnedSelector.load()), [*sentence_rows, np.zeros((0, sentence_rows[0].shape[1])), *singles]),
+        (_descent(Reranker.load()), [*candidate_rows, *(m[:1] for m in candidate_rows)]),
     ):
         alone = [booster.predict(m) for m in groups]
         together = booster.predict_groups(groups)
@@ -66,7 +70,7 @@ def test_predict_groups_is_each_matrix_own_predict_bit_for_bit(monkeypatch):
         assert not np.array_equal(np.concatenate(alone), stacked)
     # blocks: a matrix longer than a block is summed block by block, a one-row last block pairwise
     monkeypatch.setattr(trees, "_BLOCK", 300 * 7)  # 7 rows a block for the scorer's 300 trees
-    booster = LearnedSelector.load().booster_
+    booster = _descent(LearnedSelector.load())
     groups = [np.vstack(sentence_rows)[:n] for n in (1, 6, 7, 8, 15, 22, 29)]
     alone = [booster.predict(m) for m in groups]
     assert all(np.array_equal(a, b) for a, b in zip(alone, booster.predict_groups(groups)))

@@ -1,9 +1,12 @@
-"""The numpy tree evaluator gives LightGBM's predictions (the shipped model on real feature rows,
-binary and regression models, missing values, one-leaf trees) and refuses what it cannot read."""
+"""Both tree evaluators, LightGBM's library through its C API and the numpy descent, give
+LightGBM's predictions (the shipped model on real feature rows, binary and regression models,
+missing values, one-leaf trees) and refuse what the numpy descent cannot read."""
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,11 +16,13 @@ from newsfuse.errors import ModelError
 from newsfuse.features import story_features
 from newsfuse.model import Article, Story
 from newsfuse.prepare import prepare
+from newsfuse.select import trees
 from newsfuse.select.learned import MODEL_PATH, LearnedSelector, ModelFile
 from newsfuse.select.trees import TreeEnsemble, read_trees
 
 lgb = pytest.importorskip("lightgbm")
 FULLTEXT = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "fulltext-dev.jsonl"
+ENGINES = [True, False]  # read_trees' `native`: LightGBM's library, then the numpy descent
 
 
 def _real_rows(limit: int = 12) -> np.ndarray:
@@ -35,11 +40,37 @@ def test_shipped_model_scores_real_rows_as_lightgbm():
     model = ModelFile.read(MODEL_PATH)
     selector = LearnedSelector.from_model_file(model)
     assert isinstance(selector.booster_, TreeEnsemble)
+    assert isinstance(selector.booster_.engine, trees._NativeTrees)  # the wheel's library loads here
     rows = _real_rows()
     assert len(rows) > 300
     expected = lgb.Booster(model_str=model.booster).predict(rows[:, selector.columns_], num_threads=1)
-    assert np.abs(selector.score(rows) - expected).max() <= 1e-9
+    assert np.array_equal(selector.score(rows), expected)  # LightGBM's own predictor: the same numbers
+    descent = read_trees(model.booster, native=False)
+    assert isinstance(descent.engine, trees._NumpyTrees)
+    assert np.abs(descent.predict(rows[:, selector.columns_]) - expected).max() <= 1e-9
     assert selector.booster_.model_to_string() == model.booster  # model_file() writes it back unchanged
+
+
+@pytest.mark.parametrize("native", ENGINES)
+def test_groups_are_each_matrix_own_call(native):
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(400, 4))
+    ensemble = read_trees(_fit(X, X[:, 0] - X[:, 1], objective="regression", rounds=30).model_to_string(), native)
+    matrices = [rng.normal(size=(n, 4)) for n in (3, 0, 1, 17)]
+    for got, matrix in zip(ensemble.predict_groups(matrices), matrices):
+        assert np.array_equal(got, ensemble.predict(matrix))
+    assert ensemble.predict_groups([]) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts threads in /proc")
+def test_native_trees_start_no_threads():
+    """One thread: no OpenMP pool that a later fork (a process pool) would inherit half-made."""
+    before = len(os.listdir("/proc/self/task"))
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(300, 3))
+    text = _fit(X, X[:, 0], objective="regression", rounds=40).model_to_string()
+    read_trees(text).predict(rng.normal(size=(2000, 3)))
+    assert len(os.listdir("/proc/self/task")) == before
 
 
 def _fit(X, y, **params) -> lgb.Booster:
@@ -48,8 +79,9 @@ def _fit(X, y, **params) -> lgb.Booster:
 
 
 def _same(booster: lgb.Booster, X: np.ndarray) -> None:
-    ours = read_trees(booster.model_to_string()).predict(X)
-    assert np.abs(ours - booster.predict(X, num_threads=1)).max() <= 1e-9
+    expected = booster.predict(X, num_threads=1)
+    for native in ENGINES:
+        assert np.abs(read_trees(booster.model_to_string(), native).predict(X) - expected).max() <= 1e-9
 
 
 def test_binary_and_regression_models_with_missing_values():
@@ -81,10 +113,11 @@ def test_what_it_cannot_read_raises_model_error():
     y = (X[:, 0] == 2).astype(float)
     params = {"objective": "binary", "verbose": -1, "min_data_in_leaf": 5, "min_data_per_group": 5}
     categorical = lgb.train(params, lgb.Dataset(X, label=y, categorical_feature=[0]), num_boost_round=5)
-    with pytest.raises(ModelError, match="categorical"):
-        read_trees(categorical.model_to_string())
     multi = _fit(X, X[:, 0], objective="multiclass", num_class=5, rounds=2)
-    with pytest.raises(ModelError, match="single-output"):
-        read_trees(multi.model_to_string())
-    with pytest.raises(ModelError, match="features"):
-        read_trees(_fit(X, y, objective="binary", rounds=2).model_to_string()).predict(np.zeros((2, 5)))
+    for native in ENGINES:  # the same models for both, though LightGBM's library reads these
+        with pytest.raises(ModelError, match="categorical"):
+            read_trees(categorical.model_to_string(), native)
+        with pytest.raises(ModelError, match="single-output"):
+            read_trees(multi.model_to_string(), native)
+        with pytest.raises(ModelError, match="features"):
+            read_trees(_fit(X, y, objective="binary", rounds=2).model_to_string(), native).predict(np.zeros((2, 5)))
