@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from newsfuse.clean import clean, clean_text, is_furniture
+from newsfuse.clean import CleanSettings, clean, clean_text, is_furniture
 
 FURNITURE = [
     "IE 11 is not supported. For an optimal experience visit our site on another browser.",
@@ -261,3 +261,13 @@ def test_real_pages_keep_reported_speech_and_lose_notes_and_footers():
     assert "Our Standards" not in reuters and "Waller-Bridge said." in reuters
     assert "Update July 3rd" not in verge and "The feature should arrive in the public-facing beta" in verge
     assert "How to get help" not in cnn and "she told Winfrey." in cnn
+
+
+def test_clean_reads_its_settings():
+    """The paragraph lengths are the settings' (`CleanSettings`), not constants elsewhere."""
+    caption = "Firefighters at the harbour wall on Monday morning after the blaze"
+    text = f"The port reopened on Monday after the fire.\n\n{caption}\n\nShips unloaded again by noon, officials said."
+    kept = [text[b.start : b.end] for b in clean(text)]
+    assert caption not in kept and len(kept) == 2  # an unended short paragraph: a caption
+    lenient = [text[b.start : b.end] for b in clean(text, CleanSettings(prose_min_words=10))]
+    assert caption in lenient

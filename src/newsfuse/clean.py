@@ -3,10 +3,35 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from .model import Block
 
-__all__ = ["clean", "clean_text", "is_furniture"]
+__all__ = ["CleanSettings", "clean", "clean_text", "is_furniture"]
+
+
+@dataclass(frozen=True)
+class CleanSettings:
+    """How long a paragraph of each kind runs, read off the seeds, the dev pages and fulltext-dev
+    (the numbers were chosen there; the real pages and Multi-News validation were checked after)."""
+
+    # Captions and headlines in the seeds and dev pages run to 35 words; prose paragraphs run longer.
+    prose_min_words: int = 40
+    # At most this many short paragraphs after the last sign-off are a footer (Reuters' trust badge
+    # is one; USA Today's "Read or Share this story" and NBC's three boxes in fulltext-dev, each
+    # already furniture, are the most seen); more, or a long one, are another story of the page.
+    footer_max_paragraphs: int = 3
+    # A paragraph that never ends a sentence but reports speech, with at least this many words, is
+    # prose amid the body: Reuters' "... said backstage that no-one could predict ... on Feb. 9" has
+    # 22, fulltext-dev's "Fields was told of his firing late Wednesday morning" 9; CNN's subheads
+    # ("Meghan had suicidal thoughts") hold no verb of saying.
+    speech_min_words: int = 8
+    # A line in capitals alone is a crosshead ("DISAPPOINTING NIGHT FOR ‘IRISHMAN’", Reuters'), even
+    # when it ends in a quotation mark; prose paragraphs in capitals run longer than a heading.
+    heading_max_chars: int = 80
+
+
+DEFAULT = CleanSettings()
 
 # The furniture that signs a story off (its credits): what follows it is the page's footer.
 _SIGN_OFFS = [
@@ -66,15 +91,9 @@ _PROMO_END_RE = re.compile(r"\b(?:sign up|subscribe|click|tap)(?: now)? here\b[^
 # ...so only a paragraph's last characters can hold it (its longest match is 79), and only when
 # they hold "here": a search of every whole paragraph doubled cleaning's time.
 _PROMO_TAIL = 100
-# Captions and headlines in the seeds and dev pages run to 35 words; prose paragraphs run longer.
-PROSE_MIN_WORDS = 40
 
 # Read only of a paragraph already found to be furniture: is it one of the sign-offs?
 _SIGN_OFF_RE = re.compile(r"^(?:" + "|".join(_SIGN_OFFS) + r")$", re.IGNORECASE)
-# At most this many short paragraphs after the last sign-off are a footer (Reuters' trust badge is
-# one; USA Today's "Read or Share this story" and NBC's three boxes in fulltext-dev, each already
-# furniture, are the most seen); more, or a long one, are another story of the page.
-FOOTER_MAX_PARAGRAPHS = 3
 # An editor's note: an update or correction whose text tells what was changed ("Update July 3rd,
 # 8:05AM ET: Added ARKit explanation and tweet.", The Verge's), a note so named, or a reader-service
 # box ("How to get help: In the US, call ...", CNN's). A time's colons ("8:05") are allowed in the
@@ -87,32 +106,28 @@ _NOTE_RE = re.compile(
     re.IGNORECASE,
 )
 _NOTE_FIRST = frozenset("EeNnUuCcHh")  # what `_NOTE_RE` can open with: most paragraphs skip it
-# A paragraph that never ends a sentence but reports speech, with at least this many words, is
-# prose amid the body: Reuters' "... said backstage that no-one could predict ... on Feb. 9" has 22,
-# fulltext-dev's "Fields was told of his firing late Wednesday morning" 9; CNN's subheads ("Meghan
-# had suicidal thoughts") hold no verb of saying.
-SPEECH_MIN_WORDS = 8
+# The verbs of saying of `CleanSettings.speech_min_words`' paragraphs.
 _SAID_RE = re.compile(
     r"\b(?:said|told|added|explained|wrote|announced|stated|noted|asked|replied|warned|insisted|acknowledged"
     r"|argued|claimed|recalled)\b"
 )
 
 
-# A line in capitals alone is a crosshead ("DISAPPOINTING NIGHT FOR ‘IRISHMAN’", Reuters'), even
-# when it ends in a quotation mark; prose paragraphs in capitals run longer than a heading.
-HEADING_MAX_CHARS = 80
-
-
-def is_furniture(line: str) -> bool:
+def is_furniture(line: str, settings: CleanSettings = DEFAULT) -> bool:
     """True for a line that is not article prose (a notice, credit, counter, byline, sign-off,
     a crosshead in capitals)."""
     line = line.strip()
-    return bool(_FURNITURE_RE.match(line) or _may_end_in_credit(line) and _CREDIT_RE.search(line) or _crosshead(line))
+    return bool(
+        _FURNITURE_RE.match(line)
+        or _may_end_in_credit(line)
+        and _CREDIT_RE.search(line)
+        or _crosshead(line, settings.heading_max_chars)
+    )
 
 
-def _crosshead(line: str) -> bool:
+def _crosshead(line: str, max_chars: int) -> bool:
     """Two words or more, no letter in lower case, short: a heading, not a sentence."""
-    return len(line) <= HEADING_MAX_CHARS and line.isupper() and sum(w.isalpha() for w in line.split()) >= 2
+    return len(line) <= max_chars and line.isupper() and sum(w.isalpha() for w in line.split()) >= 2
 
 
 def _may_end_in_credit(line: str) -> bool:
@@ -137,7 +152,7 @@ def _ends_sentence(text: str) -> bool:
     return tail[:opening].rstrip().rstrip(_CLOSING)[-1:] in _STOPS[:3]
 
 
-def clean(text: str) -> list[Block]:
+def clean(text: str, settings: CleanSettings = DEFAULT) -> list[Block]:
     """Body paragraphs of `text` as blocks of original offsets, furniture and repeats left out.
 
     A paragraph ends at a line that ends a sentence; a line without final punctuation whose
@@ -156,7 +171,7 @@ def clean(text: str) -> list[Block]:
         start, end = lines[i][0], lines[j][1]
         body = text[start:end]
         key = _key(body)
-        verdict = _DROP if key in seen else _verdict(body)
+        verdict = _DROP if key in seen else _verdict(body, settings)
         if verdict is _KEEP:
             blocks.append(Block(start, end))
         elif verdict is _UNENDED:
@@ -166,8 +181,8 @@ def clean(text: str) -> list[Block]:
         seen.add(key)
         i = j + 1
     if signed > 0:
-        blocks = _without_footer(text, blocks, signed)
-    return _with_speech(text, blocks, unended) if unended else blocks
+        blocks = _without_footer(text, blocks, signed, settings)
+    return _with_speech(text, blocks, unended, settings) if unended else blocks
 
 
 # A paragraph's verdict: body prose, furniture, a sign-off (furniture that ends the article),
@@ -175,24 +190,28 @@ def clean(text: str) -> list[Block]:
 _KEEP, _DROP, _SIGN_OFF, _UNENDED = "keep", "drop", "sign-off", "unended"
 
 
-def _verdict(body: str) -> str:
-    if is_furniture(body):
+def _verdict(body: str, settings: CleanSettings) -> str:
+    if is_furniture(body, settings):
         return _SIGN_OFF if _SIGN_OFF_RE.match(body) else _DROP
-    if _ends_in_promo(body) or body[:1] in _NOTE_FIRST and _is_note(body):
+    if _ends_in_promo(body) or body[:1] in _NOTE_FIRST and _is_note(body, settings.prose_min_words):
         return _DROP
     # A paragraph cut short (truncated text, a page that ends mid-sentence) is still prose when
     # it is long or holds a sentence end inside; headlines and captions are neither.
-    if _ends_sentence(body) or len(body.split()) >= PROSE_MIN_WORDS or _INNER_SENTENCE_END_RE.search(body):
+    if _ends_sentence(body) or len(body.split()) >= settings.prose_min_words or _INNER_SENTENCE_END_RE.search(body):
         return _KEEP
     return _UNENDED
 
 
-def _with_speech(text: str, blocks: list[Block], unended: list[tuple[int, Block]]) -> list[Block]:
+def _with_speech(
+    text: str, blocks: list[Block], unended: list[tuple[int, Block]], settings: CleanSettings
+) -> list[Block]:
     """The blocks and, in place, each unended paragraph inside the body (after its first block,
     before its last: not a headline) that reports speech (Reuters' "Bong Joon Ho said backstage
     that ... on Feb. 9", its stop lost). Captions and furniture between them do not stop it."""
     speech = [
-        (before, b) for before, b in unended if 0 < before < len(blocks) and _reports_speech(text[b.start : b.end])
+        (before, b)
+        for before, b in unended
+        if 0 < before < len(blocks) and _reports_speech(text[b.start : b.end], settings.speech_min_words)
     ]
     if not speech:
         return blocks
@@ -204,22 +223,23 @@ def _with_speech(text: str, blocks: list[Block], unended: list[tuple[int, Block]
     return merged + blocks[taken:]
 
 
-def _reports_speech(body: str) -> bool:
+def _reports_speech(body: str, min_words: int) -> bool:
     """A verb of saying in the past tense, in a paragraph that opens a sentence, is long enough to
     be one and is not a lead-in to what follows ("She said,", "... as specific as:"): reporting,
     which captions (present tense, "Smith speaks at ...") and headlines ("..., a spokesman says")
     are not."""
     head, tail = body.lstrip(_OPENING)[:1], body.rstrip()[-1:]
     opens = head.isupper() or head.isdigit()  # a line of a hard-wrapped page opens in lower case
-    return opens and tail not in ",:;" and len(body.split()) >= SPEECH_MIN_WORDS and bool(_SAID_RE.search(body))
+    return opens and tail not in ",:;" and len(body.split()) >= min_words and bool(_SAID_RE.search(body))
 
 
-def _without_footer(text: str, blocks: list[Block], signed: int) -> list[Block]:
+def _without_footer(text: str, blocks: list[Block], signed: int, settings: CleanSettings) -> list[Block]:
     """The blocks less those after the last sign-off when they are a footer: a few short
     paragraphs (Reuters' "Our Standards: The Thomson Reuters Trust Principles."), after a body.
     Anything longer after a sign-off is another story of the page, and kept."""
     after = blocks[signed:]
-    if len(after) <= FOOTER_MAX_PARAGRAPHS and all(len(text[b.start : b.end].split()) < PROSE_MIN_WORDS for b in after):
+    short = all(len(text[b.start : b.end].split()) < settings.prose_min_words for b in after)
+    if len(after) <= settings.footer_max_paragraphs and short:
         return blocks[:signed]
     return blocks
 
@@ -241,16 +261,16 @@ def _ends_in_promo(body: str) -> bool:
     return "here" in body[start:].lower() and bool(_PROMO_END_RE.search(body, start))  # `\b` reads body[start - 1]
 
 
-def _is_note(body: str) -> bool:
+def _is_note(body: str, prose_min_words: int) -> bool:
     """A short paragraph that is an editor's note or a service box (`_NOTE_RE`); a long one opening
     so is the story itself (Multi-News' "Editor's note: retired gen. David petraeus stepped down...")."""
-    return bool(_NOTE_RE.match(body)) and len(body.split()) < PROSE_MIN_WORDS
+    return bool(_NOTE_RE.match(body)) and len(body.split()) < prose_min_words
 
 
 def _key(body: str) -> str:
     return " ".join(body.lower().split())
 
 
-def clean_text(text: str) -> str:
+def clean_text(text: str, settings: CleanSettings = DEFAULT) -> str:
     """The body text alone, paragraphs separated by blank lines (trafilatura-style text in/out)."""
-    return "\n\n".join(text[b.start : b.end] for b in clean(text))
+    return "\n\n".join(text[b.start : b.end] for b in clean(text, settings))
