@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import sys
 from pathlib import Path
 
@@ -121,3 +122,14 @@ def test_what_it_cannot_read_raises_model_error():
             read_trees(multi.model_to_string(), native)
         with pytest.raises(ModelError, match="features"):
             read_trees(_fit(X, y, objective="binary", rounds=2).model_to_string(), native).predict(np.zeros((2, 5)))
+
+
+@pytest.mark.parametrize("native", ENGINES)
+def test_an_ensemble_pickles_as_its_model(native):
+    """A selector sent to another process (a Dask worker) carries its model, read again there."""
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(300, 3))
+    ensemble = read_trees(_fit(X, X[:, 1], objective="regression", rounds=10).model_to_string(), native)
+    copy = pickle.loads(pickle.dumps(ensemble))
+    assert type(copy.engine) is type(ensemble.engine) and copy.booster == ensemble.booster
+    assert np.array_equal(copy.predict(X), ensemble.predict(X))

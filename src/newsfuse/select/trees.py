@@ -61,6 +61,10 @@ class TreeEnsemble:
         """The LightGBM text model the ensemble was read from (as `Booster.model_to_string`)."""
         return self.booster
 
+    def __reduce__(self) -> tuple:
+        """Pickled as its text, read again where it is unpickled (a library handle is this process's)."""
+        return read_trees, (self.booster, isinstance(self.engine, _NativeTrees))
+
     def _rows(self, matrix: np.ndarray) -> np.ndarray:
         """The rows as float64, checked to have the model's features (ModelError otherwise)."""
         matrix = np.asarray(matrix, dtype=np.float64)
