@@ -19,11 +19,12 @@ def _verb_alternation() -> str:
 
 def _scanned_sentence_start(text: str, lo: int, pos: int) -> int:
     """Where the sentence holding `pos` starts in the paragraph from `lo`, by a scan from `lo` to
-    `pos` (the quote finder's way before `_SentenceStarts`, the reference for it)."""
+    `pos` and its character (the quote finder's way before `_SentenceStarts`, the reference for it:
+    a sentence opening at `pos` holds it)."""
     from newsfuse.quotes import _ABBREV, _SENT_END, _word_before
 
     start = lo
-    for m in _SENT_END.finditer(text, lo, pos):
+    for m in _SENT_END.finditer(text, lo, pos + 1):
         stem = _word_before(text, lo, m.start() + 1).lower().rstrip(".")
         if stem in _ABBREV or len(stem) == 1:
             continue
@@ -412,6 +413,8 @@ def _parse_run_by_matches(run: str) -> tuple | None:
         last_e -= 1
         last_w = last_w[:-1]
     tokens = [w for _, _, w in words[:-1]] + [last_w]
+    if title and title[-1].endswith(".") and tokens[0].lower().strip(".,") in _NOT_NAMES:
+        return None
     given = tokens[0].lower().strip(".,") in _GIVEN_ORG_WORDS and len(tokens) > 1  # "Bill Powers"
     if any(
         t.lower().strip(".,") in _ORG_WORDS and not (n == 0 and given) or t.isupper() and len(t.strip(".")) > 1
@@ -635,3 +638,28 @@ def test_titles_in_a_sentence_naming_a_war_or_an_award_are_not_quotes():
         "“Blue Harbor” and the novel adaptation “Small Rooms.”\n"
     )
     assert _quotes(text) == []
+
+
+def test_a_name_opening_a_sentence_is_its_subject():
+    """A name that opens a sentence is that sentence's subject, not a word of the sentence before
+    (whose subject was the person the next "he" took)."""
+    text = (
+        "Mayor Tom Brandt opened the hearing on Tuesday. Frank Oliver, the union's lawyer, then rose.\n\n"
+        "“We will appeal this ruling,” he said.\n"
+    )
+    assert _speakers(text)["We will appeal this ruling"] == "Frank Oliver"
+
+
+def test_he_and_she_and_a_sentences_first_word_are_no_names():
+    """ "She" opening a sentence is nobody (not even after "Homeland Security. She", a run that
+    made "She" a surname), and "... the firm's CEO. And it" is no person "And" titled CEO: the
+    "she" after them is the woman named before."""
+    text = (
+        "Mary Vance ran the firm for a decade as its CEO. And it grew. She later sold it.\n\n"
+        "“I would do it again,” she said.\n\n"
+        "Mary Vance sits on the panels for Energy, Commerce and Homeland Security. She admits the work is slow.\n\n"
+        "“We meet every week,” she said.\n"
+    )
+    speakers = _speakers(text)
+    assert speakers["I would do it again"] == "Mary Vance"
+    assert speakers["We meet every week"] == "Mary Vance"

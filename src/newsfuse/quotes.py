@@ -115,7 +115,7 @@ _NOT_NAMES = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
     "august september october november december today yesterday tonight speaking according asked "
     "earlier later last next now once perhaps like unlike even only just both either neither each every "
-    "some many most several no not one two three said says told the a an".split()
+    "some many most several no not one two three said says told the a an he she".split()
 )
 # A capitalized run with one of these words is an organisation or a place, not a person.
 _ORG_WORDS = frozenset(
@@ -508,6 +508,8 @@ def _parse_run_text(run: str) -> tuple[int, int, tuple[str, ...], str | None, bo
     last_w = _bare_name(words[k - 1])
     last_e -= len(words[k - 1]) - len(last_w)
     tokens = words[i : k - 1] + [last_w]
+    if title and title[-1].endswith(".") and tokens[0].lower().strip(".,") in _NOT_NAMES:
+        return None  # a sentence's end ("... the firm's CEO. And it"), not a title and a name
     if not _is_name(tokens):
         return None
     titled = any(t.lower().rstrip(".") in ("mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov") for t in title)
@@ -770,8 +772,8 @@ class _SentenceStarts:
     """Where the sentence holding `pos` starts in the paragraph from `lo`, for the article's blocks:
     each block's sentence ends found once (a scan from the paragraph's start to `pos` for each
     person and quote was quadratic in it; tests/test_quotes.py keeps that scan and checks the two).
-    A scan ending at `pos` finds the ends whose lookahead's letter or digit is before `pos`: those
-    are kept with that letter's offset, and a position's sentence opens at the last one before it."""
+    A scan ending after `pos` finds the ends whose lookahead's letter or digit is at or before `pos`:
+    those are kept with that letter's offset, and a position's sentence opens at the last of them."""
 
     def __init__(self, text: str, blocks: Sequence[tuple[int, int]]) -> None:
         self.text, self.ends = text, dict(blocks)
@@ -781,7 +783,9 @@ class _SentenceStarts:
         if lo not in self.found:
             self.found[lo] = self._scan(lo, self.ends[lo])
         letters, starts = self.found[lo]
-        k = bisect.bisect_left(letters, pos)  # the ends whose letter is before pos
+        # the ends whose letter is at or before pos: a name that opens a sentence is in that
+        # sentence, not the one before (which made it no sentence's subject)
+        k = bisect.bisect_right(letters, pos)
         return starts[k - 1] if k else lo
 
     def _scan(self, lo: int, hi: int) -> tuple[list[int], list[int]]:
