@@ -663,3 +663,21 @@ def test_he_and_she_and_a_sentences_first_word_are_no_names():
     speakers = _speakers(text)
     assert speakers["I would do it again"] == "Mary Vance"
     assert speakers["We meet every week"] == "Mary Vance"
+
+
+def test_a_common_word_or_a_possessive_before_a_surname_is_no_given_name():
+    """ "Does Rubio ..." opening a sentence is Rubio, not a full name "Does Rubio" that a later bare
+    "Rubio" would take; after a possessive the person's name starts ("Maine’s Ada Fisher"); a given
+    name the article also writes in lower case ("the bill") is still one ("Bill Nolan")."""
+    text = (
+        "Senator Marco Rubio spoke in Des Moines on Monday. Does Rubio have a path? Few think he does.\n\n"
+        "“We will win this state,” Rubio said.\n\n"
+        "Maine’s Ada Fisher, a delegate, disagreed.\n\n"
+        "“He has no path at all,” Fisher said.\n\n"
+        "Bill Nolan, who wrote the bill, spoke last.\n\n"
+        "“It passes next week,” Nolan said.\n"
+    )
+    speakers = _speakers(text)
+    assert speakers["We will win this state"] == "Marco Rubio"
+    assert speakers["He has no path at all"] == "Ada Fisher"
+    assert speakers["It passes next week"] == "Bill Nolan"

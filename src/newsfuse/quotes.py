@@ -236,6 +236,28 @@ _FEMALE = frozenset(
     "dianne maxine marsha jeanne jeanine ruth sonia elena theresa angela marine ellen emily rachel "
     "omarosa tulsi kamala stephanie heidi sheila jessica julie maria rosa".split()
 )
+# Common given names of men, so that a name on neither list is of unknown gender (a "he" and a
+# "she" may both mean it), not a man's: "she said" once skipped every woman not on the list above.
+_MALE = frozenset(
+    "aaron abdul abdullah adam adrian ahmed alan albert alex alexander alfred ali allen andrew andy "
+    "angus anthony antonio arthur austin barack ben benjamin bernard bernie bill billy bob bobby brad "
+    "bradley brandon brendan brett brian bruce bryan carl carlos chad charles charlie chris christian "
+    "christopher chuck clarence clint cory craig dale dan daniel danny darrell dave david dean dennis "
+    "derek dick don donald doug douglas duncan dwight earl ed eddie edward eli elijah emmanuel eric "
+    "ernest eugene evan frank franklin fred frederick gary gavin george gerald glenn gordon graham "
+    "greg gregory hank harold harry hassan henry herbert howard hugh hussein ian isaac jack jacob "
+    "jake james jamie jared jason jeb jeff jeffrey jeremy jerry jesse jim jimmy joe joel john johnny "
+    "jon jonathan jorge jose joseph josh joshua juan julian justin keith ken kenneth kevin khalid "
+    "kyle larry lawrence lee leon leonard lewis lindsey louis luis luke lyndon malcolm marco marcus "
+    "mario mark martin matt matthew max michael miguel mike mitch mitt mohammed muhammad nathan neil "
+    "newt nicholas nick nigel noah norman oliver omar oscar owen pablo patrick paul pedro peter phil "
+    "philip pierre rafael ralph rand randy ray raymond reince richard rick ricky rob robert roger "
+    "ron ronald ross roy rudy russell ryan sam samuel scott sean sergei seth stanley stephen steve "
+    "steven stuart ted terry thomas tim timothy todd tom tommy tony travis trent troy tyler victor "
+    "vincent vladimir walter warren wayne william willie xavier yusuf zach zachary "
+    # given names that are also common words ("the rich", "a grant"), kept as names
+    "rich will grant pat drew guy miles jay hunter cliff chase rush major marc milton denis corey".split()
+)
 
 
 @dataclass(frozen=True)
@@ -400,6 +422,7 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans, starts
     block_of: dict[int, int] = {}
     # `_inside` written out and the memo read directly: this loop meets every capitalized run of the article
     parse, opens, reach = _parse_run_text, inside.starts, inside.reach
+    common = _CommonWords(text)
     for start, end in blocks:
         for m in _runs(text, start, end):
             at = m.start()
@@ -409,6 +432,8 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans, starts
             parsed = parse(m.group())
             if parsed is not None:
                 s, e, tokens, role, titled = parsed
+                if len(tokens) >= 2:
+                    s, tokens = _given_name_first(text, at, s, tokens, common)
                 runs.append((at + s, at + e, tokens, role, titled))
                 block_of[at + s] = start
     full = [r for r in runs if len(r[2]) >= 2 or r[4]]
@@ -441,6 +466,47 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans, starts
         if people[-1].role:
             roles[name] = people[-1].role
     return _own_pronouns(text, people)
+
+
+def _given_name_first(
+    text: str, at: int, s: int, tokens: tuple[str, ...], common: _CommonWords
+) -> tuple[int, tuple[str, ...]]:
+    """A run's name words from the first that can be a given name: after a possessive ("North
+    Carolina’s Ada Fisher", "Boston’s Walsh") and a common word the place capitalized ("Does
+    Rubio": Rubio), with the offset in the run of the first word kept."""
+    cut = max((n + 1 for n, t in enumerate(tokens[:-1]) if t.endswith(("’s", "'s"))), default=0)
+    if len(tokens) - cut >= 2 and common.first(tokens[cut]):
+        cut += 1
+    if cut == 0:
+        return s, tokens
+    for t in tokens[:cut]:
+        s = text.index(t, at + s) - at + len(t)
+    return text.index(tokens[cut], at + s) - at, tokens[cut:]
+
+
+_LOWER_WORD = re.compile(r"\b[a-z]+\b")
+
+
+class _CommonWords:
+    """The article's words written in lower case, read once on first need: a capitalized word that
+    the article also writes so is a common word capitalized by its place ("Does Rubio", "Regarding
+    Trump", "Team Clinton" open a sentence or a headline), not a given name, unless it is one."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.words: frozenset[str] | None = None
+
+    def first(self, word: str) -> bool:
+        """Whether a run's first word is no given name: on neither given-name list (not "Bill",
+        "Mark"), and a word the article writes in lower case, or an -ing or -ly word."""
+        lower = word.lower()
+        if lower in _FEMALE or lower in _MALE or lower in _PARTICLE_WORDS:
+            return False
+        if lower.endswith(("ing", "ly")) and len(lower) > 5:  # "Regarding Trump", "Interestingly Blocher"
+            return True
+        if self.words is None:
+            self.words = frozenset(_LOWER_WORD.findall(self.text))
+        return lower in self.words
 
 
 # "Hasib said he", "Symonette said she was not surprised": a person's reported clause opening in
