@@ -665,6 +665,21 @@ def test_he_and_she_and_a_sentences_first_word_are_no_names():
     assert speakers["We meet every week"] == "Mary Vance"
 
 
+def test_a_given_name_on_neither_list_is_of_unknown_gender_not_a_mans():
+    """ "she" may mean a woman whose given name is on no list (it once skipped every such name as a
+    man's), and a man's listed given name still keeps her "she" from him; a woman named on the
+    longer list of given names is a "she" before an unknown name after her."""
+    text = (
+        "Tom Reyes chairs the board. Oriana Feld, who runs the clinic, said the rules were new.\n\n"
+        "“We opened in March,” she said.\n\n"
+        "Renee Harlow, a nurse there, agreed.\n\n"
+        "“It is busy every day,” she said.\n"
+    )
+    speakers = _speakers(text)
+    assert speakers["We opened in March"] == "Oriana Feld"
+    assert speakers["It is busy every day"] == "Renee Harlow"
+
+
 def test_a_common_word_or_a_possessive_before_a_surname_is_no_given_name():
     """ "Does Rubio ..." opening a sentence is Rubio, not a full name "Does Rubio" that a later bare
     "Rubio" would take; after a possessive the person's name starts ("Maine’s Ada Fisher"); a given

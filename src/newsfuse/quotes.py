@@ -234,7 +234,29 @@ _FEMALE = frozenset(
     "jennifer mary susan karen linda barbara patricia margaret lisa laura kate katie kelly megyn nikki "
     "carly condoleezza madeleine loretta samantha anna anne ann jill jane joni kirsten tammy amy claire "
     "dianne maxine marsha jeanne jeanine ruth sonia elena theresa angela marine ellen emily rachel "
-    "omarosa tulsi kamala stephanie heidi sheila jessica julie maria rosa".split()
+    "omarosa tulsi kamala stephanie heidi sheila jessica julie maria rosa "
+    # common given names of women in English-language news, and of Arabic, Spanish, French,
+    # German, Italian, Slavic and South Asian women it quotes
+    "abigail alexandra alice alicia alison allison amanda amber andrea angelina angelique anita annie "
+    "april ashley audrey barbra beatrice becky belinda beth betsy betty beverly bonnie brenda brianna "
+    "brianne bridget brittany brooke caitlin camila candace carmen carol caroline carolyn catherine cathy "
+    "cecilia charlotte cheryl christina christine cindy claudia colleen courtney crystal cynthia daisy "
+    "danielle daphne darlene dawn deborah debra denise diana diane dolores doris dorothy edith "
+    "eileen elaine eleanor elisa elise ella eloise emilia emma erica erin esther eva evelyn fatima "
+    "fiona florence frances francesca gabriela gabrielle gail gemma georgia gillian gina gloria grace "
+    "gretchen gwen hannah harriet hazel helen helena holly ingrid irene iris isabel isabella jacqueline "
+    "jade janet janice jasmine jeanette jenna jenny joan joanna joanne jocelyn josephine joy joyce "
+    "judith judy julia juliana juliet june justine karin kathleen kathryn kathy katherine katrina kay "
+    "kayla keisha kimberly kristen kristin krista laila latoya lauren leah leila leslie lillian lily "
+    "lindsay lois lori louise lucia lucy lydia lynn mackenzie madison mallory marcia margarita "
+    "marguerite maribel marie marilyn marion marisa marjorie marla marta martha marwa maureen maxine "
+    "meghan megan melanie melissa meredith mia michaela mildred mindy miranda miriam molly monica "
+    "monique nadia naomi natalia natalie natasha nina nora olga olivia paige pamela paula paulette "
+    "pauline peggy penelope penny phyllis priya priyanka rania rebecca regina renee rhonda rita roberta "
+    "rochelle rose rosemary roxanne ruby sabrina sally sandra sara serena shannon sharon shirley "
+    "simone sofia sonja sophia sophie stacey stacy suzanne sylvia tamara tanya tara tatiana teresa "
+    "tiffany tina tracy valentina valerie vanessa vera veronica vicki victoria viola violet virginia "
+    "vivian wanda wendy whitney yasmin yolanda yvonne zoe zainab".split()
 )
 # Common given names of men, so that a name on neither list is of unknown gender (a "he" and a
 # "she" may both mean it), not a man's: "she said" once skipped every woman not on the list above.
@@ -671,7 +693,9 @@ def _gender(text: str, start: int, name: str, role: str | None) -> bool | None:
     if any(w in ("mr.", "mr", "chairman", "spokesman") for w in words):
         return False
     first = name.split()[0].lower()
-    return True if first in _FEMALE else (None if len(name.split()) < 2 else False)
+    if first in _FEMALE:
+        return True
+    return False if first in _MALE and len(name.split()) >= 2 else None
 
 
 class _Spans:
