@@ -696,3 +696,28 @@ def test_a_common_word_or_a_possessive_before_a_surname_is_no_given_name():
     assert speakers["We will win this state"] == "Marco Rubio"
     assert speakers["He has no path at all"] == "Ada Fisher"
     assert speakers["It passes next week"] == "Bill Nolan"
+
+
+def test_a_surname_two_people_share_is_the_one_the_mentions_gender_tells():
+    """After "Hillary Clinton" and then "Bill Clinton", a bare "Clinton" is the one named last
+    unless the mention tells the other's gender: "Mrs. Clinton", or its own "Clinton said she"
+    (it once took the last named, Bill, for both)."""
+    text = (
+        "Hillary Clinton spoke first. Former President Bill Clinton followed her on stage.\n\n"
+        "“I am proud of her,” Clinton said.\n\n"
+        "“Thank you all for coming,” Mrs. Clinton said.\n\n"
+        "Clinton said she was ready. “The work starts tomorrow,” she added.\n"
+    )
+    speakers = _speakers(text)
+    assert speakers["I am proud of her"] == "Bill Clinton"
+    assert speakers["Thank you all for coming"] == "Hillary Clinton"
+    assert speakers["The work starts tomorrow"] == "Hillary Clinton"
+
+
+def test_a_clause_word_opening_a_sentence_is_no_given_name():
+    """ "Despite Rubio ..." is Rubio even where the article never writes "despite" in lower case."""
+    text = (
+        "Senator Marco Rubio spoke in Des Moines on Monday. Despite Rubio's efforts, the crowd was small.\n\n"
+        "“We will win this state,” Rubio said.\n"
+    )
+    assert _speakers(text)["We will win this state"] == "Marco Rubio"
