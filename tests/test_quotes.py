@@ -362,8 +362,11 @@ def _parse_run_by_matches(run: str) -> tuple | None:
     import re
 
     from newsfuse.quotes import (
+        _FEMALE,
         _GIVEN_ORG_WORDS,
+        _MALE,
         _NAME_PARTICLES,
+        _NATIONALITIES,
         _NON_SPACE_RE,
         _NOT_NAMES,
         _ORG_WORDS,
@@ -414,6 +417,8 @@ def _parse_run_by_matches(run: str) -> tuple | None:
         last_w = last_w[:-1]
     tokens = [w for _, _, w in words[:-1]] + [last_w]
     if title and title[-1].endswith(".") and tokens[0].lower().strip(".,") in _NOT_NAMES:
+        return None
+    if len(tokens) > 1 and tokens[-1].lower() in _NATIONALITIES and tokens[0].lower() not in _FEMALE | _MALE:
         return None
     given = tokens[0].lower().strip(".,") in _GIVEN_ORG_WORDS and len(tokens) > 1  # "Bill Powers"
     if any(
@@ -721,3 +726,16 @@ def test_a_clause_word_opening_a_sentence_is_no_given_name():
         "“We will win this state,” Rubio said.\n"
     )
     assert _speakers(text)["We will win this state"] == "Marco Rubio"
+
+
+def test_a_nationality_is_no_person_but_a_surname_after_a_given_name_is():
+    """ "Saudi Arabian investors" names a people, not the person a later "he" means; "Mark Cuban" is
+    a person."""
+    text = (
+        "Director Bong Joon Ho thanked the crew. Saudi Arabian investors backed the film.\n\n"
+        "“It was a long road,” he said.\n\n"
+        "Mark Cuban, the team owner, was there too. “I loved it,” Cuban said.\n"
+    )
+    speakers = _speakers(text)
+    assert speakers["It was a long road"] == "Bong Joon Ho"
+    assert speakers["I loved it"] == "Mark Cuban"

@@ -682,7 +682,10 @@ def _bare_name(word: str) -> str:
 
 def _is_name(tokens: list[str]) -> bool:
     """Whether a run's kept words can be a person's name: no organisation word or acronym, no
-    full stop but an initial's ("U.S.-made", "Sen."), capitalized but for particles, the last too."""
+    full stop but an initial's ("U.S.-made", "Sen."), capitalized but for particles, the last too,
+    and not a people ("South Korean", "Saudi Arabian"; but "Mark Cuban", after a given name)."""
+    if len(tokens) > 1 and tokens[-1].lower() in _NATIONALITIES and not _given(tokens[0]):
+        return False
     if any(t.lower().strip(".,") in _ORG_WORDS or t.isupper() and len(t.strip(".")) > 1 for t in tokens):
         # a given name that is also an organisation's word, first of several ("Bill Powers"), alone
         # is no bar (`_org_word`); asked only of the runs the plain test bars
@@ -692,6 +695,26 @@ def _is_name(tokens: list[str]) -> bool:
     if any("." in t and not _INITIAL.fullmatch(t) for t in tokens):
         return False
     return all(t[:1].isupper() or t.lower() in _PARTICLES for t in tokens) and not tokens[-1][:1].islower()
+
+
+# Nationalities and peoples: the last word of a run that names a people, not a person ("South
+# Korean", "North Korean", "Saudi Arabian", "Late Roman"), unless a given name opens it.
+_NATIONALITIES = frozenset(
+    "american americans african asian european arab arabs arabian korean koreans chinese japanese "
+    "vietnamese thai indian indians pakistani afghan iranian iranians iraqi iraqis syrian syrians saudi "
+    "saudis israeli israelis palestinian palestinians lebanese jordanian egyptian egyptians turkish turk "
+    "turks kurdish kurds russian russians ukrainian ukrainians polish german germans french british "
+    "english scottish irish welsh spanish italian italians portuguese greek greeks dutch belgian swiss "
+    "austrian swedish norwegian danish finnish canadian canadians mexican mexicans brazilian argentine "
+    "argentinian chilean colombian venezuelan cuban cubans peruvian nigerian kenyan ethiopian somali "
+    "sudanese libyan tunisian moroccan algerian indonesian filipino malaysian australian australians "
+    "roman romans yemeni qatari emirati bahraini kuwaiti omani hispanic latino latina".split()
+)
+
+
+def _given(word: str) -> bool:
+    """Whether a word is on a given-name list."""
+    return word.lower() in _FEMALE or word.lower() in _MALE
 
 
 # Words of `_ORG_WORDS` that are also given names: a name's first word before a surname ("Bill Powers").
