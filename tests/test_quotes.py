@@ -706,17 +706,19 @@ def test_a_common_word_or_a_possessive_before_a_surname_is_no_given_name():
 def test_a_surname_two_people_share_is_the_one_the_mentions_gender_tells():
     """After "Hillary Clinton" and then "Bill Clinton", a bare "Clinton" is the one named last
     unless the mention tells the other's gender: "Mrs. Clinton", or its own "Clinton said she"
-    (it once took the last named, Bill, for both)."""
+    (it once took the last named, Bill, for both); the one it told is then the last named."""
     text = (
         "Hillary Clinton spoke first. Former President Bill Clinton followed her on stage.\n\n"
         "“I am proud of her,” Clinton said.\n\n"
         "“Thank you all for coming,” Mrs. Clinton said.\n\n"
-        "Clinton said she was ready. “The work starts tomorrow,” she added.\n"
+        "Clinton said she was ready. “The work starts tomorrow,” she added.\n\n"
+        "“We have a plan,” Clinton said.\n"
     )
     speakers = _speakers(text)
     assert speakers["I am proud of her"] == "Bill Clinton"
     assert speakers["Thank you all for coming"] == "Hillary Clinton"
     assert speakers["The work starts tomorrow"] == "Hillary Clinton"
+    assert speakers["We have a plan"] == "Hillary Clinton"  # the one the mention told is now the last named
 
 
 def test_a_clause_word_opening_a_sentence_is_no_given_name():

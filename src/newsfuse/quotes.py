@@ -456,7 +456,7 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans, starts
             parsed = parse(m.group())
             if parsed is not None:
                 s, e, tokens, role, titled = parsed
-                if len(tokens) >= 2:
+                if len(tokens) >= 2 and _name_cut(tokens) != (0, None):  # a word to cut, or to ask of
                     s, tokens = _given_name_first(text, at, s, tokens, common)
                 runs.append((at + s, at + e, tokens, role, titled))
                 block_of[at + s] = start
@@ -483,11 +483,22 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans, starts
             continue
         if len(tokens) >= 2:
             name = " ".join(tokens)
-            same = named.setdefault(tokens[-1], {})
-            same.pop(name, None)  # to the end: the order last named
-            same[name] = None
+            same = named.get(tokens[-1])
+            if same is None:
+                named[tokens[-1]] = {name: None}
+            elif len(same) > 1 or name not in same:
+                same.pop(name, None)  # to the end: the order last named
+                same[name] = None
         else:
-            name = _bare_surname(text, e, tokens[0], role, named.get(tokens[0])) or first.get(tokens[0], tokens[0])
+            same = named.get(tokens[0])
+            if same is None:
+                name = first.get(tokens[0], tokens[0])
+            elif len(same) == 1:  # one full name (almost every surname): no choice
+                name = next(iter(same))
+            else:
+                name = _bare_surname(text, e, tokens[0], role, same)
+                del same[name]  # to the end: "Mrs. Clinton" names her last
+                same[name] = None
         female = _gender(text, s, name, role)
         sentence = starts.at(block_of[s], s)
         subject = not people or people[-1].start < sentence
@@ -497,14 +508,12 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans, starts
     return _own_pronouns(text, people)
 
 
-def _bare_surname(text: str, end: int, word: str, role: str | None, names: dict[str, None] | None) -> str | None:
+def _bare_surname(text: str, end: int, word: str, role: str | None, names: dict[str, None]) -> str:
     """The full name a bare surname means, of the article's full names so far with that surname
     (`names`, the one named last at its end): where two people share it (Bill and Hillary
     Clinton), the last named of those whose gender the mention tells ("Mrs. Clinton", "Clinton
     said she"), else the one named last. (The surname alone where the mention does not tell gave
     up 26 right names on PolNeAR train and dev to avoid 15 wrong ones: docs/benchmarks.md.)"""
-    if not names:
-        return None
     order = list(names)
     told = _role_gender(role)
     if told is None and len(order) > 1:
@@ -524,8 +533,10 @@ def _given_name_first(
     """A run's name words from the first that can be a given name: after a possessive ("North
     Carolina’s Ada Fisher", "Boston’s Walsh") and a common word the place capitalized ("Does
     Rubio": Rubio), with the offset in the run of the first word kept."""
-    cut = max((n + 1 for n, t in enumerate(tokens[:-1]) if t.endswith(("’s", "'s"))), default=0)
-    if len(tokens) - cut >= 2 and common.first(tokens[cut]):
+    cut, ask = _name_cut(tokens)
+    if ask is False:
+        ask = common.written(tokens[cut].lower())
+    if ask:
         cut += 1
     if cut == 0:
         return s, tokens
@@ -534,29 +545,51 @@ def _given_name_first(
     return text.index(tokens[cut], at + s) - at, tokens[cut:]
 
 
-_LOWER_WORD = re.compile(r"\b[a-z]+\b")
+@lru_cache(maxsize=16384)
+def _name_cut(tokens: tuple[str, ...]) -> tuple[int, bool | None]:
+    """What `_given_name_first` needs of a run's words, remembered (the article's text aside): the
+    words a possessive ends (how many), and whether the next is no given name (True), may be one
+    the article writes in lower case (False: to look up), or is kept (None)."""
+    cut = max((n + 1 for n, t in enumerate(tokens[:-1]) if t.endswith(("’s", "'s"))), default=0)
+    if len(tokens) - cut < 2:
+        return cut, None
+    lower = tokens[cut].lower()
+    if lower in _FEMALE or lower in _MALE or lower in _PARTICLE_WORDS:
+        return cut, None
+    return cut, lower.endswith(("ing", "ly")) and len(lower) > 5  # "Regarding Trump", "Interestingly Blocher"
+
+
+_WORD_CHAR = re.compile(r"\w")
 
 
 class _CommonWords:
-    """The article's words written in lower case, read once on first need: a capitalized word that
-    the article also writes so is a common word capitalized by its place ("Does Rubio", "Regarding
-    Trump", "Team Clinton" open a sentence or a headline), not a given name, unless it is one."""
+    """Whether the article writes a word in lower case, each word looked up once: a capitalized
+    word that the article also writes so is a common word capitalized by its place ("Does Rubio",
+    "Team Clinton" open a sentence or a headline), not a given name, unless it is one. (A literal
+    scan for the word: reading all the article's words into a set first made `find_quotes` a
+    quarter slower.)"""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.words: frozenset[str] | None = None
+        self.seen: dict[str, bool] = {}
 
-    def first(self, word: str) -> bool:
-        """Whether a run's first word is no given name: on neither given-name list (not "Bill",
-        "Mark"), and a word the article writes in lower case, or an -ing or -ly word."""
-        lower = word.lower()
-        if lower in _FEMALE or lower in _MALE or lower in _PARTICLE_WORDS:
+    def written(self, lower: str) -> bool:
+        """Whether `lower` stands in the text as a word of its own (what `\\b[a-z]+\\b` finds)."""
+        found = self.seen.get(lower)
+        if found is None:
+            found = self.seen[lower] = self._scan(lower)
+        return found
+
+    def _scan(self, lower: str) -> bool:
+        if not (lower.isascii() and lower.isalpha()):
             return False
-        if lower.endswith(("ing", "ly")) and len(lower) > 5:  # "Regarding Trump", "Interestingly Blocher"
-            return True
-        if self.words is None:
-            self.words = frozenset(_LOWER_WORD.findall(self.text))
-        return lower in self.words
+        text, n = self.text, len(lower)
+        i = text.find(lower)
+        while i >= 0:
+            if (i == 0 or not _WORD_CHAR.match(text[i - 1])) and not _WORD_CHAR.match(text, i + n):
+                return True
+            i = text.find(lower, i + 1)
+        return False
 
 
 # "Hasib said he", "Symonette said she was not surprised": a person's reported clause opening in
@@ -748,7 +781,7 @@ def _role_gender(role: str | None) -> bool | None:
 
 
 def _gender(text: str, start: int, name: str, role: str | None) -> bool | None:
-    told = _role_gender(role)
+    told = _role_gender(role) if role else None
     if told is not None:
         return told
     first = name.split()[0].lower()
