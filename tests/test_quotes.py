@@ -741,3 +741,9 @@ def test_a_nationality_is_no_person_but_a_surname_after_a_given_name_is():
     speakers = _speakers(text)
     assert speakers["It was a long road"] == "Bong Joon Ho"
     assert speakers["I loved it"] == "Mark Cuban"
+
+
+def test_a_park_or_an_avenue_is_no_pronoun_speaker():
+    text = "Visitors lined up at Riverside Park on Monday to see the new carousel. “It was worth the wait,” she said."
+    (quote,) = find_quotes(text, [(0, len(text))])
+    assert text[quote.start : quote.end] == "It was worth the wait" and quote.speaker is None

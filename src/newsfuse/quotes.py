@@ -135,7 +135,10 @@ _ORG_WORDS = frozenset(
     "march april june july august september october november december obamacare medicare medicaid "
     "brexit university prize award book film show series station channel project federation republic "
     # a body, a place, a war or an award ("Academy of Motion Picture Arts", "San Diego", "World War One")
-    "academy chamber corps san war awards guild".split()
+    "academy chamber corps san war awards guild "
+    # places and titles that took a he or a she in fulltext-dev ("Jurassic Park", "West Avenue K", "World
+    # Privacy Forum", "Upper West Side", "Vanity Fair")
+    "park avenue forum road square boulevard side fair".split()
 )
 _PARTICLES = r"(?:de|da|del|della|di|du|van|von|der|den|la|le|al|bin|ibn|of)"
 _PARTICLE_WORDS = frozenset(_PARTICLES[3:-1].split("|"))
