@@ -9,6 +9,13 @@ matching is greedy and one to one. Span P = matched / predicted, R = matched / g
 Speaker accuracy is over matched quotes whose annotated source is a named person (the source's
 coreference chain holds a proper name): right when the predicted speaker's mention overlaps the
 gold Source mention (GGT's rule) or the predicted name's surname is a word of the gold names.
+"strict" (a column of its own) asks more of a predicted name of two or more words: it is right only
+when one gold name holds both its first and its last word (the lenient check counts "Bill Clinton"
+right for Hillary Clinton's quote, by surname, and any name right whose mention overlaps the gold
+one); a name of one word or none is scored as by the lenient check.
+"he/she named" is over the matched named quotes whose predicted mention is "he" or "she": the share
+whose resolved name is right by the name alone (strict for two words or more, surname for one; no
+name is wrong), since both checks above count any pronoun right whose mention is the gold one.
 Gold quotes of one word are left out: a single quoted word is a scare quote.
 compare's older finder, which this bench also scored, is gone; its last dev numbers are in
 docs/benchmarks.md ("Quotes on PolNeAR").
@@ -85,8 +92,29 @@ def speaker_right(g: dict, p: Pred) -> bool:
     return surname[0].lower().removesuffix("’s").removesuffix("'s") in gold_words
 
 
+def speaker_strict(g: dict, p: Pred) -> bool:
+    words = [w.lower().removesuffix("’s").removesuffix("'s") for w in _WORD.findall(p.speaker or "")]
+    if len(words) < 2:
+        return speaker_right(g, p)
+    return name_right(g, words)
+
+
+def name_right(g: dict, words: list[str]) -> bool:
+    """Whether a predicted name's lower-cased words name the gold speaker: one gold name holds its
+    first and last word (its only word, for one)."""
+    names = [{w.lower() for w in _WORD.findall(n)} for n in [*g["speaker_names"], g["speaker"]]]
+    return bool(words) and any(words[0] in n and words[-1] in n for n in names)
+
+
+def pronoun_named(text: str, g: dict, p: Pred) -> bool | None:
+    """For a quote attributed to "he" or "she", whether its resolved name is right (else None)."""
+    if p.speaker_start is None or text[p.speaker_start : p.speaker_end].lower() not in ("he", "she"):
+        return None
+    return name_right(g, [w.lower().removesuffix("’s").removesuffix("'s") for w in _WORD.findall(p.speaker or "")])
+
+
 def score(records: list[dict], extract: Callable[[str], list[Pred]], threshold: float) -> dict[str, float]:
-    n_gold = n_pred = n_match = n_named = n_right = n_none = 0
+    n_gold = n_pred = n_match = n_named = n_right = n_strict = n_none = n_pronoun = n_pronoun_right = 0
     for r in records:
         gold = [g for g in r["quotes"] if g["words"] >= MIN_GOLD_WORDS]
         preds = extract(r["text"])
@@ -96,6 +124,10 @@ def score(records: list[dict], extract: Callable[[str], list[Pred]], threshold: 
             if named(gold[i]):
                 n_named += 1
                 n_right += speaker_right(gold[i], preds[j])
+                n_strict += speaker_strict(gold[i], preds[j])
+                pronoun = pronoun_named(r["text"], gold[i], preds[j])
+                n_pronoun += pronoun is not None
+                n_pronoun_right += bool(pronoun)
                 n_none += preds[j].speaker is None
     p, rec = n_match / max(1, n_pred), n_match / max(1, n_gold)
     return {
@@ -103,6 +135,9 @@ def score(records: list[dict], extract: Callable[[str], list[Pred]], threshold: 
         "R": 100 * rec,
         "F1": 200 * p * rec / max(1e-9, p + rec),
         "speaker": 100 * n_right / max(1, n_named),
+        "strict": 100 * n_strict / max(1, n_named),
+        "pronoun": 100 * n_pronoun_right / max(1, n_pronoun),
+        "pronouns": n_pronoun,
         "no speaker": 100 * n_none / max(1, n_named),
         "named": n_named,
     }
@@ -115,15 +150,17 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=0.3, help="quote match threshold (GGT: 0.3)")
     args = parser.parse_args()
     paths = {"quotes.find_quotes": new_path}
-    print("| split | extractor | span P | span R | span F1 | speaker right | no speaker | named quotes |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| split | extractor | span P | span R | span F1 | speaker right | strict | he/she named | no speaker | named quotes |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for split in args.split:
         records = load(split, args.limit)
         for name, extract in paths.items():
             s = score(records, extract, args.threshold)
             print(
-                f"| {split} | {name} | {s['P']:.1f} | {s['R']:.1f} | {s['F1']:.1f} | {s['speaker']:.1f}% "
-                f"| {s['no speaker']:.1f}% | {s['named']} |"
+                f"| {split} | {name} | {s['P']:.1f} | {s['R']:.1f} | {s['F1']:.1f} | {s['speaker']:.2f}% "
+                f"| {s['strict']:.2f}% | {s['pronoun']:.1f}% of {s['pronouns']} | {s['no speaker']:.1f}% | {s['named']} |"
             )
 
 

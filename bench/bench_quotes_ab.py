@@ -80,7 +80,7 @@ def digest(module: ModuleType, stories: list[Story]) -> tuple[str, int]:
 
 
 def clear(module: ModuleType) -> None:
-    for name in ("_parse_run_text", "_tail_subject"):
+    for name in ("_parse_run_text", "_tail_subject", "_name_cut"):
         fn = getattr(module, name, None)
         if fn is not None and hasattr(fn, "cache_clear"):
             fn.cache_clear()

@@ -115,7 +115,9 @@ _NOT_NAMES = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
     "august september october november december today yesterday tonight speaking according asked "
     "earlier later last next now once perhaps like unlike even only just both either neither each every "
-    "some many most several no not one two three said says told the a an".split()
+    "some many most several no not one two three said says told the a an he she "
+    # words that open a question or a clause before a surname ("Despite Rubio's lead", "Does Rubio")
+    "despite amid whether does did was were is are could would should might must another".split()
 )
 # A capitalized run with one of these words is an organisation or a place, not a person.
 _ORG_WORDS = frozenset(
@@ -133,7 +135,10 @@ _ORG_WORDS = frozenset(
     "march april june july august september october november december obamacare medicare medicaid "
     "brexit university prize award book film show series station channel project federation republic "
     # a body, a place, a war or an award ("Academy of Motion Picture Arts", "San Diego", "World War One")
-    "academy chamber corps san war awards guild".split()
+    "academy chamber corps san war awards guild "
+    # places and titles that took a he or a she in fulltext-dev ("Jurassic Park", "West Avenue K", "World
+    # Privacy Forum", "Upper West Side", "Vanity Fair")
+    "park avenue forum road square boulevard side fair".split()
 )
 _PARTICLES = r"(?:de|da|del|della|di|du|van|von|der|den|la|le|al|bin|ibn|of)"
 _PARTICLE_WORDS = frozenset(_PARTICLES[3:-1].split("|"))
@@ -234,7 +239,51 @@ _FEMALE = frozenset(
     "jennifer mary susan karen linda barbara patricia margaret lisa laura kate katie kelly megyn nikki "
     "carly condoleezza madeleine loretta samantha anna anne ann jill jane joni kirsten tammy amy claire "
     "dianne maxine marsha jeanne jeanine ruth sonia elena theresa angela marine ellen emily rachel "
-    "omarosa tulsi kamala stephanie heidi sheila jessica julie maria rosa".split()
+    "omarosa tulsi kamala stephanie heidi sheila jessica julie maria rosa "
+    # common given names of women in English-language news, and of Arabic, Spanish, French,
+    # German, Italian, Slavic and South Asian women it quotes
+    "abigail alexandra alice alicia alison allison amanda amber andrea angelina angelique anita annie "
+    "april ashley audrey barbra beatrice becky belinda beth betsy betty beverly bonnie brenda brianna "
+    "brianne bridget brittany brooke caitlin camila candace carmen carol caroline carolyn catherine cathy "
+    "cecilia charlotte cheryl christina christine cindy claudia colleen courtney crystal cynthia daisy "
+    "danielle daphne darlene dawn deborah debra denise diana diane dolores doris dorothy edith "
+    "eileen elaine eleanor elisa elise ella eloise emilia emma erica erin esther eva evelyn fatima "
+    "fiona florence frances francesca gabriela gabrielle gail gemma georgia gillian gina gloria grace "
+    "gretchen gwen hannah harriet hazel helen helena holly ingrid irene iris isabel isabella jacqueline "
+    "jade janet janice jasmine jeanette jenna jenny joan joanna joanne jocelyn josephine joy joyce "
+    "judith judy julia juliana juliet june justine karin kathleen kathryn kathy katherine katrina kay "
+    "kayla keisha kimberly kristen kristin krista laila latoya lauren leah leila leslie lillian lily "
+    "lindsay lois lori louise lucia lucy lydia lynn mackenzie madison mallory marcia margarita "
+    "marguerite maribel marie marilyn marion marisa marjorie marla marta martha marwa maureen maxine "
+    "meghan megan melanie melissa meredith mia michaela mildred mindy miranda miriam molly monica "
+    "monique nadia naomi natalia natalie natasha nina nora olga olivia paige pamela paula paulette "
+    "pauline peggy penelope penny phyllis priya priyanka rania rebecca regina renee rhonda rita roberta "
+    "rochelle rose rosemary roxanne ruby sabrina sally sandra sara serena shannon sharon shirley "
+    "simone sofia sonja sophia sophie stacey stacy suzanne sylvia tamara tanya tara tatiana teresa "
+    "tiffany tina tracy valentina valerie vanessa vera veronica vicki victoria viola violet virginia "
+    "vivian wanda wendy whitney yasmin yolanda yvonne zoe zainab".split()
+)
+# Common given names of men, so that a name on neither list is of unknown gender (a "he" and a
+# "she" may both mean it), not a man's: "she said" once skipped every woman not on the list above.
+_MALE = frozenset(
+    "aaron abdul abdullah adam adrian ahmed alan albert alex alexander alfred ali allen andrew andy "
+    "angus anthony antonio arthur austin barack ben benjamin bernard bernie bill billy bob bobby brad "
+    "bradley brandon brendan brett brian bruce bryan carl carlos chad charles charlie chris christian "
+    "christopher chuck clarence clint cory craig dale dan daniel danny darrell dave david dean dennis "
+    "derek dick don donald doug douglas duncan dwight earl ed eddie edward eli elijah emmanuel eric "
+    "ernest eugene evan frank franklin fred frederick gary gavin george gerald glenn gordon graham "
+    "greg gregory hank harold harry hassan henry herbert howard hugh hussein ian isaac jack jacob "
+    "jake james jamie jared jason jeb jeff jeffrey jeremy jerry jesse jim jimmy joe joel john johnny "
+    "jon jonathan jorge jose joseph josh joshua juan julian justin keith ken kenneth kevin khalid "
+    "kyle larry lawrence lee leon leonard lewis lindsey louis luis luke lyndon malcolm marco marcus "
+    "mario mark martin matt matthew max michael miguel mike mitch mitt mohammed muhammad nathan neil "
+    "newt nicholas nick nigel noah norman oliver omar oscar owen pablo patrick paul pedro peter phil "
+    "philip pierre rafael ralph rand randy ray raymond reince richard rick ricky rob robert roger "
+    "ron ronald ross roy rudy russell ryan sam samuel scott sean sergei seth stanley stephen steve "
+    "steven stuart ted terry thomas tim timothy todd tom tommy tony travis trent troy tyler victor "
+    "vincent vladimir walter warren wayne william willie xavier yusuf zach zachary "
+    # given names that are also common words ("the rich", "a grant"), kept as names
+    "rich will grant pat drew guy miles jay hunter cliff chase rush major marc milton denis corey".split()
 )
 
 
@@ -400,6 +449,7 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans, starts
     block_of: dict[int, int] = {}
     # `_inside` written out and the memo read directly: this loop meets every capitalized run of the article
     parse, opens, reach = _parse_run_text, inside.starts, inside.reach
+    common = _CommonWords(text)
     for start, end in blocks:
         for m in _runs(text, start, end):
             at = m.start()
@@ -409,6 +459,8 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans, starts
             parsed = parse(m.group())
             if parsed is not None:
                 s, e, tokens, role, titled = parsed
+                if len(tokens) >= 2 and _name_cut(tokens) != (0, None):  # a word to cut, or to ask of
+                    s, tokens = _given_name_first(text, at, s, tokens, common)
                 runs.append((at + s, at + e, tokens, role, titled))
                 block_of[at + s] = start
     full = [r for r in runs if len(r[2]) >= 2 or r[4]]
@@ -416,12 +468,12 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans, starts
     # `_full_name` and `_known_role` kept as lookups as the people are found (each was a walk back
     # over every earlier person): a surname's latest full name, its first in the article, a
     # name's latest role
-    latest: dict[str, str] = {}
     first: dict[str, str] = {}
     for r in full:
         if len(r[2]) >= 2:
             first.setdefault(r[2][-1], " ".join(r[2]))
     roles: dict[str, str] = {}
+    named: dict[str, dict[str, None]] = {}  # a surname's full names so far, in the order last named
     people: list[_Person] = []
     # a single name whose own reported clause opens in he/she is a person ("Meghan revealed she")
     told = {
@@ -432,15 +484,115 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans, starts
     for s, e, tokens, role, titled in runs:
         if len(tokens) == 1 and not titled and tokens[0].lower() not in surnames and tokens[0].lower() not in told:
             continue
-        name = " ".join(tokens) if len(tokens) >= 2 else latest.get(tokens[0]) or first.get(tokens[0], tokens[0])
+        if len(tokens) >= 2:
+            name = " ".join(tokens)
+            same = named.get(tokens[-1])
+            if same is None:
+                named[tokens[-1]] = {name: None}
+            elif len(same) > 1 or name not in same:
+                same.pop(name, None)  # to the end: the order last named
+                same[name] = None
+        else:
+            same = named.get(tokens[0])
+            if same is None:
+                name = first.get(tokens[0], tokens[0])
+            elif len(same) == 1:  # one full name (almost every surname): no choice
+                name = next(iter(same))
+            else:
+                name = _bare_surname(text, e, tokens[0], role, same)
+                del same[name]  # to the end: "Mrs. Clinton" names her last
+                same[name] = None
         female = _gender(text, s, name, role)
         sentence = starts.at(block_of[s], s)
         subject = not people or people[-1].start < sentence
         people.append(_Person(s, e, name, role or roles.get(name), female, subject))
-        latest[name.split()[-1]] = name
         if people[-1].role:
             roles[name] = people[-1].role
     return _own_pronouns(text, people)
+
+
+def _bare_surname(text: str, end: int, word: str, role: str | None, names: dict[str, None]) -> str:
+    """The full name a bare surname means, of the article's full names so far with that surname
+    (`names`, the one named last at its end): where two people share it (Bill and Hillary
+    Clinton), the last named of those whose gender the mention tells ("Mrs. Clinton", "Clinton
+    said she"), else the one named last. (The surname alone where the mention does not tell gave
+    up 26 right names on PolNeAR train and dev to avoid 15 wrong ones: docs/benchmarks.md.)"""
+    order = list(names)
+    told = _role_gender(role)
+    if told is None and len(order) > 1:
+        m = _OWN_PRONOUN_RE.match(text, end)
+        told = m.group("pronoun").lower() == "she" if m else None
+    if told is not None and len(order) > 1:
+        people = [n for k, n in enumerate(order) if not any(same_person(n, m) for m in order[k + 1 :])]
+        fits = [n for n in people if _gender(text, 0, n, None) == told]
+        if fits:
+            return fits[-1]
+    return order[-1]
+
+
+def _given_name_first(
+    text: str, at: int, s: int, tokens: tuple[str, ...], common: _CommonWords
+) -> tuple[int, tuple[str, ...]]:
+    """A run's name words from the first that can be a given name: after a possessive ("North
+    Carolina’s Ada Fisher", "Boston’s Walsh") and a common word the place capitalized ("Does
+    Rubio": Rubio), with the offset in the run of the first word kept."""
+    cut, ask = _name_cut(tokens)
+    if ask is False:
+        ask = common.written(tokens[cut].lower())
+    if ask:
+        cut += 1
+    if cut == 0:
+        return s, tokens
+    for t in tokens[:cut]:
+        s = text.index(t, at + s) - at + len(t)
+    return text.index(tokens[cut], at + s) - at, tokens[cut:]
+
+
+@lru_cache(maxsize=16384)
+def _name_cut(tokens: tuple[str, ...]) -> tuple[int, bool | None]:
+    """What `_given_name_first` needs of a run's words, remembered (the article's text aside): the
+    words a possessive ends (how many), and whether the next is no given name (True), may be one
+    the article writes in lower case (False: to look up), or is kept (None)."""
+    cut = max((n + 1 for n, t in enumerate(tokens[:-1]) if t.endswith(("’s", "'s"))), default=0)
+    if len(tokens) - cut < 2:
+        return cut, None
+    lower = tokens[cut].lower()
+    if lower in _FEMALE or lower in _MALE or lower in _PARTICLE_WORDS:
+        return cut, None
+    return cut, lower.endswith(("ing", "ly")) and len(lower) > 5  # "Regarding Trump", "Interestingly Blocher"
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
+class _CommonWords:
+    """Whether the article writes a word in lower case, each word looked up once: a capitalized
+    word that the article also writes so is a common word capitalized by its place ("Does Rubio",
+    "Team Clinton" open a sentence or a headline), not a given name, unless it is one. (A literal
+    scan for the word: reading all the article's words into a set first made `find_quotes` a
+    quarter slower.)"""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.seen: dict[str, bool] = {}
+
+    def written(self, lower: str) -> bool:
+        """Whether `lower` stands in the text as a word of its own (what `\\b[a-z]+\\b` finds)."""
+        found = self.seen.get(lower)
+        if found is None:
+            found = self.seen[lower] = self._scan(lower)
+        return found
+
+    def _scan(self, lower: str) -> bool:
+        if not (lower.isascii() and lower.isalpha()):
+            return False
+        text, n = self.text, len(lower)
+        i = text.find(lower)
+        while i >= 0:
+            if (i == 0 or not _WORD_CHAR.match(text[i - 1])) and not _WORD_CHAR.match(text, i + n):
+                return True
+            i = text.find(lower, i + 1)
+        return False
 
 
 # "Hasib said he", "Symonette said she was not surprised": a person's reported clause opening in
@@ -508,6 +660,8 @@ def _parse_run_text(run: str) -> tuple[int, int, tuple[str, ...], str | None, bo
     last_w = _bare_name(words[k - 1])
     last_e -= len(words[k - 1]) - len(last_w)
     tokens = words[i : k - 1] + [last_w]
+    if title and title[-1].endswith(".") and tokens[0].lower().strip(".,") in _NOT_NAMES:
+        return None  # a sentence's end ("... the firm's CEO. And it"), not a title and a name
     if not _is_name(tokens):
         return None
     titled = any(t.lower().rstrip(".") in ("mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov") for t in title)
@@ -564,7 +718,10 @@ def _bare_name(word: str) -> str:
 
 def _is_name(tokens: list[str]) -> bool:
     """Whether a run's kept words can be a person's name: no organisation word or acronym, no
-    full stop but an initial's ("U.S.-made", "Sen."), capitalized but for particles, the last too."""
+    full stop but an initial's ("U.S.-made", "Sen."), capitalized but for particles, the last too,
+    and not a people ("South Korean", "Saudi Arabian"; but "Mark Cuban", after a given name)."""
+    if len(tokens) > 1 and tokens[-1].lower() in _NATIONALITIES and not _given(tokens[0]):
+        return False
     if any(t.lower().strip(".,") in _ORG_WORDS or t.isupper() and len(t.strip(".")) > 1 for t in tokens):
         # a given name that is also an organisation's word, first of several ("Bill Powers"), alone
         # is no bar (`_org_word`); asked only of the runs the plain test bars
@@ -574,6 +731,26 @@ def _is_name(tokens: list[str]) -> bool:
     if any("." in t and not _INITIAL.fullmatch(t) for t in tokens):
         return False
     return all(t[:1].isupper() or t.lower() in _PARTICLES for t in tokens) and not tokens[-1][:1].islower()
+
+
+# Nationalities and peoples: the last word of a run that names a people, not a person ("South
+# Korean", "North Korean", "Saudi Arabian", "Late Roman"), unless a given name opens it.
+_NATIONALITIES = frozenset(
+    "american americans african asian european arab arabs arabian korean koreans chinese japanese "
+    "vietnamese thai indian indians pakistani afghan iranian iranians iraqi iraqis syrian syrians saudi "
+    "saudis israeli israelis palestinian palestinians lebanese jordanian egyptian egyptians turkish turk "
+    "turks kurdish kurds russian russians ukrainian ukrainians polish german germans french british "
+    "english scottish irish welsh spanish italian italians portuguese greek greeks dutch belgian swiss "
+    "austrian swedish norwegian danish finnish canadian canadians mexican mexicans brazilian argentine "
+    "argentinian chilean colombian venezuelan cuban cubans peruvian nigerian kenyan ethiopian somali "
+    "sudanese libyan tunisian moroccan algerian indonesian filipino malaysian australian australians "
+    "roman romans yemeni qatari emirati bahraini kuwaiti omani hispanic latino latina".split()
+)
+
+
+def _given(word: str) -> bool:
+    """Whether a word is on a given-name list."""
+    return word.lower() in _FEMALE or word.lower() in _MALE
 
 
 # Words of `_ORG_WORDS` that are also given names: a name's first word before a surname ("Bill Powers").
@@ -596,14 +773,24 @@ def _word_span(run: str, words: list[str], i: int, k: int) -> tuple[int, int]:
     return found[i].start(), found[k - 1].end()
 
 
-def _gender(text: str, start: int, name: str, role: str | None) -> bool | None:
+def _role_gender(role: str | None) -> bool | None:
+    """The gender a title tells ("Mrs.", "chairman"), else None."""
     words = (role or "").lower().split()
     if any(w in ("mrs.", "mrs", "ms.", "ms", "miss", "chairwoman", "spokeswoman", "lady") for w in words):
         return True
     if any(w in ("mr.", "mr", "chairman", "spokesman") for w in words):
         return False
+    return None
+
+
+def _gender(text: str, start: int, name: str, role: str | None) -> bool | None:
+    told = _role_gender(role) if role else None
+    if told is not None:
+        return told
     first = name.split()[0].lower()
-    return True if first in _FEMALE else (None if len(name.split()) < 2 else False)
+    if first in _FEMALE:
+        return True
+    return False if first in _MALE and len(name.split()) >= 2 else None
 
 
 class _Spans:
@@ -770,8 +957,8 @@ class _SentenceStarts:
     """Where the sentence holding `pos` starts in the paragraph from `lo`, for the article's blocks:
     each block's sentence ends found once (a scan from the paragraph's start to `pos` for each
     person and quote was quadratic in it; tests/test_quotes.py keeps that scan and checks the two).
-    A scan ending at `pos` finds the ends whose lookahead's letter or digit is before `pos`: those
-    are kept with that letter's offset, and a position's sentence opens at the last one before it."""
+    A scan ending after `pos` finds the ends whose lookahead's letter or digit is at or before `pos`:
+    those are kept with that letter's offset, and a position's sentence opens at the last of them."""
 
     def __init__(self, text: str, blocks: Sequence[tuple[int, int]]) -> None:
         self.text, self.ends = text, dict(blocks)
@@ -781,7 +968,9 @@ class _SentenceStarts:
         if lo not in self.found:
             self.found[lo] = self._scan(lo, self.ends[lo])
         letters, starts = self.found[lo]
-        k = bisect.bisect_left(letters, pos)  # the ends whose letter is before pos
+        # the ends whose letter is at or before pos: a name that opens a sentence is in that
+        # sentence, not the one before (which made it no sentence's subject)
+        k = bisect.bisect_right(letters, pos)
         return starts[k - 1] if k else lo
 
     def _scan(self, lo: int, hi: int) -> tuple[list[int], list[int]]:
