@@ -279,11 +279,15 @@ def _story_quotes(story: PreparedStory, min_words: int) -> list[_Quote]:
                     text[q.start : q.end],
                     q.speaker,
                     q.role,
-                    person=is_person_name(q.speaker),
+                    person=_is_person_name(q.speaker),
                     own=not q.inherited and not pronoun and not of_them,
                 )
             )
     return found
+
+
+# remembered: a story's quotes name the same few speakers again and again
+_is_person_name = lru_cache(maxsize=1 << 16)(is_person_name)
 
 
 def _bigrams_of(tokens: list[str]) -> set[tuple[str, str]]:
@@ -306,8 +310,9 @@ def _expand_contractions(text: str) -> str:
 
 
 def _overlap(a: set, b: set) -> float:
+    # most pairs of a story's quotes share no bigram: no intersection made for them (0.0 either way)
     shorter = min(len(a), len(b))
-    return len(a & b) / shorter if shorter else 0.0
+    return len(a & b) / shorter if shorter and not a.isdisjoint(b) else 0.0
 
 
 def _group_quotes(quotes: list[_Quote], settings: ComparisonSettings) -> list[list[int]]:
