@@ -122,11 +122,11 @@ def _similar_pairs(story: PreparedStory, floor: float) -> sparse.csr_matrix:
 def _at_least(dense: np.ndarray, floor: float) -> sparse.csr_matrix:
     """The entries of `dense` that reach `floor` (every entry at a floor of 0 or less, zeros
     stored), as a canonical CSR matrix (row by row, columns ascending)."""
-    keep = dense >= floor if floor > 0 else np.ones(dense.shape, dtype=bool)
-    indptr = np.zeros(dense.shape[0] + 1, dtype=np.int32)
-    np.cumsum(keep.sum(axis=1), out=indptr[1:])
-    cols = np.nonzero(keep)[1].astype(np.int32)
-    return _csr(dense[keep].astype(np.float64, copy=False), cols, indptr, dense.shape)
+    rows, width = dense.shape
+    kept = np.flatnonzero(dense >= floor) if floor > 0 else np.arange(dense.size)  # row-major, ascending
+    indptr = np.searchsorted(kept, np.arange(0, rows * width + 1, width)).astype(np.int32)
+    values = dense.ravel()[kept].astype(np.float64, copy=False)
+    return _csr(values, (kept % width).astype(np.int32), indptr, (rows, width))
 
 
 # ---- facts ---------------------------------------------------------------------------------
