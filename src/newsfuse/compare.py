@@ -144,13 +144,13 @@ def _facts(
     contradicts it (a value differs, a negation) stays out; one stating part of it is partial.
     `windows`: the story's value windows (the shared memo evicts on a big story), filled here."""
     order = sorted(range(len(cands)), key=[(s.position, s.document) for s in cands].__getitem__)
-    matches_of = _fact_matches(cands, similarity, settings) if similarity.nnz else {}
+    matches_of = _fact_matches(cands, similarity, settings) if similarity.nnz else None
     free = [True] * len(cands)
     facts = []
     judged_texts: dict[tuple[str, str], str] = {}  # a big story's copies repeat sentences word for word
     # content words of the sentences judged (most are judged against none), from the story's views
     content: dict[str, frozenset[str]] = {}
-    rows = story.candidates.tolist() if matches_of else []
+    rows = story.candidates.tolist() if matches_of is not None else []
 
     def judge(i: int, m: int) -> str:
         claim, other = cands[i].text, cands[m].text
@@ -165,7 +165,7 @@ def _facts(
     for i in order:
         if not free[i] or cands[i].words < settings.fact_min_words:
             continue
-        matches = _best_per_document(matches_of[i], free) if i in matches_of else []
+        matches = _best_per_document(matches_of.of(i), free) if matches_of is not None else []
         if not matches:  # most sentences: no other article's sentence near enough
             facts.append(_single(story, cands[i]))
             continue
@@ -196,28 +196,43 @@ def _single(story: PreparedStory, s: Sentence) -> Fact:
     return Fact(text=s.text, sources=(source_of(story, s),), origins=1, status="single", partial=())
 
 
-def _fact_matches(
-    cands: list[Sentence], similarity: sparse.csr_matrix, settings: ComparisonSettings
-) -> dict[int, list[tuple[int, int, float]]]:
-    """Each sentence's possible matches, (sentence, its article, cosine) in column order: those of
-    another article whose cosine reaches its threshold (the lede threshold between two ledes). One
-    pass over every stored cosine: most sentences have none, and a loop a row cost most of the facts."""
+@dataclass(frozen=True)
+class _Matches:
+    """Each sentence's possible matches: the stored cosines of another article's sentences that
+    reach their threshold, sentence by sentence (`bounds`, as a CSR matrix's row pointers)."""
+
+    bounds: list[int]
+    cols: np.ndarray
+    documents: np.ndarray
+    values: np.ndarray
+
+    def of(self, i: int) -> list[tuple[int, int, float]]:
+        """Sentence i's, (sentence, its article, cosine), columns ascending."""
+        start, end = self.bounds[i], self.bounds[i + 1]
+        if start == end:
+            return []
+        return list(zip(*(a[start:end].tolist() for a in (self.cols, self.documents, self.values))))
+
+
+def _fact_matches(cands: list[Sentence], similarity: sparse.csr_matrix, settings: ComparisonSettings) -> _Matches:
+    """The facts' possible matches (`_Matches`; the lede threshold between two ledes): one numpy
+    pass over every stored cosine, as most sentences have none and a loop a row cost most of
+    the facts; made into lists only for the sentences the facts read (a big story's copies
+    are consumed by their first sentence, and never read)."""
     documents = np.array([s.document for s in cands])
     leads = np.array([s.position < settings.lead_sentences for s in cands])
     rows = np.repeat(np.arange(len(cands)), np.diff(similarity.indptr))
     cols, values = similarity.indices, similarity.data
     needed = np.where(leads[rows] & leads[cols], settings.same_lead, settings.same_fact)
     keep = (documents[rows] != documents[cols]) & (values >= needed)
-    out: dict[int, list[tuple[int, int, float]]] = {}
-    found = zip(rows[keep].tolist(), cols[keep].tolist(), documents[cols[keep]].tolist(), values[keep].tolist())
-    for row, col, document, value in found:
-        out.setdefault(row, []).append((col, document, value))
-    return out
+    bounds = np.concatenate(([0], np.cumsum(keep)))[similarity.indptr]
+    kept = cols[keep]
+    return _Matches(bounds.tolist(), kept, documents[kept], values[keep])
 
 
 def _best_per_document(matches: list[tuple[int, int, float]], free: list[bool]) -> list[int]:
     """The best free match of each other article, by article; on ties the first sentence
-    (`matches`: one sentence's, as `_fact_matches` gives them, columns ascending, so a later tie
+    (`matches`: one sentence's, as `_Matches.of` gives them, columns ascending, so a later tie
     never replaces the kept one)."""
     best: dict[int, tuple[float, int]] = {}
     for col, document, value in matches:
