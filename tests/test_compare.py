@@ -286,6 +286,48 @@ def test_people_looked_up_by_name_ends_are_those_every_person_tested_gives(fullt
     assert len(set(looked_up.values())) < len(looked_up) and len(set(looked_up.values())) > 20
 
 
+def _fulltext_stories(fulltext_dev, n: int) -> list[PreparedStory]:
+    import json
+
+    with open(fulltext_dev, encoding="utf-8") as handle:
+        records = [json.loads(line) for line in handle][:n]
+    return [prepare(Story(articles=[Article(text=d) for d in r["documents"] if d.strip()])) for r in records]
+
+
+def test_similar_pairs_read_from_the_dense_cosines_are_the_neighbours(fulltext_dev):
+    """A small story's similar pairs, thresholded from its dense cosines, are the sparse
+    neighbours' matrix to the bit (the same entries, values, order), at each stage's threshold."""
+    import numpy as np
+
+    import newsfuse.compare as compare_module
+
+    for story in _fulltext_stories(fulltext_dev, 30):
+        for floor in (0.15, 0.25, 0.5):
+            dense = compare_module._similar_pairs(story, floor)
+            if len({story.sentences[i].document for i in story.candidates}) < 2:
+                assert dense.nnz == 0
+                continue
+            sparse = story.views.neighbours(story.candidates, floor)
+            assert dense.shape == sparse.shape
+            for a, b in ((dense.indptr, sparse.indptr), (dense.indices, sparse.indices), (dense.data, sparse.data)):
+                assert np.array_equal(a, b)
+
+
+def test_quote_groups_of_every_pair_tested_are_the_filtered_ones(fulltext_dev, monkeypatch):
+    """Few quotes' pairs are each tested (bigrams intersected only when they share one, the
+    names asked only of quotes whose speakers share a `_who` key): the same groups as the
+    containment filter's pairs with the names asked of every pair, on fulltext-dev's quotes."""
+    import newsfuse.compare as compare_module
+
+    settings = ComparisonSettings()
+    stories = [compare_module._story_quotes(story, 2) for story in _fulltext_stories(fulltext_dev, 30)]
+    tested = [compare_module._group_quotes(quotes, settings) for quotes in stories]
+    monkeypatch.setattr(compare_module, "SMALL_CONTAINMENT", -1)
+    monkeypatch.setattr(compare_module, "_who", lambda q: frozenset({("anyone", "")}))
+    assert tested == [compare_module._group_quotes(quotes, settings) for quotes in stories]
+    assert sum(len(g) > 1 for groups in tested for g in groups) > 10  # quotes grouped across outlets
+
+
 def _ledes_sharing_one_word() -> PreparedStory:
     """Two articles on unrelated stories whose ledes share one rare word ("met"), which carries
     their TF-IDF cosine (0.20) over the lede threshold."""

@@ -334,9 +334,11 @@ def _may_change(a: str, b: str) -> bool:
 
 
 def _windows(kept: dict[str, ValueWindows], text: str) -> ValueWindows:
+    """The text's windows in `kept`, else in the shared memo (where attribution, before the
+    comparison, left those of the summary's sentences and their neighbours), else made."""
     found = kept.get(text)
     if found is None:
-        found = kept[text] = value_windows(text)
+        found = kept[text] = _value_windows(text)
     return found
 
 
@@ -376,7 +378,8 @@ def value_windows(text: str) -> ValueWindows:
     return out
 
 
-# remembered for pairs asked one at a time (support); a story's comparison keeps its own
+# remembered for pairs asked one at a time (support); a story's comparison keeps its own too
+# (`_windows`: this memo evicts on a big story's sentences)
 _value_windows = lru_cache(maxsize=_MEMO)(value_windows)
 
 

@@ -43,7 +43,7 @@ from .model import (
 from .prepare import PreparedStory
 from .quotes import canonical_speaker, is_person_name, same_person, surname
 from .syndicate import find_root, sorted_distinct
-from .textsim import NEIGHBOUR_BLOCK, SAME_NEWS, words
+from .textsim import DENSE_COSINES, NEIGHBOUR_BLOCK, SAME_NEWS, _csr, words
 
 __all__ = ["ComparisonSettings", "compare"]
 
@@ -104,19 +104,29 @@ def compare(story: PreparedStory, settings: ComparisonSettings | None = None) ->
 
 def _similar_pairs(story: PreparedStory, floor: float) -> sparse.csr_matrix:
     """The candidates' cosines that any stage here may use (those >= `floor`, the lowest threshold),
-    sparse: the stages read nothing below it, so this is what the dense matrix would give them,
-    at a cost that grows with the similar pairs, not with the square of the sentences. A floor of 0
-    or less keeps every pair (zeros stored), as the dense matrix."""
+    sparse: the stages read nothing below it, so this is what the dense matrix would give them; a
+    big story's made at a cost that grows with the similar pairs, not with the square of the
+    sentences. A floor of 0 or less keeps every pair (zeros stored), as the dense matrix."""
     n = len(story.candidates)
     if n == 0:
         return sparse.csr_matrix((0, 0))
     if len({story.sentences[i].document for i in story.candidates}) < 2 and floor > 0:
         return sparse.csr_matrix((n, n))  # one article: every stage here reads pairs of two articles only
-    if floor > 0:
+    if n > DENSE_COSINES and floor > 0:
         return story.views.neighbours(story.candidates, floor)
-    dense = story.views.similarity(story.candidates)
-    rows, cols = np.indices(dense.shape)
-    return sparse.csr_matrix((dense.ravel(), (rows.ravel(), cols.ravel())), shape=dense.shape)
+    # a story this small has the dense matrix already (the summary's features read it): thresholded,
+    # it is what `neighbours` would compute again (the same entries, to the bit), at no product
+    return _at_least(story.views.similarity(story.candidates), floor)
+
+
+def _at_least(dense: np.ndarray, floor: float) -> sparse.csr_matrix:
+    """The entries of `dense` that reach `floor` (every entry at a floor of 0 or less, zeros
+    stored), as a canonical CSR matrix (row by row, columns ascending)."""
+    rows, width = dense.shape
+    kept = np.flatnonzero(dense >= floor) if floor > 0 else np.arange(dense.size)  # row-major, ascending
+    indptr = np.searchsorted(kept, np.arange(0, rows * width + 1, width)).astype(np.int32)
+    values = dense.ravel()[kept].astype(np.float64, copy=False)
+    return _csr(values, (kept % width).astype(np.int32), indptr, (rows, width))
 
 
 # ---- facts ---------------------------------------------------------------------------------
@@ -133,24 +143,21 @@ def _facts(
     unassigned match of every other article (a star, so unrelated facts never chain). A match that
     contradicts it (a value differs, a negation) stays out; one stating part of it is partial.
     `windows`: the story's value windows (the shared memo evicts on a big story), filled here."""
-    order = sorted(range(len(cands)), key=lambda i: (cands[i].position, cands[i].document))
-    if not similarity.nnz:  # no pair alike (one article, 94% of a stream's stories): each fact alone
-        return tuple(
-            _fact(story, cands[i].text, [cands[i]], []) for i in order if cands[i].words >= settings.fact_min_words
-        )
-    documents = [s.document for s in cands]
-    leads = [s.position < settings.lead_sentences for s in cands]
+    order = sorted(range(len(cands)), key=[(s.position, s.document) for s in cands].__getitem__)
+    matches_of = _fact_matches(cands, similarity, settings) if similarity.nnz else None
     free = [True] * len(cands)
     facts = []
     judged_texts: dict[tuple[str, str], str] = {}  # a big story's copies repeat sentences word for word
-    # each sentence's content words from the story's views (its words are read once a story)
-    content = {}
-    for s, row in zip(cands, story.candidates.tolist() if similarity.nnz else ()):  # read by `judge` alone
-        if s.text not in content:
-            content[s.text] = content_words(story.views.tokens[row])
+    # content words of the sentences judged (most are judged against none), from the story's views
+    content: dict[str, frozenset[str]] = {}
+    rows = story.candidates.tolist() if matches_of is not None else []
 
-    def judge(claim: str, other: str) -> str:
+    def judge(i: int, m: int) -> str:
+        claim, other = cands[i].text, cands[m].text
         if (claim, other) not in judged_texts:
+            for k in (i, m):
+                if cands[k].text not in content:
+                    content[cands[k].text] = content_words(story.views.tokens[rows[k]])
             alike = shares_words(claim, other, content, settings.fact_min_shared, settings.fact_shared_share)
             judged_texts[(claim, other)] = support(claim, other, False, windows, content) if alike else "unrelated"
         return judged_texts[(claim, other)]
@@ -158,17 +165,11 @@ def _facts(
     for i in order:
         if not free[i] or cands[i].words < settings.fact_min_words:
             continue
-        start, end = similarity.indptr[i], similarity.indptr[i + 1]
-        matches = _best_per_document(
-            similarity.indices[start:end].tolist(),
-            similarity.data[start:end].tolist(),
-            i,
-            documents,
-            leads,
-            free,
-            settings,
-        )
-        judged = [(m, judge(cands[i].text, cands[m].text)) for m in matches]
+        matches = _best_per_document(matches_of.of(i), free) if matches_of is not None else []
+        if not matches:  # most sentences: no other article's sentence near enough
+            facts.append(_single(story, cands[i]))
+            continue
+        judged = [(m, judge(i, m)) for m in matches]
         full = [i] + [m for m, how in judged if how == "full"]
         partial = [m for m, how in judged if how == "partial"]
         for m in full + partial:
@@ -190,29 +191,52 @@ def _fact(story: PreparedStory, text: str, full: list[Sentence], partial: list[S
     )
 
 
-def _best_per_document(
-    cols: list[int],
-    values: list[float],
-    i: int,
-    documents: list[int],
-    leads: list[bool],
-    free: list[bool],
-    settings: ComparisonSettings,
-) -> list[int]:
-    """The best free match of each other article whose cosine reaches its threshold (the lede
-    threshold between two ledes), by article; on ties the first sentence (`cols`, `values`:
-    sentence i's stored cosines). A loop over the row, not numpy calls: a row holds tens of
-    entries, and a call's fixed cost was most of a big story's facts outside the pair tests."""
-    own, lead = documents[i], leads[i]
+def _single(story: PreparedStory, s: Sentence) -> Fact:
+    """`_fact` of a sentence no other article states: one source, one origin."""
+    return Fact(text=s.text, sources=(source_of(story, s),), origins=1, status="single", partial=())
+
+
+@dataclass(frozen=True)
+class _Matches:
+    """Each sentence's possible matches: the stored cosines of another article's sentences that
+    reach their threshold, sentence by sentence (`bounds`, as a CSR matrix's row pointers)."""
+
+    bounds: list[int]
+    cols: np.ndarray
+    documents: np.ndarray
+    values: np.ndarray
+
+    def of(self, i: int) -> list[tuple[int, int, float]]:
+        """Sentence i's, (sentence, its article, cosine), columns ascending."""
+        start, end = self.bounds[i], self.bounds[i + 1]
+        if start == end:
+            return []
+        return list(zip(*(a[start:end].tolist() for a in (self.cols, self.documents, self.values))))
+
+
+def _fact_matches(cands: list[Sentence], similarity: sparse.csr_matrix, settings: ComparisonSettings) -> _Matches:
+    """The facts' possible matches (`_Matches`; the lede threshold between two ledes): one numpy
+    pass over every stored cosine, as most sentences have none and a loop a row cost most of
+    the facts; made into lists only for the sentences the facts read (a big story's copies
+    are consumed by their first sentence, and never read)."""
+    documents = np.array([s.document for s in cands])
+    leads = np.array([s.position < settings.lead_sentences for s in cands])
+    rows = np.repeat(np.arange(len(cands)), np.diff(similarity.indptr))
+    cols, values = similarity.indices, similarity.data
+    needed = np.where(leads[rows] & leads[cols], settings.same_lead, settings.same_fact)
+    keep = (documents[rows] != documents[cols]) & (values >= needed)
+    bounds = np.concatenate(([0], np.cumsum(keep)))[similarity.indptr]
+    kept = cols[keep]
+    return _Matches(bounds.tolist(), kept, documents[kept], values[keep])
+
+
+def _best_per_document(matches: list[tuple[int, int, float]], free: list[bool]) -> list[int]:
+    """The best free match of each other article, by article; on ties the first sentence
+    (`matches`: one sentence's, as `_Matches.of` gives them, columns ascending, so a later tie
+    never replaces the kept one)."""
     best: dict[int, tuple[float, int]] = {}
-    for col, value in zip(cols, values):
-        document = documents[col]
-        if document == own or not free[col]:
-            continue
-        if value < (settings.same_lead if lead and leads[col] else settings.same_fact):
-            continue
-        kept = best.get(document)
-        if kept is None or value > kept[0] or (value == kept[0] and col < kept[1]):
+    for col, document, value in matches:
+        if free[col] and (document not in best or value > best[document][0]):
             best[document] = (value, col)
     return [best[document][1] for document in sorted(best)]
 
@@ -270,11 +294,15 @@ def _story_quotes(story: PreparedStory, min_words: int) -> list[_Quote]:
                     text[q.start : q.end],
                     q.speaker,
                     q.role,
-                    person=is_person_name(q.speaker),
+                    person=_is_person_name(q.speaker),
                     own=not q.inherited and not pronoun and not of_them,
                 )
             )
     return found
+
+
+# remembered: a story's quotes name the same few speakers again and again
+_is_person_name = lru_cache(maxsize=1 << 16)(is_person_name)
 
 
 def _bigrams_of(tokens: list[str]) -> set[tuple[str, str]]:
@@ -297,8 +325,9 @@ def _expand_contractions(text: str) -> str:
 
 
 def _overlap(a: set, b: set) -> float:
+    # most pairs of a story's quotes share no bigram: no intersection made for them (0.0 either way)
     shorter = min(len(a), len(b))
-    return len(a & b) / shorter if shorter else 0.0
+    return len(a & b) / shorter if shorter and not a.isdisjoint(b) else 0.0
 
 
 def _group_quotes(quotes: list[_Quote], settings: ComparisonSettings) -> list[list[int]]:
@@ -312,11 +341,13 @@ def _group_quotes(quotes: list[_Quote], settings: ComparisonSettings) -> list[li
     grams = [texts[q.text][0] for q in quotes]
     unigrams = [texts[q.text][1] for q in quotes]
     sizes = [texts[q.text][2] for q in quotes]
+    who = [_who(q) for q in quotes]
     pairs = []
     for i, j in _overlapping_pairs(grams, unigrams, settings):
         share = _overlap(grams[i], grams[j])
         if share >= settings.quote_containment or (
-            _one_person(quotes[i], quotes[j])
+            not who[i].isdisjoint(who[j])
+            and _one_person(quotes[i], quotes[j])
             and _overlap(unigrams[i], unigrams[j]) >= settings.same_speaker_containment
         ):
             pairs.append((-share, i, j))
@@ -344,12 +375,14 @@ def _overlapping_pairs(
     grams: list[set[tuple[str, str]]], unigrams: list[set[str]], settings: ComparisonSettings
 ) -> list[tuple[int, int]]:
     """The pairs (i < j, in order) that may pass either containment test of `_group_quotes`:
-    every pair when a threshold is 0 or less, else those whose shared bigrams or words, counted by
-    a sparse product in blocks of rows, reach it (`_group_quotes` checks each exactly). Pairs that
-    share nothing cost nothing."""
+    every pair when a threshold is 0 or less or the quotes are few, else those whose shared bigrams
+    or words, counted by a sparse product in blocks of rows, reach it (`_group_quotes` checks each
+    exactly). Pairs that share nothing cost nothing. A few quotes' pairs go to the exact test
+    unfiltered: it intersects a pair's bigrams once, and their words only for two quotes of one
+    person, where counting both for the filter first intersected each pair's twice."""
     n = len(grams)
-    if settings.quote_containment <= 0 or settings.same_speaker_containment <= 0:
-        return [(i, j) for i in range(n) for j in range(i + 1, n)]
+    if settings.quote_containment <= 0 or settings.same_speaker_containment <= 0 or n <= SMALL_CONTAINMENT:
+        return list(itertools.combinations(range(n), 2))
     found: set[tuple[int, int]] = set()
     for sets, threshold in ((grams, settings.quote_containment), (unigrams, settings.same_speaker_containment)):
         found.update(_containing_pairs(sets, threshold))
@@ -439,6 +472,14 @@ def _containing_pairs_small(sets: list, threshold: float) -> list[tuple[int, int
     return out
 
 
+def _who(q: _Quote) -> frozenset[tuple[str, str]]:
+    """What two quotes of one person (`_one_person`) have in common: one speaker (in any case),
+    or two person names with an end in common (`_name_ends`). Most pairs of a story's quotes
+    share none, and are no one person without asking the names."""
+    said = {("said", q.speaker.lower())} if q.speaker else set()
+    return frozenset(said.union(_name_ends(str(q.speaker)) if q.person else ()))
+
+
 def _one_person(a: _Quote, b: _Quote) -> bool:
     return bool(a.speaker and b.speaker and a.speaker.lower() == b.speaker.lower()) or (
         a.person and b.person and _one_name(str(a.speaker), str(b.speaker))
@@ -507,12 +548,13 @@ def _people(quotes: list[_Quote]) -> dict[str, str]:
     return canonical
 
 
-def _name_ends(name: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=1 << 16)  # pure; asked of each quote's speaker and of each person's names
+def _name_ends(name: str) -> tuple[tuple[str, str], ...]:
     """What two names must share for `_one_name`: the surname `same_person` compares, or the
     last lower-cased word (the longer name ending with all of the shorter)."""
     name = name.replace("’", "'")
     ends = [("word", w[-1]) for w in [name.lower().split()] if w]
-    return ends + [("surname", s) for s in [surname(name)] if s is not None]
+    return tuple(ends + [("surname", s) for s in [surname(name)] if s is not None])
 
 
 def _person_of(q: _Quote, people: dict[str, str]) -> str | None:
