@@ -210,7 +210,7 @@ def test_csr_is_the_constructors_matrix():
     import numpy as np
     from scipy import sparse
 
-    from newsfuse.textsim import _csr
+    from newsfuse.textsim import canonical_csr
 
     rng = np.random.default_rng(0)
     for rows in (0, 1, 5, 30):
@@ -219,7 +219,7 @@ def test_csr_is_the_constructors_matrix():
         indices = np.concatenate([np.sort(rng.choice(9, n, replace=False)) for n in lengths] + [[]]).astype(np.int32)
         data = rng.random(len(indices))
         for arrays in ((data, indices, indptr), (data, indices.astype(np.int64), indptr.astype(np.int64))):
-            ours, theirs = _csr(*arrays, (rows, 9)), sparse.csr_matrix(arrays, shape=(rows, 9))
+            ours, theirs = canonical_csr(*arrays, (rows, 9)), sparse.csr_matrix(arrays, shape=(rows, 9))
             assert type(ours) is type(theirs) and vars(ours).keys() == vars(theirs).keys()
             assert ours.shape == theirs.shape and ours.maxprint == theirs.maxprint
             for name in ("data", "indices", "indptr"):

@@ -43,7 +43,7 @@ from .model import (
 from .prepare import PreparedStory
 from .quotes import canonical_speaker, is_person_name, same_person, surname
 from .syndicate import find_root, sorted_distinct
-from .textsim import DENSE_COSINES, NEIGHBOUR_BLOCK, SAME_NEWS, _csr, words
+from .textsim import DENSE_COSINES, NEIGHBOUR_BLOCK, SAME_NEWS, canonical_csr, words
 
 __all__ = ["ComparisonSettings", "compare"]
 
@@ -126,7 +126,7 @@ def _at_least(dense: np.ndarray, floor: float) -> sparse.csr_matrix:
     kept = np.flatnonzero(dense >= floor) if floor > 0 else np.arange(dense.size)  # row-major, ascending
     indptr = np.searchsorted(kept, np.arange(0, rows * width + 1, width)).astype(np.int32)
     values = dense.ravel()[kept].astype(np.float64, copy=False)
-    return _csr(values, (kept % width).astype(np.int32), indptr, (rows, width))
+    return canonical_csr(values, (kept % width).astype(np.int32), indptr, (rows, width))
 
 
 # ---- facts ---------------------------------------------------------------------------------

@@ -234,8 +234,8 @@ SMALL_COUNTS = 500
 
 
 def _probe_csr() -> int | None:
-    """scipy's `maxprint` when its CSR matrix is what `_csr` assumes (its state exactly these five
-    attributes), else None: `_csr` then calls the constructor."""
+    """scipy's `maxprint` when its CSR matrix is what `canonical_csr` assumes (its state exactly these five
+    attributes), else None: `canonical_csr` then calls the constructor."""
     probe = sparse.csr_matrix((np.ones(1), np.zeros(1, dtype=np.int32), np.array([0, 1], dtype=np.int32)), shape=(1, 1))
     state = vars(probe)
     return state["maxprint"] if set(state) == {"_shape", "maxprint", "data", "indices", "indptr"} else None
@@ -244,7 +244,9 @@ def _probe_csr() -> int | None:
 _MAXPRINT = _probe_csr()
 
 
-def _csr(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]) -> sparse.csr_matrix:
+def canonical_csr(
+    data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]
+) -> sparse.csr_matrix:
     """`sparse.csr_matrix((data, indices, indptr), shape=shape)` of canonical arrays made here
     (float64 data, int32 indices and pointers, their lengths right), without the constructor's
     index-type search and checks: 28 us a matrix on this machine, four a one-article story, about
@@ -284,7 +286,7 @@ def _count_matrix(tokens: Sequence[Sequence[str]]) -> sparse.csr_matrix:
     # more than the counting for the small stories a stream summarizes one by one
     cells, counts = np.unique(rows * width + cols, return_counts=True)
     indptr = np.searchsorted(cells, np.arange(len(content) + 1, dtype=np.int64) * width)
-    return _csr(
+    return canonical_csr(
         counts.astype(np.float64), (cells % width).astype(np.int32), indptr.astype(np.int32), (len(content), width)
     )
 
@@ -302,7 +304,7 @@ def _small_count_matrix(content: list[list[str]], vocab: dict[str, int]) -> spar
         indices += columns
         data += map(row.__getitem__, columns)
         indptr.append(len(indices))
-    return _csr(
+    return canonical_csr(
         np.array(data, dtype=np.float64),
         np.array(indices, dtype=np.int32),
         np.array(indptr, dtype=np.int32),
@@ -328,7 +330,7 @@ def tfidf_rows(counts: sparse.csr_matrix) -> sparse.csr_matrix:
     norms = np.sqrt(norms)
     norms[norms == 0] = 1.0
     weights /= np.repeat(norms, lengths)
-    return _csr(weights, counts.indices.copy(), counts.indptr.copy(), (n, width))
+    return canonical_csr(weights, counts.indices.copy(), counts.indptr.copy(), (n, width))
 
 
 def _row_subset(matrix: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
@@ -338,7 +340,7 @@ def _row_subset(matrix: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matri
     lengths = matrix.indptr[rows + 1] - starts
     indptr = np.concatenate([[0], np.cumsum(lengths)])
     entry = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1])
-    return _csr(
+    return canonical_csr(
         matrix.data[entry], matrix.indices[entry], indptr.astype(matrix.indptr.dtype), (len(rows), matrix.shape[1])
     )
 
