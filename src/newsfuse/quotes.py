@@ -499,10 +499,10 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans, starts
             elif len(same) == 1:  # one full name (almost every surname): no choice
                 name = next(iter(same))
             else:
-                name = _bare_surname(text, e, tokens[0], role, same)
+                name = _bare_surname(text, e, role, same)
                 del same[name]  # to the end: "Mrs. Clinton" names her last
                 same[name] = None
-        female = _gender(text, s, name, role)
+        female = _gender(name, role)
         sentence = starts.at(block_of[s], s)
         subject = not people or people[-1].start < sentence
         people.append(_Person(s, e, name, role or roles.get(name), female, subject))
@@ -511,20 +511,20 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans, starts
     return _own_pronouns(text, people)
 
 
-def _bare_surname(text: str, end: int, word: str, role: str | None, names: dict[str, None]) -> str:
-    """The full name a bare surname means, of the article's full names so far with that surname
-    (`names`, the one named last at its end): where two people share it (Bill and Hillary
-    Clinton), the last named of those whose gender the mention tells ("Mrs. Clinton", "Clinton
-    said she"), else the one named last. (The surname alone where the mention does not tell gave
+def _bare_surname(text: str, end: int, role: str | None, names: dict[str, None]) -> str:
+    """The full name a bare surname (ending at `end`) means, of the article's two or more full
+    names so far with that surname (`names`, the one named last at its end), as where two people
+    share it (Bill and Hillary Clinton): the last named of those whose gender the mention tells
+    ("Mrs. Clinton", "Clinton said she"), else the one named last. (The surname alone where the mention does not tell gave
     up 26 right names on PolNeAR train and dev to avoid 15 wrong ones: docs/benchmarks.md.)"""
     order = list(names)
     told = _role_gender(role)
-    if told is None and len(order) > 1:
+    if told is None:
         m = _OWN_PRONOUN_RE.match(text, end)
         told = m.group("pronoun").lower() == "she" if m else None
-    if told is not None and len(order) > 1:
+    if told is not None:
         people = [n for k, n in enumerate(order) if not any(same_person(n, m) for m in order[k + 1 :])]
-        fits = [n for n in people if _gender(text, 0, n, None) == told]
+        fits = [n for n in people if _gender(n, None) == told]
         if fits:
             return fits[-1]
     return order[-1]
@@ -557,7 +557,7 @@ def _name_cut(tokens: tuple[str, ...]) -> tuple[int, bool | None]:
     if len(tokens) - cut < 2:
         return cut, None
     lower = tokens[cut].lower()
-    if lower in _FEMALE or lower in _MALE or lower in _PARTICLE_WORDS:
+    if _given(lower) or lower in _PARTICLE_WORDS:
         return cut, None
     return cut, lower.endswith(("ing", "ly")) and len(lower) > 5  # "Regarding Trump", "Interestingly Blocher"
 
@@ -783,7 +783,9 @@ def _role_gender(role: str | None) -> bool | None:
     return None
 
 
-def _gender(text: str, start: int, name: str, role: str | None) -> bool | None:
+def _gender(name: str, role: str | None) -> bool | None:
+    """A name's gender: its title's, else its given name's list (a one-word name on the men's list
+    is a surname as often), else None."""
     told = _role_gender(role) if role else None
     if told is not None:
         return told
