@@ -6,6 +6,7 @@ import ctypes
 import importlib.util
 import sys
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -130,18 +131,10 @@ def _last_error(lib: ctypes.CDLL) -> str:
     return (lib.LGBM_GetLastError() or b"").decode("utf-8", "replace")
 
 
-_LIBRARY: list[ctypes.CDLL | None] = []  # loaded once a process: [the library] or [None]
-
-
+@cache  # loaded once a process
 def _library() -> ctypes.CDLL | None:
     """LightGBM's shared library from the installed lightgbm wheel, found without importing the
     package (where its libpath.py looks), or None when it is absent or does not load."""
-    if not _LIBRARY:
-        _LIBRARY.append(_load_library())
-    return _LIBRARY[0]
-
-
-def _load_library() -> ctypes.CDLL | None:
     spec = importlib.util.find_spec("lightgbm")
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -261,23 +254,25 @@ def read_trees(booster: str, native: bool = True) -> TreeEnsemble:
         raise ModelError("the tree evaluator reads single-output models only")
     if not objective or objective[0] not in _RAW + _SIGMOID:
         raise ModelError(f"the tree evaluator does not know the objective {' '.join(objective)!r}")
-    if not body.split("end of trees")[0].strip():
+    trees = body.split("end of trees")[0]
+    if not trees.strip():
         raise ModelError("the LightGBM model holds no trees")
     if body.count("\nnum_cat=0\n") != body.count("\nnum_cat=") or "\nis_linear=1\n" in body:
         # neither evaluator reads them, so that both read the same models (LightGBM would)
         raise ModelError("the tree evaluator does not read categorical splits or linear trees")
     num_features = int(head["max_feature_idx"][0]) + 1
     lib = _library() if native else None
-    engine = _NativeTrees(lib, booster) if lib is not None else _numpy_trees(body, objective, num_features)
+    engine = _NativeTrees(lib, booster) if lib is not None else _numpy_trees(trees, objective, num_features)
     return TreeEnsemble(booster, num_features, engine)
 
 
-def _numpy_trees(body: str, objective: list[str], num_features: int) -> _NumpyTrees:
-    """The numpy descent's forest of the model's trees (the text after the header's first "Tree=")."""
+def _numpy_trees(trees: str, objective: list[str], num_features: int) -> _NumpyTrees:
+    """The numpy descent's forest of the model's trees (their text: after the header's first
+    "Tree=", before "end of trees")."""
     sigmoid = None
     if objective[0] in _SIGMOID:
         sigmoid = float(next((o.split(":")[1] for o in objective[1:] if o.startswith("sigmoid:")), "1"))
-    blocks = [_fields(b.splitlines()) for b in body.split("end of trees")[0].split("\nTree=") if b.strip()]
+    blocks = [_fields(b.splitlines()) for b in trees.split("\nTree=") if b.strip()]
     return _forest(blocks, sigmoid, num_features)
 
 
