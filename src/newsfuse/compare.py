@@ -294,15 +294,11 @@ def _story_quotes(story: PreparedStory, min_words: int) -> list[_Quote]:
                     text[q.start : q.end],
                     q.speaker,
                     q.role,
-                    person=_is_person_name(q.speaker),
+                    person=is_person_name(q.speaker),
                     own=not q.inherited and not pronoun and not of_them,
                 )
             )
     return found
-
-
-# remembered: a story's quotes name the same few speakers again and again
-_is_person_name = lru_cache(maxsize=1 << 16)(is_person_name)
 
 
 def _bigrams_of(tokens: list[str]) -> set[tuple[str, str]]:

@@ -1211,6 +1211,7 @@ _PARTY_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=1 << 16)  # pure; a story's comparison asks it of the same few speakers again and again
 def is_person_name(name: str | None) -> bool:
     """A speaker that is a named person: a given name and a surname, all capitalized, no word of an
     organisation or place ("Ash Carter", not "Carter" alone, "the spokeswoman" or "White House")."""
