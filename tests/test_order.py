@@ -112,6 +112,18 @@ def test_a_pointing_back_sentence_brings_its_referent_or_goes():
     assert said not in dropped and lead not in dropped
 
 
+def test_a_bare_quotation_brings_the_sentence_naming_its_speaker_or_goes():
+    # A sentence that is only a quotation names no speaker: the one before it in its article does.
+    named = "The harbour master Ana Ruiz defended the new mooring rules at the meeting on Monday."
+    bare = '"We cannot let the old piers fall into the sea while we wait for money."'
+    story = prepare(Story(articles=[*STORY, Article(f"{named} {bare} The rules apply from May.", outlet="Port Daily")]))
+    quote, speaker, spring = _find(story, bare[:20]), _find(story, named[:20]), _find(story, "Officials expect")
+    brought = arrange(story, [spring, quote], 80, settings=OrderSettings(lede=False))
+    assert brought.index(quote) == brought.index(speaker) + 1
+    dropped = arrange(story, [spring, quote], 80, settings=OrderSettings(lede=False, bring_referents=False))
+    assert quote not in dropped and spring in dropped
+
+
 def test_the_original_replaces_a_wire_copy_rewording():
     original = "Rescuers pulled twelve miners alive from the flooded coal mine in the north on Sunday, officials said."
     copy = "Officials said rescuers pulled twelve miners alive on Sunday from the flooded coal mine in the north."
