@@ -747,3 +747,25 @@ def test_a_park_or_an_avenue_is_no_pronoun_speaker():
     text = "Visitors lined up at Riverside Park on Monday to see the new carousel. “It was worth the wait,” she said."
     (quote,) = find_quotes(text, [(0, len(text))])
     assert text[quote.start : quote.end] == "It was worth the wait" and quote.speaker is None
+
+
+def test_a_title_in_a_sentence_with_a_subject_and_no_speech_is_no_quote():
+    """A title is the name of a work, not words of the sentence's subject ("Smith starred in
+    “The Long Night”" was a quote of Smith's), whether the subject is named or a "she"; the same
+    title-cased words someone is said to speak stay a quotation, with the speaker."""
+    text = (
+        "Maria Lindqvist starred in “The Long Night” last year.\n\n"
+        "She also directed “The Quiet Coast” with her brother.\n\n"
+        "“The Long Night Changed Everything,” she said.\n"
+    )
+    assert _speakers(text) == {"The Long Night Changed Everything": "Maria Lindqvist"}
+
+
+def test_a_role_naming_a_place_leaves_the_speaker_the_one_it_describes():
+    """A place named in a role after a person ("the Labour MP for Newcastle Central"), with a
+    relative clause after it, is not the speaker: the person the role describes is."""
+    text = (
+        "Chi Onwurah, the Labour MP for Newcastle Central, who has campaigned on this, said: "
+        "“The region has waited long enough for these jobs.”\n"
+    )
+    assert _speakers(text) == {"The region has waited long enough for these jobs.": "Chi Onwurah"}

@@ -304,6 +304,9 @@ class _Said:
     name: str | None  # None: a pronoun still to resolve
     role: str | None
     pronoun: bool
+    # Said to speak (a speech verb, "according to", a colon), not only the subject of the
+    # quote's sentence ("Smith starred in “The Long Night”": Smith speaks no title).
+    told: bool = True
 
 
 def find_quotes(text: str, blocks: Sequence[tuple[int, int]]) -> list[Quote]:
@@ -878,6 +881,13 @@ def _before(text: str, offset: int, before: str, people: list[_Person]) -> _Said
 
 
 def _subject_of(text: str, offset: int, left: str, people: list[_Person]) -> _Said | None:
+    """The subject of a speech verb whose clause is `left`: the person a role describes when
+    the subject found is a name inside that role ("Chi Onwurah, the MP for Newcastle Central")."""
+    said = _verb_subject(text, offset, left, people)
+    return _described(text, offset, said, people) if said and not said.pronoun else said
+
+
+def _verb_subject(text: str, offset: int, left: str, people: list[_Person]) -> _Said | None:
     left = _cut_adverbs(left).rstrip(" ,")
     # the appositive's comma is one of left's own (the one appended ends it)
     appositive = _SPEECH.appositive.search(left + ", ") if "," in left else None
@@ -889,6 +899,25 @@ def _subject_of(text: str, offset: int, left: str, people: list[_Person]) -> _Sa
         return _last_mention(text, offset, left[: relative.start()], people, pronouns=False)
     subject = _tail_search(_SPEECH.tail_subject, _TAIL_SUBJECT_CUT, left)
     return _who_match(text, offset, subject, people) if subject else None
+
+
+# A person's name, then a role for or of a place or body, a relative clause after it maybe, up to
+# the end: "Chi Onwurah, the Labour MP for " (+ "Newcastle Central, who has campaigned on this").
+_ROLE_BEFORE = re.compile(
+    rf"(?P<who>{_RUN.pattern}),\s+(?:[Tt]he|[Aa]n?)\s+(?:[\w’'.-]+\s+){{0,4}}?"
+    r"(?:for|of)\s+[^,;:“”\"\n]*?(?:,\s+who\b[^;:“”\"\n]*?)?\Z"
+)
+
+
+def _described(text: str, offset: int, said: _Said, people: list[_Person]) -> _Said:
+    """The person a role after their name describes, when `said` is in that role (a place or a
+    body the role is of: "Newcastle Central" in "Chi Onwurah, the Labour MP for Newcastle
+    Central, who has campaigned on this, said"), else `said`."""
+    role = _ROLE_BEFORE.search(text, offset, said.start)
+    if role is None:
+        return said
+    person = next((p for p in people if role.start("who") <= p.start < role.end("who")), None)
+    return _Said(person.start, person.end, person.name, person.role, False) if person else said
 
 
 def _tail_search(pattern: re.Pattern[str], cut: re.Pattern[str], left: str) -> re.Match[str] | None:
@@ -915,13 +944,14 @@ def _last_mention(text: str, offset: int, left: str, people: list[_Person], pron
 
 
 def _sentence_subject(text: str, offset: int, left: str, people: list[_Person]) -> _Said | None:
-    """The first person (or he/she) the sentence names before the quote."""
+    """The first person (or he/she) the sentence names before the quote: its subject, not said
+    to speak (`told` False)."""
     end = offset + len(left)
     person = next((p for p in people if offset <= p.start and p.end <= end), None)
     pronoun = _PRONOUN_WORD.search(left)
     if pronoun and (person is None or offset + pronoun.start() < person.start):
-        return _Said(offset + pronoun.start(), offset + pronoun.end(), None, None, True)
-    return _Said(person.start, person.end, person.name, person.role, False) if person else None
+        return _Said(offset + pronoun.start(), offset + pronoun.end(), None, None, True, told=False)
+    return _Said(person.start, person.end, person.name, person.role, False, told=False) if person else None
 
 
 _DETERMINERS = frozenset("the a an one another his her their its this that two three several some".split())
@@ -1020,10 +1050,7 @@ def _resolve(
     attribution takes the speaker of the quote before it in its paragraph (or the previous
     paragraph's speaker when the paragraph opens with it), else of the next attributed one."""
     said = [_pronoun(text, s, people, inside) if s and s.pronoun else s for _, _, s in found]
-    # Drop what is not a quote: scare quotes and titles with no attribution of their own.
-    keep = [
-        i for i, (s, e, _) in enumerate(found) if _quotable(text, s, e) and (said[i] or not _needs_speaker(text, s, e))
-    ]
+    keep = [i for i, (s, e, _) in enumerate(found) if _is_quotation(text, s, e, said[i])]
     out: list[Quote] = []
     previous = last if opens else None
     for n, i in enumerate(keep):
@@ -1059,10 +1086,10 @@ def _pronoun(text: str, said: _Said, people: list[_Person], inside: _Spans) -> _
     if any(text.find(hint, lo, said.start) >= 0 for hint in _ROLE_NOUN_HINTS):
         unnamed = _role_speaker(text, lo, said.start, female, inside, before)
         if unnamed is not None:
-            return _Said(said.start, said.end, unnamed[0], unnamed[1], False)
+            return _Said(said.start, said.end, unnamed[0], unnamed[1], False, said.told)
     if chosen is None:
-        return _Said(said.start, said.end, None, None, False)
-    return _Said(said.start, said.end, chosen.name, chosen.role, False)
+        return _Said(said.start, said.end, None, None, False, said.told)
+    return _Said(said.start, said.end, chosen.name, chosen.role, False, said.told)
 
 
 # An unnamed speaker a pronoun may mean: a determiner, up to three words, a person's role noun.
@@ -1121,6 +1148,17 @@ def _role_speaker(
 def _quotable(text: str, start: int, end: int) -> bool:
     """More than one word: a single quoted word is never a quotation."""
     return len(text[start:end].split()) > 1
+
+
+def _is_quotation(text: str, start: int, end: int, said: _Said | None) -> bool:
+    """Not what is no quote: one word, a scare quote or a title with no attribution of its own,
+    or a title whose only "speaker" is its sentence's subject ("Smith starred in “The Long
+    Night”"); a title-cased quote someone is said to speak stays."""
+    if not _quotable(text, start, end):
+        return False
+    if said is None:
+        return not _needs_speaker(text, start, end)
+    return said.told or not _title(text, start, end)
 
 
 def _needs_speaker(text: str, start: int, end: int) -> bool:
