@@ -769,3 +769,18 @@ def test_a_role_naming_a_place_leaves_the_speaker_the_one_it_describes():
         "“The region has waited long enough for these jobs.”\n"
     )
     assert _speakers(text) == {"The region has waited long enough for these jobs.": "Chi Onwurah"}
+
+
+def test_a_quote_whose_sentence_ends_naming_its_speaker_is_that_speakers():
+    """'“...” if you have blackouts ..., Mr. Powers said.': the speaker named where the quote's
+    sentence ends (past an abbreviation's full stop), unless a speech verb before the quote names one."""
+    text = (
+        "Officials at the grid operator blamed the heat for the outages on Friday.\n"
+        "“It makes for a compelling story” if you have blackouts because of a lack of power plants, "
+        "Mr. Bill Powers said.\n"
+        "Anne Gonzales said the outages were “not easy for anyone at all” and were rare, officials said.\n"
+    )
+    assert _speakers(text) == {
+        "It makes for a compelling story": "Bill Powers",
+        "not easy for anyone at all": "Anne Gonzales",
+    }

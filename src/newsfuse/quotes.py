@@ -201,6 +201,12 @@ class _Speech:
         return re.compile(rf"^[\s,—–-]*(?:{_ADV}\s+)?{_VERB_TRIE}\s+(?P<who>[^,.;:!?\"“”()\n]{{1,80}})")
 
     @cached_property
+    def closing_clause(self) -> re.Pattern[str]:
+        # '“It makes for a compelling story” if you have blackouts, Mr. Powers said.': the speaker
+        # named where the quote's sentence ends.
+        return re.compile(rf",\s+{_SUBJECT}(?:[\s,]+{_ADV})*\s+{_VERB_TRIE}\s*$")
+
+    @cached_property
     def cited(self) -> tuple[tuple[re.Pattern[str], str], ...]:
         """'according to X', 'cited X as saying', each with a word it needs: where the word is
         absent, the search (which tries every position of the text, none of them opening with a
@@ -835,9 +841,13 @@ def _attribute(
             return said
     sentence = starts.at(block_start, opening)
     said = _before(text, sentence, text[sentence:opening], people)
-    if said or ended:
+    if ended or (said and said.told):
         return said
     tail = after[: _sentence_end(after)]
+    closing = _SPEECH.closing_clause.search(after, 0, _full_stop(after)) if "," in after else None
+    said = (_who_match(text, close, closing, people) if closing else None) or said
+    if said:
+        return said
     for pattern, needed in _SPEECH.cited:
         m = pattern.search(tail) if needed in tail else None
         if m:
@@ -1033,6 +1043,16 @@ def _word_before(text: str, lo: int, end: int) -> str:
 def _sentence_end(after: str) -> int:
     m = _SENTENCE_END_AFTER.search(after)
     return m.start() if m else len(after)
+
+
+def _full_stop(after: str) -> int:
+    """Where the sentence running on after a quote ends: its first full stop that closes no
+    abbreviation or initial ("Mr. Powers said."), or the next quotation mark."""
+    for m in _SENTENCE_END_AFTER.finditer(after):
+        word = after[: m.start()].rsplit(None, 1)[-1] if after[: m.start()].strip() else ""
+        if m.group() != "." or not (word.lower() in _ABBREV or (len(word) == 1 and word.isupper())):
+            return m.start()
+    return len(after)
 
 
 # Resolution: pronouns, quotes that continue ------------------------------------------------
