@@ -784,3 +784,15 @@ def test_a_quote_whose_sentence_ends_naming_its_speaker_is_that_speakers():
         "It makes for a compelling story": "Bill Powers",
         "not easy for anyone at all": "Anne Gonzales",
     }
+
+
+def test_a_speaker_phrase_ends_where_its_verb_group_begins():
+    """'," the man could be heard saying': the speaker is "the man", not "the man could be heard";
+    a phrase whose auxiliary opens a clause ("the club will return to its roots") is no speaker."""
+    text = (
+        "A man walked into the salon on Tuesday morning.\n"
+        "“My girlfriend is trying to get an appointment today,” the man could be heard saying.\n"
+    )
+    assert _speakers(text) == {"My girlfriend is trying to get an appointment today": "the man"}
+    club = "Jeremy Boreing spoke on Monday.\n“It is time we change how we do it,” promising the club will return to its roots.\n"
+    assert _speakers(club)["It is time we change how we do it"] != "the club"

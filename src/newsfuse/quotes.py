@@ -983,6 +983,10 @@ def _who(text: str, start: int, end: int, people: list[_Person]) -> _Said | None
     if pronoun:
         return _Said(start + pronoun.start(), start + pronoun.end(), None, None, True)
     words = phrase.split()
+    aux = _verb_group(words)
+    if aux is not None:  # '," the man could be heard saying': the subject ends where its verb begins
+        phrase = phrase[: _nth_word_start(phrase, aux)].rstrip()
+        words, end = words[:aux], start + len(phrase)
     if len(words) > 6 or any(w in ("and", "that", "but", "it", "they", "we", "I", "who") for w in words):
         return None
     while words and words[0].lower() not in _DETERMINERS and words[0].lower().strip(".,") in _NOT_NAMES:
@@ -993,6 +997,23 @@ def _who(text: str, start: int, end: int, people: list[_Person]) -> _Said | None
     start = _first_char(text, start)
     role = " ".join(words).rstrip(".,;:")
     return _Said(start, start + len(role), role, None, False)  # no person: the role or body speaks
+
+
+# The verbs a speaker phrase's own verb group opens with ("the man could be heard saying").
+_AUXILIARIES = frozenset("could can would will may might must should was were is are be been had has have".split())
+
+
+def _verb_group(words: list[str]) -> int | None:
+    """Where a phrase ends in its subject's verb group ("could be heard", "was"), if it does."""
+    aux = next((i for i, w in enumerate(words) if i and w in _AUXILIARIES), None)
+    if aux is None or not all(w in _AUXILIARIES for w in words[aux:-1]):
+        return None
+    last = words[-1]
+    return aux if last in _AUXILIARIES or last.endswith(("ed", "en")) or last in ("heard", "told") else None
+
+
+def _nth_word_start(phrase: str, n: int) -> int:
+    return [m.start() for m in _NON_SPACE_RE.finditer(phrase)][n]
 
 
 class _SentenceStarts:
