@@ -6,7 +6,7 @@ import json
 import re
 
 from newsfuse import summarize
-from newsfuse.claims import NameIndex, differences, shares_words, support
+from newsfuse.claims import NameIndex, count_changes, differences, shares_words, support
 
 
 def test_a_changed_count_contradicts():
@@ -14,6 +14,22 @@ def test_a_changed_count_contradicts():
     assert support(
         "The blast left 14 people injured.", "Eleven people were injured, the blast left 11 people hurt."
     ) == ("contradicts")
+
+
+def test_a_count_told_in_other_words_changes_only_beside_a_shared_word_and_as_a_plain_count():
+    [change] = count_changes("The blast injured 14 people, police said.", "Twelve people were injured, police said.")
+    assert (change.kind, change.topic, change.value_a, change.value_b) == ("number", "injured people", "14", "Twelve")
+    injured = "The blast injured 14 people on Monday."
+    # another thing done to the people counted: two counts, not one claim
+    assert count_changes(injured, "Twelve people were arrested on Monday.") == []
+    # a bound ("more than"), a time or a range, or a span of time are no count another contradicts
+    assert count_changes(injured, "More than 12 people were injured on Monday.") == []
+    assert count_changes(injured, "Between 10-12 people were injured on Monday.") == []
+    assert count_changes("He was injured 14 years ago.", "He was injured 12 years ago.") == []
+    # a running total against one count (`_not_one_count`, as `differences` reads it)
+    assert count_changes(injured, "So far 12 people were injured, police said.") == []
+    # no number on one side: nothing to read
+    assert count_changes(injured, "Several people were injured on Monday.") == []
 
 
 def test_negation_contradicts_only_in_the_same_words():

@@ -216,6 +216,23 @@ def test_a_part_and_the_rest_against_the_whole_is_no_disagreement():
     assert d.kind == "number" and {c.value for c in d.claims} == {"five", "three"}
 
 
+def test_one_count_told_in_other_words_is_a_disagreement_and_two_counts_are_not():
+    told = "The blast at the chemical plant in Dunmore injured 14 people on Monday, the fire service said."
+    other = "Twelve people were injured by the blast at the chemical plant in Dunmore on Monday, the fire service said."
+
+    def disagreements(a: str, b: str) -> tuple:
+        return compare(prepare(Story([Article(a, outlet="A"), Article(b, outlet="B")]))).disagreements
+
+    # no word of the two sentences is replaced by another: the count is told in other words
+    [d] = disagreements(told, other)
+    assert d.kind == "number" and d.topic == "injured people"
+    assert {(c.value, c.sources[0].outlet) for c in d.claims} == {("14", "A"), ("Twelve", "B")}
+    # two counts of people on one side: which of them is the claim?
+    assert disagreements(told, other.replace("Monday,", "Monday and 300 people were evacuated,")) == ()
+    # one side states the other's value too: a correction or a part, not two values
+    assert disagreements(told.replace("Monday,", "Monday, not 12 as first reported,"), other) == ()
+
+
 def test_small_containment_pairs_are_the_sparse_products(monkeypatch):
     """Few quotes' candidate pairs by set intersections equal the sparse product's, empty sets
     and pairs sharing nothing included (both sides run on the same sets)."""

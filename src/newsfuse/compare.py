@@ -21,6 +21,7 @@ from .claims import (
     NameIndex,
     ValueWindows,
     content_words,
+    count_changes,
     counted_in_parts,
     differences,
     different_rows,
@@ -663,9 +664,9 @@ def _disagreements(
     same_claim: float,
     windows: dict[str, ValueWindows],
 ) -> tuple[Disagreement, ...]:
-    """Pairs of similar sentences of different articles whose one changed token is a value; the
-    claims of one (kind, topic, values) are gathered, each value with all its sources. `windows`
-    as in `_facts`."""
+    """Pairs of similar sentences of different articles whose one changed token is a value, or
+    that tell one count in other words (`claims.count_changes`); the claims of one (kind, topic,
+    values) are gathered, each value with all its sources. `windows` as in `_facts`."""
     if not similarity.nnz:  # no similar pair (one article's story): nothing to compare, no name index
         return ()
     names = NameIndex([a.text for a in story.articles])
@@ -681,7 +682,8 @@ def _disagreements(
         if a.document == b.document or a.text == b.text:  # one text twice: the diff has no change
             continue
         if (a.text, b.text) not in changes:  # a big story's copies repeat sentences word for word
-            found_changes = differences(a.text, b.text, names, windows)
+            # a value changed between the same words, else one count told in other words
+            found_changes = differences(a.text, b.text, names, windows) or count_changes(a.text, b.text)
             # two rows of one table (several shares differ) are two things, not one told twice
             changes[(a.text, b.text)] = [] if found_changes and different_rows(a.text, b.text) else found_changes
         for change in changes[(a.text, b.text)]:
