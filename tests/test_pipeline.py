@@ -8,6 +8,7 @@ from newsfuse.errors import EmptyStoryError
 from newsfuse.ingest import read_paths
 from newsfuse.pipeline import summarize_story
 from newsfuse.prepare import prepare
+from newsfuse.syndicate import SyndicationSettings
 
 
 def _seed_story(seed_paths) -> Story:
@@ -29,6 +30,30 @@ def test_seed_wire_copy_is_one_origin(seed_paths):
     assert len(set(story.origins)) == 4
     [copy] = story.wire_copies
     assert (copy.original, copy.copies) == (1, (3,)) and 0.2 < copy.shared < 0.6  # input order: no date, no agency
+
+
+def test_one_outlets_reports_are_one_origin_and_no_wire_copy():
+    """Two reports by one outlet (a feed's posts on one story) do not corroborate each other: one
+    origin, not a wire copy; outlets named only by file names, or the setting off, stay apart."""
+    texts = [
+        "The harbour bridge will close for repairs on Monday, the city engineer said in a statement.",
+        "Drivers should expect delays on the coast road while the harbour bridge is shut next week.",
+        "The new ferry timetable adds two evening crossings between the old port and the islands.",
+    ]
+    story = prepare(
+        Story(
+            articles=[
+                Article(texts[0], outlet="Harbour Post"),
+                Article(texts[1], outlet="harbour post "),
+                Article(texts[2], outlet="Bay News"),
+            ]
+        )
+    )
+    assert story.count_origins(range(3)) == 2 and story.wire_copies == ()
+    files = prepare(Story(articles=[Article(t, outlet="harbour-post", outlet_how="file") for t in texts[:2]]))
+    assert files.count_origins(range(2)) == 2
+    off = prepare(Story(articles=list(story.articles)), SyndicationSettings(outlet_is_origin=False))
+    assert off.count_origins(range(3)) == 3
 
 
 def test_example_story_syndication(example_paths):

@@ -120,3 +120,18 @@ def test_one_agency_credit_without_copied_sentences_is_said_as_such():
     assert [(w.shared, w.agency) for w in summary.wire_copies] == [(0.0, "Reuters")]
     text = render(summary, Shown(story.articles, story.id))
     assert "each credits Reuters; no sentence in common" in text and "0% shared" not in text
+
+
+def test_one_outlets_retelling_is_one_origin_telling_the_news(example_paths):
+    """Every article by one outlet: its ledes retelling one another are one origin, said in the singular."""
+    from dataclasses import replace
+
+    from newsfuse.ingest import read_paths
+
+    story = read_paths(example_paths).all_stories()[0]
+    story = replace(story, articles=[replace(a, outlet="One Outlet", outlet_how="given") for a in story.articles])
+    summary = summarize_story(story, Options(compare=False))
+    k, first = next((k, s) for k, s in enumerate(summary.sentences) if s.retold)
+    assert len(set(summary.origins)) == 1 and first.origins == 1
+    text = render(summary, Shown(story.articles, "fire"), fmt="text").splitlines()[3 + 2 * k]
+    assert text.endswith("(1 origin tells this news)")

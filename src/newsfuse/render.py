@@ -142,7 +142,7 @@ def _retold(summary: Summary, shown: Shown, sentence: SummarySentence) -> str:
 def _news_origins(summary: Summary, sentence: SummarySentence) -> str:
     documents = {s.document for s in (*sentence.sources, *sentence.retold)}
     told = len({summary.origins[d] for d in documents}) if summary.origins else len(documents)
-    return f"{plural(told, 'origin')} tell this news"
+    return f"{plural(told, 'origin')} {'tells' if told == 1 else 'tell'} this news"
 
 
 # How many items of a long comparison section the text, Markdown and HTML views show (then "and N

@@ -42,6 +42,10 @@ class SyndicationSettings:
     # Shorter sentences and mostly-quoted ones are left out: independent outlets share quotes verbatim.
     min_words: int = 8
     max_quoted_share: float = 0.5
+    # Articles by one outlet are one origin: one newsroom's two reports (a feed's updates, a blog's
+    # posts on one story) do not corroborate each other. An outlet named only by a file name names
+    # none. Not a wire copy: the wire-copy groups stay those of copied text and agency copy.
+    outlet_is_origin: bool = True
 
 
 DEFAULT = SyndicationSettings()
@@ -283,7 +287,8 @@ def syndicate(
 ) -> tuple[tuple[int, ...], tuple[WireCopy, ...]]:
     """Each article's independent origin and the wire-copy groups: articles sharing copied
     sentences are one origin, and so are articles that carry one agency's copy (its dateline or
-    credit), edited or not, since an agency story re-run by a site is the agency's report."""
+    credit), edited or not, since an agency story re-run by a site is the agency's report; and,
+    with `outlet_is_origin`, articles of one outlet."""
     n_articles = len(articles)
     if n_articles < 2:  # no pair to copy between (94% of a drain's stories): one origin, no group
         return tuple(range(n_articles)), ()
@@ -307,17 +312,25 @@ def syndicate(
         ):
             parent[find_root(parent, a)] = find_root(parent, b)
             groups.append((a, b, min(1.0, fraction)))
-    _join_agencies(parent, articles)
+    _join_same(parent, [a.agency for a in articles])
+    copied_origins = _relabel([find_root(parent, d) for d in range(n_articles)])
+    if settings.outlet_is_origin:
+        _join_same(parent, [_outlet_key(a) for a in articles])
     origins = _relabel([find_root(parent, d) for d in range(n_articles)])
-    return origins, _wire_copies(origins, groups, articles)
+    return origins, _wire_copies(copied_origins, groups, articles)
 
 
-def _join_agencies(parent: list[int], articles: Sequence[Article]) -> None:
-    """One origin for the articles whose text carries one agency's copy."""
+def _join_same(parent: list[int], keys: Sequence[str | None]) -> None:
+    """One origin for the articles of one key (an agency whose copy they carry, or an outlet)."""
     first: dict[str, int] = {}
-    for doc, article in enumerate(articles):
-        if article.agency:
-            parent[find_root(parent, doc)] = find_root(parent, first.setdefault(article.agency, doc))
+    for doc, key in enumerate(keys):
+        if key:
+            parent[find_root(parent, doc)] = find_root(parent, first.setdefault(key, doc))
+
+
+def _outlet_key(article: Article) -> str | None:
+    """The article's outlet as one origin's key; none when only a file name names it."""
+    return article.outlet.strip().casefold() if article.outlet and article.outlet_how != "file" else None
 
 
 def find_root(parent: list[int], x: int) -> int:
