@@ -796,3 +796,16 @@ def test_a_speaker_phrase_ends_where_its_verb_group_begins():
     assert _speakers(text) == {"My girlfriend is trying to get an appointment today": "the man"}
     club = "Jeremy Boreing spoke on Monday.\n“It is time we change how we do it,” promising the club will return to its roots.\n"
     assert _speakers(club)["It is time we change how we do it"] != "the club"
+
+
+def test_a_works_name_is_no_quotation_whoever_names_it():
+    """A title-cased quote after a kind of work or a naming verb, or before a role in it, names a
+    work ('drama “Marriage Story.”', 'a memo titled “The Facts”', '“Mrs Maisel” actress'), even
+    with a speech verb in its sentence; a title-cased quote someone says stays a quotation."""
+    text = (
+        "Laura Dern won for her role in the Netflix drama “Marriage Story.”\n"
+        "“Mrs Maisel” actress Alex Borstein said the prize was a thrill for the whole cast.\n"
+        "Robby Mook released a memo titled “The Facts on Where the Race Stands,” officials said.\n"
+        "“Never Give Up On This City,” Mayor Ana Ruiz said on Monday.\n"
+    )
+    assert _speakers(text) == {"Never Give Up On This City": "Ana Ruiz"}

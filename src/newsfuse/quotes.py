@@ -1191,11 +1191,31 @@ def _quotable(text: str, start: int, end: int) -> bool:
     return len(text[start:end].split()) > 1
 
 
+# A work's name, not anyone's words: a title-cased quote right after a kind of work or a naming
+# verb ('Netflix drama “Marriage Story.”', 'the 2017 article "The Case for Colonialism,"'), or right
+# before a role in it ('“Mrs Maisel” actress Alex Borstein').
+_WORK_BEFORE = re.compile(
+    r"\b(?:film|movie|drama|comedy|thriller|documentary|biopic|series|show|sitcom|programme|program|book|"
+    r"novel|memoir|album|song|single|play|musical|opera|article|essay|poem|painting|podcast|episode|"
+    r"titled|entitled|called|dubbed|named|nicknamed)\s*[\"“‘']?$"
+)
+_ROLE_AFTER = re.compile(
+    r"[\"”’']?\s+(?:actress|actor|star|co-star|creator|director|author|writer|host|singer|producer|showrunner)\b"
+)
+
+
+def _named_work(text: str, start: int, end: int) -> bool:
+    words = text[start:end].rstrip(".,!?").split()
+    if not words or len(words) > TITLE_MAX_WORDS or not _title(" ".join(words), 0, len(" ".join(words))):
+        return False
+    return bool(_WORK_BEFORE.search(text, max(0, start - 30), start) or _ROLE_AFTER.match(text, end, end + 30))
+
+
 def _is_quotation(text: str, start: int, end: int, said: _Said | None) -> bool:
     """Not what is no quote: one word, a scare quote or a title with no attribution of its own,
     or a title whose only "speaker" is its sentence's subject ("Smith starred in “The Long
     Night”"); a title-cased quote someone is said to speak stays."""
-    if not _quotable(text, start, end):
+    if not _quotable(text, start, end) or _named_work(text, start, end):
         return False
     if said is None:
         return not _needs_speaker(text, start, end)
