@@ -809,3 +809,14 @@ def test_a_works_name_is_no_quotation_whoever_names_it():
         "“Never Give Up On This City,” Mayor Ana Ruiz said on Monday.\n"
     )
     assert _speakers(text) == {"Never Give Up On This City": "Ana Ruiz"}
+
+
+def test_a_clause_a_conjunction_opens_after_a_quote_names_no_speaker_of_it():
+    """'..." -- while a separate story simply reported ...': the new clause's subject speaks of
+    something else; '," Ryan saying he was “very encouraged” and Trump calling' keeps Ryan's words his."""
+    text = (
+        "Paul Ryan and Donald Trump met on Thursday.\n"
+        "Both men issued a statement, Paul Ryan saying he was “very encouraged by the talks today” "
+        "and Donald Trump calling it a “great and productive meeting.”\n"
+    )
+    assert _speakers(text)["very encouraged by the talks today"] == "Paul Ryan"

@@ -92,6 +92,7 @@ _ADV = (
     r"herself|himself|told)"
 )
 _PRONOUN = r"(?:[Hh]e|[Ss]he)"
+_CONJUNCTIONS = r"(?:while|whereas|although|though|but|and|when|because|since|if|before|after|until|unless)"
 # Words of a capitalized run that title a person rather than name them ("Defense Secretary").
 _TITLES = frozenset(
     "mr mr. mrs mrs. ms ms. miss dr dr. sen sen. senator rep rep. representative gov gov. governor mayor "
@@ -189,7 +190,11 @@ class _Speech:
     @cached_property
     def after_phrase_verb(self) -> re.Pattern[str]:
         # '," White House press secretary Josh Earnest said': any short phrase between the quote and the verb.
-        return re.compile(rf"^[\s,—–-]*(?P<who>[^,.;:!?\"“”()\n]{{1,80}}?)(?:[\s,]+{_ADV})*\s+{_VERB_TRIE}\b")
+        # Not a clause a conjunction opens ('..." -- while a separate story simply reported'): its
+        # subject speaks of something else.
+        return re.compile(
+            rf"^[\s,—–-]*+(?!{_CONJUNCTIONS}\b)(?P<who>[^,.;:!?\"“”()\n]{{1,80}}?)(?:[\s,]+{_ADV})*\s+{_VERB_TRIE}\b"
+        )
 
     @cached_property
     def after_appositive(self) -> re.Pattern[str]:
