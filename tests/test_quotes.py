@@ -820,3 +820,18 @@ def test_a_clause_a_conjunction_opens_after_a_quote_names_no_speaker_of_it():
         "and Donald Trump calling it a “great and productive meeting.”\n"
     )
     assert _speakers(text)["very encouraged by the talks today"] == "Paul Ryan"
+
+
+def test_a_speaker_after_the_verb_keeps_a_titles_and_an_initials_full_stop():
+    """'," said Sen. Jeff Sessions' names Jeff Sessions, not "Sen"; '," said Rep. G.K. Butterfield'
+    and '," says U.S. Forest Service volunteer Jules Fijolek' name the person, initials and all."""
+    text = (
+        "Senators spoke after the vote on Thursday.\n"
+        "“I don't sense that kind of leadership here,” said Sen. Jeff Sessions of Alabama.\n"
+        "“This is a disgusting day for all of us,” said Rep. G.K. Butterfield, head of the caucus.\n"
+        "“Deserts are fragile ecosystems, all of them,” says U.S. Forest Service volunteer Jules Fijolek.\n"
+    )
+    speakers = list(_speakers(text).values())
+    assert (
+        speakers[0] == "Jeff Sessions" and speakers[1].endswith("G.K. Butterfield") and speakers[2] == "Jules Fijolek"
+    )

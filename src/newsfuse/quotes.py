@@ -92,6 +92,9 @@ _ADV = (
     r"herself|himself|told)"
 )
 _PRONOUN = r"(?:[Hh]e|[Ss]he)"
+# A speaker phrase's characters: no clause punctuation, but a title's or an initial's full stop
+# ("said former Pennsylvania Gov. and DNC Chairman Ed Rendell", "said Rep. G.K. Butterfield").
+_PHRASE = r"(?:[^,.;:!?\"“”()\n]|(?:(?<=Gov)|(?<=Sen)|(?<=Rep)|(?<=Gen)|(?<=Dr)|(?<=Mr)|(?<=Mrs)|(?<=Ms)|(?<=St)|(?<=Lt)|(?<=Col)|(?<=\s[A-Z])|(?<=\.[A-Z]))\.)"
 _CONJUNCTIONS = r"(?:while|whereas|although|though|but|and|when|because|since|if|before|after|until|unless)"
 # Words of a capitalized run that title a person rather than name them ("Defense Secretary").
 _TITLES = frozenset(
@@ -203,7 +206,7 @@ class _Speech:
 
     @cached_property
     def after_verb_subj(self) -> re.Pattern[str]:
-        return re.compile(rf"^[\s,—–-]*(?:{_ADV}\s+)?{_VERB_TRIE}\s+(?P<who>[^,.;:!?\"“”()\n]{{1,80}})")
+        return re.compile(rf"^[\s,—–-]*(?:{_ADV}\s+)?{_VERB_TRIE}\s+(?P<who>{_PHRASE}{{1,80}})")
 
     @cached_property
     def closing_clause(self) -> re.Pattern[str]:
