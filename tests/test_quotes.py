@@ -835,3 +835,21 @@ def test_a_speaker_after_the_verb_keeps_a_titles_and_an_initials_full_stop():
     assert (
         speakers[0] == "Jeff Sessions" and speakers[1].endswith("G.K. Butterfield") and speakers[2] == "Jules Fijolek"
     )
+
+
+def test_a_lead_in_line_before_a_quoted_paragraph_names_its_speaker():
+    """A line ending in a colon, which `clean` leaves out of the body, introduces the quotation
+    after it ("Reporter Jomana Karadsheh says:", "He told the crowd:"); without a verb of saying it
+    names a speaker only as a person the body names ("Cruz continued:"), never "Partial transcript"."""
+    text = (
+        "Josh Earnest spoke to reporters on Monday. Ted Cruz spoke after him.\n\n"
+        "Reporter Jomana Karadsheh says:\n\n"
+        '"Well Anderson, the situation there is a frontline tonight."\n\n'
+        "Cruz continued:\n\n"
+        "“You look at the questions they asked all of us tonight.”\n\n"
+        "Partial transcript as follows:\n\n"
+        '"Tonight we arrived in Cleveland and went to a restaurant."\n'
+    )
+    speakers = list(_speakers(text).values())
+    assert speakers[0] == "Reporter Jomana Karadsheh" and speakers[1].endswith("Cruz")
+    assert speakers[2] != "Partial"

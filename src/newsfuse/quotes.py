@@ -36,6 +36,8 @@ class Quote:
 SCARE_MAX_WORDS = 3
 # Title-case quoted phrases up to this length with no attribution are titles of works.
 TITLE_MAX_WORDS = 8
+# A line ending in a colon before a quotation, this short or shorter, introduces it ("Cruz continued:").
+LEAD_IN_MAX_WORDS = 12
 # How far before a pronoun its person may be named (characters); beyond it the pronoun is unresolved.
 PRONOUN_REACH = 3000
 
@@ -341,9 +343,35 @@ def find_quotes(text: str, blocks: Sequence[tuple[int, int]]) -> list[Quote]:
         block_start = blocks[k][0]
         found = [(s, e, _attribute(text, block_start, s, e, opening, people, starts)) for s, e, opening in here]
         opens = _opens_with_quote(text, block_start)
-        spoke.quotes.append(_resolve(text, found, spoke.before(k) if opens else None, people, inside, opens=opens))
+        lead = _lead_in(text, blocks[k - 1][1] if k else 0, block_start, people, inside) if opens else None
+        last = (lead or spoke.before(k)) if opens else None
+        spoke.quotes.append(_resolve(text, found, last, people, inside, opens=opens))
         quotes += spoke.quotes[-1]
     return quotes
+
+
+def _lead_in(text: str, lo: int, hi: int, people: list[_Person], inside: _Spans) -> _Said | None:
+    """The speaker a lead-in line names just before a paragraph that opens with a quotation
+    ("Reporter Jomana Karadsheh says:", "He said:", "Cruz continued:"): a line `clean` leaves out of
+    the body, as it never ends a sentence, that introduces what follows. Without a verb of saying,
+    only a person the body names ("Stated Stone:" is Roger Stone; "Partial transcript as follows:"
+    names nobody)."""
+    gap = text[lo:hi].rstrip()
+    if not gap.endswith(":"):
+        return None
+    start = max(gap.rfind("\n"), -1) + 1
+    line = gap[start:]
+    if len(line.split()) > LEAD_IN_MAX_WORDS:
+        return None
+    offset = lo + start + (len(line) - len(line.lstrip()))
+    said = _before(text, offset, line.strip(), people)
+    if said is not None and said.pronoun:
+        return _pronoun(text, said, people, inside)
+    if said is not None and said.told:
+        return said
+    last = line.rstrip(":").split()[-1] if said is None else ""
+    person = next((p for p in people if p.start < lo and surname(p.name) == last.lower()), None) if last else None
+    return _Said(offset, offset + len(line.strip()), person.name, person.role, False) if person else said
 
 
 def quoted_stretches(
