@@ -853,3 +853,23 @@ def test_a_lead_in_line_before_a_quoted_paragraph_names_its_speaker():
     speakers = list(_speakers(text).values())
     assert speakers[0] == "Reporter Jomana Karadsheh" and speakers[1].endswith("Cruz")
     assert speakers[2] != "Partial"
+
+
+def test_the_speaker_is_the_person_not_their_party_their_body_or_a_place_before_them():
+    """'Sen. Elizabeth Warren (D-MA) said', 'Jay Stoll, president of the LSE's Jewish Society, said',
+    'In Florida, Carlos Beruff said', '..., Ben Carson said after the attacks.', 'Toomey fumed'."""
+    text = (
+        "Senators and candidates spoke on Saturday.\n"
+        "Sen. Elizabeth Warren (D-MA) said the nominee was a “proven failure in business” for years.\n"
+        "Jay Stoll, president of the LSE's Jewish Society, said: “Antisemitism has no place here at all.”\n"
+        "In Florida, Carlos Beruff said that he “supports the nominee one hundred percent” this year.\n"
+        "“Boots on the ground” would be appropriate, Republican candidate Ben Carson said after the attacks.\n"
+        "“If they were serious about this, they would act,” Pat Toomey fumed on Tuesday.\n"
+    )
+    assert list(_speakers(text).values()) == [
+        "Elizabeth Warren",
+        "Jay Stoll",
+        "Carlos Beruff",
+        "Ben Carson",
+        "Pat Toomey",
+    ]

@@ -58,7 +58,8 @@ _VERBS = (
     "reported reports read reads wondered wonders lamented laments charged charges demanded demands "
     "explaining answered answers confirmed confirms denied denies agreed agrees repeated repeats "
     "exclaimed exclaims proclaimed proclaims announced insisted went warning implied implies pondered "
-    "commented comments derided blasted decried casting cast"
+    "commented comments derided blasted decried casting cast barked boomed surmised whispered sang sings "
+    "riffed gushed scoffed snapped fumed"
 ).split()
 
 
@@ -170,6 +171,7 @@ _ROLE_NP = (
 )
 _SUBJECT = rf"(?P<who>{_ROLE_NP}|{_PRONOUN}|{_RUN.pattern})"
 _RELATIVE = re.compile(r"(?:,\s*|\s)who\s*$")
+_PARENTHESIS_TAIL = re.compile(r"\s*\([^()]{1,20}\)\Z")
 _PRONOUN_RE = re.compile(_PRONOUN)
 _PRONOUN_WORD = re.compile(rf"\b{_PRONOUN}\b")
 _SENTENCE_END_AFTER = re.compile(r"[.!?](?=\s|$)|[“\"]")
@@ -214,7 +216,10 @@ class _Speech:
     def closing_clause(self) -> re.Pattern[str]:
         # '“It makes for a compelling story” if you have blackouts, Mr. Powers said.': the speaker
         # named where the quote's sentence ends.
-        return re.compile(rf",\s+{_SUBJECT}(?:[\s,]+{_ADV})*\s+{_VERB_TRIE}\s*$")
+        # A few words may follow its verb ("..., Republican candidate Ben Carson said after the attacks.").
+        return re.compile(
+            rf",\s+(?P<who>{_PHRASE}{{1,60}}?)(?:[\s,]+{_ADV})*\s+{_VERB_TRIE}(?:\s+[^\s,;:\"“”]+){{0,4}}\s*$"
+        )
 
     @cached_property
     def cited(self) -> tuple[tuple[re.Pattern[str], str], ...]:
@@ -235,7 +240,9 @@ class _Speech:
     @cached_property
     def appositive(self) -> re.Pattern[str]:
         return re.compile(
-            rf"(?P<who>{_RUN.pattern}),\s+(?:\d+,\s+)?(?:the|a|an|who|whose|which|[a-z]+ing|[A-Z][\w.-]*)\b[^,“”\"]{{1,90}},?\s*$"
+            # no place a preposition opens the sentence with ("In Florida, Carlos Beruff said")
+            rf"(?<!\b[Ii]n )(?<!\b[Aa]t )(?<!\b[Oo]n )(?<![Ff]rom )(?!(?:In|At|On|From)\s)(?P<who>{_RUN.pattern}),\s+(?:\d+,\s+)?"
+            rf"(?:the|a|an|who|whose|which|[a-z]+ing|[A-Z][\w.-]*)\b[^,“”\"]{{1,90}},?\s*$"
         )
 
     @cached_property
@@ -935,6 +942,8 @@ def _subject_of(text: str, offset: int, left: str, people: list[_Person]) -> _Sa
 
 def _verb_subject(text: str, offset: int, left: str, people: list[_Person]) -> _Said | None:
     left = _cut_adverbs(left).rstrip(" ,")
+    if left.endswith(")"):  # "Sen. Elizabeth Warren (D-MA) said": the name before its party and state
+        left = _PARENTHESIS_TAIL.sub("", left)
     # the appositive's comma is one of left's own (the one appended ends it)
     appositive = _SPEECH.appositive.search(left + ", ") if "," in left else None
     said = _who_match(text, offset, appositive, people) if appositive else None
@@ -948,9 +957,10 @@ def _verb_subject(text: str, offset: int, left: str, people: list[_Person]) -> _
 
 
 # A person's name, then a role for or of a place or body, a relative clause after it maybe, up to
-# the end: "Chi Onwurah, the Labour MP for " (+ "Newcastle Central, who has campaigned on this").
+# the end: "Chi Onwurah, the Labour MP for " (+ "Newcastle Central, who has campaigned on this"),
+# "Jeff Bechdel, chairman of " (+ "America Rising").
 _ROLE_BEFORE = re.compile(
-    rf"(?P<who>{_RUN.pattern}),\s+(?:[Tt]he|[Aa]n?)\s+(?:[\w’'.-]+\s+){{0,4}}?"
+    rf"(?P<who>{_RUN.pattern}),\s+(?:(?:[Tt]he|[Aa]n?)\s+)?(?:[\w’'.-]+\s+){{0,4}}?"
     r"(?:for|of)\s+[^,;:“”\"\n]*?(?:,\s+who\b[^;:“”\"\n]*?)?\Z"
 )
 
