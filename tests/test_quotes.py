@@ -873,3 +873,17 @@ def test_the_speaker_is_the_person_not_their_party_their_body_or_a_place_before_
         "Ben Carson",
         "Pat Toomey",
     ]
+
+
+def test_a_paragraph_ending_in_a_colon_names_the_speaker_of_the_quoted_paragraph_after_it():
+    """'When Wallace died in 1998, President Bill Clinton released the following statement:' and
+    '“What was the pivot point?” Beck questioned.' name the speakers their verbs and colons point at."""
+    text = (
+        "George Wallace was governor of Alabama for four terms and ran for president four times. "
+        "When Wallace died in 1998, President Bill Clinton released the following statement:\n\n"
+        "“Hillary and I offer our condolences to the family and friends of George Wallace.”\n\n"
+        "Glenn Beck spoke on his show on Monday.\n\n"
+        "“What was the massive pivot point to make him change?” Beck questioned.\n"
+    )
+    speakers = list(_speakers(text).values())
+    assert speakers[0] == "Bill Clinton" and speakers[1].endswith("Beck")

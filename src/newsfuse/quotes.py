@@ -59,7 +59,7 @@ _VERBS = (
     "explaining answered answers confirmed confirms denied denies agreed agrees repeated repeats "
     "exclaimed exclaims proclaimed proclaims announced insisted went warning implied implies pondered "
     "commented comments derided blasted decried casting cast barked boomed surmised whispered sang sings "
-    "riffed gushed scoffed snapped fumed"
+    "riffed gushed scoffed snapped fumed remembered questioned recounted reiterated"
 ).split()
 
 
@@ -350,7 +350,7 @@ def find_quotes(text: str, blocks: Sequence[tuple[int, int]]) -> list[Quote]:
         block_start = blocks[k][0]
         found = [(s, e, _attribute(text, block_start, s, e, opening, people, starts)) for s, e, opening in here]
         opens = _opens_with_quote(text, block_start)
-        lead = _lead_in(text, blocks[k - 1][1] if k else 0, block_start, people, inside) if opens else None
+        lead = _lead_in(text, blocks[k - 1][0] if k else 0, block_start, people, inside) if opens else None
         last = (lead or spoke.before(k)) if opens else None
         spoke.quotes.append(_resolve(text, found, last, people, inside, opens=opens))
         quotes += spoke.quotes[-1]
@@ -358,15 +358,16 @@ def find_quotes(text: str, blocks: Sequence[tuple[int, int]]) -> list[Quote]:
 
 
 def _lead_in(text: str, lo: int, hi: int, people: list[_Person], inside: _Spans) -> _Said | None:
-    """The speaker a lead-in line names just before a paragraph that opens with a quotation
-    ("Reporter Jomana Karadsheh says:", "He said:", "Cruz continued:"): a line `clean` leaves out of
-    the body, as it never ends a sentence, that introduces what follows. Without a verb of saying,
+    """The speaker a lead-in names just before a paragraph that opens with a quotation ("Reporter
+    Jomana Karadsheh says:", "He said:", "Cruz continued:"): a line `clean` leaves out of the body, as
+    it never ends a sentence, or the last sentence of the paragraph before, ending in a colon. Without a verb of saying,
     only a person the body names ("Stated Stone:" is Roger Stone; "Partial transcript as follows:"
     names nobody)."""
     gap = text[lo:hi].rstrip()
     if not gap.endswith(":"):
         return None
     start = max(gap.rfind("\n"), -1) + 1
+    start += max((m.end() for m in _SENT_END.finditer(gap, start)), default=start) - start  # its last sentence
     line = gap[start:]
     if len(line.split()) > LEAD_IN_MAX_WORDS:
         return None
