@@ -887,3 +887,12 @@ def test_a_paragraph_ending_in_a_colon_names_the_speaker_of_the_quoted_paragraph
     )
     speakers = list(_speakers(text).values())
     assert speakers[0] == "Bill Clinton" and speakers[1].endswith("Beck")
+
+
+def test_an_armed_movement_is_no_he():
+    """'the Nusra Front' names a movement, not a man a later "he" can be."""
+    text = (
+        "Russian officials have said the Nusra Front is among the groups it is targeting in Syria.\n"
+        "He urged Moscow to respect the airspace, saying the country would not “make any concessions” on it.\n"
+    )
+    assert _speakers(text)["make any concessions"] != "Nusra Front"

@@ -145,7 +145,9 @@ _ORG_WORDS = frozenset(
     "academy chamber corps san war awards guild "
     # places and titles that took a he or a she in fulltext-dev ("Jurassic Park", "West Avenue K", "World
     # Privacy Forum", "Upper West Side", "Vanity Fair")
-    "park avenue forum road square boulevard side fair".split()
+    "park avenue forum road square boulevard side fair "
+    # armed and political movements ("Nusra Front" took the seeds' "he" urging Moscow)
+    "front brigade brigades militia movement alliance taliban hezbollah hamas qaeda".split()
 )
 _PARTICLES = r"(?:de|da|del|della|di|du|van|von|der|den|la|le|al|bin|ibn|of)"
 _PARTICLE_WORDS = frozenset(_PARTICLES[3:-1].split("|"))
