@@ -896,3 +896,19 @@ def test_an_armed_movement_is_no_he():
         "He urged Moscow to respect the airspace, saying the country would not “make any concessions” on it.\n"
     )
     assert _speakers(text)["make any concessions"] != "Nusra Front"
+
+
+def test_a_place_is_no_person_a_pronoun_can_be_but_a_surname_that_is_one_stays():
+    """'Former Arizona governor Jan Brewer ... she said': Arizona is no she; 'Kerry Washington ...
+    Washington thanked Obama': a surname the article gives in full stays the person's."""
+    brewer = (
+        "Trump named his running mate on Friday.\n"
+        "Former Arizona governor Jan Brewer, an early supporter of Trump, calls security a priority. "
+        "“That's something I think will resonate with all women,” she said in an interview.\n"
+    )
+    assert _speakers(brewer)["That's something I think will resonate with all women"] == "Jan Brewer"
+    washington = (
+        "The actress Kerry Washington attended the White House event on Tuesday.\n"
+        "Washington thanked the president for “taking these steps to make us all safer.”\n"
+    )
+    assert _speakers(washington)["taking these steps to make us all safer."] == "Kerry Washington"

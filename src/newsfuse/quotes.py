@@ -10,7 +10,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 
 __all__ = ["Quote", "find_quotes", "canonical_speaker", "same_person", "surname", "is_person_name"]
 
@@ -518,6 +518,7 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans, starts
                     s, tokens = _given_name_first(text, at, s, tokens, common)
                 runs.append((at + s, at + e, tokens, role, titled))
                 block_of[at + s] = start
+    runs = _without_places(runs)
     full = [r for r in runs if len(r[2]) >= 2 or r[4]]
     surnames = {r[2][-1].lower() for r in full}
     # `_full_name` and `_known_role` kept as lookups as the people are found (each was a walk back
@@ -564,6 +565,15 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans, starts
         if people[-1].role:
             roles[name] = people[-1].role
     return _own_pronouns(text, people)
+
+
+def _without_places(runs: list[tuple[int, int, tuple[str, ...], str | None, bool]]) -> list:
+    """The runs less those naming a place ("Former Arizona governor Jan Brewer": Arizona is no she),
+    unless the word is the surname of a person the article names in full ("Kerry Washington")."""
+    places = _places()
+    names = [" ".join(r[2]).lower() for r in runs]
+    family = {r[2][-1].lower() for r, n in zip(runs, names) if len(r[2]) >= 2 and n not in places}
+    return [r for r, n in zip(runs, names) if n not in places or (len(r[2]) == 1 and n in family)]
 
 
 def _bare_surname(text: str, end: int, role: str | None, names: dict[str, None]) -> str:
@@ -786,6 +796,24 @@ def _is_name(tokens: list[str]) -> bool:
     if any("." in t and not _INITIAL.fullmatch(t) for t in tokens):
         return False
     return all(t[:1].isupper() or t.lower() in _PARTICLES for t in tokens) and not tokens[-1][:1].islower()
+
+
+@cache
+def _places() -> frozenset[str]:
+    """Countries (ISO 3166 names, common and official), the US states and territories, Canada's
+    provinces and the UK's nations, lower-cased: pycountry's data, loaded on first use (40 ms)."""
+    import pycountry
+
+    names = {
+        n for c in pycountry.countries for n in (c.name, getattr(c, "common_name", ""), getattr(c, "official_name", ""))
+    }
+    for code in ("US", "CA", "GB"):
+        names |= {
+            d.name
+            for d in pycountry.subdivisions.get(country_code=code)
+            if code != "GB" or d.type in ("Country", "Province")
+        }
+    return frozenset(n.lower() for n in names if n)
 
 
 # Nationalities and peoples: the last word of a run that names a people, not a person ("South
