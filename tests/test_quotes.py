@@ -912,3 +912,14 @@ def test_a_place_is_no_person_a_pronoun_can_be_but_a_surname_that_is_one_stays()
         "Washington thanked the president for “taking these steps to make us all safer.”\n"
     )
     assert _speakers(washington)["taking these steps to make us all safer."] == "Kerry Washington"
+
+
+def test_an_acronym_after_a_body_is_no_party_tag_to_cut():
+    """'(D-MA)' after a name is its party and state; '(UCEA)' after a body is the body's acronym,
+    and the speaker stays the spokesperson for it, not the body's last words (a real Guardian page)."""
+    text = (
+        "Staff on short-term contracts spoke to the authors.\n"
+        "But a spokesperson for the Universities and Colleges Employers’ Association (UCEA) said its "
+        "members had been cutting the number of “atypical contracts” every year.\n"
+    )
+    assert "Colleges Employers’ Association" not in _speakers(text).values()

@@ -173,7 +173,8 @@ _ROLE_NP = (
 )
 _SUBJECT = rf"(?P<who>{_ROLE_NP}|{_PRONOUN}|{_RUN.pattern})"
 _RELATIVE = re.compile(r"(?:,\s*|\s)who\s*$")
-_PARENTHESIS_TAIL = re.compile(r"\s*\([^()]{1,20}\)\Z")
+# A party and state after a name ("(D-MA)", "(R-S.C.)", "(D)"), not an acronym of the body before it ("(UCEA)").
+_PARENTHESIS_TAIL = re.compile(r"\s*\([DRI](?:-[^()]{1,20})?\)\Z")
 _PRONOUN_RE = re.compile(_PRONOUN)
 _PRONOUN_WORD = re.compile(rf"\b{_PRONOUN}\b")
 _SENTENCE_END_AFTER = re.compile(r"[.!?](?=\s|$)|[“\"]")
