@@ -923,3 +923,23 @@ def test_an_acronym_after_a_body_is_no_party_tag_to_cut():
         "members had been cutting the number of “atypical contracts” every year.\n"
     )
     assert "Colleges Employers’ Association" not in _speakers(text).values()
+
+
+def test_a_quote_opening_its_sentence_is_reported_by_the_prose_before_or_continues_the_quote_before():
+    """A quote that opens its sentence: after a quotation's own sentence it continues that one
+    ('..." said Issawi Frej, a member of parliament. "He is a man who ..."', not the "He" inside
+    the first quote; '“...,” he said. “Big time.”' stays a quotation); after a sentence of prose,
+    that sentence reports it ("Dianne Bystrom agreed. “...”")."""
+    text = (
+        "Lawmakers called on the government Wednesday to block the visit. "
+        '"He is not only a racist, but a danger to the free world," said Issawi Frej, a member of parliament. '
+        '"He is a man who incites against a fifth of the population."\n'
+        "“It's taxing on campaign resources,” Brett O’Donnell said. “Big time.”\n"
+        "Iowa State University's Dianne Bystrom agreed. “Mainstream Republicans are running out of time.”\n"
+        '"Subpoenas are not optional," panel Chairman Rep. Jason Chaffetz (R-Utah) said after the hearing.\n'
+    )
+    speakers = _speakers(text)
+    assert speakers["He is a man who incites against a fifth of the population."] == "Issawi Frej"
+    assert speakers["Big time."] == "Brett O’Donnell"
+    assert speakers["Mainstream Republicans are running out of time."] == "Dianne Bystrom"
+    assert speakers["Subpoenas are not optional"] == "Jason Chaffetz"

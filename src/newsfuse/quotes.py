@@ -59,7 +59,8 @@ _VERBS = (
     "explaining answered answers confirmed confirms denied denies agreed agrees repeated repeats "
     "exclaimed exclaims proclaimed proclaims announced insisted went warning implied implies pondered "
     "commented comments derided blasted decried casting cast barked boomed surmised whispered sang sings "
-    "riffed gushed scoffed snapped fumed remembered questioned recounted reiterated"
+    "riffed gushed scoffed snapped fumed remembered questioned recounted reiterated revealed reveals "
+    "laughed laughs chuckled"
 ).split()
 
 
@@ -174,7 +175,9 @@ _ROLE_NP = (
 _SUBJECT = rf"(?P<who>{_ROLE_NP}|{_PRONOUN}|{_RUN.pattern})"
 _RELATIVE = re.compile(r"(?:,\s*|\s)who\s*$")
 # A party and state after a name ("(D-MA)", "(R-S.C.)", "(D)"), not an acronym of the body before it ("(UCEA)").
-_PARENTHESIS_TAIL = re.compile(r"\s*\([DRI](?:-[^()]{1,20})?\)\Z")
+_PARTY = r"\s*\([DRI](?:-[^()]{1,20})?\)"
+_PARTY_TAG = rf"(?:{_PARTY})?"
+_PARENTHESIS_TAIL = re.compile(rf"{_PARTY}\Z")
 _PRONOUN_RE = re.compile(_PRONOUN)
 _PRONOUN_WORD = re.compile(rf"\b{_PRONOUN}\b")
 _SENTENCE_END_AFTER = re.compile(r"[.!?](?=\s|$)|[“\"]")
@@ -195,7 +198,7 @@ class _Speech:
 
     @cached_property
     def after_subj_verb(self) -> re.Pattern[str]:
-        return re.compile(rf"^[\s,—–-]*{_SUBJECT}(?:[\s,]+{_ADV})*\s+{_VERB_TRIE}\b")
+        return re.compile(rf"^[\s,—–-]*{_SUBJECT}{_PARTY_TAG}(?:[\s,]+{_ADV})*\s+{_VERB_TRIE}\b")
 
     @cached_property
     def after_phrase_verb(self) -> re.Pattern[str]:
@@ -203,7 +206,7 @@ class _Speech:
         # Not a clause a conjunction opens ('..." -- while a separate story simply reported'): its
         # subject speaks of something else.
         return re.compile(
-            rf"^[\s,—–-]*+(?!{_CONJUNCTIONS}\b)(?P<who>[^,.;:!?\"“”()\n]{{1,80}}?)(?:[\s,]+{_ADV})*\s+{_VERB_TRIE}\b"
+            rf"^[\s,—–-]*+(?!{_CONJUNCTIONS}\b)(?P<who>{_PHRASE}{{1,80}}?){_PARTY_TAG}(?:[\s,]+{_ADV})*\s+{_VERB_TRIE}\b"
         )
 
     @cached_property
@@ -914,7 +917,13 @@ def _attribute(
         said = _after(text, close, after, people)
         if said:
             return said
-    sentence = starts.at(block_start, opening)
+    sentence = starts.at(block_start, start)
+    if sentence > block_start and not text[sentence:opening].strip():
+        # A quote opening its sentence: a sentence of prose before it reports it ("Dianne Bystrom
+        # agreed. “...”"); after a quotation's own sentence it continues that one (`_resolve`).
+        prose = starts.at(block_start, sentence - 1)
+        if not _MARK_RE.search(text, prose, sentence):
+            sentence = prose
     said = _before(text, sentence, text[sentence:opening], people)
     if ended or (said and said.told):
         return said
@@ -1169,7 +1178,11 @@ def _resolve(
     attribution takes the speaker of the quote before it in its paragraph (or the previous
     paragraph's speaker when the paragraph opens with it), else of the next attributed one."""
     said = [_pronoun(text, s, people, inside) if s and s.pronoun else s for _, _, s in found]
-    keep = [i for i, (s, e, _) in enumerate(found) if _is_quotation(text, s, e, said[i])]
+    keep = [
+        i
+        for i, (s, e, _) in enumerate(found)
+        if _is_quotation(text, s, e, said[i]) or (said[i] is None and i and said[i - 1] and _continues(text, s, e))
+    ]
     out: list[Quote] = []
     previous = last if opens else None
     for n, i in enumerate(keep):
@@ -1287,6 +1300,12 @@ def _named_work(text: str, start: int, end: int) -> bool:
     if not words or len(words) > TITLE_MAX_WORDS or not _title(" ".join(words), 0, len(" ".join(words))):
         return False
     return bool(_WORK_BEFORE.search(text, max(0, start - 30), start) or _ROLE_AFTER.match(text, end, end + 30))
+
+
+def _continues(text: str, start: int, end: int) -> bool:
+    """A short quote right after an attributed one continues it ('“…,” he said. “Big time.”'): a
+    quotation, not a scare quote, unless it is a title or a single word."""
+    return _quotable(text, start, end) and not _title(text, start, end)
 
 
 def _is_quotation(text: str, start: int, end: int, said: _Said | None) -> bool:
