@@ -943,3 +943,18 @@ def test_a_quote_opening_its_sentence_is_reported_by_the_prose_before_or_continu
     assert speakers["Big time."] == "Brett O’Donnell"
     assert speakers["Mainstream Republicans are running out of time."] == "Dianne Bystrom"
     assert speakers["Subpoenas are not optional"] == "Jason Chaffetz"
+
+
+def test_a_scare_quote_inside_prose_after_an_attributed_one_is_no_continuation():
+    """Only a short quote opening its sentence continues the quote before it ('he said.\xa0"Everybody
+    sues, right?"'); one inside prose after it ('newspaper articles can be deemed “top secret” if')
+    is a scare quote with nobody said to speak it."""
+    text = (
+        "Clinton spoke on Monday in Iowa.\n\n"
+        '"They sue," Donald Trump said.\xa0"Everybody sues, right?"\n\n'
+        "Hillary Clinton has called for all her messages to be made public, even the ones the State "
+        "Department now says are “top secret documents.” Even newspaper articles can be deemed “top "
+        "secret” if they name a program.\n"
+    )
+    speakers = _speakers(text)
+    assert speakers["Everybody sues, right?"] == "Donald Trump" and "top secret" not in speakers

@@ -1303,9 +1303,13 @@ def _named_work(text: str, start: int, end: int) -> bool:
 
 
 def _continues(text: str, start: int, end: int) -> bool:
-    """A short quote right after an attributed one continues it ('“…,” he said. “Big time.”'): a
-    quotation, not a scare quote, unless it is a title or a single word."""
-    return _quotable(text, start, end) and not _title(text, start, end)
+    """A short quote opening its sentence right after an attributed one continues it ('“…,” he
+    said. “Big time.”'): a quotation, not a scare quote, unless it is a title or a single word."""
+    before = text[max(0, start - 8) : start].rstrip().rstrip(_OPEN + _BOTH).rstrip()
+    opens = (
+        not before or before[-1] in ".!?\n" or before.endswith(tuple(f"{p}{q}" for p in ".!?" for q in _CLOSE + _BOTH))
+    )
+    return opens and _quotable(text, start, end) and not _title(text, start, end)
 
 
 def _is_quotation(text: str, start: int, end: int, said: _Said | None) -> bool:
