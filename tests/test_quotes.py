@@ -958,3 +958,21 @@ def test_a_scare_quote_inside_prose_after_an_attributed_one_is_no_continuation()
     )
     speakers = _speakers(text)
     assert speakers["Everybody sues, right?"] == "Donald Trump" and "top secret" not in speakers
+
+
+def test_a_quote_whose_sentence_ends_with_said_and_its_speaker_is_that_speakers():
+    """'"..." that Sanders can catch Clinton, said Steve Elmendorf, deputy campaign manager ...' and
+    '"..." in sharp contrast to past elections, says Dante Scala, a political scientist.'; never the
+    phrase after "said in" ('..., said in an interview.')."""
+    text = (
+        "Democratic strategists are more skeptical about the race.\n"
+        '"He can assert it, but it seems extremely unlikely" that Sanders can catch Clinton, said Steve '
+        "Elmendorf, deputy campaign manager for John Kerry's 2004 campaign.\n"
+        '"These super PACs have been setting the table for voters," in sharp contrast to past elections, '
+        "says Dante Scala, a political scientist at the University of New Hampshire.\n"
+        '"We need him because life is very hard in Romania," and she wept, said in a letter to the court.\n'
+    )
+    speakers = _speakers(text)
+    assert speakers["He can assert it, but it seems extremely unlikely"] == "Steve Elmendorf"
+    assert speakers["These super PACs have been setting the table for voters"] == "Dante Scala"
+    assert "a letter to the court" not in speakers.values()

@@ -99,6 +99,7 @@ _PRONOUN = r"(?:[Hh]e|[Ss]he)"
 # A speaker phrase's characters: no clause punctuation, but a title's or an initial's full stop
 # ("said former Pennsylvania Gov. and DNC Chairman Ed Rendell", "said Rep. G.K. Butterfield").
 _PHRASE = r"(?:[^,.;:!?\"“”()\n]|(?:(?<=Gov)|(?<=Sen)|(?<=Rep)|(?<=Gen)|(?<=Dr)|(?<=Mr)|(?<=Mrs)|(?<=Ms)|(?<=St)|(?<=Lt)|(?<=Col)|(?<=\s[A-Z])|(?<=\.[A-Z]))\.)"
+_PREPOSITIONS = r"(?:in|on|at|to|for|with|from|by|of|after|before|during|about|that|this|last|on)"
 _CONJUNCTIONS = r"(?:while|whereas|although|though|but|and|when|because|since|if|before|after|until|unless)"
 # Words of a capitalized run that title a person rather than name them ("Defense Secretary").
 _TITLES = frozenset(
@@ -225,6 +226,14 @@ class _Speech:
         # A few words may follow its verb ("..., Republican candidate Ben Carson said after the attacks.").
         return re.compile(
             rf",\s+(?P<who>{_PHRASE}{{1,60}}?)(?:[\s,]+{_ADV})*\s+{_VERB_TRIE}(?:\s+[^\s,;:\"“”]+){{0,4}}\s*$"
+        )
+
+    @cached_property
+    def closing_verb_first(self) -> re.Pattern[str]:
+        # '"..." that Sanders can catch Clinton, said Steve Elmendorf, deputy campaign manager ...':
+        # the verb, then the speaker and an appositive, where the quote's sentence ends.
+        return re.compile(
+            rf",\s+(?:{_ADV}\s+)?{_VERB_TRIE}\s+(?!{_PREPOSITIONS}\b)(?P<who>{_PHRASE}{{1,60}}?)(?:,[^\"“”\n]{{0,150}}?)?\s*$"
         )
 
     @cached_property
@@ -928,7 +937,12 @@ def _attribute(
     if ended or (said and said.told):
         return said
     tail = after[: _sentence_end(after)]
-    closing = _SPEECH.closing_clause.search(after, 0, _full_stop(after)) if "," in after else None
+    stop = _full_stop(after) if "," in after else 0
+    closing = (
+        _SPEECH.closing_clause.search(after, 0, stop) or _SPEECH.closing_verb_first.search(after, 0, stop)
+        if stop
+        else None
+    )
     said = (_who_match(text, close, closing, people) if closing else None) or said
     if said:
         return said
