@@ -222,8 +222,8 @@ class _Speech:
     @cached_property
     def closing_clause(self) -> re.Pattern[str]:
         # '“It makes for a compelling story” if you have blackouts, Mr. Powers said.': the speaker
-        # named where the quote's sentence ends.
-        # A few words may follow its verb ("..., Republican candidate Ben Carson said after the attacks.").
+        # named where the quote's sentence ends, a few words after its verb maybe ("..., Republican
+        # candidate Ben Carson said after the attacks.").
         return re.compile(
             rf",\s+(?P<who>{_PHRASE}{{1,60}}?)(?:[\s,]+{_ADV})*\s+{_VERB_TRIE}(?:\s+[^\s,;:\"“”]+){{0,4}}\s*$"
         )
