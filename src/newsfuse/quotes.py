@@ -99,7 +99,9 @@ _PRONOUN = r"(?:[Hh]e|[Ss]he)"
 # A speaker phrase's characters: no clause punctuation, but a title's or an initial's full stop
 # ("said former Pennsylvania Gov. and DNC Chairman Ed Rendell", "said Rep. G.K. Butterfield").
 _PHRASE = r"(?:[^,.;:!?\"“”()\n]|(?:(?<=Gov)|(?<=Sen)|(?<=Rep)|(?<=Gen)|(?<=Dr)|(?<=Mr)|(?<=Mrs)|(?<=Ms)|(?<=St)|(?<=Lt)|(?<=Col)|(?<=\s[A-Z])|(?<=\.[A-Z]))\.)"
-_PREPOSITIONS = r"(?:in|on|at|to|for|with|from|by|of|after|before|during|about|that|this|last|on)"
+# What opens the words after a verb of saying that name no speaker ("said in an interview", "said
+# that ...", "said last week").
+_NO_SPEAKER_OPENERS = r"(?:in|on|at|to|for|with|from|by|of|after|before|during|about|that|this|last)"
 _CONJUNCTIONS = r"(?:while|whereas|although|though|but|and|when|because|since|if|before|after|until|unless)"
 # Words of a capitalized run that title a person rather than name them ("Defense Secretary").
 _TITLES = frozenset(
@@ -233,7 +235,7 @@ class _Speech:
         # '"..." that Sanders can catch Clinton, said Steve Elmendorf, deputy campaign manager ...':
         # the verb, then the speaker and an appositive, where the quote's sentence ends.
         return re.compile(
-            rf",\s+(?:{_ADV}\s+)?{_VERB_TRIE}\s+(?!{_PREPOSITIONS}\b)(?P<who>{_PHRASE}{{1,60}}?)(?:,[^\"“”\n]{{0,150}}?)?\s*$"
+            rf",\s+(?:{_ADV}\s+)?{_VERB_TRIE}\s+(?!{_NO_SPEAKER_OPENERS}\b)(?P<who>{_PHRASE}{{1,60}}?)(?:,[^\"“”\n]{{0,150}}?)?\s*$"
         )
 
     @cached_property
