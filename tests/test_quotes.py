@@ -976,3 +976,13 @@ def test_a_quote_whose_sentence_ends_with_said_and_its_speaker_is_that_speakers(
     assert speakers["He can assert it, but it seems extremely unlikely"] == "Steve Elmendorf"
     assert speakers["These super PACs have been setting the table for voters"] == "Dante Scala"
     assert "a letter to the court" not in speakers.values()
+
+
+def test_a_sentence_adverb_is_no_speaker():
+    """'Likewise, a paper from the Brookings Institution had this to say:' names the body, not "Likewise"."""
+    text = (
+        "The Washington Post recently ran a piece on the plan.\n"
+        "Likewise, a paper from the left-leaning Brookings Institution had this to say about the proposal: "
+        '"Families from the top half of the income distribution would receive more."\n'
+    )
+    assert "Likewise" not in _speakers(text).values()

@@ -128,7 +128,9 @@ _NOT_NAMES = frozenset(
     "earlier later last next now once perhaps like unlike even only just both either neither each every "
     "some many most several no not one two three said says told the a an he she "
     # words that open a question or a clause before a surname ("Despite Rubio's lead", "Does Rubio")
-    "despite amid whether does did was were is are could would should might must another".split()
+    "despite amid whether does did was were is are could would should might must another "
+    # sentence adverbs ("Likewise, a paper from the Brookings Institution had this to say")
+    "likewise furthermore nevertheless nonetheless similarly additionally already".split()
 )
 # A capitalized run with one of these words is an organisation or a place, not a person.
 _ORG_WORDS = frozenset(
