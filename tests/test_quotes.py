@@ -986,3 +986,15 @@ def test_a_sentence_adverb_is_no_speaker():
         '"Families from the top half of the income distribution would receive more."\n'
     )
     assert "Likewise" not in _speakers(text).values()
+
+
+def test_a_broadcast_one_appears_on_is_no_quotation():
+    """'said on ABC's “This Week”' and 'On “Face the Nation,” Sanders said' name shows, not words."""
+    text = (
+        "Candidates spoke on Sunday.\n"
+        "“That is the next thing we need to do,” Hillary Clinton said on ABC’s “This Week” on Sunday.\n"
+        "On “Face the Nation,” Bernie Sanders said the race was not over.\n"
+    )
+    speakers = _speakers(text)
+    assert "This Week" not in speakers and "Face the Nation" not in speakers
+    assert speakers["That is the next thing we need to do"] == "Hillary Clinton"

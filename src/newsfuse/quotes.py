@@ -1306,7 +1306,9 @@ def _quotable(text: str, start: int, end: int) -> bool:
 _WORK_BEFORE = re.compile(
     r"\b(?:film|movie|drama|comedy|thriller|documentary|biopic|series|show|sitcom|programme|program|book|"
     r"novel|memoir|album|song|single|play|musical|opera|article|essay|poem|painting|podcast|episode|"
-    r"titled|entitled|called|dubbed|named|nicknamed)\s*[\"“‘']?$"
+    r"titled|entitled|called|dubbed|named|nicknamed|"
+    # a broadcast one appears on ('on “Fox News Sunday,”', 'on CBS's "Face the Nation,"')
+    r"[Oo]n(?:\s+[A-Z][\w.&-]*['’]s)?)\s*[\"“‘']?$"
 )
 _ROLE_AFTER = re.compile(
     r"[\"”’']?\s+(?:actress|actor|star|co-star|creator|director|author|writer|host|singer|producer|showrunner)\b"
