@@ -41,17 +41,17 @@ def attribute(
     if not chosen:
         return []
     settings = settings or AttributionSettings()
-    done = _MEMO.setdefault(story, {})
-    missing = list(dict.fromkeys(s for s in chosen if (settings, s) not in done))
+    done = _MEMO.setdefault(story, {}).setdefault(settings, {})
+    missing = list(dict.fromkeys(s for s in chosen if s not in done))
     if missing:
-        for sentence, attributed in zip(missing, _attribute_all(story, missing, settings)):
-            done[(settings, sentence)] = attributed
-    return [done[(settings, s)] for s in chosen]
+        done.update(zip(missing, _attribute_all(story, missing, settings)))
+    return [done[s] for s in chosen]
 
 
 # A sentence's attribution depends on the story and the threshold alone, and the order stage
 # attributes the chosen sentences (and the ledes) before the summary does: made once a story.
-_MEMO: weakref.WeakKeyDictionary[PreparedStory, dict[tuple[AttributionSettings, Sentence], SummarySentence]] = (
+# By settings, then sentence: the settings are hashed once a call, not once a sentence.
+_MEMO: weakref.WeakKeyDictionary[PreparedStory, dict[AttributionSettings, dict[Sentence, SummarySentence]]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -89,9 +89,9 @@ def _attributed(
     found = [_credited(story, sentence, best[k], settings) for k, sentence in enumerate(chosen)]
     lede_rows = [rows[: settings.lede_positions] for rows in story.document_rows]
     ledes = np.concatenate(lede_rows) if lede_rows else np.zeros(0, dtype=int)
+    shown = [(k, s.document) for k, (sources, partial) in enumerate(found) for s in (*sources, *partial)]
     unshown = np.ones((len(chosen), len(story.articles)), dtype=bool)
-    for k, (sources, partial) in enumerate(found):
-        unshown[k, [s.document for s in (*sources, *partial)]] = False
+    unshown[tuple(np.array(shown).T)] = False  # in one assignment (every sentence shows its own article)
     telling = (similarity[:, ledes] >= settings.same_news) & unshown[:, documents[ledes]]
     retold = _best_of_each_article(similarity[:, ledes], telling, documents[ledes])
     return [
@@ -115,8 +115,8 @@ def _best_of_each_article(values: np.ndarray, keep: np.ndarray, documents: np.nd
     n_docs = int(documents.max()) + 1 if len(documents) else 1
     groups = rows * n_docs + documents[cols]
     best = best_per_group(cols, values[rows, cols], groups)  # one per group, in group order
-    per_row = np.bincount(np.unique(groups) // n_docs, minlength=len(values))
-    return np.split(best, np.cumsum(per_row)[:-1])
+    ends = np.cumsum(np.bincount(np.unique(groups) // n_docs, minlength=len(values))).tolist()
+    return [best[start:end] for start, end in zip([0, *ends], ends)]  # np.split's pieces, without its overhead
 
 
 def _credited(

@@ -115,10 +115,10 @@ def needs_referent(text: str) -> bool:
     match = _FIRST_WORDS_RE.match(text)
     if match is None:
         return False
-    first, second = match.group(1).lower().replace("’", "'"), match.group(2).lower()
-    if first in ("this", "that", "these", "those") and second in _TIME_WORDS:
+    first = match.group(1).lower().replace("’", "'")
+    if first not in OPENERS:  # most sentences: the second word is not read
         return False
-    return first in OPENERS
+    return not (first in ("this", "that", "these", "those") and match.group(2).lower() in _TIME_WORDS)
 
 
 def _points_back(text: str) -> bool:
@@ -199,8 +199,8 @@ def _with_referents(story: PreparedStory, sentences: Sequence[Sentence], setting
     out: list[Sentence] = []
     present = set(sentences)
     for s in sentences:
-        before = predecessor(story, s)
-        if _points_back(s.text) and before is not None and before not in present and _stands(story, before, present):
+        before = predecessor(story, s) if _points_back(s.text) else None
+        if before is not None and before not in present and _stands(story, before, present):
             out.append(before)
             present.add(before)
         out.append(s)
@@ -269,7 +269,8 @@ def _lede_first(
     it is left out, and the chosen lede retelling it with `swap`), and the ledes that left."""
     if not kept or not settings.lede:
         return kept, False, set()
-    ledes = [s for s in _ledes(story, settings) if s not in kept]
+    taken = set(kept)
+    ledes = [s for s in _ledes(story, settings) if s not in taken]
     pool = [*kept, *ledes]
     best = _news_lede(story, pool, len(kept), settings) if settings.news_first else None
     if best is None:
@@ -395,15 +396,26 @@ def _refilled(
         original_of(story, s, settings.same_content, settings.agencies)
         for s in more(int(budget * settings.pool_factor))
     ]
-    fresh = _distinct([s for s in pool if s not in kept and s not in dropped])
+    taken = set(kept) | dropped
+    fresh = _distinct([s for s in pool if s not in taken])
     if settings.news_first and settings.drop_retold and kept:  # nor a lede retelling the opening news
         fresh = [s for s in fresh if s not in set(_retelling(story, kept[0], fresh, settings))]
     fresh = _allowed(story, _not_repeating(story, fresh, kept, settings.same_content), settings, kept)
-    extra: list[Sentence] = []
-    for s in fresh:  # each extra may not repeat an extra taken before it
-        if not extra or _not_repeating(story, [s], extra, settings.same_content):
-            extra.append(s)
-    return _allowed(story, _packed([*kept, *extra], budget), settings)
+    return _allowed(story, _packed([*kept, *_unrepeated(story, fresh, settings.same_content)], budget), settings)
+
+
+def _unrepeated(story: PreparedStory, sentences: Sequence[Sentence], threshold: float) -> list[Sentence]:
+    """The sentences in order, each that repeats one taken before it (TF-IDF cosine >= `threshold`)
+    left out: their cosines among themselves read once, not once a sentence."""
+    if not sentences:
+        return []
+    rows = [story.row_of[(s.document, s.start)] for s in sentences]
+    cosines = story.views.cosines(rows, rows)
+    taken: list[int] = []
+    for i in range(len(sentences)):
+        if not taken or cosines[i, taken].max() < threshold:
+            taken.append(i)
+    return [sentences[i] for i in taken]
 
 
 def _referents_first(story: PreparedStory, sentences: Sequence[Sentence]) -> list[Sentence]:
