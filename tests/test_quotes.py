@@ -998,3 +998,12 @@ def test_a_broadcast_one_appears_on_is_no_quotation():
     speakers = _speakers(text)
     assert "This Week" not in speakers and "Face the Nation" not in speakers
     assert speakers["That is the next thing we need to do"] == "Hillary Clinton"
+
+
+def test_the_shipped_place_names_are_pycountrys():
+    """models/places-v1.txt is what `newsfuse train` writes from pycountry (run it after upgrading pycountry)."""
+    pytest.importorskip("pycountry")
+    from newsfuse.quotes import _places
+    from newsfuse.train import place_names
+
+    assert _places() == frozenset(place_names()) and {"arizona", "south carolina", "germany", "scotland"} <= _places()

@@ -588,8 +588,9 @@ def train_cmd(
 ) -> None:
     """Reproduce the learned selector's, the reranker's, the same-claim and the undated join models, then evaluate them."""
     from .select.learned import MODEL_PATH
-    from .train import train, train_pairs
+    from .train import train, train_pairs, write_places
 
+    write_places(out_dir or MODEL_PATH.parent)  # pycountry's place names, which quotes reads
     if join_only or (join and not pairs_only):
         from .storyjoin import train_join
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, cached_property, lru_cache
+from pathlib import Path
 
 __all__ = ["Quote", "find_quotes", "canonical_speaker", "same_person", "surname", "is_person_name"]
 
@@ -36,6 +37,8 @@ class Quote:
 SCARE_MAX_WORDS = 3
 # Title-case quoted phrases up to this length with no attribution are titles of works.
 TITLE_MAX_WORDS = 8
+# The place names a person is not (`_places`), one a line.
+PLACES_FILE = "places-v1.txt"
 # A line ending in a colon before a quotation, this short or shorter, introduces it ("Cruz continued:").
 LEAD_IN_MAX_WORDS = 12
 # How far before a pronoun its person may be named (characters); beyond it the pronoun is unresolved.
@@ -818,19 +821,9 @@ def _is_name(tokens: list[str]) -> bool:
 @cache
 def _places() -> frozenset[str]:
     """Countries (ISO 3166 names, common and official), the US states and territories, Canada's
-    provinces and the UK's nations, lower-cased: pycountry's data, loaded on first use (40 ms)."""
-    import pycountry
-
-    names = {
-        n for c in pycountry.countries for n in (c.name, getattr(c, "common_name", ""), getattr(c, "official_name", ""))
-    }
-    for code in ("US", "CA", "GB"):
-        names |= {
-            d.name
-            for d in pycountry.subdivisions.get(country_code=code)
-            if code != "GB" or d.type in ("Country", "Province")
-        }
-    return frozenset(n.lower() for n in names if n)
+    provinces and the UK's nations, lower-cased: pycountry's data, written into the package by
+    `newsfuse train` (`train.write_places`; reading pycountry itself cost 45 ms of every process)."""
+    return frozenset((Path(__file__).parent / "models" / PLACES_FILE).read_text(encoding="utf-8").split("\n")) - {""}
 
 
 # Nationalities and peoples: the last word of a run that names a people, not a person ("South

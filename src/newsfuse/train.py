@@ -565,3 +565,29 @@ def train_pairs(out_dir: str | Path, progress: bool = False) -> dict:
         for name, s in scores.items():
             print(f"same-claim dev {name}: {s}")
     return {"model": str(path), **meta, "dev": scores, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def place_names() -> list[str]:
+    """The place names `quotes._places` reads, from pycountry (ISO 3166): countries by name, common
+    and official name; the US states and territories, Canada's provinces, the UK's nations."""
+    import pycountry
+
+    names = {
+        n for c in pycountry.countries for n in (c.name, getattr(c, "common_name", ""), getattr(c, "official_name", ""))
+    }
+    for code in ("US", "CA", "GB"):
+        names |= {
+            d.name
+            for d in pycountry.subdivisions.get(country_code=code)
+            if code != "GB" or d.type in ("Country", "Province")
+        }
+    return sorted({n.lower() for n in names if n})
+
+
+def write_places(out_dir: str | Path) -> Path:
+    """Write `place_names()` where the package reads it (`quotes.PLACES_FILE`)."""
+    from .quotes import PLACES_FILE
+
+    path = Path(out_dir) / PLACES_FILE
+    path.write_text("\n".join(place_names()) + "\n", encoding="utf-8")
+    return path
