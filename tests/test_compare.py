@@ -233,6 +233,18 @@ def test_one_count_told_in_other_words_is_a_disagreement_and_two_counts_are_not(
     assert disagreements(told.replace("Monday,", "Monday, not 12 as first reported,"), other) == ()
 
 
+def test_every_outlet_telling_a_disputed_count_is_its_source():
+    """A count told in other words gathers every other article stating one of its values beside the
+    same word, in any of that verb's forms ("injuring 14 people"), not only the pair compared."""
+    told = "The blast at the chemical plant in Dunmore injured 14 people on Monday, the fire service said."
+    other = "Twelve people were injured by the blast at the chemical plant in Dunmore on Monday, the fire service said."
+    third = "Firefighters spent the night at the Dunmore plant after an explosion injuring 14 people and a dog."
+    story = Story([Article(told, outlet="A"), Article(other, outlet="B"), Article(third, outlet="C")])
+    [d] = compare(prepare(story)).disagreements
+    sources = {c.value: {s.outlet for s in c.sources} for c in d.claims}
+    assert sources == {"14": {"A", "C"}, "Twelve": {"B"}}
+
+
 def test_small_containment_pairs_are_the_sparse_products(monkeypatch):
     """Few quotes' candidate pairs by set intersections equal the sparse product's, empty sets
     and pairs sharing nothing included (both sides run on the same sets)."""

@@ -33,6 +33,7 @@ __all__ = [
     "figures",
     "differences",
     "count_changes",
+    "count_beside",
     "COUNT_CONTEXT",
     "different_rows",
     "counted_in_parts",
@@ -375,6 +376,28 @@ def count_changes(a: str, b: str) -> list[Change]:
             if word:
                 out.append(Change("number", f"{word} {unit}", _tokens(a)[i], _tokens(b)[j]))
     return out
+
+
+def count_beside(text: str, unit: str, word: str) -> float | None:
+    """The value of the sentence's plain count of `unit` with `word` within COUNT_CONTEXT tokens
+    of it (as `count_changes` reads a count), else None: "The blaze injured 14 people" -> 14.0 for
+    ("people", "injured")."""
+    if not _values(text):
+        return None
+    found = _counts(text).get(unit)
+    if found is None:
+        return None
+    base = _inflection_base(word)
+    return found[1] if any(_inflection_base(w) == base for w in _near(_lowered(text), found[0], unit)) else None
+
+
+def _inflection_base(word: str) -> str:
+    """A word less one inflection ending, so that one verb's forms meet ("injured", "injuring",
+    "injures" -> "injur"): a light strip, not a stemmer, for two tellings of one count."""
+    for ending in ("ing", "ed", "es", "s", "e"):
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            return word[: -len(ending)]
+    return word
 
 
 @lru_cache(maxsize=_TEXT_MEMO)

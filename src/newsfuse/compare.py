@@ -21,6 +21,7 @@ from .claims import (
     NameIndex,
     ValueWindows,
     content_words,
+    count_beside,
     count_changes,
     counted_in_parts,
     differences,
@@ -672,6 +673,7 @@ def _disagreements(
     names = NameIndex([a.text for a in story.articles])
     found: dict[tuple, tuple[DisagreementKind, str, dict[str, tuple[str, list[Source]]]]] = {}
     changes: dict[tuple[str, str], list[Change]] = {}
+    counted: set[tuple] = set()  # the keys of counts told in other words (their topic: word, unit)
     entries = similarity.tocoo()
     keep = (entries.row < entries.col) & (entries.data >= same_claim)
     rows, cols = entries.row[keep], entries.col[keep]
@@ -683,7 +685,10 @@ def _disagreements(
             continue
         if (a.text, b.text) not in changes:  # a big story's copies repeat sentences word for word
             # a value changed between the same words, else one count told in other words
-            found_changes = differences(a.text, b.text, names, windows) or count_changes(a.text, b.text)
+            found_changes = differences(a.text, b.text, names, windows)
+            if not found_changes:
+                found_changes = count_changes(a.text, b.text)
+                counted.update((c.kind, c.topic, frozenset((c.value_a, c.value_b))) for c in found_changes)
             # two rows of one table (several shares differ) are two things, not one told twice
             changes[(a.text, b.text)] = [] if found_changes and different_rows(a.text, b.text) else found_changes
         for change in changes[(a.text, b.text)]:
@@ -693,10 +698,33 @@ def _disagreements(
             claims = found.setdefault(key, (change.kind, change.topic, {}))[2]
             _add_to(claims, change.value_a, a.text, source_of(story, a))
             _add_to(claims, change.value_b, b.text, source_of(story, b))
+    for key in counted & found.keys():
+        _gather_counts(story, cands, found[key])
     return tuple(
         Disagreement(kind, topic, tuple(Claim(value, text, tuple(srcs)) for value, (text, srcs) in claims.items()))
         for kind, topic, claims in _merge_sides(list(found.values()))
     )
+
+
+def _gather_counts(story: PreparedStory, cands: list[Sentence], entry: Entry) -> None:
+    """Every other article's sentence stating one of a count's values, beside the same word, joins
+    that value's sources ("14 injured" by four more outlets than the pair that disagreed): the
+    reader sees how many report each value, not only the two sentences that were compared."""
+    words = entry[1].split()
+    if len(words) != 2:  # a count told in other words has "word unit" as its topic
+        return
+    word, unit = words
+    claims = entry[2]
+    values = {value: count_beside(text, unit, word) for value, (text, _) in claims.items()}
+    shown = {src.document for _, srcs in claims.values() for src in srcs}
+    for s in cands:
+        if s.document in shown:
+            continue
+        stated = count_beside(s.text, unit, word)
+        value = next((v for v, n in values.items() if n is not None and n == stated), None)
+        if value is not None:
+            claims[value][1].append(source_of(story, s))
+            shown.add(s.document)
 
 
 # The article text after a sentence read for "N more" of what it counts (claims.counted_in_parts).
