@@ -381,10 +381,10 @@ def find_quotes(text: str, blocks: Sequence[tuple[int, int]]) -> list[Quote]:
 
 def _lead_in(text: str, lo: int, hi: int, people: list[_Person], inside: _Spans) -> _Said | None:
     """The speaker a lead-in names just before a paragraph that opens with a quotation ("Reporter
-    Jomana Karadsheh says:", "He said:", "Cruz continued:"): a line `clean` leaves out of the body, as
-    it never ends a sentence, or the last sentence of the paragraph before, ending in a colon. Without a verb of saying,
-    only a person the body names ("Stated Stone:" is Roger Stone; "Partial transcript as follows:"
-    names nobody)."""
+    Jomana Karadsheh says:", "He said:", "Cruz continued:"): a line `clean` leaves out of the body,
+    as it never ends a sentence, or the last sentence of the paragraph before, ending in a colon.
+    Without a verb of saying, only a person the body names ("Stated Stone:" is Roger Stone;
+    "Partial transcript as follows:" names nobody)."""
     gap = text[lo:hi].rstrip()
     if not gap.endswith(":"):
         return None
@@ -518,9 +518,13 @@ def _trim(text: str, start: int, end: int, opening: int) -> tuple[int, int, int]
 # People named in the article ---------------------------------------------------------------
 
 
+# A capitalized run parsed as a person's mention: start, end, the name's words, a title, titled.
+_Run = tuple[int, int, tuple[str, ...], str | None, bool]
+
+
 def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans, starts: _SentenceStarts) -> list[_Person]:
     """Person mentions outside quotes, in text order, each with its full name and title."""
-    runs: list[tuple[int, int, tuple[str, ...], str | None, bool]] = []
+    runs: list[_Run] = []
     block_of: dict[int, int] = {}
     # `_inside` written out and the memo read directly: this loop meets every capitalized run of the article
     parse, opens, reach = _parse_run_text, inside.starts, inside.reach
@@ -587,7 +591,7 @@ def _people(text: str, blocks: Sequence[tuple[int, int]], inside: _Spans, starts
     return _own_pronouns(text, people)
 
 
-def _without_places(runs: list[tuple[int, int, tuple[str, ...], str | None, bool]]) -> list:
+def _without_places(runs: list[_Run]) -> list[_Run]:
     """The runs less those naming a place ("Former Arizona governor Jan Brewer": Arizona is no she),
     unless the word is the surname of a person the article names in full ("Kerry Washington")."""
     places = _places()
