@@ -33,13 +33,15 @@ def test_seed_wire_copy_is_one_origin(seed_paths):
 
 
 def test_one_outlets_reports_are_one_origin_and_no_wire_copy():
-    """Two reports by one outlet (a feed's posts on one story) do not corroborate each other: one
-    origin, not a wire copy; outlets named only by file names, or the setting off, stay apart."""
+    """With `outlet_is_origin`, two reports by one outlet (a feed's posts on one story) do not
+    corroborate each other: one origin, not a wire copy; outlets named only by file names, or the
+    setting off (the default), stay apart."""
     texts = [
         "The harbour bridge will close for repairs on Monday, the city engineer said in a statement.",
         "Drivers should expect delays on the coast road while the harbour bridge is shut next week.",
         "The new ferry timetable adds two evening crossings between the old port and the islands.",
     ]
+    one = SyndicationSettings(outlet_is_origin=True)
     story = prepare(
         Story(
             articles=[
@@ -47,13 +49,13 @@ def test_one_outlets_reports_are_one_origin_and_no_wire_copy():
                 Article(texts[1], outlet="harbour post "),
                 Article(texts[2], outlet="Bay News"),
             ]
-        )
+        ),
+        one,
     )
     assert story.count_origins(range(3)) == 2 and story.wire_copies == ()
-    files = prepare(Story(articles=[Article(t, outlet="harbour-post", outlet_how="file") for t in texts[:2]]))
+    files = prepare(Story(articles=[Article(t, outlet="harbour-post", outlet_how="file") for t in texts[:2]]), one)
     assert files.count_origins(range(2)) == 2
-    off = prepare(Story(articles=list(story.articles)), SyndicationSettings(outlet_is_origin=False))
-    assert off.count_origins(range(3)) == 3
+    assert prepare(Story(articles=list(story.articles))).count_origins(range(3)) == 3
 
 
 def test_example_story_syndication(example_paths):

@@ -123,14 +123,17 @@ def test_one_agency_credit_without_copied_sentences_is_said_as_such():
 
 
 def test_one_outlets_retelling_is_one_origin_telling_the_news(example_paths):
-    """Every article by one outlet: its ledes retelling one another are one origin, said in the singular."""
+    """Every article by one outlet, with `outlet_is_origin`: its ledes retelling one another are one
+    origin, said in the singular."""
     from dataclasses import replace
 
     from newsfuse.ingest import read_paths
+    from newsfuse.syndicate import SyndicationSettings
 
     story = read_paths(example_paths).all_stories()[0]
     story = replace(story, articles=[replace(a, outlet="One Outlet", outlet_how="given") for a in story.articles])
-    summary = summarize_story(story, Options(compare=False))
+    one = SyndicationSettings(outlet_is_origin=True)
+    summary = summarize_story(story, Options(compare=False, syndication=one))
     k, first = next((k, s) for k, s in enumerate(summary.sentences) if s.retold)
     assert len(set(summary.origins)) == 1 and first.origins == 1
     text = render(summary, Shown(story.articles, "fire"), fmt="text").splitlines()[3 + 2 * k]

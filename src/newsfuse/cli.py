@@ -590,7 +590,6 @@ def train_cmd(
     from .select.learned import MODEL_PATH
     from .train import train, train_pairs, write_places
 
-    write_places(out_dir or MODEL_PATH.parent)  # pycountry's place names, which quotes reads
     if join_only or (join and not pairs_only):
         from .storyjoin import train_join
 
@@ -613,6 +612,7 @@ def train_cmd(
     for path in (train_path, validation_path):
         if not path.exists():
             raise click.BadParameter(f"{path}: no such file")
+    write_places(out_dir or MODEL_PATH.parent)  # pycountry's place names, which quotes reads
     metrics = train(
         train_path, validation_path, out_dir or MODEL_PATH.parent, seed=seed, limit=limit, reranker=reranker
     )

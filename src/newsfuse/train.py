@@ -589,5 +589,6 @@ def write_places(out_dir: str | Path) -> Path:
     from .quotes import PLACES_FILE
 
     path = Path(out_dir) / PLACES_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(place_names()) + "\n", encoding="utf-8")
     return path
