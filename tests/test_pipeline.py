@@ -33,9 +33,9 @@ def test_seed_wire_copy_is_one_origin(seed_paths):
 
 
 def test_one_outlets_reports_are_one_origin_and_no_wire_copy():
-    """With `outlet_is_origin`, two reports by one outlet (a feed's posts on one story) do not
-    corroborate each other: one origin, not a wire copy; outlets named only by file names, or the
-    setting off (the default), stay apart."""
+    """Two reports by one outlet (a feed's posts on one story) do not corroborate each other: one
+    origin, not a wire copy, while the selector's features keep them apart (`copy_origins`);
+    outlets named only by file names, or the setting off, stay apart."""
     texts = [
         "The harbour bridge will close for repairs on Monday, the city engineer said in a statement.",
         "Drivers should expect delays on the coast road while the harbour bridge is shut next week.",
@@ -53,9 +53,12 @@ def test_one_outlets_reports_are_one_origin_and_no_wire_copy():
         one,
     )
     assert story.count_origins(range(3)) == 2 and story.wire_copies == ()
+    assert len(set(story.copy_origins)) == 3
+    assert prepare(Story(articles=list(story.articles))).origins == story.origins  # the default
     files = prepare(Story(articles=[Article(t, outlet="harbour-post", outlet_how="file") for t in texts[:2]]), one)
     assert files.count_origins(range(2)) == 2
-    assert prepare(Story(articles=list(story.articles))).count_origins(range(3)) == 3
+    off = SyndicationSettings(outlet_is_origin=False)
+    assert prepare(Story(articles=list(story.articles)), off).count_origins(range(3)) == 3
 
 
 def test_example_story_syndication(example_paths):

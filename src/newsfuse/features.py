@@ -258,7 +258,7 @@ def _story_features(story: PreparedStory, max_offset: int) -> StoryFeatures:
     n = len(cands)
     doc_list = [s.document for s in sents]
     docs = np.array(doc_list, dtype=np.int64)
-    origin_list = [story.origin_of(d) for d in doc_list]
+    origin_list = [story.copy_origin_of(d) for d in doc_list]
     origins = np.array(origin_list, dtype=np.int64)
     positions = np.array([s.position for s in sents], dtype=float)
     offsets = all_offsets[cands].astype(float)

@@ -38,6 +38,9 @@ class PreparedStory:
     blocks: tuple[tuple[Block, ...], ...]  # per article: the body paragraphs that survived cleaning
     sentences: tuple[Sentence, ...]
     origins: tuple[int, ...]
+    # per article, its origin by copied text and agency copy alone, one outlet's articles apart:
+    # what the selector's features read (`syndicate`)
+    copy_origins: tuple[int, ...]
     wire_copies: tuple[WireCopy, ...]
     problems: tuple[Problem, ...]
     views: TextViews
@@ -49,6 +52,9 @@ class PreparedStory:
 
     def origin_of(self, document: int) -> int:
         return self.origins[document]
+
+    def copy_origin_of(self, document: int) -> int:
+        return self.copy_origins[document]
 
     def count_origins(self, documents: Iterable[int]) -> int:
         """How many independent origins these articles are (wire copies of one story count once)."""
@@ -142,12 +148,15 @@ def prepare(story: Story, syndication: SyndicationSettings | None = None) -> Pre
     if sum(1 for a in story.articles if a.text.strip()) == 1:
         problems.append(Problem(story.id or "story", "only one article: nothing can be corroborated"))
     views = TextViews([s.text for s in sentences])
-    origins, wire_copies = syndicate(sentences, story.articles, views.tokens, syndication or SyndicationSettings())
+    origins, copy_origins, wire_copies = syndicate(
+        sentences, story.articles, views.tokens, syndication or SyndicationSettings()
+    )
     return PreparedStory(
         articles=tuple(story.articles),
         blocks=tuple(blocks),
         sentences=tuple(sentences),
         origins=origins,
+        copy_origins=copy_origins,
         wire_copies=wire_copies,
         problems=tuple(problems),
         views=views,

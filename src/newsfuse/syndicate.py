@@ -42,13 +42,13 @@ class SyndicationSettings:
     # Shorter sentences and mostly-quoted ones are left out: independent outlets share quotes verbatim.
     min_words: int = 8
     max_quoted_share: float = 0.5
-    # True: articles by one outlet are one origin, as one newsroom's two reports (a feed's updates,
-    # a blog's posts on one story) do not corroborate each other; an outlet named only by a file
-    # name names none, and the wire-copy groups stay those of copied text and agency copy. Off by
-    # default: the selector's features read these origins too, and a story followed over a day
-    # (tests/test_browser.py's fire) then summarized the outlet's morning report, 14 injured, not
-    # its evening update, 18. Counting origins apart from the features would let it be on.
-    outlet_is_origin: bool = False
+    # Articles by one outlet are one origin: one newsroom's two reports (a feed's updates, a blog's
+    # posts on one story) do not corroborate each other. An outlet named only by a file name names
+    # none; the wire-copy groups stay those of copied text and agency copy; and the selector's
+    # features read the origins by copied text alone (`PreparedStory.copy_origins`), as they were
+    # trained (reading these, a story followed over a day summarized the outlet's morning report,
+    # 14 injured, not its evening update, 18: tests/test_browser.py).
+    outlet_is_origin: bool = True
 
 
 DEFAULT = SyndicationSettings()
@@ -287,14 +287,14 @@ def syndicate(
     articles: Sequence[Article],
     tokens: Sequence[Sequence[str]],
     settings: SyndicationSettings = DEFAULT,
-) -> tuple[tuple[int, ...], tuple[WireCopy, ...]]:
-    """Each article's independent origin and the wire-copy groups: articles sharing copied
-    sentences are one origin, and so are articles that carry one agency's copy (its dateline or
-    credit), edited or not, since an agency story re-run by a site is the agency's report; and,
-    with `outlet_is_origin`, articles of one outlet."""
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[WireCopy, ...]]:
+    """Each article's independent origin, its origin by copied text alone, and the wire-copy groups:
+    articles sharing copied sentences are one origin, and so are articles that carry one agency's
+    copy (its dateline or credit), edited or not, since an agency story re-run by a site is the
+    agency's report; and, with `outlet_is_origin`, articles of one outlet (the first ids less this)."""
     n_articles = len(articles)
     if n_articles < 2:  # no pair to copy between (94% of a drain's stories): one origin, no group
-        return tuple(range(n_articles)), ()
+        return tuple(range(n_articles)), tuple(range(n_articles)), ()
     # per pair of articles (a < b), the copied sentences of a and those of b
     copied: dict[tuple[int, int], tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
     eligible_ids = eligible_sentences(sentences, settings)
@@ -320,7 +320,7 @@ def syndicate(
     if settings.outlet_is_origin:
         _join_same(parent, [_outlet_key(a) for a in articles])
     origins = _relabel([find_root(parent, d) for d in range(n_articles)])
-    return origins, _wire_copies(copied_origins, groups, articles)
+    return origins, copied_origins, _wire_copies(copied_origins, groups, articles)
 
 
 def _join_same(parent: list[int], keys: Sequence[str | None]) -> None:

@@ -27,7 +27,7 @@ class CentralityWeights:
 
 def origin_ids(story: PreparedStory) -> np.ndarray:
     """The independent origin of each sentence."""
-    return np.array([story.origin_of(s.document) for s in story.sentences])
+    return np.array([story.copy_origin_of(s.document) for s in story.sentences])
 
 
 def salience(story: PreparedStory, similarity: np.ndarray, cands: np.ndarray, weights: CentralityWeights) -> np.ndarray:

@@ -589,7 +589,7 @@ def _candidate_matrix(story, feats, kept, scores, lengths, docs, prio, budget) -
         doc_index = origin_index = np.zeros(len(docs), dtype=np.intp)
         covers = np.zeros((m, 3))
     else:
-        origins = np.array([story.origin_of(d) for d in docs])
+        origins = np.array([story.copy_origin_of(d) for d in docs])
         _, doc_index = _unique_inverse(docs)
         _, origin_index = _unique_inverse(origins)
         covers = _covers(
