@@ -373,17 +373,16 @@ def count_changes(a: str, b: str) -> list[Change]:
         (i, va), (j, vb) = mine[unit], theirs[unit]
         if _one_claim(a, b, i, j, va, vb):
             word = _beside(_lowered(a), _lowered(b), i, j, unit)
-            if word:
+            if word:  # the topic is the word beside the count, then the word counted
                 out.append(Change("number", f"{word} {unit}", _tokens(a)[i], _tokens(b)[j]))
     return out
 
 
-def count_beside(text: str, unit: str, word: str) -> float | None:
-    """The value of the sentence's plain count of `unit` with `word` within COUNT_CONTEXT tokens
-    of it (as `count_changes` reads a count), else None: "The blaze injured 14 people" -> 14.0 for
-    ("people", "injured")."""
-    if not _values(text):
-        return None
+def count_beside(text: str, topic: str) -> float | None:
+    """The value of the sentence's plain count told as a `count_changes` topic tells it (the word
+    counted, with the topic's other word within COUNT_CONTEXT tokens of it), else None: "The blaze
+    injured 14 people" -> 14.0 for "injured people"."""
+    word, unit = topic.split()
     found = _counts(text).get(unit)
     if found is None:
         return None
@@ -414,7 +413,12 @@ def _counts(text: str) -> dict[str, tuple[int, float]]:  # read-only: shared by 
 
 def _countable(word: str) -> bool:
     """A word a number can count: a noun-like word, not a unit of time, a date, a share or an age."""
-    return word.isalpha() and len(word) > 2 and word not in stop_words() and word not in _NOT_COUNTED
+    return _content_token(word) and word not in _NOT_COUNTED
+
+
+def _content_token(word: str) -> bool:
+    """A lower-cased token that says something: letters, more than two of them, no stop word."""
+    return word.isalpha() and len(word) > 2 and word not in stop_words()
 
 
 def _plain_count(text: str, tokens: Sequence[str], i: int) -> bool:
@@ -460,7 +464,7 @@ def _near(tokens: Sequence[str], i: int, unit: str) -> dict[str, int]:
     around += [(k - i - 1, tokens[k]) for k in range(i + 2, min(len(tokens), i + 2 + COUNT_CONTEXT))]
     near: dict[str, int] = {}
     for distance, word in around:
-        if word != unit and word.isalpha() and len(word) > 2 and word not in stop_words():
+        if word != unit and _content_token(word):
             near[word] = min(distance, near.get(word, distance))
     return near
 

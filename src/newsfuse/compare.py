@@ -710,17 +710,13 @@ def _gather_counts(story: PreparedStory, cands: list[Sentence], entry: Entry) ->
     """Every other article's sentence stating one of a count's values, beside the same word, joins
     that value's sources ("14 injured" by four more outlets than the pair that disagreed): the
     reader sees how many report each value, not only the two sentences that were compared."""
-    words = entry[1].split()
-    if len(words) != 2:  # a count told in other words has "word unit" as its topic
-        return
-    word, unit = words
-    claims = entry[2]
-    values = {value: count_beside(text, unit, word) for value, (text, _) in claims.items()}
+    topic, claims = entry[1], entry[2]
+    values = {value: count_beside(text, topic) for value, (text, _) in claims.items()}
     shown = {src.document for _, srcs in claims.values() for src in srcs}
     for s in cands:
         if s.document in shown:
             continue
-        stated = count_beside(s.text, unit, word)
+        stated = count_beside(s.text, topic)
         value = next((v for v, n in values.items() if n is not None and n == stated), None)
         if value is not None:
             claims[value][1].append(source_of(story, s))

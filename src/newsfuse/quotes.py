@@ -1313,19 +1313,21 @@ _ROLE_AFTER = re.compile(
 
 
 def _named_work(text: str, start: int, end: int) -> bool:
-    words = text[start:end].rstrip(".,!?").split()
-    if not words or len(words) > TITLE_MAX_WORDS or not _title(" ".join(words), 0, len(" ".join(words))):
+    name = text[start:end].rstrip(".,!?")  # "Marriage Story." is a title with the sentence's stop
+    if not name.strip() or not _title(name, 0, len(name)):
         return False
     return bool(_WORK_BEFORE.search(text, max(0, start - 30), start) or _ROLE_AFTER.match(text, end, end + 30))
+
+
+# A sentence's stop and the quotation mark closing it ('.”', '?"'), what a sentence before a quote ends in.
+_STOP_AND_CLOSE = tuple(f"{p}{q}" for p in ".!?" for q in _CLOSE + _BOTH)
 
 
 def _continues(text: str, start: int, end: int) -> bool:
     """A short quote opening its sentence right after an attributed one continues it ('“…,” he
     said. “Big time.”'): a quotation, not a scare quote, unless it is a title or a single word."""
     before = text[max(0, start - 8) : start].rstrip().rstrip(_OPEN + _BOTH).rstrip()
-    opens = (
-        not before or before[-1] in ".!?\n" or before.endswith(tuple(f"{p}{q}" for p in ".!?" for q in _CLOSE + _BOTH))
-    )
+    opens = not before or before[-1] in ".!?\n" or before.endswith(_STOP_AND_CLOSE)
     return opens and _quotable(text, start, end) and not _title(text, start, end)
 
 

@@ -26,7 +26,7 @@ class CentralityWeights:
 
 
 def origin_ids(story: PreparedStory) -> np.ndarray:
-    """The independent origin of each sentence."""
+    """Each sentence's origin by copied text and agency copy (`PreparedStory.copy_origins`, as the features read it)."""
     return np.array([story.copy_origin_of(s.document) for s in story.sentences])
 
 
